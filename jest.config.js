@@ -1,0 +1,14 @@
+/** Tests read like a specification: tests/unit (mocked AWS calls), tests/template, tests/integration (real local servers). */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts', '.tsx'],
+  transform: {
+    '^.+\\.tsx?$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
+  },
+  testMatch: ['<rootDir>/tests/**/*.test.ts'],
+  collectCoverageFrom: ['functions/**/*.ts'],
+  coverageProvider: 'v8',
+  coverageReporters: ['text-summary', 'text', 'lcov'],
+  coverageThreshold: { './functions/': { lines: 90 } },
+  testTimeout: 60000,
+};
