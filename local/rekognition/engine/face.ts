@@ -1,0 +1,155 @@
+/** Per-face stages after detection: landmarks, alignment, embedding, quality and pose. */
+import type { InferenceSession } from 'onnxruntime-node';
+import type { RgbImage } from './decode';
+import type { PixelBox } from './detect';
+import { runModel } from './models';
+import { invertAffine, similarityTransform, squareCrop, toLuma, toPlanar, warpRgb, type Point } from './warp';
+
+/** The five points, in image order: left eye, right eye, nose tip, left and right mouth corners (as seen in the image). */
+export type FivePoints = [Point, Point, Point, Point, Point];
+
+/** The square, centred on the detector box, with the box's height as side: the crop the landmark model was fed in its source. */
+export function faceSquare(box: PixelBox): { left: number; top: number; side: number } {
+  const side = box.y2 - box.y1;
+  return { left: (box.x1 + box.x2) / 2 - side / 2, top: (box.y1 + box.y2) / 2 - side / 2, side };
+}
+
+const LANDMARK_SIZE = 64;
+/** 68-point indices averaged into each of the five points (iBUG 300-W numbering). */
+const FIVE_POINT_SOURCES: readonly (readonly number[])[] = [
+  [37, 38, 40, 41],
+  [43, 44, 46, 47],
+  [30],
+  [48, 60],
+  [54, 64],
+];
+
+export async function locateFivePoints(session: InferenceSession, image: RgbImage, box: PixelBox): Promise<FivePoints> {
+  const { left, top, side } = faceSquare(box);
+  const crop = warpRgb(image, squareCrop(left, top, side, LANDMARK_SIZE), LANDMARK_SIZE, LANDMARK_SIZE);
+  const grey = toLuma(crop).map((value) => value / 256);
+  const { output } = await runModel(session, grey, [1, 1, LANDMARK_SIZE, LANDMARK_SIZE]);
+  if (!output || output.length !== 136) throw new Error('fr_landmark.onnx did not return 68 points');
+  const points = FIVE_POINT_SOURCES.map((indices) => ({
+    x: left + (indices.reduce((s, i) => s + output[i * 2]!, 0) / indices.length) * side,
+    y: top + (indices.reduce((s, i) => s + output[i * 2 + 1]!, 0) / indices.length) * side,
+  }));
+  return points as FivePoints;
+}
+
+/** Where ArcFace-style recognisers expect the five points in their 112x112 input. */
+const ALIGNED_SIZE = 112;
+const ARCFACE_TEMPLATE: readonly Point[] = [
+  { x: 38.2946, y: 51.6963 },
+  { x: 73.5318, y: 51.5014 },
+  { x: 56.0252, y: 71.7366 },
+  { x: 41.5493, y: 92.3655 },
+  { x: 70.7299, y: 92.2041 },
+];
+
+/** The 112x112 RGB face, rotated and scaled so its five points sit on the template. */
+export function alignFace(image: RgbImage, points: FivePoints): Float32Array {
+  // The template pixel coordinates are pixel centres (OpenCV convention), as are ours.
+  const toTemplate = similarityTransform(points, ARCFACE_TEMPLATE);
+  return warpRgb(image, invertAffine(toTemplate), ALIGNED_SIZE, ALIGNED_SIZE);
+}
+
+export async function embedAlignedFace(session: InferenceSession, aligned: Float32Array): Promise<Float32Array> {
+  const { output } = await runModel(session, toPlanar(aligned, (v) => (v - 127) / 128), [1, 3, ALIGNED_SIZE, ALIGNED_SIZE]);
+  if (!output || output.length !== 512) throw new Error('fr_feature.onnx did not return a 512-d embedding');
+  let norm = 0;
+  for (const v of output) norm += v * v;
+  norm = Math.sqrt(norm);
+  if (!(norm > 0)) throw new Error('fr_feature.onnx returned a zero embedding');
+  return output.map((v) => v / norm);
+}
+
+/** Laplacian variance at which sharpness reads 50: typical of a slightly soft face crop at 112 px. */
+const SHARPNESS_HALF_VARIANCE = 150;
+
+/** Brightness: mean luma of the aligned face (0-100). Sharpness: variance of its Laplacian, mapped to 0-100. */
+export function faceQuality(aligned: Float32Array): { brightness: number; sharpness: number } {
+  const luma = toLuma(aligned);
+  const size = ALIGNED_SIZE;
+  const mean = luma.reduce((s, v) => s + v, 0) / luma.length;
+  // The central face region only: the warp's black corners would read as edges.
+  let sum = 0;
+  let sumSq = 0;
+  let count = 0;
+  for (let y = 20; y < size - 12; y++) {
+    for (let x = 16; x < size - 16; x++) {
+      const i = y * size + x;
+      const lap = luma[i - 1]! + luma[i + 1]! + luma[i - size]! + luma[i + size]! - 4 * luma[i]!;
+      sum += lap;
+      sumSq += lap * lap;
+      count++;
+    }
+  }
+  const variance = sumSq / count - (sum / count) ** 2;
+  return {
+    brightness: (mean / 255) * 100,
+    sharpness: (100 * variance) / (variance + SHARPNESS_HALF_VARIANCE),
+  };
+}
+
+const DEGREES = 180 / Math.PI;
+/** Nose-tip depth in front of the eye/mouth plane, as a fraction of the eye distance (an average adult face). */
+const NOSE_DEPTH_PER_EYE_DISTANCE = 0.55;
+/** Where the nose tip sits between eye line and mouth line on a frontal face (the template's ratio). */
+const FRONTAL_NOSE_RATIO = (() => {
+  const [eyeL, eyeR, nose, mouthL, mouthR] = ARCFACE_TEMPLATE as FivePoints;
+  const eyeY = (eyeL.y + eyeR.y) / 2;
+  return (nose.y - eyeY) / ((mouthL.y + mouthR.y) / 2 - eyeY);
+})();
+
+function clampedAsin(value: number): number {
+  return Math.asin(Math.max(-1, Math.min(1, value))) * DEGREES;
+}
+
+/**
+ * Head pose from the five points, in degrees. Roll: angle of the eye line (positive when the face tilts clockwise
+ * in the image). Yaw: the nose tip's sideways offset from the face's midline (positive when it points to the image's
+ * right). Pitch: the nose tip's height between eye and mouth lines (positive when the face tilts up).
+ */
+export function estimatePose(points: FivePoints): { roll: number; yaw: number; pitch: number } {
+  const [eyeL, eyeR, nose, mouthL, mouthR] = points;
+  const roll = Math.atan2(eyeR.y - eyeL.y, eyeR.x - eyeL.x);
+  // Undo the roll so yaw and pitch are measured along the face's own axes.
+  const cos = Math.cos(-roll);
+  const sin = Math.sin(-roll);
+  const upright = (p: Point): Point => ({ x: p.x * cos - p.y * sin, y: p.x * sin + p.y * cos });
+  const [el, er, n, ml, mr] = [eyeL, eyeR, nose, mouthL, mouthR].map(upright) as FivePoints;
+  const eyeMid = { x: (el.x + er.x) / 2, y: (el.y + er.y) / 2 };
+  const mouthMid = { x: (ml.x + mr.x) / 2, y: (ml.y + mr.y) / 2 };
+  const eyeDistance = Math.hypot(er.x - el.x, er.y - el.y);
+  const faceHeight = mouthMid.y - eyeMid.y;
+  if (!(eyeDistance > 0) || !(faceHeight > 0)) return { roll: roll * DEGREES, yaw: 0, pitch: 0 };
+  const depth = NOSE_DEPTH_PER_EYE_DISTANCE * eyeDistance;
+  const midlineX = (eyeMid.x + mouthMid.x) / 2;
+  const yaw = clampedAsin((n.x - midlineX) / depth);
+  const noseRatio = (n.y - eyeMid.y) / faceHeight;
+  const pitch = clampedAsin(((FRONTAL_NOSE_RATIO - noseRatio) * faceHeight) / depth);
+  return { roll: roll * DEGREES, yaw, pitch };
+}
+
+const LIVENESS_SIZE = 128;
+/** The anti-spoof model looks at the face with this much surrounding context (its training crop). */
+const LIVENESS_CONTEXT = 2.7;
+
+/** Probability (0-1) that the face is live, from fr_liveness.onnx on a context crop of a colour frame. */
+export async function scoreLiveness(session: InferenceSession, image: RgbImage, box: PixelBox): Promise<number> {
+  const face = faceSquare(box);
+  // As the model's source does: widen up to 2.7x but never past the image, then slide the crop inside it.
+  const scale = Math.min((image.height - 1) / face.side, (image.width - 1) / face.side, LIVENESS_CONTEXT);
+  const side = face.side * scale;
+  const centreX = face.left + face.side / 2;
+  const centreY = face.top + face.side / 2;
+  const left = Math.min(Math.max(0, centreX - side / 2), image.width - 1 - side);
+  const top = Math.min(Math.max(0, centreY - side / 2), image.height - 1 - side);
+  const crop = warpRgb(image, squareCrop(left, top, side, LIVENESS_SIZE), LIVENESS_SIZE, LIVENESS_SIZE);
+  const { output } = await runModel(session, toPlanar(crop, (v) => v), [1, 3, LIVENESS_SIZE, LIVENESS_SIZE]);
+  if (!output || output.length !== 3) throw new Error('fr_liveness.onnx did not return 3 class scores');
+  const max = Math.max(...output);
+  const exps = Array.from(output, (v) => Math.exp(v - max));
+  return exps[0]! / exps.reduce((s, v) => s + v, 0);
+}
