@@ -1,0 +1,119 @@
+/**
+ * Function configuration: read once from the environment, validated at cold start, typed.
+ * A bad value throws with the variable's name, so a misconfigured stack fails loudly instead of
+ * running with a threshold like 0.9 that would accept any face.
+ */
+
+export type QualityFilter = 'NONE' | 'AUTO' | 'LOW' | 'MEDIUM' | 'HIGH';
+export type DuplicateFacePolicy = 'REJECT' | 'ALLOW';
+
+export interface Config {
+  region: string;
+  tableName: string;
+  bucketName: string;
+  collectionId: string;
+  similarityThreshold: number;
+  livenessThreshold: number;
+  faceMatchThreshold: number;
+  maxAttempts: number;
+  lockoutFailures: number;
+  lockoutWindowSeconds: number;
+  lockoutMinutes: number;
+  duplicateFacePolicy: DuplicateFacePolicy;
+  enrollmentMaxBytes: number;
+  uploadUrlTtlSeconds: number;
+  livenessSessionTtlSeconds: number;
+  qualityFilter: QualityFilter;
+}
+
+/** What every AWS client needs; init-collection uses only this, so it needs no table or bucket. */
+export interface ClientSettings {
+  callTimeoutMs: number;
+  maxAttempts: number;
+  forcePathStyle: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function required(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigError(`${name} is required`);
+  return value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be from ${min} to ${max}, got ${value}`);
+  return value;
+}
+
+/** Rekognition thresholds are percentages; a fraction such as 0.9 is the classic mistake, refused by the range. */
+function percentage(env: Env, name: string, fallback: number, min: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+(\.\d+)?$/.test(raw)) throw new ConfigError(`${name} must be a percentage from ${min} to 100, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > 100) {
+    throw new ConfigError(`${name} must be a percentage from ${min} to 100 (not a fraction), got ${value}`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  return oneOf(env, name, fallback ? 'true' : 'false', ['true', 'false'] as const) === 'true';
+}
+
+export const REKOGNITION_MAX_IMAGE_BYTES = 5 * 1024 * 1024;
+
+export function loadClientSettings(env: Env): ClientSettings {
+  return {
+    callTimeoutMs: integer(env, 'AWS_CALL_TIMEOUT_MS', 1500, 100, 30000),
+    maxAttempts: integer(env, 'AWS_MAX_ATTEMPTS', 2, 1, 5),
+    forcePathStyle: boolean(env, 'S3_FORCE_PATH_STYLE', false),
+  };
+}
+
+export function loadConfig(env: Env): Config {
+  return {
+    region: required(env, 'AWS_REGION'),
+    tableName: required(env, 'TABLE_NAME'),
+    bucketName: required(env, 'BUCKET_NAME'),
+    collectionId: required(env, 'COLLECTION_ID'),
+    similarityThreshold: percentage(env, 'SIMILARITY_THRESHOLD', 90, 90),
+    livenessThreshold: percentage(env, 'LIVENESS_THRESHOLD', 90, 50),
+    faceMatchThreshold: percentage(env, 'FACE_MATCH_THRESHOLD', 90, 80),
+    maxAttempts: integer(env, 'MAX_ATTEMPTS', 3, 1, 10),
+    lockoutFailures: integer(env, 'LOCKOUT_FAILURES', 5, 1, 100),
+    lockoutWindowSeconds: integer(env, 'LOCKOUT_WINDOW_SECONDS', 180, 1, 86400),
+    lockoutMinutes: integer(env, 'LOCKOUT_MINUTES', 30, 1, 10080),
+    duplicateFacePolicy: oneOf(env, 'DUPLICATE_FACE_POLICY', 'REJECT', ['REJECT', 'ALLOW'] as const),
+    enrollmentMaxBytes: integer(env, 'ENROLLMENT_MAX_BYTES', REKOGNITION_MAX_IMAGE_BYTES, 1, REKOGNITION_MAX_IMAGE_BYTES),
+    uploadUrlTtlSeconds: integer(env, 'UPLOAD_URL_TTL_SECONDS', 300, 30, 3600),
+    livenessSessionTtlSeconds: integer(env, 'LIVENESS_SESSION_TTL_SECONDS', 180, 30, 180),
+    qualityFilter: oneOf(env, 'QUALITY_FILTER', 'AUTO', ['NONE', 'AUTO', 'LOW', 'MEDIUM', 'HIGH'] as const),
+  };
+}
+
+let cached: Config | undefined;
+
+/** The container's configuration, validated on first use (module load of every handler that needs it). */
+export function config(): Config {
+  cached ??= loadConfig(process.env);
+  return cached;
+}

@@ -1,0 +1,69 @@
+/**
+ * Verify auth challenge: answerCorrect starts false and becomes true only at the end of a fully passed check.
+ * Client metadata is never read. Every wrong answer counts toward lockout; AWS errors are a wrong answer.
+ */
+import type { VerifyAuthChallengeResponseTriggerEvent } from 'aws-lambda';
+import { ENROLL_ID_PHOTO, FACE_LIVENESS } from '../lib/challenge-flow';
+import { config } from '../lib/config';
+import { indexEnrollment } from '../lib/enrollment';
+import { parseEnrollmentKey } from '../lib/enrollment-key';
+import { checkLiveness } from '../lib/liveness';
+import { isLockedOut, recordFailedCheck } from '../lib/lockout';
+import { describeError, logEvent, logger } from '../lib/logger';
+
+config();
+
+/** The enrolment answer is right when the photo at the key we issued to this user was accepted. */
+async function verifyEnrollment(sub: string, key: string | undefined, answer: string): Promise<boolean> {
+  const parsed = key ? parseEnrollmentKey(key) : undefined;
+  if (!key || !parsed || parsed.sub !== sub || answer !== 'uploaded') {
+    logger.info('enrolment answer refused', { sub, why: 'key or answer does not match the challenge' });
+    return false;
+  }
+  const decision = await indexEnrollment(sub, key, parsed.contentType);
+  logger.info('enrolment answer checked', { sub, key, status: decision.status, reason: decision.reason });
+  return decision.status === 'ACCEPTED';
+}
+
+async function verifyLiveness(sub: string, sessionId: string | undefined, answer: string): Promise<boolean> {
+  const verdict = await checkLiveness(sub, sessionId ?? '', answer);
+  if (verdict.passed) logger.info('liveness check passed', { sub });
+  else logger.info('liveness check failed', { sub, failure: verdict.failure, detail: verdict.detail });
+  return verdict.passed;
+}
+
+async function check(event: VerifyAuthChallengeResponseTriggerEvent, sub: string): Promise<boolean> {
+  const { step, key, sessionId } = event.request.privateChallengeParameters;
+  const answer = String(event.request.challengeAnswer ?? '');
+  if (await isLockedOut(sub)) {
+    logger.info('answer refused: user is locked out', { sub });
+    return false;
+  }
+  if (step === ENROLL_ID_PHOTO) return verifyEnrollment(sub, key, answer);
+  if (step === FACE_LIVENESS) return verifyLiveness(sub, sessionId, answer);
+  logger.warn('answer refused: unknown step', { sub, step });
+  return false;
+}
+
+export const handler = async (event: VerifyAuthChallengeResponseTriggerEvent): Promise<VerifyAuthChallengeResponseTriggerEvent> => {
+  logEvent(event);
+  event.response = { answerCorrect: false };
+  if (event.request.userNotFound) return event;
+  const sub = event.request.userAttributes.sub;
+  if (!sub) return event;
+  let passed = false;
+  try {
+    passed = await check(event, sub);
+  } catch (error) {
+    logger.error('answer refused: the check could not complete', { sub, ...describeError(error) });
+  }
+  if (!passed) {
+    try {
+      await recordFailedCheck(sub);
+    } catch (error) {
+      logger.error('could not record a failed check', { sub, ...describeError(error) });
+    }
+  }
+  event.response.answerCorrect = passed;
+  return event;
+};
