@@ -1,0 +1,41 @@
+/**
+ * The process.env a function's container gets: what Lambda's runtime sets (name, memory, region, log group, task
+ * root), the local stack's dummy credentials, the standard AWS SDK endpoint variables pointing at the local
+ * stand-ins, over the function's own template environment. Nothing else of the host leaks in.
+ */
+import { dirname } from 'node:path';
+import { LOCAL_CREDENTIALS } from '../template/local-environment';
+import type { LambdaFunctionSpec } from './runner';
+
+export interface LocalEndpoints {
+  s3: string;
+  dynamodb: string;
+  rekognition?: string;
+}
+
+export function lambdaEnvironment(
+  spec: Omit<LambdaFunctionSpec, 'environment'>,
+  region: string,
+  endpoints: LocalEndpoints,
+  templateEnvironment: Record<string, string>,
+): Record<string, string> {
+  return {
+    ...templateEnvironment,
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_LAMBDA_FUNCTION_NAME: spec.functionName,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memorySizeMb),
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${spec.functionName}`,
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+    AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
+    LAMBDA_TASK_ROOT: dirname(spec.bundlePath),
+    AWS_ENDPOINT_URL_S3: endpoints.s3,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    ...(endpoints.rekognition ? { AWS_ENDPOINT_URL_REKOGNITION: endpoints.rekognition } : {}),
+    // An S3-compatible server on one host:port needs path-style URLs, whatever the template's default says.
+    S3_FORCE_PATH_STYLE: 'true',
+  };
+}

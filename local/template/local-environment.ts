@@ -1,0 +1,46 @@
+/**
+ * The identity of the local stack: one region, one account, one pair of dummy credentials that every local client,
+ * function and server uses (DynamoDB Local runs with -sharedDb, and the S3 gate verifies POST signatures with them).
+ */
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_ACCOUNT_ID = '000000000000';
+export const LOCAL_STACK_NAME = 'cognito-face-login';
+export const LOCAL_CREDENTIALS = { accessKeyId: 'LOCALFACELOGINKEY', secretAccessKey: 'local-face-login-secret' } as const;
+
+/** Default ports (docs/internals.md); every one can be overridden. */
+export const DEFAULT_PORTS = {
+  dynamodb: 8000,
+  s3: 4569,
+  rekognition: 4580,
+  liveness: 4581,
+  cognito: 9229,
+  app: 3000,
+} as const;
+
+export const LOCAL_HOST = '127.0.0.1';
+
+/** Refuses a port another process already holds, before a server that cannot report it (the JVM) tries to bind. */
+export async function assertPortFree(port: number, what: string): Promise<void> {
+  const { createServer } = await import('node:net');
+  await new Promise<void>((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new Error(error.code === 'EADDRINUSE' ? `${what}: port ${port} is already in use; pass another port or stop what holds it` : `${what}: ${error.message}`)),
+    );
+    probe.listen(port, '0.0.0.0', () => probe.close(() => resolvePort()));
+  });
+}
+
+/** A port the OS considers free right now (for tests and internal servers). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, LOCAL_HOST, () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
