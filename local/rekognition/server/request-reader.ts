@@ -1,0 +1,186 @@
+/**
+ * Reads and checks the members of a JSON request body the way AWS's front end does: a member of the wrong JSON
+ * type is a SerializationException (the body cannot be read as the operation's input), and values that break the
+ * model's constraints are collected into one ValidationException worded as AWS words it
+ * ("2 validation errors detected: Value 'x' at 'collectionId' failed to satisfy constraint: ...").
+ */
+import { RekognitionError } from './operation';
+
+type Json = Record<string, unknown>;
+
+interface StringRule {
+  required?: boolean;
+  minLength?: number;
+  maxLength?: number;
+  /** The model's pattern, as AWS prints it in the message; matched against the whole value. */
+  pattern?: string;
+}
+
+interface NumberRule {
+  required?: boolean;
+  min?: number;
+  max?: number;
+}
+
+/** Lower-cases the first letter, as AWS names members in validation messages (`CollectionId` -> `collectionId`). */
+function memberPath(parent: string, name: string): string {
+  const member = name.charAt(0).toLowerCase() + name.slice(1);
+  return parent ? `${parent}.${member}` : member;
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+export class RequestReader {
+  private readonly violations: string[];
+
+  constructor(
+    private readonly body: Json,
+    private readonly path = '',
+    violations?: string[],
+  ) {
+    this.violations = violations ?? [];
+  }
+
+  private violate(path: string, shown: string, constraint: string): void {
+    this.violations.push(`Value ${shown} at '${path}' failed to satisfy constraint: Member must ${constraint}`);
+  }
+
+  private present(name: string, required: boolean | undefined): unknown {
+    const value = this.body[name];
+    if (value === undefined || value === null) {
+      if (required) this.violate(memberPath(this.path, name), 'null', 'not be null');
+      return undefined;
+    }
+    return value;
+  }
+
+  private typeError(name: string, expected: string): never {
+    throw new RekognitionError('SerializationException', `${memberPath(this.path, name)} must be ${expected}`);
+  }
+
+  private checkLength(path: string, shown: string, length: number, rule: { minLength?: number; maxLength?: number }): void {
+    if (rule.minLength !== undefined && length < rule.minLength) {
+      this.violate(path, shown, `have length greater than or equal to ${rule.minLength}`);
+    }
+    if (rule.maxLength !== undefined && length > rule.maxLength) {
+      this.violate(path, shown, `have length less than or equal to ${rule.maxLength}`);
+    }
+  }
+
+  private checkString(path: string, value: string, rule: StringRule): void {
+    const shown = `'${value.length > 64 ? `${value.slice(0, 64)}...` : value}'`;
+    this.checkLength(path, shown, value.length, rule);
+    if (rule.pattern !== undefined && value.length > 0 && !new RegExp(`^(?:${rule.pattern})$`).test(value)) {
+      this.violate(path, shown, `satisfy regular expression pattern: ${rule.pattern}`);
+    }
+  }
+
+  string(name: string, rule: StringRule & { required: true }): string;
+  string(name: string, rule?: StringRule): string | undefined;
+  string(name: string, rule: StringRule = {}): string | undefined {
+    const value = this.present(name, rule.required);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string') this.typeError(name, 'a string');
+    this.checkString(memberPath(this.path, name), value, rule);
+    return value;
+  }
+
+  enumeration<T extends string>(name: string, values: readonly T[], required = false): T | undefined {
+    const value = this.string(name, { required });
+    if (value !== undefined && !values.includes(value as T)) {
+      this.violate(memberPath(this.path, name), `'${value}'`, `satisfy enum value set: [${values.join(', ')}]`);
+      return undefined;
+    }
+    return value as T | undefined;
+  }
+
+  private numeric(name: string, rule: NumberRule, integer: boolean): number | undefined {
+    const value = this.present(name, rule.required);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
+      this.typeError(name, integer ? 'an integer' : 'a number');
+    }
+    const path = memberPath(this.path, name);
+    if (rule.min !== undefined && value < rule.min) this.violate(path, `'${value}'`, `have value greater than or equal to ${rule.min}`);
+    if (rule.max !== undefined && value > rule.max) this.violate(path, `'${value}'`, `have value less than or equal to ${rule.max}`);
+    return value;
+  }
+
+  integer(name: string, rule: NumberRule = {}): number | undefined {
+    return this.numeric(name, rule, true);
+  }
+
+  float(name: string, rule: NumberRule = {}): number | undefined {
+    return this.numeric(name, rule, false);
+  }
+
+  /** A list of strings: `list` bounds the number of items, `item` constrains each one. */
+  stringList(
+    name: string,
+    list: { required?: boolean; minLength?: number; maxLength?: number },
+    item: StringRule | { values: readonly string[] },
+  ): string[] | undefined {
+    const value = this.present(name, list.required);
+    if (value === undefined) return undefined;
+    if (!Array.isArray(value)) this.typeError(name, 'a list');
+    const path = memberPath(this.path, name);
+    this.checkLength(path, `'[${value.length} items]'`, value.length, list);
+    value.forEach((entry, index) => {
+      if (typeof entry !== 'string') this.typeError(`${name}.${index + 1}`, 'a string');
+      if ('values' in item) {
+        if (!item.values.includes(entry)) {
+          this.violate(`${path}.${index + 1}.member`, `'${entry}'`, `satisfy enum value set: [${item.values.join(', ')}]`);
+        }
+      } else {
+        this.checkString(`${path}.${index + 1}.member`, entry, item);
+      }
+    });
+    return value as string[];
+  }
+
+  /** A map of string to string (e.g. Tags). */
+  stringMap(name: string, rule: { maxEntries: number; key: StringRule; value: StringRule }): Record<string, string> | undefined {
+    const value = this.present(name, false);
+    if (value === undefined) return undefined;
+    if (!isObject(value)) this.typeError(name, 'a map');
+    const path = memberPath(this.path, name);
+    const entries = Object.entries(value);
+    this.checkLength(path, `'{${entries.length} entries}'`, entries.length, { maxLength: rule.maxEntries });
+    for (const [key, entry] of entries) {
+      if (typeof entry !== 'string') this.typeError(`${name}.${key}`, 'a string');
+      this.checkString(`${path}.${key}.key`, key, rule.key);
+      this.checkString(`${path}.${key}.value`, entry, rule.value);
+    }
+    return value as Record<string, string>;
+  }
+
+  /** A base64 blob, decoded. */
+  blob(name: string, rule: { minLength?: number; maxLength?: number } = {}): Buffer | undefined {
+    const value = this.present(name, false);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || !BASE64.test(value)) this.typeError(name, 'base64-encoded bytes');
+    const bytes = Buffer.from(value, 'base64');
+    this.checkLength(memberPath(this.path, name), `'<${bytes.length} bytes>'`, bytes.length, rule);
+    return bytes;
+  }
+
+  /** A nested structure, read with its own reader that reports into this one. */
+  structure(name: string, required = false): RequestReader | undefined {
+    const value = this.present(name, required);
+    if (value === undefined) return undefined;
+    if (!isObject(value)) this.typeError(name, 'a structure');
+    return new RequestReader(value, memberPath(this.path, name), this.violations);
+  }
+
+  /** Throws the ValidationException for every constraint broken so far, if any. */
+  finish(): void {
+    const count = this.violations.length;
+    if (count === 0) return;
+    const detected = `${count} validation error${count === 1 ? '' : 's'} detected`;
+    throw new RekognitionError('ValidationException', `${detected}: ${this.violations.join('; ')}`);
+  }
+}

@@ -1,0 +1,135 @@
+/** The JSON 1.1 protocol: authentication, targets, bodies and error shapes, as Rekognition and the SDK expect them. */
+import {
+  CreateCollectionCommand,
+  DeleteFacesCommand,
+  DescribeCollectionCommand,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-rekognition';
+import { startServer, temporaryDirectory, type RunningServer } from './harness';
+
+/** Well-formed SigV4: the local server checks the form of the header, not the signature. */
+const AUTHORIZATION =
+  'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/rekognition/aws4_request, SignedHeaders=host;x-amz-date, Signature=' +
+  'a'.repeat(64);
+
+let server: RunningServer;
+let removeDataDir: () => Promise<void>;
+
+beforeAll(async () => {
+  const dataDir = await temporaryDirectory('rekognition-protocol-');
+  removeDataDir = dataDir.remove;
+  server = await startServer({ dataDir: dataDir.path });
+});
+
+afterAll(async () => {
+  await server.stop();
+  await removeDataDir();
+});
+
+async function post(target: string | undefined, body: string | Buffer, headers: Record<string, string> = {}) {
+  const response = await fetch(server.endpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      authorization: AUTHORIZATION,
+      ...(target ? { 'x-amz-target': target } : {}),
+      ...headers,
+    },
+    body,
+  });
+  return { status: response.status, errorType: response.headers.get('x-amzn-errortype'), body: (await response.json()) as Record<string, unknown> };
+}
+
+describe('the Rekognition JSON protocol', () => {
+  it('refuses a request without an Authorization header with MissingAuthenticationTokenException', async () => {
+    const answer = await post('RekognitionService.ListCollections', '{}', { authorization: '' });
+    expect(answer).toEqual({
+      status: 403,
+      errorType: 'MissingAuthenticationTokenException',
+      body: { __type: 'MissingAuthenticationTokenException', Message: 'Missing Authentication Token' },
+    });
+  });
+
+  it('refuses an Authorization header that is not a SigV4 signature with IncompleteSignatureException', async () => {
+    const answer = await post('RekognitionService.ListCollections', '{}', { authorization: 'Bearer token' });
+    expect(answer.status).toBe(403);
+    expect(answer.body.__type).toBe('IncompleteSignatureException');
+  });
+
+  it('answers any well-formed SigV4 request, whatever the credentials', async () => {
+    const answer = await post('RekognitionService.ListCollections', '{}');
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({ CollectionIds: [], FaceModelVersions: [] });
+  });
+
+  it('answers an operation it does not serve with UnknownOperationException', async () => {
+    const answer = await post('RekognitionService.DetectLabels', '{}');
+    expect(answer.status).toBe(400);
+    expect(answer.body.__type).toBe('UnknownOperationException');
+    expect(answer.errorType).toBe('UnknownOperationException');
+  });
+
+  it('answers a request without X-Amz-Target with UnknownOperationException', async () => {
+    const answer = await post(undefined, '{}');
+    expect(answer.body.__type).toBe('UnknownOperationException');
+  });
+
+  it('refuses a body that is not JSON with SerializationException', async () => {
+    const answer = await post('RekognitionService.ListCollections', '{"MaxResults": ');
+    expect(answer.status).toBe(400);
+    expect(answer.body.__type).toBe('SerializationException');
+  });
+
+  it('refuses a JSON body that is not an object with SerializationException', async () => {
+    const answer = await post('RekognitionService.ListCollections', '[1, 2]');
+    expect(answer.body.__type).toBe('SerializationException');
+  });
+
+  it('refuses a member of the wrong JSON type with SerializationException naming it', async () => {
+    const answer = await post('RekognitionService.ListCollections', '{"MaxResults": "ten"}');
+    expect(answer.body).toEqual({ __type: 'SerializationException', Message: 'maxResults must be an integer' });
+  });
+
+  it('refuses a content type other than JSON with SerializationException', async () => {
+    const answer = await post('RekognitionService.ListCollections', '{}', { 'content-type': 'text/plain' });
+    expect(answer.body.__type).toBe('SerializationException');
+  });
+
+  it('refuses a body over 16 MB with RequestEntityTooLargeException without reading it all', async () => {
+    const answer = await post('RekognitionService.DetectFaces', Buffer.alloc(17 * 1024 * 1024, 0x20));
+    expect(answer.status).toBe(413);
+    expect(answer.body.__type).toBe('RequestEntityTooLargeException');
+  });
+
+  it('writes Rekognition exceptions with Code, Logref and Message, which the SDK raises as their own class', async () => {
+    const raw = await post('RekognitionService.DescribeCollection', '{"CollectionId": "absent"}');
+    expect(raw.body).toEqual({
+      __type: 'ResourceNotFoundException',
+      Code: 'ResourceNotFoundException',
+      Logref: expect.any(String),
+      Message: 'The collection id: absent does not exist',
+    });
+    const raised = server.client.send(new DescribeCollectionCommand({ CollectionId: 'absent' }));
+    await expect(raised).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(raised).rejects.toMatchObject({ message: 'The collection id: absent does not exist' });
+  });
+
+  it('refuses a missing required member with ValidationException worded as AWS words it', async () => {
+    const raised = server.client.send(new CreateCollectionCommand({} as never));
+    await expect(raised).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: "1 validation error detected: Value null at 'collectionId' failed to satisfy constraint: Member must not be null",
+    });
+  });
+
+  it('reports every broken constraint of a request in one ValidationException', async () => {
+    const raised = server.client.send(new DeleteFacesCommand({ CollectionId: 'has space', FaceIds: ['not-a-face-id'] }));
+    await expect(raised).rejects.toMatchObject({
+      name: 'ValidationException',
+      message:
+        "2 validation errors detected: Value 'has space' at 'collectionId' failed to satisfy constraint: Member must satisfy " +
+        "regular expression pattern: [a-zA-Z0-9_.\\-]+; Value 'not-a-face-id' at 'faceIds.1.member' failed to satisfy " +
+        'constraint: Member must satisfy regular expression pattern: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}',
+    });
+  });
+});
