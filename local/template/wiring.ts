@@ -27,6 +27,8 @@ export interface FunctionWiring {
 }
 
 export interface S3NotificationWiring {
+  /** The SAM event's name (the key under `Events`). */
+  eventName: string;
   functionLogicalId: string;
   bucketLogicalId: string;
   /** e.g. `s3:ObjectCreated:*`, `s3:ObjectCreated:Post`. */
@@ -136,6 +138,7 @@ function functionEvents(logicalId: string, resource: CloudFormationResource): {
     if (Type === 'S3') {
       const events = Array.isArray(properties.Events) ? properties.Events : [properties.Events];
       notifications.push({
+        eventName,
         functionLogicalId: logicalId,
         bucketLogicalId: targetLogicalId(properties.Bucket, `${where}.Bucket`),
         events: events.map((name) => {

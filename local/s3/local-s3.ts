@@ -1,0 +1,206 @@
+/**
+ * Local S3: s3rver (an S3-compatible server storing objects under the data folder) on an internal port, behind a
+ * gate on the public port that does what s3rver does not: enforces browser POST uploads' policies and SigV4
+ * signatures, and answers CORS for the buckets' rules from the template. Everything else is forwarded unchanged
+ * (Host included, so header-signed SDK requests still verify in s3rver).
+ */
+import { EventEmitter } from 'node:events';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { freePort, LOCAL_HOST } from '../template/local-environment';
+import { corsResponseHeaders, preflightHeaders, type CorsRule } from './cors';
+import { multipartBoundary, parseMultipart } from './multipart';
+import { verifyPostPolicy } from './post-policy';
+import { S3Error, s3ErrorXml } from './s3-error';
+
+export interface LocalBucket {
+  name: string;
+  cors: CorsRule[];
+}
+
+export interface LocalS3Options {
+  port: number;
+  /** s3rver's object store folder. */
+  dataDir: string;
+  buckets: LocalBucket[];
+  region: string;
+  /** Access key id -> secret; the gate verifies POST signatures and s3rver header signatures with these. */
+  credentials: Record<string, string>;
+  /** Largest POST body the gate reads (S3 allows 5 GB; enrolment photos are at most 5 MB). */
+  maxPostBytes?: number;
+  log?: (line: string) => void;
+}
+
+/** An object creation as s3rver reports it, before it is shaped into an S3 event notification. */
+export interface S3ObjectCreated {
+  eventName: string;
+  bucket: string;
+  /** The raw key (not encoded). */
+  key: string;
+  size: number;
+  eTag?: string;
+  sourceIp: string;
+  time: Date;
+}
+
+export interface LocalS3 {
+  endpoint: string;
+  port: number;
+  /** Emits 'objectCreated' with an S3ObjectCreated. */
+  events: EventEmitter;
+  stop(): Promise<void>;
+}
+
+interface S3rverEvent {
+  Records: Array<{
+    eventName: string;
+    eventTime: string;
+    requestParameters: { sourceIPAddress: string };
+    s3: { bucket: { name: string }; object: { key: string; size?: number; eTag?: string } };
+  }>;
+}
+
+interface S3rverInstance extends EventEmitter {
+  run(): Promise<AddressInfo>;
+  close(): Promise<void>;
+}
+
+const require = createRequire(import.meta.url);
+const S3rver = require('s3rver') as new (options: Record<string, unknown>) => S3rverInstance;
+const s3rverAccounts = require('s3rver/lib/models/account') as { DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void } };
+
+const DEFAULT_MAX_POST_BYTES = 64 * 1024 * 1024;
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (declared > limit) {
+    return Promise.reject(new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400, { ProposedSize: declared, MaxSizeAllowed: limit }));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    req.on('data', (chunk: Buffer) => {
+      length += chunk.length;
+      if (length > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400, { ProposedSize: length, MaxSizeAllowed: limit }));
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
+  mkdirSync(options.dataDir, { recursive: true });
+  for (const [id, secret] of Object.entries(options.credentials)) s3rverAccounts.DUMMY_ACCOUNT.createKeyPair(id, secret);
+  const internalPort = await freePort();
+  const s3rver = new S3rver({
+    address: LOCAL_HOST,
+    port: internalPort,
+    directory: options.dataDir,
+    silent: true,
+    vhostBuckets: false,
+    configureBuckets: options.buckets.map(({ name }) => ({ name })),
+  });
+  await s3rver.run();
+  const events = new EventEmitter();
+  s3rver.on('event', (event: S3rverEvent) => {
+    for (const record of event.Records) {
+      if (!record.eventName.startsWith('ObjectCreated:')) continue;
+      const created: S3ObjectCreated = {
+        eventName: record.eventName,
+        bucket: record.s3.bucket.name,
+        key: record.s3.object.key,
+        size: record.s3.object.size ?? 0,
+        ...(record.s3.object.eTag ? { eTag: record.s3.object.eTag } : {}),
+        sourceIp: record.requestParameters.sourceIPAddress,
+        time: new Date(record.eventTime),
+      };
+      events.emit('objectCreated', created);
+    }
+  });
+
+  const corsByBucket = new Map(options.buckets.map((bucket) => [bucket.name, bucket.cors]));
+  const maxPostBytes = options.maxPostBytes ?? DEFAULT_MAX_POST_BYTES;
+
+  const forward = (req: IncomingMessage, res: ServerResponse, extraHeaders: Record<string, string>, body?: Buffer) => {
+    const upstream = request(
+      { host: LOCAL_HOST, port: internalPort, method: req.method, path: req.url, headers: req.headers },
+      (upstreamResponse) => {
+        res.writeHead(upstreamResponse.statusCode ?? 502, { ...upstreamResponse.headers, ...extraHeaders });
+        upstreamResponse.pipe(res);
+      },
+    );
+    upstream.on('error', (error) => refuse(res, new S3Error('InternalError', `local S3 store unavailable: ${error.message}`, 500), extraHeaders));
+    if (body) upstream.end(body);
+    else req.pipe(upstream);
+  };
+
+  const refuse = (res: ServerResponse, error: S3Error, extraHeaders: Record<string, string>) => {
+    if (res.headersSent) return res.destroy();
+    res.writeHead(error.status, { 'content-type': 'application/xml', connection: 'close', ...extraHeaders });
+    res.end(s3ErrorXml(error));
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const bucket = decodeURIComponent(url.pathname.split('/')[1] ?? '');
+    const rules = corsByBucket.get(bucket) ?? [];
+    const origin = req.headers.origin;
+    const method = req.method ?? 'GET';
+    if (method === 'OPTIONS') {
+      const headers = preflightHeaders(rules, origin, req.headers['access-control-request-method'] as string | undefined, req.headers['access-control-request-headers'] as string | undefined);
+      res.writeHead(200, headers);
+      return res.end();
+    }
+    const cors = corsResponseHeaders(rules, origin, method);
+    const isBrowserPost = method === 'POST' && bucket !== '' && /^\/[^/]+\/?$/.test(url.pathname) && url.search === '';
+    if (!isBrowserPost) return forward(req, res, cors);
+    try {
+      const boundary = multipartBoundary(req.headers['content-type']);
+      const body = await readBody(req, maxPostBytes);
+      const accepted = verifyPostPolicy(parseMultipart(body, boundary), {
+        bucket,
+        region: options.region,
+        credentials: options.credentials,
+        now: new Date(),
+      });
+      options.log?.(`POST s3://${bucket}/${accepted.key} (${accepted.size} bytes) accepted by its policy`);
+      forward(req, res, cors, body);
+    } catch (error) {
+      if (!(error instanceof S3Error)) throw error;
+      options.log?.(`POST s3://${bucket} refused: ${error.code}: ${error.message}`);
+      refuse(res, error, cors);
+    }
+  };
+
+  const gate: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (error instanceof S3Error) refuse(res, error, {});
+      else refuse(res, new S3Error('InternalError', `We encountered an internal error. ${String(error)}`, 500), {});
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    gate.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new Error(error.code === 'EADDRINUSE' ? `S3: port ${options.port} is already in use` : error.message)),
+    );
+    gate.listen(options.port, LOCAL_HOST, resolve);
+  });
+  const port = (gate.address() as AddressInfo).port;
+  return {
+    endpoint: `http://${LOCAL_HOST}:${port}`,
+    port,
+    events,
+    stop: async () => {
+      await new Promise<void>((resolve) => {
+        gate.close(() => resolve());
+        gate.closeAllConnections();
+      });
+      await s3rver.close();
+    },
+  };
+}

@@ -1,0 +1,30 @@
+/**
+ * S3's error responses: `<Error><Code/><Message/>...<RequestId/><HostId/></Error>` with the status S3 uses,
+ * for the refusals the local S3 gate answers itself.
+ */
+import { randomBytes } from 'node:crypto';
+
+export class S3Error extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+    /** Extra elements S3 adds for this error, e.g. ProposedSize and MaxSizeAllowed for EntityTooLarge. */
+    readonly details: Record<string, string | number> = {},
+  ) {
+    super(message);
+    this.name = code;
+  }
+}
+
+const XML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+
+function escapeXml(text: string): string {
+  return text.replace(/[&<>]/g, (character) => XML_ENTITIES[character] as string);
+}
+
+export function s3ErrorXml(error: S3Error, requestId = randomBytes(8).toString('hex').toUpperCase()): string {
+  const elements = { Code: error.code, Message: error.message, ...error.details, RequestId: requestId, HostId: randomBytes(24).toString('base64') };
+  const body = Object.entries(elements).map(([name, value]) => `<${name}>${escapeXml(String(value))}</${name}>`).join('');
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error>${body}</Error>`;
+}

@@ -1,0 +1,141 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createPresignedPost, type PresignedPost } from '@aws-sdk/s3-presigned-post';
+import { startLocalS3, type LocalS3 } from '../../../local/s3/local-s3';
+import { freePort, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../local/template/local-environment';
+
+const BUCKET = 'face-bucket-test';
+const APP_ORIGIN = 'http://localhost:3000';
+const KEY = 'enrollment/user-1/photo one.jpg';
+
+describe('the local S3 POST gate', () => {
+  let dataDir: string;
+  let s3: LocalS3;
+  let client: S3Client;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'local-s3-'));
+    s3 = await startLocalS3({
+      port: await freePort(),
+      dataDir,
+      buckets: [{ name: BUCKET, cors: [{ allowedOrigins: [APP_ORIGIN], allowedMethods: ['POST', 'GET'], allowedHeaders: ['*'], exposedHeaders: ['ETag'], maxAgeSeconds: 300 }] }],
+      region: LOCAL_REGION,
+      credentials: { [LOCAL_CREDENTIALS.accessKeyId]: LOCAL_CREDENTIALS.secretAccessKey },
+      maxPostBytes: 1024 * 1024,
+    });
+    client = new S3Client({
+      endpoint: s3.endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      forcePathStyle: true,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+    });
+  });
+
+  afterAll(async () => {
+    client.destroy();
+    await s3.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  function presign(options: { expires?: number; maxBytes?: number } = {}): Promise<PresignedPost> {
+    return createPresignedPost(client, {
+      Bucket: BUCKET,
+      Key: KEY,
+      Conditions: [['eq', '$key', KEY], ['eq', '$Content-Type', 'image/jpeg'], ['content-length-range', 1, options.maxBytes ?? 1000]],
+      Fields: { 'Content-Type': 'image/jpeg' },
+      Expires: options.expires ?? 300,
+    });
+  }
+
+  async function upload(post: PresignedPost, bytes: number, override: Record<string, string> = {}) {
+    const form = new FormData();
+    for (const [name, value] of Object.entries({ ...post.fields, ...override })) form.append(name, value);
+    form.append('file', new Blob([Buffer.alloc(bytes, 7)], { type: 'image/jpeg' }), 'photo.jpg');
+    const response = await fetch(post.url, { method: 'POST', body: form, headers: { origin: APP_ORIGIN } });
+    return { status: response.status, body: await response.text(), headers: response.headers };
+  }
+
+  it('accepts a valid presigned POST and stores the object with its content type', async () => {
+    const response = await upload(await presign(), 500);
+    expect(response.status).toBe(204);
+    const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: KEY }));
+    expect(head).toMatchObject({ ContentLength: 500, ContentType: 'image/jpeg' });
+  });
+
+  it('refuses a key other than the one the policy pins', async () => {
+    const response = await upload(await presign(), 500, { key: 'enrollment/someone-else/photo.jpg' });
+    expect(response.status).toBe(403);
+    expect(response.body).toContain('<Code>AccessDenied</Code>');
+    expect(response.body).toContain('Invalid according to Policy: Policy Condition failed: ["eq", "$key", "enrollment/user-1/photo one.jpg"]');
+  });
+
+  it('refuses a content type other than the one the policy pins', async () => {
+    const response = await upload(await presign(), 500, { 'Content-Type': 'image/png' });
+    expect(response.status).toBe(403);
+    expect(response.body).toContain('Policy Condition failed: ["eq", "$Content-Type", "image/jpeg"]');
+  });
+
+  it('refuses a file larger than the content-length-range', async () => {
+    const response = await upload(await presign({ maxBytes: 1000 }), 1001);
+    expect(response.status).toBe(400);
+    expect(response.body).toContain('<Code>EntityTooLarge</Code>');
+    expect(response.body).toContain('<ProposedSize>1001</ProposedSize><MaxSizeAllowed>1000</MaxSizeAllowed>');
+  });
+
+  it('refuses an empty file below the content-length-range', async () => {
+    const response = await upload(await presign(), 0);
+    expect(response.status).toBe(400);
+    expect(response.body).toContain('<Code>EntityTooSmall</Code>');
+  });
+
+  it('refuses a policy that has expired', async () => {
+    const response = await upload(await presign({ expires: -1 }), 500);
+    expect(response.status).toBe(403);
+    expect(response.body).toContain('Invalid according to Policy: Policy expired.');
+  });
+
+  it('refuses a signature that does not match the policy', async () => {
+    const post = await presign();
+    const tampered = post.fields['X-Amz-Signature']!.replace(/^./, (first) => (first === '0' ? '1' : '0'));
+    const response = await upload(post, 500, { 'X-Amz-Signature': tampered });
+    expect(response.status).toBe(403);
+    expect(response.body).toContain('<Code>SignatureDoesNotMatch</Code>');
+  });
+
+  it('refuses a form field the policy does not cover', async () => {
+    const response = await upload(await presign(), 500, { 'x-amz-meta-owner': 'someone' });
+    expect(response.status).toBe(403);
+    expect(response.body).toContain('Invalid according to Policy: Extra input fields: x-amz-meta-owner');
+  });
+
+  it('refuses an upload without a policy', async () => {
+    const form = new FormData();
+    form.append('key', KEY);
+    form.append('file', new Blob([Buffer.alloc(10)]), 'photo.jpg');
+    const response = await fetch(`${s3.endpoint}/${BUCKET}`, { method: 'POST', body: form });
+    expect(response.status).toBe(403);
+    expect(await response.text()).toContain('<Code>AccessDenied</Code>');
+  });
+
+  it('answers the CORS preflight of the app origin and refuses other origins', async () => {
+    const preflight = (origin: string) =>
+      fetch(`${s3.endpoint}/${BUCKET}`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+    const allowed = await preflight(APP_ORIGIN);
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(APP_ORIGIN);
+    expect((await preflight('http://evil.example')).status).toBe(403);
+  });
+
+  it('adds CORS headers to its refusals so the browser app can read them', async () => {
+    const response = await upload(await presign(), 500, { key: 'elsewhere.jpg' });
+    expect(response.headers.get('access-control-allow-origin')).toBe(APP_ORIGIN);
+  });
+
+  it('forwards signed SDK requests to the store', async () => {
+    const object = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: KEY }));
+    expect((await object.Body!.transformToByteArray()).length).toBe(500);
+  });
+});
