@@ -46,8 +46,8 @@ const AUTH_FLOWS = ['USER_SRP_AUTH', 'REFRESH_TOKEN_AUTH', 'REFRESH_TOKEN', 'CUS
 interface AuthSession {
   clientId: string;
   subject: TriggerSubject;
-  /** The user's email, which RespondToAuthChallenge may send as USERNAME instead of the generated username. */
-  email: string | undefined;
+  /** The email signed in with, which RespondToAuthChallenge may send as USERNAME instead of the generated username. */
+  email: string;
   history: ChallengeResult[];
   challenge: CreatedChallenge;
   expiresAt: number;
@@ -217,7 +217,7 @@ export class UserPool {
       subject = { userName: this.signer.stableUuid(username.toLowerCase()), userAttributes: {}, userNotFound: true };
     }
     // Cognito does not pass InitiateAuth's ClientMetadata to the auth challenge triggers.
-    return this.nextStep(this.triggerContext(caller, undefined), subject, user?.email, []);
+    return this.nextStep(this.triggerContext(caller, undefined), subject, user?.email ?? username.toLowerCase(), []);
   }
 
   private async respondToAuthChallenge(input: Record<string, unknown>, caller: CallerInfo) {
@@ -248,7 +248,7 @@ export class UserPool {
   }
 
   /** Define decides; then tokens, a refusal, or Create's next challenge under a fresh Session. */
-  private async nextStep(ctx: TriggerContext, subject: TriggerSubject, email: string | undefined, history: ChallengeResult[]) {
+  private async nextStep(ctx: TriggerContext, subject: TriggerSubject, email: string, history: ChallengeResult[]) {
     const decision = await this.triggers.define(ctx, subject, history);
     if (decision.failAuthentication) throw notAuthorized('Incorrect username or password.');
     if (decision.issueTokens) {

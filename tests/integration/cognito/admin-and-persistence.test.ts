@@ -1,0 +1,94 @@
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AdminDeleteUserCommand, AdminGetUserCommand, GetUserCommand, GlobalSignOutCommand, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { CLIENT_ID, POOL_ID, clientFor, signIn, signUpAndConfirm, startCustomAuth, startTestPool, type TestPool } from './harness';
+
+let pool: TestPool;
+beforeEach(async () => { pool = await startTestPool(); });
+afterEach(async () => { await pool.stop(); });
+
+describe('admin operations', () => {
+  test('AdminGetUser returns the user by email or by username', async () => {
+    const sub = await signUpAndConfirm(pool, 'ada@example.com');
+    for (const name of ['ada@example.com', sub]) {
+      const user = await pool.client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: name }));
+      expect(user).toMatchObject({ Username: sub, UserStatus: 'CONFIRMED', Enabled: true });
+      expect(user.UserCreateDate).toBeInstanceOf(Date);
+      expect(user.UserAttributes).toContainEqual({ Name: 'email', Value: 'ada@example.com' });
+    }
+  });
+
+  test('AdminDeleteUser removes the user and ends its tokens', async () => {
+    await signUpAndConfirm(pool, 'gone@example.com');
+    const tokens = await signIn(pool, 'gone@example.com');
+    await pool.client.send(new AdminDeleteUserCommand({ UserPoolId: POOL_ID, Username: 'gone@example.com' }));
+    await expect(pool.client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: 'gone@example.com' })))
+      .rejects.toMatchObject({ name: 'UserNotFoundException', message: 'User does not exist.' });
+    await expect(pool.client.send(new GetUserCommand({ AccessToken: tokens.AccessToken! }))).rejects.toMatchObject({ name: 'NotAuthorizedException' });
+    await expect(pool.client.send(new InitiateAuthCommand({ ClientId: CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! } })))
+      .rejects.toMatchObject({ name: 'NotAuthorizedException' });
+  });
+
+  test('refuses an unknown user pool id', async () => {
+    await expect(pool.client.send(new AdminGetUserCommand({ UserPoolId: 'eu-west-1_Other', Username: 'x@example.com' })))
+      .rejects.toMatchObject({ name: 'ResourceNotFoundException', message: 'User pool eu-west-1_Other does not exist.' });
+  });
+
+  test.each([
+    ['the wrong secret', { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'not-the-secret' }, 'InvalidSignatureException'],
+    ['an unknown access key', { accessKeyId: 'AKIDSTRANGER', secretAccessKey: 'local-test-secret' }, 'UnrecognizedClientException'],
+  ])('refuses a request signed with %s', async (_, credentials, name) => {
+    await signUpAndConfirm(pool, 'sig@example.com');
+    const client = clientFor(pool.emulator, credentials);
+    try {
+      await expect(client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: 'sig@example.com' }))).rejects.toMatchObject({ name });
+    } finally {
+      client.destroy();
+    }
+  });
+
+  test('refuses an unsigned admin request', async () => {
+    const response = await fetch(pool.emulator.endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.AdminGetUser' },
+      body: JSON.stringify({ UserPoolId: POOL_ID, Username: 'x@example.com' }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' });
+  });
+});
+
+describe('persistence', () => {
+  test('keeps users, refresh tokens and the signing key across a restart', async () => {
+    const sub = await signUpAndConfirm(pool, 'stay@example.com');
+    const tokens = await signIn(pool, 'stay@example.com');
+    const keysBefore = await (await fetch(pool.emulator.jwksUri)).json();
+    await pool.restart();
+    expect(await (await fetch(pool.emulator.jwksUri)).json()).toEqual(keysBefore);
+    const refreshed = await pool.client.send(new InitiateAuthCommand({
+      ClientId: CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! } }));
+    const { payload } = await jwtVerify(refreshed.AuthenticationResult!.IdToken!, createRemoteJWKSet(new URL(pool.emulator.jwksUri)));
+    expect(payload.sub).toBe(sub);
+    expect((await startCustomAuth(pool, 'stay@example.com')).ChallengeParameters?.USERNAME).toBe(sub);
+  });
+
+  test('keeps revocations across a restart', async () => {
+    await signUpAndConfirm(pool, 'revoked@example.com');
+    const tokens = await signIn(pool, 'revoked@example.com');
+    await pool.client.send(new GlobalSignOutCommand({ AccessToken: tokens.AccessToken! }));
+    await pool.restart();
+    await expect(pool.client.send(new InitiateAuthCommand({
+      ClientId: CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! } })))
+      .rejects.toMatchObject({ message: 'Refresh Token has been revoked' });
+  });
+
+  test('writes no refresh token in the clear and leaves no temporary files', async () => {
+    await signUpAndConfirm(pool, 'disk@example.com');
+    const tokens = await signIn(pool, 'disk@example.com');
+    const dir = join(pool.dataDir, 'cognito');
+    expect((await readdir(dir)).sort()).toEqual(['refresh-tokens.json', 'signing-key.json', 'users.json']);
+    expect(await readFile(join(dir, 'refresh-tokens.json'), 'utf8')).not.toContain(tokens.RefreshToken!);
+    expect(await readFile(join(dir, 'users.json'), 'utf8')).not.toContain('Aa1!random-password');
+  });
+});

@@ -1,0 +1,125 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startCognitoEmulator } from '../../../local/cognito/index';
+import { ADMIN, CLIENT_ID, PASSWORD, startTestPool, type TestPool } from './harness';
+
+let pool: TestPool;
+beforeEach(async () => { pool = await startTestPool(); });
+afterEach(async () => { await pool.stop(); });
+
+const APP_ORIGIN = 'http://localhost:3000';
+const post = (target: string, body: string, headers: Record<string, string> = {}) => fetch(pool.emulator.endpoint, {
+  method: 'POST',
+  headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityProviderService.${target}`, ...headers },
+  body,
+});
+
+describe('HTTP protocol', () => {
+  test('answers an error as JSON 1.1 with __type, message and x-amzn-ErrorType', async () => {
+    const response = await post('InitiateAuth', JSON.stringify({ ClientId: 'nope', AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: 'a@example.com' } }));
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toBe('application/x-amz-json-1.1');
+    expect(response.headers.get('x-amzn-errortype')).toBe('ResourceNotFoundException:');
+    expect(await response.json()).toEqual({ __type: 'ResourceNotFoundException', message: 'User pool client nope does not exist.' });
+  });
+
+  test('refuses malformed JSON with SerializationException', async () => {
+    const response = await post('SignUp', '{"ClientId": ');
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ __type: 'SerializationException', message: expect.stringMatching(/^Malformed JSON request body: /) });
+  });
+
+  test('refuses a JSON body that is not an object', async () => {
+    expect(await (await post('SignUp', '[1,2]')).json()).toEqual({ __type: 'SerializationException', message: 'The request body must be a JSON object.' });
+  });
+
+  test('refuses a body over the size cap with 413', async () => {
+    const response = await post('SignUp', JSON.stringify({ ClientId: CLIENT_ID, Username: 'x'.repeat(300 * 1024) }));
+    expect(response.status).toBe(413);
+    expect((await response.json()).__type).toBe('RequestEntityTooLargeException');
+  });
+
+  test('refuses an operation it does not serve with UnknownOperationException', async () => {
+    const response = await post('AdminCreateUser', '{}');
+    expect((await response.json()).__type).toBe('UnknownOperationException');
+  });
+
+  test('refuses a body that is not declared as JSON 1.1', async () => {
+    const response = await post('SignUp', '{}', { 'content-type': 'text/plain' });
+    expect((await response.json()).__type).toBe('SerializationException');
+  });
+
+  test('refuses a missing required member with the AWS validation message', async () => {
+    const response = await post('SignUp', JSON.stringify({ ClientId: CLIENT_ID, Password: PASSWORD }));
+    expect(await response.json()).toEqual({ __type: 'InvalidParameterException',
+      message: "1 validation error detected: Value null at 'username' failed to satisfy constraint: Member must not be null" });
+  });
+});
+
+describe('CORS for the app', () => {
+  test('allows the preflight amplify sends from an allowed origin', async () => {
+    const response = await fetch(pool.emulator.endpoint, { method: 'OPTIONS', headers: {
+      origin: APP_ORIGIN, 'access-control-request-method': 'POST',
+      'access-control-request-headers': 'content-type,x-amz-target,x-amz-user-agent,cache-control' } });
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-origin')).toBe(APP_ORIGIN);
+    expect(response.headers.get('access-control-allow-headers')).toContain('x-amz-user-agent');
+    expect(response.headers.get('access-control-allow-methods')).toContain('POST');
+  });
+
+  test('refuses the preflight from another origin', async () => {
+    const response = await fetch(pool.emulator.endpoint, { method: 'OPTIONS', headers: {
+      origin: 'http://evil.example', 'access-control-request-method': 'POST' } });
+    expect(response.status).toBe(403);
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  test('refuses a preflight asking for a header it does not accept', async () => {
+    const response = await fetch(pool.emulator.endpoint, { method: 'OPTIONS', headers: {
+      origin: APP_ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-custom-thing' } });
+    expect(response.status).toBe(403);
+  });
+
+  test('lets the app read answers and error types', async () => {
+    const response = await post('InitiateAuth', JSON.stringify({ ClientId: 'nope', AuthFlow: 'CUSTOM_AUTH' }), { origin: APP_ORIGIN });
+    expect(response.headers.get('access-control-allow-origin')).toBe(APP_ORIGIN);
+    expect(response.headers.get('access-control-expose-headers')).toContain('x-amzn-errortype');
+  });
+});
+
+describe('dev mailbox over HTTP', () => {
+  test('lists all messages and the messages to one address', async () => {
+    await post('SignUp', JSON.stringify({ ClientId: CLIENT_ID, Username: 'ada@example.com', Password: PASSWORD }));
+    await post('SignUp', JSON.stringify({ ClientId: CLIENT_ID, Username: 'bob@example.com', Password: PASSWORD }));
+    const all = await (await fetch(`${pool.emulator.endpoint}/mailbox`)).json();
+    expect(all.messages.map((m: { to: string }) => m.to)).toEqual(['ada@example.com', 'bob@example.com']);
+    const ada = await (await fetch(`${pool.emulator.endpoint}/mailbox/${encodeURIComponent('Ada@Example.com')}`)).json();
+    expect(ada).toEqual({ address: 'Ada@Example.com', messages: [expect.objectContaining({
+      to: 'ada@example.com', subject: 'Your verification code', code: expect.stringMatching(/^\d{6}$/) })] });
+  });
+});
+
+describe('configuration', () => {
+  test.each([
+    ['a session validity Cognito does not allow', { authSessionValiditySeconds: 60 }, /authSessionValiditySeconds must be an integer from 180 to 900/],
+    ['an auth flow the emulator does not implement', { explicitAuthFlows: ['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_SRP_AUTH'] }, /ALLOW_USER_SRP_AUTH are not implemented/],
+    ['a pool id of another region', { id: 'us-east-1_Pool' }, /must look like 'eu-west-1_/],
+  ])('refuses to start with %s', async (_, userPool, message) => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'cognito-config-'));
+    try {
+      await expect(startCognitoEmulator({
+        host: '127.0.0.1', port: 0, dataDir, region: 'eu-west-1', adminCredentials: ADMIN,
+        triggers: async () => ({}),
+        userPool: {
+          id: 'eu-west-1_Pool', name: 'p', clientId: 'c', clientName: 'c', authSessionValiditySeconds: 180,
+          accessTokenValiditySeconds: 3600, idTokenValiditySeconds: 3600, refreshTokenValiditySeconds: 86400,
+          preventUserExistenceErrors: true, explicitAuthFlows: ['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'], allowedOrigins: [],
+          ...userPool,
+        },
+      })).rejects.toThrow(message);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
