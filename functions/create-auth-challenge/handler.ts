@@ -34,7 +34,8 @@ export const handler = async (event: CreateAuthChallengeTriggerEvent): Promise<C
   const step = await nextStep(progress, async () => (await getActiveEnrollment(sub)) !== undefined);
   if (step === FACE_LIVENESS) {
     const sessionId = await startLivenessSession(sub);
-    logger.info('liveness challenge issued', { sub, sessionId });
+    // The session id is the expected answer, so it is not logged.
+    logger.info('liveness challenge issued', { sub });
     return livenessChallenge(sessionId);
   }
   const upload = await issueEnrollmentUpload(sub, chooseContentType(event.request.clientMetadata?.contentType));

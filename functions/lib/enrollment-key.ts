@@ -6,14 +6,9 @@ export type ImageContentType = (typeof IMAGE_CONTENT_TYPES)[number];
 const EXTENSION: Record<ImageContentType, 'jpg' | 'png'> = { 'image/jpeg': 'jpg', 'image/png': 'png' };
 const CONTENT_TYPE: Record<'jpg' | 'png', ImageContentType> = { jpg: 'image/jpeg', png: 'image/png' };
 
+/** Cognito subs and our object names are UUIDs; a key with anything else is not one we issued. */
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
-const UUID_PATTERN = new RegExp(`^${UUID}$`);
 const KEY_PATTERN = new RegExp(`^enrollment/(${UUID})/${UUID}\\.(jpg|png)$`);
-
-/** Cognito subs are UUIDs; anything else is not a user of this pool. */
-export function isUuid(value: string): boolean {
-  return UUID_PATTERN.test(value);
-}
 
 export function enrollmentKey(sub: string, id: string, contentType: ImageContentType): string {
   return `enrollment/${sub}/${id}.${EXTENSION[contentType]}`;

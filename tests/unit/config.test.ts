@@ -1,0 +1,88 @@
+import './support/env';
+import { config, loadClientSettings, loadConfig } from '../../functions/lib/config';
+
+const REQUIRED = { AWS_REGION: 'eu-west-1', TABLE_NAME: 'table', BUCKET_NAME: 'bucket', COLLECTION_ID: 'faces' };
+const load = (overrides: Record<string, string | undefined> = {}) => loadConfig({ ...REQUIRED, ...overrides });
+
+describe('function configuration', () => {
+  test('applies the documented defaults', () => {
+    expect(load()).toEqual({
+      region: 'eu-west-1',
+      tableName: 'table',
+      bucketName: 'bucket',
+      collectionId: 'faces',
+      similarityThreshold: 90,
+      livenessThreshold: 90,
+      faceMatchThreshold: 90,
+      maxAttempts: 3,
+      lockoutFailures: 5,
+      lockoutWindowSeconds: 180,
+      lockoutMinutes: 30,
+      duplicateFacePolicy: 'REJECT',
+      enrollmentMaxBytes: 5242880,
+      uploadUrlTtlSeconds: 300,
+      livenessSessionTtlSeconds: 180,
+      qualityFilter: 'AUTO',
+    });
+  });
+
+  test.each(Object.keys(REQUIRED))('refuses to start without %s', (name) => {
+    expect(() => load({ [name]: undefined })).toThrow(`${name} is required`);
+    expect(() => load({ [name]: '  ' })).toThrow(`${name} is required`);
+  });
+
+  test.each(['SIMILARITY_THRESHOLD', 'LIVENESS_THRESHOLD', 'FACE_MATCH_THRESHOLD'])('refuses %s configured as the fraction 0.9', (name) => {
+    expect(() => load({ [name]: '0.9' })).toThrow(`${name} must be a percentage`);
+  });
+
+  test.each([
+    ['a similarity threshold below 90', { SIMILARITY_THRESHOLD: '89.5' }, 'SIMILARITY_THRESHOLD must be a percentage from 90 to 100 (not a fraction), got 89.5'],
+    ['a threshold above 100', { LIVENESS_THRESHOLD: '100.5' }, 'LIVENESS_THRESHOLD must be a percentage from 50 to 100 (not a fraction), got 100.5'],
+    ['a threshold that is not a number', { SIMILARITY_THRESHOLD: '95%' }, 'SIMILARITY_THRESHOLD must be a percentage from 90 to 100, got "95%"'],
+    ['no attempts at all', { MAX_ATTEMPTS: '0' }, 'MAX_ATTEMPTS must be from 1 to 10, got 0'],
+    ['more than 10 attempts', { MAX_ATTEMPTS: '11' }, 'MAX_ATTEMPTS must be from 1 to 10, got 11'],
+    ['a count that is not a number', { MAX_ATTEMPTS: 'three' }, 'MAX_ATTEMPTS must be a whole number from 1 to 10, got "three"'],
+    ['a fractional count', { LOCKOUT_FAILURES: '2.5' }, 'LOCKOUT_FAILURES must be a whole number from 1 to 100, got "2.5"'],
+    ['more bytes than Rekognition accepts', { ENROLLMENT_MAX_BYTES: '5242881' }, 'ENROLLMENT_MAX_BYTES must be from 1 to 5242880, got 5242881'],
+    ['a liveness session outliving Rekognition\'s 3 minutes', { LIVENESS_SESSION_TTL_SECONDS: '181' }, 'LIVENESS_SESSION_TTL_SECONDS must be from 30 to 180, got 181'],
+    ['a duplicate-face policy other than REJECT or ALLOW', { DUPLICATE_FACE_POLICY: 'reject' }, 'DUPLICATE_FACE_POLICY must be one of REJECT, ALLOW, got "reject"'],
+    ['a quality filter Rekognition does not know', { QUALITY_FILTER: 'BEST' }, 'QUALITY_FILTER must be one of NONE, AUTO, LOW, MEDIUM, HIGH, got "BEST"'],
+  ])('refuses %s', (_case, overrides, message) => {
+    expect(() => load(overrides)).toThrow(message);
+  });
+
+  test('accepts stricter thresholds within range', () => {
+    expect(load({ SIMILARITY_THRESHOLD: '99.5', LIVENESS_THRESHOLD: '50', FACE_MATCH_THRESHOLD: '80' })).toMatchObject({
+      similarityThreshold: 99.5,
+      livenessThreshold: 50,
+      faceMatchThreshold: 80,
+    });
+  });
+
+  test('gives every AWS call a 1.5 s timeout and two attempts by default', () => {
+    expect(loadClientSettings({})).toEqual({ callTimeoutMs: 1500, maxAttempts: 2, forcePathStyle: false });
+  });
+
+  test('reads path-style S3 and the call budget from the environment', () => {
+    expect(loadClientSettings({ S3_FORCE_PATH_STYLE: 'true', AWS_CALL_TIMEOUT_MS: '800', AWS_MAX_ATTEMPTS: '3' })).toEqual({
+      callTimeoutMs: 800,
+      maxAttempts: 3,
+      forcePathStyle: true,
+    });
+  });
+
+  test('refuses a path-style flag that is not true or false', () => {
+    expect(() => loadClientSettings({ S3_FORCE_PATH_STYLE: 'yes' })).toThrow('S3_FORCE_PATH_STYLE must be one of true, false, got "yes"');
+  });
+
+  test('reads the environment once per container', () => {
+    const first = config();
+    process.env.MAX_ATTEMPTS = '7';
+    try {
+      expect(config()).toBe(first);
+      expect(config().maxAttempts).toBe(3);
+    } finally {
+      delete process.env.MAX_ATTEMPTS;
+    }
+  });
+});
