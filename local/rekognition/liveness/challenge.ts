@@ -1,0 +1,121 @@
+/**
+ * The challenge a session's stream is given: which challenge (from the session's preferences and the versions the
+ * client supports), the oval in video pixels, the thresholds the FaceLivenessDetector reads from ChallengeConfig,
+ * and, for FaceMovementAndLightChallenge, the colour sequence the screen flashes.
+ */
+import { randomInt } from 'node:crypto';
+import type { ChallengeConfig, ChallengeType, ColorSequence, OvalParameters, ServerChallenge } from './event-stream';
+
+/** The challenge versions this server runs (the ones @aws-amplify/ui-react-liveness 3.x asks for). */
+export const SERVER_CHALLENGE_VERSIONS: Record<ChallengeType, string> = {
+  FaceMovementAndLightChallenge: '2.0.0',
+  FaceMovementChallenge: '1.0.0',
+};
+
+export interface ChallengePreference {
+  Type: ChallengeType;
+  Versions?: { Minimum?: string; Maximum?: string };
+}
+
+/** Rekognition's default when CreateFaceLivenessSession names no preference. */
+export const DEFAULT_CHALLENGE_PREFERENCES: ChallengePreference[] = [{ Type: 'FaceMovementAndLightChallenge' }];
+
+/** Every field the component reads; all non-zero, since the component treats a zero as missing. */
+export const CHALLENGE_CONFIG: ChallengeConfig = {
+  BlazeFaceDetectionThreshold: 0.75,
+  FaceDistanceThresholdMin: 0.32,
+  FaceDistanceThreshold: 0.4,
+  FaceDistanceThresholdMax: 0.6,
+  OvalIouThreshold: 0.7,
+  OvalHeightWidthRatio: 1.618,
+  OvalIouWidthThreshold: 0.25,
+  OvalIouHeightThreshold: 0.25,
+  FaceIouWidthThreshold: 0.15,
+  FaceIouHeightThreshold: 0.15,
+  OvalFitTimeout: 7000,
+};
+
+/** The colours the screen flashes; consecutive colours always differ so each change lights the face differently. */
+const FRESHNESS_PALETTE: number[][] = [
+  [255, 255, 255],
+  [0, 0, 0],
+  [255, 0, 0],
+  [0, 255, 0],
+  [0, 0, 255],
+  [255, 255, 0],
+  [0, 255, 255],
+  [255, 0, 255],
+];
+const COLOR_COUNT = 8;
+const DOWNSCROLL_MS = 300;
+const FLAT_MS = 100;
+
+const parseVersion = (version: string): number[] | undefined =>
+  /^\d+\.\d+\.\d+$/.test(version) ? version.split('.').map(Number) : undefined;
+
+const compareVersions = (a: number[], b: number[]): number => {
+  for (let i = 0; i < 3; i += 1) {
+    const diff = (a[i] ?? 0) - (b[i] ?? 0);
+    if (diff !== 0) return diff;
+  }
+  return 0;
+};
+
+export const isVersion = (value: unknown): value is string => typeof value === 'string' && parseVersion(value) !== undefined;
+
+/**
+ * The first preferred challenge that this server runs at a version inside the preference's range and that the
+ * client listed in its `challenge-versions` (`Type_x.y.z,...`); undefined when there is none.
+ */
+export function selectChallenge(
+  preferences: ChallengePreference[],
+  clientVersions: string,
+): { type: ChallengeType; version: string } | undefined {
+  const offered = new Set(clientVersions.split(','));
+  for (const preference of preferences) {
+    const version = SERVER_CHALLENGE_VERSIONS[preference.Type];
+    const ours = parseVersion(version) ?? [];
+    const { Minimum, Maximum } = preference.Versions ?? {};
+    if (Minimum && compareVersions(ours, parseVersion(Minimum) ?? []) < 0) continue;
+    if (Maximum && compareVersions(ours, parseVersion(Maximum) ?? []) > 0) continue;
+    if (offered.has(`${preference.Type}_${version}`)) return { type: preference.Type, version };
+  }
+  return undefined;
+}
+
+/** A random oval, in video pixels, placed and sized as the component's own static oval (centre within 7/16..9/16). */
+export function randomOval(videoWidth: number, videoHeight: number): OvalParameters {
+  const seed = () => randomInt(0, 1_000_001) / 1_000_000;
+  const scaled = (value: number, min: number, max: number) => value * (max - min) + min;
+  const baseWidth = videoWidth >= videoHeight ? (3 / 4) * videoHeight : videoWidth;
+  const width = Math.floor(scaled(seed(), 0.75, 1) * 0.8 * baseWidth);
+  const height = Math.floor(Math.min(CHALLENGE_CONFIG.OvalHeightWidthRatio * width, videoHeight * 0.95));
+  const centerX = Math.floor(scaled(seed(), (7 * videoWidth) / 16, (9 * videoWidth) / 16));
+  const minCenterY = Math.max((7 * videoHeight) / 16, height / 2);
+  const maxCenterY = Math.min((9 * videoHeight) / 16, videoHeight - height / 2);
+  const centerY = Math.floor(scaled(seed(), minCenterY, Math.max(minCenterY, maxCenterY)));
+  return { Width: width, Height: height, CenterX: centerX, CenterY: centerY };
+}
+
+/** A fresh random colour sequence: the first colour is shown flat, then each scrolls down and may stay flat. */
+export function randomColorSequences(): ColorSequence[] {
+  const sequences: ColorSequence[] = [];
+  let previous = -1;
+  for (let i = 0; i < COLOR_COUNT; i += 1) {
+    let pick = randomInt(0, FRESHNESS_PALETTE.length);
+    while (pick === previous) pick = randomInt(0, FRESHNESS_PALETTE.length);
+    previous = pick;
+    sequences.push({
+      FreshnessColor: { RGB: [...(FRESHNESS_PALETTE[pick] ?? [])] },
+      DownscrollDuration: i === 0 ? 0 : DOWNSCROLL_MS,
+      FlatDisplayDuration: i === 0 || randomInt(0, 2) === 1 ? FLAT_MS : 0,
+    });
+  }
+  return sequences;
+}
+
+export function buildServerChallenge(type: ChallengeType, videoWidth: number, videoHeight: number): ServerChallenge {
+  const base = { OvalParameters: randomOval(videoWidth, videoHeight), ChallengeConfig: { ...CHALLENGE_CONFIG } };
+  if (type === 'FaceMovementChallenge') return base;
+  return { ...base, LightChallengeType: 'SEQUENTIAL', ColorSequences: randomColorSequences() };
+}

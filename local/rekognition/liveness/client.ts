@@ -1,0 +1,337 @@
+/**
+ * A Node client of the Face Liveness streaming protocol, doing what the FaceLivenessDetector does in a browser:
+ * presign the websocket URL with SigV4, connect over TLS (trusting the given CA), read the server's challenge, record
+ * (here: encode with ffmpeg) a WebM video, send it in 1-second chunks like MediaRecorder together with the
+ * ClientSessionInformationEvents (start, colours shown, end) at honest times, end with an empty chunk and wait for
+ * DisconnectionEvent. Every message goes in a signed envelope (`:date`, `:chunk-signature`) as the SDK sends it.
+ *
+ * Sources: a WebM file, a sequence of images, or one photo turned into a "moving closer" clip that follows the oval
+ * the server sent (see movingCloserFrames), so tests and the demo can complete a session without a browser.
+ */
+import { randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import sharp from 'sharp';
+import WebSocket from 'ws';
+import {
+  decodeServerMessage,
+  encodeClientEvent,
+  encodeSignedEnvelope,
+  type BoundingBoxRatios,
+  type ChallengeType,
+  type ClientChallenge,
+  type ClientEvent,
+  type ServerChallenge,
+  type StreamException,
+} from './event-stream';
+import { STREAM_PATH } from './stream-server';
+import { chunkLikeMediaRecorder, encodeWebm, imagesToWebm, movingCloserFrames, type PhotoFace } from './synthetic-video';
+import { FFMPEG_PATH } from './video-decoder';
+
+/** What @aws-amplify/ui-react-liveness 3.x sends as challenge-versions. */
+export const COMPONENT_CHALLENGE_VERSIONS = 'FaceMovementAndLightChallenge_2.0.0,FaceMovementChallenge_1.0.0';
+
+export type VideoSource =
+  /** A recorded WebM; the client claims the face reached the oval `inOvalAtMs` into it (default: 1 s before colours). */
+  | { kind: 'webm'; webm: Buffer; initialFace?: BoundingBoxRatios; inOvalAtMs?: number }
+  /** Still images shown one after another at `fps`. */
+  | { kind: 'images'; images: Buffer[]; fps: number; initialFace?: BoundingBoxRatios; inOvalAtMs?: number }
+  /** One photo, zoomed so the face moves from afar into the server's oval over `approachMs`. */
+  | { kind: 'moving-closer'; photo: Buffer; face: PhotoFace; approachMs?: number };
+
+export interface LivenessClientOptions {
+  /** `https://localhost:4581` (the streaming endpoint); the client connects with wss. */
+  endpoint: string;
+  /** PEM of the server's certificate (self-signed) to trust. */
+  ca: string;
+  region: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  sessionId: string;
+  source: VideoSource;
+  videoWidth?: number;
+  videoHeight?: number;
+  challengeVersions?: string;
+  /** Send chunks and events at their real times (true, as a camera would) or as fast as possible. */
+  realTime?: boolean;
+  /** Stop after this many chunks without the empty end chunk (to test a truncated stream). */
+  stopAfterChunks?: number;
+}
+
+export interface LivenessClientResult {
+  challengeType?: ChallengeType;
+  serverChallenge?: ServerChallenge;
+  exceptions: StreamException[];
+  disconnected: boolean;
+  closeCode: number;
+  /** Wall-clock times (ms) of the last video chunk sent and of the DisconnectionEvent received. */
+  lastChunkSentAt?: number;
+  disconnectedAt?: number;
+}
+
+const FRAME_RATE = 15;
+const HOLD_BEFORE_COLOURS_MS = 1000;
+
+export async function runLivenessSession(options: LivenessClientOptions): Promise<LivenessClientResult> {
+  const width = options.videoWidth ?? 640;
+  const height = options.videoHeight ?? 480;
+  const url = await presignStreamUrl(options, width, height);
+  const ws = new WebSocket(url, { ca: options.ca });
+  const result: LivenessClientResult = { exceptions: [], disconnected: false, closeCode: 0 };
+  const closed = new Promise<void>((resolve) =>
+    ws.on('close', (code) => {
+      result.closeCode = code;
+      resolve();
+    }),
+  );
+  ws.on('error', () => undefined);
+  let sessionInformation: (value: void) => void;
+  const gotSessionInformation = new Promise<void>((resolve) => (sessionInformation = resolve));
+  ws.on('message', (data: Buffer) => {
+    const message = decodeServerMessage(data);
+    if (message.kind === 'exception') {
+      result.exceptions.push({ exception: message.exception, message: message.message });
+      return;
+    }
+    const { event } = message;
+    if ('ServerSessionInformationEvent' in event) {
+      const [type, challenge] = Object.entries(event.ServerSessionInformationEvent.SessionInformation.Challenge)[0] ?? [];
+      result.challengeType = type as ChallengeType;
+      result.serverChallenge = challenge;
+      sessionInformation();
+    } else if ('DisconnectionEvent' in event) {
+      result.disconnected = true;
+      result.disconnectedAt = Date.now();
+      ws.close(1000);
+    }
+  });
+  await Promise.race([gotSessionInformation, closed]);
+  if (!result.serverChallenge || !result.challengeType) {
+    await closed;
+    return result;
+  }
+
+  const signer = new MessageSigner(url, options);
+  const send = async (event: ClientEvent | 'end') => {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    ws.send(await signer.sign(event === 'end' ? new Uint8Array(0) : encodeClientEvent(event)));
+  };
+  const plan = await recordVideo(options.source, result.challengeType, result.serverChallenge, { width, height });
+  const challengeId = randomUUID();
+  const wrap = (challenge: Omit<ClientChallenge, 'ChallengeId'>): ClientEvent => ({
+    ClientSessionInformationEvent: { Challenge: { [result.challengeType!]: { ChallengeId: challengeId, ...challenge } } },
+  });
+
+  const recordingStart = Date.now();
+  const initialFace = { BoundingBox: mirror(plan.initialFace), InitialFaceDetectedTimestamp: recordingStart };
+  await send(wrap({ VideoStartTimestamp: recordingStart, InitialFace: initialFace }));
+
+  const chunks = chunkLikeMediaRecorder(plan.webm, plan.durationMs);
+  const timeline: { atMs: number; action: () => Promise<void> }[] = [];
+  chunks.forEach((chunk, index) => {
+    if (options.stopAfterChunks !== undefined && index >= options.stopAfterChunks) return;
+    const atMs = index === chunks.length - 1 ? plan.durationMs : (index + 1) * 1000;
+    timeline.push({
+      atMs,
+      action: async () => {
+        await send({ VideoEvent: { VideoChunk: chunk, TimestampMillis: Date.now() } });
+        result.lastChunkSentAt = Date.now();
+      },
+    });
+  });
+  const sequence = result.serverChallenge.ColorSequences ?? [];
+  plan.colourStarts.forEach(({ fromMs, index }, step) => {
+    const previous = plan.colourStarts[step - 1];
+    timeline.push({
+      atMs: fromMs,
+      action: () =>
+        send(
+          wrap({
+            ColorDisplayed: {
+              CurrentColor: sequence[index]!.FreshnessColor,
+              PreviousColor: sequence[previous?.index ?? index]!.FreshnessColor,
+              SequenceNumber: index,
+              CurrentColorStartTimestamp: Date.now(),
+            },
+          }),
+        ),
+    });
+  });
+  timeline.sort((a, b) => a.atMs - b.atMs);
+  for (const { atMs, action } of timeline) {
+    if (options.realTime !== false) await sleep(recordingStart + atMs - Date.now());
+    await action();
+  }
+  if (options.stopAfterChunks !== undefined) {
+    await closed;
+    return result;
+  }
+  const videoEnd = Date.now();
+  const fitAt = Math.min(recordingStart + plan.inOvalAtMs, videoEnd);
+  await send(
+    wrap({
+      VideoEndTimestamp: videoEnd,
+      InitialFace: initialFace,
+      TargetFace: {
+        BoundingBox: ovalBox(result.serverChallenge, width, height),
+        FaceDetectedInTargetPositionStartTimestamp: fitAt,
+        FaceDetectedInTargetPositionEndTimestamp: fitAt,
+      },
+    }),
+  );
+  await send({ VideoEvent: { VideoChunk: new Uint8Array(0), TimestampMillis: Date.now() } });
+  await closed;
+  return result;
+}
+
+/** The SigV4-presigned `wss://` URL, as the SDK's websocket middleware builds it (headers moved to the query). */
+export async function presignStreamUrl(options: Pick<LivenessClientOptions, 'endpoint' | 'region' | 'credentials' | 'sessionId' | 'challengeVersions'>, width: number, height: number): Promise<string> {
+  const endpoint = new URL(options.endpoint);
+  const signer = new SignatureV4({ service: 'rekognition', region: options.region, credentials: credentialsOf(options), sha256: Sha256 });
+  const request = new HttpRequest({
+    protocol: 'wss:',
+    method: 'GET',
+    hostname: endpoint.hostname,
+    port: Number(endpoint.port || 443),
+    path: STREAM_PATH,
+    headers: { host: endpoint.host },
+    query: {
+      'session-id': options.sessionId,
+      'video-width': String(width),
+      'video-height': String(height),
+      'challenge-versions': options.challengeVersions ?? COMPONENT_CHALLENGE_VERSIONS,
+    },
+  });
+  const signed = await signer.presign(request, { expiresIn: 299 });
+  const query = new URLSearchParams(signed.query as Record<string, string>);
+  return `wss://${endpoint.host}${STREAM_PATH}?${query.toString()}`;
+}
+
+const credentialsOf = (options: Pick<LivenessClientOptions, 'credentials'>) =>
+  options.credentials ?? { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/** Signs each message with the chain of signatures starting at the URL's, as the SDK's event signer does. */
+class MessageSigner {
+  private priorSignature: string;
+  private readonly signer: SignatureV4;
+
+  constructor(url: string, private readonly options: LivenessClientOptions) {
+    this.priorSignature = new URL(url).searchParams.get('X-Amz-Signature') ?? '';
+    this.signer = new SignatureV4({ service: 'rekognition', region: options.region, credentials: credentialsOf(options), sha256: Sha256 });
+  }
+
+  async sign(inner: Uint8Array): Promise<Uint8Array> {
+    const date = new Date();
+    const signed = await this.signer.signMessage(
+      { message: { headers: { ':date': { type: 'timestamp', value: date } }, body: inner }, priorSignature: this.priorSignature },
+      { signingDate: date, signingRegion: this.options.region, signingService: 'rekognition' },
+    );
+    this.priorSignature = signed.signature;
+    return encodeSignedEnvelope(inner, date, Buffer.from(signed.signature, 'hex'));
+  }
+}
+
+interface RecordedVideo {
+  webm: Buffer;
+  durationMs: number;
+  /** Where the face is at the start, in video ratios (not mirrored). */
+  initialFace: BoundingBoxRatios;
+  inOvalAtMs: number;
+  /** When each colour report is due (ms from the start), as the component reports them. */
+  colourStarts: { fromMs: number; index: number }[];
+}
+
+/**
+ * When the component reports colours: colour 0 when it starts (flat), then each colour when it starts scrolling
+ * down and again when it then stays flat.
+ */
+export function colourSchedule(challenge: ServerChallenge, fromMs: number): { starts: { fromMs: number; index: number }[]; endMs: number } {
+  const starts: { fromMs: number; index: number }[] = [];
+  let at = fromMs;
+  (challenge.ColorSequences ?? []).forEach((colour, index) => {
+    if (index === 0) {
+      starts.push({ fromMs: at, index });
+      at += colour.FlatDisplayDuration;
+      return;
+    }
+    starts.push({ fromMs: at, index });
+    at += colour.DownscrollDuration;
+    if (colour.FlatDisplayDuration > 0) {
+      starts.push({ fromMs: at, index });
+      at += colour.FlatDisplayDuration;
+    }
+  });
+  return { starts, endMs: at };
+}
+
+async function recordVideo(source: VideoSource, type: ChallengeType, challenge: ServerChallenge, size: { width: number; height: number }): Promise<RecordedVideo> {
+  const oval = challenge.OvalParameters;
+  const light = type === 'FaceMovementAndLightChallenge';
+  if (source.kind === 'moving-closer') {
+    const approachMs = source.approachMs ?? (light ? 1500 : 2500);
+    const fitMs = Math.ceil(approachMs * 0.86);
+    const colours = light ? colourSchedule(challenge, approachMs + HOLD_BEFORE_COLOURS_MS) : undefined;
+    const durationMs = colours ? colours.endMs + 200 : approachMs + 500;
+    const frames = movingCloserFrames(source.photo, source.face, {
+      size,
+      fps: FRAME_RATE,
+      oval,
+      approachMs,
+      holdMs: durationMs - approachMs,
+      colours: colours?.starts.map(({ fromMs, index }) => ({ fromMs, rgb: challenge.ColorSequences![index]!.FreshnessColor.RGB })),
+    });
+    const webm = await encodeWebm(frames, size, FRAME_RATE);
+    const photo = await sharp(source.photo).rotate().metadata();
+    const photoAspect = (source.face.height * (photo.autoOrient?.height ?? photo.height ?? 1)) / (source.face.width * (photo.autoOrient?.width ?? photo.width ?? 1));
+    const startWidth = 0.4 * oval.Width;
+    const initialFace = {
+      Width: startWidth / size.width,
+      Height: (startWidth * photoAspect) / size.height,
+      Left: (oval.CenterX - 0.12 * size.width - startWidth / 2) / size.width,
+      Top: (oval.CenterY + 0.06 * size.height - (startWidth * photoAspect) / 2) / size.height,
+    };
+    return { webm, durationMs, initialFace, inOvalAtMs: fitMs, colourStarts: colours?.starts ?? [] };
+  }
+  const webm = source.kind === 'webm' ? source.webm : await imagesToWebm(source.images, size, source.fps);
+  const durationMs = source.kind === 'images' ? Math.round((source.images.length * 1000) / source.fps) : await probeDurationMs(webm);
+  const colourLength = light ? colourSchedule(challenge, 0).endMs : 0;
+  const colourFrom = Math.max(0, durationMs - colourLength - 100);
+  const inOvalAtMs = source.inOvalAtMs ?? Math.max(0, (light ? colourFrom : durationMs) - HOLD_BEFORE_COLOURS_MS);
+  return {
+    webm,
+    durationMs,
+    initialFace: source.initialFace ?? { Width: 0.25, Height: 0.35, Left: 0.375, Top: 0.3 },
+    inOvalAtMs,
+    colourStarts: light ? colourSchedule(challenge, colourFrom).starts : [],
+  };
+}
+
+/** The video's length, from decoding it once with ffmpeg. */
+async function probeDurationMs(webm: Buffer): Promise<number> {
+  const ffmpeg = spawn(FFMPEG_PATH, ['-hide_banner', '-nostdin', '-i', 'pipe:0', '-f', 'null', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+  let log = '';
+  ffmpeg.stderr.on('data', (data: Buffer) => (log += data.toString()));
+  ffmpeg.stdin.on('error', () => undefined);
+  ffmpeg.stdin.end(webm);
+  await new Promise((resolve) => ffmpeg.on('close', resolve));
+  const times = [...log.matchAll(/time=(\d+):(\d+):(\d+\.\d+)/g)];
+  const last = times.at(-1);
+  if (!last) throw new Error('ffmpeg could not read the video');
+  return Math.round((Number(last[1]) * 3600 + Number(last[2]) * 60 + Number(last[3])) * 1000);
+}
+
+/** The component reports InitialFace mirrored horizontally. */
+const mirror = (box: BoundingBoxRatios): BoundingBoxRatios => ({ ...box, Left: 1 - box.Left - box.Width });
+
+function ovalBox(challenge: ServerChallenge, width: number, height: number): BoundingBoxRatios {
+  const oval = challenge.OvalParameters;
+  return {
+    Width: oval.Width / width,
+    Height: oval.Height / height,
+    Left: (oval.CenterX - oval.Width / 2) / width,
+    Top: (oval.CenterY - oval.Height / 2) / height,
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));

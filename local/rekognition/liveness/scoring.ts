@@ -1,0 +1,245 @@
+/**
+ * The liveness decision, from the frames (decoded and analysed by the face engine) checked against what the client
+ * reported. A development stand-in for Rekognition's model, not a certified presentation-attack detector.
+ *
+ * Hard checks (any failing makes the session FAILED, Confidence 0, no images):
+ * - the client's events: a start event (VideoStartTimestamp, InitialFace) and an end event (TargetFace,
+ *   VideoEndTimestamp) for the session's challenge, one ChallengeId, timestamps in order, the reported video length
+ *   within 1.5 s (or 30%) of the decoded length, the decoded frame size equal to the declared one, and a TargetFace
+ *   box equal to the oval the server sent;
+ * - exactly one face: at most 10% of sampled frames with more than one face, at least 75% with exactly one;
+ * - one person: every single-face frame's face matches the reference frame's face (engine Similarity >= 70);
+ * - the movement, seen in the frames: the face near the reported InitialFace time is roughly where the client said
+ *   (its mirrored box, centre within 0.2, width within 2x); from the reported in-oval time on, at least 70% of frames
+ *   show the face inside the oval (centre within half the oval's radii, width 0.5-1.3 of the oval's); and the face
+ *   grew by at least 1.2x from start to end (a still image does not);
+ * - FaceMovementAndLightChallenge: the reported colours are the server's sequence in order, each shown for about its
+ *   sent duration (at least 80% of it minus 30 ms, at most the duration plus 1 s).
+ * When all hold: SUCCEEDED with Confidence = 100 x the median anti-spoof probability (engine.liveProbability) of the
+ * in-oval frames. The reference image is the sharpest, most frontal in-oval frame; audit images are spread over
+ * the remaining single-face frames.
+ */
+import type { DetectedFace, FaceEngine, NormalisedBox, RawImage } from '../engine/types';
+import type { BoundingBoxRatios, ChallengeType, ClientChallenge, ColorDisplayed, ServerChallenge } from './event-stream';
+
+export interface AnalysedFrame {
+  /** Milliseconds from the first frame. */
+  offsetMs: number;
+  image: RawImage;
+  faces: DetectedFace[];
+  /** Anti-spoof probability of the face, when the frame has exactly one. */
+  live?: number;
+}
+
+export interface ScoringInput {
+  challengeType: ChallengeType;
+  serverChallenge: ServerChallenge;
+  videoWidth: number;
+  videoHeight: number;
+  /** What ffmpeg found; undefined fields were not reported. */
+  decoded: { sourceWidth?: number; sourceHeight?: number; fps: number };
+  clientChallenges: ClientChallenge[];
+  frames: AnalysedFrame[];
+  auditImagesLimit: number;
+}
+
+export interface ChosenFrame {
+  frame: AnalysedFrame;
+  box: BoundingBoxRatios;
+}
+
+export interface LivenessDecision {
+  status: 'SUCCEEDED' | 'FAILED';
+  confidence: number;
+  reasons: string[];
+  reference?: ChosenFrame;
+  audits: ChosenFrame[];
+}
+
+const SAME_PERSON_SIMILARITY = 70;
+const MIN_GROWTH = 1.2;
+
+export function decideLiveness(engine: Pick<FaceEngine, 'similarity'>, input: ScoringInput): LivenessDecision {
+  const reasons: string[] = [];
+  const fail = (reason: string): LivenessDecision => ({ status: 'FAILED', confidence: 0, reasons: [...reasons, reason], audits: [] });
+
+  const events = readEvents(input);
+  if (typeof events === 'string') return fail(events);
+  const { start, end, colours } = events;
+  const videoStart = start.VideoStartTimestamp!;
+  const at = (frame: AnalysedFrame) => videoStart + frame.offsetMs;
+
+  const { sourceWidth, sourceHeight, fps } = input.decoded;
+  if (sourceWidth !== undefined && (sourceWidth !== input.videoWidth || sourceHeight !== input.videoHeight)) {
+    return fail(`video is ${sourceWidth}x${sourceHeight}, not the declared ${input.videoWidth}x${input.videoHeight}`);
+  }
+  const decodedMs = (input.frames.length * 1000) / fps;
+  const reportedMs = end.VideoEndTimestamp! - videoStart;
+  if (Math.abs(decodedMs - reportedMs) > Math.max(1500, 0.3 * reportedMs)) {
+    return fail(`video lasts about ${decodedMs} ms but the client reported ${reportedMs} ms`);
+  }
+
+  const oval = input.serverChallenge.OvalParameters;
+  const ovalBox = {
+    Width: oval.Width / input.videoWidth,
+    Height: oval.Height / input.videoHeight,
+    Left: (oval.CenterX - oval.Width / 2) / input.videoWidth,
+    Top: (oval.CenterY - oval.Height / 2) / input.videoHeight,
+  };
+  const target = end.TargetFace!;
+  if ((['Width', 'Height', 'Left', 'Top'] as const).some((k) => Math.abs(target.BoundingBox[k] - ovalBox[k]) > 0.02)) {
+    return fail('TargetFace.BoundingBox is not the oval the server sent');
+  }
+
+  const frames = input.frames;
+  const multi = frames.filter((f) => f.faces.length > 1).length;
+  const single = frames.filter((f) => f.faces.length === 1);
+  if (multi > 0.1 * frames.length) return fail(`more than one face in ${multi} of ${frames.length} frames`);
+  if (single.length < 0.75 * frames.length) return fail(`exactly one face in only ${single.length} of ${frames.length} frames`);
+
+  const initialAt = start.InitialFace!.InitialFaceDetectedTimestamp;
+  const inOvalFrom = target.FaceDetectedInTargetPositionStartTimestamp;
+  const startFrames = single.filter((f) => at(f) <= Math.max(initialAt, videoStart) + 500);
+  const initialFrames = startFrames.length > 0 ? startFrames : single.slice(0, 2);
+  const endFrames = single.filter((f) => at(f) >= inOvalFrom - 250);
+  if (endFrames.length === 0) return fail('no frame shows the face after the reported in-oval time');
+
+  const initial = medianBox(initialFrames.map((f) => face(f).box));
+  const reported = mirrored(start.InitialFace!.BoundingBox);
+  if (distance(centre(initial), centre(reported)) > 0.2 || ratio(initial.width, reported.width) > 2) {
+    return fail('the face at the start is not where the client reported it');
+  }
+  const inOval = endFrames.filter((f) => isInOval(face(f).box, ovalBox));
+  if (inOval.length < 0.7 * endFrames.length) {
+    return fail(`the face is inside the oval in only ${inOval.length} of ${endFrames.length} frames after the reported fit`);
+  }
+  const growth = medianBox(inOval.map((f) => face(f).box)).width / initial.width;
+  if (growth < MIN_GROWTH) return fail(`the face did not move closer (width x${growth.toFixed(2)})`);
+  reasons.push(`face grew x${growth.toFixed(2)} into the oval; in the oval in ${inOval.length}/${endFrames.length} frames`);
+
+  if (input.challengeType === 'FaceMovementAndLightChallenge') {
+    const colourProblem = checkColours(input.serverChallenge, colours);
+    if (colourProblem) return fail(colourProblem);
+    reasons.push('colour sequence matched');
+  }
+
+  const reference = [...inOval].sort((a, b) => frontalSharpness(face(b)) - frontalSharpness(face(a)))[0]!;
+  const referenceFace = face(reference);
+  const strangers = single.filter((f) => engine.similarity(face(f).embedding, referenceFace.embedding) < SAME_PERSON_SIMILARITY);
+  if (strangers.length > 0) return fail(`${strangers.length} frames show a different person`);
+
+  const liveScores = inOval.map((f) => f.live).filter((p): p is number => p !== undefined);
+  if (liveScores.length === 0) return fail('no anti-spoof score for the in-oval frames');
+  const live = median(liveScores);
+  reasons.push(`median anti-spoof probability ${live.toFixed(3)} over ${liveScores.length} frames`);
+
+  const others = single.filter((f) => f !== reference);
+  const audits = spread(others, input.auditImagesLimit).map((f) => ({ frame: f, box: toRatios(face(f).box) }));
+  return {
+    status: 'SUCCEEDED',
+    confidence: Math.round(live * 100 * 1000) / 1000,
+    reasons,
+    reference: { frame: reference, box: toRatios(referenceFace.box) },
+    audits,
+  };
+}
+
+function readEvents(input: ScoringInput): { start: ClientChallenge; end: ClientChallenge; colours: ColorDisplayed[] } | string {
+  const challenges = input.clientChallenges;
+  if (challenges.length === 0) return 'the client sent no ClientSessionInformationEvent';
+  const ids = new Set(challenges.map((c) => c.ChallengeId));
+  if (ids.size !== 1) return 'the client used more than one ChallengeId';
+  const start = challenges.find((c) => c.VideoStartTimestamp !== undefined);
+  const end = challenges.find((c) => c.VideoEndTimestamp !== undefined);
+  if (!start?.InitialFace) return 'no start event with VideoStartTimestamp and InitialFace';
+  if (!end?.TargetFace) return 'no end event with VideoEndTimestamp and TargetFace';
+  const t = end.TargetFace;
+  const ordered = [
+    start.InitialFace.InitialFaceDetectedTimestamp,
+    t.FaceDetectedInTargetPositionStartTimestamp,
+    t.FaceDetectedInTargetPositionEndTimestamp,
+    end.VideoEndTimestamp!,
+  ];
+  if (ordered.some((v) => typeof v !== 'number' || !Number.isFinite(v))) return 'a reported timestamp is not a number';
+  if (ordered.some((v, i) => i > 0 && v < ordered[i - 1]!) || start.VideoStartTimestamp! >= end.VideoEndTimestamp!) {
+    return 'the reported timestamps are out of order';
+  }
+  const colours = challenges.flatMap((c) => (c.ColorDisplayed ? [c.ColorDisplayed] : []));
+  return { start, end, colours };
+}
+
+/**
+ * The component reports one ColorDisplayed when a colour starts scrolling down and another when it then stays flat;
+ * the first report of colour i must follow the first report of colour i-1 by i-1's display time.
+ */
+function checkColours(server: ServerChallenge, reported: ColorDisplayed[]): string | undefined {
+  const sequence = server.ColorSequences ?? [];
+  const firstReport = new Map<number, ColorDisplayed>();
+  for (const colour of reported) {
+    const expected = sequence[colour.SequenceNumber];
+    if (!expected) return `colour SequenceNumber ${colour.SequenceNumber} was never sent`;
+    if (!sameRgb(colour.CurrentColor.RGB, expected.FreshnessColor.RGB)) return `colour ${colour.SequenceNumber} is not the colour sent`;
+    if (!firstReport.has(colour.SequenceNumber)) firstReport.set(colour.SequenceNumber, colour);
+  }
+  if (firstReport.size !== sequence.length) return `the client showed ${firstReport.size} of ${sequence.length} colours`;
+  for (let i = 1; i < sequence.length; i += 1) {
+    const previous = firstReport.get(i - 1)!;
+    const current = firstReport.get(i)!;
+    const shownMs = current.CurrentColorStartTimestamp - previous.CurrentColorStartTimestamp;
+    const sent = sequence[i - 1]!;
+    const expectedMs = (i - 1 === 0 ? 0 : sent.DownscrollDuration) + sent.FlatDisplayDuration;
+    if (shownMs < 0.8 * expectedMs - 30 || shownMs > expectedMs + 1000) {
+      return `colour ${i - 1} was shown for ${shownMs} ms, not about ${expectedMs} ms`;
+    }
+  }
+  return undefined;
+}
+
+const sameRgb = (a: number[], b: number[]) => a.length === 3 && a.every((v, i) => v === b[i]);
+
+const face = (frame: AnalysedFrame): DetectedFace => frame.faces[0]!;
+
+function frontalSharpness(detected: DetectedFace): number {
+  return detected.quality.sharpness - Math.abs(detected.pose.yaw) - Math.abs(detected.pose.pitch);
+}
+
+/** The InitialFace the component reports is mirrored horizontally (it flips the detected box's left). */
+function mirrored(box: BoundingBoxRatios): NormalisedBox {
+  return { left: 1 - box.Left - box.Width, top: box.Top, width: box.Width, height: box.Height };
+}
+
+function isInOval(box: NormalisedBox, oval: BoundingBoxRatios): boolean {
+  const [cx, cy] = centre(box);
+  const ox = oval.Left + oval.Width / 2;
+  const oy = oval.Top + oval.Height / 2;
+  const normalised = ((cx - ox) / (oval.Width / 2)) ** 2 + ((cy - oy) / (oval.Height / 2)) ** 2;
+  const widthRatio = box.width / oval.Width;
+  return normalised <= 0.25 && widthRatio >= 0.5 && widthRatio <= 1.3;
+}
+
+const centre = (box: NormalisedBox): [number, number] => [box.left + box.width / 2, box.top + box.height / 2];
+const distance = (a: [number, number], b: [number, number]) => Math.hypot(a[0] - b[0], a[1] - b[1]);
+const ratio = (a: number, b: number) => Math.max(a, b) / Math.max(1e-6, Math.min(a, b));
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function medianBox(boxes: NormalisedBox[]): NormalisedBox {
+  return {
+    left: median(boxes.map((b) => b.left)),
+    top: median(boxes.map((b) => b.top)),
+    width: median(boxes.map((b) => b.width)),
+    height: median(boxes.map((b) => b.height)),
+  };
+}
+
+function spread<T>(items: T[], count: number): T[] {
+  if (count <= 0 || items.length === 0) return [];
+  if (items.length <= count) return items;
+  return Array.from({ length: count }, (_, i) => items[Math.floor(((i + 0.5) * items.length) / count)]!);
+}
+
+const toRatios = (box: NormalisedBox): BoundingBoxRatios => ({ Width: box.width, Height: box.height, Left: box.left, Top: box.top });

@@ -1,0 +1,120 @@
+/**
+ * Incremental decoding of the session's WebM video with the ffmpeg binary of @ffmpeg-installer/ffmpeg: chunks go
+ * into ffmpeg's stdin as they arrive, and raw RGB frames, sampled at a fixed rate and scaled to a fixed size, come
+ * out while the client is still streaming, so the scorer can work during the stream rather than after it.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createRequire } from 'node:module';
+import type { RawImage } from '../engine/types';
+
+const require = createRequire(import.meta.url);
+export const FFMPEG_PATH: string = (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
+
+export interface DecodedFrame {
+  /** Milliseconds from the first frame of the video. */
+  offsetMs: number;
+  image: RawImage;
+}
+
+export interface VideoDecoderOptions {
+  /** Frames per second to sample. */
+  fps: number;
+  /** Output frame size (the declared video size, possibly shrunk); both even. */
+  width: number;
+  height: number;
+  onFrame: (frame: DecodedFrame) => void;
+}
+
+export interface DecodedVideoInfo {
+  /** The size ffmpeg found in the stream, to compare with what the client declared. */
+  sourceWidth?: number;
+  sourceHeight?: number;
+  frameCount: number;
+}
+
+/** The video is not a decodable WebM/Matroska stream. */
+export class VideoDecodeError extends Error {
+  override name = 'VideoDecodeError';
+}
+
+export class VideoDecoder {
+  private readonly process: ChildProcessWithoutNullStreams;
+  private readonly frameBytes: number;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private frameCount = 0;
+  private stderr = '';
+  private readonly exited: Promise<number | null>;
+  private stdinError: Error | undefined;
+
+  constructor(private readonly options: VideoDecoderOptions) {
+    const { fps, width, height } = options;
+    this.frameBytes = width * height * 3;
+    this.process = spawn(
+      FFMPEG_PATH,
+      [
+        '-hide_banner', '-nostdin', '-loglevel', 'info',
+        '-i', 'pipe:0',
+        '-an',
+        '-vf', `fps=${fps},scale=${width}:${height}`,
+        '-f', 'rawvideo', '-pix_fmt', 'rgb24',
+        'pipe:1',
+      ],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    this.process.stdout.on('data', (data: Buffer) => this.take(data));
+    this.process.stderr.on('data', (data: Buffer) => {
+      // Only the header lines matter (the stream description); keep the log bounded.
+      if (this.stderr.length < 64 * 1024) this.stderr += data.toString('utf8');
+    });
+    // A client that sends garbage makes ffmpeg exit early; writes after that fail with EPIPE, which finish() reports.
+    this.process.stdin.on('error', (error) => {
+      this.stdinError = error;
+    });
+    this.exited = new Promise((resolve) => this.process.on('close', (code) => resolve(code)));
+  }
+
+  write(chunk: Uint8Array): void {
+    if (!this.process.stdin.destroyed && !this.process.stdin.writableEnded) this.process.stdin.write(chunk);
+  }
+
+  /** Ends the input and waits for the last frames. */
+  async finish(): Promise<DecodedVideoInfo> {
+    this.process.stdin.end();
+    const code = await this.exited;
+    const size = /Stream #\d+:\d+.*?: Video: [^\n]*?, (\d{2,5})x(\d{2,5})/.exec(this.stderr);
+    if (code !== 0 || this.frameCount === 0) {
+      const reason = this.stderr.split('\n').filter((line) => /error|invalid/i.test(line)).slice(-2).join('; ');
+      throw new VideoDecodeError(
+        `video could not be decoded (ffmpeg exit ${code}, ${this.frameCount} frames${reason ? `: ${reason}` : ''}${this.stdinError ? `; ${this.stdinError.message}` : ''})`,
+      );
+    }
+    return {
+      ...(size ? { sourceWidth: Number(size[1]), sourceHeight: Number(size[2]) } : {}),
+      frameCount: this.frameCount,
+    };
+  }
+
+  /** Stops decoding at once (the stream was refused). */
+  abort(): void {
+    this.process.kill('SIGKILL');
+  }
+
+  private take(data: Buffer): void {
+    this.pending.push(data);
+    this.pendingBytes += data.length;
+    while (this.pendingBytes >= this.frameBytes) {
+      const joined = Buffer.concat(this.pending);
+      const frame = joined.subarray(0, this.frameBytes);
+      const rest = joined.subarray(this.frameBytes);
+      this.pending = rest.length > 0 ? [rest] : [];
+      this.pendingBytes = rest.length;
+      const { width, height, fps } = this.options;
+      this.options.onFrame({
+        offsetMs: (this.frameCount * 1000) / fps,
+        image: { data: Buffer.from(frame), width, height, channels: 3 },
+      });
+      this.frameCount += 1;
+    }
+  }
+}
