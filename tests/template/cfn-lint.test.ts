@@ -1,0 +1,31 @@
+/**
+ * cfn-lint checks what SAM's schema does not: every plain CloudFormation property against AWS's resource
+ * specification, after running the SAM transform, plus references and dependency cycles. It is a Python tool,
+ * not an npm package, so this runs where it is installed and is reported as skipped elsewhere.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const TEMPLATE = fileURLToPath(new URL('../../template.yaml', import.meta.url));
+
+function cfnLintInstalled(): boolean {
+  try {
+    execFileSync('cfn-lint', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const testWithCfnLint = cfnLintInstalled() ? test : test.skip;
+
+describe('cfn-lint', () => {
+  testWithCfnLint('finds no error, warning or informational finding in template.yaml', async () => {
+    const result = await promisify(execFile)('cfn-lint', ['--format', 'parseable', '--include-checks', 'I', '--', TEMPLATE]).then(
+      ({ stdout }) => ({ findings: stdout.trim() }),
+      (error: { stdout?: string; stderr?: string }) => ({ findings: `${error.stdout ?? ''}${error.stderr ?? ''}`.trim() }),
+    );
+    expect(result.findings).toBe('');
+  });
+});
