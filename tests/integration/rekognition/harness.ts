@@ -7,10 +7,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { RekognitionClient } from '@aws-sdk/client-rekognition';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
+import sharp from 'sharp';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const FIXTURES = join(ROOT, 'tests/fixtures/faces');
@@ -32,15 +34,20 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts the CLI on a free port and waits for the line that names its endpoint. */
-export async function startServer(options: { dataDir: string; s3Endpoint?: string }): Promise<RunningServer> {
-  const args = ['local/rekognition/cli.ts', '--port', '0', '--data-dir', options.dataDir];
-  if (options.s3Endpoint) args.push('--s3-endpoint', options.s3Endpoint);
-  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), args, {
+/** Runs `tsx local/rekognition/cli.ts <args>` with the test credentials, its output piped. */
+export function spawnCli(args: string[]): ChildProcess & { stdout: Readable; stderr: Readable } {
+  return spawn(join(ROOT, 'node_modules/.bin/tsx'), ['local/rekognition/cli.ts', ...args], {
     cwd: ROOT,
     env: { ...process.env, AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+/** Starts the CLI on a free port and waits for the line that names its endpoint. */
+export async function startServer(options: { dataDir: string; s3Endpoint?: string }): Promise<RunningServer> {
+  const args = ['--port', '0', '--data-dir', options.dataDir];
+  if (options.s3Endpoint) args.push('--s3-endpoint', options.s3Endpoint);
+  const child = spawnCli(args);
   const endpoint = await new Promise<string>((resolve, reject) => {
     let output = '';
     const onData = (chunk: Buffer) => {
@@ -48,8 +55,8 @@ export async function startServer(options: { dataDir: string; s3Endpoint?: strin
       const match = /listening on (http:\/\/\S+)/.exec(output);
       if (match) resolve(match[1]!);
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', (code) => reject(new Error(`server exited with ${code} before listening:\n${output}`)));
   });
   const client = new RekognitionClient({ endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
@@ -95,4 +102,20 @@ export async function startS3(directory: string, buckets: string[]): Promise<Run
       await server.close();
     },
   };
+}
+
+/** A photo without a face, made at test time: smooth colour bands with some shapes. */
+export async function noFaceImage(): Promise<Buffer> {
+  const width = 480;
+  const height = 320;
+  const pixels = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const offset = (y * width + x) * 3;
+      pixels[offset] = (x * 255) / width;
+      pixels[offset + 1] = (y * 255) / height;
+      pixels[offset + 2] = (x + y) % 64 < 32 ? 200 : 60;
+    }
+  }
+  return sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg().toBuffer();
 }

@@ -26,7 +26,7 @@ afterAll(async () => {
   await removeDataDir();
 });
 
-async function post(target: string | undefined, body: string | Buffer, headers: Record<string, string> = {}) {
+async function post(target: string | undefined, body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string> = {}) {
   const response = await fetch(server.endpoint, {
     method: 'POST',
     headers: {
@@ -96,7 +96,7 @@ describe('the Rekognition JSON protocol', () => {
   });
 
   it('refuses a body over 16 MB with RequestEntityTooLargeException without reading it all', async () => {
-    const answer = await post('RekognitionService.DetectFaces', Buffer.alloc(17 * 1024 * 1024, 0x20));
+    const answer = await post('RekognitionService.DetectFaces', new Uint8Array(17 * 1024 * 1024).fill(0x20));
     expect(answer.status).toBe(413);
     expect(answer.body.__type).toBe('RequestEntityTooLargeException');
   });
