@@ -24,10 +24,19 @@ import {
   type ClientChallenge,
   type ClientEvent,
   type ServerChallenge,
+  STREAM_PATH,
   type StreamException,
 } from './event-stream';
-import { STREAM_PATH } from './stream-server';
-import { chunkLikeMediaRecorder, encodeWebm, imagesToWebm, movingCloserFrames, type PhotoFace } from './synthetic-video';
+import {
+  chunkLikeMediaRecorder,
+  imagesToWebm,
+  movingCloserFrames,
+  recordInRealTime,
+  sleep,
+  START_FACE_SCALE,
+  START_OFFSET,
+  type PhotoFace,
+} from './synthetic-video';
 import { FFMPEG_PATH } from './video-decoder';
 
 /** What @aws-amplify/ui-react-liveness 3.x sends as challenge-versions. */
@@ -53,8 +62,6 @@ export interface LivenessClientOptions {
   videoWidth?: number;
   videoHeight?: number;
   challengeVersions?: string;
-  /** Send chunks and events at their real times (true, as a camera would) or as fast as possible. */
-  realTime?: boolean;
   /** Stop after this many chunks without the empty end chunk (to test a truncated stream). */
   stopAfterChunks?: number;
 }
@@ -113,68 +120,65 @@ export async function runLivenessSession(options: LivenessClientOptions): Promis
   }
 
   const signer = new MessageSigner(url, options);
-  const send = async (event: ClientEvent | 'end') => {
-    if (ws.readyState !== WebSocket.OPEN) return;
-    ws.send(await signer.sign(event === 'end' ? new Uint8Array(0) : encodeClientEvent(event)));
+  // Sends go out one at a time, in order, each in its signed envelope (the signatures chain).
+  let sending = Promise.resolve();
+  const send = (event: ClientEvent) => {
+    sending = sending.then(async () => {
+      const signed = await signer.sign(encodeClientEvent(event));
+      if (ws.readyState === WebSocket.OPEN) ws.send(signed);
+    });
+    return sending;
   };
-  const plan = await recordVideo(options.source, result.challengeType, result.serverChallenge, { width, height });
+  const challengeType = result.challengeType;
+  const serverChallenge = result.serverChallenge;
+  const plan = await planVideo(options.source, challengeType, serverChallenge, { width, height });
   const challengeId = randomUUID();
   const wrap = (challenge: Omit<ClientChallenge, 'ChallengeId'>): ClientEvent => ({
-    ClientSessionInformationEvent: { Challenge: { [result.challengeType!]: { ChallengeId: challengeId, ...challenge } } },
+    ClientSessionInformationEvent: { Challenge: { [challengeType]: { ChallengeId: challengeId, ...challenge } } },
   });
 
   const recordingStart = Date.now();
   const initialFace = { BoundingBox: mirror(plan.initialFace), InitialFaceDetectedTimestamp: recordingStart };
-  await send(wrap({ VideoStartTimestamp: recordingStart, InitialFace: initialFace }));
+  void send(wrap({ VideoStartTimestamp: recordingStart, InitialFace: initialFace }));
 
-  const chunks = chunkLikeMediaRecorder(plan.webm, plan.durationMs);
-  const timeline: { atMs: number; action: () => Promise<void> }[] = [];
-  chunks.forEach((chunk, index) => {
-    if (options.stopAfterChunks !== undefined && index >= options.stopAfterChunks) return;
-    const atMs = index === chunks.length - 1 ? plan.durationMs : (index + 1) * 1000;
-    timeline.push({
-      atMs,
-      action: async () => {
-        await send({ VideoEvent: { VideoChunk: chunk, TimestampMillis: Date.now() } });
-        result.lastChunkSentAt = Date.now();
-      },
-    });
-  });
-  const sequence = result.serverChallenge.ColorSequences ?? [];
-  plan.colourStarts.forEach(({ fromMs, index }, step) => {
-    const previous = plan.colourStarts[step - 1];
-    timeline.push({
-      atMs: fromMs,
-      action: () =>
-        send(
-          wrap({
-            ColorDisplayed: {
-              CurrentColor: sequence[index]!.FreshnessColor,
-              PreviousColor: sequence[previous?.index ?? index]!.FreshnessColor,
-              SequenceNumber: index,
-              CurrentColorStartTimestamp: Date.now(),
-            },
-          }),
-        ),
-    });
-  });
-  timeline.sort((a, b) => a.atMs - b.atMs);
-  for (const { atMs, action } of timeline) {
-    if (options.realTime !== false) await sleep(recordingStart + atMs - Date.now());
-    await action();
-  }
+  const sequence = serverChallenge.ColorSequences ?? [];
+  const colourReports = Promise.all(
+    plan.colourStarts.map(async ({ fromMs, index }, step) => {
+      await sleep(recordingStart + fromMs - Date.now());
+      const previous = plan.colourStarts[step - 1]?.index ?? index;
+      await send(
+        wrap({
+          ColorDisplayed: {
+            CurrentColor: sequence[index]!.FreshnessColor,
+            PreviousColor: sequence[previous]!.FreshnessColor,
+            SequenceNumber: index,
+            // When the video shows it (the frames are lit by the schedule), not when this report leaves.
+            CurrentColorStartTimestamp: recordingStart + fromMs,
+          },
+        }),
+      );
+    }),
+  );
+  let chunksSent = 0;
+  const sendChunk = (chunk: Buffer) => {
+    if (options.stopAfterChunks !== undefined && chunksSent >= options.stopAfterChunks) return;
+    chunksSent += 1;
+    void send({ VideoEvent: { VideoChunk: chunk, TimestampMillis: Date.now() } }).then(() => (result.lastChunkSentAt = Date.now()));
+  };
+  await plan.record(sendChunk);
+  await colourReports;
   if (options.stopAfterChunks !== undefined) {
     await closed;
     return result;
   }
   const videoEnd = Date.now();
   const fitAt = Math.min(recordingStart + plan.inOvalAtMs, videoEnd);
-  await send(
+  void send(
     wrap({
       VideoEndTimestamp: videoEnd,
       InitialFace: initialFace,
       TargetFace: {
-        BoundingBox: ovalBox(result.serverChallenge, width, height),
+        BoundingBox: ovalBox(serverChallenge, width, height),
         FaceDetectedInTargetPositionStartTimestamp: fitAt,
         FaceDetectedInTargetPositionEndTimestamp: fitAt,
       },
@@ -232,9 +236,9 @@ class MessageSigner {
   }
 }
 
-interface RecordedVideo {
-  webm: Buffer;
-  durationMs: number;
+interface VideoPlan {
+  /** Records the video in real time, handing out MediaRecorder-like chunks. */
+  record(onChunk: (chunk: Buffer) => void): Promise<void>;
   /** Where the face is at the start, in video ratios (not mirrored). */
   initialFace: BoundingBoxRatios;
   inOvalAtMs: number;
@@ -265,12 +269,11 @@ export function colourSchedule(challenge: ServerChallenge, fromMs: number): { st
   return { starts, endMs: at };
 }
 
-async function recordVideo(source: VideoSource, type: ChallengeType, challenge: ServerChallenge, size: { width: number; height: number }): Promise<RecordedVideo> {
+async function planVideo(source: VideoSource, type: ChallengeType, challenge: ServerChallenge, size: { width: number; height: number }): Promise<VideoPlan> {
   const oval = challenge.OvalParameters;
   const light = type === 'FaceMovementAndLightChallenge';
   if (source.kind === 'moving-closer') {
     const approachMs = source.approachMs ?? (light ? 1500 : 2500);
-    const fitMs = Math.ceil(approachMs * 0.86);
     const colours = light ? colourSchedule(challenge, approachMs + HOLD_BEFORE_COLOURS_MS) : undefined;
     const durationMs = colours ? colours.endMs + 200 : approachMs + 500;
     const frames = movingCloserFrames(source.photo, source.face, {
@@ -281,28 +284,38 @@ async function recordVideo(source: VideoSource, type: ChallengeType, challenge: 
       holdMs: durationMs - approachMs,
       colours: colours?.starts.map(({ fromMs, index }) => ({ fromMs, rgb: challenge.ColorSequences![index]!.FreshnessColor.RGB })),
     });
-    const webm = await encodeWebm(frames, size, FRAME_RATE);
     const photo = await sharp(source.photo).rotate().metadata();
-    const photoAspect = (source.face.height * (photo.autoOrient?.height ?? photo.height ?? 1)) / (source.face.width * (photo.autoOrient?.width ?? photo.width ?? 1));
-    const startWidth = 0.4 * oval.Width;
-    const initialFace = {
-      Width: startWidth / size.width,
-      Height: (startWidth * photoAspect) / size.height,
-      Left: (oval.CenterX - 0.12 * size.width - startWidth / 2) / size.width,
-      Top: (oval.CenterY + 0.06 * size.height - (startWidth * photoAspect) / 2) / size.height,
+    const photoAspect =
+      (source.face.height * (photo.autoOrient?.height ?? photo.height ?? 1)) / (source.face.width * (photo.autoOrient?.width ?? photo.width ?? 1));
+    const startWidth = START_FACE_SCALE * oval.Width;
+    return {
+      record: (onChunk) => recordInRealTime(frames, size, FRAME_RATE, onChunk),
+      initialFace: {
+        Width: startWidth / size.width,
+        Height: (startWidth * photoAspect) / size.height,
+        Left: (oval.CenterX - START_OFFSET.x * size.width - startWidth / 2) / size.width,
+        Top: (oval.CenterY + START_OFFSET.y * size.height - (startWidth * photoAspect) / 2) / size.height,
+      },
+      // smoothstep(0.86) is about 0.95: the face is that close to its final place and size.
+      inOvalAtMs: Math.ceil(approachMs * 0.86),
+      colourStarts: colours?.starts ?? [],
     };
-    return { webm, durationMs, initialFace, inOvalAtMs: fitMs, colourStarts: colours?.starts ?? [] };
   }
   const webm = source.kind === 'webm' ? source.webm : await imagesToWebm(source.images, size, source.fps);
   const durationMs = source.kind === 'images' ? Math.round((source.images.length * 1000) / source.fps) : await probeDurationMs(webm);
   const colourLength = light ? colourSchedule(challenge, 0).endMs : 0;
   const colourFrom = Math.max(0, durationMs - colourLength - 100);
-  const inOvalAtMs = source.inOvalAtMs ?? Math.max(0, (light ? colourFrom : durationMs) - HOLD_BEFORE_COLOURS_MS);
+  const chunks = chunkLikeMediaRecorder(webm, durationMs);
   return {
-    webm,
-    durationMs,
+    record: async (onChunk) => {
+      const start = Date.now();
+      for (const [index, chunk] of chunks.entries()) {
+        await sleep(start + (index === chunks.length - 1 ? durationMs : (index + 1) * 1000) - Date.now());
+        onChunk(chunk);
+      }
+    },
     initialFace: source.initialFace ?? { Width: 0.25, Height: 0.35, Left: 0.375, Top: 0.3 },
-    inOvalAtMs,
+    inOvalAtMs: source.inOvalAtMs ?? Math.max(0, (light ? colourFrom : durationMs) - HOLD_BEFORE_COLOURS_MS),
     colourStarts: light ? colourSchedule(challenge, colourFrom).starts : [],
   };
 }
@@ -334,4 +347,3 @@ function ovalBox(challenge: ServerChallenge, width: number, height: number): Bou
   };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));

@@ -13,6 +13,9 @@ import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 
+/** Where the FaceLivenessDetector connects (the SDK appends `-websocket` to the operation's path). */
+export const STREAM_PATH = '/start-face-liveness-session-websocket';
+
 export interface BoundingBoxRatios {
   Width: number;
   Height: number;

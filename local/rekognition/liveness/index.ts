@@ -22,7 +22,7 @@ import { createResultWriter, type S3Settings } from './result-images';
 import { SessionStore } from './sessions';
 import { DEFAULT_STREAM_LIMITS, startStreamServer, type StreamLimits } from './stream-server';
 
-export { STREAM_PATH } from './stream-server';
+export { STREAM_PATH } from './event-stream';
 
 /** Rekognition: "a SessionId expires 3 minutes after it's sent". */
 export const SESSION_LIFETIME_MS = 3 * 60 * 1000;

@@ -19,6 +19,7 @@ import {
   encodeServerEvent,
   encodeServerException,
   MalformedFrameError,
+  STREAM_PATH,
   type ClientChallenge,
   type ServerChallenge,
   type StreamException,
@@ -28,8 +29,6 @@ import type { ResultWriter } from './result-images';
 import { decideLiveness, type AnalysedFrame } from './scoring';
 import { effectiveStatus, type LivenessSession, type SessionStore } from './sessions';
 import { VideoDecodeError, VideoDecoder } from './video-decoder';
-
-export const STREAM_PATH = '/start-face-liveness-session-websocket';
 
 export interface StreamLimits {
   /** Largest video accepted, in bytes (Rekognition's limit is 10 MB). */

@@ -14,32 +14,79 @@ export interface FrameSize {
   height: number;
 }
 
-/** Encodes raw RGB frames (each width*height*3 bytes) at `fps` to WebM/VP8. */
-export async function encodeWebm(frames: Iterable<Buffer> | AsyncIterable<Buffer>, { width, height }: FrameSize, fps: number): Promise<Buffer> {
+/** ffmpeg reading raw RGB frames on stdin and writing WebM/VP8 as MediaRecorder would (1 Mbit/s, 1 s clusters). */
+function spawnVp8Encoder({ width, height }: FrameSize, fps: number) {
   const ffmpeg = spawn(
     FFMPEG_PATH,
     [
       '-hide_banner', '-nostdin', '-loglevel', 'error',
       '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0',
       '-c:v', 'libvpx', '-b:v', '1M', '-deadline', 'realtime', '-cpu-used', '8', '-auto-alt-ref', '0',
+      '-cluster_time_limit', '1000', '-flush_packets', '1',
       '-f', 'webm', 'pipe:1',
     ],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
-  const output: Buffer[] = [];
   let errors = '';
-  ffmpeg.stdout.on('data', (data: Buffer) => output.push(data));
   ffmpeg.stderr.on('data', (data: Buffer) => (errors += data.toString()));
-  const exited = new Promise<number | null>((resolve) => ffmpeg.on('close', resolve));
-  for await (const frame of frames) {
+  const exited = new Promise<void>((resolve, reject) =>
+    ffmpeg.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg could not encode the video (exit ${code}): ${errors.trim()}`)))),
+  );
+  const write = async (frame: Buffer) => {
     if (frame.length !== width * height * 3) throw new Error(`frame of ${frame.length} bytes is not ${width}x${height} RGB`);
     if (!ffmpeg.stdin.write(frame)) await new Promise((resolve) => ffmpeg.stdin.once('drain', resolve));
-  }
-  ffmpeg.stdin.end();
-  const code = await exited;
-  if (code !== 0) throw new Error(`ffmpeg could not encode the video (exit ${code}): ${errors.trim()}`);
+  };
+  return { output: ffmpeg.stdout, write, end: () => ffmpeg.stdin.end(), exited };
+}
+
+/** Encodes raw RGB frames (each width*height*3 bytes) at `fps` to WebM/VP8. */
+export async function encodeWebm(frames: Iterable<Buffer> | AsyncIterable<Buffer>, size: FrameSize, fps: number): Promise<Buffer> {
+  const encoder = spawnVp8Encoder(size, fps);
+  const output: Buffer[] = [];
+  encoder.output.on('data', (data: Buffer) => output.push(data));
+  for await (const frame of frames) await encoder.write(frame);
+  encoder.end();
+  await encoder.exited;
   return Buffer.concat(output);
 }
+
+/**
+ * Records like a camera with MediaRecorder(timeslice 1000): frames enter the encoder at their real times, and what
+ * the encoder has written is handed out every second, the rest when the video ends.
+ */
+export async function recordInRealTime(
+  frames: AsyncIterable<Buffer>,
+  size: FrameSize,
+  fps: number,
+  onChunk: (chunk: Buffer) => void,
+): Promise<void> {
+  const encoder = spawnVp8Encoder(size, fps);
+  let pending: Buffer[] = [];
+  encoder.output.on('data', (data: Buffer) => pending.push(data));
+  const flush = () => {
+    if (pending.length === 0) return;
+    const chunk = Buffer.concat(pending);
+    pending = [];
+    onChunk(chunk);
+  };
+  const timeslice = setInterval(flush, 1000);
+  try {
+    const start = Date.now();
+    let index = 0;
+    for await (const frame of frames) {
+      await sleep(start + (index * 1000) / fps - Date.now());
+      await encoder.write(frame);
+      index += 1;
+    }
+    encoder.end();
+    await encoder.exited;
+  } finally {
+    clearInterval(timeslice);
+  }
+  flush();
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /** Each image (JPEG/PNG) resized to cover the frame, shown for `1000 / fps` ms. */
 export async function imagesToWebm(images: Buffer[], size: FrameSize, fps: number): Promise<Buffer> {
@@ -77,12 +124,15 @@ export interface MovingCloserPlan {
   approachMs: number;
   /** Time to hold still in the oval afterwards (the component's 1 s pause plus the colour sequence). */
   holdMs: number;
-  /** Face width at the start and at the end, as fractions of the oval's width. */
-  startFaceScale?: number;
-  endFaceScale?: number;
   /** Screen colour shown from each offset (ms from the start), tinting the frames. */
   colours?: { fromMs: number; rgb: number[] }[];
 }
+
+/** Face width at the start and at the end, as fractions of the oval's width. */
+export const START_FACE_SCALE = 0.4;
+export const END_FACE_SCALE = 0.85;
+/** Where the face starts: this far left of and below the oval's centre, in fractions of the frame. */
+export const START_OFFSET = { x: 0.12, y: 0.06 };
 
 /** How strongly the screen's colour lights the frame. */
 const SCREEN_LIGHT = 0.08;
@@ -91,13 +141,13 @@ const smoothstep = (x: number) => x * x * (3 - 2 * x);
 
 /**
  * Frames of the face in `photo` moving closer: scaled about the face's centre, the face centre travelling from
- * below-left of the oval to the oval's centre while its width grows from startFaceScale to endFaceScale of the oval.
+ * below-left of the oval to the oval's centre while its width grows from START_FACE_SCALE to END_FACE_SCALE of the oval.
  * The photo is extended with its blurred edge pixels so the frame never runs off its edge.
  */
 export async function* movingCloserFrames(photo: Buffer, face: PhotoFace, plan: MovingCloserPlan): AsyncGenerator<Buffer> {
   const { size, fps, oval, approachMs, holdMs } = plan;
-  const startScale = plan.startFaceScale ?? 0.4;
-  const endScale = plan.endFaceScale ?? 0.85;
+  const startScale = START_FACE_SCALE;
+  const endScale = END_FACE_SCALE;
   // No more resolution than the closest frame needs: smaller buffers make every frame cheaper.
   const metadata = await sharp(photo).rotate().metadata();
   const sourceWidth = metadata.autoOrient?.width ?? metadata.width ?? 1;
@@ -135,7 +185,7 @@ export async function* movingCloserFrames(photo: Buffer, face: PhotoFace, plan: 
     .toBuffer({ resolveWithObject: true });
   const faceCx = pad + (face.left + face.width / 2) * pw;
   const faceCy = pad + (face.top + face.height / 2) * ph;
-  const start = { x: oval.CenterX - 0.12 * size.width, y: oval.CenterY + 0.06 * size.height };
+  const start = { x: oval.CenterX - START_OFFSET.x * size.width, y: oval.CenterY + START_OFFSET.y * size.height };
   const total = Math.round(((approachMs + holdMs) * fps) / 1000);
   for (let i = 0; i < total; i += 1) {
     const tMs = (i * 1000) / fps;
