@@ -1,0 +1,164 @@
+import { useCallback, useEffect, useState } from 'react';
+import { Loader } from '@aws-amplify/ui-react';
+import { confirmSignIn, fetchAuthSession, getCurrentUser, signIn, signOut, type SignInOutput } from 'aws-amplify/auth';
+import { ENROLL_ANSWER, type Challenge, type EnrollChallenge, type LivenessChallenge } from './challenge';
+import type { AppConfig } from './config';
+import { livenessCredentialProvider, absoluteUrl } from './amplify';
+import { nextFlowStep } from './flow';
+import { answerMessage, signInStartMessage } from './messages';
+import { ConfirmSignUpScreen } from './screens/ConfirmSignUpScreen';
+import { EnrollScreen } from './screens/EnrollScreen';
+import { LivenessScreen } from './screens/LivenessScreen';
+import type { Notice } from './screens/Screen';
+import { SignedInScreen, type IdentityClaims } from './screens/SignedInScreen';
+import { SignInScreen } from './screens/SignInScreen';
+import { SignUpScreen } from './screens/SignUpScreen';
+
+type View =
+  | { name: 'loading' }
+  | { name: 'signUp' }
+  | { name: 'confirmSignUp'; email: string }
+  | { name: 'signIn'; email?: string; notice?: Notice }
+  | { name: 'enroll'; email: string; challenge: EnrollChallenge; previousRefused: boolean }
+  | { name: 'liveness'; email: string; challenge: LivenessChallenge; previousRefused: boolean }
+  | { name: 'signedIn'; claims: IdentityClaims };
+
+async function identityClaims(): Promise<IdentityClaims> {
+  const { tokens } = await fetchAuthSession();
+  const payload = tokens?.idToken?.payload;
+  if (!payload || typeof payload.sub !== 'string') throw new Error('the session has no ID token');
+  return {
+    sub: payload.sub,
+    email: typeof payload.email === 'string' ? payload.email : '',
+    authTime: typeof payload.auth_time === 'number' ? payload.auth_time : undefined,
+  };
+}
+
+export function App({ config }: { config: AppConfig }) {
+  const [view, setView] = useState<View>({ name: 'loading' });
+
+  // Amplify keeps the tokens across reloads; a stored session goes straight to the signed-in page.
+  useEffect(() => {
+    getCurrentUser()
+      .then(identityClaims)
+      .then((claims) => setView({ name: 'signedIn', claims }))
+      .catch(() => setView({ name: 'signIn' }));
+  }, []);
+
+  const follow = useCallback(
+    async (email: string, output: SignInOutput, answered?: Challenge['step']) => {
+      const step = nextFlowStep(output, answered);
+      switch (step.kind) {
+        case 'signedIn':
+          return setView({ name: 'signedIn', claims: await identityClaims() });
+        case 'confirmSignUp':
+          return setView({ name: 'confirmSignUp', email });
+        case 'challenge':
+          return setView(
+            step.challenge.step === 'ENROLL_ID_PHOTO'
+              ? { name: 'enroll', email, challenge: step.challenge, previousRefused: step.previousRefused }
+              : { name: 'liveness', email, challenge: step.challenge, previousRefused: step.previousRefused },
+          );
+        case 'unsupported':
+          return setView({
+            name: 'signIn',
+            email,
+            notice: { tone: 'error', text: `This user pool asked for "${step.signInStep}", which face sign-in does not support.` },
+          });
+      }
+    },
+    [],
+  );
+
+  const start = useCallback(
+    async (email: string) => {
+      let output: SignInOutput;
+      try {
+        output = await signIn({ username: email, options: { authFlowType: 'CUSTOM_WITHOUT_SRP' } });
+      } catch (error) {
+        return setView({ name: 'signIn', email, notice: { tone: 'error', text: signInStartMessage(error, config.lockoutMinutes) } });
+      }
+      await follow(email, output);
+    },
+    [config.lockoutMinutes, follow],
+  );
+
+  const answer = useCallback(
+    async (email: string, step: Challenge['step'], challengeResponse: string) => {
+      let output: SignInOutput;
+      try {
+        output = await confirmSignIn({ challengeResponse });
+      } catch (error) {
+        return setView({ name: 'signIn', email, notice: { tone: 'error', text: answerMessage(error, config.lockoutMinutes) } });
+      }
+      await follow(email, output, step);
+    },
+    [config.lockoutMinutes, follow],
+  );
+
+  switch (view.name) {
+    case 'loading':
+      return <Loader size="large" ariaLabel="Loading" />;
+    case 'signUp':
+      return (
+        <SignUpScreen
+          onCodeSent={(email) => setView({ name: 'confirmSignUp', email })}
+          onSignIn={() => setView({ name: 'signIn' })}
+        />
+      );
+    case 'confirmSignUp':
+      return (
+        <ConfirmSignUpScreen
+          email={view.email}
+          mailboxUrl={config.mailboxUrl}
+          onConfirmed={() =>
+            setView({ name: 'signIn', email: view.email, notice: { tone: 'success', text: 'Email confirmed. Sign in to register your ID photo.' } })
+          }
+        />
+      );
+    case 'signIn':
+      return (
+        <SignInScreen
+          key={view.notice?.text ?? 'sign-in'}
+          initialEmail={view.email}
+          notice={view.notice}
+          onSubmit={start}
+          onSignUp={() => setView({ name: 'signUp' })}
+        />
+      );
+    case 'enroll':
+      return (
+        <EnrollScreen
+          key={view.challenge.uploadUrl + JSON.stringify(view.challenge.uploadFields)}
+          challenge={view.challenge}
+          previousRefused={view.previousRefused}
+          onUploaded={() => answer(view.email, 'ENROLL_ID_PHOTO', ENROLL_ANSWER)}
+        />
+      );
+    case 'liveness':
+      return (
+        <LivenessScreen
+          key={view.challenge.sessionId}
+          challenge={view.challenge}
+          previousRefused={view.previousRefused}
+          config={{
+            ...(config.liveness.endpointOverride ? { endpointOverride: config.liveness.endpointOverride } : {}),
+            faceModelUrl: absoluteUrl(config.liveness.faceModelUrl),
+            binaryPath: absoluteUrl(config.liveness.binaryPath),
+          }}
+          credentialProvider={livenessCredentialProvider(config)}
+          onAnswer={(sessionId) => answer(view.email, 'FACE_LIVENESS', sessionId)}
+        />
+      );
+    case 'signedIn':
+      return (
+        <SignedInScreen
+          claims={view.claims}
+          onSignOut={async () => {
+            await signOut();
+            setView({ name: 'signIn', notice: { tone: 'info', text: 'You are signed out.' } });
+          }}
+        />
+      );
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The runtime configuration the app fetches from `/config.json`, so one bundle runs against the local
+ * stack and against a deployed stack. Validated here so a broken file fails with a precise message.
+ */
+export interface LivenessConfig {
+  /** wss URL of a Face Liveness streaming endpoint; absent on AWS (the SDK picks the regional one). */
+  endpointOverride?: string;
+  /** URL of the BlazeFace model.json; relative URLs resolve against the page. */
+  faceModelUrl: string;
+  /** Folder URL holding the tfjs-backend-wasm binaries, ending in "/". */
+  binaryPath: string;
+}
+
+export interface AppConfig {
+  region: string;
+  userPoolId: string;
+  userPoolClientId: string;
+  /** The Cognito API endpoint; absent on AWS. */
+  userPoolEndpoint?: string;
+  /** Identity pool for the liveness stream's guest credentials; absent locally, where any key is accepted. */
+  identityPoolId?: string;
+  /** Link shown next to the code prompt when a development mailbox holds the emails (local stack only). */
+  mailboxUrl?: string;
+  /** How long a user stays locked out after too many failed checks (LOCKOUT_MINUTES of the functions). */
+  lockoutMinutes: number;
+  liveness: LivenessConfig;
+}
+
+export const DEFAULT_LOCKOUT_MINUTES = 30;
+
+export class AppConfigError extends Error {
+  override name = 'AppConfigError';
+}
+
+type JsonObject = Record<string, unknown>;
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function requiredString(source: JsonObject, key: string, where: string): string {
+  const value = source[key];
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new AppConfigError(`${where}.${key} must be a non-empty string`);
+  }
+  return value;
+}
+
+function optionalString(source: JsonObject, key: string, where: string): string | undefined {
+  if (source[key] === undefined) return undefined;
+  return requiredString(source, key, where);
+}
+
+function optionalUrl(source: JsonObject, key: string, where: string, protocols: string[]): string | undefined {
+  const value = optionalString(source, key, where);
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new AppConfigError(`${where}.${key} must be an absolute URL, got "${value}"`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new AppConfigError(`${where}.${key} must use ${protocols.join(' or ')}, got "${url.protocol}"`);
+  }
+  return value;
+}
+
+const USER_POOL_ID = /^[\w-]+_[0-9a-zA-Z]+$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+
+/** Validates the parsed JSON of `/config.json`; throws AppConfigError naming the first bad field. */
+export function parseAppConfig(raw: unknown): AppConfig {
+  if (!isObject(raw)) throw new AppConfigError('config must be a JSON object');
+  const region = requiredString(raw, 'region', 'config');
+  if (!REGION.test(region)) throw new AppConfigError(`config.region is not an AWS region: "${region}"`);
+  const userPoolId = requiredString(raw, 'userPoolId', 'config');
+  if (!USER_POOL_ID.test(userPoolId)) {
+    throw new AppConfigError(`config.userPoolId must look like "<region>_<id>", got "${userPoolId}"`);
+  }
+  const lockoutMinutes = raw.lockoutMinutes ?? DEFAULT_LOCKOUT_MINUTES;
+  if (typeof lockoutMinutes !== 'number' || !Number.isInteger(lockoutMinutes) || lockoutMinutes < 1) {
+    throw new AppConfigError('config.lockoutMinutes must be a positive whole number');
+  }
+  const liveness = raw.liveness;
+  if (!isObject(liveness)) throw new AppConfigError('config.liveness must be an object');
+  const binaryPath = requiredString(liveness, 'binaryPath', 'config.liveness');
+  if (!binaryPath.endsWith('/')) {
+    throw new AppConfigError('config.liveness.binaryPath must end with "/" (tfjs appends the wasm file name)');
+  }
+  const identityPoolId = optionalString(raw, 'identityPoolId', 'config');
+  const endpointOverride = optionalUrl(liveness, 'endpointOverride', 'config.liveness', ['wss:', 'ws:']);
+  if (identityPoolId === undefined && endpointOverride === undefined) {
+    // Without an identity pool there are no AWS credentials, so only a local endpoint can be used.
+    throw new AppConfigError('config.identityPoolId is required unless config.liveness.endpointOverride is set');
+  }
+  return {
+    region,
+    userPoolId,
+    userPoolClientId: requiredString(raw, 'userPoolClientId', 'config'),
+    userPoolEndpoint: optionalUrl(raw, 'userPoolEndpoint', 'config', ['http:', 'https:']),
+    identityPoolId,
+    mailboxUrl: optionalUrl(raw, 'mailboxUrl', 'config', ['http:', 'https:']),
+    lockoutMinutes,
+    liveness: {
+      endpointOverride,
+      faceModelUrl: requiredString(liveness, 'faceModelUrl', 'config.liveness'),
+      binaryPath,
+    },
+  };
+}

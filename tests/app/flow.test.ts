@@ -1,0 +1,83 @@
+import type { SignInOutput } from 'aws-amplify/auth';
+import { nextFlowStep } from '../../app/src/flow';
+import { answerMessage, signInStartMessage } from '../../app/src/messages';
+
+const liveness: SignInOutput = {
+  isSignedIn: false,
+  nextStep: {
+    signInStep: 'CONFIRM_SIGN_IN_WITH_CUSTOM_CHALLENGE',
+    additionalInfo: { step: 'FACE_LIVENESS', sessionId: 's-2', region: 'us-east-1' },
+  },
+};
+
+const enroll: SignInOutput = {
+  isSignedIn: false,
+  nextStep: {
+    signInStep: 'CONFIRM_SIGN_IN_WITH_CUSTOM_CHALLENGE',
+    additionalInfo: {
+      step: 'ENROLL_ID_PHOTO',
+      uploadUrl: 'http://localhost:4569/b',
+      uploadFields: '{"key":"enrollment/s/x.jpg"}',
+      maxBytes: '5242880',
+      contentTypes: 'image/jpeg,image/png',
+    },
+  },
+};
+
+function named(name: string, message = name): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+describe('the next step of face sign-in', () => {
+  it('signs in when Cognito is done', () => {
+    expect(nextFlowStep({ isSignedIn: true, nextStep: { signInStep: 'DONE' } }, 'FACE_LIVENESS')).toEqual({ kind: 'signedIn' });
+  });
+
+  it('shows the first challenge of a new sign-in as not refused', () => {
+    expect(nextFlowStep(enroll)).toMatchObject({ kind: 'challenge', challenge: { step: 'ENROLL_ID_PHOTO' }, previousRefused: false });
+  });
+
+  it('moves from an accepted ID photo to the video check', () => {
+    expect(nextFlowStep(liveness, 'ENROLL_ID_PHOTO')).toMatchObject({ kind: 'challenge', previousRefused: false });
+  });
+
+  it('reads the same step coming back as a refusal of the previous answer', () => {
+    expect(nextFlowStep(enroll, 'ENROLL_ID_PHOTO')).toMatchObject({ previousRefused: true });
+    expect(nextFlowStep(liveness, 'FACE_LIVENESS')).toMatchObject({ previousRefused: true, challenge: { sessionId: 's-2' } });
+  });
+
+  it('sends an unconfirmed user to the code screen', () => {
+    expect(nextFlowStep({ isSignedIn: false, nextStep: { signInStep: 'CONFIRM_SIGN_UP' } })).toEqual({ kind: 'confirmSignUp' });
+  });
+
+  it('reports a step face sign-in does not support', () => {
+    expect(
+      nextFlowStep({ isSignedIn: false, nextStep: { signInStep: 'CONFIRM_SIGN_IN_WITH_TOTP_CODE' } }),
+    ).toEqual({ kind: 'unsupported', signInStep: 'CONFIRM_SIGN_IN_WITH_TOTP_CODE' });
+  });
+});
+
+describe('what a refused sign-in tells the user', () => {
+  it('says a refusal at the start is a lockout and when to come back', () => {
+    expect(signInStartMessage(named('NotAuthorizedException', 'Incorrect username or password.'), 30)).toBe(
+      'Sign-in is locked after too many failed checks. Come back in 30 minutes.',
+    );
+  });
+
+  it('says an ended sign-in may be retried and names the lockout time', () => {
+    const message = answerMessage(named('NotAuthorizedException', 'Invalid session for the user.'), 45);
+    expect(message).toContain('Start again');
+    expect(message).toContain('45 minutes');
+  });
+
+  it('never passes on a score or the check that failed', () => {
+    const message = answerMessage(named('NotAuthorizedException', 'Similarity 42.1 below 90'), 30);
+    expect(message).not.toMatch(/42|similarity|confidence/i);
+  });
+
+  it('sends an unconfirmed user to confirm the email', () => {
+    expect(signInStartMessage(named('UserNotConfirmedException'), 30)).toBe('This email is not confirmed yet. Enter the code we sent you.');
+  });
+});

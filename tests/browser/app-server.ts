@@ -1,0 +1,49 @@
+/** Helpers shared by the browser tests: the built app, free ports, screenshots, the dev mailbox. */
+import { access, mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DIST_DIR = join(ROOT, 'dist', 'app');
+export const ARTIFACT_DIR = join(ROOT, 'test-artifacts', 'browser');
+
+/** The tests exercise the built bundle; `npm run build:app` makes it (CI builds before testing). */
+export async function requireBuiltApp(): Promise<void> {
+  try {
+    await access(join(DIST_DIR, 'index.html'));
+    await access(join(DIST_DIR, 'assets', 'main.js'));
+  } catch {
+    throw new Error(`${DIST_DIR} has no built app: run \`npm run build:app\` before the browser tests`);
+  }
+}
+
+/** A loopback port free right now (for servers whose URL must be known before they start). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  await mkdir(ARTIFACT_DIR, { recursive: true });
+  const path = join(ARTIFACT_DIR, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/** The newest confirmation code the dev mailbox holds for `email`. */
+export async function latestCode(mailboxUrl: string, email: string): Promise<string> {
+  const response = await fetch(`${mailboxUrl}/${encodeURIComponent(email)}`);
+  if (!response.ok) throw new Error(`mailbox answered HTTP ${response.status}`);
+  const { messages } = (await response.json()) as { messages: { code: string }[] };
+  const code = messages.at(-1)?.code;
+  if (!code) throw new Error(`the mailbox holds no message for ${email}`);
+  return code;
+}

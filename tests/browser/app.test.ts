@@ -1,0 +1,269 @@
+/**
+ * The built web app in headless Chromium, served by startAppServer, against the local Cognito emulator:
+ * what it shows, where it sends the user, that it stays on this machine and keeps to its Content-Security-Policy.
+ * Sign-in past the first challenge needs the whole local stack: see face-login.test.ts.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { get as httpGet } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { createMailbox, startCognitoEmulator, type CognitoEmulator } from '../../local/cognito/index';
+import { startAppServer, type AppServer } from '../../local/web/serve-app';
+import type { AppConfig } from '../../app/src/config';
+import { launchBrowser, openPage, type PageRecord, type TestBrowser } from './browser';
+import { DIST_DIR, freePort, latestCode, requireBuiltApp, screenshot } from './app-server';
+
+const REGION = 'us-east-1';
+const POOL_ID = 'us-east-1_AppTest1';
+const CLIENT_ID = 'apptestclient';
+
+function appConfig(cognitoEndpoint: string): AppConfig {
+  return {
+    region: REGION,
+    userPoolId: POOL_ID,
+    userPoolClientId: CLIENT_ID,
+    userPoolEndpoint: cognitoEndpoint,
+    mailboxUrl: `${cognitoEndpoint}/mailbox`,
+    lockoutMinutes: 30,
+    liveness: { endpointOverride: 'wss://localhost:4581', faceModelUrl: '/models/blazeface/model.json', binaryPath: '/tfjs-wasm/' },
+  };
+}
+
+let dataDir: string;
+let cognito: CognitoEmulator;
+let app: AppServer;
+let browser: TestBrowser;
+
+beforeAll(async () => {
+  await requireBuiltApp();
+  dataDir = await mkdtemp(join(tmpdir(), 'app-test-'));
+  // The app's origin must be known to Cognito's CORS, and Cognito's endpoint to the app's config.
+  const [cognitoPort, appPort] = await Promise.all([freePort(), freePort()]);
+  const cognitoEndpoint = `http://127.0.0.1:${cognitoPort}`;
+  app = await startAppServer({ host: '127.0.0.1', port: appPort, distDir: DIST_DIR, config: appConfig(cognitoEndpoint) });
+  cognito = await startCognitoEmulator({
+    host: '127.0.0.1',
+    port: cognitoPort,
+    dataDir,
+    region: REGION,
+    userPool: {
+      id: POOL_ID,
+      name: 'app-test',
+      clientId: CLIENT_ID,
+      clientName: 'web',
+      authSessionValiditySeconds: 180,
+      accessTokenValiditySeconds: 3600,
+      idTokenValiditySeconds: 3600,
+      refreshTokenValiditySeconds: 86400,
+      preventUserExistenceErrors: true,
+      explicitAuthFlows: ['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      allowedOrigins: [app.url],
+    },
+    // Sign-up and confirmation call no trigger; sign-in does, and needs the functions of the whole stack.
+    triggers: async (trigger) => {
+      throw new Error(`${trigger} is not wired in this test: sign-in is covered by face-login.test.ts`);
+    },
+    adminCredentials: { accessKeyId: 'LOCALDEVELOPMENT', secretAccessKey: 'local-development-not-a-secret' },
+    // Read over HTTP like a developer would; nothing printed.
+    mailbox: createMailbox(() => undefined),
+  });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  await cognito?.close();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+async function open(options?: Parameters<typeof openPage>[1]): Promise<{ page: Page; record: PageRecord; close: () => Promise<void> }> {
+  const { context, page, record } = await openPage(browser.browser, options);
+  await page.goto(app.url);
+  return { page, record, close: () => context.close() };
+}
+
+function expectCleanRun(record: PageRecord) {
+  expect(record.blocked).toEqual([]);
+  expect(record.pageErrors).toEqual([]);
+  expect(record.consoleErrors).toEqual([]);
+}
+
+/** From the sign-in screen: open sign-up and submit `email`. */
+async function submitSignUp(page: Page, email: string): Promise<void> {
+  await page.getByRole('button', { name: 'New here? Create an account' }).click();
+  await page.getByLabel('Email').fill(email);
+  await page.getByRole('button', { name: 'Create account' }).click();
+}
+
+let emailCounter = 0;
+function newEmail(): string {
+  emailCounter += 1;
+  return `person${emailCounter}.${Date.now()}@example.com`;
+}
+
+describe('the app server', () => {
+  it('serves the app with a Content-Security-Policy that allows only itself and the configured endpoints', async () => {
+    const response = await fetch(app.url);
+    expect(response.status).toBe(200);
+    const policy = response.headers.get('content-security-policy') ?? '';
+    expect(policy).toContain("default-src 'none'");
+    expect(policy).toContain("script-src 'self' 'wasm-unsafe-eval'");
+    expect(policy).toContain(`connect-src 'self' ${cognito.endpoint} wss://localhost:4581`);
+    expect(policy).not.toContain('unsafe-inline');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it('serves the runtime config it was given at /config.json', async () => {
+    const response = await fetch(`${app.url}/config.json`);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(await response.json()).toMatchObject({ userPoolId: POOL_ID, userPoolEndpoint: cognito.endpoint });
+  });
+
+  it('serves the face model and the tfjs wasm binaries itself, with their content types', async () => {
+    const model = await fetch(`${app.url}/models/blazeface/model.json`);
+    expect(model.status).toBe(200);
+    expect(((await model.json()) as { format: string }).format).toBe('graph-model');
+    const weights = await fetch(`${app.url}/models/blazeface/group1-shard1of1.bin`);
+    expect((await weights.arrayBuffer()).byteLength).toBe(401768);
+    for (const file of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm']) {
+      const wasm = await fetch(`${app.url}/tfjs-wasm/${file}`);
+      expect(wasm.headers.get('content-type')).toBe('application/wasm');
+      // Every wasm module starts with "\0asm".
+      expect(Buffer.from(await wasm.arrayBuffer()).subarray(0, 4)).toEqual(Buffer.from([0, 0x61, 0x73, 0x6d]));
+    }
+  });
+
+  it('refuses a path that climbs out of the build folder', async () => {
+    // node:http sends the path as written (fetch would normalise the dots away).
+    for (const path of ['/../../package.json', '/%2e%2e/%2e%2e/package.json', '/assets/..%2f..%2f..%2fpackage.json']) {
+      const status = await new Promise<number | undefined>((resolve, reject) =>
+        httpGet(`${app.url}${path}`, { path }, (response) => {
+          response.resume();
+          resolve(response.statusCode);
+        }).on('error', reject),
+      );
+      expect(status).toBe(404);
+    }
+  });
+
+  it('refuses methods other than GET and HEAD', async () => {
+    const response = await fetch(app.url, { method: 'POST', body: 'x' });
+    expect(response.status).toBe(405);
+  });
+
+  it('refuses to start with an invalid config', async () => {
+    const config = { ...appConfig(cognito.endpoint), userPoolId: 'not-a-pool' };
+    await expect(startAppServer({ host: '127.0.0.1', port: 0, distDir: DIST_DIR, config })).rejects.toThrow(
+      'config.userPoolId must look like',
+    );
+  });
+
+  it('refuses to start without a built app', async () => {
+    await expect(
+      startAppServer({ host: '127.0.0.1', port: 0, distDir: join(dataDir, 'missing'), config: appConfig(cognito.endpoint) }),
+    ).rejects.toThrow('run `npm run build:app` first');
+  });
+});
+
+describe('the web app in a browser', () => {
+  it('opens on the sign-in screen with focus on its heading, nothing fetched from outside the machine', async () => {
+    const { page, record, close } = await open();
+    const heading = page.getByRole('heading', { level: 1, name: 'Sign in with your face' });
+    await heading.waitFor();
+    await expect(heading.evaluate((element) => element === document.activeElement)).resolves.toBe(true);
+    await expect(page.getByLabel('Email').count()).resolves.toBe(1);
+    await screenshot(page, '01-sign-in');
+    expectCleanRun(record);
+    await close();
+  });
+
+  it('signs a new user up with an email and the code from the dev mailbox, and never asks for a password', async () => {
+    const { page, record, close } = await open();
+    const email = newEmail();
+    await page.getByRole('button', { name: 'New here? Create an account' }).click();
+    await page.getByRole('heading', { name: 'Create an account' }).waitFor();
+    await screenshot(page, '02-sign-up');
+    await page.getByRole('button', { name: 'I already have an account: sign in' }).click();
+    await submitSignUp(page, email);
+
+    await page.getByRole('heading', { name: 'Confirm your email' }).waitFor();
+    await expect(page.locator('input[type=password]').count()).resolves.toBe(0);
+    const mailboxLink = page.getByRole('link', { name: 'development mailbox' });
+    await expect(mailboxLink.getAttribute('href')).resolves.toBe(`${cognito.endpoint}/mailbox/${encodeURIComponent(email)}`);
+    await screenshot(page, '03-confirm-email');
+
+    await page.getByLabel('Confirmation code').fill(await latestCode(`${cognito.endpoint}/mailbox`, email));
+    await page.getByRole('button', { name: 'Confirm email' }).click();
+    await page.getByRole('heading', { name: 'Sign in with your face' }).waitFor();
+    await expect(page.getByTestId('notice').textContent()).resolves.toBe('Email confirmed. Sign in to register your ID photo.');
+    await expect(page.getByLabel('Email').inputValue()).resolves.toBe(email);
+    await screenshot(page, '04-confirmed');
+    expectCleanRun(record);
+    await close();
+  });
+
+  it('says a wrong confirmation code is wrong and moves focus to the message', async () => {
+    const { page, close } = await open();
+    await submitSignUp(page, newEmail());
+    await page.getByLabel('Confirmation code').fill('000000');
+    await page.getByRole('button', { name: 'Confirm email' }).click();
+    const notice = page.getByRole('alert');
+    await notice.waitFor();
+    await expect(notice.textContent()).resolves.toBe('That code is not right. Check the latest email and type the 6 digits again.');
+    await expect(notice.evaluate((element) => element === document.activeElement)).resolves.toBe(true);
+    await screenshot(page, '05-wrong-code');
+    await close();
+  });
+
+  it('tells someone who signs up twice to sign in instead', async () => {
+    const { page, close } = await open();
+    const email = newEmail();
+    await submitSignUp(page, email);
+    await page.getByRole('heading', { name: 'Confirm your email' }).waitFor();
+    await page.goto(app.url);
+    await submitSignUp(page, email);
+    await expect(page.getByRole('alert').textContent()).resolves.toBe('An account with this email already exists. Sign in instead.');
+    await close();
+  });
+
+  it('fits a phone-sized screen without sideways scrolling', async () => {
+    const { page, record, close } = await open({ viewport: { width: 360, height: 740 }, isMobile: true });
+    await page.getByRole('heading', { name: 'Sign in with your face' }).waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await screenshot(page, '06-sign-in-phone');
+    expectCleanRun(record);
+    await close();
+  });
+
+  it('can be driven by keyboard alone from the heading to the sign-up form', async () => {
+    const { page, close } = await open();
+    await page.getByRole('heading', { name: 'Sign in with your face' }).waitFor();
+    await page.keyboard.press('Tab'); // email field
+    await page.keyboard.press('Tab'); // Continue
+    await page.keyboard.press('Tab'); // Create an account
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Create an account' }).waitFor();
+    await page.keyboard.press('Tab');
+    await expect(page.evaluate(() => (document.activeElement as HTMLInputElement).name)).resolves.toBe('email');
+    await close();
+  });
+
+  it('says the service cannot be reached when Cognito does not answer', async () => {
+    const closedPort = await freePort();
+    const offline = await startAppServer({
+      host: '127.0.0.1',
+      port: 0,
+      distDir: DIST_DIR,
+      config: appConfig(`http://127.0.0.1:${closedPort}`),
+    });
+    const { context, page } = await openPage(browser.browser);
+    await page.goto(offline.url);
+    await submitSignUp(page, newEmail());
+    await expect(page.getByRole('alert').textContent()).resolves.toBe('The service could not be reached. Check your connection and try again.');
+    await context.close();
+    await offline.close();
+  });
+});
