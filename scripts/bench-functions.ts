@@ -1,0 +1,84 @@
+/**
+ * Bundle size and cold-import time of each built Lambda (`npm run bench:functions` builds first). Each sample is
+ * a fresh `node` that times its own `import()` of the bundle, which is what a cold start adds for our code:
+ * wall time, and CPU time (user + system), which other load on the machine disturbs less. Medians of 11 runs.
+ * Targets: < 1 MB (all files of a function) and < 100 ms import, judged on CPU time: on this shared 2-core machine
+ * wall time mostly measures other jobs (the load average is printed beside it).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const RUNS = 11;
+const MAX_BYTES = 1024 * 1024;
+const MAX_IMPORT_MS = 100;
+const distDir = fileURLToPath(new URL('../dist/functions', import.meta.url));
+
+/** The environment a deployed function has, so configuration validates at import as on a cold start. */
+const functionEnv = {
+  ...process.env,
+  AWS_REGION: 'us-east-1',
+  TABLE_NAME: 'bench-table',
+  BUCKET_NAME: 'bench-bucket',
+  COLLECTION_ID: 'bench-faces',
+  LOG_LEVEL: 'SILENT',
+};
+
+interface ImportSample {
+  wallMs: number;
+  cpuMs: number;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function sampleImport(bundleUrl: string): ImportSample {
+  const script = `
+    const cpu = process.cpuUsage(), started = performance.now();
+    const m = await import(${JSON.stringify(bundleUrl)});
+    const wallMs = performance.now() - started, used = process.cpuUsage(cpu);
+    if (typeof m.handler !== 'function') process.exit(3);
+    console.log(JSON.stringify({ wallMs, cpuMs: (used.user + used.system) / 1000 }));`;
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: functionEnv, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`importing ${bundleUrl} failed with exit ${result.status}: ${result.stderr}`);
+  return JSON.parse(result.stdout.trim().split('\n').pop()!) as ImportSample;
+}
+
+/** All files of one function: index.mjs and the chunks it may load. */
+function folderBytes(folder: string): number {
+  return readdirSync(folder, { recursive: true })
+    .map((name) => join(folder, String(name)))
+    .filter((path) => statSync(path).isFile())
+    .reduce((total, path) => total + statSync(path).size, 0);
+}
+
+if (!existsSync(distDir)) throw new Error(`${distDir} does not exist: run npm run build first`);
+const names = readdirSync(distDir).filter((name) => existsSync(join(distDir, name, 'index.mjs')));
+const loadBefore = loadavg()[0]!;
+const rows = names.map((name) => {
+  const file = join(distDir, name, 'index.mjs');
+  const samples = Array.from({ length: RUNS }, () => sampleImport(pathToFileURL(file).href));
+  return {
+    name,
+    entryBytes: statSync(file).size,
+    bytes: folderBytes(join(distDir, name)),
+    wallMs: median(samples.map((sample) => sample.wallMs)),
+    cpuMs: median(samples.map((sample) => sample.cpuMs)),
+  };
+});
+
+console.log(`Lambda bundles: cold import, median of ${RUNS} fresh node ${process.versions.node} processes (1-min load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after)`);
+console.log(`${'function'.padEnd(24)} ${'index KiB'.padStart(9)} ${'all KiB'.padStart(9)} ${'wall ms'.padStart(8)} ${'cpu ms'.padStart(8)}  within targets`);
+let allWithin = true;
+const kib = (value: number) => (value / 1024).toFixed(1).padStart(9);
+const ms = (value: number) => value.toFixed(1).padStart(8);
+for (const { name, entryBytes, bytes, wallMs, cpuMs } of rows) {
+  const within = bytes < MAX_BYTES && cpuMs < MAX_IMPORT_MS;
+  allWithin &&= within;
+  console.log(`${name.padEnd(24)} ${kib(entryBytes)} ${kib(bytes)} ${ms(wallMs)} ${ms(cpuMs)}  ${within ? 'yes' : 'NO'}`);
+}
+if (!allWithin) process.exitCode = 1;
