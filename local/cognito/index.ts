@@ -20,7 +20,7 @@
  *   RevokeToken; and, SigV4-signed with `adminCredentials`, AdminGetUser and AdminDeleteUser.
  * - `GET /<userPoolId>/.well-known/jwks.json` and `GET /.well-known/jwks.json`: the RS256 public key.
  *   Tokens carry `iss` = `http://<host>:<port>/<userPoolId>`.
- * - `GET /mailbox` and `GET /mailbox/<email>`: the dev mailbox as JSON (loopback callers only).
+ * - `GET /mailbox` and `GET /mailbox/<email>`: the dev mailbox as JSON. `host` must be a loopback address.
  *
  * Triggers get Cognito's event shapes (`version`, `region`, `userPoolId`, `userName` = the generated username,
  * which equals `sub` in a pool with email as username; `callerContext`, `triggerSource`, `request`, `response`)
@@ -103,21 +103,28 @@ export async function startCognitoEmulator(options: CognitoEmulatorOptions): Pro
     throw error;
   }
 
+  let closing: Promise<void> | undefined;
   return {
     endpoint,
     issuer,
     jwksUri: `${issuer}/.well-known/jwks.json`,
     mailbox,
-    close: () => new Promise<void>((resolve, reject) => {
-      server.close((error) => (error ? reject(error) : resolve()));
-      server.closeAllConnections();
-    }),
+    close: () => {
+      // Idempotent: the stack's shutdown and a failed restart may both close it.
+      closing ??= new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      });
+      return closing;
+    },
   };
 }
 
 /** Refuses a configuration Cognito would refuse, or that this emulator does not implement, with the reason. */
-function checkOptions({ userPool: p, region, port, triggerTimeoutMs }: CognitoEmulatorOptions): void {
+function checkOptions({ userPool: p, host, region, port, triggerTimeoutMs }: CognitoEmulatorOptions): void {
   const fail = (message: string) => { throw new Error(`Cognito emulator: ${message}`); };
+  // The mailbox serves sign-up codes and the issuer must name a reachable address: loopback only.
+  if (host !== 'localhost' && host !== '::1' && !/^127(\.\d{1,3}){3}$/.test(host)) fail(`host '${host}' must be a loopback address (127.x.x.x, ::1 or localhost)`);
   if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) fail(`region '${region}' is not an AWS region name`);
   if (!p.id.startsWith(`${region}_`) || !/^[\w-]+_[0-9a-zA-Z]+$/.test(p.id)) fail(`user pool id '${p.id}' must look like '${region}_<letters and digits>'`);
   if (!/^[\w+]+$/.test(p.clientId)) fail(`client id '${p.clientId}' must be letters, digits, '_' or '+'`);

@@ -4,7 +4,7 @@
  * write-to-temp, fsync, rename, so a crash leaves either the old or the new file and never a torn one.
  */
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export type UserStatus = 'UNCONFIRMED' | 'CONFIRMED';
 
@@ -66,8 +66,10 @@ export class JsonFile<T> {
 
   save(): Promise<void> {
     const text = JSON.stringify(this.value);
-    this.writing = this.writing.then(() => writeAtomically(this.path, text));
-    return this.writing;
+    // A failed write was reported to its caller; the next write must still run.
+    const write = this.writing.catch(() => undefined).then(() => writeAtomically(this.path, text));
+    this.writing = write;
+    return write;
   }
 }
 
@@ -81,6 +83,13 @@ async function writeAtomically(path: string, text: string): Promise<void> {
     await file.close();
   }
   await rename(temp, path);
+  // The rename itself is durable only once the directory entry is on disk.
+  const dir = await open(dirname(path), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
 }
 
 export interface StoredSigningKey {

@@ -429,9 +429,10 @@ export class UserPool {
     };
   }
 
+  /** Drops Sessions an hour past expiry; until then a late answer still hears "session is expired". */
   private forgetOldSessions() {
-    const now = this.now();
-    for (const [token, session] of this.sessions) if (session.expiresAt <= now) this.sessions.delete(token);
+    const horizon = this.now() - 60 * 60 * 1000;
+    for (const [token, session] of this.sessions) if (session.expiresAt <= horizon) this.sessions.delete(token);
   }
 }
 

@@ -1,4 +1,4 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AdminDeleteUserCommand, AdminGetUserCommand, GetUserCommand, GlobalSignOutCommand, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
@@ -90,5 +90,11 @@ describe('persistence', () => {
     expect((await readdir(dir)).sort()).toEqual(['refresh-tokens.json', 'signing-key.json', 'users.json']);
     expect(await readFile(join(dir, 'refresh-tokens.json'), 'utf8')).not.toContain(tokens.RefreshToken!);
     expect(await readFile(join(dir, 'users.json'), 'utf8')).not.toContain('Aa1!random-password');
+  });
+
+  test('refuses to start on a damaged data file, naming it', async () => {
+    await signUpAndConfirm(pool, 'torn@example.com');
+    await writeFile(join(pool.dataDir, 'cognito', 'users.json'), '{"half":');
+    await expect(pool.restart()).rejects.toThrow(/Cannot read .*cognito\/users\.json/);
   });
 });

@@ -106,20 +106,30 @@ describe('configuration', () => {
     ['an auth flow the emulator does not implement', { explicitAuthFlows: ['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_SRP_AUTH'] }, /ALLOW_USER_SRP_AUTH are not implemented/],
     ['a pool id of another region', { id: 'us-east-1_Pool' }, /must look like 'eu-west-1_/],
   ])('refuses to start with %s', async (_, userPool, message) => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'cognito-config-'));
-    try {
-      await expect(startCognitoEmulator({
-        host: '127.0.0.1', port: 0, dataDir, region: 'eu-west-1', adminCredentials: ADMIN,
-        triggers: async () => ({}),
-        userPool: {
-          id: 'eu-west-1_Pool', name: 'p', clientId: 'c', clientName: 'c', authSessionValiditySeconds: 180,
-          accessTokenValiditySeconds: 3600, idTokenValiditySeconds: 3600, refreshTokenValiditySeconds: 86400,
-          preventUserExistenceErrors: true, explicitAuthFlows: ['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'], allowedOrigins: [],
-          ...userPool,
-        },
-      })).rejects.toThrow(message);
-    } finally {
-      await rm(dataDir, { recursive: true, force: true });
-    }
+    await expect(startWith({ userPool })).rejects.toThrow(message);
+  });
+
+  test('refuses to listen on an address other than loopback', async () => {
+    await expect(startWith({ host: '0.0.0.0' })).rejects.toThrow(/host '0.0.0.0' must be a loopback address/);
   });
 });
+
+/** Starts an emulator with one setting changed (and stops it again if it did start). */
+async function startWith(change: { host?: string; userPool?: Record<string, unknown> }) {
+  const dataDir = await mkdtemp(join(tmpdir(), 'cognito-config-'));
+  try {
+    const emulator = await startCognitoEmulator({
+      host: change.host ?? '127.0.0.1', port: 0, dataDir, region: 'eu-west-1', adminCredentials: ADMIN,
+      triggers: async () => ({}),
+      userPool: {
+        id: 'eu-west-1_Pool', name: 'p', clientId: 'c', clientName: 'c', authSessionValiditySeconds: 180,
+        accessTokenValiditySeconds: 3600, idTokenValiditySeconds: 3600, refreshTokenValiditySeconds: 86400,
+        preventUserExistenceErrors: true, explicitAuthFlows: ['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'], allowedOrigins: [],
+        ...change.userPool,
+      },
+    });
+    await emulator.close();
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
