@@ -63,6 +63,11 @@ describe('the functions', () => {
     });
   });
 
+  test('every function is built with the same esbuild settings', () => {
+    const [first, ...others] = FUNCTION_IDS.map((id) => resource(id).Metadata);
+    for (const metadata of others) expect(metadata).toEqual(first);
+  });
+
   test('every variable of the function environment table in docs/internals.md is set for the functions', () => {
     const documented = documentedEnvironmentVariables();
     expect(documented.length).toBeGreaterThanOrEqual(19);

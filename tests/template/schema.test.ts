@@ -1,6 +1,6 @@
 import Ajv from 'ajv-draft-04';
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { isAlias, parseDocument, visit } from 'yaml';
 import { parseTemplate } from '../../local/template/load-template';
 import { template } from './stack';
 
@@ -28,6 +28,15 @@ describe('template.yaml as a file', () => {
 
   test('contains no tab characters, which YAML forbids for indentation', () => {
     expect(text.includes('\t')).toBe(false);
+  });
+
+  test('uses no YAML anchors or aliases, which CloudFormation lacks and older SAM CLIs mutate through', () => {
+    const shared: string[] = [];
+    visit(parseDocument(text), (_key, node) => {
+      if (isAlias(node)) shared.push(`*${node.source}`);
+      else if (node && typeof node === 'object' && 'anchor' in node && node.anchor) shared.push(`&${String(node.anchor)}`);
+    });
+    expect(shared).toEqual([]);
   });
 
   test('has no YAML errors such as duplicate keys', () => {
