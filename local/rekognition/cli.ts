@@ -1,14 +1,16 @@
 /**
- * Starts the local Rekognition server alone:
+ * Starts the local Rekognition server alone, with Face Liveness (its session operations and its wss endpoint):
  *   npm run local:rekognition -- --port 4580 [--host 127.0.0.1] [--data-dir .local-data/rekognition]
- *     [--s3-endpoint http://127.0.0.1:4569] [--region us-east-1]
+ *     [--s3-endpoint http://127.0.0.1:4569] [--region us-east-1] [--liveness-port 4581]
  * S3 credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, else s3rver's defaults. Ctrl-C closes it.
  */
 import { parseArgs } from 'node:util';
+import { createFaceEngine } from './engine';
+import { startLivenessService } from './liveness';
 import { startRekognitionServer } from './server';
 
 const USAGE =
-  'usage: npm run local:rekognition -- --port <n> [--host 127.0.0.1] [--data-dir .local-data/rekognition] [--s3-endpoint URL] [--region us-east-1]';
+  'usage: npm run local:rekognition -- --port <n> [--host 127.0.0.1] [--data-dir .local-data/rekognition] [--s3-endpoint URL] [--region us-east-1] [--liveness-port 4581]';
 
 function fail(message: string): never {
   console.error(`${message}\n${USAGE}`);
@@ -40,6 +42,8 @@ try {
       'data-dir': { type: 'string', default: '.local-data/rekognition' },
       's3-endpoint': { type: 'string', default: 'http://127.0.0.1:4569' },
       region: { type: 'string', default: 'us-east-1' },
+      // Default 4581, or a free port when --port is 0 (as tests start it), so servers side by side never collide.
+      'liveness-port': { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -49,22 +53,35 @@ try {
 }
 
 const region = args.region;
+const s3 = {
+  endpoint: parseEndpoint(args['s3-endpoint']),
+  region,
+  credentials: {
+    accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'S3RVER',
+    secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'S3RVER',
+  },
+};
+const engine = await createFaceEngine();
+const liveness = await startLivenessService({
+  engine,
+  s3,
+  dataDir: args['data-dir'],
+  host: args.host,
+  port: parsePort(args['liveness-port'] ?? (parsePort(args.port) === 0 ? '0' : '4581')),
+  region,
+});
 const server = await startRekognitionServer({
   host: args.host,
   port: parsePort(args.port),
   dataDir: args['data-dir'],
   region,
-  s3: {
-    endpoint: parseEndpoint(args['s3-endpoint']),
-    region,
-    credentials: {
-      accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'S3RVER',
-      secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'S3RVER',
-    },
-  },
+  s3,
+  engine,
+  extraOperations: liveness.operations,
 });
 
 console.log(`Rekognition listening on ${server.endpoint}`);
+console.log(`Face Liveness streaming on ${liveness.streamingEndpoint} (certificate ${liveness.certificatePath})`);
 console.log(`Point the AWS SDK at it with AWS_ENDPOINT_URL_REKOGNITION=${server.endpoint}`);
 
 let closing = false;
@@ -72,7 +89,7 @@ async function shutdown(signal: string): Promise<void> {
   if (closing) return;
   closing = true;
   console.log(`${signal}: closing`);
-  await server.close();
+  await Promise.all([server.close(), liveness.close()]);
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
