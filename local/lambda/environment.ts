@@ -33,9 +33,14 @@ export function lambdaEnvironment(
     AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
     LAMBDA_TASK_ROOT: dirname(spec.bundlePath),
     AWS_ENDPOINT_URL_S3: endpoints.s3,
+    // s3rver understands neither the flexible checksums nor aws-chunked bodies newer SDKs send by default.
+    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     ...(endpoints.rekognition ? { AWS_ENDPOINT_URL_REKOGNITION: endpoints.rekognition } : {}),
     // An S3-compatible server on one host:port needs path-style URLs, whatever the template's default says.
     S3_FORCE_PATH_STYLE: 'true',
+    // The functions run on Node 22 on Lambda; a Node 20 host would otherwise get the SDK's upgrade notice in every log.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
 }

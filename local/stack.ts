@@ -1,0 +1,273 @@
+/**
+ * The whole local stack, programmatically: `startLocalStack(options)` "deploys" template.yaml onto local stand-ins
+ * (DynamoDB Local, s3rver behind the POST gate, the Rekognition server, the Cognito emulator, the functions in
+ * worker-thread containers) and returns their endpoints and a stop(). `npm start`, `npm run invoke`, the flow tests
+ * and the demo all use it. Order: data services in parallel, then tables, then the custom resources (the
+ * collection, by running InitCollectionFunction as CloudFormation would), then the user pool with its triggers,
+ * then the S3 event bridge. All on 127.0.0.1 (DynamoDB Local itself has no bind option); data under `dataDir`.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startCognitoEmulator, type CognitoEmulator, type TriggerName } from './cognito/index';
+import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb/dynamodb-local';
+import { ensureTables } from './dynamodb/tables';
+import { ensureBundles } from './lambda/bundles';
+import type { LocalEndpoints } from './lambda/environment';
+import { LambdaRunner } from './lambda/runner';
+import { registerTemplateFunction } from './lambda/template-functions';
+import { startRekognitionServer, type RekognitionServer } from './rekognition/server/index';
+import { corsRulesFromTemplate } from './s3/cors';
+import { notificationTargets, S3EventBridge } from './s3/event-bridge';
+import { startLocalS3, type LocalS3 } from './s3/local-s3';
+import { localUserPool, type LocalUserPool } from './template/cognito-settings';
+import { createCustomResources } from './template/custom-resources';
+import { LocalDeployment } from './template/deployment';
+import { loadTemplate } from './template/load-template';
+import {
+  DEFAULT_PORTS,
+  LOCAL_ACCOUNT_ID,
+  LOCAL_CREDENTIALS,
+  LOCAL_HOST,
+  LOCAL_REGION,
+  LOCAL_STACK_NAME,
+} from './template/local-environment';
+import { readStackWiring } from './template/wiring';
+
+export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export type LocalPorts = { -readonly [Name in keyof typeof DEFAULT_PORTS]: number };
+
+/** Which services to run: `npm run invoke` needs only the data services, not the user pool. */
+export interface LocalServices {
+  cognito: boolean;
+  rekognition: boolean;
+  /** Deliver S3 ObjectCreated events to the subscribed functions. */
+  s3Events: boolean;
+}
+
+export interface LocalStackOptions {
+  /** Default `.local-data` in the project. */
+  dataDir?: string;
+  /** Wipe dataDir first. */
+  reset?: boolean;
+  /** Ports of the public endpoints; 0 picks a free one. Defaults from docs/internals.md. */
+  ports?: Partial<LocalPorts>;
+  templatePath?: string;
+  parameterOverrides?: Record<string, string>;
+  stackName?: string;
+  services?: Partial<LocalServices>;
+  /** Run every function's init phase at start, so the first trigger call is warm (default true). */
+  warm?: boolean;
+  /** Build missing or stale bundles first (default true). */
+  build?: boolean;
+  /** Where the bundles are (`<distDir>/functions/<folder>/index.mjs`); default `dist` in the project. */
+  distDir?: string;
+  /** Retry delays of the S3 event bridge (Lambda async: 2 retries). */
+  eventRetryDelaysMs?: number[];
+  /** Stack progress and service messages. */
+  log?: (line: string) => void;
+  /** Function log lines, by logical id. */
+  functionLog?: (logicalId: string, line: string) => void;
+}
+
+export interface LocalStack {
+  dataDir: string;
+  region: string;
+  deployment: LocalDeployment;
+  runner: LambdaRunner;
+  endpoints: LocalEndpoints & { liveness?: string; cognito?: string; mailbox?: string; jwks?: string };
+  /** The self-signed certificate of the liveness stream, which a browser or client must trust. */
+  livenessCertificatePath?: string;
+  tableName: string;
+  bucketName: string;
+  collectionId: string;
+  userPool?: LocalUserPool['settings'];
+  cognito?: CognitoEmulator;
+  bridge?: S3EventBridge;
+  /** Milliseconds from the call to everything ready. */
+  startupMs: number;
+  stop(): Promise<void>;
+}
+
+/** A syntactically valid identity pool id: the identity pool is not emulated (see amplifyConfiguration). */
+const PLACEHOLDER_IDENTITY_POOL_ID = `${LOCAL_REGION}:00000000-0000-0000-0000-000000000000`;
+
+/**
+ * What the app passes to Amplify.configure for this stack. The identity pool is not emulated: its id is a
+ * placeholder, and the local liveness stream accepts the SigV4 signature of any credentials the app supplies.
+ */
+export function amplifyConfiguration(stack: LocalStack) {
+  return {
+    Auth: {
+      Cognito: {
+        userPoolId: stack.userPool?.id ?? null,
+        userPoolClientId: stack.userPool?.clientId ?? null,
+        userPoolEndpoint: stack.endpoints.cognito ?? null,
+        identityPoolId: PLACEHOLDER_IDENTITY_POOL_ID,
+        loginWith: { email: true },
+      },
+    },
+    liveness: { region: stack.region, endpoint: stack.endpoints.liveness ?? null },
+  };
+}
+
+const DEFAULT_SERVICES: LocalServices = { cognito: true, rekognition: true, s3Events: true };
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const started = performance.now();
+  const log = options.log ?? ((line: string) => console.log(line));
+  const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
+  const services = { ...DEFAULT_SERVICES, ...options.services };
+  const ports: LocalPorts = { ...DEFAULT_PORTS, ...options.ports };
+  const dataDir = resolve(options.dataDir ?? join(PROJECT_ROOT, '.local-data'));
+  if (options.reset) rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+
+  const wiring = readStackWiring(loadTemplate(options.templatePath ? new URL(`file://${resolve(options.templatePath)}`) : undefined));
+  const deployment = new LocalDeployment(wiring, {
+    stackName: options.stackName ?? LOCAL_STACK_NAME,
+    region: LOCAL_REGION,
+    accountId: LOCAL_ACCOUNT_ID,
+    ...(options.parameterOverrides ? { parameterOverrides: options.parameterOverrides } : {}),
+  });
+  const distDir = resolve(options.distDir ?? join(PROJECT_ROOT, 'dist'));
+  const functions = Object.values(wiring.functions);
+  if (options.build ?? true) ensureBundles(PROJECT_ROOT, functions.map((fn) => fn.bundleFolder), log);
+
+  const stoppers: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    const results = await Promise.allSettled(stoppers.splice(0).reverse().map((stopOne) => stopOne()));
+    const failures = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failures.length > 0) throw new AggregateError(failures.map((failure) => failure.reason), 'stopping the local stack failed');
+  };
+
+  try {
+    const buckets = wiring.buckets.map((bucket) => ({
+      name: deployment.ref(bucket.logicalId),
+      cors: corsRulesFromTemplate(deployment.resolve(bucket.properties.CorsConfiguration ?? null)),
+    }));
+    const allowedOrigins = [...new Set(buckets.flatMap((bucket) => bucket.cors.flatMap((rule) => rule.allowedOrigins)))];
+
+    const dynamodbStart = startDynamoDbLocal({ port: ports.dynamodb, dataDir: join(dataDir, 'dynamodb') }).then((dynamodb: DynamoDbLocal) => {
+      stoppers.push(() => dynamodb.stop());
+      log(`DynamoDB Local ready at ${elapsed()}`);
+      return dynamodb;
+    });
+    const s3Start = startLocalS3({
+      port: ports.s3,
+      dataDir: join(dataDir, 's3'),
+      buckets,
+      region: LOCAL_REGION,
+      credentials: { [LOCAL_CREDENTIALS.accessKeyId]: LOCAL_CREDENTIALS.secretAccessKey },
+      log,
+    }).then((s3: LocalS3) => {
+      stoppers.push(() => s3.stop());
+      return s3;
+    });
+    const rekognitionStart = services.rekognition
+      ? s3Start.then((s3) =>
+          startRekognitionServer({
+            host: LOCAL_HOST,
+            port: ports.rekognition,
+            dataDir: join(dataDir, 'rekognition'),
+            region: LOCAL_REGION,
+            accountId: LOCAL_ACCOUNT_ID,
+            s3: { endpoint: s3.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS },
+          }).then((server: RekognitionServer) => {
+            stoppers.push(() => server.close());
+            log(`Rekognition ready at ${elapsed()}`);
+            return server;
+          }),
+        )
+      : Promise.resolve(undefined);
+    // allSettled: a failure must not leave a sibling still starting after stop() has run.
+    const [dynamodb, s3, rekognition] = await Promise.allSettled([dynamodbStart, s3Start, rekognitionStart]).then((results) => {
+      const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+      if (failure) throw failure.reason;
+      return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as [DynamoDbLocal, LocalS3, RekognitionServer | undefined];
+    });
+    const tables = await ensureTables(dynamodb.client, deployment, wiring.tables);
+    log(`tables ${tables.map((table) => `${table.tableName} (${table.created ? 'created' : 'existing'})`).join(', ')} ready at ${elapsed()}`);
+
+    const endpoints: LocalStack['endpoints'] = {
+      dynamodb: dynamodb.endpoint,
+      s3: s3.endpoint,
+      ...(rekognition ? { rekognition: rekognition.endpoint } : {}),
+    };
+    const runner = new LambdaRunner({ ...(options.functionLog ? { log: options.functionLog } : {}) });
+    stoppers.push(() => runner.stop());
+    const register = (logicalId: string) => registerTemplateFunction(runner, deployment, logicalId, { endpoints, distDir });
+
+    // Service-token functions first: the resources they create may be referenced by the others' environments.
+    const serviceFunctions = [...new Set(wiring.customResources.map((resource) => resource.serviceTokenFunction))];
+    serviceFunctions.forEach(register);
+    if (rekognition) {
+      await createCustomResources(deployment, wiring.customResources, async (logicalId, event) => {
+        await runner.invokeForResult(logicalId, event);
+      });
+    }
+    functions.filter((fn) => !serviceFunctions.includes(fn.logicalId)).forEach((fn) => register(fn.logicalId));
+    log(`custom resources ${wiring.customResources.map((resource) => resource.logicalId).join(', ')} created at ${elapsed()}`);
+    if (options.warm ?? true) {
+      await Promise.all(runner.functions().map((fn) => runner.warm(fn.logicalId)));
+      log(`${runner.functions().length} functions warm at ${elapsed()}`);
+    }
+
+    const stack: LocalStack = {
+      dataDir,
+      region: LOCAL_REGION,
+      deployment,
+      runner,
+      endpoints,
+      tableName: tables[0]?.tableName ?? '',
+      bucketName: buckets[0]?.name ?? '',
+      collectionId: runner.functions()[0]?.environment.COLLECTION_ID ?? '',
+      startupMs: 0,
+      stop,
+    };
+
+    if (services.cognito && wiring.userPool) {
+      const pool = localUserPool(deployment, allowedOrigins);
+      const triggers = wiring.userPool.triggers;
+      const cognito = await startCognitoEmulator({
+        host: LOCAL_HOST,
+        port: ports.cognito,
+        dataDir,
+        region: LOCAL_REGION,
+        userPool: pool.settings,
+        adminCredentials: LOCAL_CREDENTIALS,
+        triggers: async (trigger: TriggerName, event: object) => {
+          const logicalId = triggers[trigger];
+          if (!logicalId) throw new Error(`template.yaml configures no ${trigger} trigger on ${pool.logicalId}`);
+          return runner.invokeForResult<object>(logicalId, event);
+        },
+      });
+      stoppers.push(() => cognito.close());
+      Object.assign(stack, { cognito, userPool: pool.settings });
+      Object.assign(stack.endpoints, { cognito: cognito.endpoint, mailbox: `${cognito.endpoint}/mailbox`, jwks: cognito.jwksUri });
+    }
+
+    if (services.s3Events) {
+      const bridge = new S3EventBridge({
+        source: s3.events,
+        targets: notificationTargets(deployment),
+        region: LOCAL_REGION,
+        queueDir: join(dataDir, 's3-events'),
+        deliver: async (logicalId, event) => {
+          await runner.invokeForResult(logicalId, event);
+        },
+        ...(options.eventRetryDelaysMs ? { retryDelaysMs: options.eventRetryDelaysMs } : {}),
+        log,
+      });
+      bridge.start();
+      stoppers.push(async () => bridge.stop());
+      stack.bridge = bridge;
+    }
+    stack.startupMs = performance.now() - started;
+    return stack;
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+}

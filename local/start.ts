@@ -1,0 +1,141 @@
+/**
+ * `npm start`: builds the functions if needed, starts the whole local stack from template.yaml, prints every
+ * endpoint and the app's Amplify configuration in one block, and stops everything (the DynamoDB Local JVM too)
+ * on Ctrl-C or SIGTERM.
+ *
+ *   npm start -- [--reset] [--data-dir .local-data] [--dynamodb-port 8000] [--s3-port 4569]
+ *     [--rekognition-port 4580] [--liveness-port 4581] [--cognito-port 9229] [--parameter Name=Value ...]
+ */
+import { parseArgs } from 'node:util';
+
+// Lambda runs the functions on Node 22; on an older host the SDK's upgrade notice would only clutter the output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+import { amplifyConfiguration, startLocalStack, type LocalPorts, type LocalStack } from './stack';
+import { DEFAULT_PORTS } from './template/local-environment';
+
+const USAGE = `usage: npm start -- [--reset] [--data-dir DIR] [--dynamodb-port N] [--s3-port N] [--rekognition-port N]
+                   [--liveness-port N] [--cognito-port N] [--parameter Name=Value ...]`;
+
+function fail(message: string): never {
+  console.error(`${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+function port(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || number > 65535) fail(`--${flag} must be a port number 0-65535, got '${value}'`);
+  return number;
+}
+
+function parameterOverrides(values: string[]): Record<string, string> {
+  return Object.fromEntries(values.map((value) => {
+    const equals = value.indexOf('=');
+    if (equals < 1) fail(`--parameter must look like Name=Value, got '${value}'`);
+    return [value.slice(0, equals), value.slice(equals + 1)];
+  }));
+}
+
+function readyBlock(stack: LocalStack): string {
+  const { endpoints, userPool } = stack;
+  const rows: Array<[string, string, string]> = [
+    ['DynamoDB Local', endpoints.dynamodb, `table ${stack.tableName} (TTL recorded, but DynamoDB Local never deletes expired items)`],
+    ['S3 (POST-policy gate)', endpoints.s3, `bucket ${stack.bucketName}; ObjectCreated -> ${stack.bridge ? 'indexer' : 'off'}`],
+    ['Rekognition', endpoints.rekognition ?? '-', `collection ${stack.collectionId}`],
+    ['Face Liveness stream', endpoints.liveness ?? '-', endpoints.liveness ? `wss, self-signed certificate ${stack.livenessCertificatePath}` : 'not part of this build of the stack'],
+    ['Cognito user pool', endpoints.cognito ?? '-', userPool ? `pool ${userPool.id}, app client ${userPool.clientId}` : ''],
+    ['JWKS', endpoints.jwks ?? '-', ''],
+    ['Mailbox (codes)', endpoints.mailbox ?? '-', 'confirmation codes are printed here too'],
+  ];
+  const width = Math.max(...rows.map(([name]) => name.length));
+  const urlWidth = Math.max(...rows.map(([, url]) => url.length));
+  const lines = [
+    '',
+    `cognito-face-login local stack ready in ${(stack.startupMs / 1000).toFixed(1)} s ` +
+      `(${(performance.now() / 1000).toFixed(1)} s since npm start; data: ${stack.dataDir})`,
+    '',
+    ...rows.map(([name, url, note]) => `  ${name.padEnd(width)}  ${url.padEnd(urlWidth)}  ${note}`.trimEnd()),
+    `  ${'Functions'.padEnd(width)}  ${stack.runner.functions().map((fn) => fn.logicalId).join(', ')} (warm)`,
+    '',
+    '  Amplify configuration for the app (Amplify.configure):',
+    ...JSON.stringify(amplifyConfiguration(stack), null, 2).split('\n').map((line) => `    ${line}`),
+    '',
+    `  Run one function: npm run invoke -- <LogicalId> events/<file>.json`,
+    `  Ctrl-C stops everything.`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
+let args;
+try {
+  args = parseArgs({
+    options: {
+      reset: { type: 'boolean', default: false },
+      'data-dir': { type: 'string' },
+      'dynamodb-port': { type: 'string' },
+      's3-port': { type: 'string' },
+      'rekognition-port': { type: 'string' },
+      'liveness-port': { type: 'string' },
+      'cognito-port': { type: 'string' },
+      parameter: { type: 'string', multiple: true, default: [] },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  }).values;
+} catch (error) {
+  fail((error as Error).message);
+}
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+const ports: LocalPorts = {
+  ...DEFAULT_PORTS,
+  dynamodb: port(args['dynamodb-port'], 'dynamodb-port', DEFAULT_PORTS.dynamodb),
+  s3: port(args['s3-port'], 's3-port', DEFAULT_PORTS.s3),
+  rekognition: port(args['rekognition-port'], 'rekognition-port', DEFAULT_PORTS.rekognition),
+  liveness: port(args['liveness-port'], 'liveness-port', DEFAULT_PORTS.liveness),
+  cognito: port(args['cognito-port'], 'cognito-port', DEFAULT_PORTS.cognito),
+};
+
+let stack: LocalStack;
+try {
+  stack = await startLocalStack({
+    reset: args.reset,
+    ...(args['data-dir'] ? { dataDir: args['data-dir'] } : {}),
+    ports,
+    parameterOverrides: parameterOverrides(args.parameter),
+    log: (line) => console.log(`[stack] ${line}`),
+    functionLog: (logicalId, line) => console.log(`[${logicalId}] ${line}`),
+  });
+} catch (error) {
+  console.error(`\nThe local stack did not start: ${(error as Error).message}`);
+  process.exit(1);
+}
+console.log(readyBlock(stack));
+
+let stoppingSince: number | undefined;
+async function shutdown(signal: string): Promise<void> {
+  if (stoppingSince !== undefined) {
+    // Ctrl-C reaches this process both from the terminal and relayed by npm/tsx: only a later, deliberate
+    // second signal skips the orderly stop (DynamoDB Local is still killed by its exit hook).
+    if (performance.now() - stoppingSince < 2000) return;
+    console.error(`${signal} again: exiting without waiting`);
+    process.exit(1);
+  }
+  stoppingSince = performance.now();
+  console.log(`\n${signal}: stopping the local stack`);
+  try {
+    await stack.stop();
+    console.log('stopped');
+    process.exit(0);
+  } catch (error) {
+    console.error(`stopping failed: ${(error as Error).message}`);
+    process.exit(1);
+  }
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
