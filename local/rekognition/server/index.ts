@@ -9,21 +9,25 @@
  *   });
  *   // point the SDK at server.endpoint (AWS_ENDPOINT_URL_REKOGNITION), then: await server.close();
  *
- * The operation table is composed explicitly: `createImageOperations({ engine, store, images })` gives the image
+ * The operation table is composed explicitly: `createImageOperations({ engine, store, images, limiter })` gives the image
  * and collection operations, `extraOperations` adds others (a name served twice is a startup error). Every
  * operation receives the parsed JSON body and answers the JSON response, or throws a RekognitionError.
- * Requests need a well-formed SigV4 Authorization header (any credentials); bodies are capped at 16 MB.
+ * Requests need a well-formed SigV4 Authorization header (any credentials); bodies are capped at 16 MB. At most
+ * `maxConcurrentAnalyses` images (default 2) are analysed at once and `maxQueuedAnalyses` (default 32) wait; more
+ * are refused with ThrottlingException.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CollectionStore } from '../collections/store';
 import { createFaceEngine } from '../engine';
 import type { FaceEngine } from '../engine/types';
+import { AnalysisLimiter } from './analysis-limiter';
 import { createImageOperations } from './image-operations';
 import { ImageSource, type S3Settings } from './image-source';
 import type { OperationTable } from './operation';
 import { createJsonProtocolListener } from './protocol';
 
+export { AnalysisLimiter } from './analysis-limiter';
 export { createImageOperations } from './image-operations';
 export { ImageSource, type S3Settings } from './image-source';
 export { CollectionStore } from '../collections/store';
@@ -42,6 +46,8 @@ export interface RekognitionServerOptions {
   /** Defaults to a new engine from createFaceEngine(). */
   engine?: FaceEngine;
   extraOperations?: OperationTable;
+  maxConcurrentAnalyses?: number;
+  maxQueuedAnalyses?: number;
   /** Where failures that are not Rekognition errors are reported; defaults to console.error. */
   logError?: (error: unknown) => void;
 }
@@ -69,7 +75,8 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
   const store = await CollectionStore.open({ dataDir, region, accountId });
   const engine = options.engine ?? (await createFaceEngine());
   const images = new ImageSource(options.s3);
-  const operations = combineOperations(createImageOperations({ engine, store, images }), options.extraOperations ?? {});
+  const limiter = new AnalysisLimiter(options.maxConcurrentAnalyses ?? 2, options.maxQueuedAnalyses ?? 32);
+  const operations = combineOperations(createImageOperations({ engine, store, images, limiter }), options.extraOperations ?? {});
   const server = createServer(createJsonProtocolListener(operations, options.logError ?? ((error) => console.error(error))));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
