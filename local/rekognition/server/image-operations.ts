@@ -27,6 +27,7 @@ const MIN_IMAGE_SIDE = 80;
 const MAX_FACES_PER_IMAGE = 100;
 /** FaceMatchThreshold and SimilarityThreshold when the request leaves them out, as Rekognition. */
 const DEFAULT_THRESHOLD = 80;
+/** Page size when MaxResults is absent or 0 (the model allows 0; an empty page would never advance). */
 const DEFAULT_PAGE_SIZE = 1000;
 const MAX_PAGE_SIZE = 4096;
 

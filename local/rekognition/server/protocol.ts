@@ -25,6 +25,7 @@ const GENERIC_AWS_ERRORS = new Set([
   'SerializationException',
   'ValidationException',
   'RequestEntityTooLargeException',
+  'RequestAbortedException',
 ]);
 
 /** Reads the body up to the limit; past it, refuses without buffering the rest. */
@@ -48,6 +49,10 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
     });
     request.on('end', () => resolve(Buffer.concat(chunks)));
     request.on('error', reject);
+    // A client that hangs up mid-body never sends 'end'; settle so the request is not left pending.
+    request.on('close', () => {
+      if (!request.complete) reject(new RekognitionError('RequestAbortedException', 'The client closed the request before its body ended'));
+    });
   });
 }
 
