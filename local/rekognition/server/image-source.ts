@@ -5,6 +5,7 @@
  * of the configured endpoint; any failure to read one is InvalidS3ObjectException, as Rekognition reports it.
  */
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { RekognitionError } from './operation';
 import type { RequestReader } from './request-reader';
 
@@ -52,6 +53,8 @@ export class ImageSource {
         requestChecksumCalculation: 'WHEN_REQUIRED',
         responseChecksumValidation: 'WHEN_REQUIRED',
         maxAttempts: 2,
+        // A stalled S3 server must not hold a Rekognition request open forever.
+        requestHandler: new NodeHttpHandler({ connectionTimeout: 2000, requestTimeout: 10000 }),
       });
   }
 
