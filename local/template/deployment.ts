@@ -111,6 +111,17 @@ function resolveParameters(wiring: StackWiring, overrides: Record<string, string
     if (Array.isArray(allowed) && !allowed.map(String).includes(text)) {
       throw new TemplateResolutionError(`parameter ${name} = ${JSON.stringify(text)} is not one of its AllowedValues ${JSON.stringify(allowed)}`);
     }
+    if (declaration.Type === 'Number') {
+      const number = Number(text);
+      const { MinValue, MaxValue } = declaration;
+      if (text.trim() === '' || !Number.isFinite(number)) throw new TemplateResolutionError(`parameter ${name} = ${JSON.stringify(text)} is not a Number`);
+      if ((MinValue !== undefined && number < Number(MinValue)) || (MaxValue !== undefined && number > Number(MaxValue))) {
+        throw new TemplateResolutionError(`parameter ${name} = ${text} is outside ${String(MinValue ?? '-inf')}..${String(MaxValue ?? 'inf')}`);
+      }
+    }
+    if (typeof declaration.AllowedPattern === 'string' && !new RegExp(`^(?:${declaration.AllowedPattern})$`).test(text)) {
+      throw new TemplateResolutionError(`parameter ${name} = ${JSON.stringify(text)} does not match its AllowedPattern ${declaration.AllowedPattern}`);
+    }
     const isList = declaration.Type === 'CommaDelimitedList' || declaration.Type.startsWith('List<');
     values[name] = isList ? text.split(',').map((item) => item.trim()) : text;
   }

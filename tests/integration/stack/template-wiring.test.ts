@@ -1,0 +1,150 @@
+import { lambdaEnvironment } from '../../../local/lambda/environment';
+import { localUserPool } from '../../../local/template/cognito-settings';
+import { LocalDeployment } from '../../../local/template/deployment';
+import { resolveIntrinsics, TemplateResolutionError, type IntrinsicContext } from '../../../local/template/intrinsics';
+import { loadTemplate, parseTemplate } from '../../../local/template/load-template';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../../../local/template/local-environment';
+import { readStackWiring, TemplateWiringError } from '../../../local/template/wiring';
+
+const OPTIONS = { stackName: 'face-stack', region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID };
+
+function deploy(parameterOverrides?: Record<string, string>): LocalDeployment {
+  return new LocalDeployment(readStackWiring(loadTemplate()), { ...OPTIONS, ...(parameterOverrides ? { parameterOverrides } : {}) });
+}
+
+describe('the local wiring of template.yaml', () => {
+  it('finds the five functions with their bundle folder, handler export, timeout and memory', () => {
+    const { functions } = deploy().wiring;
+    expect(Object.keys(functions).sort()).toEqual([
+      'CreateAuthChallengeFunction', 'DefineAuthChallengeFunction', 'IndexFaceFunction', 'InitCollectionFunction', 'VerifyAuthChallengeFunction',
+    ]);
+    expect(functions.IndexFaceFunction).toMatchObject({ bundleFolder: 'index-face', handlerExport: 'handler', timeoutSeconds: 30, memorySizeMb: 512 });
+    expect(functions.DefineAuthChallengeFunction).toMatchObject({ bundleFolder: 'define-auth-challenge', timeoutSeconds: 5 });
+  });
+
+  it('maps each Cognito trigger to its function from the user pool LambdaConfig', () => {
+    expect(deploy().wiring.userPool?.triggers).toEqual({
+      DefineAuthChallenge: 'DefineAuthChallengeFunction',
+      CreateAuthChallenge: 'CreateAuthChallengeFunction',
+      VerifyAuthChallengeResponse: 'VerifyAuthChallengeFunction',
+    });
+  });
+
+  it('reads the indexer subscription with its prefix filter from the SAM S3 event', () => {
+    expect(deploy().wiring.s3Notifications).toEqual([
+      { eventName: 'EnrollmentUpload', functionLogicalId: 'IndexFaceFunction', bucketLogicalId: 'FaceBucket', events: ['s3:ObjectCreated:*'], prefix: 'enrollment/', suffix: '' },
+    ]);
+  });
+
+  it('resolves a function environment to the local names of the table, bucket and collection', () => {
+    const deployment = deploy();
+    const environment = deployment.functionEnvironment('VerifyAuthChallengeFunction');
+    expect(environment).toMatchObject({
+      TABLE_NAME: 'face-stack-FaceLoginTable',
+      BUCKET_NAME: deployment.ref('FaceBucket'),
+      COLLECTION_ID: 'face-stack-faces',
+      SIMILARITY_THRESHOLD: '90',
+      S3_FORCE_PATH_STYLE: 'false',
+    });
+    expect(deployment.ref('FaceBucket')).toBe(`face-login-${LOCAL_ACCOUNT_ID}-00000000-0000-0000-0000-000000000000`);
+  });
+
+  it('applies parameter overrides and refuses values outside AllowedValues, MinValue/MaxValue or undeclared parameters', () => {
+    expect(deploy({ SimilarityThreshold: '95' }).functionEnvironment('VerifyAuthChallengeFunction').SIMILARITY_THRESHOLD).toBe('95');
+    expect(() => deploy({ DuplicateFacePolicy: 'MAYBE' })).toThrow('not one of its AllowedValues');
+    expect(() => deploy({ SimilarityThreshold: '89' })).toThrow('parameter SimilarityThreshold = 89 is outside 90..100');
+    expect(() => deploy({ SimilarityThreshold: 'ninety' })).toThrow('is not a Number');
+    expect(() => deploy({ NoSuchParameter: '1' })).toThrow('not declared in the template: NoSuchParameter');
+  });
+
+  it('gives each container the local endpoints and forces path-style S3 over the template default', () => {
+    const deployment = deploy();
+    const spec = {
+      logicalId: 'IndexFaceFunction',
+      functionName: deployment.ref('IndexFaceFunction'),
+      functionArn: deployment.getAtt('IndexFaceFunction', 'Arn'),
+      bundlePath: '/dist/functions/index-face/index.mjs',
+      handlerExport: 'handler',
+      timeoutSeconds: 30,
+      memorySizeMb: 512,
+    };
+    const environment = lambdaEnvironment(spec, LOCAL_REGION, { s3: 'http://127.0.0.1:4569', dynamodb: 'http://127.0.0.1:8000', rekognition: 'http://127.0.0.1:4580' }, deployment.functionEnvironment('IndexFaceFunction'));
+    expect(environment).toMatchObject({
+      AWS_LAMBDA_FUNCTION_NAME: 'face-stack-IndexFaceFunction',
+      AWS_REGION: LOCAL_REGION,
+      AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:4569',
+      AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:8000',
+      AWS_ENDPOINT_URL_REKOGNITION: 'http://127.0.0.1:4580',
+      S3_FORCE_PATH_STYLE: 'true',
+      TABLE_NAME: 'face-stack-FaceLoginTable',
+    });
+    expect(environment.PATH).toBeUndefined();
+  });
+
+  it('gives the Cognito emulator the app client settings of the template', () => {
+    const { settings } = localUserPool(deploy(), ['http://localhost:3000']);
+    expect(settings).toMatchObject({
+      name: 'face-stack-users',
+      clientName: 'face-stack-web',
+      authSessionValiditySeconds: 15 * 60,
+      accessTokenValiditySeconds: 60 * 60,
+      idTokenValiditySeconds: 60 * 60,
+      refreshTokenValiditySeconds: 30 * 86400,
+      preventUserExistenceErrors: true,
+      explicitAuthFlows: ['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      allowedOrigins: ['http://localhost:3000'],
+    });
+    expect(settings.id).toMatch(new RegExp(`^${LOCAL_REGION}_[A-Za-z0-9]{9}$`));
+    expect(settings.clientId).toMatch(/^[a-z0-9]{26}$/);
+    expect(localUserPool(deploy(), []).settings.id).toBe(settings.id);
+  });
+
+  it('refuses a reference to a resource that has no local stand-in yet', () => {
+    expect(() => deploy().ref('FaceCollection')).toThrow('FaceCollection (Custom::RekognitionCollection) has not been created in the local stack');
+  });
+
+  it('refuses a trigger that points outside the template', () => {
+    const template = parseTemplate(`
+Resources:
+  Pool:
+    Type: AWS::Cognito::UserPool
+    Properties:
+      LambdaConfig:
+        DefineAuthChallenge: !GetAtt Elsewhere.Arn
+`);
+    expect(() => readStackWiring(template)).toThrow(TemplateWiringError);
+  });
+});
+
+describe('intrinsic functions', () => {
+  const context: IntrinsicContext = {
+    parameters: { Origins: ['http://a', 'http://b'], Stage: 'dev' },
+    pseudo: { region: 'eu-west-1', accountId: '123456789012', stackName: 'demo' },
+    resources: {
+      ref: (id) => `${id}-physical`,
+      getAtt: (id, attribute) => `${id}.${attribute}-value`,
+    },
+    conditions: { IsDev: { 'Fn::Equals': [{ Ref: 'Stage' }, 'dev'] } },
+  };
+  const resolve = (value: Parameters<typeof resolveIntrinsics>[0]) => resolveIntrinsics(value, context);
+
+  it('substitutes pseudo parameters, parameters, resources and attributes in Fn::Sub, keeping ${!Literal}', () => {
+    expect(resolve({ 'Fn::Sub': '${AWS::StackName}-${Stage}-${Table}-${Table.Arn}-${!Literal}' })).toBe('demo-dev-Table-physical-Table.Arn-value-${Literal}');
+  });
+
+  it('evaluates Fn::Join, Fn::Select and Fn::Split together', () => {
+    expect(resolve({ 'Fn::Join': ['-', ['x', { 'Fn::Select': [1, { 'Fn::Split': ['/', 'a/b/c'] }] }]] })).toBe('x-b');
+  });
+
+  it('resolves a list parameter to a list and Fn::If by its condition, dropping AWS::NoValue', () => {
+    expect(resolve({ Origins: { Ref: 'Origins' }, Extra: { 'Fn::If': ['IsDev', { Ref: 'AWS::NoValue' }, 'prod'] } })).toEqual({ Origins: ['http://a', 'http://b'] });
+  });
+
+  it('refuses an Fn::Select index outside the list', () => {
+    expect(() => resolve({ 'Fn::Select': [3, ['a']] })).toThrow(TemplateResolutionError);
+  });
+
+  it('refuses intrinsic functions the local stack does not implement', () => {
+    expect(() => resolve({ 'Fn::ImportValue': 'shared' })).toThrow('Fn::ImportValue is not supported by the local stack');
+  });
+});
