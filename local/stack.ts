@@ -6,7 +6,7 @@
  * collection, by running InitCollectionFunction as CloudFormation would), then the user pool with its triggers,
  * then the S3 event bridge. All on 127.0.0.1 (DynamoDB Local itself has no bind option); data under `dataDir`.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCognitoEmulator, type CognitoEmulator, type TriggerName } from './cognito/index';
@@ -112,6 +112,24 @@ export function amplifyConfiguration(stack: LocalStack) {
   };
 }
 
+/** Where a started stack writes its outputs (like `sam deploy`'s stack outputs) for tools and tests. */
+export const STACK_OUTPUTS_FILE = 'stack-outputs.json';
+
+export function stackOutputs(stack: LocalStack) {
+  return {
+    region: stack.region,
+    endpoints: stack.endpoints,
+    userPoolId: stack.userPool?.id ?? null,
+    userPoolClientId: stack.userPool?.clientId ?? null,
+    bucketName: stack.bucketName,
+    tableName: stack.tableName,
+    collectionId: stack.collectionId,
+    livenessCertificatePath: stack.livenessCertificatePath ?? null,
+    credentials: LOCAL_CREDENTIALS,
+    amplify: amplifyConfiguration(stack),
+  };
+}
+
 const DEFAULT_SERVICES: LocalServices = { cognito: true, rekognition: true, s3Events: true };
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
@@ -137,9 +155,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   const stoppers: Array<() => Promise<void>> = [];
   const stop = async () => {
-    const results = await Promise.allSettled(stoppers.splice(0).reverse().map((stopOne) => stopOne()));
-    const failures = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
-    if (failures.length > 0) throw new AggregateError(failures.map((failure) => failure.reason), 'stopping the local stack failed');
+    // Last started, first stopped: nothing is left calling a part that is already gone.
+    const failures: unknown[] = [];
+    for (const stopOne of stoppers.splice(0).reverse()) await stopOne().catch((error: unknown) => failures.push(error));
+    if (failures.length > 0) throw new AggregateError(failures, 'stopping the local stack failed');
   };
 
   try {
@@ -265,6 +284,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stack.bridge = bridge;
     }
     stack.startupMs = performance.now() - started;
+    const outputsFile = join(dataDir, STACK_OUTPUTS_FILE);
+    writeFileSync(outputsFile, `${JSON.stringify(stackOutputs(stack), null, 2)}\n`);
+    // Removed first on stop: the file's presence means "running".
+    stoppers.push(async () => rmSync(outputsFile, { force: true }));
     return stack;
   } catch (error) {
     await stop().catch(() => undefined);

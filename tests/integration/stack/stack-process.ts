@@ -1,0 +1,71 @@
+/**
+ * Runs `npm start` (tsx local/start.ts) as a child process on free ports with a temporary data folder, as a
+ * developer would, and reads its stack-outputs.json once ready. A child process, because onnxruntime's native
+ * addon (the face engine behind Rekognition and liveness) does not load inside jest's module registry.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { stackOutputs } from '../../../local/stack';
+import { freePort } from '../../../local/template/local-environment';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+
+export type StackOutputs = ReturnType<typeof stackOutputs>;
+
+export interface StackProcess {
+  dataDir: string;
+  outputs: StackOutputs;
+  dynamodbPort: number;
+  /** Everything the process printed so far. */
+  output(): string;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number | null>;
+  /** stop() and remove the data folder. */
+  dispose(): Promise<void>;
+}
+
+export async function startStackProcess(extraArgs: string[] = []): Promise<StackProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'local-stack-'));
+  const dynamodbPort = await freePort();
+  const child: ChildProcess = spawn(
+    join(ROOT, 'node_modules/.bin/tsx'),
+    ['local/start.ts', '--data-dir', dataDir, '--dynamodb-port', String(dynamodbPort), '--s3-port', '0', '--rekognition-port', '0', '--liveness-port', '0', '--cognito-port', '0', ...extraArgs],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let printed = '';
+  child.stdout!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const outputsFile = join(dataDir, 'stack-outputs.json');
+  while (!existsSync(outputsFile) || !printed.includes('Ctrl-C stops everything')) {
+    if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode} before it was ready:\n${printed}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const stop = async () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    return exited;
+  };
+  return {
+    dataDir,
+    outputs: JSON.parse(readFileSync(outputsFile, 'utf8')) as StackOutputs,
+    dynamodbPort,
+    output: () => printed,
+    stop,
+    dispose: async () => {
+      await stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The newest confirmation code the dev mailbox holds for `email`. */
+export async function latestCode(mailboxUrl: string, email: string): Promise<string> {
+  const response = await fetch(`${mailboxUrl}/${encodeURIComponent(email)}`);
+  const { messages } = (await response.json()) as { messages: Array<{ code: string }> };
+  const latest = messages.at(-1);
+  if (!latest) throw new Error(`the mailbox has no message for ${email}`);
+  return latest.code;
+}
