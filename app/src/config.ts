@@ -3,7 +3,7 @@
  * stack and against a deployed stack. Validated here so a broken file fails with a precise message.
  */
 export interface LivenessConfig {
-  /** wss URL of a Face Liveness streaming endpoint; absent on AWS (the SDK picks the regional one). */
+  /** Face Liveness streaming endpoint (https:// or wss://; the SDK opens a wss socket); absent on AWS. */
   endpointOverride?: string;
   /** URL of the BlazeFace model.json; relative URLs resolve against the page. */
   faceModelUrl: string;
@@ -89,7 +89,7 @@ export function parseAppConfig(raw: unknown): AppConfig {
     throw new AppConfigError('config.liveness.binaryPath must end with "/" (tfjs appends the wasm file name)');
   }
   const identityPoolId = optionalString(raw, 'identityPoolId', 'config');
-  const endpointOverride = optionalUrl(liveness, 'endpointOverride', 'config.liveness', ['wss:', 'ws:']);
+  const endpointOverride = optionalUrl(liveness, 'endpointOverride', 'config.liveness', ['https:', 'wss:']);
   if (identityPoolId === undefined && endpointOverride === undefined) {
     // Without an identity pool there are no AWS credentials, so only a local endpoint can be used.
     throw new AppConfigError('config.identityPoolId is required unless config.liveness.endpointOverride is set');

@@ -15,11 +15,14 @@ const COMMON: Record<string, string> = {
   TooManyRequestsException: TOO_MANY,
   LimitExceededException: TOO_MANY,
   TooManyFailedAttemptsException: TOO_MANY,
+  // A trigger failed: its message names functions and internals, which are not the user's business.
+  UserLambdaValidationException: 'Sign-in is not available at the moment because of a problem on our side. Try again in a few minutes.',
 };
 
+/** Anything else is named but not quoted: service messages can carry internals. */
 function messageFor(error: unknown, specific: Record<string, string>, action: string): string {
   const name = errorName(error);
-  return specific[name] ?? COMMON[name] ?? `${action} failed: ${error instanceof Error ? error.message : String(error)}`;
+  return specific[name] ?? COMMON[name] ?? `${action} failed (${name}). Try again in a few minutes.`;
 }
 
 export function signUpMessage(error: unknown): string {

@@ -39,16 +39,18 @@ const CONTENT_TYPES: Record<string, string> = {
   '': 'text/plain; charset=utf-8',
 };
 
-function origin(url: string): string {
-  return new URL(url).origin;
+/** The streaming SDK takes the liveness endpoint as https:// and opens a wss:// socket to the same host. */
+function livenessOrigin(url: string): string {
+  return `wss://${new URL(url).host}`;
 }
 
 /** The policy for this config: everything 'self', plus exactly the endpoints the app is told to call. */
 export function contentSecurityPolicy(config: AppConfig, connectSources: string[] = []): string {
   const connect = new Set(["'self'"]);
-  for (const url of [config.userPoolEndpoint, config.liveness.endpointOverride, ...connectSources]) {
-    if (url) connect.add(origin(url));
+  for (const url of [config.userPoolEndpoint, ...connectSources]) {
+    if (url) connect.add(new URL(url).origin);
   }
+  if (config.liveness.endpointOverride) connect.add(livenessOrigin(config.liveness.endpointOverride));
   if (!config.userPoolEndpoint) connect.add(`https://cognito-idp.${config.region}.amazonaws.com`);
   if (config.identityPoolId) connect.add(`https://cognito-identity.${config.region}.amazonaws.com`);
   if (!config.liveness.endpointOverride) connect.add(`wss://streaming-rekognition.${config.region}.amazonaws.com`);

@@ -53,10 +53,16 @@ describe('the runtime config of the web app', () => {
     );
   });
 
-  it('refuses a liveness endpoint that is not a websocket URL', () => {
+  it('accepts the liveness endpoint as https or wss, the forms the streaming SDK takes', () => {
+    for (const endpointOverride of ['https://localhost:4581', 'wss://localhost:4581']) {
+      expect(parseAppConfig({ ...local, liveness: { ...local.liveness, endpointOverride } }).liveness.endpointOverride).toBe(endpointOverride);
+    }
+  });
+
+  it('refuses an unencrypted liveness endpoint', () => {
     expect(() =>
-      parseAppConfig({ ...local, liveness: { ...local.liveness, endpointOverride: 'https://localhost:4581' } }),
-    ).toThrow('config.liveness.endpointOverride must use wss: or ws:');
+      parseAppConfig({ ...local, liveness: { ...local.liveness, endpointOverride: 'http://localhost:4581' } }),
+    ).toThrow('config.liveness.endpointOverride must use https: or wss:');
   });
 
   it('refuses a config with neither an identity pool nor a liveness endpoint, which could not sign the stream', () => {

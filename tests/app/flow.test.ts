@@ -77,6 +77,15 @@ describe('what a refused sign-in tells the user', () => {
     expect(message).not.toMatch(/42|similarity|confidence/i);
   });
 
+  it('does not pass on what a failing trigger said', () => {
+    const error = named('UserLambdaValidationException', 'CreateAuthChallenge failed with error UnknownOperationException: RekognitionService.X');
+    const message = answerMessage(error, 30);
+    expect(message).toBe('Sign-in is not available at the moment because of a problem on our side. Try again in a few minutes.');
+    expect(signInStartMessage(named('InternalErrorException', 'stack trace at /var/task/index.mjs'), 30)).toBe(
+      'Sign-in failed (InternalErrorException). Try again in a few minutes.',
+    );
+  });
+
   it('sends an unconfirmed user to confirm the email', () => {
     expect(signInStartMessage(named('UserNotConfirmedException'), 30)).toBe('This email is not confirmed yet. Enter the code we sent you.');
   });

@@ -1,6 +1,5 @@
-/** Helpers shared by the browser tests: the built app, free ports, screenshots, the dev mailbox. */
+/** Helpers shared by the browser tests: the built app, screenshots, the dev mailbox. */
 import { access, mkdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
@@ -19,18 +18,6 @@ export async function requireBuiltApp(): Promise<void> {
   }
 }
 
-/** A loopback port free right now (for servers whose URL must be known before they start). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 export async function screenshot(page: Page, name: string): Promise<string> {
   await mkdir(ARTIFACT_DIR, { recursive: true });
   const path = join(ARTIFACT_DIR, `${name}.png`);
@@ -46,4 +33,20 @@ export async function latestCode(mailboxUrl: string, email: string): Promise<str
   const code = messages.at(-1)?.code;
   if (!code) throw new Error(`the mailbox holds no message for ${email}`);
   return code;
+}
+
+/** From the sign-in screen: open sign-up and submit `email`. */
+export async function submitSignUp(page: Page, email: string): Promise<void> {
+  await page.getByRole('button', { name: 'New here? Create an account' }).click();
+  await page.getByLabel('Email').fill(email);
+  await page.getByRole('button', { name: 'Create account' }).click();
+}
+
+/** From the sign-in screen: sign `email` up and confirm it with the code from the dev mailbox. */
+export async function signUpAndConfirm(page: Page, email: string, mailboxUrl: string): Promise<void> {
+  await submitSignUp(page, email);
+  await page.getByRole('heading', { name: 'Confirm your email' }).waitFor();
+  await page.getByLabel('Confirmation code').fill(await latestCode(mailboxUrl, email));
+  await page.getByRole('button', { name: 'Confirm email' }).click();
+  await page.getByRole('heading', { name: 'Sign in with your face' }).waitFor();
 }

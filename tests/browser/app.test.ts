@@ -12,7 +12,8 @@ import { createMailbox, startCognitoEmulator, type CognitoEmulator } from '../..
 import { startAppServer, type AppServer } from '../../local/web/serve-app';
 import type { AppConfig } from '../../app/src/config';
 import { launchBrowser, openPage, type PageRecord, type TestBrowser } from './browser';
-import { DIST_DIR, freePort, latestCode, requireBuiltApp, screenshot } from './app-server';
+import { freePort } from '../../local/template/local-environment';
+import { DIST_DIR, latestCode, requireBuiltApp, screenshot, submitSignUp } from './app-server';
 
 const REGION = 'us-east-1';
 const POOL_ID = 'us-east-1_AppTest1';
@@ -88,13 +89,6 @@ function expectCleanRun(record: PageRecord) {
   expect(record.blocked).toEqual([]);
   expect(record.pageErrors).toEqual([]);
   expect(record.consoleErrors).toEqual([]);
-}
-
-/** From the sign-in screen: open sign-up and submit `email`. */
-async function submitSignUp(page: Page, email: string): Promise<void> {
-  await page.getByRole('button', { name: 'New here? Create an account' }).click();
-  await page.getByLabel('Email').fill(email);
-  await page.getByRole('button', { name: 'Create account' }).click();
 }
 
 let emailCounter = 0;

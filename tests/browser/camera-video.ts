@@ -53,9 +53,9 @@ export const MOVE_CLOSER: CameraMotion = {
   height: 480,
   fps: 15,
   farFaceHeight: 0.22,
-  nearFaceHeight: 0.55,
+  nearFaceHeight: 0.85,
   farSeconds: 2,
-  approachSeconds: 3,
+  approachSeconds: 4,
   nearSeconds: 15,
 };
 
