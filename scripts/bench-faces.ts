@@ -1,0 +1,127 @@
+/**
+ * Benchmarks the local face engine (npm run bench:faces): recognition on LFW View 1 devtest and speed on one machine.
+ * Accuracy: 10-fold cross-validated on the official devtest pairs (threshold chosen on 9 folds, tested on the 10th).
+ * FMR/TMR at Similarity 90: every same-identity and every cross-identity pair among the devtest images.
+ * Speed: warm analyse() of a 250x250 LFW image and of a 640x480 photo, and a CompareFaces equivalent (two
+ * analyses + similarity). Flags: --no-cache (re-embed everything), --threads N.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { createFaceEngine } from '../local/rekognition/engine/index';
+import { cosineAtSimilarity, readCalibration } from '../local/rekognition/engine/similarity';
+import { allPairCosines, embedImages, imagesOf, LFW_DIR, rateAtOrAbove, readPairs, type LfwPair } from '../local/rekognition/engine/evaluation/lfw';
+
+const DEEPFACE_PHOTO = process.env.BENCH_PHOTO ?? '/work/shared/data/faces/deepface/images/img2.jpg';
+const WARMUP_RUNS = 5;
+const TIMED_RUNS = 30;
+const FOLDS = 10;
+
+const argv = process.argv.slice(2);
+const threadsArg = argv.indexOf('--threads');
+const threads = threadsArg >= 0 ? Number(argv[threadsArg + 1]) : undefined;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function timeWarm(run: () => Promise<unknown>): Promise<{ median: number; p90: number }> {
+  for (let i = 0; i < WARMUP_RUNS; i++) await run();
+  const times: number[] = [];
+  for (let i = 0; i < TIMED_RUNS; i++) {
+    const started = performance.now();
+    await run();
+    times.push(performance.now() - started);
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  return { median: median(times), p90: sorted[Math.floor(0.9 * (sorted.length - 1))]! };
+}
+
+/** Accuracy of "same if score >= t" over scored pairs. */
+function accuracyAt(scored: readonly { score: number; same: boolean }[], t: number): number {
+  return scored.filter((p) => p.score >= t === p.same).length / scored.length;
+}
+
+function bestThreshold(scored: readonly { score: number; same: boolean }[]): number {
+  let best = { t: 0, accuracy: -1 };
+  for (const { score } of scored) {
+    const accuracy = accuracyAt(scored, score);
+    if (accuracy > best.accuracy) best = { t: score, accuracy };
+  }
+  return best.t;
+}
+
+/** LFW's protocol: 10 folds of consecutive pairs; each fold tested at the threshold that is best on the other nine. */
+function tenFoldAccuracy(scored: readonly { score: number; same: boolean }[]): { mean: number; std: number } {
+  const size = Math.ceil(scored.length / FOLDS);
+  const accuracies: number[] = [];
+  for (let f = 0; f < FOLDS; f++) {
+    const test = scored.slice(f * size, (f + 1) * size);
+    const train = [...scored.slice(0, f * size), ...scored.slice((f + 1) * size)];
+    accuracies.push(accuracyAt(test, bestThreshold(train)));
+  }
+  const mean = accuracies.reduce((s, a) => s + a, 0) / FOLDS;
+  const std = Math.sqrt(accuracies.reduce((s, a) => s + (a - mean) ** 2, 0) / (FOLDS - 1));
+  return { mean, std };
+}
+
+const started = performance.now();
+const engine = await createFaceEngine({ threads });
+const loadMs = performance.now() - started;
+
+// Speed first, while the process holds only the engine.
+const lfwImage = readFileSync(path.join(LFW_DIR, 'images/George_W_Bush/George_W_Bush_0353.jpg'));
+const vgaImage = await sharp(readFileSync(DEEPFACE_PHOTO)).resize(640, 480, { fit: 'cover' }).jpeg({ quality: 90 }).toBuffer();
+const vgaOther = await sharp(readFileSync(DEEPFACE_PHOTO)).resize(640, 480, { fit: 'cover' }).flop().jpeg({ quality: 90 }).toBuffer();
+for (const [name, image] of [['250x250', lfwImage], ['640x480', vgaImage]] as const) {
+  if ((await engine.analyse(image)).faces.length === 0) throw new Error(`bench image ${name} has no detectable face`);
+}
+const lfwTime = await timeWarm(() => engine.analyse(lfwImage));
+const vgaTime = await timeWarm(() => engine.analyse(vgaImage));
+const compareTime = await timeWarm(async () => {
+  const [a, b] = [await engine.analyse(vgaImage), await engine.analyse(vgaOther)];
+  return engine.similarity(a.faces[0]!.embedding, b.faces[0]!.embedding);
+});
+const speedRssMb = process.resourceUsage().maxRSS / 1024;
+
+const pairs: LfwPair[] = readPairs('pairs_devtest.csv');
+const images = imagesOf(pairs);
+const embeddings = await embedImages(engine, images, {
+  useCache: !argv.includes('--no-cache'),
+  onProgress: (done, total) => {
+    if (done % 250 === 0 || done === total) process.stderr.write(`embedded ${done}/${total}\n`);
+  },
+});
+// A pair with a face-less image counts as "different" (score below every threshold), never dropped.
+const scored = pairs.map(({ a, b, same }) => {
+  const [ea, eb] = [embeddings.get(a), embeddings.get(b)];
+  return { same, score: ea && eb ? engine.similarity(ea, eb) : -1 };
+});
+const folds = tenFoldAccuracy(scored);
+const { genuine, impostor, missing } = allPairCosines(embeddings);
+const t90 = cosineAtSimilarity(90, readCalibration().k, readCalibration().c);
+const fmr90 = rateAtOrAbove(impostor, t90);
+const tmr90 = rateAtOrAbove(genuine, t90);
+const official90 = accuracyAt(scored, 90);
+
+const percent = (x: number, digits = 2) => `${(x * 100).toFixed(digits)}%`;
+const verdict = (ok: boolean) => (ok ? 'pass' : 'FAIL');
+const rows: [string, string, string, string][] = [
+  ['LFW devtest accuracy, 10-fold (official 1,000 pairs)', `${percent(folds.mean)} ± ${percent(folds.std)}`, '>= 99.0%', verdict(folds.mean >= 0.99)],
+  ['LFW devtest accuracy at Similarity 90 (official pairs)', percent(official90), '', ''],
+  [`FMR at Similarity 90 (${impostor.length.toLocaleString('en')} cross-identity pairs)`, percent(fmr90, 4), '<= 0.1%', verdict(fmr90 <= 0.001)],
+  [`TMR at Similarity 90 (${genuine.length.toLocaleString('en')} same-identity pairs)`, percent(tmr90), '>= 95%', verdict(tmr90 >= 0.95)],
+  ['images without a detected face', `${missing.length} of ${images.length}`, '', ''],
+  ['ms per image 250x250, warm (median / p90)', `${lfwTime.median.toFixed(1)} / ${lfwTime.p90.toFixed(1)}`, '', ''],
+  ['ms per image 640x480, warm (median / p90)', `${vgaTime.median.toFixed(1)} / ${vgaTime.p90.toFixed(1)}`, '< 100', verdict(vgaTime.median < 100)],
+  ['ms per CompareFaces equivalent 640x480 (median / p90)', `${compareTime.median.toFixed(1)} / ${compareTime.p90.toFixed(1)}`, '', ''],
+  ['ms to load the engine (4 models, sha256 checks)', loadMs.toFixed(0), '', ''],
+  ['peak RSS MB after the speed runs / at the end', `${speedRssMb.toFixed(0)} / ${(process.resourceUsage().maxRSS / 1024).toFixed(0)}`, '', ''],
+];
+const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['measure', 'value', 'target', ''][i]!.length));
+const line = (cells: readonly string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+console.log(`face engine ${engine.modelVersion}, threads ${threads ?? 'default'}, Node ${process.version}, ${new Date().toISOString()}`);
+console.log(line(['measure', 'value', 'target', '']));
+console.log(line(widths.map((w) => '-'.repeat(w))));
+for (const row of rows) console.log(line(row));
