@@ -16,6 +16,8 @@ import { ensureBundles } from './lambda/bundles';
 import type { LocalEndpoints } from './lambda/environment';
 import { LambdaRunner } from './lambda/runner';
 import { registerTemplateFunction } from './lambda/template-functions';
+import { createFaceEngine } from './rekognition/engine/index';
+import { startLivenessService, type LivenessService } from './rekognition/liveness/index';
 import { startRekognitionServer, type RekognitionServer } from './rekognition/server/index';
 import { corsRulesFromTemplate } from './s3/cors';
 import { notificationTargets, S3EventBridge } from './s3/event-bridge';
@@ -90,12 +92,10 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-/** A syntactically valid identity pool id: the identity pool is not emulated (see amplifyConfiguration). */
-const PLACEHOLDER_IDENTITY_POOL_ID = `${LOCAL_REGION}:00000000-0000-0000-0000-000000000000`;
-
 /**
- * What the app passes to Amplify.configure for this stack. The identity pool is not emulated: its id is a
- * placeholder, and the local liveness stream accepts the SigV4 signature of any credentials the app supplies.
+ * What an app team passes to Amplify.configure for this stack, plus the Face Liveness settings. The identity pool
+ * is not emulated, so identityPoolId is a visible placeholder: locally the app omits it and signs the liveness
+ * stream with any keys, which the local liveness endpoint accepts.
  */
 export function amplifyConfiguration(stack: LocalStack) {
   return {
@@ -104,11 +104,12 @@ export function amplifyConfiguration(stack: LocalStack) {
         userPoolId: stack.userPool?.id ?? null,
         userPoolClientId: stack.userPool?.clientId ?? null,
         userPoolEndpoint: stack.endpoints.cognito ?? null,
-        identityPoolId: PLACEHOLDER_IDENTITY_POOL_ID,
+        identityPoolId: 'not emulated locally: omit it (deployed stacks: the IdentityPoolId output)',
         loginWith: { email: true },
       },
     },
-    liveness: { region: stack.region, endpoint: stack.endpoints.liveness ?? null },
+    liveness: { region: stack.region, endpointOverride: stack.endpoints.liveness ?? null },
+    mailboxUrl: stack.endpoints.mailbox ?? null,
   };
 }
 
@@ -184,27 +185,37 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stoppers.push(() => s3.stop());
       return s3;
     });
+    // Rekognition and Face Liveness share one face engine, as the Rekognition CLI does.
     const rekognitionStart = services.rekognition
-      ? s3Start.then((s3) =>
-          startRekognitionServer({
+      ? Promise.all([s3Start, createFaceEngine()]).then(async ([s3, engine]) => {
+          const s3Settings = { endpoint: s3.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+          const rekognitionDir = join(dataDir, 'rekognition');
+          const liveness = await startLivenessService({ engine, s3: s3Settings, dataDir: rekognitionDir, host: LOCAL_HOST, port: ports.liveness, region: LOCAL_REGION });
+          stoppers.push(() => liveness.close());
+          const server = await startRekognitionServer({
             host: LOCAL_HOST,
             port: ports.rekognition,
-            dataDir: join(dataDir, 'rekognition'),
+            dataDir: rekognitionDir,
             region: LOCAL_REGION,
             accountId: LOCAL_ACCOUNT_ID,
-            s3: { endpoint: s3.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS },
-          }).then((server: RekognitionServer) => {
-            stoppers.push(() => server.close());
-            log(`Rekognition ready at ${elapsed()}`);
-            return server;
-          }),
-        )
+            s3: s3Settings,
+            engine,
+            extraOperations: liveness.operations,
+          });
+          stoppers.push(() => server.close());
+          log(`Rekognition and Face Liveness ready at ${elapsed()}`);
+          return { server, liveness };
+        })
       : Promise.resolve(undefined);
     // allSettled: a failure must not leave a sibling still starting after stop() has run.
     const [dynamodb, s3, rekognition] = await Promise.allSettled([dynamodbStart, s3Start, rekognitionStart]).then((results) => {
       const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
       if (failure) throw failure.reason;
-      return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as [DynamoDbLocal, LocalS3, RekognitionServer | undefined];
+      return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as [
+        DynamoDbLocal,
+        LocalS3,
+        { server: RekognitionServer; liveness: LivenessService } | undefined,
+      ];
     });
     const tables = await ensureTables(dynamodb.client, deployment, wiring.tables);
     log(`tables ${tables.map((table) => `${table.tableName} (${table.created ? 'created' : 'existing'})`).join(', ')} ready at ${elapsed()}`);
@@ -212,7 +223,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const endpoints: LocalStack['endpoints'] = {
       dynamodb: dynamodb.endpoint,
       s3: s3.endpoint,
-      ...(rekognition ? { rekognition: rekognition.endpoint } : {}),
+      ...(rekognition ? { rekognition: rekognition.server.endpoint, liveness: rekognition.liveness.streamingEndpoint } : {}),
     };
     const runner = new LambdaRunner({ ...(options.functionLog ? { log: options.functionLog } : {}) });
     stoppers.push(() => runner.stop());
@@ -242,6 +253,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       tableName: tables[0]?.tableName ?? '',
       bucketName: buckets[0]?.name ?? '',
       collectionId: runner.functions()[0]?.environment.COLLECTION_ID ?? '',
+      ...(rekognition ? { livenessCertificatePath: rekognition.liveness.certificatePath } : {}),
       startupMs: 0,
       stop,
     };

@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 // Lambda runs the functions on Node 22; on an older host the SDK's upgrade notice would only clutter the output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { amplifyConfiguration, startLocalStack, type LocalPorts, type LocalStack } from './stack';
+import { STREAM_PATH } from './rekognition/liveness/index';
 import { DEFAULT_PORTS } from './template/local-environment';
 
 const USAGE = `usage: npm start -- [--reset] [--data-dir DIR] [--dynamodb-port N] [--s3-port N] [--rekognition-port N]
@@ -42,7 +43,7 @@ function readyBlock(stack: LocalStack): string {
     ['DynamoDB Local', endpoints.dynamodb, `table ${stack.tableName} (TTL recorded, but DynamoDB Local never deletes expired items)`],
     ['S3 (POST-policy gate)', endpoints.s3, `bucket ${stack.bucketName}; ObjectCreated -> ${stack.bridge ? 'indexer' : 'off'}`],
     ['Rekognition', endpoints.rekognition ?? '-', `collection ${stack.collectionId}`],
-    ['Face Liveness stream', endpoints.liveness ?? '-', endpoints.liveness ? `wss, self-signed certificate ${stack.livenessCertificatePath}` : 'not part of this build of the stack'],
+    ['Face Liveness stream', endpoints.liveness ?? '-', endpoints.liveness ? `wss ${STREAM_PATH}; trust ${stack.livenessCertificatePath}` : ''],
     ['Cognito user pool', endpoints.cognito ?? '-', userPool ? `pool ${userPool.id}, app client ${userPool.clientId}` : ''],
     ['JWKS', endpoints.jwks ?? '-', ''],
     ['Mailbox (codes)', endpoints.mailbox ?? '-', 'confirmation codes are printed here too'],

@@ -1,0 +1,121 @@
+/**
+ * The whole flow through the real SDK clients against `npm start`: sign-up, email confirmation, enrolment of an
+ * ID photo by presigned POST, Face Liveness over the wss stream, CompareFaces in Verify, tokens checked against the
+ * JWKS, refresh, sign-out; then a second sign-in that goes straight to liveness and refuses another person.
+ */
+import { readFileSync } from 'node:fs';
+import {
+  CognitoIdentityProviderClient,
+  ConfirmSignUpCommand,
+  GetUserCommand,
+  GlobalSignOutCommand,
+  InitiateAuthCommand,
+  RespondToAuthChallengeCommand,
+  SignUpCommand,
+  type AuthenticationResultType,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { DetectFacesCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { runLivenessSession } from '../../../local/rekognition/liveness/client';
+import { latestCode, startStackProcess, type StackProcess } from '../stack/stack-process';
+
+const fixture = (name: string) => readFileSync(new URL(`../../fixtures/faces/${name}`, import.meta.url));
+const ID_PHOTO = fixture('app-id-photo-angelina_jolie-img6.jpg');
+const SAME_PERSON = fixture('app-selfie-angelina_jolie-img7.jpg');
+const OTHER_PERSON = fixture('app-selfie-jennifer_aniston-img3.jpg');
+
+describe('face login through the local stack', () => {
+  let stack: StackProcess;
+  let cognito: CognitoIdentityProviderClient;
+  let rekognition: RekognitionClient;
+  let clientId: string;
+  let tokens: AuthenticationResultType;
+  const email = 'grace@example.com';
+
+  beforeAll(async () => {
+    stack = await startStackProcess();
+    const { region, endpoints, credentials, userPoolClientId } = stack.outputs;
+    cognito = new CognitoIdentityProviderClient({ endpoint: endpoints.cognito!, region, credentials });
+    rekognition = new RekognitionClient({ endpoint: endpoints.rekognition!, region, credentials });
+    clientId = userPoolClientId!;
+  }, 120000);
+
+  afterAll(async () => {
+    cognito?.destroy();
+    rekognition?.destroy();
+    await stack?.dispose();
+  });
+
+  async function liveness(sessionId: string, selfie: Buffer) {
+    const { FaceDetails } = await rekognition.send(new DetectFacesCommand({ Image: { Bytes: selfie } }));
+    const box = FaceDetails![0]!.BoundingBox!;
+    return runLivenessSession({
+      endpoint: stack.outputs.endpoints.liveness!,
+      ca: readFileSync(stack.outputs.livenessCertificatePath!, 'utf8'),
+      region: stack.outputs.region,
+      credentials: { accessKeyId: 'LOCALDEVELOPMENT', secretAccessKey: 'local-development-not-a-secret' },
+      sessionId,
+      source: { kind: 'moving-closer', photo: selfie, face: { left: box.Left!, top: box.Top!, width: box.Width!, height: box.Height! } },
+    });
+  }
+
+  const startSignIn = () => cognito.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } }));
+  const answer = (session: string, response: string) =>
+    cognito.send(new RespondToAuthChallengeCommand({ ClientId: clientId, ChallengeName: 'CUSTOM_CHALLENGE', Session: session, ChallengeResponses: { USERNAME: email, ANSWER: response } }));
+
+  it('signs up and confirms the email with the code from the dev mailbox', async () => {
+    await cognito.send(new SignUpCommand({ ClientId: clientId, Username: email, Password: `Fl0w-${crypto.randomUUID()}!`, UserAttributes: [{ Name: 'email', Value: email }] }));
+    const code = await latestCode(stack.outputs.endpoints.mailbox!, email);
+    await expect(cognito.send(new ConfirmSignUpCommand({ ClientId: clientId, Username: email, ConfirmationCode: code }))).resolves.toBeDefined();
+  });
+
+  it('enrols the ID photo, passes liveness as the same person and receives tokens signed by the pool', async () => {
+    const enrol = await startSignIn();
+    expect(enrol.ChallengeParameters?.step).toBe('ENROLL_ID_PHOTO');
+    const form = new FormData();
+    for (const [name, value] of Object.entries(JSON.parse(enrol.ChallengeParameters!.uploadFields!) as Record<string, string>)) form.append(name, value);
+    form.append('file', new Blob([ID_PHOTO], { type: 'image/jpeg' }), 'id.jpg');
+    expect((await fetch(enrol.ChallengeParameters!.uploadUrl!, { method: 'POST', body: form })).status).toBe(204);
+
+    const live = await answer(enrol.Session!, 'uploaded');
+    expect(live.ChallengeParameters).toMatchObject({ step: 'FACE_LIVENESS', region: stack.outputs.region });
+    const sessionId = live.ChallengeParameters!.sessionId!;
+    expect((await liveness(sessionId, SAME_PERSON)).exceptions).toEqual([]);
+
+    const done = await answer(live.Session!, sessionId);
+    expect(done.AuthenticationResult?.IdToken).toBeDefined();
+    tokens = done.AuthenticationResult!;
+    const { endpoints, userPoolId } = stack.outputs;
+    const { payload } = await jwtVerify(tokens.IdToken!, createRemoteJWKSet(new URL(endpoints.jwks!)), {
+      issuer: `${endpoints.cognito}/${userPoolId}`,
+      audience: clientId,
+    });
+    expect(payload).toMatchObject({ email, token_use: 'id' });
+  });
+
+  it('refreshes the tokens with the refresh token', async () => {
+    const refreshed = await cognito.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! } }));
+    const user = await cognito.send(new GetUserCommand({ AccessToken: refreshed.AuthenticationResult!.AccessToken! }));
+    expect(user.UserAttributes).toContainEqual({ Name: 'email', Value: email });
+  });
+
+  it('signs out globally, after which the refresh token no longer works', async () => {
+    await cognito.send(new GlobalSignOutCommand({ AccessToken: tokens.AccessToken! }));
+    await expect(
+      cognito.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! } })),
+    ).rejects.toMatchObject({ name: 'NotAuthorizedException' });
+  });
+
+  it('goes straight to liveness once enrolled, and refuses another person with a fresh liveness session', async () => {
+    const live = await startSignIn();
+    expect(live.ChallengeParameters?.step).toBe('FACE_LIVENESS');
+    const sessionId = live.ChallengeParameters!.sessionId!;
+    // A live person, just not the one on the ID photo: liveness passes, CompareFaces does not.
+    expect((await liveness(sessionId, OTHER_PERSON)).exceptions).toEqual([]);
+    const retry = await answer(live.Session!, sessionId);
+    expect(stack.output()).toMatch(/\[VerifyAuthChallengeFunction\] .*"message":"liveness check failed".*"failure":"NO_MATCH"/);
+    expect(retry.AuthenticationResult).toBeUndefined();
+    expect(retry.ChallengeParameters?.step).toBe('FACE_LIVENESS');
+    expect(retry.ChallengeParameters?.sessionId).not.toBe(sessionId);
+  });
+});
