@@ -5,7 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import {
-  CognitoIdentityProviderClient,
   ConfirmSignUpCommand,
   GetUserCommand,
   GlobalSignOutCommand,
@@ -14,7 +13,7 @@ import {
   SignUpCommand,
   type AuthenticationResultType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { DetectFacesCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
+import { DetectFacesCommand } from '@aws-sdk/client-rekognition';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { runLivenessSession } from '../../../local/rekognition/liveness/client';
 import { latestCode, startStackProcess, type StackProcess } from '../stack/stack-process';
@@ -26,28 +25,19 @@ const OTHER_PERSON = fixture('app-selfie-jennifer_aniston-img3.jpg');
 
 describe('face login through the local stack', () => {
   let stack: StackProcess;
-  let cognito: CognitoIdentityProviderClient;
-  let rekognition: RekognitionClient;
   let clientId: string;
   let tokens: AuthenticationResultType;
   const email = 'grace@example.com';
 
   beforeAll(async () => {
     stack = await startStackProcess();
-    const { region, endpoints, credentials, userPoolClientId } = stack.outputs;
-    cognito = new CognitoIdentityProviderClient({ endpoint: endpoints.cognito!, region, credentials });
-    rekognition = new RekognitionClient({ endpoint: endpoints.rekognition!, region, credentials });
-    clientId = userPoolClientId!;
+    clientId = stack.outputs.userPoolClientId!;
   }, 120000);
 
-  afterAll(async () => {
-    cognito?.destroy();
-    rekognition?.destroy();
-    await stack?.dispose();
-  });
+  afterAll(() => stack?.dispose());
 
   async function liveness(sessionId: string, selfie: Buffer) {
-    const { FaceDetails } = await rekognition.send(new DetectFacesCommand({ Image: { Bytes: selfie } }));
+    const { FaceDetails } = await stack.rekognition.send(new DetectFacesCommand({ Image: { Bytes: selfie } }));
     const box = FaceDetails![0]!.BoundingBox!;
     return runLivenessSession({
       endpoint: stack.outputs.endpoints.liveness!,
@@ -59,14 +49,14 @@ describe('face login through the local stack', () => {
     });
   }
 
-  const startSignIn = () => cognito.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } }));
+  const startSignIn = () => stack.cognito.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } }));
   const answer = (session: string, response: string) =>
-    cognito.send(new RespondToAuthChallengeCommand({ ClientId: clientId, ChallengeName: 'CUSTOM_CHALLENGE', Session: session, ChallengeResponses: { USERNAME: email, ANSWER: response } }));
+    stack.cognito.send(new RespondToAuthChallengeCommand({ ClientId: clientId, ChallengeName: 'CUSTOM_CHALLENGE', Session: session, ChallengeResponses: { USERNAME: email, ANSWER: response } }));
 
   it('signs up and confirms the email with the code from the dev mailbox', async () => {
-    await cognito.send(new SignUpCommand({ ClientId: clientId, Username: email, Password: `Fl0w-${crypto.randomUUID()}!`, UserAttributes: [{ Name: 'email', Value: email }] }));
+    await stack.cognito.send(new SignUpCommand({ ClientId: clientId, Username: email, Password: `Fl0w-${crypto.randomUUID()}!`, UserAttributes: [{ Name: 'email', Value: email }] }));
     const code = await latestCode(stack.outputs.endpoints.mailbox!, email);
-    await expect(cognito.send(new ConfirmSignUpCommand({ ClientId: clientId, Username: email, ConfirmationCode: code }))).resolves.toBeDefined();
+    await expect(stack.cognito.send(new ConfirmSignUpCommand({ ClientId: clientId, Username: email, ConfirmationCode: code }))).resolves.toBeDefined();
   });
 
   it('enrols the ID photo, passes liveness as the same person and receives tokens signed by the pool', async () => {
@@ -94,15 +84,15 @@ describe('face login through the local stack', () => {
   });
 
   it('refreshes the tokens with the refresh token', async () => {
-    const refreshed = await cognito.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! } }));
-    const user = await cognito.send(new GetUserCommand({ AccessToken: refreshed.AuthenticationResult!.AccessToken! }));
+    const refreshed = await stack.cognito.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! } }));
+    const user = await stack.cognito.send(new GetUserCommand({ AccessToken: refreshed.AuthenticationResult!.AccessToken! }));
     expect(user.UserAttributes).toContainEqual({ Name: 'email', Value: email });
   });
 
   it('signs out globally, after which the refresh token no longer works', async () => {
-    await cognito.send(new GlobalSignOutCommand({ AccessToken: tokens.AccessToken! }));
+    await stack.cognito.send(new GlobalSignOutCommand({ AccessToken: tokens.AccessToken! }));
     await expect(
-      cognito.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! } })),
+      stack.cognito.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! } })),
     ).rejects.toMatchObject({ name: 'NotAuthorizedException' });
   });
 

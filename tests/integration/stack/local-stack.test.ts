@@ -1,13 +1,8 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import {
-  CognitoIdentityProviderClient,
-  ConfirmSignUpCommand,
-  InitiateAuthCommand,
-  SignUpCommand,
-} from '@aws-sdk/client-cognito-identity-provider';
-import { DescribeCollectionCommand, ListFacesCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
+import { ConfirmSignUpCommand, InitiateAuthCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { DescribeCollectionCommand, ListFacesCommand } from '@aws-sdk/client-rekognition';
 import { latestCode, startStackProcess, type StackProcess } from './stack-process';
 
 const ID_PHOTO = new URL('../../fixtures/faces/app-id-photo-angelina_jolie-img6.jpg', import.meta.url);
@@ -25,22 +20,13 @@ function accepting(port: number): Promise<boolean> {
 
 describe('npm start', () => {
   let stack: StackProcess;
-  let cognito: CognitoIdentityProviderClient;
-  let rekognition: RekognitionClient;
   const email = 'ada@example.com';
 
   beforeAll(async () => {
     stack = await startStackProcess();
-    const { region, endpoints, credentials } = stack.outputs;
-    cognito = new CognitoIdentityProviderClient({ endpoint: endpoints.cognito!, region, credentials });
-    rekognition = new RekognitionClient({ endpoint: endpoints.rekognition!, region, credentials });
   }, 120000);
 
-  afterAll(async () => {
-    cognito?.destroy();
-    rekognition?.destroy();
-    await stack?.dispose();
-  });
+  afterAll(() => stack?.dispose());
 
   it('prints every endpoint, the Amplify configuration and its startup time in one block', () => {
     const { endpoints, userPoolId, userPoolClientId } = stack.outputs;
@@ -52,24 +38,24 @@ describe('npm start', () => {
   });
 
   it('creates the face collection by running InitCollectionFunction with a CloudFormation Create request', async () => {
-    const collection = await rekognition.send(new DescribeCollectionCommand({ CollectionId: stack.outputs.collectionId }));
+    const collection = await stack.rekognition.send(new DescribeCollectionCommand({ CollectionId: stack.outputs.collectionId }));
     expect(collection.FaceCount).toBe(0);
     expect(stack.output()).toMatch(/\[InitCollectionFunction\] .*"message":"collection created"/);
   });
 
   it('runs sign-up through the emulator and answers the first sign-in with the ID-photo upload challenge', async () => {
     const ClientId = stack.outputs.userPoolClientId!;
-    await cognito.send(new SignUpCommand({ ClientId, Username: email, Password: 'Local-Stack-Test-Password-1!', UserAttributes: [{ Name: 'email', Value: email }] }));
+    await stack.cognito.send(new SignUpCommand({ ClientId, Username: email, Password: 'Local-Stack-Test-Password-1!', UserAttributes: [{ Name: 'email', Value: email }] }));
     const code = await latestCode(stack.outputs.endpoints.mailbox!, email);
-    await cognito.send(new ConfirmSignUpCommand({ ClientId, Username: email, ConfirmationCode: code }));
-    const challenge = await cognito.send(new InitiateAuthCommand({ ClientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } }));
+    await stack.cognito.send(new ConfirmSignUpCommand({ ClientId, Username: email, ConfirmationCode: code }));
+    const challenge = await stack.cognito.send(new InitiateAuthCommand({ ClientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } }));
     expect(challenge.ChallengeName).toBe('CUSTOM_CHALLENGE');
     expect(challenge.ChallengeParameters).toMatchObject({ step: 'ENROLL_ID_PHOTO', uploadUrl: `${stack.outputs.endpoints.s3}/${stack.outputs.bucketName}` });
   });
 
   it('delivers the uploaded ID photo to the indexer, which indexes the face under the user', async () => {
     const ClientId = stack.outputs.userPoolClientId!;
-    const challenge = await cognito.send(new InitiateAuthCommand({ ClientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } }));
+    const challenge = await stack.cognito.send(new InitiateAuthCommand({ ClientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } }));
     const { uploadUrl, uploadFields } = challenge.ChallengeParameters!;
     const form = new FormData();
     for (const [name, value] of Object.entries(JSON.parse(uploadFields!) as Record<string, string>)) form.append(name, value);
@@ -77,7 +63,7 @@ describe('npm start', () => {
     expect((await fetch(uploadUrl!, { method: 'POST', body: form })).status).toBe(204);
     // The event is delivered asynchronously, as S3 does; the indexer's REPORT line says it has finished.
     while (!/\[IndexFaceFunction\] REPORT RequestId/.test(stack.output())) await new Promise((resolve) => setTimeout(resolve, 100));
-    const { Faces } = await rekognition.send(new ListFacesCommand({ CollectionId: stack.outputs.collectionId }));
+    const { Faces } = await stack.rekognition.send(new ListFacesCommand({ CollectionId: stack.outputs.collectionId }));
     expect(Faces).toHaveLength(1);
     expect(Faces![0]!.ExternalImageId).toMatch(/^[0-9a-f-]{36}$/);
   });

@@ -8,6 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { RekognitionClient } from '@aws-sdk/client-rekognition';
 import type { stackOutputs } from '../../../local/stack';
 import { freePort } from '../../../local/template/local-environment';
 
@@ -19,11 +21,14 @@ export interface StackProcess {
   dataDir: string;
   outputs: StackOutputs;
   dynamodbPort: number;
+  /** SDK clients pointed at the stack's Cognito emulator and Rekognition server. */
+  cognito: CognitoIdentityProviderClient;
+  rekognition: RekognitionClient;
   /** Everything the process printed so far. */
   output(): string;
   /** Sends SIGTERM and resolves with the exit code. */
   stop(): Promise<number | null>;
-  /** stop() and remove the data folder. */
+  /** stop(), close the clients and remove the data folder. */
   dispose(): Promise<void>;
 }
 
@@ -48,13 +53,21 @@ export async function startStackProcess(extraArgs: string[] = []): Promise<Stack
     if (child.exitCode === null) child.kill('SIGTERM');
     return exited;
   };
+  const outputs = JSON.parse(readFileSync(outputsFile, 'utf8')) as StackOutputs;
+  const { region, endpoints, credentials } = outputs;
+  const cognito = new CognitoIdentityProviderClient({ endpoint: endpoints.cognito!, region, credentials });
+  const rekognition = new RekognitionClient({ endpoint: endpoints.rekognition!, region, credentials });
   return {
     dataDir,
-    outputs: JSON.parse(readFileSync(outputsFile, 'utf8')) as StackOutputs,
+    outputs,
     dynamodbPort,
+    cognito,
+    rekognition,
     output: () => printed,
     stop,
     dispose: async () => {
+      cognito.destroy();
+      rekognition.destroy();
       await stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
