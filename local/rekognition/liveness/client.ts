@@ -77,7 +77,8 @@ export interface LivenessClientResult {
   disconnectedAt?: number;
 }
 
-const FRAME_RATE = 15;
+/** Frames per second of the clips the client makes (a webcam gives 15-30; 10 keeps rendering cheap). */
+const FRAME_RATE = 10;
 const HOLD_BEFORE_COLOURS_MS = 1000;
 
 export async function runLivenessSession(options: LivenessClientOptions): Promise<LivenessClientResult> {
@@ -276,7 +277,9 @@ async function planVideo(source: VideoSource, type: ChallengeType, challenge: Se
     const approachMs = source.approachMs ?? (light ? 1500 : 2500);
     const colours = light ? colourSchedule(challenge, approachMs + HOLD_BEFORE_COLOURS_MS) : undefined;
     const durationMs = colours ? colours.endMs + 200 : approachMs + 500;
-    const frames = movingCloserFrames(source.photo, source.face, {
+    // Rendered before recording starts, so the recording runs at camera speed on a busy machine too.
+    const frames: Buffer[] = [];
+    const rendered = movingCloserFrames(source.photo, source.face, {
       size,
       fps: FRAME_RATE,
       oval,
@@ -284,6 +287,7 @@ async function planVideo(source: VideoSource, type: ChallengeType, challenge: Se
       holdMs: durationMs - approachMs,
       colours: colours?.starts.map(({ fromMs, index }) => ({ fromMs, rgb: challenge.ColorSequences![index]!.FreshnessColor.RGB })),
     });
+    for await (const frame of rendered) frames.push(frame);
     const photo = await sharp(source.photo).rotate().metadata();
     const photoAspect =
       (source.face.height * (photo.autoOrient?.height ?? photo.height ?? 1)) / (source.face.width * (photo.autoOrient?.width ?? photo.width ?? 1));

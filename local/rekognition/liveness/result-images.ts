@@ -25,7 +25,14 @@ export interface ResultWriter {
 }
 
 export function createResultWriter(store: SessionStore, s3Settings: S3Settings): ResultWriter {
-  const s3 = new S3Client({ ...s3Settings, forcePathStyle: true, maxAttempts: 2 });
+  // Checksums only when required: S3-compatible servers (s3rver) do not take the SDK's default CRC32 headers.
+  const s3 = new S3Client({
+    ...s3Settings,
+    forcePathStyle: true,
+    maxAttempts: 2,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
   const save = async (session: LivenessSession, chosen: ChosenFrame, name: string): Promise<StoredImage> => {
     const jpeg = await toJpeg(chosen.frame.image);
     const output = session.outputConfig;

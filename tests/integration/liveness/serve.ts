@@ -1,0 +1,38 @@
+/**
+ * The Rekognition JSON server with Face Liveness, for the liveness tests: run by the harness as
+ * `tsx tests/integration/liveness/serve.ts '<json options>'` in a child process (onnxruntime's native addon and
+ * jest's module registry do not mix). Options: dataDir, s3Endpoint, sessionLifetimeMs, limits. Prints one
+ * `ready {...}` line with the endpoints.
+ */
+import { createFaceEngine } from '../../../local/rekognition/engine';
+import { startLivenessService } from '../../../local/rekognition/liveness';
+import type { StreamLimits } from '../../../local/rekognition/liveness/stream-server';
+import { startRekognitionServer } from '../../../local/rekognition/server';
+
+interface ServeOptions {
+  dataDir: string;
+  s3Endpoint: string;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  sessionLifetimeMs?: number;
+  limits?: Partial<StreamLimits>;
+}
+
+const options = JSON.parse(process.argv[2] ?? '{}') as ServeOptions;
+const s3 = { endpoint: options.s3Endpoint, region: options.region, credentials: options.credentials };
+const engine = await createFaceEngine();
+const liveness = await startLivenessService({
+  engine,
+  s3,
+  dataDir: options.dataDir,
+  port: 0,
+  region: options.region,
+  ...(options.sessionLifetimeMs ? { sessionLifetimeMs: options.sessionLifetimeMs } : {}),
+  ...(options.limits ? { limits: options.limits } : {}),
+  log: (entry) => console.error(JSON.stringify(entry)),
+});
+const server = await startRekognitionServer({ port: 0, dataDir: options.dataDir, region: options.region, s3, engine, extraOperations: liveness.operations });
+console.log(`ready ${JSON.stringify({ endpoint: server.endpoint, streamingEndpoint: liveness.streamingEndpoint, certificatePath: liveness.certificatePath })}`);
+process.on('SIGTERM', () => {
+  void Promise.all([server.close(), liveness.close()]).then(() => process.exit(0));
+});
