@@ -113,7 +113,8 @@ if (await listening(ports.dynamodb)) {
   try {
     stack = await startLocalStack({
       ...(args['data-dir'] ? { dataDir: args['data-dir'] } : {}),
-      ports: { ...ports },
+      // Nobody streams video during one invocation: the liveness stream may take any free port.
+      ports: { ...ports, liveness: 0 },
       parameterOverrides,
       services: { cognito: false, s3Events: false },
       warm: false,
