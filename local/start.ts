@@ -53,7 +53,7 @@ function readyBlock(stack: LocalStack): string {
   const lines = [
     '',
     `cognito-face-login local stack ready in ${(stack.startupMs / 1000).toFixed(1)} s ` +
-      `(${(performance.now() / 1000).toFixed(1)} s since npm start; data: ${stack.dataDir})`,
+      `(${(performance.now() / 1000).toFixed(1)} s since this process started; data: ${stack.dataDir})`,
     '',
     ...rows.map(([name, url, note]) => `  ${name.padEnd(width)}  ${url.padEnd(urlWidth)}  ${note}`.trimEnd()),
     `  ${'Functions'.padEnd(width)}  ${stack.runner.functions().map((fn) => fn.logicalId).join(', ')} (warm)`,
