@@ -28,6 +28,7 @@ export function lambdaEnvironment(
     AWS_LAMBDA_FUNCTION_NAME: spec.functionName,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memorySizeMb),
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    _HANDLER: `index.${spec.handlerExport}`,
     AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${spec.functionName}`,
     AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
     AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',

@@ -95,8 +95,8 @@ class Container {
     });
     this.initialised = new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.kill();
         reject({ errorType: 'Runtime.InitTimeout', errorMessage: `init did not finish within ${initTimeoutMs} ms` });
+        this.kill();
       }, initTimeoutMs);
       this.onMessage = (message) => {
         if (message.type === 'ready') {
@@ -105,8 +105,8 @@ class Container {
           resolve(message.initDurationMs);
         } else if (message.type === 'init-error') {
           clearTimeout(timer);
-          this.kill();
           reject(message.error);
+          this.kill();
         }
       };
       this.onDeath = (error) => {
@@ -141,8 +141,9 @@ class Container {
     this.onDeath?.(error);
   }
 
+  /** Ends the container; an invocation still waiting on it fails as Lambda reports a runtime that went away. */
   kill(): void {
-    this.dead = true;
+    this.die({ errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited: the container was stopped' });
     void this.worker.terminate();
   }
 
@@ -168,9 +169,9 @@ class Container {
         resolve(outcome);
       };
       const timer = setTimeout(() => {
-        this.kill();
-        const seconds = (this.spec.timeoutSeconds).toFixed(2);
+        const seconds = this.spec.timeoutSeconds.toFixed(2);
         finish({ error: { errorType: 'Sandbox.Timedout', errorMessage: `${new Date().toISOString()} ${requestId} Task timed out after ${seconds} seconds` } });
+        this.kill();
       }, Math.max(0, deadline - Date.now()));
       this.onMessage = (message) => {
         if (message.type === 'result' && message.requestId === requestId) finish({ payload: JSON.parse(message.payloadJson) });
@@ -238,7 +239,7 @@ export class LambdaRunner {
         await container.ready();
       } catch (error) {
         const payload = error as LambdaErrorPayload;
-        record(`INIT_REPORT Init Duration: ${this.initTimeoutMs} ms Phase: init Status: error Error Type: ${payload.errorType}`);
+        record(`INIT_REPORT Phase: init Status: error Error Type: ${payload.errorType}`);
         record(`${payload.errorType}: ${payload.errorMessage}`);
         return { requestId, error: payload, logs, durationMs: 0 };
       }

@@ -80,6 +80,14 @@ describe('the Lambda runner', () => {
     expect(printed).toHaveLength(result.logs.length);
   });
 
+  it('fails an invocation still running when the runner stops, instead of leaving it waiting', async () => {
+    runner.register(probeSpec('Probe', {}, 10));
+    const running = runner.invoke('Probe', { action: 'sleep', milliseconds: 5000 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await runner.stop();
+    expect((await running).error).toMatchObject({ errorType: 'Runtime.ExitError' });
+  });
+
   it('refuses to register a function whose bundle was not built', () => {
     expect(() => runner.register({ ...probeSpec('Missing', {}), bundlePath: '/nonexistent/index.mjs' })).toThrow(/npm run build/);
   });
