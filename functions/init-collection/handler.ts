@@ -8,6 +8,7 @@ import { CreateCollectionCommand, DeleteCollectionCommand } from '@aws-sdk/clien
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { rekognition } from '../lib/aws-clients';
 import { sendCustomResourceResponse, type CustomResourceResult } from '../lib/cfn-response';
+import { withDeadline } from '../lib/deadline';
 import { describeError, logEvent, logger } from '../lib/logger';
 
 /** Time kept back to send FAILED before the Lambda is killed. */
@@ -59,18 +60,14 @@ function physicalIdOnFailure(event: CloudFormationCustomResourceEvent): string {
 
 export const handler = async (event: CloudFormationCustomResourceEvent, context: Context): Promise<void> => {
   logEvent(event);
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<CustomResourceResult>((resolve) => {
-    timer = setTimeout(
-      () => resolve({ status: 'FAILED', physicalResourceId: physicalIdOnFailure(event), reason: 'timed out' }),
-      Math.max(0, context.getRemainingTimeInMillis() - RESPONSE_RESERVE_MS),
-    );
-  });
   const work = apply(event).catch((error: unknown): CustomResourceResult => {
     logger.error('custom resource request failed', { requestType: event.RequestType, ...describeError(error) });
     return { status: 'FAILED', physicalResourceId: physicalIdOnFailure(event), reason: describeError(error).errorMessage };
   });
-  const result = await Promise.race([work, deadline]);
-  clearTimeout(timer);
+  const result = await withDeadline(work, context.getRemainingTimeInMillis() - RESPONSE_RESERVE_MS, (): CustomResourceResult => ({
+    status: 'FAILED',
+    physicalResourceId: physicalIdOnFailure(event),
+    reason: 'timed out',
+  }));
   await sendCustomResourceResponse(event, result, context.logStreamName);
 };

@@ -18,6 +18,9 @@ function commonOptions() {
     requestHandler: new NodeHttpHandler({
       connectionTimeout: settings.callTimeoutMs,
       requestTimeout: settings.callTimeoutMs,
+      // Without this the handler only logs a warning when requestTimeout passes and keeps waiting.
+      throwOnRequestTimeout: true,
+      socketTimeout: settings.callTimeoutMs,
     }),
   };
 }

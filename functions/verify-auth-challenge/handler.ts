@@ -5,6 +5,7 @@
 import type { VerifyAuthChallengeResponseTriggerEvent } from 'aws-lambda';
 import { ENROLL_ID_PHOTO, FACE_LIVENESS } from '../lib/challenge-flow';
 import { config } from '../lib/config';
+import { withDeadline } from '../lib/deadline';
 import { indexEnrollment } from '../lib/enrollment';
 import { parseEnrollmentKey } from '../lib/enrollment-key';
 import { checkLiveness } from '../lib/liveness';
@@ -12,6 +13,12 @@ import { isLockedOut, recordFailedCheck } from '../lib/lockout';
 import { describeError, logEvent, logger } from '../lib/logger';
 
 config();
+
+/**
+ * Cognito waits 5 s for a trigger. Each AWS call is bounded, but a check makes several in a row, so the whole
+ * answer gets a budget too: a check still running when it ends is a wrong answer, not a Cognito error.
+ */
+export const ANSWER_BUDGET_MS = 4000;
 
 /** The enrolment answer is right when the photo at the key we issued to this user was accepted. */
 async function verifyEnrollment(sub: string, key: string | undefined, answer: string): Promise<boolean> {
@@ -45,12 +52,8 @@ async function check(event: VerifyAuthChallengeResponseTriggerEvent, sub: string
   return false;
 }
 
-export const handler = async (event: VerifyAuthChallengeResponseTriggerEvent): Promise<VerifyAuthChallengeResponseTriggerEvent> => {
-  logEvent(event);
-  event.response = { answerCorrect: false };
-  if (event.request.userNotFound) return event;
-  const sub = event.request.userAttributes.sub;
-  if (!sub) return event;
+/** Runs the check and records a failed one for lockout; never throws. */
+async function checkAndCount(event: VerifyAuthChallengeResponseTriggerEvent, sub: string): Promise<boolean> {
   let passed = false;
   try {
     passed = await check(event, sub);
@@ -64,6 +67,19 @@ export const handler = async (event: VerifyAuthChallengeResponseTriggerEvent): P
       logger.error('could not record a failed check', { sub, ...describeError(error) });
     }
   }
+  return passed;
+}
+
+export const handler = async (event: VerifyAuthChallengeResponseTriggerEvent): Promise<VerifyAuthChallengeResponseTriggerEvent> => {
+  logEvent(event);
+  event.response = { answerCorrect: false };
+  if (event.request.userNotFound) return event;
+  const sub = event.request.userAttributes.sub;
+  if (!sub) return event;
+  const passed = await withDeadline(checkAndCount(event, sub), ANSWER_BUDGET_MS, () => {
+    logger.error('answer refused: the check ran out of time', { sub, budgetMs: ANSWER_BUDGET_MS });
+    return false;
+  });
   event.response.answerCorrect = passed;
   return event;
 };

@@ -1,4 +1,5 @@
 import './support/env';
+import { jest } from '@jest/globals';
 import {
   CompareFacesCommand,
   GetFaceLivenessSessionResultsCommand,
@@ -8,7 +9,7 @@ import {
 } from '@aws-sdk/client-rekognition';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { handler } from '../../functions/verify-auth-challenge/handler';
+import { ANSWER_BUDGET_MS, handler } from '../../functions/verify-auth-challenge/handler';
 import {
   awsCallNames,
   conditionalCheckFailed,
@@ -179,6 +180,22 @@ describe('verify auth challenge: liveness', () => {
     expect(failuresRecorded()).toBe(1);
   });
 
+  test('answers false, in time for Cognito, when the check outlasts its budget', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    try {
+      rekognitionMock.on(GetFaceLivenessSessionResultsCommand).callsFake(() => new Promise(() => undefined));
+      const answering = handler(verifyEvent('liveness-answer'));
+      await jest.advanceTimersByTimeAsync(ANSWER_BUDGET_MS);
+      expect((await answering).response.answerCorrect).toBe(false);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  test('keeps the answer budget inside the 5 s Cognito gives a trigger', () => {
+    expect(ANSWER_BUDGET_MS).toBeLessThan(5000);
+  });
+
   test('answers false for an unknown step', async () => {
     expect(await answerCorrect('liveness-answer', (event) => (event.request.privateChallengeParameters.step = 'ISSUE_TOKENS'))).toBe(false);
   });
@@ -212,8 +229,9 @@ describe('verify auth challenge: lockout accounting', () => {
     await answerCorrect('wrong-answer');
     const query = dynamoMock.commandCalls(QueryCommand)[0]!.args[0].input;
     const from = Number(String(query.ExpressionAttributeValues![':from']).split('#')[1]);
-    expect(now - 180_000 - from).toBeLessThan(1000);
-    expect(from).toBeLessThanOrEqual(now - 180_000);
+    // The window starts LOCKOUT_WINDOW_SECONDS before the failure, which the handler timed just after `now`.
+    expect(from).toBeGreaterThanOrEqual(now - 180_000);
+    expect(from - (now - 180_000)).toBeLessThan(1000);
   });
 
   test('locks the user for LOCKOUT_MINUTES at the fifth failure within the window', async () => {
