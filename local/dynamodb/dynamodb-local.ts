@@ -34,8 +34,8 @@ export class JavaMissingError extends Error {
 }
 
 /** The major version of `java` on PATH, or a precise refusal when there is none or it is too old. */
-export function requireJava(): number {
-  const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
+export function requireJava(env: NodeJS.ProcessEnv = process.env): number {
+  const result = spawnSync('java', ['-version'], { encoding: 'utf8', env });
   if (result.error) {
     throw new JavaMissingError(
       `DynamoDB Local needs Java ${MINIMUM_JAVA} or newer, and \`java\` is not on PATH (${result.error.message}). ` +

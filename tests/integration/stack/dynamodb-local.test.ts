@@ -30,6 +30,10 @@ describe('DynamoDB Local with the template tables', () => {
     expect(requireJava()).toBeGreaterThanOrEqual(17);
   });
 
+  it('refuses to start with a message that says how to install Java when there is none', () => {
+    expect(() => requireJava({ ...process.env, PATH: '/nonexistent' })).toThrow(/DynamoDB Local needs Java 17 or newer, and `java` is not on PATH .*Install a JRE/);
+  });
+
   it('creates the table from template.yaml with its key schema and TTL', async () => {
     dynamodb = await startDynamoDbLocal({ port, dataDir });
     const [table] = await ensureTables(dynamodb.client, deployment, deployment.wiring.tables);
