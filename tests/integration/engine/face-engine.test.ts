@@ -9,6 +9,7 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import {
   createFaceEngine,
@@ -136,6 +137,29 @@ describe('input handling', () => {
   it('refuses a 1x1 image with ImageDimensionError', async () => {
     const dot = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#ffffff' } }).png().toBuffer();
     await expect(engine.analyse(dot)).rejects.toThrow(ImageDimensionError);
+  });
+
+  it('refuses an image over 100 megapixels with ImageDimensionError before decoding it', async () => {
+    // A decompression bomb: a few hundred bytes whose PNG header claims 20000x20000 pixels.
+    const chunk = (type: string, body: Buffer) => {
+      const typed = Buffer.concat([Buffer.from(type, 'latin1'), body]);
+      const length = Buffer.alloc(4);
+      length.writeUInt32BE(body.length);
+      const crc = Buffer.alloc(4);
+      crc.writeUInt32BE(crc32(typed));
+      return Buffer.concat([length, typed, crc]);
+    };
+    const header = Buffer.alloc(13);
+    header.writeUInt32BE(20000, 0);
+    header.writeUInt32BE(20000, 4);
+    header.set([8, 2, 0, 0, 0], 8);
+    const bomb = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      chunk('IHDR', header),
+      chunk('IDAT', deflateSync(Buffer.alloc(60001))),
+      chunk('IEND', Buffer.alloc(0)),
+    ]);
+    await expect(engine.analyse(bomb)).rejects.toThrow(ImageDimensionError);
   });
 
   it('decodes a 20-megapixel photo within its limits, shrunk to fit 1600 px', async () => {
