@@ -131,6 +131,14 @@ export function stackOutputs(stack: LocalStack) {
   };
 }
 
+/** Says which service could not have its port, instead of a bare EADDRINUSE. */
+function namePortConflict(service: string, port: number) {
+  return (error: NodeJS.ErrnoException): never => {
+    if (error.code === 'EADDRINUSE') throw new Error(`${service}: port ${port} is already in use; pass another port or stop what holds it`);
+    throw error;
+  };
+}
+
 const DEFAULT_SERVICES: LocalServices = { cognito: true, rekognition: true, s3Events: true };
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
@@ -190,7 +198,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ? Promise.all([s3Start, createFaceEngine()]).then(async ([s3, engine]) => {
           const s3Settings = { endpoint: s3.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
           const rekognitionDir = join(dataDir, 'rekognition');
-          const liveness = await startLivenessService({ engine, s3: s3Settings, dataDir: rekognitionDir, host: LOCAL_HOST, port: ports.liveness, region: LOCAL_REGION });
+          const liveness = await startLivenessService({ engine, s3: s3Settings, dataDir: rekognitionDir, host: LOCAL_HOST, port: ports.liveness, region: LOCAL_REGION })
+            .catch(namePortConflict('Face Liveness', ports.liveness));
           stoppers.push(() => liveness.close());
           const server = await startRekognitionServer({
             host: LOCAL_HOST,
@@ -201,7 +210,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             s3: s3Settings,
             engine,
             extraOperations: liveness.operations,
-          });
+          }).catch(namePortConflict('Rekognition', ports.rekognition));
           stoppers.push(() => server.close());
           log(`Rekognition and Face Liveness ready at ${elapsed()}`);
           return { server, liveness };
@@ -273,7 +282,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           if (!logicalId) throw new Error(`template.yaml configures no ${trigger} trigger on ${pool.logicalId}`);
           return runner.invokeForResult<object>(logicalId, event);
         },
-      });
+      }).catch(namePortConflict('Cognito', ports.cognito));
       stoppers.push(() => cognito.close());
       Object.assign(stack, { cognito, userPool: pool.settings });
       Object.assign(stack.endpoints, { cognito: cognito.endpoint, mailbox: `${cognito.endpoint}/mailbox`, jwks: cognito.jwksUri });
