@@ -2,6 +2,7 @@
  * The whole flow through the real SDK clients against `npm start`: sign-up, email confirmation, enrolment of an
  * ID photo by presigned POST, Face Liveness over the wss stream, CompareFaces in Verify, tokens checked against the
  * JWKS, refresh, sign-out; then a second sign-in that goes straight to liveness and refuses another person.
+ * A liveness session streams a few seconds of real-time video and scores it on the CPU, hence the longer timeouts.
  */
 import { readFileSync } from 'node:fs';
 import {
@@ -81,7 +82,7 @@ describe('face login through the local stack', () => {
       audience: clientId,
     });
     expect(payload).toMatchObject({ email, token_use: 'id' });
-  });
+  }, 120000);
 
   it('refreshes the tokens with the refresh token', async () => {
     const refreshed = await stack.cognito.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! } }));
@@ -107,5 +108,5 @@ describe('face login through the local stack', () => {
     expect(retry.AuthenticationResult).toBeUndefined();
     expect(retry.ChallengeParameters?.step).toBe('FACE_LIVENESS');
     expect(retry.ChallengeParameters?.sessionId).not.toBe(sessionId);
-  });
+  }, 120000);
 });
