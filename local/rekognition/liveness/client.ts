@@ -130,13 +130,41 @@ export async function runLivenessSession(options: LivenessClientOptions): Promis
     });
     return sending;
   };
-  const challengeType = result.challengeType;
-  const serverChallenge = result.serverChallenge;
-  const plan = await planVideo(options.source, challengeType, serverChallenge, { width, height });
+  const sent = await performChallenge({
+    send,
+    challengeType: result.challengeType,
+    serverChallenge: result.serverChallenge,
+    source: options.source,
+    size: { width, height },
+    ...(options.stopAfterChunks !== undefined ? { stopAfterChunks: options.stopAfterChunks } : {}),
+  });
+  if (sent.lastChunkSentAt !== undefined) result.lastChunkSentAt = sent.lastChunkSentAt;
+  await closed;
+  return result;
+}
+
+export interface ChallengeRun {
+  /** Sends one event; resolves when it has gone out. */
+  send: (event: ClientEvent) => Promise<void>;
+  challengeType: ChallengeType;
+  serverChallenge: ServerChallenge;
+  source: VideoSource;
+  size: { width: number; height: number };
+  stopAfterChunks?: number;
+}
+
+/**
+ * What the component does once it has the server's challenge, over any transport: record, send the start event,
+ * the chunks and the colour reports at their times, then the end event and the empty chunk (unless stopped early).
+ */
+export async function performChallenge(run: ChallengeRun): Promise<{ lastChunkSentAt?: number }> {
+  const { send, challengeType, serverChallenge, size } = run;
+  const plan = await planVideo(run.source, challengeType, serverChallenge, size);
   const challengeId = randomUUID();
   const wrap = (challenge: Omit<ClientChallenge, 'ChallengeId'>): ClientEvent => ({
     ClientSessionInformationEvent: { Challenge: { [challengeType]: { ChallengeId: challengeId, ...challenge } } },
   });
+  const sent: { lastChunkSentAt?: number } = {};
 
   const recordingStart = Date.now();
   const initialFace = { BoundingBox: mirror(plan.initialFace), InitialFaceDetectedTimestamp: recordingStart };
@@ -162,16 +190,13 @@ export async function runLivenessSession(options: LivenessClientOptions): Promis
   );
   let chunksSent = 0;
   const sendChunk = (chunk: Buffer) => {
-    if (options.stopAfterChunks !== undefined && chunksSent >= options.stopAfterChunks) return;
+    if (run.stopAfterChunks !== undefined && chunksSent >= run.stopAfterChunks) return;
     chunksSent += 1;
-    void send({ VideoEvent: { VideoChunk: chunk, TimestampMillis: Date.now() } }).then(() => (result.lastChunkSentAt = Date.now()));
+    void send({ VideoEvent: { VideoChunk: chunk, TimestampMillis: Date.now() } }).then(() => (sent.lastChunkSentAt = Date.now()));
   };
   await plan.record(sendChunk);
   await colourReports;
-  if (options.stopAfterChunks !== undefined) {
-    await closed;
-    return result;
-  }
+  if (run.stopAfterChunks !== undefined) return sent;
   const videoEnd = Date.now();
   const fitAt = Math.min(recordingStart + plan.inOvalAtMs, videoEnd);
   void send(
@@ -179,15 +204,14 @@ export async function runLivenessSession(options: LivenessClientOptions): Promis
       VideoEndTimestamp: videoEnd,
       InitialFace: initialFace,
       TargetFace: {
-        BoundingBox: ovalBox(serverChallenge, width, height),
+        BoundingBox: ovalBox(serverChallenge, size.width, size.height),
         FaceDetectedInTargetPositionStartTimestamp: fitAt,
         FaceDetectedInTargetPositionEndTimestamp: fitAt,
       },
     }),
   );
   await send({ VideoEvent: { VideoChunk: new Uint8Array(0), TimestampMillis: Date.now() } });
-  await closed;
-  return result;
+  return sent;
 }
 
 /** The SigV4-presigned `wss://` URL, as the SDK's websocket middleware builds it (headers moved to the query). */
