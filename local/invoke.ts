@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ensureBundles } from './lambda/bundles';
+import { ensureBuilt, functionBundles } from './lambda/bundles';
 import { LambdaRunner, type InvocationResult } from './lambda/runner';
 import { registerTemplateFunction } from './lambda/template-functions';
 import { PROJECT_ROOT, startLocalStack, type LocalStack } from './stack';
@@ -101,7 +101,7 @@ if (await listening(ports.dynamodb)) {
   if (missing.length > 0) fail(`DynamoDB Local answers on port ${ports.dynamodb}, but not ${missing.join(', ')}: is the local stack only half running?`);
   console.log(`[invoke] using the running local stack (DynamoDB ${ports.dynamodb}, S3 ${ports.s3}, Rekognition ${ports.rekognition})`);
   const deployment = new LocalDeployment(wiring, { stackName: LOCAL_STACK_NAME, region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID, parameterOverrides });
-  ensureBundles(PROJECT_ROOT, [wiring.functions[logicalId]!.bundleFolder], (line) => console.log(`[invoke] ${line}`));
+  ensureBuilt(PROJECT_ROOT, functionBundles([wiring.functions[logicalId]!.bundleFolder]), (line) => console.log(`[invoke] ${line}`));
   runner = new LambdaRunner({ log: printLog });
   const url = (number: number) => `http://${LOCAL_HOST}:${number}`;
   registerTemplateFunction(runner, deployment, logicalId, {

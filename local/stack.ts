@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { startCognitoEmulator, type CognitoEmulator, type TriggerName } from './cognito/index';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb/dynamodb-local';
 import { ensureTables } from './dynamodb/tables';
-import { ensureBundles } from './lambda/bundles';
+import { ensureBuilt, functionBundles } from './lambda/bundles';
 import type { LocalEndpoints } from './lambda/environment';
 import { LambdaRunner } from './lambda/runner';
 import { registerTemplateFunction } from './lambda/template-functions';
@@ -160,7 +160,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
   const distDir = resolve(options.distDir ?? join(PROJECT_ROOT, 'dist'));
   const functions = Object.values(wiring.functions);
-  if (options.build ?? true) ensureBundles(PROJECT_ROOT, functions.map((fn) => fn.bundleFolder), log);
+  if (options.build ?? true) ensureBuilt(PROJECT_ROOT, functionBundles(functions.map((fn) => fn.bundleFolder)), log);
 
   const stoppers: Array<() => Promise<void>> = [];
   const stop = async () => {

@@ -4,18 +4,23 @@
  * on Ctrl-C or SIGTERM.
  *
  *   npm start -- [--reset] [--data-dir .local-data] [--dynamodb-port 8000] [--s3-port 4569]
- *     [--rekognition-port 4580] [--liveness-port 4581] [--cognito-port 9229] [--parameter Name=Value ...]
+ *     [--rekognition-port 4580] [--liveness-port 4581] [--cognito-port 9229] [--app-port 3000] [--skip-app]
+ *     [--parameter Name=Value ...]
+ *
+ * The web app (dist/app, built by `npm run build:app` when missing or stale) is served with its config.json.
  */
 import { parseArgs } from 'node:util';
 
 // Lambda runs the functions on Node 22; on an older host the SDK's upgrade notice would only clutter the output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-import { amplifyConfiguration, startLocalStack, type LocalPorts, type LocalStack } from './stack';
+import { ensureBuilt, WEB_APP } from './lambda/bundles';
+import { amplifyConfiguration, PROJECT_ROOT, startLocalStack, type LocalPorts, type LocalStack } from './stack';
+import { startLocalAppServer } from './web/local-app';
 import { STREAM_PATH } from './rekognition/liveness/index';
 import { DEFAULT_PORTS } from './template/local-environment';
 
 const USAGE = `usage: npm start -- [--reset] [--data-dir DIR] [--dynamodb-port N] [--s3-port N] [--rekognition-port N]
-                   [--liveness-port N] [--cognito-port N] [--parameter Name=Value ...]`;
+                   [--liveness-port N] [--cognito-port N] [--app-port N] [--skip-app] [--parameter Name=Value ...]`;
 
 function fail(message: string): never {
   console.error(`${message}\n${USAGE}`);
@@ -37,9 +42,11 @@ function parameterOverrides(values: string[]): Record<string, string> {
   }));
 }
 
-function readyBlock(stack: LocalStack): string {
+function readyBlock(stack: LocalStack, appUrl: string | undefined): string {
   const { endpoints, userPool } = stack;
+  const appOriginAllowed = appUrl !== undefined && (userPool?.allowedOrigins ?? []).includes(new URL(appUrl).origin);
   const rows: Array<[string, string, string]> = [
+    ['Web app', appUrl ?? '-', appUrl === undefined ? '--skip-app' : appOriginAllowed ? 'open this' : `not in the AllowedOrigins (CORS): add --parameter AllowedOrigins=${new URL(appUrl).origin}`],
     ['DynamoDB Local', endpoints.dynamodb, `table ${stack.tableName} (TTL recorded, but DynamoDB Local never deletes expired items)`],
     ['S3 (POST-policy gate)', endpoints.s3, `bucket ${stack.bucketName}; ObjectCreated -> ${stack.bridge ? 'indexer' : 'off'}`],
     ['Rekognition', endpoints.rekognition ?? '-', `collection ${stack.collectionId}`],
@@ -79,6 +86,8 @@ try {
       'rekognition-port': { type: 'string' },
       'liveness-port': { type: 'string' },
       'cognito-port': { type: 'string' },
+      'app-port': { type: 'string' },
+      'skip-app': { type: 'boolean', default: false },
       parameter: { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', default: false },
     },
@@ -100,10 +109,14 @@ const ports: LocalPorts = {
   rekognition: port(args['rekognition-port'], 'rekognition-port', DEFAULT_PORTS.rekognition),
   liveness: port(args['liveness-port'], 'liveness-port', DEFAULT_PORTS.liveness),
   cognito: port(args['cognito-port'], 'cognito-port', DEFAULT_PORTS.cognito),
+  app: port(args['app-port'], 'app-port', DEFAULT_PORTS.app),
 };
 
 let stack: LocalStack;
+let closeApp: () => Promise<void> = () => Promise.resolve();
+let appUrl: string | undefined;
 try {
+  if (!args['skip-app']) ensureBuilt(PROJECT_ROOT, WEB_APP, (line) => console.log(`[stack] ${line}`));
   stack = await startLocalStack({
     reset: args.reset,
     ...(args['data-dir'] ? { dataDir: args['data-dir'] } : {}),
@@ -116,7 +129,20 @@ try {
   console.error(`\nThe local stack did not start: ${(error as Error).message}`);
   process.exit(1);
 }
-console.log(readyBlock(stack));
+if (!args['skip-app']) {
+  try {
+    const app = await startLocalAppServer(stack, { port: ports.app });
+    closeApp = () => app.close();
+    // The browser must use the origin the template allows (http://localhost:3000 by default), not 127.0.0.1.
+    appUrl = `http://localhost:${new URL(app.url).port}`;
+  } catch (error) {
+    await stack.stop();
+    const reason = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? `port ${ports.app} is already in use (--app-port, or --skip-app)` : (error as Error).message;
+    console.error(`\nThe web app did not start: ${reason}`);
+    process.exit(1);
+  }
+}
+console.log(readyBlock(stack, appUrl));
 
 let stoppingSince: number | undefined;
 async function shutdown(signal: string): Promise<void> {
@@ -130,6 +156,7 @@ async function shutdown(signal: string): Promise<void> {
   stoppingSince = performance.now();
   console.log(`\n${signal}: stopping the local stack`);
   try {
+    await closeApp();
     await stack.stop();
     console.log('stopped');
     process.exit(0);

@@ -23,7 +23,7 @@ describe('npm start', () => {
   const email = 'ada@example.com';
 
   beforeAll(async () => {
-    stack = await startStackProcess();
+    stack = await startStackProcess(['--app-port', '0']);
   }, 120000);
 
   afterAll(() => stack?.dispose());
@@ -35,6 +35,18 @@ describe('npm start', () => {
     expect(printed).toContain(`"userPoolId": "${userPoolId}"`);
     expect(printed).toContain(`"userPoolClientId": "${userPoolClientId}"`);
     expect(printed).toMatch(/local stack ready in \d+\.\d s/);
+  });
+
+  it('serves the web app with a config.json for this stack', async () => {
+    const appUrl = /Web app\s+(http:\/\/localhost:\d+)/.exec(stack.output())![1]!;
+    const config = await (await fetch(`${appUrl}/config.json`)).json();
+    expect(config).toMatchObject({
+      userPoolId: stack.outputs.userPoolId,
+      userPoolClientId: stack.outputs.userPoolClientId,
+      userPoolEndpoint: stack.outputs.endpoints.cognito,
+      liveness: { endpointOverride: stack.outputs.endpoints.liveness },
+    });
+    expect((await fetch(appUrl)).headers.get('content-security-policy')).toContain(new URL(stack.outputs.endpoints.s3).origin);
   });
 
   it('creates the face collection by running InitCollectionFunction with a CloudFormation Create request', async () => {

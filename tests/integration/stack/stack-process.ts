@@ -32,12 +32,14 @@ export interface StackProcess {
   dispose(): Promise<void>;
 }
 
+/** `extraArgs` go to npm start after the data folder and port flags; without `--app-port` the web app is skipped. */
 export async function startStackProcess(extraArgs: string[] = []): Promise<StackProcess> {
+  const appArgs = extraArgs.includes('--app-port') ? [] : ['--skip-app'];
   const dataDir = mkdtempSync(join(tmpdir(), 'local-stack-'));
   const dynamodbPort = await freePort();
   const child: ChildProcess = spawn(
     join(ROOT, 'node_modules/.bin/tsx'),
-    ['local/start.ts', '--data-dir', dataDir, '--dynamodb-port', String(dynamodbPort), '--s3-port', '0', '--rekognition-port', '0', '--liveness-port', '0', '--cognito-port', '0', ...extraArgs],
+    ['local/start.ts', '--data-dir', dataDir, '--dynamodb-port', String(dynamodbPort), '--s3-port', '0', '--rekognition-port', '0', '--liveness-port', '0', '--cognito-port', '0', ...appArgs, ...extraArgs],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let printed = '';
