@@ -46,7 +46,8 @@ export function App({ config }: { config: AppConfig }) {
   }, []);
 
   const follow = useCallback(
-    async (email: string, output: SignInOutput, answered?: Challenge['step']) => {
+    /** `abandoned`: the answer gave up an interrupted check, so its refusal is expected, not news. */
+    async (email: string, output: SignInOutput, answered?: Challenge['step'], abandoned = false) => {
       const step = nextFlowStep(output, answered);
       switch (step.kind) {
         case 'signedIn':
@@ -57,7 +58,7 @@ export function App({ config }: { config: AppConfig }) {
           return setView(
             step.challenge.step === 'ENROLL_ID_PHOTO'
               ? { name: 'enroll', email, challenge: step.challenge, previousRefused: step.previousRefused }
-              : { name: 'liveness', email, challenge: step.challenge, previousRefused: step.previousRefused },
+              : { name: 'liveness', email, challenge: step.challenge, previousRefused: step.previousRefused && !abandoned },
           );
         case 'unsupported':
           return setView({
@@ -84,14 +85,14 @@ export function App({ config }: { config: AppConfig }) {
   );
 
   const answer = useCallback(
-    async (email: string, step: Challenge['step'], challengeResponse: string) => {
+    async (email: string, step: Challenge['step'], challengeResponse: string, abandoned = false) => {
       let output: SignInOutput;
       try {
         output = await confirmSignIn({ challengeResponse });
       } catch (error) {
         return setView({ name: 'signIn', email, notice: { tone: 'error', text: answerMessage(error, config.lockoutMinutes) } });
       }
-      await follow(email, output, step);
+      await follow(email, output, step, abandoned);
     },
     [config.lockoutMinutes, follow],
   );
@@ -147,7 +148,7 @@ export function App({ config }: { config: AppConfig }) {
             binaryPath: absoluteUrl(config.liveness.binaryPath),
           }}
           credentialProvider={livenessCredentialProvider(config)}
-          onAnswer={(sessionId) => answer(view.email, 'FACE_LIVENESS', sessionId)}
+          onAnswer={(sessionId, abandoned) => answer(view.email, 'FACE_LIVENESS', sessionId, abandoned)}
         />
       );
     case 'signedIn':

@@ -41,17 +41,20 @@ export function LivenessScreen({
   previousRefused: boolean;
   config: LivenessConfig;
   credentialProvider?: AwsCredentialProvider;
-  /** Answers the challenge with the session id; a refusal brings a new challenge with a fresh session. */
-  onAnswer: (sessionId: string) => Promise<void>;
+  /**
+   * Answers the challenge with the session id; a refusal brings a new challenge with a fresh session.
+   * `abandoned`: the check was interrupted, so the answer only asks for that fresh session.
+   */
+  onAnswer: (sessionId: string, abandoned: boolean) => Promise<void>;
 }) {
   const [interrupted, setInterrupted] = useState<Notice>();
   const [busy, setBusy] = useState(false);
   const notice = interrupted ?? (previousRefused ? LIVENESS_REFUSED : undefined);
 
-  async function answer() {
+  async function answer(abandoned: boolean) {
     setBusy(true);
     try {
-      await onAnswer(challenge.sessionId);
+      await onAnswer(challenge.sessionId, abandoned);
     } finally {
       setBusy(false);
     }
@@ -60,7 +63,7 @@ export function LivenessScreen({
   return (
     <Screen title="Video check" notice={notice}>
       {interrupted ? (
-        <Button variation="primary" onClick={answer} isLoading={busy} loadingText="Preparing a new check…">
+        <Button variation="primary" onClick={() => answer(true)} isLoading={busy} loadingText="Preparing a new check…">
           Try again
         </Button>
       ) : (
@@ -73,7 +76,7 @@ export function LivenessScreen({
               sessionId={challenge.sessionId}
               region={challenge.region}
               config={{ ...config, ...(credentialProvider ? { credentialProvider } : {}) }}
-              onAnalysisComplete={answer}
+              onAnalysisComplete={() => answer(false)}
               onUserCancel={() => setInterrupted(interruptedNotice('USER_CANCEL'))}
               onError={({ state }) => setInterrupted(interruptedNotice(state))}
             />
