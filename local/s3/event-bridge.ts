@@ -80,6 +80,14 @@ function eventMatches(target: S3NotificationTarget, created: S3ObjectCreated): b
   );
 }
 
+let sequence = 0;
+
+/** S3's sequencer: hex, increasing with every write, so consumers can order events for one key. */
+function nextSequencer(time: Date): string {
+  sequence = (sequence + 1) % 0x10000;
+  return `${time.getTime().toString(16).toUpperCase().padStart(12, '0')}${sequence.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
 export function s3EventNotification(target: S3NotificationTarget, created: S3ObjectCreated, region: string): S3Event {
   return {
     Records: [
@@ -103,7 +111,7 @@ export function s3EventNotification(target: S3NotificationTarget, created: S3Obj
             key: encodeS3EventKey(created.key),
             size: created.size,
             eTag: created.eTag ?? '',
-            sequencer: created.time.getTime().toString(16).toUpperCase().padStart(16, '0'),
+            sequencer: nextSequencer(created.time),
           },
         },
       },

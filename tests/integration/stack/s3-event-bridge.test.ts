@@ -126,11 +126,13 @@ describe('the S3 event bridge', () => {
     expect(delivered().map((event) => event.Records[0]!.eventName)).toEqual(['ObjectCreated:Post']);
   });
 
-  it('delivers the same object twice when it is written twice', async () => {
+  it('delivers the same object twice when it is written twice, with increasing sequencers', async () => {
     await put('enrollment/user-1/id.jpg');
     await put('enrollment/user-1/id.jpg');
     await bridge.idle();
     expect(keysDelivered()).toEqual(['enrollment/user-1/id.jpg', 'enrollment/user-1/id.jpg']);
+    const [first, second] = delivered().map((event) => event.Records[0]!.s3.object.sequencer);
+    expect(second! > first!).toBe(true);
   });
 
   it('retries a failing indexer and stops once it succeeds', async () => {
