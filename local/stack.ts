@@ -253,6 +253,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       log(`${runner.functions().length} functions warm at ${elapsed()}`);
     }
 
+    const collection = wiring.customResources.find((resource) => resource.type === 'Custom::RekognitionCollection');
     const stack: LocalStack = {
       dataDir,
       region: LOCAL_REGION,
@@ -261,7 +262,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       endpoints,
       tableName: tables[0]?.tableName ?? '',
       bucketName: buckets[0]?.name ?? '',
-      collectionId: runner.functions()[0]?.environment.COLLECTION_ID ?? '',
+      // The collection custom resource's physical id, which the functions also get as COLLECTION_ID.
+      collectionId: collection && rekognition ? deployment.ref(collection.logicalId) : (runner.functions()[0]?.environment.COLLECTION_ID ?? ''),
       ...(rekognition ? { livenessCertificatePath: rekognition.liveness.certificatePath } : {}),
       startupMs: 0,
       stop,
