@@ -182,6 +182,15 @@ describe('input handling', () => {
     expect(cosine(a.embedding, b.embedding)).toBeGreaterThan(0.9999);
   });
 
+  it('reads greyscale and 16-bit PNGs as the same face as the 8-bit colour original', async () => {
+    const original = await fixture('engine-lfw-george_w_bush_0353.jpg');
+    const reference = await onlyFace(original);
+    for (const colourspace of ['b-w', 'grey16', 'rgb16'] as const) {
+      const png = await sharp(original).toColourspace(colourspace).png().toBuffer();
+      expect(engine.similarity(reference.embedding, (await onlyFace(png)).embedding)).toBeGreaterThan(99);
+    }
+  });
+
   it('accepts raw RGB frames and finds the same face as in the encoded image', async () => {
     const png = await sharp(await fixture('engine-lfw-aj_cook_0001.jpg')).png().toBuffer();
     const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
