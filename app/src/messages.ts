@@ -71,3 +71,22 @@ export function answerMessage(error: unknown, lockoutMinutes: number): string {
     'Sign-in',
   );
 }
+
+/** What to do about each way the liveness component can stop before it finishes (its LivenessError states). */
+const INTERRUPTION_HINTS: Record<string, string> = {
+  USER_CANCEL: 'You stopped the check.',
+  CAMERA_ACCESS_ERROR: 'The camera could not be opened. Allow camera access for this site.',
+  DEFAULT_CAMERA_NOT_FOUND_ERROR: 'No camera was found. Connect a camera or use a phone.',
+  CAMERA_FRAMERATE_ERROR: 'This camera is too slow for the check (it needs 15 frames a second). Try another camera or device.',
+  TIMEOUT: 'Your face did not fill the oval in time. Move closer until it fills the oval, then hold still.',
+  FACE_DISTANCE_ERROR: 'Start a little further from the camera, then move closer when the oval appears.',
+  FRESHNESS_TIMEOUT: 'The check timed out while the screen flashed colours. Keep your face in the oval until it finishes.',
+  MULTIPLE_FACES_ERROR: 'More than one face was in view. Make sure only you are in front of the camera.',
+  MOBILE_LANDSCAPE_ERROR: 'Turn your phone upright (portrait).',
+};
+
+/** `state`: the component's ErrorState, or USER_CANCEL; connection and server failures share one hint. */
+export function livenessInterruptionMessage(state: string): string {
+  const hint = INTERRUPTION_HINTS[state] ?? 'The check could not reach the service. Check your connection.';
+  return `${hint} Trying again starts a new check and counts as one attempt.`;
+}

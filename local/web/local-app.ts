@@ -35,20 +35,20 @@ export function localAppConfig(stack: LocalStackEndpoints): AppConfig {
 }
 
 /**
- * Serves dist/app for the stack. The app's origin (http://localhost:<port> by default) must be among the
- * template's AllowedOrigins, which the bucket's CORS and the Cognito emulator's CORS both follow.
+ * Serves dist/app for the stack on 127.0.0.1. Its url names `localhost`, the origin the template's default
+ * AllowedOrigins (http://localhost:3000) lists, which the bucket's CORS and the Cognito emulator's both follow.
  */
-export function startLocalAppServer(
+export async function startLocalAppServer(
   stack: LocalStackEndpoints,
-  options: { host?: string; port: number; distDir?: string },
+  options: { port: number; distDir?: string },
 ): Promise<AppServer> {
-  return startAppServer({
-    host: options.host ?? '127.0.0.1',
+  const server = await startAppServer({
+    host: '127.0.0.1',
     port: options.port,
     distDir: options.distDir ?? APP_DIST_DIR,
     config: localAppConfig(stack),
     // Presigned upload URLs point at the S3 endpoint.
     connectSources: [stack.endpoints.s3],
   });
+  return { ...server, url: server.url.replace('//127.0.0.1:', '//localhost:') };
 }
-

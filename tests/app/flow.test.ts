@@ -1,6 +1,6 @@
 import type { SignInOutput } from 'aws-amplify/auth';
 import { nextFlowStep } from '../../app/src/flow';
-import { answerMessage, signInStartMessage } from '../../app/src/messages';
+import { answerMessage, livenessInterruptionMessage, signInStartMessage } from '../../app/src/messages';
 
 const liveness: SignInOutput = {
   isSignedIn: false,
@@ -88,5 +88,23 @@ describe('what a refused sign-in tells the user', () => {
 
   it('sends an unconfirmed user to confirm the email', () => {
     expect(signInStartMessage(named('UserNotConfirmedException'), 30)).toBe('This email is not confirmed yet. Enter the code we sent you.');
+  });
+});
+
+describe('what an interrupted video check tells the user', () => {
+  it('says what to do for a check that timed out before the face filled the oval', () => {
+    expect(livenessInterruptionMessage('TIMEOUT')).toBe(
+      'Your face did not fill the oval in time. Move closer until it fills the oval, then hold still. ' +
+        'Trying again starts a new check and counts as one attempt.',
+    );
+  });
+
+  it('asks for camera access when the camera was refused', () => {
+    expect(livenessInterruptionMessage('CAMERA_ACCESS_ERROR')).toContain('Allow camera access');
+  });
+
+  it('gives connection and server failures one hint about the connection', () => {
+    expect(livenessInterruptionMessage('SERVER_ERROR')).toBe(livenessInterruptionMessage('CONNECTION_TIMEOUT'));
+    expect(livenessInterruptionMessage('SERVER_ERROR')).toContain('Check your connection');
   });
 });

@@ -1,5 +1,5 @@
 /** Helpers shared by the browser tests: the built app, screenshots, the dev mailbox. */
-import { access, mkdir } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
@@ -8,13 +8,21 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DIST_DIR = join(ROOT, 'dist', 'app');
 export const ARTIFACT_DIR = join(ROOT, 'test-artifacts', 'browser');
 
-/** The tests exercise the built bundle; `npm run build:app` makes it (CI builds before testing). */
+async function newestChange(dir: string): Promise<number> {
+  let newest = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) newest = Math.max(newest, (await stat(join(entry.parentPath, entry.name))).mtimeMs);
+  }
+  return newest;
+}
+
+/** The tests exercise the built bundle, so it must exist and be newer than the app's sources. */
 export async function requireBuiltApp(): Promise<void> {
-  try {
-    await access(join(DIST_DIR, 'index.html'));
-    await access(join(DIST_DIR, 'assets', 'main.js'));
-  } catch {
-    throw new Error(`${DIST_DIR} has no built app: run \`npm run build:app\` before the browser tests`);
+  const bundle = join(DIST_DIR, 'assets', 'main.js');
+  const built = await stat(bundle).then((info) => info.mtimeMs, () => undefined);
+  if (built === undefined) throw new Error(`${bundle} is missing: run \`npm run build:app\` before the browser tests`);
+  if ((await newestChange(join(ROOT, 'app'))) > built) {
+    throw new Error(`${bundle} is older than the sources in app/: run \`npm run build:app\` before the browser tests`);
   }
 }
 

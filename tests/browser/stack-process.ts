@@ -90,7 +90,7 @@ async function runChild(options: StackProcessOptions): Promise<void> {
     reset: true,
     ports: { ...options.ports, app: options.appPort },
     // The bucket's CORS and the Cognito emulator's both follow the template's AllowedOrigins.
-    parameterOverrides: { AllowedOrigins: `http://127.0.0.1:${options.appPort}` },
+    parameterOverrides: { AllowedOrigins: `http://localhost:${options.appPort}` },
     log,
     functionLog: (logicalId, line) => log(`[${logicalId}] ${line}`),
   });

@@ -3,6 +3,7 @@ import { Button, Text } from '@aws-amplify/ui-react';
 import { FaceLivenessDetectorCore, type AwsCredentialProvider, type ErrorState } from '@aws-amplify/ui-react-liveness';
 import type { LivenessChallenge } from '../challenge';
 import type { LivenessConfig } from '../config';
+import { livenessInterruptionMessage } from '../messages';
 import { Screen, type Notice } from './Screen';
 
 export const LIVENESS_REFUSED: Notice = {
@@ -11,24 +12,6 @@ export const LIVENESS_REFUSED: Notice = {
     'We could not confirm that it is you. Face the camera in good, even light, without sunglasses or a mask, ' +
     'and move closer until your face fills the oval. A new check is ready.',
 };
-
-/** What to do about each way the component can stop (its LivenessError states). */
-const INTERRUPTION_HINTS: Partial<Record<ErrorState, string>> = {
-  CAMERA_ACCESS_ERROR: 'The camera could not be opened. Allow camera access for this site.',
-  DEFAULT_CAMERA_NOT_FOUND_ERROR: 'No camera was found. Connect a camera or use a phone.',
-  CAMERA_FRAMERATE_ERROR: 'This camera is too slow for the check (it needs 15 frames a second). Try another camera or device.',
-  TIMEOUT: 'Your face did not fill the oval in time. Move closer until it fills the oval, then hold still.',
-  FACE_DISTANCE_ERROR: 'Start a little further from the camera, then move closer when the oval appears.',
-  FRESHNESS_TIMEOUT: 'The check timed out while the screen flashed colours. Keep your face in the oval until it finishes.',
-  MULTIPLE_FACES_ERROR: 'More than one face was in view. Make sure only you are in front of the camera.',
-  MOBILE_LANDSCAPE_ERROR: 'Turn your phone upright (portrait).',
-};
-const CONNECTION_HINT = 'The check could not reach the service. Check your connection.';
-
-function interruptedNotice(state: ErrorState | 'USER_CANCEL'): Notice {
-  const hint = state === 'USER_CANCEL' ? 'You stopped the check.' : (INTERRUPTION_HINTS[state] ?? CONNECTION_HINT);
-  return { tone: 'warning', text: `${hint} Trying again starts a new check and counts as one attempt.` };
-}
 
 export function LivenessScreen({
   challenge,
@@ -50,6 +33,7 @@ export function LivenessScreen({
   const [interrupted, setInterrupted] = useState<Notice>();
   const [busy, setBusy] = useState(false);
   const notice = interrupted ?? (previousRefused ? LIVENESS_REFUSED : undefined);
+  const interrupt = (state: ErrorState | 'USER_CANCEL') => setInterrupted({ tone: 'warning', text: livenessInterruptionMessage(state) });
 
   async function answer(abandoned: boolean) {
     setBusy(true);
@@ -77,8 +61,8 @@ export function LivenessScreen({
               region={challenge.region}
               config={{ ...config, ...(credentialProvider ? { credentialProvider } : {}) }}
               onAnalysisComplete={() => answer(false)}
-              onUserCancel={() => setInterrupted(interruptedNotice('USER_CANCEL'))}
-              onError={({ state }) => setInterrupted(interruptedNotice(state))}
+              onUserCancel={() => interrupt('USER_CANCEL')}
+              onError={({ state }) => interrupt(state)}
             />
           </div>
         </>
