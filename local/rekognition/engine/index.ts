@@ -1,6 +1,6 @@
 /** The local face engine: onnxruntime-node + sharp behind the FaceEngine contract of ./types. */
 import { decodeImage, type RgbImage } from './decode';
-import { detectInRegion, type PixelBox } from './detect';
+import { detectFaces, type PixelBox } from './detect';
 import { alignFace, embedAlignedFace, estimatePose, faceQuality, locateFivePoints, scoreLiveness } from './face';
 import { DEFAULT_MODEL_DIR, loadModels, MODEL_FILES, type ModelSessions } from './models';
 import { cosine, readCalibration, similarityFromCosine } from './similarity';
@@ -45,10 +45,6 @@ function pixelBox(box: NormalisedBox, image: RgbImage): PixelBox {
   };
 }
 
-async function detectFaces(models: ModelSessions, image: RgbImage): Promise<PixelBox[]> {
-  return detectInRegion(models.detect, image, { left: 0, top: 0, width: image.width, height: image.height });
-}
-
 async function describeFace(models: ModelSessions, image: RgbImage, box: PixelBox): Promise<DetectedFace> {
   const points = await locateFivePoints(models.landmark, image, box);
   const aligned = alignFace(image, points);
@@ -73,7 +69,7 @@ export async function createFaceEngine(options: FaceEngineOptions = {}): Promise
 
     async analyse(input: Buffer | RawImage): Promise<AnalysedImage> {
       const image = await decodeImage(input);
-      const boxes = await detectFaces(models, image);
+      const boxes = await detectFaces(models.detect, image);
       const byArea = boxes.sort((p, q) => (q.x2 - q.x1) * (q.y2 - q.y1) - (p.x2 - p.x1) * (p.y2 - p.y1));
       const faces: DetectedFace[] = [];
       // One face at a time: the models already use the CPU budget, parallel runs would only contend.

@@ -60,18 +60,19 @@ export async function embedImages(
   { useCache = true, onProgress }: { useCache?: boolean; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<Map<string, Float32Array | null>> {
   const cacheFile = path.join(os.tmpdir(), 'cognito-face-login-lfw', `${engineFingerprint()}.json`);
-  const cached: Record<string, number[] | null> = useCache ? readCache(cacheFile) : {};
+  // Embeddings are stored as base64 of their float32 bytes: exact, and a fraction of the memory of number arrays.
+  const cached: Record<string, string | null> = useCache ? readCache(cacheFile) : {};
   const result = new Map<string, Float32Array | null>();
   let done = 0;
   for (const image of images) {
     const hit = cached[image];
     if (hit !== undefined) {
-      result.set(image, hit && Float32Array.from(hit));
+      result.set(image, hit === null ? null : new Float32Array(new Uint8Array(Buffer.from(hit, 'base64')).buffer));
     } else {
       const analysed = await engine.analyse(readFileSync(path.join(LFW_DIR, image)));
       const centred = [...analysed.faces].sort((p, q) => distanceFromCentre(p.box) - distanceFromCentre(q.box))[0];
       result.set(image, centred?.embedding ?? null);
-      cached[image] = centred ? Array.from(centred.embedding) : null;
+      cached[image] = centred ? Buffer.from(centred.embedding.buffer, centred.embedding.byteOffset, centred.embedding.byteLength).toString('base64') : null;
     }
     onProgress?.(++done, images.length);
   }
@@ -84,9 +85,9 @@ function distanceFromCentre(box: { left: number; top: number; width: number; hei
   return Math.hypot(box.left + box.width / 2 - 0.5, box.top + box.height / 2 - 0.5);
 }
 
-function readCache(file: string): Record<string, number[] | null> {
+function readCache(file: string): Record<string, string | null> {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, number[] | null>;
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, string | null>;
   } catch {
     return {};
   }
