@@ -6,6 +6,7 @@
  * analyses + similarity). Flags: --no-cache (re-embed everything), --threads N.
  */
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { createFaceEngine } from '../local/rekognition/engine/index';
@@ -26,7 +27,7 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-async function timeWarm(run: () => Promise<unknown>): Promise<{ median: number; p90: number }> {
+async function timeWarm(run: () => Promise<unknown>): Promise<{ median: number; p90: number; min: number }> {
   for (let i = 0; i < WARMUP_RUNS; i++) await run();
   const times: number[] = [];
   for (let i = 0; i < TIMED_RUNS; i++) {
@@ -35,7 +36,7 @@ async function timeWarm(run: () => Promise<unknown>): Promise<{ median: number; 
     times.push(performance.now() - started);
   }
   const sorted = [...times].sort((a, b) => a - b);
-  return { median: median(times), p90: sorted[Math.floor(0.9 * (sorted.length - 1))]! };
+  return { median: median(times), p90: sorted[Math.floor(0.9 * (sorted.length - 1))]!, min: sorted[0]! };
 }
 
 /** Accuracy of "same if score >= t" over scored pairs. */
@@ -107,21 +108,23 @@ const official90 = accuracyAt(scored, 90);
 
 const percent = (x: number, digits = 2) => `${(x * 100).toFixed(digits)}%`;
 const verdict = (ok: boolean) => (ok ? 'pass' : 'FAIL');
+// The minimum shows the cost without contention from other processes on a shared machine; the median is judged.
+const timing = (t: { median: number; p90: number; min: number }) => [t.median, t.p90, t.min].map((v) => v.toFixed(1)).join(' / ');
 const rows: [string, string, string, string][] = [
   ['LFW devtest accuracy, 10-fold (official 1,000 pairs)', `${percent(folds.mean)} ± ${percent(folds.std)}`, '>= 99.0%', verdict(folds.mean >= 0.99)],
   ['LFW devtest accuracy at Similarity 90 (official pairs)', percent(official90), '', ''],
   [`FMR at Similarity 90 (${impostor.length.toLocaleString('en')} cross-identity pairs)`, percent(fmr90, 4), '<= 0.1%', verdict(fmr90 <= 0.001)],
   [`TMR at Similarity 90 (${genuine.length.toLocaleString('en')} same-identity pairs)`, percent(tmr90), '>= 95%', verdict(tmr90 >= 0.95)],
   ['images without a detected face', `${missing.length} of ${images.length}`, '', ''],
-  ['ms per image 250x250, warm (median / p90)', `${lfwTime.median.toFixed(1)} / ${lfwTime.p90.toFixed(1)}`, '', ''],
-  ['ms per image 640x480, warm (median / p90)', `${vgaTime.median.toFixed(1)} / ${vgaTime.p90.toFixed(1)}`, '< 100', verdict(vgaTime.median < 100)],
-  ['ms per CompareFaces equivalent 640x480 (median / p90)', `${compareTime.median.toFixed(1)} / ${compareTime.p90.toFixed(1)}`, '', ''],
+  ['ms per image 250x250, warm (median / p90 / min)', timing(lfwTime), '', ''],
+  ['ms per image 640x480, warm (median / p90 / min)', timing(vgaTime), '< 100', verdict(vgaTime.median < 100)],
+  ['ms per CompareFaces equivalent 640x480 (median / p90 / min)', timing(compareTime), '', ''],
   ['ms to load the engine (4 models, sha256 checks)', loadMs.toFixed(0), '', ''],
   ['peak RSS MB after the speed runs / at the end', `${speedRssMb.toFixed(0)} / ${(process.resourceUsage().maxRSS / 1024).toFixed(0)}`, '', ''],
 ];
 const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['measure', 'value', 'target', ''][i]!.length));
 const line = (cells: readonly string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-console.log(`face engine ${engine.modelVersion}, threads ${threads ?? 'default'}, Node ${process.version}, ${new Date().toISOString()}`);
+console.log(`face engine ${engine.modelVersion}, threads ${threads ?? 'default'}, Node ${process.version}, load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs, ${new Date().toISOString()}`);
 console.log(line(['measure', 'value', 'target', '']));
 console.log(line(widths.map((w) => '-'.repeat(w))));
 for (const row of rows) console.log(line(row));
