@@ -20,12 +20,15 @@ export interface ChallengePreference {
 /** Rekognition's default when CreateFaceLivenessSession names no preference. */
 export const DEFAULT_CHALLENGE_PREFERENCES: ChallengePreference[] = [{ Type: 'FaceMovementAndLightChallenge' }];
 
-/** Every field the component reads; all non-zero, since the component treats a zero as missing. */
+/**
+ * The values Rekognition sends (as recorded in @aws-amplify/ui-react-liveness's test fixtures). The component treats
+ * a zero as missing in every field it reads; FaceDistanceThresholdMax it does not read, and Rekognition sends 0.
+ */
 export const CHALLENGE_CONFIG: ChallengeConfig = {
   BlazeFaceDetectionThreshold: 0.75,
-  FaceDistanceThresholdMin: 0.32,
+  FaceDistanceThresholdMin: 0.4,
   FaceDistanceThreshold: 0.4,
-  FaceDistanceThresholdMax: 0.6,
+  FaceDistanceThresholdMax: 0,
   OvalIouThreshold: 0.7,
   OvalHeightWidthRatio: 1.618,
   OvalIouWidthThreshold: 0.25,
@@ -107,7 +110,8 @@ export function randomColorSequences(): ColorSequence[] {
     previous = pick;
     sequences.push({
       FreshnessColor: { RGB: [...(FRESHNESS_PALETTE[pick] ?? [])] },
-      DownscrollDuration: i === 0 ? 0 : DOWNSCROLL_MS,
+      // The first colour's downscroll is never shown (the display starts flat), but Rekognition sends it too.
+      DownscrollDuration: DOWNSCROLL_MS,
       FlatDisplayDuration: i === 0 || randomInt(0, 2) === 1 ? FLAT_MS : 0,
     });
   }

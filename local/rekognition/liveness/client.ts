@@ -13,7 +13,6 @@ import { spawn } from 'node:child_process';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import sharp from 'sharp';
 import WebSocket from 'ws';
 import {
   decodeServerMessage,
@@ -31,11 +30,13 @@ import {
   chunkLikeMediaRecorder,
   imagesToWebm,
   movingCloserFrames,
+  preparePhoto,
   recordInRealTime,
   sleep,
   START_FACE_SCALE,
   START_OFFSET,
   type PhotoFace,
+  type PreparedPhoto,
 } from './synthetic-video';
 import { FFMPEG_PATH } from './video-decoder';
 
@@ -44,11 +45,11 @@ export const COMPONENT_CHALLENGE_VERSIONS = 'FaceMovementAndLightChallenge_2.0.0
 
 export type VideoSource =
   /** A recorded WebM; the client claims the face reached the oval `inOvalAtMs` into it (default: 1 s before colours). */
-  | { kind: 'webm'; webm: Buffer; initialFace?: BoundingBoxRatios; inOvalAtMs?: number }
+  | { kind: 'webm'; webm: Buffer; durationMs?: number; initialFace?: BoundingBoxRatios; inOvalAtMs?: number }
   /** Still images shown one after another at `fps`. */
   | { kind: 'images'; images: Buffer[]; fps: number; initialFace?: BoundingBoxRatios; inOvalAtMs?: number }
   /** One photo, zoomed so the face moves from afar into the server's oval over `approachMs`. */
-  | { kind: 'moving-closer'; photo: Buffer; face: PhotoFace; approachMs?: number };
+  | { kind: 'moving-closer'; photo: Buffer; face: PhotoFace; approachMs?: number; prepared?: PreparedPhoto };
 
 export interface LivenessClientOptions {
   /** `https://localhost:4581` (the streaming endpoint); the client connects with wss. */
@@ -84,6 +85,7 @@ const HOLD_BEFORE_COLOURS_MS = 1000;
 export async function runLivenessSession(options: LivenessClientOptions): Promise<LivenessClientResult> {
   const width = options.videoWidth ?? 640;
   const height = options.videoHeight ?? 480;
+  const source = await prepareSource(options.source, { width, height });
   const url = await presignStreamUrl(options, width, height);
   const ws = new WebSocket(url, { ca: options.ca });
   const result: LivenessClientResult = { exceptions: [], disconnected: false, closeCode: 0 };
@@ -134,13 +136,28 @@ export async function runLivenessSession(options: LivenessClientOptions): Promis
     send,
     challengeType: result.challengeType,
     serverChallenge: result.serverChallenge,
-    source: options.source,
+    source,
     size: { width, height },
     ...(options.stopAfterChunks !== undefined ? { stopAfterChunks: options.stopAfterChunks } : {}),
   });
   if (sent.lastChunkSentAt !== undefined) result.lastChunkSentAt = sent.lastChunkSentAt;
   await closed;
   return result;
+}
+
+/**
+ * Does the slow part of a moving-closer clip (decoding and padding the photo) before connecting, as a camera is on
+ * before the stream opens: once the server's oval arrives, only the frames remain to render.
+ */
+export async function prepareSource(source: VideoSource, size: { width: number; height: number }): Promise<VideoSource> {
+  if (source.kind === 'moving-closer') return source.prepared ? source : { ...source, prepared: await preparePhoto(source.photo, source.face, size) };
+  const { initialFace, inOvalAtMs } = source;
+  return { kind: 'webm', ...(await encodedVideo(source, size)), ...(initialFace ? { initialFace } : {}), ...(inOvalAtMs !== undefined ? { inOvalAtMs } : {}) };
+}
+
+async function encodedVideo(source: Exclude<VideoSource, { kind: 'moving-closer' }>, size: { width: number; height: number }): Promise<{ webm: Buffer; durationMs: number }> {
+  if (source.kind === 'images') return { webm: await imagesToWebm(source.images, size, source.fps), durationMs: Math.round((source.images.length * 1000) / source.fps) };
+  return { webm: source.webm, durationMs: source.durationMs ?? (await probeDurationMs(source.webm)) };
 }
 
 export interface ChallengeRun {
@@ -302,8 +319,9 @@ async function planVideo(source: VideoSource, type: ChallengeType, challenge: Se
     const colours = light ? colourSchedule(challenge, approachMs + HOLD_BEFORE_COLOURS_MS) : undefined;
     const durationMs = colours ? colours.endMs + 200 : approachMs + 500;
     // Rendered before recording starts, so the recording runs at camera speed on a busy machine too.
+    const prepared = source.prepared ?? (await preparePhoto(source.photo, source.face, size));
     const frames: Buffer[] = [];
-    const rendered = movingCloserFrames(source.photo, source.face, {
+    const rendered = movingCloserFrames(prepared, {
       size,
       fps: FRAME_RATE,
       oval,
@@ -312,9 +330,7 @@ async function planVideo(source: VideoSource, type: ChallengeType, challenge: Se
       colours: colours?.starts.map(({ fromMs, index }) => ({ fromMs, rgb: challenge.ColorSequences![index]!.FreshnessColor.RGB })),
     });
     for await (const frame of rendered) frames.push(frame);
-    const photo = await sharp(source.photo).rotate().metadata();
-    const photoAspect =
-      (source.face.height * (photo.autoOrient?.height ?? photo.height ?? 1)) / (source.face.width * (photo.autoOrient?.width ?? photo.width ?? 1));
+    const photoAspect = prepared.faceAspect;
     const startWidth = START_FACE_SCALE * oval.Width;
     return {
       record: (onChunk) => recordInRealTime(frames, size, FRAME_RATE, onChunk),
@@ -329,8 +345,7 @@ async function planVideo(source: VideoSource, type: ChallengeType, challenge: Se
       colourStarts: colours?.starts ?? [],
     };
   }
-  const webm = source.kind === 'webm' ? source.webm : await imagesToWebm(source.images, size, source.fps);
-  const durationMs = source.kind === 'images' ? Math.round((source.images.length * 1000) / source.fps) : await probeDurationMs(webm);
+  const { webm, durationMs } = await encodedVideo(source, size);
   const colourLength = light ? colourSchedule(challenge, 0).endMs : 0;
   const colourFrom = Math.max(0, durationMs - colourLength - 100);
   const chunks = chunkLikeMediaRecorder(webm, durationMs);

@@ -139,19 +139,36 @@ const SCREEN_LIGHT = 0.08;
 
 const smoothstep = (x: number) => x * x * (3 - 2 * x);
 
+/** A photo made ready for moving-closer clips: shrunk to the resolution needed, with a blurred surround. */
+export interface PreparedPhoto {
+  rgb: Buffer;
+  width: number;
+  height: number;
+  /** The face's centre and width, in pixels of the photo. */
+  faceCx: number;
+  faceCy: number;
+  faceWidthPx: number;
+  /** The photo's face height over its width (for the box the client reports). */
+  faceAspect: number;
+  /** The photo's edge pixels stretched outwards and blurred, at 1/SURROUND_SCALE size, `pad` photo pixels each side. */
+  surround: { rgb: Buffer; width: number; height: number; pad: number };
+}
+
+/** The surround is kept this many times smaller than the photo: it is a blur, and small is cheap. */
+const SURROUND_SCALE = 16;
+
 /**
- * Frames of the face in `photo` moving closer: scaled about the face's centre, the face centre travelling from
- * below-left of the oval to the oval's centre while its width grows from START_FACE_SCALE to END_FACE_SCALE of the oval.
- * The photo is extended with its blurred edge pixels so the frame never runs off its edge.
+ * Prepares `photo` for clips of `size` frames, for any oval the server may send (widths from half to 0.8 of the
+ * frame's 3:4 core, as the component's own ovals): no more resolution than the closest face needs, and a surround
+ * wide enough for the smallest face. The surround is the photo's edge pixels stretched outwards and blurred: a
+ * mirrored surround would repeat the face and put more faces in the frame.
  */
-export async function* movingCloserFrames(photo: Buffer, face: PhotoFace, plan: MovingCloserPlan): AsyncGenerator<Buffer> {
-  const { size, fps, oval, approachMs, holdMs } = plan;
-  const startScale = START_FACE_SCALE;
-  const endScale = END_FACE_SCALE;
-  // No more resolution than the closest frame needs: smaller buffers make every frame cheaper.
+export async function preparePhoto(photo: Buffer, face: PhotoFace, size: FrameSize): Promise<PreparedPhoto> {
+  const core = size.width >= size.height ? (3 / 4) * size.height : size.width;
   const metadata = await sharp(photo).rotate().metadata();
   const sourceWidth = metadata.autoOrient?.width ?? metadata.width ?? 1;
-  const shrink = Math.min(1, (endScale * oval.Width) / (face.width * sourceWidth));
+  const sourceHeight = metadata.autoOrient?.height ?? metadata.height ?? 1;
+  const shrink = Math.min(1, (END_FACE_SCALE * 0.8 * core) / (face.width * sourceWidth));
   const decoded = await sharp(photo)
     .rotate()
     .resize({ width: Math.max(1, Math.round(sourceWidth * shrink)) })
@@ -161,66 +178,93 @@ export async function* movingCloserFrames(photo: Buffer, face: PhotoFace, plan: 
     .toBuffer({ resolveWithObject: true });
   const { width: pw, height: ph } = decoded.info;
   const faceWidthPx = face.width * pw;
-  // Pad enough that the widest window (the smallest face) stays inside the padded photo.
-  const minScale = (startScale * oval.Width) / faceWidthPx;
-  const pad = Math.ceil(Math.max(size.width, size.height) / minScale);
-  // The surround is the photo's edge pixels stretched outwards and blurred: a mirrored surround would repeat the face and
-  // put more faces in the frame.
-  // Blurred small and scaled up, which is far cheaper than blurring at full size.
-  const small = 16;
-  const stretched = await sharp(decoded.data, { raw: { width: pw, height: ph, channels: 3 } })
-    .resize(Math.ceil(pw / small), Math.ceil(ph / small), { fit: 'fill' })
-    .extend({ top: Math.ceil(pad / small), bottom: Math.ceil(pad / small), left: Math.ceil(pad / small), right: Math.ceil(pad / small), extendWith: 'copy' })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const surround = await sharp(stretched.data, { raw: { width: stretched.info.width, height: stretched.info.height, channels: 3 } })
+  const minScale = (START_FACE_SCALE * 0.5 * core) / faceWidthPx;
+  const edge = Math.ceil(Math.max(size.width, size.height) / minScale / SURROUND_SCALE);
+  const surround = await sharp(decoded.data, { raw: { width: pw, height: ph, channels: 3 } })
+    .resize(Math.ceil(pw / SURROUND_SCALE), Math.ceil(ph / SURROUND_SCALE), { fit: 'fill' })
+    .extend({ top: edge, bottom: edge, left: edge, right: edge, extendWith: 'copy' })
     .blur(4)
-    .resize(pw + 2 * pad, ph + 2 * pad, { fit: 'fill' })
     .raw()
     .toBuffer({ resolveWithObject: true });
-  const padded = await sharp(surround.data, { raw: { width: surround.info.width, height: surround.info.height, channels: 3 } })
-    .composite([{ input: decoded.data, raw: { width: pw, height: ph, channels: 3 }, left: pad, top: pad }])
-    .removeAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const faceCx = pad + (face.left + face.width / 2) * pw;
-  const faceCy = pad + (face.top + face.height / 2) * ph;
+  return {
+    rgb: decoded.data,
+    width: pw,
+    height: ph,
+    faceCx: (face.left + face.width / 2) * pw,
+    faceCy: (face.top + face.height / 2) * ph,
+    faceWidthPx,
+    faceAspect: (face.height * sourceHeight) / (face.width * sourceWidth),
+    surround: { rgb: surround.data, width: surround.info.width, height: surround.info.height, pad: edge * SURROUND_SCALE },
+  };
+}
+
+/**
+ * Frames of the prepared photo's face moving closer: scaled about the face's centre, the face centre travelling from
+ * below-left of the oval to the oval's centre while its width grows from START_FACE_SCALE to END_FACE_SCALE of the
+ * oval. Each frame is the blurred surround with the sharp photo laid over it, lit by the screen's colour.
+ */
+export async function* movingCloserFrames(photo: PreparedPhoto, plan: MovingCloserPlan): AsyncGenerator<Buffer> {
+  const { size, fps, oval, approachMs, holdMs } = plan;
   const start = { x: oval.CenterX - START_OFFSET.x * size.width, y: oval.CenterY + START_OFFSET.y * size.height };
   const total = Math.round(((approachMs + holdMs) * fps) / 1000);
   for (let i = 0; i < total; i += 1) {
     const tMs = (i * 1000) / fps;
     const progress = smoothstep(Math.min(1, tMs / approachMs));
-    const faceWidth = (startScale + (endScale - startScale) * progress) * oval.Width;
-    const scale = faceWidth / faceWidthPx;
+    const scale = ((START_FACE_SCALE + (END_FACE_SCALE - START_FACE_SCALE) * progress) * oval.Width) / photo.faceWidthPx;
     const cx = start.x + (oval.CenterX - start.x) * progress;
     const cy = start.y + (oval.CenterY - start.y) * progress;
-    const windowWidth = Math.round(size.width / scale);
-    const windowHeight = Math.round(size.height / scale);
-    const left = Math.round(faceCx - cx / scale);
-    const top = Math.round(faceCy - cy / scale);
-    // Copy the window's rows out first: handing sharp the whole padded photo for every frame costs far more.
-    const window = cropRows(padded.data, padded.info.width, {
-      left: clamp(left, 0, padded.info.width - windowWidth),
-      top: clamp(top, 0, padded.info.height - windowHeight),
-      width: windowWidth,
-      height: windowHeight,
-    });
-    const frame = await sharp(window, { raw: { width: windowWidth, height: windowHeight, channels: 3 } })
-      .resize(size.width, size.height, { fit: 'fill' })
-      .raw()
-      .toBuffer();
+    // The frame's window onto the photo, in photo pixels.
+    const window = { left: photo.faceCx - cx / scale, top: photo.faceCy - cy / scale, width: size.width / scale, height: size.height / scale };
     const colour = plan.colours?.filter((c) => c.fromMs <= tMs).at(-1);
-    if (colour) lightWith(frame, colour.rgb);
-    yield frame;
+    yield await renderFrame(photo, window, size, colour?.rgb);
   }
 }
 
-function lightWith(frame: Buffer, rgb: number[]): void {
-  for (let p = 0; p < frame.length; p += 3) {
-    for (let c = 0; c < 3; c += 1) {
-      frame[p + c] = Math.round((frame[p + c] ?? 0) * (1 - SCREEN_LIGHT) + (rgb[c] ?? 0) * SCREEN_LIGHT);
-    }
+async function renderFrame(
+  photo: PreparedPhoto,
+  window: { left: number; top: number; width: number; height: number },
+  size: FrameSize,
+  light: number[] | undefined,
+): Promise<Buffer> {
+  const scale = size.width / window.width;
+  const { surround } = photo;
+  const s = (v: number) => (v + surround.pad) / SURROUND_SCALE;
+  const backgroundRegion = fitInside(
+    { left: Math.floor(s(window.left)), top: Math.floor(s(window.top)), width: Math.ceil(window.width / SURROUND_SCALE), height: Math.ceil(window.height / SURROUND_SCALE) },
+    surround.width,
+    surround.height,
+  );
+  let frame = sharp(surround.rgb, { raw: { width: surround.width, height: surround.height, channels: 3 } })
+    .extract(backgroundRegion)
+    .resize(size.width, size.height, { fit: 'fill' });
+  const x0 = Math.max(0, Math.ceil(window.left));
+  const y0 = Math.max(0, Math.ceil(window.top));
+  const x1 = Math.min(photo.width, Math.floor(window.left + window.width));
+  const y1 = Math.min(photo.height, Math.floor(window.top + window.height));
+  const left = Math.round((x0 - window.left) * scale);
+  const top = Math.round((y0 - window.top) * scale);
+  const width = Math.min(size.width - left, Math.round((x1 - x0) * scale));
+  const height = Math.min(size.height - top, Math.round((y1 - y0) * scale));
+  if (width > 0 && height > 0) {
+    const visible = cropRows(photo.rgb, photo.width, { left: x0, top: y0, width: x1 - x0, height: y1 - y0 });
+    const overlay = await sharp(visible, { raw: { width: x1 - x0, height: y1 - y0, channels: 3 } }).resize(width, height, { fit: 'fill' }).raw().toBuffer();
+    frame = sharp(await frame.raw().toBuffer(), { raw: { width: size.width, height: size.height, channels: 3 } }).composite([
+      { input: overlay, raw: { width, height, channels: 3 }, left, top },
+    ]);
   }
+  if (light) {
+    frame = sharp(await frame.removeAlpha().raw().toBuffer(), { raw: { width: size.width, height: size.height, channels: 3 } }).linear(
+      [1 - SCREEN_LIGHT, 1 - SCREEN_LIGHT, 1 - SCREEN_LIGHT],
+      light.map((c) => c * SCREEN_LIGHT),
+    );
+  }
+  return frame.removeAlpha().raw().toBuffer();
+}
+
+function fitInside(region: { left: number; top: number; width: number; height: number }, width: number, height: number) {
+  const w = Math.max(1, Math.min(region.width, width));
+  const h = Math.max(1, Math.min(region.height, height));
+  return { left: clamp(region.left, 0, width - w), top: clamp(region.top, 0, height - h), width: w, height: h };
 }
 
 function cropRows(rgb: Buffer, width: number, region: { left: number; top: number; width: number; height: number }): Buffer {

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-rekognitionstreaming';
 import { WebSocketFetchHandler } from '@aws-sdk/middleware-websocket';
 import WS from 'ws';
-import { COMPONENT_CHALLENGE_VERSIONS, performChallenge } from '../../../local/rekognition/liveness/client';
+import { COMPONENT_CHALLENGE_VERSIONS, performChallenge, prepareSource } from '../../../local/rekognition/liveness/client';
 import type { ChallengeType, ClientEvent, ServerChallenge } from '../../../local/rekognition/liveness/event-stream';
 import { CREDENTIALS, faceIn, fixture, REGION, startLivenessStack, startS3, temporaryDirectory, type LivenessStack } from './harness';
 
@@ -91,7 +91,7 @@ async function startStream(sessionId: string, requests: ReturnType<typeof reques
 it('completes a session driven through the SDK client the component uses', async () => {
   const { SessionId } = await stack.rekognition.send(new CreateFaceLivenessSessionCommand({}));
   const photo = await fixture('liveness-selfie-angelina_jolie-img6.jpg');
-  const face = await faceIn(stack.rekognition, photo);
+  const source = await prepareSource({ kind: 'moving-closer', photo, face: await faceIn(stack.rekognition, photo) }, { width: 640, height: 480 });
   const requests = requestStream();
   const { client, responses } = await startStream(SessionId!, requests);
   const received: string[] = [];
@@ -105,7 +105,7 @@ it('completes a session driven through the SDK client the component uses', async
         send: requests.push,
         challengeType: type as ChallengeType,
         serverChallenge: serverChallenge as ServerChallenge,
-        source: { kind: 'moving-closer', photo, face },
+        source,
         size: { width: 640, height: 480 },
       }).then(() => undefined);
     }
