@@ -47,16 +47,21 @@ export interface CameraMotion {
   nearSeconds: number;
 }
 
-// 640x480 at 15 fps is the liveness component's ideal size and its minimum frame rate.
+/**
+ * 640x480 at 15 fps is the liveness component's ideal size and its minimum frame rate. The near face is as large
+ * as both judges allow: the component calls a face larger than its oval a fit, the local server wants the face
+ * box 0.5-1.3 of the oval's width; the oval's size and place are random per session, so a fixed video fits most
+ * sessions, not all. The far phase outlasts the stream's start, so the recording sees the face grow.
+ */
 export const MOVE_CLOSER: CameraMotion = {
   width: 640,
   height: 480,
   fps: 15,
   farFaceHeight: 0.22,
   nearFaceHeight: 0.85,
-  farSeconds: 2,
+  farSeconds: 3,
   approachSeconds: 4,
-  nearSeconds: 15,
+  nearSeconds: 13,
 };
 
 /** The photo centred on its face in a 4:3 scene of twice the frame size, the face `farFaceHeight` of its height. */

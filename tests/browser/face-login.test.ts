@@ -5,7 +5,7 @@
  * face is refused at enrolment. Screenshots of every screen go to test-artifacts/browser/.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -43,9 +43,22 @@ beforeAll(async () => {
   stack = await startStackProcess({ dataDir: join(workDir, 'data'), appPort: await freePort(), ports }, SCENARIO_TIMEOUT_MS);
 }, SCENARIO_TIMEOUT_MS);
 
+/** Each liveness session's verdict and the local server's reasons, as the stack stored them (best effort). */
+async function livenessVerdicts(): Promise<unknown[]> {
+  const dir = join(workDir, 'data', 'rekognition', 'liveness', 'sessions');
+  const files = await readdir(dir).catch(() => []);
+  return Promise.all(
+    files.filter((name) => name.endsWith('.json')).map(async (name) => {
+      const { sessionId, status, result } = JSON.parse(await readFile(join(dir, name), 'utf8')) as Record<string, any>;
+      return { sessionId, status, reasons: result?.reasons };
+    }),
+  );
+}
+
 afterAll(async () => {
-  // The stack's and the functions' log, for reading after a failure.
+  // The stack's and the functions' log, and the liveness verdicts, for reading after a failure.
   if (stack) await writeFile(join(ARTIFACT_DIR, 'stack-output.log'), stack.output());
+  if (workDir) await writeFile(join(ARTIFACT_DIR, 'liveness-verdicts.json'), JSON.stringify(await livenessVerdicts(), null, 2));
   await stack?.stop();
   if (workDir) await rm(workDir, { recursive: true, force: true });
 }, SCENARIO_TIMEOUT_MS);
