@@ -1,0 +1,153 @@
+/**
+ * The liveness decision on analysed frames (as the face engine describes them) and the client's reports. The
+ * frames here are built to the geometry of a face moving into the oval; similarity is plain cosine on the
+ * embeddings, mapped to 0-100.
+ */
+import { buildServerChallenge } from '../../../local/rekognition/liveness/challenge';
+import { colourSchedule } from '../../../local/rekognition/liveness/client';
+import type { ClientChallenge, ServerChallenge } from '../../../local/rekognition/liveness/event-stream';
+import { decideLiveness, type AnalysedFrame, type ScoringInput } from '../../../local/rekognition/liveness/scoring';
+import type { DetectedFace } from '../../../local/rekognition/engine/types';
+
+const WIDTH = 640;
+const HEIGHT = 480;
+const FPS = 4;
+const T0 = 1_700_000_000_000;
+const APPROACH_MS = 1500;
+const cosine = { similarity: (a: Float32Array, b: Float32Array) => 100 * Math.max(0, a.reduce((sum, v, i) => sum + v * b[i]!, 0)) };
+
+const unit = (axis: number) => Float32Array.from({ length: 4 }, (_, i) => (i === axis ? 1 : 0));
+
+function faceAt(progress: number, challenge: ServerChallenge, sharpness = 60, embedding = unit(0)): DetectedFace {
+  const oval = challenge.OvalParameters;
+  const width = (0.4 + 0.45 * progress) * oval.Width;
+  const cx = oval.CenterX - 0.12 * WIDTH * (1 - progress);
+  const cy = oval.CenterY + 0.06 * HEIGHT * (1 - progress);
+  return {
+    box: { left: (cx - width / 2) / WIDTH, top: (cy - width * 0.6) / HEIGHT, width: width / WIDTH, height: (width * 1.2) / HEIGHT },
+    confidence: 99,
+    landmarks: [],
+    pose: { roll: 0, yaw: 0, pitch: 0 },
+    quality: { brightness: 60, sharpness },
+    embedding,
+  };
+}
+
+/** A 5 s FaceMovementAndLightChallenge session done as the component does it. */
+function session(): ScoringInput {
+  const challenge = buildServerChallenge('FaceMovementAndLightChallenge', WIDTH, HEIGHT);
+  const oval = challenge.OvalParameters;
+  const frames: AnalysedFrame[] = Array.from({ length: 20 }, (_, i) => {
+    const offsetMs = (i * 1000) / FPS;
+    return {
+      offsetMs,
+      image: { data: Buffer.alloc(3), width: 1, height: 1, channels: 3 },
+      faces: [faceAt(Math.min(1, offsetMs / APPROACH_MS), challenge)],
+      live: 0.9 + i / 1000,
+    };
+  });
+  const start = faceAt(0, challenge).box;
+  const initialFace = {
+    BoundingBox: { Width: start.width, Height: start.height, Left: 1 - start.left - start.width, Top: start.top },
+    InitialFaceDetectedTimestamp: T0,
+  };
+  const colours = colourSchedule(challenge, APPROACH_MS + 1000).starts.map(({ fromMs, index }): ClientChallenge => ({
+    ChallengeId: 'c',
+    ColorDisplayed: { CurrentColor: challenge.ColorSequences![index]!.FreshnessColor, SequenceNumber: index, CurrentColorStartTimestamp: T0 + fromMs },
+  }));
+  const fit = T0 + APPROACH_MS - 100;
+  return {
+    challengeType: 'FaceMovementAndLightChallenge',
+    serverChallenge: challenge,
+    videoWidth: WIDTH,
+    videoHeight: HEIGHT,
+    decoded: { sourceWidth: WIDTH, sourceHeight: HEIGHT, fps: FPS },
+    clientChallenges: [
+      { ChallengeId: 'c', VideoStartTimestamp: T0, InitialFace: initialFace },
+      ...colours,
+      {
+        ChallengeId: 'c',
+        VideoEndTimestamp: T0 + 5000,
+        InitialFace: initialFace,
+        TargetFace: {
+          BoundingBox: {
+            Width: oval.Width / WIDTH,
+            Height: oval.Height / HEIGHT,
+            Left: (oval.CenterX - oval.Width / 2) / WIDTH,
+            Top: (oval.CenterY - oval.Height / 2) / HEIGHT,
+          },
+          FaceDetectedInTargetPositionStartTimestamp: fit,
+          FaceDetectedInTargetPositionEndTimestamp: fit,
+        },
+      },
+    ],
+    frames,
+    auditImagesLimit: 2,
+  };
+}
+
+it('passes a face that moves into the oval while the colours play, scoring the median anti-spoof probability', () => {
+  const input = session();
+  const decision = decideLiveness(cosine, input);
+  expect(decision.status).toBe('SUCCEEDED');
+  const inOval = input.frames.filter((f) => f.offsetMs >= APPROACH_MS - 350).map((f) => f.live!);
+  const sorted = [...inOval].sort((a, b) => a - b);
+  const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+  expect(decision.confidence).toBeCloseTo(median * 100, 2);
+  expect(decision.audits).toHaveLength(2);
+});
+
+it('takes the sharpest frontal frame in the oval as the reference image', () => {
+  const input = session();
+  const sharpest = input.frames[15]!;
+  sharpest.faces = [faceAt(1, input.serverChallenge, 95)];
+  expect(decideLiveness(cosine, input).reference?.frame).toBe(sharpest);
+});
+
+it('fails a colour that is not the one the server sent', () => {
+  const input = session();
+  const report = input.clientChallenges.find((c) => c.ColorDisplayed?.SequenceNumber === 2)!;
+  const sent = report.ColorDisplayed!.CurrentColor.RGB;
+  report.ColorDisplayed!.CurrentColor = { RGB: sent.map((v) => 255 - v) };
+  const decision = decideLiveness(cosine, input);
+  expect([decision.status, decision.reasons.at(-1)]).toEqual(['FAILED', 'colour 2 is not the colour sent']);
+});
+
+it('fails colours shown far shorter than the server asked', () => {
+  const input = session();
+  for (const report of input.clientChallenges) {
+    if (report.ColorDisplayed) report.ColorDisplayed.CurrentColorStartTimestamp = T0 + 2500 + report.ColorDisplayed.SequenceNumber * 50;
+  }
+  expect(decideLiveness(cosine, input).reasons.at(-1)).toMatch(/was shown for 50 ms/);
+});
+
+it('fails when another person appears during the video', () => {
+  const input = session();
+  input.frames[8]!.faces = [faceAt(1, input.serverChallenge, 60, unit(1))];
+  const decision = decideLiveness(cosine, input);
+  expect([decision.status, decision.reasons.at(-1)]).toEqual(['FAILED', '1 frames show a different person']);
+});
+
+it('fails a TargetFace that is not the oval the server sent', () => {
+  const input = session();
+  input.clientChallenges.at(-1)!.TargetFace!.BoundingBox.Left += 0.1;
+  expect(decideLiveness(cosine, input).reasons).toEqual(['TargetFace.BoundingBox is not the oval the server sent']);
+});
+
+it('fails a video much shorter than the client reported', () => {
+  const input = session();
+  input.clientChallenges.at(-1)!.VideoEndTimestamp = T0 + 12_000;
+  expect(decideLiveness(cosine, input).reasons[0]).toMatch(/video lasts about 5000 ms but the client reported 12000 ms/);
+});
+
+it('fails a video whose frames are not the size the client declared', () => {
+  const input = session();
+  input.decoded = { sourceWidth: 1280, sourceHeight: 720, fps: FPS };
+  expect(decideLiveness(cosine, input).status).toBe('FAILED');
+});
+
+it('fails a session without the end event', () => {
+  const input = session();
+  input.clientChallenges.pop();
+  expect(decideLiveness(cosine, input).reasons).toEqual(['no end event with VideoEndTimestamp and TargetFace']);
+});
