@@ -2,7 +2,8 @@
  * Face Liveness sessions, one JSON file each under `<dataDir>/liveness/sessions/`, so a restart loses none.
  * Lifecycle (as Rekognition): CREATED -> IN_PROGRESS (a stream claimed it; a session streams once) -> SUCCEEDED or
  * FAILED. A session not finished when its lifetime (3 minutes from creation) ends reads as EXPIRED; a finished one
- * is no longer found after that, since Rekognition makes all of a session's data unavailable 3 minutes on.
+ * is no longer found after that, since Rekognition makes all of a session's data unavailable 3 minutes on. A
+ * session left IN_PROGRESS by a server that stopped mid-stream is FAILED when the store opens again.
  */
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -77,6 +78,13 @@ export class SessionStore {
       if (now - session.createdAt > PURGE_AFTER_MS) {
         await rm(file, { force: true });
         await rm(store.imageDir(session.sessionId), { recursive: true, force: true });
+        continue;
+      }
+      if (session.status === 'IN_PROGRESS' && now < session.expiresAt) {
+        // Its stream died with the previous process: nobody can finish it now (past its lifetime it reads EXPIRED).
+        session.status = 'FAILED';
+        session.failure = 'the server stopped during the stream';
+        await store.put(session);
         continue;
       }
       store.sessions.set(session.sessionId, session);

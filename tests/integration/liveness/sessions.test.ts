@@ -198,6 +198,28 @@ it('refuses a malformed frame and leaves the session FAILED', async () => {
   expect((await results(stack, sessionId)).Status).toBe('FAILED');
 });
 
+it('keeps sessions and their results across a restart', async () => {
+  const dataDir = `${directory.path}/restart`;
+  const first = await startLivenessStack({ dataDir, s3Endpoint: s3.endpoint });
+  let finished: string;
+  let waiting: string;
+  try {
+    finished = await createSession(first, { ChallengePreferences: [{ Type: 'FaceMovementChallenge' }] });
+    waiting = await createSession(first);
+    await runLivenessSession({ endpoint: first.streamingEndpoint, ca: first.ca, region: REGION, sessionId: finished, source: await movingCloser(selfie) });
+  } finally {
+    await first.stop();
+  }
+  const second = await startLivenessStack({ dataDir, s3Endpoint: s3.endpoint });
+  try {
+    expect((await results(second, finished)).Status).toBe('SUCCEEDED');
+    expect((await results(second, waiting)).Status).toBe('CREATED');
+    expect(second.ca).toBe(first.ca);
+  } finally {
+    await second.stop();
+  }
+}, 60_000);
+
 describe('the session operations', () => {
   it('return the same session for the same ClientRequestToken', async () => {
     const create = () =>
