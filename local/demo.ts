@@ -1,0 +1,278 @@
+/**
+ * `npm run demo`: the whole face login on the local stack, step by step in the terminal, through the real SDK
+ * clients. Uses a running `npm start` (found by its stack-outputs.json and a live JWKS) or starts its own stack in a
+ * temporary folder. Sign-up, the code from the dev mailbox, confirmation, CUSTOM_AUTH with the ID photo enrolment by
+ * presigned POST, a Face Liveness session streamed from a "moving closer" video of another photo of the same person,
+ * tokens checked against the JWKS; then the refusals: another person, three wrong answers, and the lockout that
+ * refuses even the right face. Exits 1 as soon as a step does not behave as described, 2 on a bad command line.
+ *
+ *   npm run demo -- [--id-photo PATH] [--selfie PATH] [--other-person PATH] [--data-dir DIR] [--own-stack]
+ */
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import type { VideoSource } from './rekognition/liveness/client';
+import { DEMO_USAGE, parseDemoArguments, UsageError, type DemoArguments } from './demo/arguments';
+import { FaceLoginClient, readPhoto, type SignInStep } from './demo/face-login-client';
+import { detectRunningStack, startOwnStack, type StackConnection } from './demo/stack-connection';
+import { loadTemplate } from './template/load-template';
+
+// Lambda runs the functions on Node 22; on an older host the SDK's upgrade notice would only clutter the walk-through.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const started = performance.now();
+
+class StepFailure extends Error {
+  override name = 'StepFailure';
+}
+
+let stepNumber = 0;
+/** Runs one step, printing its number, what it does, its outcome and its duration; a thrown error ends the demo. */
+async function step<T>(title: string, run: () => Promise<{ value: T; outcome: string }>): Promise<T> {
+  stepNumber += 1;
+  const label = `${String(stepNumber).padStart(2)}. ${title}`;
+  const stepStart = performance.now();
+  try {
+    const { value, outcome } = await run();
+    console.log(`${label.padEnd(62)} ${`${Math.round(performance.now() - stepStart)} ms`.padStart(8)}  ${outcome}`);
+    return value;
+  } catch (error) {
+    console.log(`${label.padEnd(62)} ${`${Math.round(performance.now() - stepStart)} ms`.padStart(8)}  FAILED`);
+    throw error instanceof StepFailure ? error : new StepFailure(`${(error as Error).name}: ${(error as Error).message}`);
+  }
+}
+
+const note = (text: string) => console.log(`      ${text}`);
+const expect = (condition: unknown, why: string): void => {
+  if (!condition) throw new StepFailure(why);
+};
+
+/** Runs `call` and requires it to fail with NotAuthorizedException, as Cognito ends a failed authentication. */
+async function expectNotAuthorized(call: () => Promise<unknown>, why: string): Promise<string> {
+  try {
+    await call();
+  } catch (error) {
+    if ((error as Error).name === 'NotAuthorizedException') return (error as Error).message;
+    throw error;
+  }
+  throw new StepFailure(`${why}, but it succeeded`);
+}
+
+/** The template's defaults for the limits the demo walks into (a running stack may have been started with others). */
+function templateLimits() {
+  const parameters = loadTemplate().Parameters as Record<string, { Default?: unknown }>;
+  const number = (name: string) => Number(parameters[name]?.Default);
+  return {
+    maxAttempts: number('MaxAttempts'),
+    lockoutFailures: number('LockoutFailures'),
+    lockoutWindowSeconds: number('LockoutWindowSeconds'),
+    lockoutMinutes: number('LockoutMinutes'),
+  };
+}
+
+async function connect(args: DemoArguments): Promise<StackConnection> {
+  return step('find a running local stack, or start one', async () => {
+    if (!args.ownStack) {
+      const found = await detectRunningStack(args.dataDir);
+      if (found.running) {
+        return {
+          value: { outputs: found.outputs, owned: false, startupMs: 0, stop: async () => undefined },
+          outcome: `using the running stack (Cognito ${found.outputs.endpoints.cognito})`,
+        };
+      }
+      note(`no running stack: ${found.why}`);
+    }
+    const own = await startOwnStack();
+    return { value: own, outcome: `started its own stack (Cognito ${own.outputs.endpoints.cognito}; log ${own.logFile})` };
+  });
+}
+
+async function walkThrough(args: DemoArguments, stack: StackConnection): Promise<void> {
+  const client = new FaceLoginClient(stack.outputs);
+  const limits = templateLimits();
+  const email = `demo-${Date.now()}-${randomBytes(3).toString('hex')}@example.com`;
+  let signedUp = false;
+  let failedChecks = 0;
+  try {
+    const photos = await step('read the photos and find the faces in the two selfies', async () => {
+      const idPhoto = await readPhoto(args.idPhoto, '--id-photo');
+      const selfie = await readPhoto(args.selfie, '--selfie');
+      const otherPerson = await readPhoto(args.otherPerson, '--other-person');
+      const owners = await client.enrolledOwnersOf(idPhoto);
+      expect(
+        owners.length === 0,
+        `the ID photo's face is already enrolled in ${stack.outputs.collectionId} (user sub ${owners.join(', ')}); with DUPLICATE_FACE_POLICY=REJECT ` +
+          'it cannot enrol a second account: pass --id-photo with another person, or use --own-stack',
+      );
+      const video = async (photo: Buffer, what: string): Promise<VideoSource> => ({ kind: 'moving-closer', photo, face: await client.faceOf(photo, what) });
+      const value = { idPhoto, same: await video(selfie, args.selfie), other: await video(otherPerson, args.otherPerson) };
+      return { value, outcome: `ID photo ${Math.round(idPhoto.length / 1024)} KB, not enrolled yet; a face in each selfie` };
+    });
+
+    /** Streams a liveness session and shows the server's verdict on it (the client itself is only told "done"). */
+    const liveness = (challenge: SignInStep, source: VideoSource, who: string) =>
+      step(`liveness session streamed: ${who}`, async () => {
+        const sessionId = challenge.parameters.sessionId!;
+        const result = await client.streamLiveness(sessionId, source);
+        expect(result.exceptions.length === 0, `the stream was refused: ${result.exceptions.map((e) => `${e.exception}: ${e.message}`).join('; ')}`);
+        expect(result.disconnected, `the server closed the stream (${result.closeCode}) without a DisconnectionEvent`);
+        const verdict = await client.livenessResult(sessionId);
+        return { value: verdict, outcome: `${result.challengeType}; server side: ${verdict.status}, confidence ${verdict.confidence?.toFixed(1) ?? '-'}` };
+      });
+
+    const sub = await step('sign up with email and a random password (never shown)', async () => {
+      const userSub = await client.signUp(email);
+      signedUp = true;
+      return { value: userSub, outcome: `${email}, user ${userSub}` };
+    });
+    const code = await step('read the confirmation code from the dev mailbox', async () => {
+      const mailed = await client.mailboxCode(email);
+      return { value: mailed, outcome: `code ${mailed}` };
+    });
+    await step('confirm the sign-up with the code', async () => ({ value: await client.confirm(email, code), outcome: 'email confirmed' }));
+
+    const enrol = await step('sign in: InitiateAuth CUSTOM_AUTH', async () => {
+      const next = await client.initiate(email);
+      expect(next.step === 'ENROLL_ID_PHOTO', `expected the ENROLL_ID_PHOTO challenge, got ${next.step ?? 'none'}`);
+      return { value: next, outcome: `ENROLL_ID_PHOTO (${next.parameters.contentTypes}, max ${next.parameters.maxBytes} bytes)` };
+    });
+    await step('upload the ID photo with the presigned POST', async () => {
+      const key = (JSON.parse(enrol.parameters.uploadFields!) as Record<string, string>).key;
+      return { value: await client.uploadIdPhoto(enrol, photos.idPhoto), outcome: `HTTP 204, key ${key}` };
+    });
+    const live = await step('answer "uploaded": the photo is indexed', async () => {
+      const next = await client.answer(email, enrol.session!, 'uploaded');
+      expect(next.step === 'FACE_LIVENESS', `the enrolment was not accepted: expected FACE_LIVENESS, got ${next.step ?? (next.tokens ? 'tokens' : 'nothing')}`);
+      return { value: next, outcome: `enrolment accepted; FACE_LIVENESS session ${next.parameters.sessionId}` };
+    });
+    await liveness(live, photos.same, 'the same person, moving closer');
+    const tokens = await step('answer with the session id: Liveness and CompareFaces >= 90', async () => {
+      const next = await client.answer(email, live.session!, live.parameters.sessionId!);
+      expect(next.tokens?.IdToken, `no tokens: got ${next.step ?? 'nothing'} instead`);
+      return { value: next.tokens!, outcome: `tokens issued (ID, access, refresh; expires in ${next.tokens!.ExpiresIn} s)` };
+    });
+    await step('verify the ID token against the JWKS (jose, issuer, audience)', async () => {
+      const claims = await client.verifyIdToken(tokens.IdToken!);
+      expect(claims.sub === sub && claims.email === email, `the token is for ${String(claims.sub)} / ${String(claims.email)}`);
+      return { value: claims, outcome: `RS256 signature valid, kid ${JSON.parse(Buffer.from(tokens.IdToken!.split('.')[0]!, 'base64url').toString()).kid}` };
+    }).then((claims) => {
+      const shown = ['sub', 'email', 'email_verified', 'iss', 'aud', 'token_use', 'auth_time', 'exp'];
+      for (const name of shown) if (name in claims) note(`${name.padEnd(15)}${JSON.stringify(claims[name])}`);
+    });
+
+    // Another person: liveness passes (a live face), CompareFaces does not (not the face on the ID photo).
+    const impostor = await step('sign in again: enrolled users go straight to liveness', async () => {
+      const next = await client.initiate(email);
+      expect(next.step === 'FACE_LIVENESS', `expected FACE_LIVENESS, got ${next.step ?? 'none'}`);
+      return { value: next, outcome: `FACE_LIVENESS session ${next.parameters.sessionId}` };
+    });
+    await liveness(impostor, photos.other, 'another person, moving closer');
+    await step('answer: a different person is refused', async () => {
+      const next = await client.answer(email, impostor.session!, impostor.parameters.sessionId!);
+      expect(!next.tokens, 'tokens were issued for a different person');
+      expect(next.step === 'FACE_LIVENESS' && next.parameters.sessionId !== impostor.parameters.sessionId, 'expected a retry with a fresh liveness session');
+      failedChecks += 1;
+      return { value: next, outcome: `refused; retry offered with a fresh session (failed checks: ${failedChecks})` };
+    });
+    note('A live person, so liveness succeeded; but CompareFaces finds no match >= 90 with the enrolled ID photo.');
+
+    await step(`${limits.maxAttempts} wrong answers in one sign-in end it`, async () => {
+      let current = await client.initiate(email);
+      for (let attempt = 1; attempt < limits.maxAttempts; attempt += 1) {
+        current = await client.answer(email, current.session!, `not-${current.parameters.sessionId}`);
+        expect(current.step === 'FACE_LIVENESS', `wrong answer ${attempt} should get another challenge, got ${current.step ?? 'nothing'}`);
+        failedChecks += 1;
+      }
+      const message = await expectNotAuthorized(() => client.answer(email, current.session!, 'still-wrong'), `wrong answer ${limits.maxAttempts} should end the sign-in`);
+      failedChecks += 1;
+      return { value: undefined, outcome: `NotAuthorizedException "${message}" (failed checks: ${failedChecks})` };
+    });
+
+    // A sign-in opened before the lock: its liveness session will be genuine, yet must be refused once locked.
+    const beforeLock = await step('open one more sign-in while still unlocked', async () => {
+      const next = await client.initiate(email);
+      expect(next.step === 'FACE_LIVENESS', `expected FACE_LIVENESS, got ${next.step ?? 'none'}`);
+      return { value: next, outcome: `FACE_LIVENESS session ${next.parameters.sessionId}` };
+    });
+    await step(`fail checks until ${limits.lockoutFailures} in ${limits.lockoutWindowSeconds} s: the user is locked`, async () => {
+      let current = await client.initiate(email);
+      let message = '';
+      while (!message) {
+        const wrong = () => client.answer(email, current.session!, `not-${current.parameters.sessionId}`);
+        if (failedChecks + 1 >= limits.lockoutFailures) message = await expectNotAuthorized(wrong, 'the check that reaches the limit should lock the user');
+        else {
+          const next = await wrong().catch((error: Error) => (error.name === 'NotAuthorizedException' ? undefined : Promise.reject(error)));
+          current = next ?? (await client.initiate(email));
+        }
+        failedChecks += 1;
+      }
+      const lockout = await new DynamoDBClient({ endpoint: stack.outputs.endpoints.dynamodb, region: stack.outputs.region, credentials: stack.outputs.credentials }).send(
+        new GetItemCommand({ TableName: stack.outputs.tableName, Key: { pk: { S: `USER#${sub}` }, sk: { S: 'LOCKOUT' } } }),
+      );
+      const lockedUntil = Number(lockout.Item?.lockedUntil?.N);
+      expect(lockedUntil * 1000 > Date.now(), 'no LOCKOUT item in the table after the failed checks');
+      return { value: undefined, outcome: `NotAuthorizedException; LOCKOUT until ${new Date(lockedUntil * 1000).toISOString().slice(11, 19)} UTC (failed checks: ${failedChecks})` };
+    });
+    note(`Why: ${limits.lockoutFailures} failed checks within ${limits.lockoutWindowSeconds} s lock the account for ${limits.lockoutMinutes} minutes, as AWS's`);
+    note('Face Liveness guidance recommends. Someone trying photos, screens or masks one after another must not');
+    note('get to keep trying until one passes, so while the lock lasts even the right face is refused.');
+    await liveness(beforeLock, photos.same, 'the right person again');
+    await step('answer: refused, though face and liveness are right', async () => {
+      const message = await expectNotAuthorized(
+        () => client.answer(email, beforeLock.session!, beforeLock.parameters.sessionId!),
+        'a locked user must be refused even with the right face',
+      );
+      return { value: undefined, outcome: `NotAuthorizedException "${message}" (Verify checks the lock first)` };
+    });
+    await step('a new sign-in is refused at once', async () => {
+      const message = await expectNotAuthorized(() => client.initiate(email), 'InitiateAuth for a locked user should fail');
+      return { value: undefined, outcome: `NotAuthorizedException "${message}" (Define ends it before any challenge)` };
+    });
+  } finally {
+    if (signedUp && !stack.owned) {
+      // A shared stack keeps its collection: remove the demo's face so the same ID photo can be enrolled next time.
+      await step('clean up: delete the demo user and its indexed face', async () => {
+        const removed = await client.removeUser(email);
+        return { value: undefined, outcome: `${removed} face(s) deleted, user deleted` };
+      }).catch(() => undefined);
+    }
+    client.destroy();
+  }
+}
+
+async function main(): Promise<number> {
+  let args: DemoArguments;
+  try {
+    args = parseDemoArguments(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`${error.message}\n${DEMO_USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    console.log(DEMO_USAGE);
+    return 0;
+  }
+  console.log('cognito-face-login demo: passwordless face login on the local stack\n');
+  let stack: StackConnection | undefined;
+  let exitCode = 0;
+  try {
+    stack = await connect(args);
+    await walkThrough(args, stack);
+    console.log('\nEvery step behaved as designed.');
+  } catch (error) {
+    exitCode = 1;
+    console.error(`\nThe demo stopped: ${(error as Error).message}`);
+    if (stack?.logFile) console.error(`The stack's own output: ${stack.logFile}`);
+  } finally {
+    if (stack?.owned) {
+      const stopping = performance.now();
+      // Keep the stack's log when something failed, so the reason can be read.
+      await stack.stop(exitCode !== 0);
+      console.log(`(stopped the demo's own stack in ${Math.round(performance.now() - stopping)} ms)`);
+    }
+  }
+  console.log(`Total wall time: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return exitCode;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,362 @@
+/**
+ * npm run bench:stack [-- --users 25 --impostors 5 --ramp 0 --video pregenerated|per-session --timeout 300]
+ *
+ * Concurrent full sign-ins against the whole local stack, through the real SDK clients: starts `npm start` on free
+ * ports in a temporary folder, prepares the users (sign-up, confirmation, ID photo enrolment; timed apart), then
+ * starts every sign-in at once (or spread over --ramp ms): InitiateAuth, a Face Liveness session streamed by the Node client, RespondToAuthChallenge
+ * with the session id. Some sign-ins are impostors (a live face that is not the enrolled one) and must all be refused.
+ * Prints throughput, p50/p95/p99 per step, and every outcome; exits 1 if a sign-in was lost (no answer before the
+ * timeout) or an impostor was let in.
+ *
+ * The samples hold six people, fewer than the users, so the stack runs with DuplicateFacePolicy=ALLOW: several users
+ * enrol the same face (with REJECT the second would be refused by design). Impostor i streams the next person's selfie.
+ *
+ * Videos: by default each person's "moving closer" clip is rendered and encoded once, before the timed part, for an
+ * oval in the middle of the range the server draws from; the client then streams that WebM in real time with its
+ * own reported times. That keeps the client's rendering and VP8 encoding (which a browser does on the user's own device)
+ * off the two cores the server needs. Fair because the local scorer checks the face's place against the oval with
+ * tolerance (centre within half its radii, width 0.5-1.3x) and checks the reported colour times, not the frames' tint;
+ * `--video per-session` renders and encodes every session's clip for its own oval and colours, inside the timed part.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+
+// Lambda runs the functions on Node 22; on an older host the SDK's upgrade notice would only clutter the output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+import { FaceLoginClient, type SignInStep } from '../local/demo/face-login-client';
+import { startOwnStack, type StackConnection } from '../local/demo/stack-connection';
+import { randomOval } from '../local/rekognition/liveness/challenge';
+import type { VideoSource } from '../local/rekognition/liveness/client';
+import { encodeWebm, movingCloserFrames, preparePhoto } from '../local/rekognition/liveness/synthetic-video';
+
+const USAGE = 'usage: npm run bench:stack -- [--users 25] [--impostors 5] [--ramp MS] [--video pregenerated|per-session] [--timeout SECONDS]';
+
+function fail(message: string): never {
+  console.error(`${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+function integer(value: string, flag: string, min: number, max: number): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || number < min || number > max) fail(`--${flag} must be an integer ${min}..${max}, got '${value}'`);
+  return number;
+}
+
+let values;
+try {
+  values = parseArgs({
+    options: {
+      users: { type: 'string', default: '25' },
+      impostors: { type: 'string', default: '5' },
+      ramp: { type: 'string', default: '0' },
+      video: { type: 'string', default: 'pregenerated' },
+      timeout: { type: 'string', default: '300' },
+    },
+    strict: true,
+    allowPositionals: false,
+  }).values;
+} catch (error) {
+  fail((error as Error).message);
+}
+const USERS = integer(values.users, 'users', 2, 100);
+const IMPOSTORS = integer(values.impostors, 'impostors', 1, USERS - 1);
+const TIMEOUT_MS = integer(values.timeout, 'timeout', 10, 1800) * 1000;
+/** Sign-in i starts at i x RAMP_MS / USERS: 0 starts them all at the same moment. */
+const RAMP_MS = integer(values.ramp, 'ramp', 0, 60_000);
+const VIDEO = values.video;
+if (VIDEO !== 'pregenerated' && VIDEO !== 'per-session') fail(`--video must be pregenerated or per-session, got '${VIDEO}'`);
+const PREPARE_CONCURRENCY = 4;
+
+/** The browser component's default camera size, as the Node client uses. */
+const VIDEO_SIZE = { width: 640, height: 480 };
+const FPS = 10;
+const APPROACH_MS = 1500;
+/** The component's 1 s pause, the longest colour sequence the server sends (100 + 7 x 400 ms), and a margin. */
+const HOLD_MS = 1000 + 2900 + 200;
+
+interface Person {
+  name: string;
+  idPhoto: Buffer;
+  selfie: Buffer;
+  video?: VideoSource;
+}
+
+function samplePeople(): Person[] {
+  const dir = fileURLToPath(new URL('../samples/', import.meta.url));
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(dir, entry.name, 'id-photo.jpg')) && existsSync(join(dir, entry.name, 'selfie.jpg')))
+    .map((entry) => ({ name: entry.name, idPhoto: readFileSync(join(dir, entry.name, 'id-photo.jpg')), selfie: readFileSync(join(dir, entry.name, 'selfie.jpg')) }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** An oval in the middle of the server's range: the per-axis median of many that randomOval draws. */
+function middleOval() {
+  const draws = Array.from({ length: 201 }, () => randomOval(VIDEO_SIZE.width, VIDEO_SIZE.height));
+  const median = (pick: (oval: (typeof draws)[number]) => number) => draws.map(pick).sort((a, b) => a - b)[100]!;
+  return { Width: median((o) => o.Width), Height: median((o) => o.Height), CenterX: median((o) => o.CenterX), CenterY: median((o) => o.CenterY) };
+}
+
+/**
+ * A person's video source. Per session: the photo decoded and padded once (as a camera is on before the stream opens),
+ * the frames rendered for each session's oval. Pre-generated: rendered and encoded now; the initial face box is where
+ * the engine finds the face in frame 0.
+ */
+async function videoSource(client: FaceLoginClient, person: Person): Promise<VideoSource> {
+  const face = await client.faceOf(person.selfie, `samples/${person.name}/selfie.jpg`);
+  const prepared = await preparePhoto(person.selfie, face, VIDEO_SIZE);
+  if (VIDEO === 'per-session') return { kind: 'moving-closer', photo: person.selfie, face, prepared };
+  const frames: Buffer[] = [];
+  for await (const frame of movingCloserFrames(prepared, { size: VIDEO_SIZE, fps: FPS, oval: middleOval(), approachMs: APPROACH_MS, holdMs: HOLD_MS })) {
+    frames.push(frame);
+  }
+  const first = await sharp(frames[0]!, { raw: { ...VIDEO_SIZE, channels: 3 } }).jpeg().toBuffer();
+  const start = await client.faceOf(first, `the first frame of ${person.name}'s clip`);
+  return {
+    kind: 'webm',
+    webm: await encodeWebm(frames, VIDEO_SIZE, FPS),
+    durationMs: (frames.length * 1000) / FPS,
+    initialFace: { Left: start.left, Top: start.top, Width: start.width, Height: start.height },
+    // The approach eases in and out: 86% of the way in time, the face is about 95% of the way to the oval.
+    inOvalAtMs: Math.ceil(APPROACH_MS * 0.86),
+  };
+}
+
+interface User {
+  email: string;
+  person: Person;
+  /** Whose selfie this user's sign-in shows: the enrolled person, or (impostor) someone else. */
+  shows: Person;
+  impostor: boolean;
+  sub?: string;
+}
+
+async function prepare(client: FaceLoginClient, user: User): Promise<number> {
+  const started = performance.now();
+  user.sub = await client.signUp(user.email);
+  await client.confirm(user.email, await client.mailboxCode(user.email));
+  const enrol = await client.initiate(user.email);
+  if (enrol.step !== 'ENROLL_ID_PHOTO') throw new Error(`${user.email}: expected ENROLL_ID_PHOTO, got ${enrol.step}`);
+  await client.uploadIdPhoto(enrol, user.person.idPhoto);
+  const next = await client.answer(user.email, enrol.session!, 'uploaded');
+  if (next.step !== 'FACE_LIVENESS') throw new Error(`${user.email}: the enrolment of ${user.person.name} was not accepted (got ${next.step ?? 'nothing'})`);
+  return performance.now() - started;
+}
+
+async function inBatches<T, R>(items: T[], size: number, run: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let next = 0; next < items.length; next += size) results.push(...(await Promise.all(items.slice(next, next + size).map(run))));
+  return results;
+}
+
+type Outcome = 'signed in' | 'refused' | 'error' | 'lost';
+
+interface SignIn {
+  user: User;
+  outcome: Outcome;
+  detail: string;
+  sessionId?: string;
+  initiateMs?: number;
+  livenessMs?: number;
+  /** From the last video chunk sent to the DisconnectionEvent: the server finishing its analysis. */
+  scoringMs?: number;
+  respondMs?: number;
+  totalMs?: number;
+}
+
+async function signIn(client: FaceLoginClient, user: User, videos: Map<string, VideoSource>): Promise<SignIn> {
+  const record: SignIn = { user, outcome: 'error', detail: '' };
+  const t0 = performance.now();
+  try {
+    const challenge: SignInStep = await client.initiate(user.email);
+    record.initiateMs = performance.now() - t0;
+    if (challenge.step !== 'FACE_LIVENESS') throw new Error(`expected FACE_LIVENESS, got ${challenge.step}`);
+    const sessionId = challenge.parameters.sessionId!;
+    record.sessionId = sessionId;
+    const t1 = performance.now();
+    const stream = await client.streamLiveness(sessionId, videos.get(user.shows.name)!);
+    record.livenessMs = performance.now() - t1;
+    if (stream.lastChunkSentAt !== undefined && stream.disconnectedAt !== undefined) record.scoringMs = stream.disconnectedAt - stream.lastChunkSentAt;
+    if (stream.exceptions.length > 0) throw new Error(`stream refused: ${stream.exceptions.map((e) => `${e.exception}: ${e.message}`).join('; ')}`);
+    if (!stream.disconnected) throw new Error(`stream closed (${stream.closeCode}) without a DisconnectionEvent`);
+    const t2 = performance.now();
+    let answered: SignInStep | undefined;
+    try {
+      answered = await client.answer(user.email, challenge.session!, sessionId);
+    } catch (error) {
+      if ((error as Error).name !== 'NotAuthorizedException') throw error;
+    }
+    record.respondMs = performance.now() - t2;
+    record.totalMs = performance.now() - t0;
+    if (answered?.tokens?.IdToken) {
+      const claims = await client.verifyIdToken(answered.tokens.IdToken);
+      if (claims.sub !== user.sub) throw new Error(`tokens for ${String(claims.sub)}, not ${user.sub}`);
+      record.outcome = 'signed in';
+      record.detail = 'ID token verified against the JWKS';
+    } else {
+      record.outcome = 'refused';
+      record.detail = answered ? `retry offered (${answered.step})` : 'NotAuthorizedException';
+    }
+  } catch (error) {
+    record.outcome = 'error';
+    record.detail = `${(error as Error).name}: ${(error as Error).message}`;
+  }
+  return record;
+}
+
+/** Nearest-rank percentile. */
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+function latencyRow(name: string, samples: Array<number | undefined>): string {
+  const sorted = samples.filter((value): value is number => value !== undefined).sort((a, b) => a - b);
+  if (sorted.length === 0) return `  ${name.padEnd(38)} ${'-'.padStart(6)}`;
+  const cell = (value: number) => String(Math.round(value)).padStart(8);
+  return `  ${name.padEnd(38)} ${String(sorted.length).padStart(6)}${cell(percentile(sorted, 50))}${cell(percentile(sorted, 95))}${cell(percentile(sorted, 99))}${cell(sorted.at(-1)!)}`;
+}
+
+/** The run time of every invocation the stack logged after `offset` (its REPORT lines), by function. */
+function reportedRuns(logFile: string, offset: number): Map<string, { durations: number[]; coldStarts: number }> {
+  const runs = new Map<string, { durations: number[]; coldStarts: number }>();
+  const text = readFileSync(logFile).subarray(offset).toString('utf8');
+  for (const match of text.matchAll(/^\[(\w+)\] REPORT RequestId: \S+\tDuration: ([\d.]+) ms.*$/gm)) {
+    const entry = runs.get(match[1]!) ?? { durations: [], coldStarts: 0 };
+    entry.durations.push(Number(match[2]));
+    if (match[0].includes('Init Duration')) entry.coldStarts += 1;
+    runs.set(match[1]!, entry);
+  }
+  return new Map([...runs].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** The local liveness service's reasons for its decision, which it keeps in the session's file for developers. */
+function livenessReasons(dataDir: string | undefined, sessionId: string): string[] {
+  const file = dataDir && join(dataDir, 'rekognition', 'liveness', 'sessions', `${sessionId}.json`);
+  if (!file || !existsSync(file)) return [];
+  const session = JSON.parse(readFileSync(file, 'utf8')) as { result?: { reasons?: string[] } };
+  return session.result?.reasons ?? [];
+}
+
+/** Why a sign-in came out as it did, from the functions' log lines about this user (never whole events). */
+function serverLinesFor(logFile: string | undefined, sub: string | undefined): string[] {
+  if (!logFile || !sub || !existsSync(logFile)) return [];
+  return readFileSync(logFile, 'utf8')
+    .split('\n')
+    .filter((line) => line.includes(sub) && /refused|failed|out of time|timed out|locked|error/i.test(line))
+    .map((line) => line.replace(/^\[(\w+)\] /, '$1 ').slice(0, 300));
+}
+
+const people = samplePeople();
+if (people.length < 2) fail('samples/ needs at least two people (id-photo.jpg and selfie.jpg each) for impostor sign-ins');
+const users: User[] = Array.from({ length: USERS }, (_, index) => {
+  // Impostors spread evenly through the list, so they run among the genuine ones.
+  const impostor = Math.floor(((index + 1) * IMPOSTORS) / USERS) > Math.floor((index * IMPOSTORS) / USERS);
+  const person = people[index % people.length]!;
+  return {
+    email: `bench-${index}-${randomBytes(3).toString('hex')}@example.com`,
+    person,
+    shows: impostor ? people[(index + 1) % people.length]! : person,
+    impostor,
+  };
+});
+
+console.log(`bench:stack: ${USERS} concurrent sign-ins (${USERS - IMPOSTORS} genuine, ${IMPOSTORS} impostors) on the local stack; video ${VIDEO}`);
+let stack: StackConnection | undefined;
+let exitCode = 0;
+try {
+  stack = await startOwnStack({ parameters: { DuplicateFacePolicy: 'ALLOW' } });
+  console.log(`stack started in ${(stack.startupMs / 1000).toFixed(1)} s (own process; log ${stack.logFile})`);
+  const client = new FaceLoginClient(stack.outputs);
+  try {
+    const videos = new Map<string, VideoSource>();
+    const videoStart = performance.now();
+    for (const person of people) videos.set(person.name, await videoSource(client, person));
+    console.log(
+      VIDEO === 'pregenerated'
+        ? `pre-generated ${videos.size} moving-closer clips (${(HOLD_MS + APPROACH_MS) / 1000} s, ${VIDEO_SIZE.width}x${VIDEO_SIZE.height}, ${FPS} fps) in ${((performance.now() - videoStart) / 1000).toFixed(1)} s`
+        : `prepared ${videos.size} photos for per-session clips in ${((performance.now() - videoStart) / 1000).toFixed(1)} s`,
+    );
+
+    const prepStart = performance.now();
+    const prepMs = await inBatches(users, PREPARE_CONCURRENCY, (user) => prepare(client, user));
+    const prepWall = performance.now() - prepStart;
+    console.log(`prepared ${USERS} users (sign-up, confirm, enrol; ${PREPARE_CONCURRENCY} at a time) in ${(prepWall / 1000).toFixed(1)} s`);
+
+    const timedStart = performance.now();
+    const deadline = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), TIMEOUT_MS).unref());
+    const logOffset = statSync(stack.logFile!).size;
+    const runs = users.map(async (user, index) => {
+      await new Promise((resolve) => setTimeout(resolve, (index * RAMP_MS) / USERS));
+      return Promise.race([signIn(client, user, videos), deadline]);
+    });
+    const settled = await Promise.all(runs);
+    const wallMs = performance.now() - timedStart;
+    const results: SignIn[] = settled.map((result, index) => (result === 'timeout' ? { user: users[index]!, outcome: 'lost', detail: `no answer within ${TIMEOUT_MS / 1000} s` } : result));
+
+    const genuine = results.filter((r) => !r.user.impostor);
+    const impostors = results.filter((r) => r.user.impostor);
+    const genuineIn = genuine.filter((r) => r.outcome === 'signed in').length;
+    const impostorsIn = impostors.filter((r) => r.outcome === 'signed in').length;
+    const impostorsRefused = impostors.filter((r) => r.outcome === 'refused').length;
+    const lost = results.filter((r) => r.outcome === 'lost').length;
+
+    const starts = RAMP_MS === 0 ? 'started at once' : `started over ${(RAMP_MS / 1000).toFixed(1)} s`;
+    console.log(`\nConcurrent sign-ins: ${USERS} ${starts}, all settled in ${(wallMs / 1000).toFixed(1)} s`);
+    console.log(`  throughput              ${(results.length / (wallMs / 1000)).toFixed(2)} sign-ins/s completed, ${(genuineIn / (wallMs / 1000)).toFixed(2)} successful sign-ins/s`);
+    const count = (list: SignIn[], outcome: Outcome) => list.filter((r) => r.outcome === outcome).length;
+    console.log(`  genuine                 ${genuineIn} of ${genuine.length} signed in (${count(genuine, 'refused')} refused, ${count(genuine, 'error')} errors)`);
+    console.log(`  impostors               ${impostorsRefused} of ${impostors.length} refused by the face check, ${count(impostors, 'error')} errors, ${impostorsIn} wrongly accepted`);
+    console.log(`  lost (no answer)        ${lost}`);
+    console.log(`\n  latency (ms)                           ${'n'.padStart(6)}${'p50'.padStart(8)}${'p95'.padStart(8)}${'p99'.padStart(8)}${'max'.padStart(8)}`);
+    console.log(latencyRow('InitiateAuth (define + create)', results.map((r) => r.initiateMs)));
+    console.log(latencyRow('liveness stream to result', results.map((r) => r.livenessMs)));
+    console.log(latencyRow('  of which last chunk to result', results.map((r) => r.scoringMs)));
+    console.log(latencyRow('RespondToAuthChallenge (verify)', results.map((r) => r.respondMs)));
+    console.log(latencyRow('total sign-in', results.map((r) => r.totalMs)));
+    console.log(latencyRow('preparation per user (4 at a time)', prepMs));
+    for (const [logicalId, report] of reportedRuns(stack.logFile!, logOffset)) {
+      console.log(latencyRow(`${logicalId.replace('Function', '')} run time`, report.durations));
+      if (report.coldStarts > 0) console.log(`    (${report.coldStarts} cold start(s): a new container while the others were busy)`);
+    }
+    console.log(`  (nearest-rank percentiles: under 100 samples p99 is the largest; each clip is about ${(HOLD_MS + APPROACH_MS) / 1000} s of real-time video)`);
+
+    console.log('\n  user                                   shows                 outcome     total ms  detail');
+    for (const result of results) {
+      const who = `${result.user.email.slice(0, 38)}`.padEnd(38);
+      const shows = `${result.user.impostor ? '!' : ' '}${result.user.shows.name}`.padEnd(21);
+      console.log(`  ${who} ${shows} ${result.outcome.padEnd(10)} ${String(result.totalMs === undefined ? '-' : Math.round(result.totalMs)).padStart(9)}  ${result.detail}`);
+      const unexpected = result.user.impostor ? result.outcome !== 'refused' : result.outcome !== 'signed in';
+      if (unexpected) {
+        if (result.sessionId) {
+          const verdict = await client.livenessResult(result.sessionId).catch((error: Error) => ({ status: error.name, confidence: undefined }));
+          console.log(`      liveness session ${result.sessionId}: ${verdict.status}${verdict.confidence === undefined ? '' : `, confidence ${verdict.confidence.toFixed(1)}`}`);
+          for (const reason of livenessReasons(stack.dataDir, result.sessionId)) console.log(`        ${reason}`);
+        }
+        for (const line of serverLinesFor(stack.logFile, result.user.sub)) console.log(`      ${line}`);
+      }
+    }
+    console.log('  (! = an impostor: shows the next person, not the enrolled one)');
+    if (results.some((r) => r.detail.includes('Socket timeout while invoking'))) {
+      console.log(
+        '\n  Socket timeout = Cognito\'s 5 s trigger limit, counted from the call. The local runner gives each function at most 4\n' +
+          '  containers (Lambda would scale out), so when many sign-ins arrive together the later invocations wait for a free\n' +
+          '  container; the run times above are from START to END, without that wait. On 2 shared cores the wait grows.',
+      );
+    }
+    if (impostorsIn > 0 || lost > 0) {
+      exitCode = 1;
+      console.error(`\nFAILED: ${impostorsIn} impostor(s) let in, ${lost} sign-in(s) lost`);
+    }
+  } finally {
+    client.destroy();
+  }
+} catch (error) {
+  exitCode = 1;
+  console.error(`\nbench:stack stopped: ${(error as Error).message}`);
+} finally {
+  await stack?.stop(exitCode !== 0);
+}
+process.exit(exitCode);
