@@ -76,15 +76,20 @@ async function startStream(sessionId: string, requests: ReturnType<typeof reques
     endpoint: stack.streamingEndpoint,
     requestHandler: new WebSocketFetchHandler(),
   });
-  const output = await client.send(
-    new StartFaceLivenessSessionCommand({
-      SessionId: sessionId,
-      VideoWidth: '640',
-      VideoHeight: '480',
-      ChallengeVersions: COMPONENT_CHALLENGE_VERSIONS,
-      LivenessRequestStream: requests.events(),
-    }),
-  );
+  const output = await client
+    .send(
+      new StartFaceLivenessSessionCommand({
+        SessionId: sessionId,
+        VideoWidth: '640',
+        VideoHeight: '480',
+        ChallengeVersions: COMPONENT_CHALLENGE_VERSIONS,
+        LivenessRequestStream: requests.events(),
+      }),
+    )
+    .catch((error: unknown) => {
+      client.destroy();
+      throw error;
+    });
   return { client, responses: output.LivenessResponseStream as AsyncIterable<LivenessResponseStream> };
 }
 
