@@ -134,7 +134,9 @@ export function parseStartQuery(url: URL, region: string, now: number): StartQue
 
 export function startStreamServer(options: StreamServerOptions): { server: Server; close(): Promise<void> } {
   const server = createServer({ key: options.tls.key, cert: options.tls.cert });
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: options.limits.maxVideoBytes + 1024 * 1024 });
+  // A chunk travels base64 in JSON (4/3 larger): any frame that can carry an allowed chunk gets through to the size
+  // check, which answers with the exception; a larger frame is cut off by ws itself (close 1009).
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: Math.ceil((options.limits.maxVideoBytes * 4) / 3) + 1024 * 1024 });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(request.url ?? '/', 'https://localhost');
     if (url.pathname !== STREAM_PATH) {
