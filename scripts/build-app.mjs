@@ -22,6 +22,9 @@ const result = await build({
   outdir: join(outDir, 'assets'),
   bundle: true,
   format: 'esm',
+  // The liveness screen (and TensorFlow.js) is a separate chunk, loaded when a video check starts.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   platform: 'browser',
   target: ['es2022', 'chrome111', 'firefox111', 'safari16'],
   minify: true,

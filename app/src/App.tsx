@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { Loader } from '@aws-amplify/ui-react';
 import { confirmSignIn, fetchAuthSession, getCurrentUser, signIn, signOut, type SignInOutput } from 'aws-amplify/auth';
 import { ENROLL_ANSWER, type Challenge, type EnrollChallenge, type LivenessChallenge } from './challenge';
@@ -8,11 +8,13 @@ import { nextFlowStep } from './flow';
 import { answerMessage, signInStartMessage } from './messages';
 import { ConfirmSignUpScreen } from './screens/ConfirmSignUpScreen';
 import { EnrollScreen } from './screens/EnrollScreen';
-import { LivenessScreen } from './screens/LivenessScreen';
 import type { Notice } from './screens/Screen';
 import { SignedInScreen, type IdentityClaims } from './screens/SignedInScreen';
 import { SignInScreen } from './screens/SignInScreen';
 import { SignUpScreen } from './screens/SignUpScreen';
+
+// The liveness component brings TensorFlow.js: load it only when a video check is due.
+const LivenessScreen = lazy(() => import('./screens/LivenessScreen').then(({ LivenessScreen }) => ({ default: LivenessScreen })));
 
 type View =
   | { name: 'loading' }
@@ -138,18 +140,20 @@ export function App({ config }: { config: AppConfig }) {
       );
     case 'liveness':
       return (
-        <LivenessScreen
-          key={view.challenge.sessionId}
-          challenge={view.challenge}
-          previousRefused={view.previousRefused}
-          config={{
-            ...(config.liveness.endpointOverride ? { endpointOverride: config.liveness.endpointOverride } : {}),
-            faceModelUrl: absoluteUrl(config.liveness.faceModelUrl),
-            binaryPath: absoluteUrl(config.liveness.binaryPath),
-          }}
-          credentialProvider={livenessCredentialProvider(config)}
-          onAnswer={(sessionId, abandoned) => answer(view.email, 'FACE_LIVENESS', sessionId, abandoned)}
-        />
+        <Suspense fallback={<Loader size="large" ariaLabel="Loading the video check" />}>
+          <LivenessScreen
+            key={view.challenge.sessionId}
+            challenge={view.challenge}
+            previousRefused={view.previousRefused}
+            config={{
+              ...(config.liveness.endpointOverride ? { endpointOverride: config.liveness.endpointOverride } : {}),
+              faceModelUrl: absoluteUrl(config.liveness.faceModelUrl),
+              binaryPath: absoluteUrl(config.liveness.binaryPath),
+            }}
+            credentialProvider={livenessCredentialProvider(config)}
+            onAnswer={(sessionId, abandoned) => answer(view.email, 'FACE_LIVENESS', sessionId, abandoned)}
+          />
+        </Suspense>
       );
     case 'signedIn':
       return (
