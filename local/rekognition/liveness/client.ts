@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { Sha256 } from '@aws-crypto/sha256-js';
+import { DetectFacesCommand, type RekognitionClient } from '@aws-sdk/client-rekognition';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import WebSocket from 'ws';
@@ -143,6 +144,16 @@ export async function runLivenessSession(options: LivenessClientOptions): Promis
   if (sent.lastChunkSentAt !== undefined) result.lastChunkSentAt = sent.lastChunkSentAt;
   await closed;
   return result;
+}
+
+/** The largest face in a photo, found with Rekognition's DetectFaces (the local server's), for a moving-closer clip. */
+export async function locateFace(rekognition: RekognitionClient, photo: Buffer): Promise<PhotoFace> {
+  const { FaceDetails } = await rekognition.send(new DetectFacesCommand({ Image: { Bytes: photo } }));
+  const box = FaceDetails?.[0]?.BoundingBox;
+  if (box?.Left === undefined || box.Top === undefined || box.Width === undefined || box.Height === undefined) {
+    throw new Error('no face in the photo');
+  }
+  return { left: box.Left, top: box.Top, width: box.Width, height: box.Height };
 }
 
 /**

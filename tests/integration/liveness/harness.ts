@@ -3,12 +3,12 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DetectFacesCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
+import { RekognitionClient } from '@aws-sdk/client-rekognition';
 import type { StreamLimits } from '../../../local/rekognition/liveness/stream-server';
-import type { PhotoFace } from '../../../local/rekognition/liveness/synthetic-video';
 import { CREDENTIALS, REGION } from '../rekognition/harness';
 
 export { CREDENTIALS, REGION, fixture, noFaceImage, startS3, temporaryDirectory } from '../rekognition/harness';
+export { locateFace } from '../../../local/rekognition/liveness/client';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -57,12 +57,4 @@ export async function startLivenessStack(options: {
       await exited;
     },
   };
-}
-
-/** The largest face in a photo, found by the server's DetectFaces, as the moving-closer clip needs it. */
-export async function faceIn(rekognition: RekognitionClient, photo: Buffer): Promise<PhotoFace> {
-  const { FaceDetails } = await rekognition.send(new DetectFacesCommand({ Image: { Bytes: photo } }));
-  const box = FaceDetails?.[0]?.BoundingBox;
-  if (!box) throw new Error('no face in the photo');
-  return { left: box.Left!, top: box.Top!, width: box.Width!, height: box.Height! };
 }

@@ -14,7 +14,7 @@ import { WebSocketFetchHandler } from '@aws-sdk/middleware-websocket';
 import WS from 'ws';
 import { COMPONENT_CHALLENGE_VERSIONS, performChallenge, prepareSource } from '../../../local/rekognition/liveness/client';
 import type { ChallengeType, ClientEvent, ServerChallenge } from '../../../local/rekognition/liveness/event-stream';
-import { CREDENTIALS, faceIn, fixture, REGION, startLivenessStack, startS3, temporaryDirectory, type LivenessStack } from './harness';
+import { CREDENTIALS, locateFace, fixture, REGION, startLivenessStack, startS3, temporaryDirectory, type LivenessStack } from './harness';
 
 let directory: Awaited<ReturnType<typeof temporaryDirectory>>;
 let s3: Awaited<ReturnType<typeof startS3>>;
@@ -96,7 +96,7 @@ async function startStream(sessionId: string, requests: ReturnType<typeof reques
 it('completes a session driven through the SDK client the component uses', async () => {
   const { SessionId } = await stack.rekognition.send(new CreateFaceLivenessSessionCommand({}));
   const photo = await fixture('liveness-selfie-angelina_jolie-img6.jpg');
-  const source = await prepareSource({ kind: 'moving-closer', photo, face: await faceIn(stack.rekognition, photo) }, { width: 640, height: 480 });
+  const source = await prepareSource({ kind: 'moving-closer', photo, face: await locateFace(stack.rekognition, photo) }, { width: 640, height: 480 });
   const requests = requestStream();
   const { client, responses } = await startStream(SessionId!, requests);
   const received: string[] = [];

@@ -15,7 +15,7 @@ import WebSocket from 'ws';
 import { presignStreamUrl, runLivenessSession, type VideoSource } from '../../../local/rekognition/liveness/client';
 import { decodeServerMessage } from '../../../local/rekognition/liveness/event-stream';
 import {
-  faceIn,
+  locateFace,
   fixture,
   noFaceImage,
   REGION,
@@ -70,7 +70,7 @@ const stream = (on: LivenessStack, sessionId: string, source: VideoSource, extra
   runLivenessSession({ endpoint: on.streamingEndpoint, ca: on.ca, region: REGION, sessionId, source, ...extra });
 
 async function movingCloser(photo: Buffer): Promise<VideoSource> {
-  return { kind: 'moving-closer', photo, face: await faceIn(stack.rekognition, photo) };
+  return { kind: 'moving-closer', photo, face: await locateFace(stack.rekognition, photo) };
 }
 
 describe('a complete session', () => {
