@@ -300,8 +300,9 @@ interface VideoPlan {
 }
 
 /**
- * When the component reports colours: colour 0 when it starts (flat), then each colour when it starts scrolling
- * down and again when it then stays flat.
+ * When the component reports colours: colour 0 at its first tick, and at that same tick colour 1 starting to scroll
+ * down (the component's stage timer starts at 0, so colour 0's flat display ends at once); then each colour when it
+ * starts scrolling down and again when it then stays flat.
  */
 export function colourSchedule(challenge: ServerChallenge, fromMs: number): { starts: { fromMs: number; index: number }[]; endMs: number } {
   const starts: { fromMs: number; index: number }[] = [];
@@ -309,7 +310,6 @@ export function colourSchedule(challenge: ServerChallenge, fromMs: number): { st
   (challenge.ColorSequences ?? []).forEach((colour, index) => {
     if (index === 0) {
       starts.push({ fromMs: at, index });
-      at += colour.FlatDisplayDuration;
       return;
     }
     starts.push({ fromMs: at, index });

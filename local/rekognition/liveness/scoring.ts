@@ -14,7 +14,8 @@
  *   show the face inside the oval (centre within half the oval's radii, width 0.5-1.3 of the oval's); and the face
  *   grew by at least 1.2x from start to end (a still image does not);
  * - FaceMovementAndLightChallenge: the reported colours are the server's sequence in order, each shown for about its
- *   sent duration (at least 80% of it minus 30 ms, at most the duration plus 1 s).
+ *   sent duration (at least 80% of it minus 30 ms, at most the duration plus 1 s; colour 0 may last 0 ms, as the
+ *   component skips its flat display).
  * When all hold: SUCCEEDED with Confidence = 100 x the median anti-spoof probability (engine.liveProbability) of the
  * in-oval frames. The reference image is the sharpest, most frontal in-oval frame; audit images are spread over
  * the remaining single-face frames.
@@ -170,7 +171,9 @@ function readEvents(input: ScoringInput): { start: ClientChallenge; end: ClientC
 
 /**
  * The component reports one ColorDisplayed when a colour starts scrolling down and another when it then stays flat;
- * the first report of colour i must follow the first report of colour i-1 by i-1's display time.
+ * the first report of colour i must follow the first report of colour i-1 by i-1's display time. Colour 0 is the
+ * exception: the component moves on from it at its first tick (its stage timer starts at 0), so colour 1 may be
+ * reported at the same moment, with colour 0 showing under colour 1 as it scrolls down.
  */
 function checkColours(server: ServerChallenge, reported: ColorDisplayed[]): string | undefined {
   const sequence = server.ColorSequences ?? [];
@@ -188,7 +191,8 @@ function checkColours(server: ServerChallenge, reported: ColorDisplayed[]): stri
     const shownMs = current.CurrentColorStartTimestamp - previous.CurrentColorStartTimestamp;
     const sent = sequence[i - 1]!;
     const expectedMs = (i - 1 === 0 ? 0 : sent.DownscrollDuration) + sent.FlatDisplayDuration;
-    if (shownMs < 0.8 * expectedMs - 30 || shownMs > expectedMs + 1000) {
+    const shortestMs = i - 1 === 0 ? 0 : 0.8 * expectedMs - 30;
+    if (shownMs < shortestMs || shownMs > expectedMs + 1000) {
       return `colour ${i - 1} was shown for ${shownMs} ms, not about ${expectedMs} ms`;
     }
   }

@@ -33,7 +33,7 @@ import { VideoDecodeError, VideoDecoder } from './video-decoder';
 export interface StreamLimits {
   /** Largest video accepted, in bytes (Rekognition's limit is 10 MB). */
   maxVideoBytes: number;
-  /** A stream with no message for this long is ended. */
+  /** A stream that has started sending and then sends nothing for this long is ended. */
   idleTimeoutMs: number;
   /** Frames sampled per second of video for analysis. */
   sampleFps: number;
@@ -222,7 +222,8 @@ class LivenessStream {
     this.ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     this.ws.on('close', (code) => this.onClose(code));
     this.ws.on('error', () => undefined);
-    this.armIdleTimer();
+    // No idle timer yet: the component connects before its start screen and sends nothing until recording starts,
+    // however long the user takes; until then only the session's lifetime bounds the wait.
     this.lifetimeTimer = setTimeout(
       () => void this.refuse(new StreamRefusal('ValidationException', 'Session expired while streaming'), 'expired'),
       Math.max(0, session.expiresAt - options.now()),

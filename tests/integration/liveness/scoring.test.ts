@@ -97,6 +97,13 @@ it('passes a face that moves into the oval while the colours play, scoring the m
   expect(decision.audits).toHaveLength(2);
 });
 
+it("accepts colour 0 giving way to colour 1 at the component's first tick", () => {
+  const input = session();
+  const [first, second] = input.clientChallenges.filter((c) => c.ColorDisplayed).map((c) => c.ColorDisplayed!);
+  expect([first!.SequenceNumber, second!.SequenceNumber, second!.CurrentColorStartTimestamp - first!.CurrentColorStartTimestamp]).toEqual([0, 1, 0]);
+  expect(decideLiveness(cosine, input).status).toBe('SUCCEEDED');
+});
+
 it('takes the sharpest frontal frame in the oval as the reference image', () => {
   const input = session();
   const sharpest = input.frames[15]!;
