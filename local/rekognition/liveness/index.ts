@@ -10,8 +10,11 @@
  *   // liveness.certificatePath: the self-signed localhost certificate a client must trust;
  *   await liveness.close();
  *
- * Sessions persist under `<dataDir>/liveness/`, the TLS certificate under `<dataDir>/tls/`. The session lifetime
- * (3 minutes) and the stream limits are injectable for tests. Scoring: see ./scoring.ts.
+ * Sessions persist under `<dataDir>/liveness/`, the TLS certificate under `<dataDir>/tls/`. A session lives 3 minutes
+ * and streams once (see ./sessions.ts for CREATED / IN_PROGRESS / SUCCEEDED / FAILED / EXPIRED and when it is no
+ * longer found). Stream limits (./stream-server.ts): video up to 10 MB (Rekognition's cap), 10 s without a message
+ * once the client has started sending, frames sampled at 4 per second, at most 120 of them (30 s). Lifetime and
+ * limits are injectable for tests. Scoring: see ./scoring.ts. The Node client of the protocol: ./client.ts.
  */
 import type { AddressInfo } from 'node:net';
 import type { FaceEngine } from '../engine/types';
