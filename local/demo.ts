@@ -296,6 +296,17 @@ async function main(): Promise<number> {
   console.log('cognito-face-login demo: passwordless face login on the local stack\n');
   let stack: StackConnection | undefined;
   let exitCode = 0;
+  // Ctrl-C: the terminal stops the demo's own stack too (same process group); remove its temporary folder as well.
+  let interrupted = false;
+  // on, not once: tsx relays the terminal's Ctrl-C a second time, and a second SIGINT without a handler kills at once.
+  process.on('SIGINT', () => {
+    if (interrupted) return;
+    interrupted = true;
+    console.error('\nInterrupted.');
+    // ffmpeg got the same Ctrl-C: a write to its closed pipe must not end the demo before the stack's folder is removed.
+    process.on('uncaughtException', () => undefined);
+    void (stack?.owned ? stack.stop() : Promise.resolve()).finally(() => process.exit(130));
+  });
   try {
     stack = await connect(args);
     await walkThrough(args, stack);
@@ -307,8 +318,8 @@ async function main(): Promise<number> {
   } finally {
     if (stack?.owned) {
       const stopping = performance.now();
-      // Keep the stack's log when something failed, so the reason can be read.
-      await stack.stop(exitCode !== 0);
+      // Keep the stack's log when something failed, so the reason can be read (not when interrupted).
+      await stack.stop(exitCode !== 0 && !interrupted);
       console.log(`(stopped the demo's own stack in ${Math.round(performance.now() - stopping)} ms)`);
     }
   }

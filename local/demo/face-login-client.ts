@@ -18,7 +18,6 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import {
   DeleteFacesCommand,
-  DetectFacesCommand,
   GetFaceLivenessSessionResultsCommand,
   ListFacesCommand,
   RekognitionClient,
@@ -26,7 +25,7 @@ import {
 } from '@aws-sdk/client-rekognition';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import sharp from 'sharp';
-import { runLivenessSession, type LivenessClientResult, type VideoSource } from '../rekognition/liveness/client';
+import { locateFace, runLivenessSession, type LivenessClientResult, type VideoSource } from '../rekognition/liveness/client';
 import type { PhotoFace } from '../rekognition/liveness/synthetic-video';
 import type { StackOutputs } from './stack-connection';
 
@@ -119,10 +118,11 @@ export class FaceLoginClient {
 
   /** Where the largest face is in a photo, which the "moving closer" video needs; refuses a photo without one. */
   async faceOf(photo: Buffer, what: string): Promise<PhotoFace> {
-    const { FaceDetails } = await this.rekognition.send(new DetectFacesCommand({ Image: { Bytes: photo } }));
-    const box = FaceDetails?.[0]?.BoundingBox;
-    if (!box) throw new Error(`no face found in ${what}`);
-    return { left: box.Left!, top: box.Top!, width: box.Width!, height: box.Height! };
+    try {
+      return await locateFace(this.rekognition, photo);
+    } catch (error) {
+      throw new Error(`${what}: ${(error as Error).message}`);
+    }
   }
 
   /** Streams one liveness session with the Node Face Liveness client. */
