@@ -219,6 +219,29 @@ function latencyRow(name: string, samples: Array<number | undefined>): string {
   return `  ${name.padEnd(38)} ${String(sorted.length).padStart(6)}${cell(percentile(sorted, 50))}${cell(percentile(sorted, 95))}${cell(percentile(sorted, 99))}${cell(sorted.at(-1)!)}`;
 }
 
+/** What the failures seen in this run mean, once each. */
+function explainFailures(details: string): void {
+  const notes: Array<[RegExp, string]> = [
+    [
+      /Socket timeout while invoking/,
+      'Socket timeout = Cognito\'s 5 s trigger limit, counted from the call. The local runner gives each function at most 4\n' +
+        'containers (Lambda would scale out), so when many sign-ins arrive together the later invocations wait for a free\n' +
+        'container; the run times above are from START to END, without that wait. On 2 shared cores the wait grows.',
+    ],
+    [
+      /requestTimeout/,
+      'requestTimeout = a trigger\'s own AWS call (DynamoDB or Rekognition) took longer than AWS_CALL_TIMEOUT_MS (1500 ms per\n' +
+        'attempt): the local servers share the 2 cores with the liveness analysis of every session in flight.',
+    ],
+    [
+      /stream idle timeout|client reported/,
+      'With --video per-session this process renders and encodes every "camera" in real time; when it falls behind, the\n' +
+        'server sees a stream that stalls or a video shorter than the client reports, and refuses it, as it should.',
+    ],
+  ];
+  for (const [pattern, text] of notes) if (pattern.test(details)) console.log(`\n${text.replace(/^/gm, '  ')}`);
+}
+
 /** The run time of every invocation the stack logged after `offset` (its REPORT lines), by function. */
 function reportedRuns(logFile: string, offset: number): Map<string, { durations: number[]; coldStarts: number }> {
   const runs = new Map<string, { durations: number[]; coldStarts: number }>();
@@ -333,19 +356,16 @@ try {
         if (result.sessionId) {
           const verdict = await client.livenessResult(result.sessionId).catch((error: Error) => ({ status: error.name, confidence: undefined }));
           console.log(`      liveness session ${result.sessionId}: ${verdict.status}${verdict.confidence === undefined ? '' : `, confidence ${verdict.confidence.toFixed(1)}`}`);
-          for (const reason of livenessReasons(stack.dataDir, result.sessionId)) console.log(`        ${reason}`);
+          for (const reason of livenessReasons(stack.dataDir, result.sessionId)) {
+            console.log(`        ${reason}`);
+            result.detail += `\n${reason}`;
+          }
         }
         for (const line of serverLinesFor(stack.logFile, result.user.sub)) console.log(`      ${line}`);
       }
     }
     console.log('  (! = an impostor: shows the next person, not the enrolled one)');
-    if (results.some((r) => r.detail.includes('Socket timeout while invoking'))) {
-      console.log(
-        '\n  Socket timeout = Cognito\'s 5 s trigger limit, counted from the call. The local runner gives each function at most 4\n' +
-          '  containers (Lambda would scale out), so when many sign-ins arrive together the later invocations wait for a free\n' +
-          '  container; the run times above are from START to END, without that wait. On 2 shared cores the wait grows.',
-      );
-    }
+    explainFailures(results.map((r) => r.detail).join('\n'));
     if (impostorsIn > 0 || lost > 0) {
       exitCode = 1;
       console.error(`\nFAILED: ${impostorsIn} impostor(s) let in, ${lost} sign-in(s) lost`);
