@@ -95,7 +95,7 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
   let signedUp = false;
   let failedChecks = 0;
   try {
-    const photos = await step('read the photos and find the faces in the two selfies', async () => {
+    const photos = await step('read the photos; find and compare the faces', async () => {
       const idPhoto = await readPhoto(args.idPhoto, '--id-photo');
       const selfie = await readPhoto(args.selfie, '--selfie');
       const otherPerson = await readPhoto(args.otherPerson, '--other-person');
@@ -107,7 +107,12 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
       );
       const video = async (photo: Buffer, what: string): Promise<VideoSource> => ({ kind: 'moving-closer', photo, face: await client.faceOf(photo, what) });
       const value = { idPhoto, same: await video(selfie, args.selfie), other: await video(otherPerson, args.otherPerson) };
-      return { value, outcome: `ID photo ${Math.round(idPhoto.length / 1024)} KB, not enrolled yet; a face in each selfie` };
+      // What Verify's CompareFaces will find, checked up front so a wrong choice of photos is named, not met later.
+      const same = await client.similarity(idPhoto, selfie);
+      const other = await client.similarity(idPhoto, otherPerson);
+      expect(same >= limits.similarityThreshold, `--selfie matches the ID photo only at Similarity ${same.toFixed(1)}, under ${limits.similarityThreshold}: not the same person?`);
+      expect(other < limits.similarityThreshold, `--other-person matches the ID photo at Similarity ${other.toFixed(1)}: pick someone else`);
+      return { value, outcome: `ID photo not enrolled yet; CompareFaces: selfie ${same.toFixed(1)}, other person ${other.toFixed(1)}` };
     });
 
     /** Streams a liveness session and shows the server's verdict on it (the client itself is only told "done"). */
@@ -192,8 +197,8 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
     });
     note(
       passes(impostorVerdict)
-        ? `A live person, so liveness passed; but CompareFaces finds no match >= ${limits.similarityThreshold} with the enrolled ID photo.`
-        : `Liveness already scored ${scored(impostorVerdict)} here; a pass would still have met CompareFaces, which compares with the ID photo.`,
+        ? `A live person, so liveness passed; but CompareFaces finds no match >= ${limits.similarityThreshold} with the enrolled ID photo (step 2).`
+        : `Liveness scored under ${limits.livenessThreshold} this time, which alone refuses; CompareFaces would too (step 2).`,
     );
 
     // A sign-in whose liveness passes now, answered only after the lock: the right face, refused.

@@ -17,6 +17,7 @@ import {
   type AuthenticationResultType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import {
+  CompareFacesCommand,
   DeleteFacesCommand,
   GetFaceLivenessSessionResultsCommand,
   ListFacesCommand,
@@ -129,6 +130,12 @@ export class FaceLoginClient {
   streamLiveness(sessionId: string, source: VideoSource): Promise<LivenessClientResult> {
     const { endpoints, region, credentials } = this.outputs;
     return runLivenessSession({ endpoint: endpoints.liveness!, ca: this.certificate, region, credentials, sessionId, source });
+  }
+
+  /** CompareFaces of the largest faces in two photos, as Verify runs it (an operator's check): the best Similarity, 0 if none. */
+  async similarity(source: Buffer, target: Buffer): Promise<number> {
+    const result = await this.rekognition.send(new CompareFacesCommand({ SourceImage: { Bytes: source }, TargetImage: { Bytes: target }, SimilarityThreshold: 0 }));
+    return Math.max(0, ...(result.FaceMatches ?? []).map((match) => match.Similarity ?? 0));
   }
 
   /** What the server decided about a session (an operator's view: the app never sees scores). */
