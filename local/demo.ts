@@ -31,18 +31,19 @@ async function step<T>(title: string, run: () => Promise<{ value: T; outcome: st
   stepNumber += 1;
   const label = `${String(stepNumber).padStart(2)}. ${title}`;
   const stepStart = performance.now();
+  const print = (outcome: string) => console.log(`${label.padEnd(62)} ${`${Math.round(performance.now() - stepStart)} ms`.padStart(8)}  ${outcome}`);
   try {
     const { value, outcome } = await run();
-    console.log(`${label.padEnd(62)} ${`${Math.round(performance.now() - stepStart)} ms`.padStart(8)}  ${outcome}`);
+    print(outcome);
     return value;
   } catch (error) {
-    console.log(`${label.padEnd(62)} ${`${Math.round(performance.now() - stepStart)} ms`.padStart(8)}  FAILED`);
+    print('FAILED');
     throw error instanceof StepFailure ? error : new StepFailure(`${(error as Error).name}: ${(error as Error).message}`);
   }
 }
 
 const note = (text: string) => console.log(`      ${text}`);
-const expect = (condition: unknown, why: string): void => {
+const ensure = (condition: unknown, why: string): void => {
   if (!condition) throw new StepFailure(why);
 };
 
@@ -100,7 +101,7 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
       const selfie = await readPhoto(args.selfie, '--selfie');
       const otherPerson = await readPhoto(args.otherPerson, '--other-person');
       const owners = await client.enrolledOwnersOf(idPhoto);
-      expect(
+      ensure(
         owners.length === 0,
         `the ID photo's face is already enrolled in ${stack.outputs.collectionId} (user sub ${owners.join(', ')}); with DUPLICATE_FACE_POLICY=REJECT ` +
           'it cannot enrol a second account: pass --id-photo with another person, or use --own-stack',
@@ -110,8 +111,8 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
       // What Verify's CompareFaces will find, checked up front so a wrong choice of photos is named, not met later.
       const same = await client.similarity(idPhoto, selfie);
       const other = await client.similarity(idPhoto, otherPerson);
-      expect(same >= limits.similarityThreshold, `--selfie matches the ID photo only at Similarity ${same.toFixed(1)}, under ${limits.similarityThreshold}: not the same person?`);
-      expect(other < limits.similarityThreshold, `--other-person matches the ID photo at Similarity ${other.toFixed(1)}: pick someone else`);
+      ensure(same >= limits.similarityThreshold, `--selfie matches the ID photo only at Similarity ${same.toFixed(1)}, under ${limits.similarityThreshold}: not the same person?`);
+      ensure(other < limits.similarityThreshold, `--other-person matches the ID photo at Similarity ${other.toFixed(1)}: pick someone else`);
       return { value, outcome: `ID photo not enrolled yet; CompareFaces: selfie ${same.toFixed(1)}, other person ${other.toFixed(1)}` };
     });
 
@@ -120,8 +121,8 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
       step(`liveness session streamed: ${who}`, async () => {
         const sessionId = challenge.parameters.sessionId!;
         const result = await client.streamLiveness(sessionId, source);
-        expect(result.exceptions.length === 0, `the stream was refused: ${result.exceptions.map((e) => `${e.exception}: ${e.message}`).join('; ')}`);
-        expect(result.disconnected, `the server closed the stream (${result.closeCode}) without a DisconnectionEvent`);
+        ensure(result.exceptions.length === 0, `the stream was refused: ${result.exceptions.map((e) => `${e.exception}: ${e.message}`).join('; ')}`);
+        ensure(result.disconnected, `the server closed the stream (${result.closeCode}) without a DisconnectionEvent`);
         const verdict = await client.livenessResult(sessionId);
         return { value: verdict, outcome: `${result.challengeType}; server side: ${verdict.status}, confidence ${verdict.confidence?.toFixed(1) ?? '-'}` };
       });
@@ -139,7 +140,7 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
 
     const enrol = await step('sign in: InitiateAuth CUSTOM_AUTH', async () => {
       const next = await client.initiate(email);
-      expect(next.step === 'ENROLL_ID_PHOTO', `expected the ENROLL_ID_PHOTO challenge, got ${next.step ?? 'none'}`);
+      ensure(next.step === 'ENROLL_ID_PHOTO', `expected the ENROLL_ID_PHOTO challenge, got ${next.step ?? 'none'}`);
       return { value: next, outcome: `ENROLL_ID_PHOTO (${next.parameters.contentTypes}, max ${next.parameters.maxBytes} bytes)` };
     });
     await step('upload the ID photo with the presigned POST', async () => {
@@ -148,7 +149,7 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
     });
     const live = await step('answer "uploaded": the photo is indexed', async () => {
       const next = await client.answer(email, enrol.session!, 'uploaded');
-      expect(next.step === 'FACE_LIVENESS', `the enrolment was not accepted: expected FACE_LIVENESS, got ${next.step ?? (next.tokens ? 'tokens' : 'nothing')}`);
+      ensure(next.step === 'FACE_LIVENESS', `the enrolment was not accepted: expected FACE_LIVENESS, got ${next.step ?? (next.tokens ? 'tokens' : 'nothing')}`);
       return { value: next, outcome: `enrolment accepted; FACE_LIVENESS session ${next.parameters.sessionId}` };
     });
     const passes = (verdict: { status: string; confidence?: number }) => verdict.status === 'SUCCEEDED' && (verdict.confidence ?? 0) >= limits.livenessThreshold;
@@ -163,8 +164,8 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
       const answered = await step(`answer the session id: liveness >= ${limits.livenessThreshold}, match >= ${limits.similarityThreshold}`, async () => {
         const next = await client.answer(email, challenge.session!, challenge.parameters.sessionId!);
         if (next.tokens?.IdToken) return { value: next, outcome: `tokens issued (ID, access, refresh; expires in ${next.tokens.ExpiresIn} s)` };
-        expect(!passes(verdict), `refused although liveness passed (${scored(verdict)}): CompareFaces found no match with the ID photo`);
-        expect(next.step === 'FACE_LIVENESS', `refused, liveness ${scored(verdict)}, and no retry was offered`);
+        ensure(!passes(verdict), `refused although liveness passed (${scored(verdict)}): CompareFaces found no match with the ID photo`);
+        ensure(next.step === 'FACE_LIVENESS', `refused, liveness ${scored(verdict)}, and no retry was offered`);
         failedChecks += 1;
         return { value: next, outcome: `refused: liveness ${scored(verdict)} is under ${limits.livenessThreshold}; the flow offers a retry` };
       });
@@ -174,7 +175,7 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
     const idToken = tokens.IdToken!;
     await step('verify the ID token against the JWKS (jose, issuer, audience)', async () => {
       const claims = await client.verifyIdToken(idToken);
-      expect(claims.sub === sub && claims.email === email, `the token is for ${String(claims.sub)} / ${String(claims.email)}`);
+      ensure(claims.sub === sub && claims.email === email, `the token is for ${String(claims.sub)} / ${String(claims.email)}`);
       return { value: claims, outcome: `RS256 signature valid, kid ${JSON.parse(Buffer.from(idToken.split('.')[0]!, 'base64url').toString()).kid}` };
     }).then((claims) => {
       const shown = ['sub', 'email', 'email_verified', 'iss', 'aud', 'token_use', 'auth_time', 'exp'];
@@ -184,14 +185,14 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
     // Another person: a live face, but not the one on the ID photo.
     const impostor = await step('sign in again: enrolled users go straight to liveness', async () => {
       const next = await client.initiate(email);
-      expect(next.step === 'FACE_LIVENESS', `expected FACE_LIVENESS, got ${next.step ?? 'none'}`);
+      ensure(next.step === 'FACE_LIVENESS', `expected FACE_LIVENESS, got ${next.step ?? 'none'}`);
       return { value: next, outcome: `FACE_LIVENESS session ${next.parameters.sessionId}` };
     });
     const impostorVerdict = await liveness(impostor, photos.other, 'another person, moving closer');
     await step('answer: a different person is refused', async () => {
       const next = await client.answer(email, impostor.session!, impostor.parameters.sessionId!);
-      expect(!next.tokens, 'tokens were issued for a different person');
-      expect(next.step === 'FACE_LIVENESS' && next.parameters.sessionId !== impostor.parameters.sessionId, 'expected a retry with a fresh liveness session');
+      ensure(!next.tokens, 'tokens were issued for a different person');
+      ensure(next.step === 'FACE_LIVENESS' && next.parameters.sessionId !== impostor.parameters.sessionId, 'expected a retry with a fresh liveness session');
       failedChecks += 1;
       return { value: next, outcome: `refused; retry offered with a fresh session (failed checks: ${failedChecks})` };
     });
@@ -204,16 +205,16 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
     // A sign-in whose liveness passes now, answered only after the lock: the right face, refused.
     let beforeLock = await step('open one more sign-in while still unlocked', async () => {
       const next = await client.initiate(email);
-      expect(next.step === 'FACE_LIVENESS', `expected FACE_LIVENESS, got ${next.step ?? 'none'}`);
+      ensure(next.step === 'FACE_LIVENESS', `expected FACE_LIVENESS, got ${next.step ?? 'none'}`);
       return { value: next, outcome: `FACE_LIVENESS session ${next.parameters.sessionId} (kept for later)` };
     });
     for (let attempt = 1; ; attempt += 1) {
       const verdict = await liveness(beforeLock, photos.same, `the right person${attempt > 1 ? `, attempt ${attempt}` : ''}, kept`);
       if (passes(verdict)) break;
       // Not answered, so not a failed check: open the next sign-in and stream again.
-      expect(attempt < limits.maxAttempts, `liveness of the right person scored under ${limits.livenessThreshold} ${attempt} times`);
+      ensure(attempt < limits.maxAttempts, `liveness of the right person scored under ${limits.livenessThreshold} ${attempt} times`);
       beforeLock = await client.initiate(email);
-      expect(beforeLock.step === 'FACE_LIVENESS', `expected FACE_LIVENESS, got ${beforeLock.step ?? 'none'}`);
+      ensure(beforeLock.step === 'FACE_LIVENESS', `expected FACE_LIVENESS, got ${beforeLock.step ?? 'none'}`);
     }
 
     /** Answers wrong in `current`'s sign-in; the answer that reaches the lockout limit or the attempt limit ends it. */
@@ -226,7 +227,7 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
         return { ended: message };
       }
       const next = await wrong();
-      expect(next.step === 'FACE_LIVENESS', `a wrong answer should get another challenge, got ${next.step ?? 'nothing'}`);
+      ensure(next.step === 'FACE_LIVENESS', `a wrong answer should get another challenge, got ${next.step ?? 'nothing'}`);
       failedChecks += 1;
       return { next };
     };
@@ -256,7 +257,7 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
         .send(new GetItemCommand({ TableName: stack.outputs.tableName, Key: { pk: { S: `USER#${sub}` }, sk: { S: 'LOCKOUT' } } }))
         .finally(() => dynamodb.destroy());
       const lockedUntil = Number(lockout.Item?.lockedUntil?.N);
-      expect(lockedUntil * 1000 > Date.now(), 'no LOCKOUT item in the table after the failed checks');
+      ensure(lockedUntil * 1000 > Date.now(), 'no LOCKOUT item in the table after the failed checks');
       return { value: undefined, outcome: `${outcome}; LOCKOUT until ${new Date(lockedUntil * 1000).toISOString().slice(11, 19)} UTC (failed checks: ${failedChecks})` };
     });
     note(`Why: ${limits.lockoutFailures} failed checks within ${limits.lockoutWindowSeconds} s lock the account for ${limits.lockoutMinutes} minutes, as AWS's`);
