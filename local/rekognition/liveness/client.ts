@@ -195,7 +195,8 @@ export async function performChallenge(run: ChallengeRun): Promise<{ lastChunkSe
   const sent: { lastChunkSentAt?: number } = {};
 
   const recordingStart = Date.now();
-  const initialFace = { BoundingBox: mirror(plan.initialFace), InitialFaceDetectedTimestamp: recordingStart };
+  // In the video's own coordinates, as the component reports it (it flips its mirrored view's box back).
+  const initialFace = { BoundingBox: plan.initialFace, InitialFaceDetectedTimestamp: recordingStart };
   void send(wrap({ VideoStartTimestamp: recordingStart, InitialFace: initialFace }));
 
   const sequence = serverChallenge.ColorSequences ?? [];
@@ -292,7 +293,7 @@ class MessageSigner {
 interface VideoPlan {
   /** Records the video in real time, handing out MediaRecorder-like chunks. */
   record(onChunk: (chunk: Buffer) => void): Promise<void>;
-  /** Where the face is at the start, in video ratios (not mirrored). */
+  /** Where the face is at the start, in video ratios. */
   initialFace: BoundingBoxRatios;
   inOvalAtMs: number;
   /** When each colour report is due (ms from the start), as the component reports them. */
@@ -387,9 +388,6 @@ async function probeDurationMs(webm: Buffer): Promise<number> {
   if (!last) throw new Error('ffmpeg could not read the video');
   return Math.round((Number(last[1]) * 3600 + Number(last[2]) * 60 + Number(last[3])) * 1000);
 }
-
-/** The component reports InitialFace mirrored horizontally. */
-const mirror = (box: BoundingBoxRatios): BoundingBoxRatios => ({ ...box, Left: 1 - box.Left - box.Width });
 
 function ovalBox(challenge: ServerChallenge, width: number, height: number): BoundingBoxRatios {
   const oval = challenge.OvalParameters;

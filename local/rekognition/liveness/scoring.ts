@@ -10,7 +10,7 @@
  * - exactly one face: at most 10% of sampled frames with more than one face, at least 75% with exactly one;
  * - one person: every single-face frame's face matches the reference frame's face (engine Similarity >= 70);
  * - the movement, seen in the frames: the face near the reported InitialFace time is roughly where the client said
- *   (its mirrored box, centre within 0.2, width within 2x); from the reported in-oval time on, at least 70% of frames
+ *   (centre within 0.2, width within 2x); from the reported in-oval time on, at least 70% of frames
  *   show the face inside the oval (centre within half the oval's radii, width 0.5-1.3 of the oval's); and the face
  *   grew by at least 1.2x from start to end (a still image does not);
  * - FaceMovementAndLightChallenge: the reported colours are the server's sequence in order, each shown for about its
@@ -106,7 +106,7 @@ export function decideLiveness(engine: Pick<FaceEngine, 'similarity'>, input: Sc
   if (endFrames.length === 0) return fail('no frame shows the face after the reported in-oval time');
 
   const initial = medianBox(initialFrames.map((f) => face(f).box));
-  const reported = mirrored(start.InitialFace!.BoundingBox);
+  const reported = toBox(start.InitialFace!.BoundingBox);
   if (distance(centre(initial), centre(reported)) > 0.2 || ratio(initial.width, reported.width) > 2) {
     return fail('the face at the start is not where the client reported it');
   }
@@ -207,9 +207,12 @@ function frontalSharpness(detected: DetectedFace): number {
   return detected.quality.sharpness - Math.abs(detected.pose.yaw) - Math.abs(detected.pose.pitch);
 }
 
-/** The InitialFace the component reports is mirrored horizontally (it flips the detected box's left). */
-function mirrored(box: BoundingBoxRatios): NormalisedBox {
-  return { left: 1 - box.Left - box.Width, top: box.Top, width: box.Width, height: box.Height };
+/**
+ * The InitialFace the component reports is in the video's own coordinates, as the frames: it detects on the mirrored
+ * view and flips the box's left back.
+ */
+function toBox(box: BoundingBoxRatios): NormalisedBox {
+  return { left: box.Left, top: box.Top, width: box.Width, height: box.Height };
 }
 
 function isInOval(box: NormalisedBox, oval: BoundingBoxRatios): boolean {

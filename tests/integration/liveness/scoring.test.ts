@@ -48,7 +48,7 @@ function session(): ScoringInput {
   });
   const start = faceAt(0, challenge).box;
   const initialFace = {
-    BoundingBox: { Width: start.width, Height: start.height, Left: 1 - start.left - start.width, Top: start.top },
+    BoundingBox: { Width: start.width, Height: start.height, Left: start.left, Top: start.top },
     InitialFaceDetectedTimestamp: T0,
   };
   const colours = colourSchedule(challenge, APPROACH_MS + 1000).starts.map(({ fromMs, index }): ClientChallenge => ({
