@@ -17,6 +17,7 @@ import type { LocalEndpoints } from './lambda/environment';
 import { LambdaRunner } from './lambda/runner';
 import { registerTemplateFunction } from './lambda/template-functions';
 import { createFaceEngine } from './rekognition/engine/index';
+import type { OvalPlacement } from './rekognition/liveness/challenge';
 import { startLivenessService, type LivenessService } from './rekognition/liveness/index';
 import { startRekognitionServer, type RekognitionServer } from './rekognition/server/index';
 import { corsRulesFromTemplate } from './s3/cors';
@@ -59,6 +60,8 @@ export interface LocalStackOptions {
   parameterOverrides?: Record<string, string>;
   stackName?: string;
   services?: Partial<LocalServices>;
+  /** Where Face Liveness puts each session's oval; default `random`, as Rekognition (see rekognition/liveness/challenge.ts). */
+  livenessOvalPlacement?: OvalPlacement;
   /** Run every function's init phase at start, so the first trigger call is warm (default true). */
   warm?: boolean;
   /** Build missing or stale bundles first (default true). */
@@ -198,7 +201,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ? Promise.all([s3Start, createFaceEngine()]).then(async ([s3, engine]) => {
           const s3Settings = { endpoint: s3.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
           const rekognitionDir = join(dataDir, 'rekognition');
-          const liveness = await startLivenessService({ engine, s3: s3Settings, dataDir: rekognitionDir, host: LOCAL_HOST, port: ports.liveness, region: LOCAL_REGION })
+          const liveness = await startLivenessService({
+            engine,
+            s3: s3Settings,
+            dataDir: rekognitionDir,
+            host: LOCAL_HOST,
+            port: ports.liveness,
+            region: LOCAL_REGION,
+            ovalPlacement: options.livenessOvalPlacement,
+          })
             .catch(namePortConflict('Face Liveness', ports.liveness));
           stoppers.push(() => liveness.close());
           const server = await startRekognitionServer({

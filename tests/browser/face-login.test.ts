@@ -8,8 +8,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RekognitionClient } from '@aws-sdk/client-rekognition';
 import type { Page } from 'playwright-core';
-import { freePort } from '../../local/template/local-environment';
+import { locateFace } from '../../local/rekognition/liveness/client';
+import type { LivenessSession } from '../../local/rekognition/liveness/sessions';
+import { freePort, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/template/local-environment';
 import { launchBrowser, openPage, type PageRecord, type TestBrowser } from './browser';
 import { ARTIFACT_DIR, ROOT, requireBuiltApp, screenshot, signUpAndConfirm } from './app-server';
 import { startStackProcess, type StackProcess } from './stack-process';
@@ -35,22 +38,36 @@ beforeAll(async () => {
   await requireBuiltApp();
   await mkdir(ARTIFACT_DIR, { recursive: true });
   workDir = await mkdtemp(join(tmpdir(), 'face-login-browser-'));
-  [sameVideo, otherVideo] = await Promise.all([
-    makeCameraVideo(SELFIE_SAME_PERSON, join(workDir, 'same-person.y4m')),
-    makeCameraVideo(SELFIE_OTHER_PERSON, join(workDir, 'other-person.y4m')),
-  ]);
   const ports = { dynamodb: await freePort(), s3: await freePort(), rekognition: await freePort(), liveness: await freePort(), cognito: await freePort() };
-  stack = await startStackProcess({ dataDir: join(workDir, 'data'), appPort: await freePort(), ports }, SCENARIO_TIMEOUT_MS);
+  // Every session gets the centred oval, the one the camera videos move into (see camera-video.ts).
+  stack = await startStackProcess(
+    { dataDir: join(workDir, 'data'), appPort: await freePort(), ports, livenessOvalPlacement: 'centred' },
+    SCENARIO_TIMEOUT_MS,
+  );
+  // Where each selfie's face is, as the stack's own DetectFaces finds it.
+  const rekognition = new RekognitionClient({ endpoint: stack.rekognitionEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  const cameraVideo = async (photoFile: string, outFile: string) => {
+    const photo = await readFile(photoFile);
+    return makeCameraVideo(photo, await locateFace(rekognition, photo), join(workDir, outFile));
+  };
+  try {
+    [sameVideo, otherVideo] = await Promise.all([cameraVideo(SELFIE_SAME_PERSON, 'same-person.y4m'), cameraVideo(SELFIE_OTHER_PERSON, 'other-person.y4m')]);
+  } finally {
+    rekognition.destroy();
+  }
 }, SCENARIO_TIMEOUT_MS);
 
-/** Each liveness session's verdict and the local server's reasons, as the stack stored them (best effort). */
-async function livenessVerdicts(): Promise<unknown[]> {
+/**
+ * Each liveness session's verdict as the stack stored it (best effort): the scoring's reasons, or why the stream
+ * itself failed (cut off, refused, timed out).
+ */
+async function livenessVerdicts(): Promise<(Pick<LivenessSession, 'sessionId' | 'status' | 'failure'> & { reasons?: string[] })[]> {
   const dir = join(workDir, 'data', 'rekognition', 'liveness', 'sessions');
   const files = await readdir(dir).catch(() => []);
   return Promise.all(
     files.filter((name) => name.endsWith('.json')).map(async (name) => {
-      const { sessionId, status, result } = JSON.parse(await readFile(join(dir, name), 'utf8')) as Record<string, any>;
-      return { sessionId, status, reasons: result?.reasons };
+      const { sessionId, status, failure, result } = JSON.parse(await readFile(join(dir, name), 'utf8')) as LivenessSession;
+      return { sessionId, status, failure, reasons: result?.reasons };
     }),
   );
 }

@@ -8,16 +8,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { OvalPlacement } from '../../local/rekognition/liveness/challenge';
 
 export interface StackProcessOptions {
   dataDir: string;
   appPort: number;
   ports: Record<'dynamodb' | 's3' | 'rekognition' | 'liveness' | 'cognito', number>;
+  livenessOvalPlacement?: OvalPlacement;
 }
 
 export interface StackProcess {
   appUrl: string;
   mailboxUrl: string;
+  rekognitionEndpoint: string;
   /** The stack's and the functions' output so far, for a failing test's message. */
   output(): string;
   /**
@@ -54,10 +57,14 @@ export function startStackProcess(options: StackProcessOptions, timeoutMs: numbe
       if (!line) return;
       clearTimeout(timer);
       child.removeAllListeners('exit');
-      const { appUrl, mailboxUrl } = JSON.parse(line.slice(READY.length)) as { appUrl: string; mailboxUrl: string };
+      const { appUrl, mailboxUrl, rekognitionEndpoint } = JSON.parse(line.slice(READY.length)) as Pick<
+        StackProcess,
+        'appUrl' | 'mailboxUrl' | 'rekognitionEndpoint'
+      >;
       resolve({
         appUrl,
         mailboxUrl,
+        rekognitionEndpoint,
         output: () => output,
         livenessFailures: () => livenessFailures(output),
         stop: () =>
@@ -91,11 +98,12 @@ async function runChild(options: StackProcessOptions): Promise<void> {
     ports: { ...options.ports, app: options.appPort },
     // The bucket's CORS and the Cognito emulator's both follow the template's AllowedOrigins.
     parameterOverrides: { AllowedOrigins: `http://localhost:${options.appPort}` },
+    livenessOvalPlacement: options.livenessOvalPlacement,
     log,
     functionLog: (logicalId, line) => log(`[${logicalId}] ${line}`),
   });
   const app = await startLocalAppServer(stack, { port: options.appPort });
-  process.stdout.write(`${READY}${JSON.stringify({ appUrl: app.url, mailboxUrl: stack.endpoints.mailbox })}\n`);
+  process.stdout.write(`${READY}${JSON.stringify({ appUrl: app.url, mailboxUrl: stack.endpoints.mailbox, rekognitionEndpoint: stack.endpoints.rekognition })}\n`);
   process.stdin.resume();
   process.stdin.on('end', () => {
     void app

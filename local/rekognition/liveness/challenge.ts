@@ -86,18 +86,38 @@ export function selectChallenge(
   return undefined;
 }
 
-/** A random oval, in video pixels, placed and sized as the component's own static oval (centre within 7/16..9/16). */
-export function randomOval(videoWidth: number, videoHeight: number): OvalParameters {
-  const seed = () => randomInt(0, 1_000_001) / 1_000_000;
+/**
+ * Where the server puts each session's oval: `random` as Rekognition does (the default), or `centred`, the middle of
+ * the random range (centred, middle width) for a scripted camera such as a browser test's fake camera file, which
+ * cannot look at the screen to follow a random oval.
+ */
+export type OvalPlacement = 'random' | 'centred';
+
+/**
+ * An oval in video pixels, placed and sized as the component's own static oval (centre within 7/16..9/16): each
+ * draw in 0..1 picks the width, the centre's x and its y within their ranges.
+ */
+function ovalFromDraws(videoWidth: number, videoHeight: number, draws: { width: number; x: number; y: number }): OvalParameters {
   const scaled = (value: number, min: number, max: number) => value * (max - min) + min;
   const baseWidth = videoWidth >= videoHeight ? (3 / 4) * videoHeight : videoWidth;
-  const width = Math.floor(scaled(seed(), 0.75, 1) * 0.8 * baseWidth);
+  const width = Math.floor(scaled(draws.width, 0.75, 1) * 0.8 * baseWidth);
   const height = Math.floor(Math.min(CHALLENGE_CONFIG.OvalHeightWidthRatio * width, videoHeight * 0.95));
-  const centerX = Math.floor(scaled(seed(), (7 * videoWidth) / 16, (9 * videoWidth) / 16));
+  const centerX = Math.floor(scaled(draws.x, (7 * videoWidth) / 16, (9 * videoWidth) / 16));
   const minCenterY = Math.max((7 * videoHeight) / 16, height / 2);
   const maxCenterY = Math.min((9 * videoHeight) / 16, videoHeight - height / 2);
-  const centerY = Math.floor(scaled(seed(), minCenterY, Math.max(minCenterY, maxCenterY)));
+  const centerY = Math.floor(scaled(draws.y, minCenterY, Math.max(minCenterY, maxCenterY)));
   return { Width: width, Height: height, CenterX: centerX, CenterY: centerY };
+}
+
+/** A random oval, in video pixels, as Rekognition sends a fresh one per session. */
+export function randomOval(videoWidth: number, videoHeight: number): OvalParameters {
+  const seed = () => randomInt(0, 1_000_001) / 1_000_000;
+  return ovalFromDraws(videoWidth, videoHeight, { width: seed(), x: seed(), y: seed() });
+}
+
+/** The oval in the middle of randomOval's range: centred, of middle width. */
+export function centredOval(videoWidth: number, videoHeight: number): OvalParameters {
+  return ovalFromDraws(videoWidth, videoHeight, { width: 0.5, x: 0.5, y: 0.5 });
 }
 
 /** A fresh random colour sequence: the first colour is shown flat, then each scrolls down and may stay flat. */
@@ -118,8 +138,14 @@ export function randomColorSequences(): ColorSequence[] {
   return sequences;
 }
 
-export function buildServerChallenge(type: ChallengeType, videoWidth: number, videoHeight: number): ServerChallenge {
-  const base = { OvalParameters: randomOval(videoWidth, videoHeight), ChallengeConfig: { ...CHALLENGE_CONFIG } };
+export function buildServerChallenge(
+  type: ChallengeType,
+  videoWidth: number,
+  videoHeight: number,
+  ovalPlacement: OvalPlacement = 'random',
+): ServerChallenge {
+  const oval = ovalPlacement === 'centred' ? centredOval(videoWidth, videoHeight) : randomOval(videoWidth, videoHeight);
+  const base = { OvalParameters: oval, ChallengeConfig: { ...CHALLENGE_CONFIG } };
   if (type === 'FaceMovementChallenge') return base;
   return { ...base, LightChallengeType: 'SEQUENTIAL', ColorSequences: randomColorSequences() };
 }

@@ -13,13 +13,15 @@
  * Sessions persist under `<dataDir>/liveness/`, the TLS certificate under `<dataDir>/tls/`. A session lives 3 minutes
  * and streams once (see ./sessions.ts for CREATED / IN_PROGRESS / SUCCEEDED / FAILED / EXPIRED and when it is no
  * longer found). Stream limits (./stream-server.ts): video up to 10 MB (Rekognition's cap), 10 s without a message
- * once the client has started sending, frames sampled at 4 per second, at most 120 of them (30 s). Lifetime and
- * limits are injectable for tests. Scoring: see ./scoring.ts. The Node client of the protocol: ./client.ts.
+ * once the client has started sending, frames sampled at 4 per second, at most 120 of them (30 s). Lifetime,
+ * limits and the oval's placement are injectable for tests. Scoring: see ./scoring.ts. The Node client of the
+ * protocol: ./client.ts.
  */
 import type { AddressInfo } from 'node:net';
 import type { FaceEngine } from '../engine/types';
 import type { OperationTable } from '../server/operation';
 import { loadLocalhostCertificate } from '../../tls/localhost-certificate';
+import type { OvalPlacement } from './challenge';
 import { createSessionOperations } from './operations';
 import { createResultWriter, type S3Settings } from './result-images';
 import { SessionStore } from './sessions';
@@ -42,6 +44,8 @@ export interface LivenessServiceOptions {
   region: string;
   sessionLifetimeMs?: number;
   limits?: Partial<StreamLimits>;
+  /** Where each session's oval goes (./challenge.ts); default `random`, as Rekognition. */
+  ovalPlacement?: OvalPlacement;
   now?: () => number;
   log?: (entry: Record<string, unknown>) => void;
 }
@@ -64,6 +68,7 @@ export async function startLivenessService(options: LivenessServiceOptions): Pro
     results: createResultWriter(store, options.s3),
     region: options.region,
     limits,
+    ovalPlacement: options.ovalPlacement ?? 'random',
     now,
     tls: certificate,
     log: options.log ?? (() => undefined),

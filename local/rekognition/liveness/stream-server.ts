@@ -13,7 +13,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { FaceEngine } from '../engine/types';
-import { buildServerChallenge, selectChallenge } from './challenge';
+import { buildServerChallenge, selectChallenge, type OvalPlacement } from './challenge';
 import {
   decodeClientFrame,
   encodeServerEvent,
@@ -54,6 +54,7 @@ export interface StreamServerOptions {
   results: ResultWriter;
   region: string;
   limits: StreamLimits;
+  ovalPlacement: OvalPlacement;
   now: () => number;
   tls: { key: string; cert: string };
   log: (entry: Record<string, unknown>) => void;
@@ -217,7 +218,7 @@ class LivenessStream {
     }
     session.challenge = challenge;
     void options.store.put(session).catch((error) => this.internalError(error));
-    this.serverChallenge = buildServerChallenge(challenge.type, query.videoWidth, query.videoHeight);
+    this.serverChallenge = buildServerChallenge(challenge.type, query.videoWidth, query.videoHeight, options.ovalPlacement);
 
     this.ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     this.ws.on('close', (code) => this.onClose(code));
