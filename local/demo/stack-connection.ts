@@ -2,8 +2,8 @@
  * Finding or starting a local stack for the demo and the load test. A running `npm start` is recognised by its
  * `stack-outputs.json` (written while it runs) together with a Cognito endpoint that really serves the pool's JWKS,
  * so a file left behind by a killed stack is not mistaken for a live one. Otherwise the stack is started as its own
- * process (`tsx local/start.ts`, as a developer would) on free ports in a temporary folder: a separate process, so the
- * face engine's CPU work cannot stall the client's real-time video sending, as with a real browser and server.
+ * process (local/start.ts, what `npm start` runs) on free ports in a temporary folder: a separate process, so the face
+ * engine's CPU work cannot stall the client's real-time video sending, as with a real browser and server.
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -68,7 +68,7 @@ export interface OwnStackOptions {
   startTimeoutMs?: number;
 }
 
-/** Starts `tsx local/start.ts` on free ports with a temporary data folder; stop() ends it and removes the folder. */
+/** Starts local/start.ts on free ports with a temporary data folder; stop() ends it and removes the folder. */
 export async function startOwnStack(options: OwnStackOptions = {}): Promise<StackConnection> {
   const started = performance.now();
   const workDir = mkdtempSync(join(tmpdir(), 'face-login-stack-'));
@@ -82,7 +82,9 @@ export async function startOwnStack(options: OwnStackOptions = {}): Promise<Stac
   const args = ['local/start.ts', '--skip-app', '--data-dir', dataDir, '--dynamodb-port', String(dynamodbPort)];
   for (const service of ['s3', 'rekognition', 'liveness', 'cognito']) args.push(`--${service}-port`, '0');
   for (const [name, value] of Object.entries(options.parameters ?? {})) args.push('--parameter', `${name}=${value}`);
-  const child = spawn(join(PROJECT_ROOT, 'node_modules/.bin/tsx'), args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Node with tsx's loader, not the tsx CLI: the CLI relays a signal and SIGKILLs its child if the child does not
+  // acknowledge within 30 ms, which on a busy machine skips start.ts's orderly stop and leaves the DynamoDB JVM running.
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let printed = '';
   const record = (chunk: Buffer) => {
     printed = (printed + chunk.toString()).slice(-4096);
