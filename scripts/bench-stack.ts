@@ -224,9 +224,9 @@ function explainFailures(details: string): void {
   const notes: Array<[RegExp, string]> = [
     [
       /Socket timeout while invoking/,
-      'Socket timeout = Cognito\'s 5 s trigger limit, counted from the call. The local runner gives each function at most 12\n' +
-        'containers (Lambda would scale out further), so when more sign-ins arrive together the later invocations wait for a\n' +
-        'free container; the run times above are from START to END, without that wait. On 2 shared cores the wait grows.',
+      'Socket timeout = Cognito\'s 5 s trigger limit, counted from the call. The local runner gives each function at most 4\n' +
+        'containers (Lambda would scale out), so when many sign-ins arrive together the later invocations wait for a free\n' +
+        'container; the run times above are from START to END, without that wait. On 2 shared cores the wait grows.',
     ],
     [
       /requestTimeout/,

@@ -49,11 +49,6 @@ export class LambdaInvocationError extends Error {
 export interface LambdaRunnerOptions {
   /** Receives every log line with the function's logical id; defaults to printing `[LogicalId] line`. */
   log?: (logicalId: string, line: string) => void;
-  /**
-   * Lambda scales out to many concurrent containers; a small cap here would make Cognito's 5 s trigger limit count
-   * time spent queueing for a container, which AWS never does. Default 12: enough for the 20+ concurrent sign-ins
-   * of the load test without a worker per request on 2 cores.
-   */
   maxContainersPerFunction?: number;
   /** Lambda's init phase limit. */
   initTimeoutMs?: number;
@@ -202,7 +197,7 @@ export class LambdaRunner {
 
   constructor(options: LambdaRunnerOptions = {}) {
     this.log = options.log ?? ((logicalId, line) => process.stdout.write(`[${logicalId}] ${line}\n`));
-    this.maxContainers = options.maxContainersPerFunction ?? 12;
+    this.maxContainers = options.maxContainersPerFunction ?? 4;
     this.initTimeoutMs = options.initTimeoutMs ?? 10000;
   }
 
