@@ -4,22 +4,16 @@
  * JWKS, refresh, sign-out; then a second sign-in that goes straight to liveness and refuses another person.
  * A liveness session streams a few seconds of real-time video and scores it on the CPU, hence the longer timeouts.
  */
-import { readFileSync } from 'node:fs';
 import {
-  ConfirmSignUpCommand,
   GetUserCommand,
   GlobalSignOutCommand,
   InitiateAuthCommand,
-  RespondToAuthChallengeCommand,
-  SignUpCommand,
   type AuthenticationResultType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { DetectFacesCommand } from '@aws-sdk/client-rekognition';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { runLivenessSession } from '../../../local/rekognition/liveness/client';
-import { latestCode, startStackProcess, type StackProcess } from '../stack/stack-process';
+import { startStackProcess, type StackProcess } from '../stack/stack-process';
+import { fixture, flowUser, streamLiveness, uploadIdPhoto } from './harness';
 
-const fixture = (name: string) => readFileSync(new URL(`../../fixtures/faces/${name}`, import.meta.url));
 const ID_PHOTO = fixture('app-id-photo-angelina_jolie-img6.jpg');
 const SAME_PERSON = fixture('app-selfie-angelina_jolie-img7.jpg');
 const OTHER_PERSON = fixture('app-selfie-jennifer_aniston-img3.jpg');
@@ -37,36 +31,18 @@ describe('face login through the local stack', () => {
 
   afterAll(() => stack?.dispose());
 
-  async function liveness(sessionId: string, selfie: Buffer) {
-    const { FaceDetails } = await stack.rekognition.send(new DetectFacesCommand({ Image: { Bytes: selfie } }));
-    const box = FaceDetails![0]!.BoundingBox!;
-    return runLivenessSession({
-      endpoint: stack.outputs.endpoints.liveness!,
-      ca: readFileSync(stack.outputs.livenessCertificatePath!, 'utf8'),
-      region: stack.outputs.region,
-      credentials: { accessKeyId: 'LOCALDEVELOPMENT', secretAccessKey: 'local-development-not-a-secret' },
-      sessionId,
-      source: { kind: 'moving-closer', photo: selfie, face: { left: box.Left!, top: box.Top!, width: box.Width!, height: box.Height! } },
-    });
-  }
-
-  const startSignIn = () => stack.cognito.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } }));
-  const answer = (session: string, response: string) =>
-    stack.cognito.send(new RespondToAuthChallengeCommand({ ClientId: clientId, ChallengeName: 'CUSTOM_CHALLENGE', Session: session, ChallengeResponses: { USERNAME: email, ANSWER: response } }));
+  const liveness = (sessionId: string, selfie: Buffer) => streamLiveness(stack, sessionId, selfie);
+  const startSignIn = () => flowUser(stack, email).startSignIn();
+  const answer = (session: string, response: string) => flowUser(stack, email).answer(session, response);
 
   it('signs up and confirms the email with the code from the dev mailbox', async () => {
-    await stack.cognito.send(new SignUpCommand({ ClientId: clientId, Username: email, Password: `Fl0w-${crypto.randomUUID()}!`, UserAttributes: [{ Name: 'email', Value: email }] }));
-    const code = await latestCode(stack.outputs.endpoints.mailbox!, email);
-    await expect(stack.cognito.send(new ConfirmSignUpCommand({ ClientId: clientId, Username: email, ConfirmationCode: code }))).resolves.toBeDefined();
+    await expect(flowUser(stack, email).signUp()).resolves.toBeUndefined();
   });
 
   it('enrols the ID photo, passes liveness as the same person and receives tokens signed by the pool', async () => {
     const enrol = await startSignIn();
     expect(enrol.ChallengeParameters?.step).toBe('ENROLL_ID_PHOTO');
-    const form = new FormData();
-    for (const [name, value] of Object.entries(JSON.parse(enrol.ChallengeParameters!.uploadFields!) as Record<string, string>)) form.append(name, value);
-    form.append('file', new Blob([ID_PHOTO], { type: 'image/jpeg' }), 'id.jpg');
-    expect((await fetch(enrol.ChallengeParameters!.uploadUrl!, { method: 'POST', body: form })).status).toBe(204);
+    expect((await uploadIdPhoto(enrol.ChallengeParameters!, ID_PHOTO)).status).toBe(204);
 
     const live = await answer(enrol.Session!, 'uploaded');
     expect(live.ChallengeParameters).toMatchObject({ step: 'FACE_LIVENESS', region: stack.outputs.region });

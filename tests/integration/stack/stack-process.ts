@@ -28,14 +28,17 @@ export interface StackProcess {
   output(): string;
   /** Sends SIGTERM and resolves with the exit code. */
   stop(): Promise<number | null>;
-  /** stop(), close the clients and remove the data folder. */
+  /** stop(), close the clients and remove the data folder (unless the caller passed it in). */
   dispose(): Promise<void>;
 }
 
-/** `extraArgs` go to npm start after the data folder and port flags; without `--app-port` the web app is skipped. */
-export async function startStackProcess(extraArgs: string[] = []): Promise<StackProcess> {
+/**
+ * `extraArgs` go to npm start after the data folder and port flags; without `--app-port` the web app is skipped.
+ * `options.dataDir` starts on an existing data folder (a restart), which the caller keeps and removes.
+ */
+export async function startStackProcess(extraArgs: string[] = [], options: { dataDir?: string } = {}): Promise<StackProcess> {
   const appArgs = extraArgs.includes('--app-port') ? [] : ['--skip-app'];
-  const dataDir = mkdtempSync(join(tmpdir(), 'local-stack-'));
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'local-stack-'));
   const dynamodbPort = await freePort();
   const child: ChildProcess = spawn(
     join(ROOT, 'node_modules/.bin/tsx'),
@@ -71,7 +74,7 @@ export async function startStackProcess(extraArgs: string[] = []): Promise<Stack
       cognito.destroy();
       rekognition.destroy();
       await stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,0 +1,98 @@
+/**
+ * What the flow tests share: face fixtures, and a client of a started local stack that signs users up, walks the
+ * custom-auth challenges with the real Cognito SDK client, uploads ID photos by presigned POST and streams liveness
+ * video with the Node liveness client.
+ */
+import { readFileSync } from 'node:fs';
+import {
+  ConfirmSignUpCommand,
+  InitiateAuthCommand,
+  RespondToAuthChallengeCommand,
+  SignUpCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { DetectFacesCommand } from '@aws-sdk/client-rekognition';
+import { runLivenessSession } from '../../../local/rekognition/liveness/client';
+import { latestCode, type StackProcess } from '../stack/stack-process';
+
+export const fixture = (name: string) => readFileSync(new URL(`../../fixtures/faces/${name}`, import.meta.url));
+
+/** Streams a "moving closer" clip made from `selfie` into the liveness session `sessionId`. */
+export async function streamLiveness(stack: StackProcess, sessionId: string, selfie: Buffer) {
+  const { FaceDetails } = await stack.rekognition.send(new DetectFacesCommand({ Image: { Bytes: selfie } }));
+  const box = FaceDetails![0]!.BoundingBox!;
+  return runLivenessSession({
+    endpoint: stack.outputs.endpoints.liveness!,
+    ca: readFileSync(stack.outputs.livenessCertificatePath!, 'utf8'),
+    region: stack.outputs.region,
+    credentials: { accessKeyId: 'LOCALDEVELOPMENT', secretAccessKey: 'local-development-not-a-secret' },
+    sessionId,
+    source: { kind: 'moving-closer', photo: selfie, face: { left: box.Left!, top: box.Top!, width: box.Width!, height: box.Height! } },
+  });
+}
+
+/** Posts `body` with the presigned POST of an ENROLL_ID_PHOTO challenge; `fieldOverrides` tamper with its fields. */
+export async function uploadIdPhoto(challenge: Record<string, string>, body: Buffer, fieldOverrides: Record<string, string> = {}) {
+  const fields = { ...(JSON.parse(challenge.uploadFields!) as Record<string, string>), ...fieldOverrides };
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
+  form.append('file', new Blob([new Uint8Array(body)], { type: fields['Content-Type'] }), 'id.jpg');
+  const response = await fetch(challenge.uploadUrl!, { method: 'POST', body: form });
+  return { status: response.status, body: await response.text() };
+}
+
+/** The user's sub, read from the enrolment key `enrollment/<sub>/<uuid>.<ext>` of an ENROLL_ID_PHOTO challenge. */
+export const subOfEnrollChallenge = (challenge: Record<string, string>) =>
+  (JSON.parse(challenge.uploadFields!) as Record<string, string>).key!.split('/')[1]!;
+
+/** One user of the stack's pool, signing in by email with CUSTOM_AUTH. */
+export function flowUser(stack: StackProcess, email: string) {
+  const clientId = stack.outputs.userPoolClientId!;
+  return {
+    email,
+    async signUp() {
+      await stack.cognito.send(new SignUpCommand({ ClientId: clientId, Username: email, Password: `Fl0w-${crypto.randomUUID()}!`, UserAttributes: [{ Name: 'email', Value: email }] }));
+      const code = await latestCode(stack.outputs.endpoints.mailbox!, email);
+      await stack.cognito.send(new ConfirmSignUpCommand({ ClientId: clientId, Username: email, ConfirmationCode: code }));
+    },
+    startSignIn: () => stack.cognito.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } })),
+    answer: (session: string, response: string, clientMetadata?: Record<string, string>) =>
+      stack.cognito.send(
+        new RespondToAuthChallengeCommand({
+          ClientId: clientId,
+          ChallengeName: 'CUSTOM_CHALLENGE',
+          Session: session,
+          ChallengeResponses: { USERNAME: email, ANSWER: response },
+          ...(clientMetadata ? { ClientMetadata: clientMetadata } : {}),
+        }),
+      ),
+  };
+}
+
+export type FlowUser = ReturnType<typeof flowUser>;
+
+/**
+ * Signs up `user`, uploads `idPhoto` at the first challenge and answers it: returns the FACE_LIVENESS challenge that
+ * follows (throws when the enrolment was refused), the answered enrolment challenge and the user's sub.
+ */
+export async function enrol(user: FlowUser, idPhoto: Buffer) {
+  await user.signUp();
+  const enrolChallenge = await user.startSignIn();
+  const parameters = enrolChallenge.ChallengeParameters!;
+  if (parameters.step !== 'ENROLL_ID_PHOTO') throw new Error(`expected ENROLL_ID_PHOTO, got ${parameters.step}`);
+  const upload = await uploadIdPhoto(parameters, idPhoto);
+  if (upload.status !== 204) throw new Error(`the upload was refused with ${upload.status}: ${upload.body}`);
+  const live = await user.answer(enrolChallenge.Session!, 'uploaded');
+  if (live.ChallengeParameters?.step !== 'FACE_LIVENESS') throw new Error(`enrolment of ${user.email} was refused`);
+  return { live, enrolChallenge, sub: subOfEnrollChallenge(parameters) };
+}
+
+/** Waits until the stack has printed a line matching `pattern` after `since` characters of its output. */
+export async function printedLine(stack: StackProcess, since: number, pattern: RegExp, waitMs = 10000): Promise<string> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const line = stack.output().slice(since).split('\n').find((candidate) => pattern.test(candidate));
+    if (line) return line;
+    if (Date.now() > deadline) throw new Error(`the stack printed no line matching ${pattern}:\n${stack.output().slice(since)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -1,0 +1,263 @@
+/**
+ * Every way a client can try to sign in without being the enrolled person, through the real SDK clients against
+ * `npm start`: each must end without tokens, and the stack's log names the refusal. Template defaults apply
+ * (MaxAttempts 3, LockoutFailures 5 in 180 s). Each user's failed checks stay below the lockout limit except the
+ * locked-out user's. Only two tests stream liveness video (a few seconds of real-time video each).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ListFacesCommand } from '@aws-sdk/client-rekognition';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { startStackProcess, type StackProcess } from '../stack/stack-process';
+import { enrol, fixture, flowUser, printedLine, streamLiveness, subOfEnrollChallenge, uploadIdPhoto, type FlowUser } from './harness';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const ANGELINA_ID_PHOTO = fixture('app-id-photo-angelina_jolie-img6.jpg');
+const ANGELINA_SELFIE = fixture('app-selfie-angelina_jolie-img7.jpg');
+const JENNIFER = fixture('app-selfie-jennifer_aniston-img3.jpg');
+const JACK = fixture('server-jack-dorsey-a.jpg');
+const SCARLETT = fixture('server-scarlett-johansson.jpg');
+const NO_FACE = fixture('app-no-face-img4-left-strip.jpg');
+const GROUP = fixture('engine-group-selfie.jpg');
+
+type Challenge = Awaited<ReturnType<FlowUser['startSignIn']>>;
+
+describe('refused sign-ins through the local stack', () => {
+  let stack: StackProcess;
+  const angelina = { sub: '', live: undefined as unknown as Challenge };
+  const jack = { sub: '' };
+  const scarlett = { sub: '', live: undefined as unknown as Challenge, enrolChallenge: undefined as unknown as Challenge };
+  const jennifer = { sub: '', live: undefined as unknown as Challenge };
+  let angelinaUser: FlowUser;
+  let jackUser: FlowUser;
+  let scarlettUser: FlowUser;
+  let jenniferUser: FlowUser;
+  let angelinaSessionId: string;
+
+  beforeAll(async () => {
+    stack = await startStackProcess();
+    angelinaUser = flowUser(stack, 'angelina@example.com');
+    jackUser = flowUser(stack, 'jack@example.com');
+    scarlettUser = flowUser(stack, 'scarlett@example.com');
+    jenniferUser = flowUser(stack, 'jennifer@example.com');
+    // One after the other: each enrolment answer indexes a face on the CPU within the 4 s answer budget.
+    Object.assign(angelina, await enrol(angelinaUser, ANGELINA_ID_PHOTO));
+    Object.assign(jack, await enrol(jackUser, JACK));
+    Object.assign(scarlett, await enrol(scarlettUser, SCARLETT));
+    Object.assign(jennifer, await enrol(jenniferUser, JENNIFER));
+  }, 180000);
+
+  afterAll(() => stack?.dispose());
+
+  /** The answer got no tokens and the same auth session goes on with a fresh liveness challenge. */
+  function expectRetry(response: Challenge, refusedSessionId: string) {
+    expect(response.AuthenticationResult).toBeUndefined();
+    expect(response.ChallengeParameters?.step).toBe('FACE_LIVENESS');
+    expect(response.ChallengeParameters?.sessionId).not.toBe(refusedSessionId);
+  }
+
+  const livenessFailure = (sub: string, failure: string) =>
+    new RegExp(`\\[VerifyAuthChallengeFunction\\] .*"message":"liveness check failed".*"sub":"${sub}".*"failure":"${failure}"`);
+
+  it("refuses another user's liveness session id, which its owner can still use", async () => {
+    angelinaSessionId = angelina.live.ChallengeParameters!.sessionId!;
+    expect((await streamLiveness(stack, angelinaSessionId, ANGELINA_SELFIE)).exceptions).toEqual([]);
+    const since = stack.output().length;
+    const jackChallenge = await jackUser.startSignIn();
+    expectRetry(await jackUser.answer(jackChallenge.Session!, angelinaSessionId), angelinaSessionId);
+    await printedLine(stack, since, livenessFailure(jack.sub, 'ANSWER_MISMATCH'));
+    // The session was good: its owner signs in with it, so the refusal above was about whose session it is.
+    const done = await angelinaUser.answer(angelina.live.Session!, angelinaSessionId);
+    expect(done.AuthenticationResult?.IdToken).toBeDefined();
+  }, 120000);
+
+  it('refuses a liveness session id that already produced tokens, answered again in a new auth session', async () => {
+    const since = stack.output().length;
+    const challenge = await angelinaUser.startSignIn();
+    expectRetry(await angelinaUser.answer(challenge.Session!, angelinaSessionId), angelinaSessionId);
+    await printedLine(stack, since, livenessFailure(angelina.sub, 'ANSWER_MISMATCH'));
+  });
+
+  it('refuses a session id the server never issued', async () => {
+    const since = stack.output().length;
+    const challenge = await jackUser.startSignIn();
+    const neverIssued = crypto.randomUUID();
+    expectRetry(await jackUser.answer(challenge.Session!, neverIssued), neverIssued);
+    await printedLine(stack, since, livenessFailure(jack.sub, 'ANSWER_MISMATCH'));
+  });
+
+  it('ignores client metadata that claims the answer is correct', async () => {
+    const since = stack.output().length;
+    const challenge = await jackUser.startSignIn();
+    const claims = { answerCorrect: 'true', challengeResult: 'true', livenessPassed: 'true', issueTokens: 'true' };
+    expectRetry(await jackUser.answer(challenge.Session!, 'not-the-session-id', claims), 'not-the-session-id');
+    await printedLine(stack, since, livenessFailure(jack.sub, 'ANSWER_MISMATCH'));
+  });
+
+  it('gives no tokens after enrolment alone, and refuses the enrolment answer given to the liveness challenge', async () => {
+    expect(scarlett.live.AuthenticationResult).toBeUndefined();
+    const sessionId = scarlett.live.ChallengeParameters!.sessionId!;
+    const since = stack.output().length;
+    expectRetry(await scarlettUser.answer(scarlett.live.Session!, 'uploaded'), sessionId);
+    await printedLine(stack, since, livenessFailure(scarlett.sub, 'ANSWER_MISMATCH'));
+  });
+
+  it('refuses a second answer to an enrolment challenge already answered', async () => {
+    await expect(scarlettUser.answer(scarlett.enrolChallenge.Session!, 'uploaded')).rejects.toMatchObject({ name: 'NotAuthorizedException' });
+  });
+
+  it('ends the auth session at the third wrong answer, after which the session is refused', async () => {
+    const first = await scarlettUser.startSignIn();
+    const second = await scarlettUser.answer(first.Session!, 'wrong-1');
+    const third = await scarlettUser.answer(second.Session!, 'wrong-2');
+    expect(third.ChallengeParameters?.step).toBe('FACE_LIVENESS');
+    await expect(scarlettUser.answer(third.Session!, 'wrong-3')).rejects.toMatchObject({ name: 'NotAuthorizedException' });
+    await expect(scarlettUser.answer(third.Session!, third.ChallengeParameters!.sessionId!)).rejects.toMatchObject({ name: 'NotAuthorizedException' });
+  });
+
+  it('refuses the right face of a user locked out by LockoutFailures failed checks', async () => {
+    // Failed checks 1-3 end jennifer's first auth session; 4 leaves a second one open at a fresh challenge.
+    const first = await jenniferUser.answer(jennifer.live.Session!, 'wrong-1');
+    const second = await jenniferUser.answer(first.Session!, 'wrong-2');
+    await expect(jenniferUser.answer(second.Session!, 'wrong-3')).rejects.toMatchObject({ name: 'NotAuthorizedException' });
+    const open = await jenniferUser.answer((await jenniferUser.startSignIn()).Session!, 'wrong-4');
+    // The fifth failed check, in a third auth session, locks the user.
+    await expect(jenniferUser.answer((await jenniferUser.startSignIn()).Session!, 'wrong-5')).rejects.toMatchObject({ name: 'NotAuthorizedException' });
+
+    const sessionId = open.ChallengeParameters!.sessionId!;
+    expect((await streamLiveness(stack, sessionId, JENNIFER)).exceptions).toEqual([]);
+    const since = stack.output().length;
+    await expect(jenniferUser.answer(open.Session!, sessionId)).rejects.toMatchObject({ name: 'NotAuthorizedException' });
+    await printedLine(stack, since, new RegExp(`\\[VerifyAuthChallengeFunction\\] .*"message":"answer refused: user is locked out".*"sub":"${jennifer.sub}"`));
+    await expect(jenniferUser.startSignIn()).rejects.toMatchObject({ name: 'NotAuthorizedException' });
+  }, 120000);
+
+  it('gives a user that does not exist a liveness challenge shaped like a real one, which never succeeds', async () => {
+    const ghost = flowUser(stack, 'nobody@example.com');
+    const decoy = await ghost.startSignIn();
+    const real = await jackUser.startSignIn();
+    expect(decoy.ChallengeName).toBe('CUSTOM_CHALLENGE');
+    expect(Object.keys(decoy.ChallengeParameters!).sort()).toEqual(Object.keys(real.ChallengeParameters!).sort());
+    expect(decoy.ChallengeParameters).toMatchObject({ step: 'FACE_LIVENESS', region: stack.outputs.region });
+    expect(decoy.ChallengeParameters!.sessionId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    const decoySessionId = decoy.ChallengeParameters!.sessionId!;
+    const retry = await ghost.answer(decoy.Session!, decoySessionId);
+    expectRetry(retry, decoySessionId);
+    const last = await ghost.answer(retry.Session!, retry.ChallengeParameters!.sessionId!);
+    await expect(ghost.answer(last.Session!, last.ChallengeParameters!.sessionId!)).rejects.toMatchObject({ name: 'NotAuthorizedException' });
+  });
+
+  describe('enrolment', () => {
+    /** Signs up a fresh user and returns its first (ENROLL_ID_PHOTO) challenge and sub. */
+    async function enrolChallenge(email: string) {
+      const user = flowUser(stack, email);
+      await user.signUp();
+      const challenge = await user.startSignIn();
+      expect(challenge.ChallengeParameters?.step).toBe('ENROLL_ID_PHOTO');
+      return { user, challenge, sub: subOfEnrollChallenge(challenge.ChallengeParameters!) };
+    }
+
+    /** Answers `uploaded`: refused, the same auth session asks for an ID photo again. */
+    async function expectEnrolmentRefused(user: FlowUser, challenge: Challenge, logged: RegExp) {
+      const since = stack.output().length;
+      const retry = await user.answer(challenge.Session!, 'uploaded');
+      expect(retry.AuthenticationResult).toBeUndefined();
+      expect(retry.ChallengeParameters?.step).toBe('ENROLL_ID_PHOTO');
+      await printedLine(stack, since, logged);
+    }
+
+    const rejected = (sub: string, reason: string) =>
+      new RegExp(`\\[VerifyAuthChallengeFunction\\] .*"message":"enrolment answer checked".*"sub":"${sub}".*"status":"REJECTED".*"reason":"${reason}"`);
+    const photoMissing = (sub: string) =>
+      new RegExp(`\\[VerifyAuthChallengeFunction\\] .*"message":"answer refused: the check could not complete".*"sub":"${sub}".*"errorName":"PhotoMissingError"`);
+
+    it("refuses an upload to another sub's key at the S3 POST gate, and the enrolment answer", async () => {
+      const { user, challenge, sub } = await enrolChallenge('tamper@example.com');
+      const otherKey = `enrollment/${crypto.randomUUID()}/${crypto.randomUUID()}.jpg`;
+      const upload = await uploadIdPhoto(challenge.ChallengeParameters!, ANGELINA_ID_PHOTO, { key: otherKey });
+      expect(upload).toMatchObject({ status: 403, body: expect.stringContaining('AccessDenied') });
+      await expectEnrolmentRefused(user, challenge, photoMissing(sub));
+    });
+
+    it('refuses an ID photo with no face', async () => {
+      const { user, challenge, sub } = await enrolChallenge('noface@example.com');
+      expect((await uploadIdPhoto(challenge.ChallengeParameters!, NO_FACE)).status).toBe(204);
+      await expectEnrolmentRefused(user, challenge, rejected(sub, 'NO_FACE'));
+    });
+
+    it('refuses an ID photo with several faces', async () => {
+      const { user, challenge, sub } = await enrolChallenge('group@example.com');
+      expect((await uploadIdPhoto(challenge.ChallengeParameters!, GROUP)).status).toBe(204);
+      await expectEnrolmentRefused(user, challenge, rejected(sub, 'MULTIPLE_FACES'));
+    });
+
+    it('refuses an empty ID photo at the S3 POST gate, and the enrolment answer', async () => {
+      const { user, challenge, sub } = await enrolChallenge('empty@example.com');
+      expect(await uploadIdPhoto(challenge.ChallengeParameters!, Buffer.alloc(0))).toMatchObject({ status: 400, body: expect.stringContaining('EntityTooSmall') });
+      await expectEnrolmentRefused(user, challenge, photoMissing(sub));
+    });
+
+    it('refuses an ID photo over 5 MB at the S3 POST gate, and the enrolment answer', async () => {
+      const { user, challenge, sub } = await enrolChallenge('large@example.com');
+      const maxBytes = Number(challenge.ChallengeParameters!.maxBytes);
+      expect(maxBytes).toBe(5 * 1024 * 1024);
+      const oversized = Buffer.concat([ANGELINA_ID_PHOTO, Buffer.alloc(maxBytes + 1 - ANGELINA_ID_PHOTO.length)]);
+      expect(await uploadIdPhoto(challenge.ChallengeParameters!, oversized)).toMatchObject({ status: 400, body: expect.stringContaining('EntityTooLarge') });
+      await expectEnrolmentRefused(user, challenge, photoMissing(sub));
+    });
+
+    it('refuses a text file sent as image/jpeg', async () => {
+      const { user, challenge, sub } = await enrolChallenge('text@example.com');
+      expect((await uploadIdPhoto(challenge.ChallengeParameters!, Buffer.from('this is not a photo\n'))).status).toBe(204);
+      await expectEnrolmentRefused(user, challenge, rejected(sub, 'NOT_AN_IMAGE'));
+    });
+  });
+
+  it('changes nothing when the S3 event of an accepted enrolment is delivered again', async () => {
+    const { endpoints, credentials, region, tableName, collectionId, bucketName } = stack.outputs;
+    const table = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: endpoints.dynamodb, region, credentials }));
+    const active = async () => (await table.send(new GetCommand({ TableName: tableName, Key: { pk: `USER#${jack.sub}`, sk: 'ACTIVE_ENROLLMENT' } }))).Item!;
+    const enrollment = async (key: string) => (await table.send(new GetCommand({ TableName: tableName, Key: { pk: `USER#${jack.sub}`, sk: `ENROLLMENT#${key}` } }))).Item;
+    const faces = async () => (await stack.rekognition.send(new ListFacesCommand({ CollectionId: collectionId, MaxResults: 100 }))).Faces ?? [];
+    const eventDir = mkdtempSync(join(tmpdir(), 's3-event-'));
+    try {
+      const activeBefore = await active();
+      const enrollmentBefore = await enrollment(activeBefore.key as string);
+      expect(enrollmentBefore).toMatchObject({ status: 'ACCEPTED', faceId: activeBefore.faceId });
+      const facesBefore = await faces();
+      expect(facesBefore.filter((face) => face.ExternalImageId === jack.sub).map((face) => face.FaceId)).toEqual([activeBefore.faceId]);
+
+      const event = {
+        Records: [{
+          eventVersion: '2.1', eventSource: 'aws:s3', awsRegion: region, eventTime: new Date().toISOString(), eventName: 'ObjectCreated:Post',
+          s3: { s3SchemaVersion: '1.0', bucket: { name: bucketName, arn: `arn:aws:s3:::${bucketName}` }, object: { key: activeBefore.key, size: JACK.length } },
+        }],
+      };
+      const eventFile = join(eventDir, 'event.json');
+      writeFileSync(eventFile, JSON.stringify(event));
+      const port = (url: string | undefined) => new URL(url!).port;
+      const { stdout } = await promisify(execFile)(
+        join(ROOT, 'node_modules/.bin/tsx'),
+        ['local/invoke.ts', 'IndexFaceFunction', eventFile, '--dynamodb-port', port(endpoints.dynamodb), '--s3-port', port(endpoints.s3), '--rekognition-port', port(endpoints.rekognition)],
+        { cwd: ROOT },
+      );
+      expect(stdout).toContain('using the running local stack');
+      expect(stdout).toContain('IndexFaceFunction returned');
+      expect(stdout).not.toContain('S3 record refused');
+
+      expect(await active()).toEqual(activeBefore);
+      expect(await enrollment(activeBefore.key as string)).toEqual(enrollmentBefore);
+      expect(await faces()).toEqual(facesBefore);
+      // And the user still goes straight to liveness.
+      expect((await jackUser.startSignIn()).ChallengeParameters?.step).toBe('FACE_LIVENESS');
+    } finally {
+      table.destroy();
+      rmSync(eventDir, { recursive: true, force: true });
+    }
+  }, 60000);
+});

@@ -1,0 +1,59 @@
+/**
+ * The local stack keeps its state across a restart: sign up and enrol, stop the whole `npm start` process with
+ * SIGTERM, start it again on the same data folder (DynamoDB Local, S3, the collection and the Cognito users all
+ * read back from disk), and the user signs in with the right face.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { startStackProcess, type StackProcess } from '../stack/stack-process';
+import { enrol, fixture, flowUser, streamLiveness } from './harness';
+
+const ID_PHOTO = fixture('app-id-photo-angelina_jolie-img6.jpg');
+const SAME_PERSON = fixture('app-selfie-angelina_jolie-img7.jpg');
+const email = 'restart@example.com';
+
+describe('the local stack across a restart', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'local-stack-restart-'));
+  let before: StackProcess;
+  let after: StackProcess | undefined;
+
+  beforeAll(async () => {
+    before = await startStackProcess([], { dataDir });
+  }, 120000);
+
+  afterAll(async () => {
+    await before?.dispose();
+    await after?.dispose();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('enrols a user, then stops on SIGTERM with exit code 0', async () => {
+    const { live } = await enrol(flowUser(before, email), ID_PHOTO);
+    expect(live.ChallengeParameters?.step).toBe('FACE_LIVENESS');
+    expect(await before.stop()).toBe(0);
+  }, 60000);
+
+  it('starts again on the same data folder with the same user pool and app client', async () => {
+    after = await startStackProcess([], { dataDir });
+    expect(after.outputs.userPoolId).toBe(before.outputs.userPoolId);
+    expect(after.outputs.userPoolClientId).toBe(before.outputs.userPoolClientId);
+  }, 120000);
+
+  it('signs the enrolled user in with the right face, straight to liveness, with tokens the pool signed', async () => {
+    const stack = after!;
+    const user = flowUser(stack, email);
+    const live = await user.startSignIn();
+    expect(live.ChallengeParameters?.step).toBe('FACE_LIVENESS');
+    const sessionId = live.ChallengeParameters!.sessionId!;
+    expect((await streamLiveness(stack, sessionId, SAME_PERSON)).exceptions).toEqual([]);
+    const done = await user.answer(live.Session!, sessionId);
+    const { endpoints, userPoolId } = stack.outputs;
+    const { payload } = await jwtVerify(done.AuthenticationResult!.IdToken!, createRemoteJWKSet(new URL(endpoints.jwks!)), {
+      issuer: `${endpoints.cognito}/${userPoolId}`,
+      audience: stack.outputs.userPoolClientId!,
+    });
+    expect(payload).toMatchObject({ email, token_use: 'id' });
+  }, 120000);
+});
