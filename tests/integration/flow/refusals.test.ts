@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListFacesCommand } from '@aws-sdk/client-rekognition';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { startStackProcess, type StackProcess } from '../stack/stack-process';
 import { enrol, fixture, flowUser, printedLine, streamLiveness, subOfEnrollChallenge, uploadIdPhoto, type FlowUser } from './harness';
@@ -116,7 +117,7 @@ describe('refused sign-ins through the local stack', () => {
     const second = await scarlettUser.answer(first.Session!, 'wrong-1');
     const third = await scarlettUser.answer(second.Session!, 'wrong-2');
     expect(third.ChallengeParameters?.step).toBe('FACE_LIVENESS');
-    await expect(scarlettUser.answer(third.Session!, 'wrong-3')).rejects.toMatchObject({ name: 'NotAuthorizedException' });
+    await expect(scarlettUser.answer(third.Session!, 'wrong-3')).rejects.toMatchObject({ name: 'NotAuthorizedException', message: 'Incorrect username or password.' });
     await expect(scarlettUser.answer(third.Session!, third.ChallengeParameters!.sessionId!)).rejects.toMatchObject({ name: 'NotAuthorizedException' });
   });
 
@@ -144,12 +145,15 @@ describe('refused sign-ins through the local stack', () => {
     expect(decoy.ChallengeName).toBe('CUSTOM_CHALLENGE');
     expect(Object.keys(decoy.ChallengeParameters!).sort()).toEqual(Object.keys(real.ChallengeParameters!).sort());
     expect(decoy.ChallengeParameters).toMatchObject({ step: 'FACE_LIVENESS', region: stack.outputs.region });
-    expect(decoy.ChallengeParameters!.sessionId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+    expect(real.ChallengeParameters!.sessionId).toMatch(uuid);
+    expect(decoy.ChallengeParameters!.sessionId).toMatch(uuid);
     const decoySessionId = decoy.ChallengeParameters!.sessionId!;
     const retry = await ghost.answer(decoy.Session!, decoySessionId);
     expectRetry(retry, decoySessionId);
     const last = await ghost.answer(retry.Session!, retry.ChallengeParameters!.sessionId!);
-    await expect(ghost.answer(last.Session!, last.ChallengeParameters!.sessionId!)).rejects.toMatchObject({ name: 'NotAuthorizedException' });
+    // The same refusal a real user's third wrong answer gets.
+    await expect(ghost.answer(last.Session!, last.ChallengeParameters!.sessionId!)).rejects.toMatchObject({ name: 'NotAuthorizedException', message: 'Incorrect username or password.' });
   });
 
   describe('enrolment', () => {
@@ -181,6 +185,13 @@ describe('refused sign-ins through the local stack', () => {
       const otherKey = `enrollment/${crypto.randomUUID()}/${crypto.randomUUID()}.jpg`;
       const upload = await uploadIdPhoto(challenge.ChallengeParameters!, ANGELINA_ID_PHOTO, { key: otherKey });
       expect(upload).toMatchObject({ status: 403, body: expect.stringContaining('AccessDenied') });
+      const { endpoints, region, credentials, bucketName } = stack.outputs;
+      const s3 = new S3Client({ endpoint: endpoints.s3, region, credentials, forcePathStyle: true });
+      try {
+        await expect(s3.send(new HeadObjectCommand({ Bucket: bucketName, Key: otherKey }))).rejects.toMatchObject({ name: 'NotFound' });
+      } finally {
+        s3.destroy();
+      }
       await expectEnrolmentRefused(user, challenge, photoMissing(sub));
     });
 
