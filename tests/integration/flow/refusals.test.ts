@@ -31,6 +31,7 @@ type Challenge = Awaited<ReturnType<FlowUser['startSignIn']>>;
 describe('refused sign-ins through the local stack', () => {
   let stack: StackProcess;
   const angelina = { sub: '', live: undefined as unknown as Challenge };
+  // jack's refusals add up to four failed checks, one below the lockout.
   const jack = { sub: '' };
   const scarlett = { sub: '', live: undefined as unknown as Challenge, enrolChallenge: undefined as unknown as Challenge };
   const jennifer = { sub: '', live: undefined as unknown as Challenge };
@@ -90,6 +91,14 @@ describe('refused sign-ins through the local stack', () => {
     const neverIssued = crypto.randomUUID();
     expectRetry(await jackUser.answer(challenge.Session!, neverIssued), neverIssued);
     await printedLine(stack, since, livenessFailure(jack.sub, 'ANSWER_MISMATCH'));
+  });
+
+  it('refuses the issued session id when no video was streamed into it', async () => {
+    const since = stack.output().length;
+    const challenge = await jackUser.startSignIn();
+    const sessionId = challenge.ChallengeParameters!.sessionId!;
+    expectRetry(await jackUser.answer(challenge.Session!, sessionId), sessionId);
+    await printedLine(stack, since, livenessFailure(jack.sub, 'NOT_SUCCEEDED'));
   });
 
   it('ignores client metadata that claims the answer is correct', async () => {
