@@ -5,6 +5,7 @@ import {
   DescribeCollectionCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-rekognition';
+import { request as httpRequest } from 'node:http';
 import { startServer, temporaryDirectory, type RunningServer } from './harness';
 
 /** Well-formed SigV4: the local server checks the form of the header, not the signature. */
@@ -96,7 +97,29 @@ describe('the Rekognition JSON protocol', () => {
   });
 
   it('refuses a body over 16 MB with RequestEntityTooLargeException without reading it all', async () => {
-    const answer = await post('RekognitionService.DetectFaces', new Uint8Array(17 * 1024 * 1024).fill(0x20));
+    // Declare 17 MB but send only the first kilobyte: the answer must come from the declared length alone. (Sending the
+    // whole body races the server's hang-up, so the client may see EPIPE before it reads the 413.)
+    const answer = await new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
+      const pending = httpRequest(server.endpoint, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-amz-json-1.1',
+          authorization: AUTHORIZATION,
+          'x-amz-target': 'RekognitionService.DetectFaces',
+          'content-length': String(17 * 1024 * 1024),
+        },
+      });
+      pending.on('response', (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          pending.destroy();
+          resolve({ status: response.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> });
+        });
+      });
+      pending.on('error', (error) => reject(error));
+      pending.write(Buffer.alloc(1024, 0x20));
+    });
     expect(answer.status).toBe(413);
     expect(answer.body.__type).toBe('RequestEntityTooLargeException');
   });
