@@ -31,16 +31,22 @@ export async function assertPortFree(port: number, what: string): Promise<void> 
   });
 }
 
-/** A port the OS considers free right now (for tests and internal servers). */
+/**
+ * A port that is free right now, for a server that binds it a few seconds later (tests, internal servers). It is
+ * drawn below Linux's ephemeral range (32768-60999), because a port the OS hands out for listen(0) comes from that
+ * range and can be taken in the meantime by any outgoing connection on the machine.
+ */
 export async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, LOCAL_HOST, () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolvePort(port));
+  const canBind = (port: number) =>
+    new Promise<boolean>((resolveBind) => {
+      const probe = createServer();
+      probe.once('error', () => resolveBind(false));
+      probe.listen(port, LOCAL_HOST, () => probe.close(() => resolveBind(true)));
     });
-  });
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (await canBind(port)) return port;
+  }
+  throw new Error('no free port found between 20000 and 32000 after 50 tries');
 }
