@@ -6,7 +6,7 @@ import type { VerifyAuthChallengeResponseTriggerEvent } from 'aws-lambda';
 import { ENROLL_ID_PHOTO, FACE_LIVENESS } from '../lib/challenge-flow';
 import { config } from '../lib/config';
 import { withDeadline } from '../lib/deadline';
-import { indexEnrollment } from '../lib/enrollment';
+import { indexEnrollment, PhotoMissingError } from '../lib/enrollment';
 import { parseEnrollmentKey } from '../lib/enrollment-key';
 import { checkLiveness } from '../lib/liveness';
 import { isLockedOut, recordFailedCheck } from '../lib/lockout';
@@ -27,7 +27,15 @@ async function verifyEnrollment(sub: string, key: string | undefined, answer: st
     logger.info('enrolment answer refused', { sub, why: 'key or answer does not match the challenge' });
     return false;
   }
-  const decision = await indexEnrollment(sub, key, parsed.contentType);
+  let decision;
+  try {
+    decision = await indexEnrollment(sub, key, parsed.contentType);
+  } catch (error) {
+    // Any client can answer `uploaded` without uploading: a plain refusal, not an error worth an alarm.
+    if (!(error instanceof PhotoMissingError)) throw error;
+    logger.info('enrolment answer refused', { sub, key, why: 'no photo was uploaded at the issued key' });
+    return false;
+  }
   logger.info('enrolment answer checked', { sub, key, status: decision.status, reason: decision.reason });
   return decision.status === 'ACCEPTED';
 }

@@ -1,11 +1,12 @@
 import './support/env';
 import { jest } from '@jest/globals';
 import { CreateFaceLivenessSessionCommand, GetFaceLivenessSessionResultsCommand } from '@aws-sdk/client-rekognition';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { handler as createChallenge } from '../../functions/create-auth-challenge/handler';
 import { handler as verifyChallenge } from '../../functions/verify-auth-challenge/handler';
 import { describeError, logger, redactEvent } from '../../functions/lib/logger';
-import { dynamoMock, rekognitionMock, resetAwsMocks, serviceError } from './support/aws-mocks';
+import { dynamoMock, rekognitionMock, resetAwsMocks, s3Mock, serviceError } from './support/aws-mocks';
 import { createEvent, verifyEvent } from './support/events';
 
 const LIVE_SESSION = '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a';
@@ -69,6 +70,14 @@ describe('logging', () => {
     const logs = await captureLogs('INFO', () => verifyChallenge(event));
     expect(logs).toContain('"errorName":"InternalServerError"');
     expect(logs).not.toContain(String(event.request.challengeAnswer));
+  });
+
+  test('logs an enrolment answer with no upload behind it as a plain refusal, not an error any client could raise', async () => {
+    s3Mock.on(HeadObjectCommand).rejects(serviceError('NotFound'));
+    const lines = (await captureLogs('INFO', () => verifyChallenge(verifyEvent('enroll-answer')))).trim().split('\n');
+    const entries = lines.map((line) => JSON.parse(line) as { level: string; why?: string });
+    expect(entries).toContainEqual(expect.objectContaining({ level: 'INFO', why: 'no photo was uploaded at the issued key' }));
+    expect(entries.filter((entry) => entry.level === 'ERROR')).toEqual([]);
   });
 
   test('logs whole events only at DEBUG', async () => {

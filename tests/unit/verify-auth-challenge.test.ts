@@ -286,6 +286,7 @@ describe('verify auth challenge: enrolment', () => {
     dynamoMock.on(GetCommand, { Key: { sk: `ENROLLMENT#${ENROLL_KEY}` } }).resolves({});
     s3Mock.on(HeadObjectCommand).rejects(serviceError('NotFound'));
     expect(await answerCorrect('enroll-answer')).toBe(false);
+    expect(failuresRecorded()).toBe(1);
   });
 
   test('rejects an enrolment key for another sub', async () => {
