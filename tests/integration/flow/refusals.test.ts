@@ -187,7 +187,7 @@ describe('refused sign-ins through the local stack', () => {
     const rejected = (sub: string, reason: string) =>
       new RegExp(`\\[VerifyAuthChallengeFunction\\] .*"message":"enrolment answer checked".*"sub":"${sub}".*"status":"REJECTED".*"reason":"${reason}"`);
     const photoMissing = (sub: string) =>
-      new RegExp(`\\[VerifyAuthChallengeFunction\\] .*"message":"answer refused: the check could not complete".*"sub":"${sub}".*"errorName":"PhotoMissingError"`);
+      new RegExp(`\\[VerifyAuthChallengeFunction\\] \\{"level":"INFO","message":"enrolment answer refused".*"sub":"${sub}".*"why":"no photo was uploaded at the issued key"`);
 
     it("refuses an upload to another sub's key at the S3 POST gate, and the enrolment answer", async () => {
       const { user, challenge, sub } = await enrolChallenge('tamper@example.com');
