@@ -212,9 +212,10 @@ async function activate(sub: string, decision: Extract<EnrollmentDecision, { sta
     await deleteFaces([faceId]);
     return false;
   }
-  if (activation.expiredFaceId) {
-    logger.info('an expired provisional enrolment was replaced', { sub });
-    await deleteFaces([activation.expiredFaceId]);
+  if (activation.expired) {
+    logger.info('an expired provisional enrollment was replaced', { sub });
+    await deleteFaces([activation.expired.faceId]);
+    await deleteObject(activation.expired.photoKey);
   }
   return true;
 }

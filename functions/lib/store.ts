@@ -174,11 +174,12 @@ export async function getCurrentEnrollment(sub: string, nowMs: number): Promise<
   return enrollment && isCurrent(enrollment, nowMs) ? enrollment : undefined;
 }
 
-export type Activation = { activated: true; expiredFaceId?: string } | { activated: false };
+/** What an activation displaced: the face and pinned photo of an expired provisional enrollment. */
+export type Activation = { activated: true; expired?: { faceId: string; photoKey: string } } | { activated: false };
 
 /**
  * Makes an accepted photo the user's PROVISIONAL enrolment, only where there is none or the one there expired
- * unconfirmed: an upload never replaces a current enrolment. Returns the expired face id it displaced.
+ * unconfirmed: an upload never replaces a current enrolment. Returns what it displaced.
  */
 export async function activateEnrollment(
   sub: string,
@@ -201,8 +202,8 @@ export async function activateEnrollment(
       }),
       requestOptions(),
     );
-    const expiredFaceId = Attributes?.faceId as string | undefined;
-    return expiredFaceId ? { activated: true, expiredFaceId } : { activated: true };
+    if (!Attributes) return { activated: true };
+    return { activated: true, expired: { faceId: String(Attributes.faceId), photoKey: String(Attributes.photoKey) } };
   } catch (error) {
     if (isConditionFailure(error)) return { activated: false };
     throw error;
