@@ -19,6 +19,11 @@ export const FUNCTION_FOLDERS = {
 export type FunctionId = keyof typeof FUNCTION_FOLDERS;
 export const FUNCTION_IDS = Object.keys(FUNCTION_FOLDERS) as FunctionId[];
 
+/** Every AWS::Serverless::Function of template.yaml, for checks that must cover whatever functions it declares. */
+export const TEMPLATE_FUNCTION_IDS = Object.entries(template.Resources)
+  .filter(([, { Type }]) => Type === 'AWS::Serverless::Function')
+  .map(([logicalId]) => logicalId);
+
 export type TemplateMap = { [key: string]: TemplateValue };
 
 export function resource(logicalId: string): CloudFormationResource {
