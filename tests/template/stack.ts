@@ -141,6 +141,7 @@ export function resolved(value: TemplateValue | undefined, parameters: Record<st
     parameters: { ...parameterDefaults(), ...parameters },
     pseudo: EXAMPLE_STACK,
     resources: { ref, getAtt },
+    conditions: template.Conditions ?? {},
   });
 }
 

@@ -74,6 +74,11 @@ describe('the face bucket', () => {
     ]);
   });
 
+  test('deletes uploads under enrollment/ after one day, as each is checked and copied elsewhere within minutes', () => {
+    const rules = asList(asMap(bucket.LifecycleConfiguration).Rules).map(asMap);
+    expect(rules.filter((rule) => rule.Prefix === 'enrollment/')).toEqual([expect.objectContaining({ Status: 'Enabled', ExpirationInDays: 1 })]);
+  });
+
   test('aborts multipart uploads left incomplete', () => {
     const rules = asList(asMap(bucket.LifecycleConfiguration).Rules).map(asMap);
     const abort = rules.find((rule) => rule.AbortIncompleteMultipartUpload !== undefined);
@@ -102,13 +107,51 @@ describe('the face bucket', () => {
 });
 
 describe('the face collection', () => {
-  test("is created by InitCollectionFunction with the functions' COLLECTION_ID and the retain choice", () => {
+  const collection = propertiesOf('FaceCollection');
+
+  test("is created by InitCollectionFunction with the functions' COLLECTION_ID", () => {
     expect(resource('FaceCollection').Type).toBe('Custom::RekognitionCollection');
-    const collection = propertiesOf('FaceCollection');
     expect(collection.ServiceToken).toEqual({ 'Fn::GetAtt': ['InitCollectionFunction', 'Arn'] });
     expect(resolved(collection.CollectionId)).toBe(COLLECTION_ID);
-    expect(collection.RetainOnDelete).toEqual({ Ref: 'RetainCollectionOnDelete' });
-    expect(template.Parameters?.RetainCollectionOnDelete?.AllowedValues).toEqual(['true', 'false']);
+  });
+
+  test('adopts an existing collection holding faces only when AdoptExistingCollection says so (default false)', () => {
+    expect(collection.AdoptExisting).toEqual({ Ref: 'AdoptExistingCollection' });
+    expect(template.Parameters?.AdoptExistingCollection).toMatchObject({ Default: 'false', AllowedValues: ['true', 'false'] });
+  });
+});
+
+describe("the stack's deletion", () => {
+  const collection = propertiesOf('FaceCollection');
+  const policyWith = (RetainDataOnDelete: string) => resolved(resource('FaceBucket').DeletionPolicy, { RetainDataOnDelete });
+
+  test('deletes the collection resource before the bucket, which it names and empties (it depends on the bucket)', () => {
+    expect(collection.BucketName).toEqual({ Ref: 'FaceBucket' });
+    expect(resolved(collection.BucketName)).toBe(BUCKET_NAME);
+    expect([...referencedLogicalIds(collection)]).toContain('FaceBucket');
+    expect([...referencedLogicalIds(propertiesOf('FaceBucket'))]).not.toContain('FaceCollection');
+  });
+
+  test('by default deletes the photos, the faces and the bucket', () => {
+    expect(template.Parameters?.RetainDataOnDelete).toMatchObject({ Default: 'false', AllowedValues: ['true', 'false'] });
+    expect(resolved(collection.RetainOnDelete)).toBe('false');
+    expect(policyWith('false')).toBe('Delete');
+  });
+
+  test('keeps the bucket with its photos and the collection with its faces when RetainDataOnDelete is true', () => {
+    expect(resolved(collection.RetainOnDelete, { RetainDataOnDelete: 'true' })).toBe('true');
+    expect(policyWith('true')).toBe('Retain');
+  });
+
+  test("sets the bucket's DeletionPolicy from the parameter through AWS::LanguageExtensions, which allows Fn::If there", () => {
+    expect(asList(template.Transform)).toContain('AWS::LanguageExtensions');
+    expect(resource('FaceBucket').DeletionPolicy).toEqual({ 'Fn::If': ['RetainData', 'Retain', 'Delete'] });
+  });
+
+  test('gives the custom resource time to empty a large bucket, within the Lambda maximum of 15 minutes', () => {
+    const timeout = Number(propertiesOf('InitCollectionFunction').Timeout);
+    expect(timeout).toBeGreaterThanOrEqual(300);
+    expect(timeout).toBeLessThanOrEqual(900);
   });
 });
 
