@@ -3,12 +3,12 @@ import {
   asList,
   asMap,
   deployedEnvironment,
-  FUNCTION_IDS,
   globalVariables,
   propertiesOf,
   resolved,
   resource,
   template,
+  TEMPLATE_FUNCTION_IDS,
 } from './stack';
 
 const bucket = propertiesOf('FaceBucket');
@@ -21,12 +21,11 @@ describe('the face bucket', () => {
     expect(BUCKET_NAME).toMatch(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/);
   });
 
-  test('is not referenced by the functions, whose S3 notification it depends on (no dependency cycle)', () => {
-    const { Events, ...functionProperties } = propertiesOf('IndexFaceFunction');
-    const dependencies = [globalVariables, functionProperties, ...FUNCTION_IDS.filter((id) => id !== 'IndexFaceFunction').map(propertiesOf)]
+  test('is not referenced by the functions or the invoke permission, which its S3 notification depends on (no cycle)', () => {
+    const dependencies = [globalVariables, propertiesOf('IndexFaceInvokePermission'), ...TEMPLATE_FUNCTION_IDS.map(propertiesOf)]
       .flatMap((value) => [...referencedLogicalIds(value)]);
     expect(dependencies).not.toContain('FaceBucket');
-    expect(Events).toBeDefined();
+    expect(referencedLogicalIds(asMap(bucket.NotificationConfiguration))).toContain('IndexFaceFunction');
   });
 
   test('blocks every kind of public access', () => {
@@ -87,22 +86,37 @@ describe('the face bucket', () => {
   });
 
   test('invokes the indexer, and only the indexer, for every object created under enrollment/', () => {
-    const listeners = FUNCTION_IDS.flatMap((id) =>
-      Object.values(asMap(propertiesOf(id).Events ?? {})).map((event) => [id, asMap(event)] as const),
-    );
-    expect(listeners).toEqual([
-      [
-        'IndexFaceFunction',
+    expect(bucket.NotificationConfiguration).toEqual({
+      LambdaConfigurations: [
         {
-          Type: 'S3',
-          Properties: {
-            Bucket: { Ref: 'FaceBucket' },
-            Events: 's3:ObjectCreated:*',
-            Filter: { S3Key: { Rules: [{ Name: 'prefix', Value: 'enrollment/' }] } },
-          },
+          Event: 's3:ObjectCreated:*',
+          Function: { 'Fn::GetAtt': ['IndexFaceFunction', 'Arn'] },
+          Filter: { S3Key: { Rules: [{ Name: 'prefix', Value: 'enrollment/' }] } },
         },
       ],
-    ]);
+    });
+    const samEvents = TEMPLATE_FUNCTION_IDS.filter((id) => propertiesOf(id).Events !== undefined);
+    expect(samEvents).toEqual([]);
+  });
+
+  test('lets S3 invoke the indexer for this bucket of this account only (SourceArn and SourceAccount)', () => {
+    const permission = propertiesOf('IndexFaceInvokePermission');
+    expect(resource('IndexFaceInvokePermission').Type).toBe('AWS::Lambda::Permission');
+    expect(permission).toMatchObject({
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': ['IndexFaceFunction', 'Arn'] },
+      Principal: 's3.amazonaws.com',
+      SourceAccount: { Ref: 'AWS::AccountId' },
+    });
+    expect(resolved(permission.SourceArn)).toBe(`arn:aws:s3:::${BUCKET_NAME}`);
+    const s3Permissions = Object.values(template.Resources).filter(
+      ({ Type, Properties }) => Type === 'AWS::Lambda::Permission' && Properties?.Principal === 's3.amazonaws.com',
+    );
+    expect(s3Permissions).toHaveLength(1);
+  });
+
+  test('is created after the invoke permission, which S3 checks when the notification is set', () => {
+    expect(asList(resource('FaceBucket').DependsOn)).toContain('IndexFaceInvokePermission');
   });
 });
 
