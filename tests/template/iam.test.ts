@@ -1,3 +1,4 @@
+import { STACK_TAG } from '../../functions/init-collection/handler';
 import { actionsNeededBy } from './function-code';
 import {
   actionsOf,
@@ -80,6 +81,20 @@ describe('IAM', () => {
     );
     expect(collectionActions.length).toBeGreaterThanOrEqual(7);
     for (const [id, action] of collectionActions) expect(resourcesFor(id, action)).toEqual([COLLECTION_ARN]);
+  });
+
+  test('InitCollectionFunction may list only the face bucket and delete only its objects, to empty it', () => {
+    expect(resourcesFor('InitCollectionFunction', 's3:ListBucket')).toEqual([`arn:aws:s3:::${BUCKET_NAME}`]);
+    expect(resourcesFor('InitCollectionFunction', 's3:DeleteObject')).toEqual([objectsUnder('')]);
+  });
+
+  test('InitCollectionFunction may create only collections tagged with its own stack id', () => {
+    const [statement, ...others] = statementsOf('InitCollectionFunction').filter((candidate) => actionsOf(candidate).includes('rekognition:CreateCollection'));
+    expect(others).toEqual([]);
+    expect(actionsOf(statement!)).toEqual(['rekognition:CreateCollection']);
+    expect(resolved(statement!.Condition)).toEqual({
+      StringEquals: { [`aws:RequestTag/${STACK_TAG}`]: `arn:aws:cloudformation:${region}:${accountId}:stack/${EXAMPLE_STACK.stackName}/00000000-0000-0000-0000-000000000000` },
+    });
   });
 
   test.each([

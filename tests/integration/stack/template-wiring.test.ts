@@ -30,9 +30,9 @@ describe('the local wiring of template.yaml', () => {
     });
   });
 
-  it('reads the indexer subscription with its prefix filter from the SAM S3 event', () => {
+  it("reads the indexer subscription with its prefix filter from the bucket's NotificationConfiguration", () => {
     expect(deploy().wiring.s3Notifications).toEqual([
-      { eventName: 'EnrollmentUpload', functionLogicalId: 'IndexFaceFunction', bucketLogicalId: 'FaceBucket', events: ['s3:ObjectCreated:*'], prefix: 'enrollment/', suffix: '' },
+      { configurationId: 'FaceBucketLambda1', functionLogicalId: 'IndexFaceFunction', bucketLogicalId: 'FaceBucket', events: ['s3:ObjectCreated:*'], prefix: 'enrollment/', suffix: '' },
     ]);
   });
 
@@ -101,6 +101,43 @@ describe('the local wiring of template.yaml', () => {
 
   it('refuses a reference to a resource that has no local stand-in yet', () => {
     expect(() => deploy().ref('FaceCollection')).toThrow('FaceCollection (Custom::RekognitionCollection) has not been created in the local stack');
+  });
+
+  it('reads a SAM S3 event of a function as a notification too', () => {
+    const template = parseTemplate(`
+Resources:
+  Uploads:
+    Type: AWS::S3::Bucket
+  Indexer:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: functions/indexer/
+      Handler: handler.handler
+      Events:
+        Upload:
+          Type: S3
+          Properties:
+            Bucket: !Ref Uploads
+            Events: [s3:ObjectCreated:Post]
+            Filter: { S3Key: { Rules: [{ Name: suffix, Value: .jpg }] } }
+`);
+    expect(readStackWiring(template).s3Notifications).toEqual([
+      { configurationId: 'IndexerUpload', functionLogicalId: 'Indexer', bucketLogicalId: 'Uploads', events: ['s3:ObjectCreated:Post'], prefix: '', suffix: '.jpg' },
+    ]);
+  });
+
+  it("refuses a bucket notification whose function is not one of the template's", () => {
+    const template = parseTemplate(`
+Resources:
+  Uploads:
+    Type: AWS::S3::Bucket
+    Properties:
+      NotificationConfiguration:
+        LambdaConfigurations:
+          - Event: s3:ObjectCreated:*
+            Function: !GetAtt Elsewhere.Arn
+`);
+    expect(() => readStackWiring(template)).toThrow('not functions of this template: Elsewhere');
   });
 
   it('refuses a trigger that points outside the template', () => {
