@@ -290,6 +290,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         region: LOCAL_REGION,
         userPool: pool.settings,
         adminCredentials: LOCAL_CREDENTIALS,
+        configuredTriggers: Object.keys(triggers) as TriggerName[],
         triggers: async (trigger: TriggerName, event: object) => {
           const logicalId = triggers[trigger];
           if (!logicalId) throw new Error(`template.yaml configures no ${trigger} trigger on ${pool.logicalId}`);
