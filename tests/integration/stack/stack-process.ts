@@ -78,12 +78,3 @@ export async function startStackProcess(extraArgs: string[] = [], options: { dat
     },
   };
 }
-
-/** The newest confirmation code the dev mailbox holds for `email`. */
-export async function latestCode(mailboxUrl: string, email: string): Promise<string> {
-  const response = await fetch(`${mailboxUrl}/${encodeURIComponent(email)}`);
-  const { messages } = (await response.json()) as { messages: Array<{ code: string }> };
-  const latest = messages.at(-1);
-  if (!latest) throw new Error(`the mailbox has no message for ${email}`);
-  return latest.code;
-}
