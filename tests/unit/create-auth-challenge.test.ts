@@ -47,7 +47,7 @@ function policyOf(event: CreateAuthChallengeTriggerEvent): Policy {
 
 /** The one email SES was asked to send, and the code in it. */
 function sentEmail(): { input: SendEmailCommandInput; code: string } {
-  const [input, ...more] = receivedInputs(sesMock, SendEmailCommand) as SendEmailCommandInput[];
+  const [input, ...more] = receivedInputs(sesMock, SendEmailCommand) as unknown as SendEmailCommandInput[];
   expect(more).toEqual([]);
   const code = /\b\d{6}\b/.exec(input!.Content!.Simple!.Subject!.Data!)?.[0];
   expect(code).toBeDefined();
