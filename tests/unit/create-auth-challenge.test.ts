@@ -88,6 +88,12 @@ describe('create auth challenge: email code', () => {
     expect(input.Content!.Simple!.Body!.Text!.Data).toContain(`Your sign-in code is ${code}`);
   });
 
+  test('sends the code as text and as HTML', async () => {
+    await handler(createEvent('email-code'));
+    const { input, code } = sentEmail();
+    expect(input.Content!.Simple!.Body!.Html?.Data).toContain(code);
+  });
+
   test('tells the client only the masked address and the code length', async () => {
     const { response } = await handler(createEvent('email-code'));
     expect(response.publicChallengeParameters).toEqual({ step: 'EMAIL_CODE', destination: 'a***@e***.com', codeLength: '6' });

@@ -248,6 +248,12 @@ describe('verify auth challenge: provisional enrollment', () => {
       await answerCorrect();
       expect(failuresRecorded()).toBe(0);
     });
+
+    test('marks the upload it came from as rejected, so a redelivered upload event cannot make it the enrollment again', async () => {
+      await answerCorrect();
+      const decision = receivedInputs(dynamoMock, UpdateCommand).find((input) => (input.Key as { sk: string }).sk === `ENROLLMENT#${enrollment.key}`);
+      expect(decision?.ExpressionAttributeValues).toMatchObject({ ':status': 'REJECTED', ':reason': 'DUPLICATE_FACE' });
+    });
   });
 
   test('accepts the sign-in when a concurrent one confirmed the same face first', async () => {
@@ -511,6 +517,14 @@ describe('verify auth challenge: ID photo upload', () => {
     expect(await answerCorrect('enroll-answer')).toBe(true);
     expect(receivedInputs(s3Mock, HeadObjectCommand)).toEqual([{ Bucket: BUCKET, Key: ENROLL_KEY }]);
     expect(rekognitionMock.commandCalls(IndexFacesCommand)).toHaveLength(1);
+  });
+
+  test('accepts the answer when the upload event decided the photo and removed the upload while this check ran', async () => {
+    const decision = { key: ENROLL_KEY, status: 'ACCEPTED', ...accepted };
+    dynamoMock.on(GetCommand, { Key: { sk: `ENROLLMENT#${ENROLL_KEY}` } }).resolvesOnce({ Item: { key: ENROLL_KEY, status: 'ISSUED' } }).resolves({ Item: decision });
+    dynamoMock.on(GetCommand, { Key: { sk: 'ACTIVE_ENROLLMENT' } }).resolvesOnce({}).resolves({ Item: { ...decision, state: 'PROVISIONAL', provisionalUntil: nowSeconds() + 3600 } });
+    s3Mock.on(HeadObjectCommand).rejects(serviceError('NotFound', 'NotFound', 404));
+    expect(await answerCorrect('enroll-answer')).toBe(true);
   });
 
   test('rejects the answer when the photo was rejected, without counting it toward lockout', async () => {
