@@ -138,11 +138,13 @@ export async function checkSigV4(request: SigV4Request, check: SigV4Check): Prom
     credentials: { accessKeyId, secretAccessKey }, region: check.region, service: check.service, sha256: Sha256,
     uriEscapePath: check.uriEscapePath ?? true, applyChecksum: false,
   });
+  // The path exactly as sent: URL parsing would resolve dot segments the signer may have signed.
+  const rawPath = request.url.split('?')[0] ?? '/';
   const signable = new HttpRequest({
     method: request.method.toUpperCase(),
     protocol: 'http:',
     hostname: headers.host ?? '',
-    path: check.uriEscapePath === false ? url.pathname : safeDecodePath(url.pathname),
+    path: check.uriEscapePath === false ? rawPath : safeDecodePath(rawPath),
     query: signedQuery(url),
     headers,
     ...(request.body !== undefined ? { body: request.body } : {}),
