@@ -174,7 +174,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     try {
       const boundary = multipartBoundary(req.headers['content-type']);
       const body = await readBody(req, maxPostBytes);
-      const accepted = verifyPostPolicy(parseMultipart(body, boundary), {
+      const accepted = await verifyPostPolicy(parseMultipart(body, boundary), {
         bucket,
         region: options.region,
         credentials: options.credentials,
