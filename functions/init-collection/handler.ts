@@ -147,10 +147,11 @@ function physicalIdOnFailure(event: CloudFormationCustomResourceEvent): string {
 
 export const handler = async (event: CloudFormationCustomResourceEvent, context: Context): Promise<void> => {
   logEvent(event);
-  const work = apply(event).catch((error: unknown): CustomResourceResult => {
-    logger.error('custom resource request failed', { requestType: event.RequestType, ...describeError(error) });
-    return { status: 'FAILED', physicalResourceId: physicalIdOnFailure(event), reason: describeError(error).errorMessage };
-  });
+  const work = () =>
+    apply(event).catch((error: unknown): CustomResourceResult => {
+      logger.error('custom resource request failed', { requestType: event.RequestType, ...describeError(error) });
+      return { status: 'FAILED', physicalResourceId: physicalIdOnFailure(event), reason: describeError(error).errorMessage };
+    });
   const result = await withDeadline(work, context.getRemainingTimeInMillis() - RESPONSE_RESERVE_MS, (): CustomResourceResult => ({
     status: 'FAILED',
     physicalResourceId: physicalIdOnFailure(event),

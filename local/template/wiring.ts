@@ -8,7 +8,8 @@
 import { basename } from 'node:path';
 import type { CloudFormationResource, CloudFormationTemplate, TemplateValue } from './load-template';
 
-export const COGNITO_TRIGGERS = ['DefineAuthChallenge', 'CreateAuthChallenge', 'VerifyAuthChallengeResponse'] as const;
+/** The user pool triggers the local stack runs; PreSignUp is optional (without it, sign-up mails a code). */
+export const COGNITO_TRIGGERS = ['PreSignUp', 'DefineAuthChallenge', 'CreateAuthChallenge', 'VerifyAuthChallengeResponse'] as const;
 export type CognitoTrigger = (typeof COGNITO_TRIGGERS)[number];
 
 type TemplateMap = Record<string, TemplateValue>;

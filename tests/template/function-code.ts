@@ -25,6 +25,8 @@ const SERVICE_OF_CLIENT: Record<string, string> = {
   '@aws-sdk/client-dynamodb': 'dynamodb',
   '@aws-sdk/client-rekognition': 'rekognition',
   '@aws-sdk/client-s3': 's3',
+  // SES v2's SendEmail is authorised by the IAM action ses:SendEmail.
+  '@aws-sdk/client-sesv2': 'ses',
 };
 
 /** Calls (not commands) that need an IAM action: a presigned POST carries the signer's s3:PutObject. */

@@ -56,7 +56,12 @@ describe('IAM', () => {
     expect(unscoped).toEqual([]);
   });
 
-  test.each(FUNCTION_IDS)('%s is granted exactly the AWS actions its code calls', async (id) => {
+  test('PreSignUpFunction calls no AWS service and is granted no AWS action', async () => {
+    expect([...(await actionsNeededBy('functions/pre-sign-up/handler.ts'))]).toEqual([]);
+    expect(allowedActions('PreSignUpFunction')).toEqual([]);
+  });
+
+  test.each(FUNCTION_IDS.filter((id) => id !== 'PreSignUpFunction'))('%s is granted exactly the AWS actions its code calls', async (id) => {
     const needed = await actionsNeededBy(`functions/${FUNCTION_FOLDERS[id]}/handler.ts`);
     expect(needed.size).toBeGreaterThan(0);
     expect([...new Set(allowedActions(id))].sort()).toEqual([...needed].sort());
@@ -94,8 +99,12 @@ describe('IAM', () => {
 
   test.each([
     ['CreateAuthChallengeFunction', 's3:PutObject', ['enrollment/', 'liveness/']],
-    ['VerifyAuthChallengeFunction', 's3:GetObject', ['enrollment/', 'liveness/']],
+    ['VerifyAuthChallengeFunction', 's3:GetObject', ['enrollment/', 'id-photos/', 'liveness/']],
+    ['VerifyAuthChallengeFunction', 's3:PutObject', ['id-photos/']],
+    ['VerifyAuthChallengeFunction', 's3:DeleteObject', ['enrollment/', 'id-photos/']],
     ['IndexFaceFunction', 's3:GetObject', ['enrollment/']],
+    ['IndexFaceFunction', 's3:PutObject', ['id-photos/']],
+    ['IndexFaceFunction', 's3:DeleteObject', ['enrollment/', 'id-photos/']],
   ] as const)('%s gets %s only on the face bucket objects under %j', (id, action, prefixes) => {
     expect(resourcesFor(id, action)).toEqual(prefixes.map(objectsUnder).sort());
   });
