@@ -48,6 +48,11 @@ export async function enterEmailCode(page: Page, email: string, mailboxUrl: stri
   await page.getByRole('button', { name: 'Continue' }).click();
 }
 
+/** The EMAIL_CODE screen has taken a refusal: the next challenge came with an empty field. */
+export async function codeFieldCleared(page: Page): Promise<void> {
+  await page.waitForFunction(() => (document.querySelector('input[name="code"]') as HTMLInputElement | null)?.value === '');
+}
+
 /** From the sign-in screen: sign `email` up and prove it with the code the sign-in sends, up to the ID photo screen. */
 export async function signUpAndProveEmail(page: Page, email: string, mailboxUrl: string): Promise<void> {
   await submitSignUp(page, email);

@@ -15,7 +15,7 @@ import { startAppServer, type AppServer } from '../../local/web/serve-app';
 import type { AppConfig } from '../../app/src/config';
 import { launchBrowser, openPage, type PageRecord, type TestBrowser } from './browser';
 import { freePort } from '../../local/template/local-environment';
-import { DIST_DIR, enterEmailCode, requireBuiltApp, screenshot, submitSignUp } from './app-server';
+import { codeFieldCleared, DIST_DIR, enterEmailCode, requireBuiltApp, screenshot, submitSignUp } from './app-server';
 
 const REGION = 'us-east-1';
 const POOL_ID = 'us-east-1_AppTest1';
@@ -137,11 +137,6 @@ function expectCleanRun(record: PageRecord) {
   expect(record.blocked).toEqual([]);
   expect(record.pageErrors).toEqual([]);
   expect(record.consoleErrors).toEqual([]);
-}
-
-/** The EMAIL_CODE screen has taken a refusal: the next challenge came with an empty field. */
-async function codeFieldCleared(page: Page): Promise<void> {
-  await page.waitForFunction(() => (document.querySelector('input[name="code"]') as HTMLInputElement | null)?.value === '');
 }
 
 let emailCounter = 0;

@@ -17,7 +17,7 @@ import { locateFace } from '../../local/rekognition/liveness/client';
 import type { LivenessSession } from '../../local/rekognition/liveness/sessions';
 import { freePort, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/template/local-environment';
 import { launchBrowser, openPage, type PageRecord, type TestBrowser } from './browser';
-import { ARTIFACT_DIR, enterEmailCode, ROOT, requireBuiltApp, screenshot, signUpAndProveEmail, submitSignUp } from './app-server';
+import { ARTIFACT_DIR, codeFieldCleared, enterEmailCode, ROOT, requireBuiltApp, screenshot, signUpAndProveEmail, submitSignUp } from './app-server';
 import { startStackProcess, type StackProcess } from './stack-process';
 import { ID_PHOTO, makeCameraVideo, NO_FACE_PHOTO, SELFIE_OTHER_PERSON, SELFIE_SAME_PERSON } from './camera-video';
 
@@ -236,6 +236,7 @@ describeWithStack('face login in a browser on the local stack', () => {
       await expect(refusal.textContent()).resolves.toContain('That code was not accepted.');
       await expect(refusal.evaluate((element) => element === document.activeElement)).resolves.toBe(true);
       await screenshot(page, '40-wrong-code');
+      await codeFieldCleared(page);
       await enterEmailCode(page, newcomer, stack.mailboxUrl);
 
       await page.getByLabel('ID photo file').setInputFiles(otherPersonPngIdPhoto);
