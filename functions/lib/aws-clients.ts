@@ -7,8 +7,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RekognitionClient } from '@aws-sdk/client-rekognition';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { loadClientSettings } from './config';
+import { currentAbortSignal } from './deadline';
 
 const settings = loadClientSettings(process.env);
 
@@ -25,13 +27,25 @@ function commonOptions() {
   };
 }
 
+/** The options of every `send`: the signal that aborts the call when the invocation's deadline gives up on it. */
+export function requestOptions(): { abortSignal?: AbortSignal } {
+  const abortSignal = currentAbortSignal();
+  return abortSignal ? { abortSignal } : {};
+}
+
 let rekognitionClient: RekognitionClient | undefined;
+let sesClient: SESv2Client | undefined;
 let s3Client: S3Client | undefined;
 let documentClient: DynamoDBDocumentClient | undefined;
 
 export function rekognition(): RekognitionClient {
   rekognitionClient ??= new RekognitionClient(commonOptions());
   return rekognitionClient;
+}
+
+export function ses(): SESv2Client {
+  sesClient ??= new SESv2Client(commonOptions());
+  return sesClient;
 }
 
 export function s3(): S3Client {

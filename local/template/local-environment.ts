@@ -14,6 +14,7 @@ export const DEFAULT_PORTS = {
   rekognition: 4580,
   liveness: 4581,
   cognito: 9229,
+  ses: 4579,
   app: 3000,
 } as const;
 

@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { InitiateAuthCommand, RespondToAuthChallengeCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { DescribeCollectionCommand, ListFacesCommand } from '@aws-sdk/client-rekognition';
+import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { mailboxCode } from '../../../local/demo/face-login-client';
 import { startStackProcess, type StackProcess } from './stack-process';
 
@@ -33,7 +34,7 @@ describe('npm start', () => {
   it('prints every endpoint, the Amplify configuration and its startup time in one block', () => {
     const { endpoints, userPoolId, userPoolClientId } = stack.outputs;
     const printed = stack.output();
-    for (const url of [endpoints.dynamodb, endpoints.s3, endpoints.rekognition!, endpoints.cognito!, endpoints.mailbox!]) expect(printed).toContain(url);
+    for (const url of [endpoints.dynamodb, endpoints.s3, endpoints.rekognition!, endpoints.cognito!, endpoints.mailbox!, endpoints.sesv2!]) expect(printed).toContain(url);
     expect(printed).toContain(`"userPoolId": "${userPoolId}"`);
     expect(printed).toContain(`"userPoolClientId": "${userPoolClientId}"`);
     expect(printed).toMatch(/local stack ready in \d+\.\d s/);
@@ -82,6 +83,18 @@ describe('npm start', () => {
     const { Faces } = await stack.rekognition.send(new ListFacesCommand({ CollectionId: stack.outputs.collectionId }));
     expect(Faces).toHaveLength(1);
     expect(Faces![0]!.ExternalImageId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('serves SES v2 SendEmail at the sesv2 endpoint, into the mailbox the stack lists', async () => {
+    const { region, credentials, endpoints } = stack.outputs;
+    const ses = new SESv2Client({ endpoint: endpoints.sesv2!, region, credentials });
+    await ses.send(new SendEmailCommand({
+      FromEmailAddress: 'no-reply@example.com',
+      Destination: { ToAddresses: ['mail@example.com'] },
+      Content: { Simple: { Subject: { Data: 'Your sign-in code' }, Body: { Text: { Data: 'Your sign-in code is 314159' } } } },
+    }));
+    ses.destroy();
+    expect(await mailboxCode(endpoints.mailbox!, 'mail@example.com')).toBe('314159');
   });
 
   it('stops every part on SIGTERM, the DynamoDB Local JVM included, and exits cleanly', async () => {

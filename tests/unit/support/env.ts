@@ -14,5 +14,7 @@ Object.assign(process.env, {
   TABLE_NAME: TABLE,
   BUCKET_NAME: BUCKET,
   COLLECTION_ID: COLLECTION,
+  EMAIL_SENDER: 'sign-in@example.com',
+  POWERTOOLS_METRICS_DISABLED: 'true',
   LOG_LEVEL: 'SILENT',
 });
