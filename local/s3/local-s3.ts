@@ -1,9 +1,10 @@
 /**
  * Local S3: s3rver (an S3-compatible server storing objects under the data folder) on an internal port, behind a
- * gate on the public port that does what s3rver does not: enforces browser POST uploads' policies and SigV4
- * signatures, answers CORS for the buckets' rules from the template, and refuses reading a missing object with 403
- * AccessDenied, as S3 answers a role without s3:ListBucket (the stack grants none), instead of s3rver's 404.
- * Everything else is forwarded unchanged (Host included, so header-signed SDK requests still verify in s3rver).
+ * gate on the public port that does what s3rver does not: enforces browser POST uploads' policies and their SigV4
+ * signatures, refuses every other request without a valid SigV4 signature (header or presigned query; s3rver
+ * would serve it anonymously), answers CORS for the buckets' rules from the template, and refuses reading a
+ * missing object with 403 AccessDenied, as S3 answers a role without s3:ListBucket (the stack grants none), instead
+ * of s3rver's 404. What passes is forwarded unchanged (Host included).
  */
 import { EventEmitter } from 'node:events';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -14,6 +15,7 @@ import { freePort, LOCAL_HOST } from '../template/local-environment';
 import { corsResponseHeaders, preflightHeaders, type CorsRule } from './cors';
 import { multipartBoundary, parseMultipart } from './multipart';
 import { verifyPostPolicy } from './post-policy';
+import { authenticateS3Request } from './request-auth';
 import { S3Error, s3ErrorXml } from './s3-error';
 
 export interface LocalBucket {
@@ -27,9 +29,9 @@ export interface LocalS3Options {
   dataDir: string;
   buckets: LocalBucket[];
   region: string;
-  /** Access key id -> secret; the gate verifies POST signatures and s3rver header signatures with these. */
+  /** Access key id -> secret: the only identities whose signatures (header, presigned query, POST policy) pass. */
   credentials: Record<string, string>;
-  /** Largest POST body the gate reads (S3 allows 5 GB; enrolment photos are at most 5 MB). */
+  /** Largest body the gate reads: POST uploads, and signed bodies it checks the hash of (enrolment photos are at most 5 MB). */
   maxPostBytes?: number;
   log?: (line: string) => void;
 }
@@ -171,11 +173,20 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     const isBrowserPost = method === 'POST' && bucket !== '' && /^\/[^/]+\/?$/.test(url.pathname) && url.search === '';
     // A missing key of one of the stack's buckets; a missing bucket stays s3rver's 404 NoSuchBucket, as on S3.
     const isObjectRead = (method === 'GET' || method === 'HEAD') && corsByBucket.has(bucket) && /^\/[^/]+\/./.test(url.pathname);
-    if (!isBrowserPost) return forward(req, res, cors, undefined, isObjectRead);
+    if (!isBrowserPost) {
+      try {
+        const { body } = await authenticateS3Request(req, { region: options.region, credentials: options.credentials, now: Date.now(), maxBodyBytes: maxPostBytes });
+        return forward(req, res, cors, body, isObjectRead);
+      } catch (error) {
+        if (!(error instanceof S3Error)) throw error;
+        options.log?.(`${method} ${url.pathname} refused: ${error.code}: ${error.message}`);
+        return refuse(res, error, cors, method === 'HEAD');
+      }
+    }
     try {
       const boundary = multipartBoundary(req.headers['content-type']);
       const body = await readBody(req, maxPostBytes);
-      const accepted = verifyPostPolicy(parseMultipart(body, boundary), {
+      const accepted = await verifyPostPolicy(parseMultipart(body, boundary), {
         bucket,
         region: options.region,
         credentials: options.credentials,

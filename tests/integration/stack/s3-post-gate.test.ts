@@ -112,6 +112,14 @@ describe('the local S3 POST gate', () => {
     expect(response.body).toContain('<Code>SignatureDoesNotMatch</Code>');
   });
 
+  it('refuses a credential whose date is not yyyymmdd', async () => {
+    const post = await presign();
+    const credential = post.fields['X-Amz-Credential']!.replace(/\/\d{8}\//, '/today/');
+    const response = await upload(post, 500, { 'X-Amz-Credential': credential });
+    expect(response.status).toBe(400);
+    expect(response.body).toContain('<Code>AuthorizationQueryParametersError</Code>');
+  });
+
   it('refuses a form field the policy does not cover', async () => {
     const response = await upload(await presign(), 500, { 'x-amz-meta-owner': 'someone' });
     expect(response.status).toBe(403);
