@@ -20,7 +20,7 @@ type View =
   | { name: 'loading' }
   | { name: 'signUp' }
   | { name: 'signIn'; email?: string; notice?: Notice }
-  /** `round` tells apart the challenges of one step, which carry nothing unique. */
+  /** `round` tells apart the EMAIL_CODE challenges of a sign-in, which carry nothing unique. */
   | { name: 'emailCode'; email: string; challenge: EmailCodeChallenge; previousRefused: boolean; round: number }
   | { name: 'enroll'; email: string; challenge: EnrollChallenge; previousRefused: boolean }
   | { name: 'liveness'; email: string; challenge: LivenessChallenge; previousRefused: boolean }
@@ -122,10 +122,10 @@ export function App({ config }: { config: AppConfig }) {
     case 'emailCode':
       return (
         <EmailCodeScreen
-          key={view.round}
           email={view.email}
           challenge={view.challenge}
           previousRefused={view.previousRefused}
+          round={view.round}
           mailboxUrl={config.mailboxUrl}
           onAnswer={(code) => answer(view.email, 'EMAIL_CODE', code)}
         />

@@ -2,9 +2,9 @@
  * Local S3: s3rver (an S3-compatible server storing objects under the data folder) on an internal port, behind a
  * gate on the public port that does what s3rver does not: enforces browser POST uploads' policies and their SigV4
  * signatures, refuses every other request without a valid SigV4 signature (header or presigned query; s3rver
- * would serve it anonymously), answers CORS for the buckets' rules from the template, and refuses reading a
- * missing object with 403 AccessDenied, as S3 answers a role without s3:ListBucket (the stack grants none), instead
- * of s3rver's 404. What passes is forwarded unchanged (Host included).
+ * would serve it anonymously), answers CORS for the buckets' rules from the template, and refuses reading a missing
+ * object with 403 AccessDenied, as S3 answers a role without s3:ListBucket (the stack grants none), instead of
+ * s3rver's 404. What passes is forwarded unchanged (Host included).
  */
 import { EventEmitter } from 'node:events';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -180,7 +180,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       } catch (error) {
         if (!(error instanceof S3Error)) throw error;
         options.log?.(`${method} ${url.pathname} refused: ${error.code}: ${error.message}`);
-        return refuse(res, error, cors, method === 'HEAD');
+        return refuse(res, error, cors);
       }
     }
     try {

@@ -1,23 +1,24 @@
-import { useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Link, Text } from '@aws-amplify/ui-react';
 import type { EmailCodeChallenge } from '../challenge';
 import { EMAIL_CODE_REFUSED } from '../messages';
 import { CODE_FIELD, OneFieldForm } from './OneFieldForm';
 import { Screen, type Notice } from './Screen';
 
-const REFUSED: Notice = { tone: 'error', text: EMAIL_CODE_REFUSED };
-
 /** The EMAIL_CODE step: the code sent to the address proves it before any ID photo is taken. */
 export function EmailCodeScreen({
   email,
   challenge,
   previousRefused,
+  round,
   mailboxUrl,
   onAnswer,
 }: {
   email: string;
   challenge: EmailCodeChallenge;
   previousRefused: boolean;
+  /** Counts the challenges shown: each refusal is a new notice, which takes focus, and an empty field. */
+  round: number;
   /** The local stack's development mailbox. */
   mailboxUrl?: string;
   /** Answers the challenge; a wrong code brings this step back with `previousRefused`. */
@@ -25,6 +26,8 @@ export function EmailCodeScreen({
 }) {
   const [code, setCode] = useState('');
   const [busy, setBusy] = useState(false);
+  const notice = useMemo<Notice | undefined>(() => (previousRefused ? { tone: 'error', text: EMAIL_CODE_REFUSED } : undefined), [previousRefused, round]);
+  useEffect(() => setCode(''), [round]);
 
   async function submit() {
     setBusy(true);
@@ -36,7 +39,7 @@ export function EmailCodeScreen({
   }
 
   return (
-    <Screen title="Check your email" notice={previousRefused ? REFUSED : undefined}>
+    <Screen title="Check your email" notice={notice}>
       <Text>
         We sent a code to <strong data-testid="code-destination">{challenge.destination}</strong>. Type its {challenge.codeLength} digits
         to go on.
