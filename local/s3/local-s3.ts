@@ -180,7 +180,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       } catch (error) {
         if (!(error instanceof S3Error)) throw error;
         options.log?.(`${method} ${url.pathname} refused: ${error.code}: ${error.message}`);
-        return refuse(res, error, cors);
+        return refuse(res, error, cors, method === 'HEAD');
       }
     }
     try {

@@ -29,6 +29,7 @@ describe('the local wiring of template.yaml', () => {
       DefineAuthChallenge: 'DefineAuthChallengeFunction',
       CreateAuthChallenge: 'CreateAuthChallengeFunction',
       VerifyAuthChallengeResponse: 'VerifyAuthChallengeFunction',
+      PreSignUp: 'PreSignUpFunction',
     });
   });
 
