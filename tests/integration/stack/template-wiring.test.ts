@@ -29,7 +29,6 @@ describe('the local wiring of template.yaml', () => {
       DefineAuthChallenge: 'DefineAuthChallengeFunction',
       CreateAuthChallenge: 'CreateAuthChallengeFunction',
       VerifyAuthChallengeResponse: 'VerifyAuthChallengeFunction',
-      PreSignUp: 'PreSignUpFunction',
     });
   });
 
