@@ -54,7 +54,8 @@ async function verifyEnrollment(sub: string, key: string | undefined, answer: st
   }
   try {
     const { decision, active } = await indexEnrollment(sub, key, nowMs);
-    logger.info('enrollment answer checked', { sub, key, status: decision.status, active });
+    const reason = decision.status === 'REJECTED' ? decision.reason : undefined;
+    logger.info('enrollment answer checked', { sub, key, status: decision.status, reason, active });
     return decision.status === 'ACCEPTED' && active;
   } catch (error) {
     // Any client can answer `uploaded` without uploading: a plain refusal, not an error worth an alarm.

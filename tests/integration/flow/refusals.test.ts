@@ -1,8 +1,8 @@
 /**
  * Every way a client can try to sign in without being the enrolled person, through the real SDK clients against
  * `npm start`: each must end without tokens, and the stack's log names the refusal. Template defaults apply
- * (MaxAttempts 3, LockoutFailures 5 in 180 s). Each user's failed checks stay below the lockout limit except the
- * locked-out user's. Only two tests stream liveness video (a few seconds of real-time video each).
+ * (MaxAttempts 3, LockoutFailures 5 in 180 s). Wrong strings never count toward the lockout; the lockout itself and
+ * the attacks on it are in attacks.test.ts. Only two tests stream liveness video (a few seconds of real-time video each).
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +20,6 @@ import { enrol, fixture, flowUser, printedLine, startEnrolment, streamLiveness, 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const ANGELINA_ID_PHOTO = fixture('app-id-photo-angelina_jolie-img6.jpg');
 const ANGELINA_SELFIE = fixture('app-selfie-angelina_jolie-img7.jpg');
-const JENNIFER = fixture('app-selfie-jennifer_aniston-img3.jpg');
 const JACK = fixture('server-jack-dorsey-a.jpg');
 const SCARLETT = fixture('server-scarlett-johansson.jpg');
 const NO_FACE = fixture('app-no-face-img4-left-strip.jpg');
@@ -31,14 +30,11 @@ type Challenge = Awaited<ReturnType<FlowUser['startSignIn']>>;
 describe('refused sign-ins through the local stack', () => {
   let stack: StackProcess;
   const angelina = { sub: '', live: undefined as unknown as Challenge };
-  // jack's refusals add up to four failed checks, one below the lockout.
   const jack = { sub: '' };
   const scarlett = { sub: '', live: undefined as unknown as Challenge, enrolChallenge: undefined as unknown as Challenge };
-  const jennifer = { sub: '', live: undefined as unknown as Challenge };
   let angelinaUser: FlowUser;
   let jackUser: FlowUser;
   let scarlettUser: FlowUser;
-  let jenniferUser: FlowUser;
   let angelinaSessionId: string;
 
   beforeAll(async () => {
@@ -46,12 +42,10 @@ describe('refused sign-ins through the local stack', () => {
     angelinaUser = flowUser(stack, 'angelina@example.com');
     jackUser = flowUser(stack, 'jack@example.com');
     scarlettUser = flowUser(stack, 'scarlett@example.com');
-    jenniferUser = flowUser(stack, 'jennifer@example.com');
     // One after the other: each enrolment answer indexes a face on the CPU within the 4 s answer budget.
     Object.assign(angelina, await enrol(angelinaUser, ANGELINA_ID_PHOTO));
     Object.assign(jack, await enrol(jackUser, JACK));
     Object.assign(scarlett, await enrol(scarlettUser, SCARLETT));
-    Object.assign(jennifer, await enrol(jenniferUser, JENNIFER));
   }, 180000);
 
   afterAll(() => stack?.dispose());
@@ -65,6 +59,8 @@ describe('refused sign-ins through the local stack', () => {
 
   const livenessFailure = (sub: string, failure: string) =>
     new RegExp(`\\[VerifyAuthChallengeFunction\\] .*"message":"liveness check failed".*"sub":"${sub}".*"failure":"${failure}"`);
+  const answerRefused = (sub: string, why: string) =>
+    new RegExp(`\\[VerifyAuthChallengeFunction\\] .*"message":"answer refused".*"sub":"${sub}".*"why":"${why}"`);
 
   it("refuses another user's liveness session id, which its owner can still use", async () => {
     angelinaSessionId = angelina.live.ChallengeParameters!.sessionId!;
@@ -72,7 +68,7 @@ describe('refused sign-ins through the local stack', () => {
     const since = stack.output().length;
     const jackChallenge = await jackUser.startSignIn();
     expectRetry(await jackUser.answer(jackChallenge.Session!, angelinaSessionId), angelinaSessionId);
-    await printedLine(stack, since, livenessFailure(jack.sub, 'ANSWER_MISMATCH'));
+    await printedLine(stack, since, answerRefused(jack.sub, 'the answer is not the issued session id'));
     // The session was good: its owner signs in with it, so the refusal above was about whose session it is.
     const done = await angelinaUser.answer(angelina.live.Session!, angelinaSessionId);
     expect(done.AuthenticationResult?.IdToken).toBeDefined();
@@ -82,7 +78,7 @@ describe('refused sign-ins through the local stack', () => {
     const since = stack.output().length;
     const challenge = await angelinaUser.startSignIn();
     expectRetry(await angelinaUser.answer(challenge.Session!, angelinaSessionId), angelinaSessionId);
-    await printedLine(stack, since, livenessFailure(angelina.sub, 'ANSWER_MISMATCH'));
+    await printedLine(stack, since, answerRefused(angelina.sub, 'the answer is not the issued session id'));
   });
 
   it('refuses a session id the server never issued', async () => {
@@ -90,7 +86,7 @@ describe('refused sign-ins through the local stack', () => {
     const challenge = await jackUser.startSignIn();
     const neverIssued = crypto.randomUUID();
     expectRetry(await jackUser.answer(challenge.Session!, neverIssued), neverIssued);
-    await printedLine(stack, since, livenessFailure(jack.sub, 'ANSWER_MISMATCH'));
+    await printedLine(stack, since, answerRefused(jack.sub, 'the answer is not the issued session id'));
   });
 
   it('refuses the issued session id when no video was streamed into it', async () => {
@@ -98,7 +94,7 @@ describe('refused sign-ins through the local stack', () => {
     const challenge = await jackUser.startSignIn();
     const sessionId = challenge.ChallengeParameters!.sessionId!;
     expectRetry(await jackUser.answer(challenge.Session!, sessionId), sessionId);
-    await printedLine(stack, since, livenessFailure(jack.sub, 'NOT_SUCCEEDED'));
+    await printedLine(stack, since, livenessFailure(jack.sub, 'NOT_STREAMED'));
   });
 
   it('ignores client metadata that claims the answer is correct', async () => {
@@ -106,7 +102,7 @@ describe('refused sign-ins through the local stack', () => {
     const challenge = await jackUser.startSignIn();
     const claims = { answerCorrect: 'true', challengeResult: 'true', livenessPassed: 'true', issueTokens: 'true' };
     expectRetry(await jackUser.answer(challenge.Session!, 'not-the-session-id', claims), 'not-the-session-id');
-    await printedLine(stack, since, livenessFailure(jack.sub, 'ANSWER_MISMATCH'));
+    await printedLine(stack, since, answerRefused(jack.sub, 'the answer is not the issued session id'));
   });
 
   it('gives no tokens after enrolment alone, and refuses the enrolment answer given to the liveness challenge', async () => {
@@ -114,7 +110,7 @@ describe('refused sign-ins through the local stack', () => {
     const sessionId = scarlett.live.ChallengeParameters!.sessionId!;
     const since = stack.output().length;
     expectRetry(await scarlettUser.answer(scarlett.live.Session!, 'uploaded'), sessionId);
-    await printedLine(stack, since, livenessFailure(scarlett.sub, 'ANSWER_MISMATCH'));
+    await printedLine(stack, since, answerRefused(scarlett.sub, 'the answer is not the issued session id'));
   });
 
   it('refuses a second answer to an enrolment challenge already answered', async () => {
@@ -129,23 +125,6 @@ describe('refused sign-ins through the local stack', () => {
     await expect(scarlettUser.answer(third.Session!, 'wrong-3')).rejects.toMatchObject({ name: 'NotAuthorizedException', message: 'Incorrect username or password.' });
     await expect(scarlettUser.answer(third.Session!, third.ChallengeParameters!.sessionId!)).rejects.toMatchObject({ name: 'NotAuthorizedException' });
   });
-
-  it('refuses the right face of a user locked out by LockoutFailures failed checks', async () => {
-    // Failed checks 1-3 end jennifer's first auth session; 4 leaves a second one open at a fresh challenge.
-    const first = await jenniferUser.answer(jennifer.live.Session!, 'wrong-1');
-    const second = await jenniferUser.answer(first.Session!, 'wrong-2');
-    await expect(jenniferUser.answer(second.Session!, 'wrong-3')).rejects.toMatchObject({ name: 'NotAuthorizedException' });
-    const open = await jenniferUser.answer((await jenniferUser.startSignIn()).Session!, 'wrong-4');
-    // The fifth failed check, in a third auth session, locks the user.
-    await expect(jenniferUser.answer((await jenniferUser.startSignIn()).Session!, 'wrong-5')).rejects.toMatchObject({ name: 'NotAuthorizedException' });
-
-    const sessionId = open.ChallengeParameters!.sessionId!;
-    expect((await streamLiveness(stack, sessionId, JENNIFER)).exceptions).toEqual([]);
-    const since = stack.output().length;
-    await expect(jenniferUser.answer(open.Session!, sessionId)).rejects.toMatchObject({ name: 'NotAuthorizedException' });
-    await printedLine(stack, since, new RegExp(`\\[VerifyAuthChallengeFunction\\] .*"message":"answer refused: user is locked out".*"sub":"${jennifer.sub}"`));
-    await expect(jenniferUser.startSignIn()).rejects.toMatchObject({ name: 'NotAuthorizedException' });
-  }, 120000);
 
   it('gives a user that does not exist a liveness challenge shaped like a real one, which never succeeds', async () => {
     const ghost = flowUser(stack, 'nobody@example.com');
@@ -208,9 +187,9 @@ describe('refused sign-ins through the local stack', () => {
     }
 
     const rejected = (sub: string, reason: string) =>
-      new RegExp(`\\[VerifyAuthChallengeFunction\\] .*"message":"enrolment answer checked".*"sub":"${sub}".*"status":"REJECTED".*"reason":"${reason}"`);
+      new RegExp(`\\[VerifyAuthChallengeFunction\\] .*"message":"enrollment answer checked".*"sub":"${sub}".*"status":"REJECTED".*"reason":"${reason}"`);
     const photoMissing = (sub: string) =>
-      new RegExp(`\\[VerifyAuthChallengeFunction\\] \\{"level":"INFO","message":"enrolment answer refused".*"sub":"${sub}".*"why":"no photo was uploaded at the issued key"`);
+      new RegExp(`\\[VerifyAuthChallengeFunction\\] \\{"level":"INFO","message":"answer refused".*"sub":"${sub}".*"why":"no photo was uploaded at the issued key"`);
 
     it("refuses an upload to another sub's key at the S3 POST gate, and the enrolment answer", async () => {
       const { user, challenge, sub } = await enrolChallenge('tamper@example.com');
