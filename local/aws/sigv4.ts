@@ -65,6 +65,17 @@ export class SigV4Failure extends Error {
   }
 }
 
+/** The exception AWS JSON and REST-JSON services (Cognito, SES, Rekognition) answer for each failure. */
+export const JSON_SERVICE_EXCEPTION: Readonly<Record<SigV4FailureKind, string>> = {
+  missing: 'MissingAuthenticationTokenException',
+  malformed: 'IncompleteSignatureException',
+  'unknown-key': 'UnrecognizedClientException',
+  'wrong-service': 'InvalidSignatureException',
+  'wrong-region': 'InvalidSignatureException',
+  expired: 'InvalidSignatureException',
+  mismatch: 'InvalidSignatureException',
+};
+
 export interface SigV4Identity {
   accessKeyId: string;
   location: 'header' | 'query';
