@@ -1,9 +1,8 @@
 /**
  * The whole local stack, programmatically: `startLocalStack(options)` "deploys" template.yaml onto local stand-ins
  * (DynamoDB Local, s3rver behind the signature gate, the Rekognition server, the Cognito emulator, SES v2 into the dev
- * mailbox, the functions in
- * worker-thread containers) and returns their endpoints and a stop(). `npm start`, `npm run invoke`, the flow tests
- * and the demo all use it. Order: data services in parallel, then tables, then the custom resources (the
+ * mailbox, the functions in worker-thread containers) and returns their endpoints and a stop(). `npm start`,
+ * `npm run invoke`, the flow tests and the demo all use it. Order: the SES endpoint, data services in parallel, then tables, then the custom resources (the
  * collection, by running InitCollectionFunction as CloudFormation would), then the user pool with its triggers,
  * then the S3 event bridge. All on 127.0.0.1 (DynamoDB Local itself has no bind option); data under `dataDir`.
  */

@@ -10,7 +10,7 @@
  * A refusal is a SigV4Failure whose `kind` each service maps to its own exception; `message` is AWS's wording and
  * `detail` the reason, for the log only.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
@@ -21,7 +21,10 @@ export interface SigV4Request {
   /** The request target as received: path and query, percent-encoded. */
   url: string;
   headers: IncomingHttpHeaders;
-  /** The body; its SHA-256 is the payload hash unless the caller signed `x-amz-content-sha256`. */
+  /**
+   * The body, when the service reads it whole: its SHA-256 is the payload hash, and a signed `x-amz-content-sha256`
+   * must equal it. Without it (S3 streams bodies) the signed header is taken as the payload hash.
+   */
   body?: string | Uint8Array;
 }
 
@@ -62,13 +65,24 @@ export class SigV4Failure extends Error {
   }
 }
 
+/** The exception AWS JSON and REST-JSON services (Cognito, SES, Rekognition) answer for each failure. */
+export const JSON_SERVICE_EXCEPTION: Readonly<Record<SigV4FailureKind, string>> = {
+  missing: 'MissingAuthenticationTokenException',
+  malformed: 'IncompleteSignatureException',
+  'unknown-key': 'UnrecognizedClientException',
+  'wrong-service': 'InvalidSignatureException',
+  'wrong-region': 'InvalidSignatureException',
+  expired: 'InvalidSignatureException',
+  mismatch: 'InvalidSignatureException',
+};
+
 export interface SigV4Identity {
   accessKeyId: string;
   location: 'header' | 'query';
   signedAt: Date;
 }
 
-export const MAX_SKEW_MS = 15 * 60 * 1000;
+const MAX_SKEW_MS = 15 * 60 * 1000;
 /** SigV4 presigned URLs live at most 7 days. */
 const MAX_EXPIRES_SECONDS = 604800;
 const ALGORITHM = 'AWS4-HMAC-SHA256';
@@ -94,11 +108,6 @@ export async function signString(stringToSign: string, secret: { accessKeyId: st
 /** The single-identity form of `credentials`. */
 export function credentialsOf(identity: { accessKeyId: string; secretAccessKey: string }): Record<string, string> {
   return { [identity.accessKeyId]: identity.secretAccessKey };
-}
-
-/** Whether the request carries any SigV4 signature at all (header or query). */
-export function isSigned(request: Pick<SigV4Request, 'url' | 'headers'>): boolean {
-  return request.headers.authorization !== undefined || new URL(request.url, 'http://local').searchParams.has('X-Amz-Signature');
 }
 
 export async function checkSigV4(request: SigV4Request, check: SigV4Check): Promise<SigV4Identity> {
@@ -137,6 +146,10 @@ export async function checkSigV4(request: SigV4Request, check: SigV4Check): Prom
     const value = headerValue(request.headers, name);
     if (value === undefined) throw malformed(`signed header '${name}' is missing from the request`);
     headers[name] = value;
+  }
+  // A signed payload hash must be the body's: else a captured request could be replayed with another body.
+  if (request.body !== undefined && SHA256_HEADER in headers && headers[SHA256_HEADER] !== createHash('sha256').update(request.body).digest('hex')) {
+    throw new SigV4Failure('mismatch', MISMATCH, 'x-amz-content-sha256 is not the hash of the body');
   }
   const identity: SigV4Identity = { accessKeyId, location: fromQuery ? 'query' : 'header', signedAt };
   if (check.mode === 'shape') return identity;

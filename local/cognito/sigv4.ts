@@ -3,7 +3,7 @@
  * verifier (../aws/sigv4.ts), its refusals named as AWS JSON services name them.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { checkSigV4, credentialsOf, SigV4Failure, type SigV4FailureKind } from '../aws/sigv4';
+import { checkSigV4, credentialsOf, JSON_SERVICE_EXCEPTION, SigV4Failure } from '../aws/sigv4';
 import { CognitoError } from './errors';
 
 export interface AdminCredentials {
@@ -18,16 +18,6 @@ export interface SignedRequest {
   body: string;
 }
 
-const EXCEPTION: Record<SigV4FailureKind, string> = {
-  missing: 'MissingAuthenticationTokenException',
-  malformed: 'IncompleteSignatureException',
-  'unknown-key': 'UnrecognizedClientException',
-  'wrong-service': 'InvalidSignatureException',
-  'wrong-region': 'InvalidSignatureException',
-  expired: 'InvalidSignatureException',
-  mismatch: 'InvalidSignatureException',
-};
-
 export async function verifySignature(request: SignedRequest, credentials: AdminCredentials, region: string, nowMs: number): Promise<void> {
   try {
     await checkSigV4({ method: request.method, url: request.path, headers: request.headers, body: request.body },
@@ -35,6 +25,6 @@ export async function verifySignature(request: SignedRequest, credentials: Admin
   } catch (error) {
     if (!(error instanceof SigV4Failure)) throw error;
     console.warn(`[cognito] admin request refused: ${error.detail}`);
-    throw new CognitoError(EXCEPTION[error.kind], error.message);
+    throw new CognitoError(JSON_SERVICE_EXCEPTION[error.kind], error.message);
   }
 }

@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BodyTooLargeError, readBody } from '../aws/body';
-import { checkSigV4, SigV4Failure, type SigV4FailureKind } from '../aws/sigv4';
+import { checkSigV4, JSON_SERVICE_EXCEPTION, SigV4Failure } from '../aws/sigv4';
 import type { Mailbox } from './index';
 
 export interface SesEndpointOptions {
@@ -56,16 +56,6 @@ class SesError extends Error {
 
 const badRequest = (message: string) => new SesError('BadRequestException', message);
 
-const SIGNATURE_EXCEPTION: Record<SigV4FailureKind, string> = {
-  missing: 'MissingAuthenticationTokenException',
-  malformed: 'IncompleteSignatureException',
-  'unknown-key': 'UnrecognizedClientException',
-  'wrong-service': 'InvalidSignatureException',
-  'wrong-region': 'InvalidSignatureException',
-  expired: 'InvalidSignatureException',
-  mismatch: 'InvalidSignatureException',
-};
-
 export async function startSesEndpoint(options: SesEndpointOptions): Promise<SesEndpoint> {
   const log = options.log ?? ((line: string) => console.log(line));
   const now = options.now ?? Date.now;
@@ -82,7 +72,7 @@ export async function startSesEndpoint(options: SesEndpointOptions): Promise<Ses
     } catch (error) {
       if (!(error instanceof SigV4Failure)) throw error;
       log(`[ses] SendEmail refused: ${error.detail}`);
-      throw new SesError(SIGNATURE_EXCEPTION[error.kind], error.message, 403);
+      throw new SesError(JSON_SERVICE_EXCEPTION[error.kind], error.message, 403);
     }
     const message = parseSendEmail(body);
     const messageId = `${now().toString(16).padStart(16, '0')}-${randomUUID()}-000000`;

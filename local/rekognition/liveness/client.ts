@@ -66,6 +66,11 @@ export interface LivenessClientOptions {
   challengeVersions?: string;
   /** Stop after this many chunks without the empty end chunk (to test a truncated stream). */
   stopAfterChunks?: number;
+  /**
+   * Declare a start screen (`precheck-view-enabled=1`), as the Amplify component does by default; default true. The
+   * server then waits longer for the first event, which this client sends only once it has rendered its video.
+   */
+  startScreen?: boolean;
 }
 
 export interface LivenessClientResult {
@@ -244,7 +249,7 @@ export async function performChallenge(run: ChallengeRun): Promise<{ lastChunkSe
 }
 
 /** The SigV4-presigned `wss://` URL, as the SDK's websocket middleware builds it (headers moved to the query). */
-export async function presignStreamUrl(options: Pick<LivenessClientOptions, 'endpoint' | 'region' | 'credentials' | 'sessionId' | 'challengeVersions'>, width: number, height: number): Promise<string> {
+export async function presignStreamUrl(options: Pick<LivenessClientOptions, 'endpoint' | 'region' | 'credentials' | 'sessionId' | 'challengeVersions' | 'startScreen'>, width: number, height: number): Promise<string> {
   const endpoint = new URL(options.endpoint);
   const signer = new SignatureV4({ service: 'rekognition', region: options.region, credentials: credentialsOf(options), sha256: Sha256 });
   const request = new HttpRequest({
@@ -259,6 +264,7 @@ export async function presignStreamUrl(options: Pick<LivenessClientOptions, 'end
       'video-width': String(width),
       'video-height': String(height),
       'challenge-versions': options.challengeVersions ?? COMPONENT_CHALLENGE_VERSIONS,
+      'precheck-view-enabled': options.startScreen === false ? '0' : '1',
     },
   });
   const signed = await signer.presign(request, { expiresIn: 299 });

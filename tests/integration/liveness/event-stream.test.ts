@@ -150,6 +150,7 @@ describe('the presigned query', () => {
       videoWidth: 640,
       videoHeight: 480,
       challengeVersions: 'FaceMovementAndLightChallenge_2.0.0,FaceMovementChallenge_1.0.0',
+      startScreen: true,
     });
   });
 

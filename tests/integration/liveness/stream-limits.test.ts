@@ -52,8 +52,8 @@ interface SilentStream {
 /** Connects to a new session and sends nothing; `startScreen` declares a start screen as the Amplify component does. */
 async function connectSilently({ startScreen = false } = {}): Promise<SilentStream> {
   const sessionId = await createSession();
-  const url = await presignStreamUrl({ endpoint: stack.streamingEndpoint, region: REGION, sessionId }, 640, 480);
-  const ws = new WebSocket(startScreen ? `${url}&precheck-view-enabled=1` : url, { ca: stack.ca });
+  const url = await presignStreamUrl({ endpoint: stack.streamingEndpoint, region: REGION, sessionId, startScreen }, 640, 480);
+  const ws = new WebSocket(url, { ca: stack.ca });
   const exceptions: string[] = [];
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => { markReady = resolve; });
