@@ -88,16 +88,16 @@ async function deleteObject(key: string): Promise<void> {
 /** Reads the photo after checking what S3 says about it; a rejection when it cannot be an acceptable ID photo. */
 async function readPhoto(key: string): Promise<{ bytes: Uint8Array; uploadedAt: string } | Rejection> {
   const { bucketName, enrollmentMaxBytes } = config();
-  const head = await s3()
-    .send(new HeadObjectCommand({ Bucket: bucketName, Key: key }), requestOptions())
-    .catch((error: Error) => {
-      throw MISSING_OBJECT_ERRORS.has(error.name) || statusOf(error) === 403 ? new PhotoMissingError(key) : error;
-    });
+  const missing = (error: Error) => {
+    throw MISSING_OBJECT_ERRORS.has(error.name) || statusOf(error) === 403 || statusOf(error) === 404 ? new PhotoMissingError(key) : error;
+  };
+  const head = await s3().send(new HeadObjectCommand({ Bucket: bucketName, Key: key }), requestOptions()).catch(missing);
   const size = head.ContentLength ?? 0;
   if (size === 0) return new Rejection('EMPTY');
   if (size > enrollmentMaxBytes) return new Rejection('TOO_LARGE');
   if (head.ContentType !== ENROLLMENT_CONTENT_TYPE) return new Rejection('WRONG_TYPE');
-  const object = await s3().send(new GetObjectCommand({ Bucket: bucketName, Key: key }), requestOptions());
+  // Removed between HEAD and GET (the other runner decided it): missing too, not an error.
+  const object = await s3().send(new GetObjectCommand({ Bucket: bucketName, Key: key }), requestOptions()).catch(missing);
   if (!object.Body) throw new Error(`GetObject returned no body for ${key}`);
   const bytes = await object.Body.transformToByteArray();
   // The object may have been replaced between HEAD and GET: the bytes we hold are what we check and pin.
