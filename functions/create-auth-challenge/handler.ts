@@ -76,7 +76,8 @@ async function create(event: CreateAuthChallengeTriggerEvent): Promise<CreateAut
   const step = await nextStep(progress, enrolled);
   if (step === FACE_LIVENESS) {
     event.response = await livenessChallenge(sub, nowMs);
-    if (decoy) countVerdict('DecoyChallenge');
+    // Counted for both kinds, so a decoy costs exactly what a real challenge costs; the reason tells them apart.
+    countVerdict('LivenessChallenge', decoy ? 'DECOY' : 'USER');
     // The session id is the expected answer, so it is not logged.
     logger.info('liveness challenge issued', { sub });
   } else if (step === EMAIL_CODE) {

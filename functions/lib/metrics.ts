@@ -18,7 +18,7 @@ export type VerdictMetric =
   | 'LivenessPassed'
   | 'LivenessFailed'
   | 'Lockout'
-  | 'DecoyChallenge'
+  | 'LivenessChallenge'
   | 'EmailCodeSent'
   | 'EmailCodeFailed';
 

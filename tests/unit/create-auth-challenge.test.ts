@@ -322,9 +322,10 @@ describe('create auth challenge: unknown usernames', () => {
     expect(otherEmail).not.toBe(first);
   });
 
-  test('are counted as decoy challenges', async () => {
+  test('are counted as liveness challenges with the reason DECOY, as a real one is with USER', async () => {
     await handler(createEvent('user-not-found'));
-    expect(metrics).toEqual([{ name: 'DecoyChallenge' }]);
+    await handler(createEvent('liveness'));
+    expect(metrics).toEqual([{ name: 'LivenessChallenge', reason: 'DECOY' }, { name: 'LivenessChallenge', reason: 'USER' }]);
   });
 });
 
