@@ -7,20 +7,21 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RekognitionClient } from '@aws-sdk/client-rekognition';
 import { S3Client } from '@aws-sdk/client-s3';
+import { TextractClient } from '@aws-sdk/client-textract';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { loadClientSettings } from './config';
 
 const settings = loadClientSettings(process.env);
 
-function commonOptions() {
+function commonOptions(timeoutMs = settings.callTimeoutMs) {
   return {
     maxAttempts: settings.maxAttempts,
     requestHandler: new NodeHttpHandler({
-      connectionTimeout: settings.callTimeoutMs,
-      requestTimeout: settings.callTimeoutMs,
+      connectionTimeout: timeoutMs,
+      requestTimeout: timeoutMs,
       // Without this the handler only logs a warning when requestTimeout passes and keeps waiting.
       throwOnRequestTimeout: true,
-      socketTimeout: settings.callTimeoutMs,
+      socketTimeout: timeoutMs,
     }),
   };
 }
@@ -28,6 +29,7 @@ function commonOptions() {
 let rekognitionClient: RekognitionClient | undefined;
 let s3Client: S3Client | undefined;
 let documentClient: DynamoDBDocumentClient | undefined;
+let textractClient: TextractClient | undefined;
 
 export function rekognition(): RekognitionClient {
   rekognitionClient ??= new RekognitionClient(commonOptions());
@@ -44,4 +46,9 @@ export function dynamo(): DynamoDBDocumentClient {
     marshallOptions: { removeUndefinedValues: true },
   });
   return documentClient;
+}
+
+export function textract(): TextractClient {
+  textractClient ??= new TextractClient(commonOptions(settings.documentCheckTimeoutMs));
+  return textractClient;
 }

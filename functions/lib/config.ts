@@ -6,6 +6,8 @@
 
 export type QualityFilter = 'NONE' | 'AUTO' | 'LOW' | 'MEDIUM' | 'HIGH';
 export type DuplicateFacePolicy = 'REJECT' | 'ALLOW';
+/** REQUIRE refuses a photo that is not an unexpired ID document; RECORD checks and keeps the result, never refuses. */
+export type DocumentCheckPolicy = 'REQUIRE' | 'RECORD' | 'OFF';
 
 export interface Config {
   region: string;
@@ -24,6 +26,9 @@ export interface Config {
   uploadUrlTtlSeconds: number;
   livenessSessionTtlSeconds: number;
   qualityFilter: QualityFilter;
+  documentCheck: DocumentCheckPolicy;
+  /** Keep the holder's name, document number and date of birth from the document check (off: data minimisation). */
+  documentKeepIdentity: boolean;
 }
 
 /** What every AWS client needs; init-collection uses only this, so it needs no table or bucket. */
@@ -31,6 +36,8 @@ export interface ClientSettings {
   callTimeoutMs: number;
   maxAttempts: number;
   forcePathStyle: boolean;
+  /** Per attempt for Textract AnalyzeID, which reads a whole document and takes longer than the other calls. */
+  documentCheckTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -86,6 +93,7 @@ export function loadClientSettings(env: Env): ClientSettings {
     callTimeoutMs: integer(env, 'AWS_CALL_TIMEOUT_MS', 1500, 100, 30000),
     maxAttempts: integer(env, 'AWS_MAX_ATTEMPTS', 2, 1, 5),
     forcePathStyle: boolean(env, 'S3_FORCE_PATH_STYLE', false),
+    documentCheckTimeoutMs: integer(env, 'DOCUMENT_CHECK_TIMEOUT_MS', 4000, 500, 30000),
   };
 }
 
@@ -107,6 +115,8 @@ export function loadConfig(env: Env): Config {
     uploadUrlTtlSeconds: integer(env, 'UPLOAD_URL_TTL_SECONDS', 300, 30, 3600),
     livenessSessionTtlSeconds: integer(env, 'LIVENESS_SESSION_TTL_SECONDS', 180, 30, 180),
     qualityFilter: oneOf(env, 'QUALITY_FILTER', 'AUTO', ['NONE', 'AUTO', 'LOW', 'MEDIUM', 'HIGH'] as const),
+    documentCheck: oneOf(env, 'DOCUMENT_CHECK', 'REQUIRE', ['REQUIRE', 'RECORD', 'OFF'] as const),
+    documentKeepIdentity: boolean(env, 'DOCUMENT_KEEP_IDENTITY', false),
   };
 }
 

@@ -3,6 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { DetectFacesCommand } from '@aws-sdk/client-rekognition';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { AnalyzeIDCommand } from '@aws-sdk/client-textract';
 
 /** A loopback endpoint that accepts connections and never answers, as a stalled AWS service would. */
 let server: Server;
@@ -27,11 +28,13 @@ afterAll(async () => {
 async function clients() {
   Object.assign(process.env, {
     AWS_CALL_TIMEOUT_MS: '200',
+    DOCUMENT_CHECK_TIMEOUT_MS: '600',
     AWS_MAX_ATTEMPTS: '2',
     S3_FORCE_PATH_STYLE: 'true',
     AWS_ENDPOINT_URL_REKOGNITION: endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: endpoint,
     AWS_ENDPOINT_URL_S3: endpoint,
+    AWS_ENDPOINT_URL_TEXTRACT: endpoint,
   });
   return import('../../functions/lib/aws-clients');
 }
@@ -52,6 +55,15 @@ describe('AWS clients', () => {
     const error = await s3().send(new HeadObjectCommand({ Bucket: 'bucket', Key: 'k' })).catch((caught: Error) => caught);
     expect(error).toMatchObject({ name: 'TimeoutError' });
     expect(await s3().config.forcePathStyle).toBe(true);
+  });
+
+  test('give up on a Textract AnalyzeID call after its own, longer DOCUMENT_CHECK_TIMEOUT_MS', async () => {
+    const { textract } = await clients();
+    const started = performance.now();
+    const error = await textract().send(new AnalyzeIDCommand({ DocumentPages: [{ Bytes: new Uint8Array([1]) }] })).catch((caught: Error) => caught);
+    expect(error).toMatchObject({ name: 'TimeoutError' });
+    // Two attempts of 600 ms, not of the 200 ms the other calls get.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1100);
   });
 
   test('retry a stalled call only up to AWS_MAX_ATTEMPTS', async () => {

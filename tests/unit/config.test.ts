@@ -23,6 +23,8 @@ describe('function configuration', () => {
       uploadUrlTtlSeconds: 300,
       livenessSessionTtlSeconds: 180,
       qualityFilter: 'AUTO',
+      documentCheck: 'REQUIRE',
+      documentKeepIdentity: false,
     });
   });
 
@@ -60,15 +62,24 @@ describe('function configuration', () => {
   });
 
   test('gives every AWS call a 1.5 s timeout and two attempts by default', () => {
-    expect(loadClientSettings({})).toEqual({ callTimeoutMs: 1500, maxAttempts: 2, forcePathStyle: false });
+    expect(loadClientSettings({})).toEqual({ callTimeoutMs: 1500, maxAttempts: 2, forcePathStyle: false, documentCheckTimeoutMs: 4000 });
   });
 
   test('reads path-style S3 and the call budget from the environment', () => {
-    expect(loadClientSettings({ S3_FORCE_PATH_STYLE: 'true', AWS_CALL_TIMEOUT_MS: '800', AWS_MAX_ATTEMPTS: '3' })).toEqual({
+    expect(loadClientSettings({ S3_FORCE_PATH_STYLE: 'true', AWS_CALL_TIMEOUT_MS: '800', AWS_MAX_ATTEMPTS: '3', DOCUMENT_CHECK_TIMEOUT_MS: '6000' })).toEqual({
       callTimeoutMs: 800,
       maxAttempts: 3,
       forcePathStyle: true,
+      documentCheckTimeoutMs: 6000,
     });
+  });
+
+  test('refuses a document check policy other than REQUIRE, RECORD or OFF', () => {
+    expect(() => load({ DOCUMENT_CHECK: 'STRICT' })).toThrow('DOCUMENT_CHECK must be one of REQUIRE, RECORD, OFF, got "STRICT"');
+  });
+
+  test('keeps the document holder\'s identity only when DOCUMENT_KEEP_IDENTITY is true', () => {
+    expect(load({ DOCUMENT_KEEP_IDENTITY: 'true' }).documentKeepIdentity).toBe(true);
   });
 
   test('refuses a path-style flag that is not true or false', () => {
