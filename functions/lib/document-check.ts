@@ -76,7 +76,7 @@ const text = (field: IdentityDocumentField | undefined) => field?.ValueDetection
 /** AnalyzeID normalises the dates it reads to `YYYY-MM-DDT00:00:00`; a date it could not normalise is no date. */
 function normalizedDate(field: IdentityDocumentField | undefined): string | undefined {
   const normalized = field?.ValueDetection?.NormalizedValue;
-  if (normalized?.ValueType !== 'Date' || !normalized.Value) return undefined;
+  if (normalized?.ValueType !== 'DATE' || !normalized.Value) return undefined;
   const date = /^(\d{4}-\d{2}-\d{2})/.exec(normalized.Value)?.[1];
   return date && !Number.isNaN(Date.parse(date)) ? date : undefined;
 }

@@ -15,7 +15,7 @@ const TD1_MRZ = 'I<NLDL898902C36<<<<<<<<<<<<<<<\n7408122F3104150NLD<<<<<<<<<<<4\
 function field(type: string, value: string, date?: string): IdentityDocumentField {
   return {
     Type: { Text: type },
-    ValueDetection: { Text: value, Confidence: value ? 97.5 : 0, ...(date ? { NormalizedValue: { Value: `${date}T00:00:00`, ValueType: 'Date' } } : {}) },
+    ValueDetection: { Text: value, Confidence: value ? 97.5 : 0, ...(date ? { NormalizedValue: { Value: `${date}T00:00:00`, ValueType: 'DATE' } } : {}) },
   };
 }
 
