@@ -1,5 +1,5 @@
 import { loadClientSettings, loadConfig } from '../../functions/lib/config';
-import { deployedEnvironment, EXAMPLE_STACK, globalVariables, template } from './stack';
+import { actionsOf, allIdentityStatements, deployedEnvironment, EXAMPLE_STACK, globalVariables, template } from './stack';
 
 const parameters = template.Parameters ?? {};
 const LAMBDA_PROVIDED = { AWS_REGION: EXAMPLE_STACK.region };
@@ -30,5 +30,15 @@ describe('the document check settings', () => {
   test('AnalyzeID calls get a longer timeout than the other AWS calls', () => {
     const settings = loadClientSettings(deployedEnvironment());
     expect(settings.documentCheckTimeoutMs).toBeGreaterThan(settings.callTimeoutMs);
+  });
+
+  test('only the indexer and Verify, which run the indexing routine, may call textract:AnalyzeID, and on nothing but "*"', () => {
+    const grants = allIdentityStatements()
+      .filter(({ statement }) => statement.Effect === 'Allow' && actionsOf(statement).includes('textract:AnalyzeID'))
+      .map(({ owner, statement }) => ({ owner, resource: statement.Resource }));
+    expect(grants.sort((a, b) => a.owner.localeCompare(b.owner))).toEqual([
+      { owner: 'IndexFaceFunction', resource: '*' },
+      { owner: 'VerifyAuthChallengeFunction', resource: '*' },
+    ]);
   });
 });

@@ -25,6 +25,7 @@ const SERVICE_OF_CLIENT: Record<string, string> = {
   '@aws-sdk/client-dynamodb': 'dynamodb',
   '@aws-sdk/client-rekognition': 'rekognition',
   '@aws-sdk/client-s3': 's3',
+  '@aws-sdk/client-textract': 'textract',
 };
 
 /** Calls (not commands) that need an IAM action: a presigned POST carries the signer's s3:PutObject. */
