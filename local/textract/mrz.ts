@@ -49,8 +49,13 @@ export function findMrzBand(lines: TextLine[], page: { width: number; height: nu
   const heights = zone.map((line) => line.box.height).sort((a, b) => a - b);
   const textHeight = heights[Math.floor(heights.length / 2)]!;
   const margin = Math.round(textHeight * 0.6);
+  const tops = zone.map((line) => line.box.top).sort((a, b) => a - b);
+  // Fewer lines than a TD1's three: the page layout may have merged the top one into a picture above it, so the band
+  // reaches one line further up (a line that is not MRZ text there is dropped when the band is read).
+  const pitch = tops.length >= 2 ? tops[1]! - tops[0]! : Math.round(textHeight * 1.5);
+  const missingAbove = zone.length < FORMATS.TD1.lines ? pitch : 0;
   const left = Math.max(0, Math.min(...zone.map((line) => line.box.left)) - margin);
-  const top = Math.max(0, Math.min(...zone.map((line) => line.box.top)) - margin);
+  const top = Math.max(0, tops[0]! - margin - missingAbove);
   const right = Math.min(page.width, Math.max(...zone.map((line) => line.box.left + line.box.width)) + margin);
   const bottom = Math.min(page.height, Math.max(...zone.map((line) => line.box.top + line.box.height)) + margin);
   return { lines: zone, band: { left, top, width: right - left, height: bottom - top }, textHeight };
