@@ -11,6 +11,7 @@ export interface LocalEndpoints {
   s3: string;
   dynamodb: string;
   rekognition?: string;
+  textract?: string;
 }
 
 export function lambdaEnvironment(
@@ -39,6 +40,7 @@ export function lambdaEnvironment(
     AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     ...(endpoints.rekognition ? { AWS_ENDPOINT_URL_REKOGNITION: endpoints.rekognition } : {}),
+    ...(endpoints.textract ? { AWS_ENDPOINT_URL_TEXTRACT: endpoints.textract } : {}),
     // An S3-compatible server on one host:port needs path-style URLs, whatever the template's default says.
     S3_FORCE_PATH_STYLE: 'true',
     // The functions run on Node 22 on Lambda; a Node 20 host would otherwise get the SDK's upgrade notice in every log.
