@@ -3,6 +3,8 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { ConfirmSignUpCommand, InitiateAuthCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { DescribeCollectionCommand, ListFacesCommand } from '@aws-sdk/client-rekognition';
+import { AnalyzeIDCommand, TextractClient } from '@aws-sdk/client-textract';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../local/template/local-environment';
 import { latestCode, startStackProcess, type StackProcess } from './stack-process';
 
 const ID_PHOTO = new URL('../../fixtures/faces/app-id-photo-angelina_jolie-img6.jpg', import.meta.url);
@@ -31,7 +33,7 @@ describe('npm start', () => {
   it('prints every endpoint, the Amplify configuration and its startup time in one block', () => {
     const { endpoints, userPoolId, userPoolClientId } = stack.outputs;
     const printed = stack.output();
-    for (const url of [endpoints.dynamodb, endpoints.s3, endpoints.rekognition!, endpoints.cognito!, endpoints.mailbox!]) expect(printed).toContain(url);
+    for (const url of [endpoints.dynamodb, endpoints.s3, endpoints.rekognition!, endpoints.textract!, endpoints.cognito!, endpoints.mailbox!]) expect(printed).toContain(url);
     expect(printed).toContain(`"userPoolId": "${userPoolId}"`);
     expect(printed).toContain(`"userPoolClientId": "${userPoolClientId}"`);
     expect(printed).toMatch(/local stack ready in \d+\.\d s/);
@@ -47,6 +49,13 @@ describe('npm start', () => {
       liveness: { endpointOverride: stack.outputs.endpoints.liveness },
     });
     expect((await fetch(appUrl)).headers.get('content-security-policy')).toContain(new URL(stack.outputs.endpoints.s3).origin);
+  });
+
+  it('answers Textract AnalyzeID at the endpoint in stack-outputs.json', async () => {
+    const textract = new TextractClient({ endpoint: stack.outputs.endpoints.textract, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    const answer = await textract.send(new AnalyzeIDCommand({ DocumentPages: [{ Bytes: readFileSync(ID_PHOTO) }] }));
+    textract.destroy();
+    expect(answer.DocumentMetadata).toEqual({ Pages: 1 });
   });
 
   it('creates the face collection by running InitCollectionFunction with a CloudFormation Create request', async () => {
