@@ -1,10 +1,10 @@
 /**
  * `npm run demo`: the whole face login on the local stack, step by step in the terminal, through the real SDK
  * clients. Uses a running `npm start` (found by its stack-outputs.json and a live JWKS) or starts its own stack in a
- * temporary folder. Sign-up, the code from the dev mailbox, confirmation, CUSTOM_AUTH with the ID photo enrolment by
- * presigned POST, a Face Liveness session streamed from a "moving closer" video of another photo of the same person,
- * tokens checked against the JWKS; then the refusals: another person, three wrong answers, and the lockout that
- * refuses even the right face. Exits 1 as soon as a step does not behave as described, 2 on a bad command line.
+ * temporary folder. Sign-up (confirmed at once), CUSTOM_AUTH: the email code from the dev mailbox, the ID photo
+ * enrolment by presigned POST, a Face Liveness session streamed from a "moving closer" video of another photo of the
+ * same person, tokens checked against the JWKS; then the refusals: another person, an unknown email (the decoy walks
+ * an enrolled user's path), three wrong answers, and the lockout that refuses even the right face. Exits 1 as soon as a step does not behave as described, 2 on a bad command line.
  *
  *   npm run demo -- [--id-photo PATH] [--selfie PATH] [--other-person PATH] [--data-dir DIR] [--own-stack]
  */
@@ -128,29 +128,27 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
       });
 
     const sub = await step('sign up with email and a random password (never shown)', async () => {
-      const userSub = await client.signUp(email);
+      const { sub: userSub, confirmed } = await client.signUp(email);
       signedUp = true;
-      return { value: userSub, outcome: `${email}, user ${userSub}` };
+      ensure(confirmed, 'SignUp did not confirm the user: is the PreSignUp trigger wired?');
+      return { value: userSub, outcome: `${email}, user ${userSub}, confirmed by PreSignUp (no code yet)` };
     });
-    const code = await step('read the confirmation code from the dev mailbox', async () => {
-      const mailed = await client.mailboxCode(email);
-      return { value: mailed, outcome: `code ${mailed}` };
-    });
-    await step('confirm the sign-up with the code', async () => ({ value: await client.confirm(email, code), outcome: 'email confirmed' }));
 
-    const enrol = await step('sign in: InitiateAuth CUSTOM_AUTH', async () => {
+    const emailCode = await step('sign in: InitiateAuth CUSTOM_AUTH', async () => {
       const next = await client.initiate(email);
-      ensure(next.step === 'ENROLL_ID_PHOTO', `expected the ENROLL_ID_PHOTO challenge, got ${next.step ?? 'none'}`);
-      return { value: next, outcome: `ENROLL_ID_PHOTO (${next.parameters.contentTypes}, max ${next.parameters.maxBytes} bytes)` };
+      ensure(next.step === 'EMAIL_CODE', `expected the EMAIL_CODE challenge, got ${next.step ?? 'none'}`);
+      return { value: next, outcome: `EMAIL_CODE: a ${next.parameters.codeLength}-digit code sent to ${next.parameters.destination}` };
     });
-    await step('upload the ID photo with the presigned POST', async () => {
+    const enrol = await step('answer the code from the dev mailbox: the email is proven', async () => {
+      const { next, answer } = await client.answerStep(email, emailCode, {});
+      ensure(next.step === 'ENROLL_ID_PHOTO', `the code ${answer} was not accepted: expected ENROLL_ID_PHOTO, got ${next.step ?? 'nothing'}`);
+      return { value: next, outcome: `code ${answer} accepted; ENROLL_ID_PHOTO (${next.parameters.contentTypes}, max ${next.parameters.maxBytes} bytes)` };
+    });
+    const live = await step('upload the ID photo (presigned POST), answer "uploaded"', async () => {
       const key = (JSON.parse(enrol.parameters.uploadFields!) as Record<string, string>).key;
-      return { value: await client.uploadIdPhoto(enrol, photos.idPhoto), outcome: `HTTP 204, key ${key}` };
-    });
-    const live = await step('answer "uploaded": the photo is indexed', async () => {
-      const next = await client.answer(email, enrol.session!, 'uploaded');
+      const { next } = await client.answerStep(email, enrol, { idPhoto: photos.idPhoto });
       ensure(next.step === 'FACE_LIVENESS', `the enrolment was not accepted: expected FACE_LIVENESS, got ${next.step ?? (next.tokens ? 'tokens' : 'nothing')}`);
-      return { value: next, outcome: `enrolment accepted; FACE_LIVENESS session ${next.parameters.sessionId}` };
+      return { value: next, outcome: `key ${key} indexed; FACE_LIVENESS session ${next.parameters.sessionId}` };
     });
     const passes = (verdict: { status: string; confidence?: number }) => verdict.status === 'SUCCEEDED' && (verdict.confidence ?? 0) >= limits.livenessThreshold;
     const scored = (verdict: { status: string; confidence?: number }) => `${verdict.status}, confidence ${verdict.confidence?.toFixed(1) ?? '-'}`;
@@ -201,6 +199,17 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
         ? `A live person, so liveness passed; but CompareFaces finds no match >= ${limits.similarityThreshold} with the enrolled ID photo (step 2).`
         : `Liveness scored under ${limits.livenessThreshold} this time, which alone refuses; CompareFaces would too (step 2).`,
     );
+
+    // An email with no account walks an enrolled user's path: a real liveness session that can never pass.
+    await step('an unknown email: the same path, a real session, refused', async () => {
+      const unknown = `nobody-${randomBytes(4).toString('hex')}@example.com`;
+      const run = await client.signIn(unknown, { video: photos.same });
+      const [first] = run.answered;
+      if (first?.step !== 'FACE_LIVENESS') throw new StepFailure(`expected FACE_LIVENESS as for an enrolled user, got ${first?.step ?? run.outcome}`);
+      ensure(run.outcome === 'refused' && run.last?.parameters.sessionId !== first.answer, `expected a refusal with a fresh session, got ${run.outcome}`);
+      const verdict = await client.livenessResult(first.answer);
+      return { value: undefined, outcome: `FACE_LIVENESS, stream accepted (server side: ${verdict.status}); refused, retry offered` };
+    });
 
     // A sign-in whose liveness passes now, answered only after the lock: the right face, refused.
     let beforeLock = await step('open one more sign-in while still unlocked', async () => {

@@ -107,7 +107,7 @@ if (await listening(ports.dynamodb)) {
   runner = new LambdaRunner({ log: printLog });
   const url = (number: number) => `http://${LOCAL_HOST}:${number}`;
   registerTemplateFunction(runner, deployment, logicalId, {
-    endpoints: { dynamodb: url(ports.dynamodb), s3: url(ports.s3), rekognition: url(ports.rekognition), textract: url(ports.textract) },
+    endpoints: { dynamodb: url(ports.dynamodb), s3: url(ports.s3), rekognition: url(ports.rekognition), textract: url(ports.textract), sesv2: url(DEFAULT_PORTS.ses) },
     distDir: join(PROJECT_ROOT, 'dist'),
   });
 } else {
@@ -116,7 +116,7 @@ if (await listening(ports.dynamodb)) {
     stack = await startLocalStack({
       ...(args['data-dir'] ? { dataDir: args['data-dir'] } : {}),
       // Nobody streams video during one invocation: the liveness stream may take any free port.
-      ports: { ...ports, liveness: 0 },
+      ports: { ...ports, liveness: 0, ses: 0 },
       parameterOverrides,
       services: { cognito: false, s3Events: false },
       warm: false,

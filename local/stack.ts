@@ -1,6 +1,7 @@
 /**
  * The whole local stack, programmatically: `startLocalStack(options)` "deploys" template.yaml onto local stand-ins
- * (DynamoDB Local, s3rver behind the POST gate, the Rekognition and Textract servers, the Cognito emulator, the functions in
+ * (DynamoDB Local, s3rver behind the signature gate, the Rekognition and Textract servers, the Cognito emulator, SES v2
+ * into the dev mailbox, the functions in
  * worker-thread containers) and returns their endpoints and a stop(). `npm start`, `npm run invoke`, the flow tests
  * and the demo all use it. Order: data services in parallel, then tables, then the custom resources (the
  * collection, by running InitCollectionFunction as CloudFormation would), then the user pool with its triggers,
@@ -9,7 +10,9 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startCognitoEmulator, type CognitoEmulator, type TriggerName } from './cognito/index';
+import { createMailbox, startCognitoEmulator, type CognitoEmulator, type TriggerName } from './cognito/index';
+import { startSesEndpoint } from './mailbox/ses';
+import { credentialsOf } from './aws/sigv4';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb/dynamodb-local';
 import { ensureTables } from './dynamodb/tables';
 import { ensureBuilt, functionBundles } from './lambda/bundles';
@@ -181,6 +184,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }));
     const allowedOrigins = [...new Set(buckets.flatMap((bucket) => bucket.cors.flatMap((rule) => rule.allowedOrigins)))];
 
+    // One mailbox: the codes Cognito mails and the functions' SES messages land in the same place.
+    const mailbox = createMailbox();
+    const ses = await startSesEndpoint({
+      host: LOCAL_HOST, port: ports.ses, region: LOCAL_REGION, credentials: credentialsOf(LOCAL_CREDENTIALS), mailbox, log,
+    }).catch(namePortConflict('SES', ports.ses));
+    stoppers.push(() => ses.close());
+
     const dynamodbStart = startDynamoDbLocal({ port: ports.dynamodb, dataDir: join(dataDir, 'dynamodb') }).then((dynamodb: DynamoDbLocal) => {
       stoppers.push(() => dynamodb.stop());
       log(`DynamoDB Local ready at ${elapsed()}`);
@@ -191,7 +201,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dataDir: join(dataDir, 's3'),
       buckets,
       region: LOCAL_REGION,
-      credentials: { [LOCAL_CREDENTIALS.accessKeyId]: LOCAL_CREDENTIALS.secretAccessKey },
+      credentials: credentialsOf(LOCAL_CREDENTIALS),
       log,
     }).then((s3: LocalS3) => {
       stoppers.push(() => s3.stop());
@@ -249,6 +259,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const endpoints: LocalStack['endpoints'] = {
       dynamodb: dynamodb.endpoint,
       s3: s3.endpoint,
+      sesv2: ses.endpoint,
       ...(rekognition
         ? { rekognition: rekognition.server.endpoint, liveness: rekognition.liveness.streamingEndpoint, textract: rekognition.textract.endpoint }
         : {}),
@@ -298,6 +309,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         region: LOCAL_REGION,
         userPool: pool.settings,
         adminCredentials: LOCAL_CREDENTIALS,
+        mailbox,
+        configuredTriggers: Object.keys(triggers) as TriggerName[],
         triggers: async (trigger: TriggerName, event: object) => {
           const logicalId = triggers[trigger];
           if (!logicalId) throw new Error(`template.yaml configures no ${trigger} trigger on ${pool.logicalId}`);

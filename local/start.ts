@@ -4,7 +4,8 @@
  * on Ctrl-C or SIGTERM.
  *
  *   npm start -- [--reset] [--data-dir .local-data] [--dynamodb-port 8000] [--s3-port 4569]
- *     [--rekognition-port 4580] [--liveness-port 4581] [--textract-port 4582] [--cognito-port 9229] [--app-port 3000] [--skip-app]
+ *     [--rekognition-port 4580] [--liveness-port 4581] [--textract-port 4582] [--cognito-port 9229] [--ses-port 4579]
+ *     [--app-port 3000] [--skip-app]
  *     [--parameter Name=Value ...]
  *
  * The web app (dist/app, built by `npm run build:app` when missing or stale) is served with its config.json.
@@ -20,7 +21,7 @@ import { STREAM_PATH } from './rekognition/liveness/index';
 import { DEFAULT_PORTS } from './template/local-environment';
 
 const USAGE = `usage: npm start -- [--reset] [--data-dir DIR] [--dynamodb-port N] [--s3-port N] [--rekognition-port N]
-                   [--liveness-port N] [--textract-port N] [--cognito-port N] [--app-port N] [--skip-app]
+                   [--liveness-port N] [--textract-port N] [--cognito-port N] [--ses-port N] [--app-port N] [--skip-app]
                    [--parameter Name=Value ...]`;
 
 function fail(message: string): never {
@@ -56,6 +57,7 @@ function readyBlock(stack: LocalStack, appUrl: string | undefined): string {
     ['Cognito user pool', endpoints.cognito ?? '-', userPool ? `pool ${userPool.id}, app client ${userPool.clientId}` : ''],
     ['JWKS', endpoints.jwks ?? '-', ''],
     ['Mailbox (codes)', endpoints.mailbox ?? '-', 'confirmation codes are printed here too'],
+    ['SES v2 (SendEmail)', endpoints.sesv2 ?? '-', "the functions' AWS_ENDPOINT_URL_SESV2; messages go to the mailbox"],
   ];
   const width = Math.max(...rows.map(([name]) => name.length));
   const urlWidth = Math.max(...rows.map(([, url]) => url.length));
@@ -89,6 +91,7 @@ try {
       'liveness-port': { type: 'string' },
       'textract-port': { type: 'string' },
       'cognito-port': { type: 'string' },
+      'ses-port': { type: 'string' },
       'app-port': { type: 'string' },
       'skip-app': { type: 'boolean', default: false },
       parameter: { type: 'string', multiple: true, default: [] },
@@ -113,6 +116,7 @@ const ports: LocalPorts = {
   liveness: port(args['liveness-port'], 'liveness-port', DEFAULT_PORTS.liveness),
   textract: port(args['textract-port'], 'textract-port', DEFAULT_PORTS.textract),
   cognito: port(args['cognito-port'], 'cognito-port', DEFAULT_PORTS.cognito),
+  ses: port(args['ses-port'], 'ses-port', DEFAULT_PORTS.ses),
   app: port(args['app-port'], 'app-port', DEFAULT_PORTS.app),
 };
 

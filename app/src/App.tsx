@@ -1,12 +1,12 @@
-import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
 import { Loader } from '@aws-amplify/ui-react';
 import { confirmSignIn, fetchAuthSession, getCurrentUser, signIn, signOut, type SignInOutput } from 'aws-amplify/auth';
-import { ENROLL_ANSWER, type Challenge, type EnrollChallenge, type LivenessChallenge } from './challenge';
+import { ENROLL_ANSWER, type Challenge, type EmailCodeChallenge, type EnrollChallenge, type LivenessChallenge } from './challenge';
 import type { AppConfig } from './config';
 import { livenessCredentialProvider, absoluteUrl } from './amplify';
 import { nextFlowStep } from './flow';
 import { answerMessage, signInStartMessage } from './messages';
-import { ConfirmSignUpScreen } from './screens/ConfirmSignUpScreen';
+import { EmailCodeScreen } from './screens/EmailCodeScreen';
 import { EnrollScreen } from './screens/EnrollScreen';
 import type { Notice } from './screens/Screen';
 import { SignedInScreen, type IdentityClaims } from './screens/SignedInScreen';
@@ -19,8 +19,9 @@ const LivenessScreen = lazy(() => import('./screens/LivenessScreen').then(({ Liv
 type View =
   | { name: 'loading' }
   | { name: 'signUp' }
-  | { name: 'confirmSignUp'; email: string }
   | { name: 'signIn'; email?: string; notice?: Notice }
+  /** `round` tells apart the EMAIL_CODE challenges of a sign-in, which carry nothing unique. */
+  | { name: 'emailCode'; email: string; challenge: EmailCodeChallenge; previousRefused: boolean; round: number }
   | { name: 'enroll'; email: string; challenge: EnrollChallenge; previousRefused: boolean }
   | { name: 'liveness'; email: string; challenge: LivenessChallenge; previousRefused: boolean }
   | { name: 'signedIn'; claims: IdentityClaims };
@@ -38,6 +39,7 @@ async function identityClaims(): Promise<IdentityClaims> {
 
 export function App({ config }: { config: AppConfig }) {
   const [view, setView] = useState<View>({ name: 'loading' });
+  const rounds = useRef(0);
 
   // Amplify keeps the tokens across reloads; a stored session goes straight to the signed-in page.
   useEffect(() => {
@@ -54,14 +56,17 @@ export function App({ config }: { config: AppConfig }) {
       switch (step.kind) {
         case 'signedIn':
           return setView({ name: 'signedIn', claims: await identityClaims() });
-        case 'confirmSignUp':
-          return setView({ name: 'confirmSignUp', email });
-        case 'challenge':
-          return setView(
-            step.challenge.step === 'ENROLL_ID_PHOTO'
-              ? { name: 'enroll', email, challenge: step.challenge, previousRefused: step.previousRefused }
-              : { name: 'liveness', email, challenge: step.challenge, previousRefused: step.previousRefused && !abandoned },
-          );
+        case 'challenge': {
+          const { challenge, previousRefused } = step;
+          switch (challenge.step) {
+            case 'EMAIL_CODE':
+              return setView({ name: 'emailCode', email, challenge, previousRefused, round: ++rounds.current });
+            case 'ENROLL_ID_PHOTO':
+              return setView({ name: 'enroll', email, challenge, previousRefused });
+            case 'FACE_LIVENESS':
+              return setView({ name: 'liveness', email, challenge, previousRefused: previousRefused && !abandoned });
+          }
+        }
         case 'unsupported':
           return setView({
             name: 'signIn',
@@ -103,22 +108,7 @@ export function App({ config }: { config: AppConfig }) {
     case 'loading':
       return <Loader size="large" ariaLabel="Loading" />;
     case 'signUp':
-      return (
-        <SignUpScreen
-          onCodeSent={(email) => setView({ name: 'confirmSignUp', email })}
-          onSignIn={() => setView({ name: 'signIn' })}
-        />
-      );
-    case 'confirmSignUp':
-      return (
-        <ConfirmSignUpScreen
-          email={view.email}
-          mailboxUrl={config.mailboxUrl}
-          onConfirmed={() =>
-            setView({ name: 'signIn', email: view.email, notice: { tone: 'success', text: 'Email confirmed. Sign in to register your ID photo.' } })
-          }
-        />
-      );
+      return <SignUpScreen onSignedUp={start} onSignIn={() => setView({ name: 'signIn' })} />;
     case 'signIn':
       return (
         <SignInScreen
@@ -127,6 +117,17 @@ export function App({ config }: { config: AppConfig }) {
           notice={view.notice}
           onSubmit={start}
           onSignUp={() => setView({ name: 'signUp' })}
+        />
+      );
+    case 'emailCode':
+      return (
+        <EmailCodeScreen
+          email={view.email}
+          challenge={view.challenge}
+          previousRefused={view.previousRefused}
+          round={view.round}
+          mailboxUrl={config.mailboxUrl}
+          onAnswer={(code) => answer(view.email, 'EMAIL_CODE', code)}
         />
       );
     case 'enroll':

@@ -8,7 +8,6 @@ import { parseChallenge, type Challenge } from './challenge';
 export type FlowStep =
   | { kind: 'signedIn' }
   | { kind: 'challenge'; challenge: Challenge; previousRefused: boolean }
-  | { kind: 'confirmSignUp' }
   | { kind: 'unsupported'; signInStep: string };
 
 /** `answeredStep` is the step just answered, or undefined when sign-in has just started. */
@@ -17,14 +16,13 @@ export function nextFlowStep(output: SignInOutput, answeredStep?: Challenge['ste
   switch (nextStep.signInStep) {
     case 'DONE':
       return { kind: 'signedIn' };
-    case 'CONFIRM_SIGN_UP':
-      return { kind: 'confirmSignUp' };
     case 'CONFIRM_SIGN_IN_WITH_CUSTOM_CHALLENGE': {
       const challenge = parseChallenge(nextStep.additionalInfo);
       return { kind: 'challenge', challenge, previousRefused: challenge.step === answeredStep };
     }
     default:
-      // The app client allows only custom auth, so any other step means a misconfigured pool.
+      // The app client allows only custom auth and PreSignUp confirms every sign-up, so any other step
+      // (CONFIRM_SIGN_UP included) means a misconfigured pool.
       return { kind: 'unsupported', signInStep: nextStep.signInStep };
   }
 }

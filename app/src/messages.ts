@@ -25,27 +25,14 @@ function messageFor(error: unknown, specific: Record<string, string>, action: st
   return specific[name] ?? COMMON[name] ?? `${action} failed (${name}). Try again in a few minutes.`;
 }
 
+/** UsernameExistsException never gets here: the app goes on to sign in (the email code decides). */
 export function signUpMessage(error: unknown): string {
-  return messageFor(
-    error,
-    {
-      UsernameExistsException: 'An account with this email already exists. Sign in instead.',
-      InvalidParameterException: 'Enter a valid email address.',
-    },
-    'Sign-up',
-  );
+  return messageFor(error, { InvalidParameterException: 'Enter a valid email address.' }, 'Sign-up');
 }
 
-export function confirmSignUpMessage(error: unknown): string {
-  return messageFor(
-    error,
-    {
-      CodeMismatchException: 'That code is not right. Check the latest email and type the 6 digits again.',
-      ExpiredCodeException: 'That code has expired. Ask for a new code.',
-    },
-    'Confirmation',
-  );
-}
+/** The previous code was refused: wrong, expired or already used, and which is not said. */
+export const EMAIL_CODE_REFUSED =
+  'That code was not accepted. Check the newest email from us and type its code. After 3 wrong codes, sign-in starts again.';
 
 /** A refusal when sign-in starts: Define fails at once only for a locked-out user. */
 export function signInStartMessage(error: unknown, lockoutMinutes: number): string {
@@ -53,7 +40,6 @@ export function signInStartMessage(error: unknown, lockoutMinutes: number): stri
     error,
     {
       NotAuthorizedException: `Sign-in is locked after too many failed checks. Come back in ${lockoutMinutes} minutes.`,
-      UserNotConfirmedException: 'This email is not confirmed yet. Enter the code we sent you.',
     },
     'Sign-in',
   );

@@ -1,18 +1,30 @@
 /**
- * The ID-photo upload through the presigned S3 POST the ENROLL_ID_PHOTO challenge carries. The checks here
- * only give a friendly message early; the POST policy and the indexer enforce type and size anyway.
+ * The ID-photo upload through the presigned S3 POST the ENROLL_ID_PHOTO challenge carries. The upload policy pins
+ * image/jpeg, so every chosen photo (JPEG, PNG or WebP, or a camera frame) is decoded and re-encoded here as a JPEG
+ * within the challenge's size limit; that also drops the file's metadata (location, camera). The checks only give a
+ * friendly message early: the POST policy and the indexer enforce type and size anyway.
  */
-import type { EnrollChallenge } from './challenge';
+import { UPLOAD_TYPE, type EnrollChallenge } from './challenge';
 
 export interface PhotoFacts {
   type: string;
   size: number;
 }
 
-const TYPE_NAMES: Record<string, string> = { 'image/jpeg': 'JPEG', 'image/png': 'PNG' };
+/** What the file picker offers: the formats every browser decodes. */
+export const PICKABLE_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
+/** No camera or phone makes a larger photo; decoding a larger file could exhaust the page's memory. */
+export const MAX_PICKED_BYTES = 40 * 1024 * 1024;
+/** Longest side of the uploaded JPEG: more detail than face matching uses, within every browser's canvas limit. */
+export const MAX_SIDE = 4096;
+const JPEG_QUALITY = 0.92;
+const MAX_ENCODINGS = 4;
+
+const TYPE_NAMES: Record<string, string> = { 'image/jpeg': 'JPEG', 'image/png': 'PNG', 'image/webp': 'WebP' };
 
 export function describeTypes(contentTypes: string[]): string {
-  return contentTypes.map((type) => TYPE_NAMES[type] ?? type).join(' or ');
+  const names = contentTypes.map((type) => TYPE_NAMES[type] ?? type);
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : (names[0] ?? '');
 }
 
 export function describeBytes(bytes: number): string {
@@ -21,30 +33,16 @@ export function describeBytes(bytes: number): string {
   return `${bytes} bytes`;
 }
 
-/** Why this photo cannot be sent, or undefined when it may be. */
-export function photoProblem(photo: PhotoFacts, challenge: EnrollChallenge): string | undefined {
-  if (!challenge.contentTypes.includes(photo.type)) {
-    return `This file is not a ${describeTypes(challenge.contentTypes)} image. Choose a photo in one of those formats.`;
+/** Why this chosen photo cannot be used, or undefined when it can be prepared for upload. */
+export function photoProblem(photo: PhotoFacts): string | undefined {
+  if (!PICKABLE_TYPES.includes(photo.type)) {
+    return `This file is not a ${describeTypes(PICKABLE_TYPES)} image. Choose a photo in one of those formats.`;
   }
   if (photo.size === 0) return 'This file is empty. Choose another photo.';
-  if (photo.size > challenge.maxBytes) {
-    return `This photo is ${describeBytes(photo.size)}; the limit is ${describeBytes(challenge.maxBytes)}. Choose a smaller photo.`;
+  if (photo.size > MAX_PICKED_BYTES) {
+    return `This file is ${describeBytes(photo.size)}; photos up to ${describeBytes(MAX_PICKED_BYTES)} can be used. Choose a smaller photo.`;
   }
   return undefined;
-}
-
-/**
- * The multipart body S3 expects: every policy field first, then Content-Type (pinned by the policy),
- * then the file last (S3 ignores fields after the file).
- */
-export function uploadForm(challenge: EnrollChallenge, photo: Blob): FormData {
-  const form = new FormData();
-  for (const [name, value] of Object.entries(challenge.uploadFields)) {
-    if (name.toLowerCase() !== 'content-type') form.append(name, value);
-  }
-  form.append('Content-Type', photo.type);
-  form.append('file', photo);
-  return form;
 }
 
 export class UploadError extends Error {
@@ -57,10 +55,75 @@ export class UploadError extends Error {
   }
 }
 
-export async function uploadIdPhoto(challenge: EnrollChallenge, photo: Blob, fetchImpl: typeof fetch = fetch): Promise<void> {
+/** Encodes the decoded photo as a JPEG at `scale` (1 = its size after the MAX_SIDE cap). */
+export type JpegEncoder = (scale: number) => Promise<Blob>;
+
+/**
+ * The largest JPEG within `maxBytes`: full size first, then smaller. A JPEG's size is roughly proportional to its
+ * pixel count, so each try shrinks the area by the ratio the last one overshot, with a 10% margin.
+ */
+export async function fitJpeg(encode: JpegEncoder, maxBytes: number): Promise<Blob> {
+  let scale = 1;
+  for (let encoding = 0; encoding < MAX_ENCODINGS; encoding++) {
+    const jpeg = await encode(scale);
+    if (jpeg.size <= maxBytes) return jpeg;
+    scale *= Math.sqrt(maxBytes / jpeg.size) * 0.9;
+  }
+  throw new UploadError(`This photo could not be made smaller than ${describeBytes(maxBytes)}. Choose another photo.`);
+}
+
+/** The chosen photo as the JPEG to upload (browser only): EXIF orientation applied, transparency on white. */
+export async function toUploadJpeg(photo: Blob, maxBytes: number): Promise<Blob> {
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(photo, { imageOrientation: 'from-image' });
+  } catch {
+    throw new UploadError('This file could not be read as a photo. Choose another photo.');
+  }
+  try {
+    const fit = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+    return await fitJpeg((scale) => {
+      const canvas = document.createElement('canvas');
+      canvas.width = Math.max(1, Math.round(bitmap.width * fit * scale));
+      canvas.height = Math.max(1, Math.round(bitmap.height * fit * scale));
+      const context = canvas.getContext('2d');
+      if (!context) throw new UploadError('This browser cannot prepare the photo. Try another browser.');
+      // JPEG has no transparency: without a background, transparent pixels would turn black.
+      context.fillStyle = '#ffffff';
+      context.fillRect(0, 0, canvas.width, canvas.height);
+      context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      return new Promise<Blob>((resolve, reject) =>
+        canvas.toBlob(
+          (blob) => (blob ? resolve(blob) : reject(new UploadError('The photo could not be prepared. Choose another photo.'))),
+          UPLOAD_TYPE,
+          JPEG_QUALITY,
+        ),
+      );
+    }, maxBytes);
+  } finally {
+    bitmap.close();
+  }
+}
+
+/**
+ * The multipart body S3 expects: every policy field first, then Content-Type (pinned by the policy to JPEG),
+ * then the file last (S3 ignores fields after the file).
+ */
+export function uploadForm(challenge: EnrollChallenge, jpeg: Blob): FormData {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(challenge.uploadFields)) {
+    if (name.toLowerCase() !== 'content-type') form.append(name, value);
+  }
+  form.append('Content-Type', UPLOAD_TYPE);
+  form.append('file', jpeg);
+  return form;
+}
+
+/** Posts a JPEG made by toUploadJpeg. */
+export async function uploadIdPhoto(challenge: EnrollChallenge, jpeg: Blob, fetchImpl: typeof fetch = fetch): Promise<void> {
   let response: Response;
   try {
-    response = await fetchImpl(challenge.uploadUrl, { method: 'POST', body: uploadForm(challenge, photo) });
+    response = await fetchImpl(challenge.uploadUrl, { method: 'POST', body: uploadForm(challenge, jpeg) });
   } catch {
     throw new UploadError('The photo could not be sent. Check your connection and try again.');
   }

@@ -1,55 +1,90 @@
-/** Create auth challenge: an ID-photo upload for a user without an accepted enrolment, else a liveness session. */
+/**
+ * Create auth challenge: an email code for a user without a current enrollment, then an ID-photo upload, then a
+ * liveness session. An unknown username gets a real liveness session under its pseudo-identity, made with the
+ * same calls as an enrolled user's, so neither the challenge nor the session behaves differently.
+ */
 import type { CreateAuthChallengeTriggerEvent } from 'aws-lambda';
-import { ENROLL_ID_PHOTO, FACE_LIVENESS, nextStep, readSession } from '../lib/challenge-flow';
+import { EMAIL_CODE, ENROLL_ID_PHOTO, FACE_LIVENESS, nextStep, readSession } from '../lib/challenge-flow';
 import { config } from '../lib/config';
-import { IMAGE_CONTENT_TYPES } from '../lib/enrollment-key';
-import { decoySessionId, startLivenessSession } from '../lib/liveness';
-import { logEvent, logger } from '../lib/logger';
-import { getActiveEnrollment } from '../lib/store';
-import { chooseContentType, issueEnrollmentUpload } from '../lib/upload';
+import { EMAIL_CODE_LENGTH, issueEmailCode, maskEmail, sendEmailCode } from '../lib/email-code';
+import { ENROLLMENT_CONTENT_TYPE } from '../lib/enrollment-key';
+import { startLivenessSession } from '../lib/liveness';
+import { logger } from '../lib/logger';
+import { countVerdict } from '../lib/metrics';
+import { pseudonymKey, pseudoSub } from '../lib/pseudonym';
+import { getCurrentEnrollment } from '../lib/store';
+import { Refusal, withErrorPolicy } from '../lib/trigger';
+import { issueEnrollmentUpload } from '../lib/upload';
 
 const { region, enrollmentMaxBytes } = config();
 
-export const handler = async (event: CreateAuthChallengeTriggerEvent): Promise<CreateAuthChallengeTriggerEvent> => {
-  logEvent(event);
-  if (event.request.challengeName !== 'CUSTOM_CHALLENGE') {
-    throw new Error(`only CUSTOM_CHALLENGE is supported, not ${event.request.challengeName}`);
-  }
-  const livenessChallenge = (sessionId: string) => {
-    event.response = {
-      publicChallengeParameters: { step: FACE_LIVENESS, sessionId, region },
-      privateChallengeParameters: { step: FACE_LIVENESS, sessionId },
-      challengeMetadata: FACE_LIVENESS,
-    };
-    return event;
+type Challenge = CreateAuthChallengeTriggerEvent['response'];
+
+async function livenessChallenge(sub: string, nowMs: number): Promise<Challenge> {
+  const sessionId = await startLivenessSession(sub, nowMs);
+  return {
+    publicChallengeParameters: { step: FACE_LIVENESS, sessionId, region },
+    privateChallengeParameters: { step: FACE_LIVENESS, sessionId },
+    challengeMetadata: FACE_LIVENESS,
   };
+}
 
-  // No user, no AWS calls: a random session id in the same parameters as a real challenge.
-  if (event.request.userNotFound) return livenessChallenge(decoySessionId());
-  const sub = event.request.userAttributes.sub;
-  if (!sub) throw new Error('the user has no sub attribute');
-  const progress = readSession(event.request.session ?? []);
-  if (!progress.valid) throw new Error(`invalid session: ${progress.why}`);
-
-  const step = await nextStep(progress, async () => (await getActiveEnrollment(sub)) !== undefined);
-  if (step === FACE_LIVENESS) {
-    const sessionId = await startLivenessSession(sub);
-    // The session id is the expected answer, so it is not logged.
-    logger.info('liveness challenge issued', { sub });
-    return livenessChallenge(sessionId);
+async function emailCodeChallenge(sub: string, email: string | undefined, nowMs: number): Promise<Challenge> {
+  if (!email) throw new Refusal('the user has no email address');
+  const { code, privateParameters } = issueEmailCode(await pseudonymKey(), nowMs);
+  try {
+    await sendEmailCode(email, code);
+  } catch (error) {
+    countVerdict('EmailCodeFailed', 'SEND_FAILED');
+    throw error;
   }
-  const upload = await issueEnrollmentUpload(sub, chooseContentType(event.request.clientMetadata?.contentType));
-  logger.info('enrolment challenge issued', { sub, key: upload.key });
-  event.response = {
+  countVerdict('EmailCodeSent');
+  logger.info('email code sent', { sub });
+  return {
+    publicChallengeParameters: { step: EMAIL_CODE, destination: maskEmail(email), codeLength: String(EMAIL_CODE_LENGTH) },
+    privateChallengeParameters: { step: EMAIL_CODE, ...privateParameters },
+    challengeMetadata: EMAIL_CODE,
+  };
+}
+
+async function enrollmentChallenge(sub: string, nowMs: number): Promise<Challenge> {
+  const upload = await issueEnrollmentUpload(sub, nowMs);
+  logger.info('enrollment challenge issued', { sub, key: upload.key });
+  return {
     publicChallengeParameters: {
       step: ENROLL_ID_PHOTO,
       uploadUrl: upload.url,
       uploadFields: JSON.stringify(upload.fields),
       maxBytes: String(enrollmentMaxBytes),
-      contentTypes: IMAGE_CONTENT_TYPES.join(','),
+      contentTypes: ENROLLMENT_CONTENT_TYPE,
     },
     privateChallengeParameters: { step: ENROLL_ID_PHOTO, key: upload.key },
     challengeMetadata: ENROLL_ID_PHOTO,
   };
+}
+
+async function create(event: CreateAuthChallengeTriggerEvent): Promise<CreateAuthChallengeTriggerEvent> {
+  if (event.request.challengeName !== 'CUSTOM_CHALLENGE') throw new Refusal(`challenge ${event.request.challengeName}`);
+  const progress = readSession(event.request.session ?? []);
+  if (!progress.valid) throw new Refusal(`invalid session: ${progress.why}`);
+  const nowMs = Date.now();
+  const decoy = event.request.userNotFound === true;
+  const sub = decoy ? await pseudoSub(event.userName) : event.request.userAttributes.sub;
+  if (!sub) throw new Refusal('the user has no sub attribute');
+  // The same read for everyone: an unknown username's pseudo-identity simply has no enrollment.
+  const enrolled = async () => (await getCurrentEnrollment(sub, nowMs)) !== undefined || decoy;
+  const step = await nextStep(progress, enrolled);
+  if (step === FACE_LIVENESS) {
+    event.response = await livenessChallenge(sub, nowMs);
+    if (decoy) countVerdict('DecoyChallenge');
+    // The session id is the expected answer, so it is not logged.
+    logger.info('liveness challenge issued', { sub });
+  } else if (step === EMAIL_CODE) {
+    event.response = await emailCodeChallenge(sub, event.request.userAttributes.email, nowMs);
+  } else {
+    event.response = await enrollmentChallenge(sub, nowMs);
+  }
   return event;
-};
+}
+
+export const handler = withErrorPolicy(create);

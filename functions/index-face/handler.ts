@@ -1,14 +1,21 @@
 /**
  * Index face: S3 ObjectCreated events on `enrollment/`. The owner comes from the key only (never from object
- * metadata). Refused records are logged and skipped; transient AWS errors are thrown so S3 redelivers.
+ * metadata), and only a key create issued to that owner is decided. Refused records are logged and skipped;
+ * transient AWS errors are thrown so S3 redelivers.
  */
 import type { S3Event, S3EventRecord } from 'aws-lambda';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { requestOptions, s3 } from '../lib/aws-clients';
 import { config } from '../lib/config';
-import { indexEnrollment, PhotoMissingError } from '../lib/enrollment';
+import { indexEnrollment, KeyNotIssuedError, PhotoMissingError } from '../lib/enrollment';
 import { decodeS3EventKey, parseEnrollmentKey } from '../lib/enrollment-key';
-import { logEvent, logger } from '../lib/logger';
+import { logger } from '../lib/logger';
+import { withErrorPolicy } from '../lib/trigger';
 
 const { bucketName } = config();
+
+/** The function's Timeout is 30 s; the work stops a little before, so its failure is logged, not cut off. */
+const INDEX_BUDGET_MS = 27_000;
 
 function keyOf(record: S3EventRecord): string | undefined {
   try {
@@ -25,16 +32,22 @@ async function processRecord(record: S3EventRecord): Promise<void> {
   const key = keyOf(record);
   if (!key) return refuse('key is not valid URL encoding');
   const parsed = parseEnrollmentKey(key);
-  if (!parsed) return refuse('not an enrollment/<sub>/<uuid>.<jpg|png> key');
+  if (!parsed) return refuse('not an enrollment/<sub>/<uuid>.jpg key');
   try {
-    await indexEnrollment(parsed.sub, key, parsed.contentType);
+    await indexEnrollment(parsed.sub, key, Date.now());
   } catch (error) {
     if (error instanceof PhotoMissingError) return refuse('object no longer exists');
+    if (error instanceof KeyNotIssuedError) {
+      // Nobody may decide on it, and nothing else reads it: it goes.
+      await s3().send(new DeleteObjectCommand({ Bucket: bucketName, Key: key }), requestOptions());
+      return refuse('key was not issued');
+    }
     throw error;
   }
 }
 
-export const handler = async (event: S3Event): Promise<void> => {
-  logEvent(event);
+async function indexUploads(event: S3Event): Promise<void> {
   for (const record of event.Records ?? []) await processRecord(record);
-};
+}
+
+export const handler = withErrorPolicy(indexUploads, INDEX_BUDGET_MS);

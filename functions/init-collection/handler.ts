@@ -1,12 +1,27 @@
 /**
- * The Rekognition collection as a CloudFormation custom resource (`Custom::RekognitionCollection`, property
- * `CollectionId`, optional `RetainOnDelete: 'true'`). PhysicalResourceId is the collection id, so changing
- * CollectionId is a replacement: Update creates the new collection and CloudFormation then sends Delete for
- * the old one. CloudFormation always gets an answer, also on errors and just before the Lambda times out.
+ * The Rekognition collection as a CloudFormation custom resource (`Custom::RekognitionCollection`), and what the
+ * stack's deletion does to the stored data. Properties: `CollectionId`; `BucketName` (the photo bucket, which the
+ * resource depends on, so CloudFormation deletes this resource first); `RetainOnDelete: 'true'` keeps both;
+ * `AdoptExisting: 'true'` accepts an existing collection that holds faces.
+ *
+ * - Create makes the collection, tagged with the stack id. A collection that already exists is this stack's own
+ *   (a retried Create) when it carries the tag, harmless when empty; one holding another stack's faces (kept by
+ *   an earlier stack of the same name) fails the deployment unless AdoptExisting, since its faces belong to users
+ *   who no longer exist and would be refused as DUPLICATE_FACE when they sign up again.
+ * - Update accepts no CollectionId change: deleting the old collection would take every enrolled face with it.
+ * - Delete empties the bucket and deletes the collection, unless RetainOnDelete.
+ * PhysicalResourceId is the collection id. CloudFormation always gets an answer, also on errors and just before
+ * the Lambda times out.
  */
-import { CreateCollectionCommand, DeleteCollectionCommand } from '@aws-sdk/client-rekognition';
+import {
+  CreateCollectionCommand,
+  DeleteCollectionCommand,
+  DescribeCollectionCommand,
+  ListTagsForResourceCommand,
+} from '@aws-sdk/client-rekognition';
+import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
-import { rekognition } from '../lib/aws-clients';
+import { rekognition, s3 } from '../lib/aws-clients';
 import { sendCustomResourceResponse, type CustomResourceResult } from '../lib/cfn-response';
 import { withDeadline } from '../lib/deadline';
 import { describeError, logEvent, logger } from '../lib/logger';
@@ -14,42 +29,114 @@ import { describeError, logEvent, logger } from '../lib/logger';
 /** Time kept back to send FAILED before the Lambda is killed. */
 const RESPONSE_RESERVE_MS = 2000;
 const COLLECTION_ID = /^[a-zA-Z0-9_.-]{1,255}$/;
+/** The tag naming the stack that created a collection (keys starting with `aws:` are reserved). */
+export const STACK_TAG = 'face-login:stack-id';
+/** DeleteObjects takes at most 1000 keys, one ListObjectsV2 page. */
+const DELETE_BATCH = 1000;
 
-/**
- * Runs a collection call where one Rekognition error means the wanted state already holds
- * (CreateCollection: ResourceAlreadyExistsException; DeleteCollection: ResourceNotFoundException).
- */
-async function settle(collectionId: string, call: () => Promise<unknown>, alreadySettled: string, done: string): Promise<void> {
+type Properties = Record<string, unknown>;
+
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+
+/** The collection's ARN, built from the stack's own ARN (same partition, region and account). */
+function collectionArn(stackId: string, collectionId: string): string {
+  const [, partition, , region, account] = stackId.split(':');
+  return `arn:${partition}:rekognition:${region}:${account}:collection/${collectionId}`;
+}
+
+/** Why an existing collection may not be used by this stack, or undefined when it may. */
+async function refusalOfExisting(event: CloudFormationCustomResourceEvent, collectionId: string): Promise<string | undefined> {
+  const { FaceCount = 0 } = await rekognition().send(new DescribeCollectionCommand({ CollectionId: collectionId }));
+  if (FaceCount === 0) return undefined;
+  const { Tags = {} } = await rekognition().send(new ListTagsForResourceCommand({ ResourceArn: collectionArn(event.StackId, collectionId) }));
+  if (Tags[STACK_TAG] === event.StackId) return undefined;
+  if (event.ResourceProperties.AdoptExisting === 'true') {
+    logger.warn('existing collection adopted with its faces', { collectionId, faceCount: FaceCount, createdBy: Tags[STACK_TAG] });
+    return undefined;
+  }
+  return (
+    `Collection ${collectionId} already exists and holds ${plural(FaceCount, 'face')} of another stack (${Tags[STACK_TAG] ?? 'untagged'}). ` +
+    'Delete it (aws rekognition delete-collection) or deploy with AdoptExistingCollection=true.'
+  );
+}
+
+async function createCollection(event: CloudFormationCustomResourceEvent, collectionId: string): Promise<void> {
   try {
-    await call();
-    logger.info(done, { collectionId });
+    await rekognition().send(new CreateCollectionCommand({ CollectionId: collectionId, Tags: { [STACK_TAG]: event.StackId } }));
+    logger.info('collection created', { collectionId });
   } catch (error) {
-    if ((error as Error).name !== alreadySettled) throw error;
-    logger.info(`${done} before`, { collectionId });
+    if ((error as Error).name !== 'ResourceAlreadyExistsException') throw error;
+    const refusal = await refusalOfExisting(event, collectionId);
+    if (refusal) throw new Error(refusal);
+    logger.info('collection existed before', { collectionId });
   }
 }
 
-const createCollection = (collectionId: string) =>
-  settle(collectionId, () => rekognition().send(new CreateCollectionCommand({ CollectionId: collectionId })), 'ResourceAlreadyExistsException', 'collection created');
-
-const deleteCollection = (collectionId: string) =>
-  settle(collectionId, () => rekognition().send(new DeleteCollectionCommand({ CollectionId: collectionId })), 'ResourceNotFoundException', 'collection deleted');
-
-async function apply(event: CloudFormationCustomResourceEvent): Promise<CustomResourceResult> {
-  if (event.RequestType === 'Delete') {
-    // A Create that failed before naming a collection leaves a physical id that is not one: nothing to delete.
-    if (COLLECTION_ID.test(event.PhysicalResourceId) && event.ResourceProperties.RetainOnDelete !== 'true') {
-      await deleteCollection(event.PhysicalResourceId);
-    } else {
-      logger.info('collection kept', { physicalResourceId: event.PhysicalResourceId });
-    }
-    return { status: 'SUCCESS', physicalResourceId: event.PhysicalResourceId };
+async function deleteCollection(collectionId: string): Promise<void> {
+  try {
+    await rekognition().send(new DeleteCollectionCommand({ CollectionId: collectionId }));
+    logger.info('collection deleted', { collectionId });
+  } catch (error) {
+    if ((error as Error).name !== 'ResourceNotFoundException') throw error;
+    logger.info('collection deleted before', { collectionId });
   }
-  const collectionId = event.ResourceProperties.CollectionId as unknown;
+}
+
+/**
+ * Deletes every object of the bucket (it is not versioned, so there are no older versions), a page at a time,
+ * so that CloudFormation can delete the bucket. A bucket that is already gone counts as empty.
+ */
+async function emptyBucket(bucket: string): Promise<void> {
+  let deleted = 0;
+  let continuationToken: string | undefined;
+  do {
+    let page;
+    try {
+      page = await s3().send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: DELETE_BATCH, ContinuationToken: continuationToken }));
+    } catch (error) {
+      if ((error as Error).name !== 'NoSuchBucket') throw error;
+      logger.info('bucket deleted before', { bucket });
+      return;
+    }
+    const objects = (page.Contents ?? []).flatMap(({ Key }) => (Key === undefined ? [] : [{ Key }]));
+    if (objects.length > 0) {
+      const { Errors = [] } = await s3().send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }));
+      if (Errors.length > 0) {
+        const [first] = Errors;
+        throw new Error(`${plural(Errors.length, 'object')} of ${bucket} could not be deleted, e.g. ${first?.Key}: ${first?.Code} ${first?.Message ?? ''}`.trim());
+      }
+      deleted += objects.length;
+    }
+    continuationToken = page.NextContinuationToken;
+  } while (continuationToken);
+  logger.info('bucket emptied', { bucket, deleted });
+}
+
+function collectionIdOf(properties: Properties): string {
+  const collectionId = properties.CollectionId;
   if (typeof collectionId !== 'string' || !COLLECTION_ID.test(collectionId)) {
     throw new Error('CollectionId must be 1-255 characters of a-z, A-Z, 0-9, _ . -');
   }
-  if (event.RequestType === 'Create' || collectionId !== event.PhysicalResourceId) await createCollection(collectionId);
+  return collectionId;
+}
+
+async function apply(event: CloudFormationCustomResourceEvent): Promise<CustomResourceResult> {
+  if (event.RequestType === 'Delete') {
+    const properties: Properties = event.ResourceProperties;
+    // A Create that failed before naming a collection leaves a physical id that is not one: nothing to delete.
+    if (!COLLECTION_ID.test(event.PhysicalResourceId) || properties.RetainOnDelete === 'true') {
+      logger.info('collection and photos kept', { physicalResourceId: event.PhysicalResourceId, bucket: properties.BucketName });
+    } else {
+      if (typeof properties.BucketName === 'string' && properties.BucketName !== '') await emptyBucket(properties.BucketName);
+      await deleteCollection(event.PhysicalResourceId);
+    }
+    return { status: 'SUCCESS', physicalResourceId: event.PhysicalResourceId };
+  }
+  const collectionId = collectionIdOf(event.ResourceProperties);
+  if (event.RequestType === 'Create') await createCollection(event, collectionId);
+  else if (collectionId !== event.PhysicalResourceId) {
+    throw new Error(`CollectionId cannot change from ${event.PhysicalResourceId}: deleting that collection would delete every enrolled face`);
+  }
   return { status: 'SUCCESS', physicalResourceId: collectionId, data: { CollectionId: collectionId } };
 }
 
@@ -60,10 +147,11 @@ function physicalIdOnFailure(event: CloudFormationCustomResourceEvent): string {
 
 export const handler = async (event: CloudFormationCustomResourceEvent, context: Context): Promise<void> => {
   logEvent(event);
-  const work = apply(event).catch((error: unknown): CustomResourceResult => {
-    logger.error('custom resource request failed', { requestType: event.RequestType, ...describeError(error) });
-    return { status: 'FAILED', physicalResourceId: physicalIdOnFailure(event), reason: describeError(error).errorMessage };
-  });
+  const work = () =>
+    apply(event).catch((error: unknown): CustomResourceResult => {
+      logger.error('custom resource request failed', { requestType: event.RequestType, ...describeError(error) });
+      return { status: 'FAILED', physicalResourceId: physicalIdOnFailure(event), reason: describeError(error).errorMessage };
+    });
   const result = await withDeadline(work, context.getRemainingTimeInMillis() - RESPONSE_RESERVE_MS, (): CustomResourceResult => ({
     status: 'FAILED',
     physicalResourceId: physicalIdOnFailure(event),

@@ -8,25 +8,34 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RekognitionClient } from '@aws-sdk/client-rekognition';
 import { S3Client } from '@aws-sdk/client-s3';
 import { TextractClient } from '@aws-sdk/client-textract';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { loadClientSettings } from './config';
+import { currentAbortSignal } from './deadline';
 
 const settings = loadClientSettings(process.env);
 
-function commonOptions(timeoutMs = settings.callTimeoutMs) {
+function commonOptions() {
   return {
     maxAttempts: settings.maxAttempts,
     requestHandler: new NodeHttpHandler({
-      connectionTimeout: timeoutMs,
-      requestTimeout: timeoutMs,
+      connectionTimeout: settings.callTimeoutMs,
+      requestTimeout: settings.callTimeoutMs,
       // Without this the handler only logs a warning when requestTimeout passes and keeps waiting.
       throwOnRequestTimeout: true,
-      socketTimeout: timeoutMs,
+      socketTimeout: settings.callTimeoutMs,
     }),
   };
 }
 
+/** The options of every `send`: the signal that aborts the call when the invocation's deadline gives up on it. */
+export function requestOptions(): { abortSignal?: AbortSignal } {
+  const abortSignal = currentAbortSignal();
+  return abortSignal ? { abortSignal } : {};
+}
+
 let rekognitionClient: RekognitionClient | undefined;
+let sesClient: SESv2Client | undefined;
 let s3Client: S3Client | undefined;
 let documentClient: DynamoDBDocumentClient | undefined;
 let textractClient: TextractClient | undefined;
@@ -34,6 +43,11 @@ let textractClient: TextractClient | undefined;
 export function rekognition(): RekognitionClient {
   rekognitionClient ??= new RekognitionClient(commonOptions());
   return rekognitionClient;
+}
+
+export function ses(): SESv2Client {
+  sesClient ??= new SESv2Client(commonOptions());
+  return sesClient;
 }
 
 export function s3(): S3Client {
@@ -49,6 +63,6 @@ export function dynamo(): DynamoDBDocumentClient {
 }
 
 export function textract(): TextractClient {
-  textractClient ??= new TextractClient(commonOptions(settings.documentCheckTimeoutMs));
+  textractClient ??= new TextractClient(commonOptions());
   return textractClient;
 }

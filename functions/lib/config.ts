@@ -29,6 +29,11 @@ export interface Config {
   documentCheck: DocumentCheckPolicy;
   /** Keep the holder's name, document number and date of birth from the document check (off: data minimisation). */
   documentKeepIdentity: boolean;
+  /** Address the sign-in codes come from; its SES identity is `emailIdentityArn` when one is set. */
+  emailSender: string;
+  emailIdentityArn?: string;
+  /** How long an accepted ID photo stays provisional (blocks nobody) before it expires unconfirmed. */
+  provisionalEnrollmentHours: number;
 }
 
 /** What every AWS client needs; init-collection uses only this, so it needs no table or bucket. */
@@ -36,8 +41,6 @@ export interface ClientSettings {
   callTimeoutMs: number;
   maxAttempts: number;
   forcePathStyle: boolean;
-  /** Per attempt for Textract AnalyzeID, which reads a whole document and takes longer than the other calls. */
-  documentCheckTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -86,6 +89,21 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   return oneOf(env, name, fallback ? 'true' : 'false', ['true', 'false'] as const) === 'true';
 }
 
+function emailAddress(env: Env, name: string): string {
+  const value = required(env, name);
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) throw new ConfigError(`${name} must be an email address, got "${value}"`);
+  return value;
+}
+
+function optionalArn<K extends string>(env: Env, name: string, field: K): Partial<Record<K, string>> {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return {};
+  if (!/^arn:aws[a-z-]*:ses:[a-z0-9-]+:\d{12}:identity\/.+$/.test(raw)) {
+    throw new ConfigError(`${name} must be an SES identity ARN, got "${raw}"`);
+  }
+  return { [field]: raw } as Partial<Record<K, string>>;
+}
+
 export const REKOGNITION_MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 
 export function loadClientSettings(env: Env): ClientSettings {
@@ -93,7 +111,6 @@ export function loadClientSettings(env: Env): ClientSettings {
     callTimeoutMs: integer(env, 'AWS_CALL_TIMEOUT_MS', 1500, 100, 30000),
     maxAttempts: integer(env, 'AWS_MAX_ATTEMPTS', 2, 1, 5),
     forcePathStyle: boolean(env, 'S3_FORCE_PATH_STYLE', false),
-    documentCheckTimeoutMs: integer(env, 'DOCUMENT_CHECK_TIMEOUT_MS', 4000, 500, 30000),
   };
 }
 
@@ -112,11 +129,14 @@ export function loadConfig(env: Env): Config {
     lockoutMinutes: integer(env, 'LOCKOUT_MINUTES', 30, 1, 10080),
     duplicateFacePolicy: oneOf(env, 'DUPLICATE_FACE_POLICY', 'REJECT', ['REJECT', 'ALLOW'] as const),
     enrollmentMaxBytes: integer(env, 'ENROLLMENT_MAX_BYTES', REKOGNITION_MAX_IMAGE_BYTES, 1, REKOGNITION_MAX_IMAGE_BYTES),
-    uploadUrlTtlSeconds: integer(env, 'UPLOAD_URL_TTL_SECONDS', 300, 30, 3600),
+    uploadUrlTtlSeconds: integer(env, 'UPLOAD_URL_TTL_SECONDS', 120, 30, 900),
     livenessSessionTtlSeconds: integer(env, 'LIVENESS_SESSION_TTL_SECONDS', 180, 30, 180),
     qualityFilter: oneOf(env, 'QUALITY_FILTER', 'AUTO', ['NONE', 'AUTO', 'LOW', 'MEDIUM', 'HIGH'] as const),
     documentCheck: oneOf(env, 'DOCUMENT_CHECK', 'REQUIRE', ['REQUIRE', 'RECORD', 'OFF'] as const),
     documentKeepIdentity: boolean(env, 'DOCUMENT_KEEP_IDENTITY', false),
+    emailSender: emailAddress(env, 'EMAIL_SENDER'),
+    ...optionalArn(env, 'EMAIL_IDENTITY_ARN', 'emailIdentityArn'),
+    provisionalEnrollmentHours: integer(env, 'PROVISIONAL_ENROLLMENT_HOURS', 24, 1, 720),
   };
 }
 

@@ -13,6 +13,7 @@
  * service errors are thrown so that the caller retries.
  */
 import { AnalyzeIDCommand, type IdentityDocumentField, type TextractClient } from '@aws-sdk/client-textract';
+import { requestOptions } from './aws-clients';
 import type { DocumentCheckPolicy } from './config';
 import { logger } from './logger';
 
@@ -119,7 +120,7 @@ async function analyze(source: DocumentSource, options: DocumentCheckOptions): P
   const page = 'bytes' in source ? { Bytes: source.bytes } : { S3Object: { Bucket: source.s3Object.bucket, Name: source.s3Object.key, Version: source.s3Object.version } };
   let identityDocuments;
   try {
-    ({ IdentityDocuments: identityDocuments } = await options.client.send(new AnalyzeIDCommand({ DocumentPages: [page] })));
+    ({ IdentityDocuments: identityDocuments } = await options.client.send(new AnalyzeIDCommand({ DocumentPages: [page] }), requestOptions()));
   } catch (error) {
     const name = (error as Error).name;
     if (DOCUMENT_REFUSALS.has(name)) return { verdict: 'NOT_A_DOCUMENT', cause: name };

@@ -1,29 +1,23 @@
-/** The shape of enrolment object keys, `enrollment/<sub>/<uuid>.<jpg|png>`: issued here, parsed by the indexer. */
+/**
+ * The shape of enrollment object keys, `enrollment/<sub>/<uuid>.jpg`: issued by create, parsed by the indexer.
+ * Uploads are JPEG only: the first upload challenge follows InitiateAuth, whose ClientMetadata Cognito passes to
+ * no trigger, so the client cannot choose a type; the app re-encodes any photo to JPEG before it uploads.
+ */
 
-export const IMAGE_CONTENT_TYPES = ['image/jpeg', 'image/png'] as const;
-export type ImageContentType = (typeof IMAGE_CONTENT_TYPES)[number];
-
-const EXTENSION: Record<ImageContentType, 'jpg' | 'png'> = { 'image/jpeg': 'jpg', 'image/png': 'png' };
-const CONTENT_TYPE: Record<'jpg' | 'png', ImageContentType> = { jpg: 'image/jpeg', png: 'image/png' };
+export const ENROLLMENT_CONTENT_TYPE = 'image/jpeg';
 
 /** Cognito subs and our object names are UUIDs; a key with anything else is not one we issued. */
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
-const KEY_PATTERN = new RegExp(`^enrollment/(${UUID})/${UUID}\\.(jpg|png)$`);
+const KEY_PATTERN = new RegExp(`^enrollment/(${UUID})/${UUID}\\.jpg$`);
 
-export function enrollmentKey(sub: string, id: string, contentType: ImageContentType): string {
-  return `enrollment/${sub}/${id}.${EXTENSION[contentType]}`;
+export function enrollmentKey(sub: string, id: string): string {
+  return `enrollment/${sub}/${id}.jpg`;
 }
 
-export interface ParsedEnrollmentKey {
-  sub: string;
-  contentType: ImageContentType;
-}
-
-/** The owner and expected type of an enrolment key, or undefined when the key is not one we issue. */
-export function parseEnrollmentKey(key: string): ParsedEnrollmentKey | undefined {
+/** The owner of an enrollment key, or undefined when the key is not one we issue. */
+export function parseEnrollmentKey(key: string): { sub: string } | undefined {
   const match = KEY_PATTERN.exec(key);
-  if (!match) return undefined;
-  return { sub: match[1]!, contentType: CONTENT_TYPE[match[2] as 'jpg' | 'png'] };
+  return match ? { sub: match[1]! } : undefined;
 }
 
 /** S3 event keys are URL-encoded with `+` for spaces. */

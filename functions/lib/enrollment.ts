@@ -1,24 +1,36 @@
 /**
  * The idempotent indexing routine for one uploaded ID photo, run by index-face on the S3 event and by verify
- * when the event has not been processed yet. It decides ACCEPTED (with the face id) or REJECTED (with a reason),
- * writes the decision once (conditional write), and makes an accepted photo the user's active enrolment.
+ * when the event has not been processed yet. It decides only on a key that create issued to this user, only
+ * while the user has no current enrolment, and only once (a conditional write). The bytes it checked are pinned
+ * to a key no upload policy can write (`id-photos/`), and that copy is what every later CompareFaces reads. An
+ * accepted photo becomes a PROVISIONAL enrolment, confirmed by the first successful live match against it.
  * Permanent problems with the photo become REJECTED; transient AWS errors are thrown so the caller retries.
  */
+import { randomUUID } from 'node:crypto';
 import {
   DeleteFacesCommand,
   IndexFacesCommand,
   SearchFacesByImageCommand,
+  SearchFacesCommand,
+  type FaceMatch,
   type Image,
 } from '@aws-sdk/client-rekognition';
-import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { rekognition, s3 } from './aws-clients';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { rekognition, requestOptions, s3 } from './aws-clients';
 import { config } from './config';
-import type { ImageContentType } from './enrollment-key';
+import { ENROLLMENT_CONTENT_TYPE } from './enrollment-key';
 import { logger } from './logger';
+import { countVerdict } from './metrics';
 import {
   activateEnrollment,
+  confirmEnrollment,
+  getActiveEnrollment,
+  getCurrentEnrollment,
   getEnrollment,
+  removeProvisionalEnrollment,
+  revokeAcceptedEnrollment,
   saveEnrollmentDecision,
+  type ActiveEnrollment,
   type EnrollmentDecision,
   type RejectionReason,
 } from './store';
@@ -29,18 +41,20 @@ const IMAGE_REFUSALS: Record<string, RejectionReason> = {
   ImageTooLargeException: 'TOO_LARGE',
 };
 
-const MAGIC: Record<ImageContentType, number[]> = {
-  'image/jpeg': [0xff, 0xd8, 0xff],
-  'image/png': [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
-};
+const JPEG_SIGNATURE = [0xff, 0xd8, 0xff];
 
-/** True when the bytes start with the signature of the declared type (the declared type alone proves nothing). */
-export function hasImageSignature(bytes: Uint8Array, contentType: ImageContentType): boolean {
-  const signature = MAGIC[contentType];
-  return bytes.length >= signature.length && signature.every((byte, index) => bytes[index] === byte);
+/** True when the bytes start with the JPEG signature (the declared type alone proves nothing). */
+export function hasJpegSignature(bytes: Uint8Array): boolean {
+  return bytes.length >= JPEG_SIGNATURE.length && JPEG_SIGNATURE.every((byte, index) => bytes[index] === byte);
 }
 
-/** The photo is not in the bucket: nothing was uploaded to the key, or it was deleted before we looked. */
+/** The pinned copy of a checked photo: outside `enrollment/`, so no upload policy and no S3 event reach it. */
+export const pinnedPhotoKey = (sub: string) => `id-photos/${sub}/${randomUUID()}.jpg`;
+
+/**
+ * The photo is not in the bucket: nothing was uploaded to the key, or it was deleted before we looked. Without
+ * s3:ListBucket, S3 answers a missing key with 403, not 404, so both mean this.
+ */
 export class PhotoMissingError extends Error {
   override name = 'PhotoMissingError';
   constructor(key: string) {
@@ -48,49 +62,95 @@ export class PhotoMissingError extends Error {
   }
 }
 
+/** The key was never issued to this user by create: nobody may decide on it. */
+export class KeyNotIssuedError extends Error {
+  override name = 'KeyNotIssuedError';
+  constructor(key: string) {
+    super(`${key} was not issued`);
+  }
+}
+
 class Rejection {
   constructor(readonly reason: RejectionReason) {}
 }
 
+const MISSING_OBJECT_ERRORS = new Set(['NotFound', 'NoSuchKey', 'Forbidden', 'AccessDenied']);
+
 async function deleteFaces(faceIds: string[]): Promise<void> {
   if (faceIds.length === 0) return;
-  await rekognition().send(new DeleteFacesCommand({ CollectionId: config().collectionId, FaceIds: faceIds }));
+  await rekognition().send(new DeleteFacesCommand({ CollectionId: config().collectionId, FaceIds: faceIds }), requestOptions());
+}
+
+async function deleteObject(key: string): Promise<void> {
+  await s3().send(new DeleteObjectCommand({ Bucket: config().bucketName, Key: key }), requestOptions());
 }
 
 /** Reads the photo after checking what S3 says about it; a rejection when it cannot be an acceptable ID photo. */
-async function readPhoto(key: string, expectedType: ImageContentType): Promise<{ bytes: Uint8Array; uploadedAt: string } | Rejection> {
+async function readPhoto(key: string): Promise<{ bytes: Uint8Array; uploadedAt: string } | Rejection> {
   const { bucketName, enrollmentMaxBytes } = config();
   const head = await s3()
-    .send(new HeadObjectCommand({ Bucket: bucketName, Key: key }))
+    .send(new HeadObjectCommand({ Bucket: bucketName, Key: key }), requestOptions())
     .catch((error: Error) => {
-      throw error.name === 'NotFound' || error.name === 'NoSuchKey' ? new PhotoMissingError(key) : error;
+      throw MISSING_OBJECT_ERRORS.has(error.name) || statusOf(error) === 403 ? new PhotoMissingError(key) : error;
     });
   const size = head.ContentLength ?? 0;
   if (size === 0) return new Rejection('EMPTY');
   if (size > enrollmentMaxBytes) return new Rejection('TOO_LARGE');
-  if (head.ContentType !== expectedType) return new Rejection('WRONG_TYPE');
-  const object = await s3().send(new GetObjectCommand({ Bucket: bucketName, Key: key }));
+  if (head.ContentType !== ENROLLMENT_CONTENT_TYPE) return new Rejection('WRONG_TYPE');
+  const object = await s3().send(new GetObjectCommand({ Bucket: bucketName, Key: key }), requestOptions());
   if (!object.Body) throw new Error(`GetObject returned no body for ${key}`);
   const bytes = await object.Body.transformToByteArray();
-  if (!hasImageSignature(bytes, expectedType)) return new Rejection('NOT_AN_IMAGE');
-  const uploadedAt = (object.LastModified ?? head.LastModified ?? new Date()).toISOString();
-  return { bytes, uploadedAt };
+  // The object may have been replaced between HEAD and GET: the bytes we hold are what we check and pin.
+  if (bytes.length === 0) return new Rejection('EMPTY');
+  if (bytes.length > enrollmentMaxBytes) return new Rejection('TOO_LARGE');
+  if (!hasJpegSignature(bytes)) return new Rejection('NOT_AN_IMAGE');
+  return { bytes, uploadedAt: (object.LastModified ?? head.LastModified ?? new Date()).toISOString() };
 }
 
-/** Another account's face already in the collection, when the policy forbids sharing a face. */
-async function findDuplicate(sub: string, image: Image): Promise<boolean> {
+function statusOf(error: Error): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+}
+
+/**
+ * True when one of the matches is another account's CONFIRMED face (and the policy forbids sharing a face).
+ * Provisional faces never block: anyone can enrol a public photo of someone else, but only its owner can
+ * confirm it with a live match.
+ */
+async function matchesConfirmedFaceOfAnother(sub: string, matches: FaceMatch[]): Promise<boolean> {
+  for (const match of matches) {
+    const owner = match.Face?.ExternalImageId;
+    if (!owner || owner === sub || !match.Face?.FaceId) continue;
+    const enrollment = await getActiveEnrollment(owner);
+    if (enrollment?.state === 'CONFIRMED' && enrollment.faceId === match.Face.FaceId) return true;
+  }
+  return false;
+}
+
+async function isDuplicateByImage(sub: string, image: Image): Promise<boolean> {
   const { collectionId, faceMatchThreshold, duplicateFacePolicy } = config();
   if (duplicateFacePolicy === 'ALLOW') return false;
-  const { FaceMatches } = await rekognition().send(
-    new SearchFacesByImageCommand({ CollectionId: collectionId, Image: image, FaceMatchThreshold: faceMatchThreshold, MaxFaces: 5 }),
+  const { FaceMatches = [] } = await rekognition().send(
+    new SearchFacesByImageCommand({ CollectionId: collectionId, Image: image, FaceMatchThreshold: faceMatchThreshold, MaxFaces: 10 }),
+    requestOptions(),
   );
-  return (FaceMatches ?? []).some((match) => match.Face?.ExternalImageId !== sub);
+  return matchesConfirmedFaceOfAnother(sub, FaceMatches);
+}
+
+async function isDuplicateByFace(sub: string, faceId: string): Promise<boolean> {
+  const { collectionId, faceMatchThreshold, duplicateFacePolicy } = config();
+  if (duplicateFacePolicy === 'ALLOW') return false;
+  const { FaceMatches = [] } = await rekognition().send(
+    new SearchFacesCommand({ CollectionId: collectionId, FaceId: faceId, FaceMatchThreshold: faceMatchThreshold, MaxFaces: 10 }),
+    requestOptions(),
+  );
+  return matchesConfirmedFaceOfAnother(sub, FaceMatches);
 }
 
 async function indexFace(sub: string, image: Image): Promise<string | Rejection> {
   const { collectionId, qualityFilter } = config();
   const { FaceRecords = [], UnindexedFaces = [] } = await rekognition().send(
     new IndexFacesCommand({ CollectionId: collectionId, Image: image, ExternalImageId: sub, MaxFaces: 1, QualityFilter: qualityFilter }),
+    requestOptions(),
   );
   const indexedIds = FaceRecords.flatMap((record) => (record.Face?.FaceId ? [record.Face.FaceId] : []));
   // MaxFaces 1 indexes the largest face and reports the others as EXCEEDS_MAX_FACES: an ID photo shows one person.
@@ -117,53 +177,115 @@ async function imageCall<T>(call: () => Promise<T>): Promise<T | Rejection> {
   }
 }
 
-async function decide(sub: string, key: string, expectedType: ImageContentType): Promise<EnrollmentDecision> {
-  const photo = await readPhoto(key, expectedType);
-  const uploadedAt = photo instanceof Rejection ? new Date().toISOString() : photo.uploadedAt;
-  const rejected = (rejection: Rejection): EnrollmentDecision => ({ key, status: 'REJECTED', reason: rejection.reason, uploadedAt });
+async function decide(sub: string, key: string, nowMs: number): Promise<EnrollmentDecision> {
+  const rejected = (rejection: Rejection): EnrollmentDecision => ({ key, status: 'REJECTED', reason: rejection.reason });
+  // An upload never replaces a current enrolment: replacing the ID photo is a separate, signed-in flow.
+  if (await getCurrentEnrollment(sub, nowMs)) return rejected(new Rejection('ALREADY_ENROLLED'));
+  const photo = await readPhoto(key);
   if (photo instanceof Rejection) return rejected(photo);
   const image: Image = { Bytes: photo.bytes };
-  const duplicate = await imageCall(() => findDuplicate(sub, image));
+  const duplicate = await imageCall(() => isDuplicateByImage(sub, image));
   if (duplicate instanceof Rejection) return rejected(duplicate);
   if (duplicate) return rejected(new Rejection('DUPLICATE_FACE'));
+  const photoKey = pinnedPhotoKey(sub);
+  await s3().send(
+    new PutObjectCommand({ Bucket: config().bucketName, Key: photoKey, Body: photo.bytes, ContentType: ENROLLMENT_CONTENT_TYPE }),
+    requestOptions(),
+  );
   const faceId = await imageCall(() => indexFace(sub, image));
-  if (faceId instanceof Rejection) return rejected(faceId);
-  return { key, status: 'ACCEPTED', faceId, uploadedAt };
+  if (faceId instanceof Rejection) {
+    await deleteObject(photoKey);
+    return rejected(faceId);
+  }
+  return { key, status: 'ACCEPTED', faceId, photoKey, uploadedAt: photo.uploadedAt };
 }
 
-/** Makes an accepted photo the active enrolment, removing whichever face it displaces from the collection. */
-async function activate(sub: string, decision: EnrollmentDecision & { faceId: string }): Promise<void> {
-  const activation = await activateEnrollment(sub, { key: decision.key, faceId: decision.faceId, uploadedAt: decision.uploadedAt });
+/** Makes an accepted photo the user's provisional enrolment; a face that cannot become active leaves the collection. */
+async function activate(sub: string, decision: Extract<EnrollmentDecision, { status: 'ACCEPTED' }>, nowMs: number): Promise<boolean> {
+  const current = await getActiveEnrollment(sub);
+  if (current?.key === decision.key) return true;
+  const provisionalUntilMs = nowMs + config().provisionalEnrollmentHours * 3600_000;
+  const { key, faceId, photoKey, uploadedAt } = decision;
+  const activation = await activateEnrollment(sub, { key, faceId, photoKey, uploadedAt }, provisionalUntilMs, nowMs);
   if (!activation.activated) {
-    // A newer upload is active: this face will never be compared against, so it leaves the collection.
-    logger.info('enrolment superseded by a newer upload', { sub, key: decision.key });
-    await deleteFaces([decision.faceId]);
-  } else if (activation.replacedFaceId) {
-    logger.info('re-enrolment replaced the previous face', { sub, key: decision.key });
-    await deleteFaces([activation.replacedFaceId]);
+    // Another upload of the same user became current first (two open sessions): this face is never compared.
+    logger.info('accepted photo not activated: the user enrolled meanwhile', { sub, key });
+    await deleteFaces([faceId]);
+    return false;
   }
+  if (activation.expired) {
+    logger.info('an expired provisional enrollment was replaced', { sub });
+    await deleteFaces([activation.expired.faceId]);
+    await deleteObject(activation.expired.photoKey);
+  }
+  return true;
+}
+
+export interface EnrollmentOutcome {
+  decision: EnrollmentDecision;
+  /** Whether the photo at this key is the user's current enrolment now. */
+  active: boolean;
 }
 
 /**
- * Decides on the photo at `key` (owned by `sub`, of the type its extension names) exactly once.
- * Safe to run again and concurrently: the first decision written wins and later runs return it.
+ * Decides on the photo at `key` (issued to `sub`) exactly once. Safe to run again and concurrently: the first
+ * decision written wins, later runs return it. Throws KeyNotIssuedError for a key create never issued.
  */
-export async function indexEnrollment(sub: string, key: string, expectedType: ImageContentType): Promise<EnrollmentDecision> {
+export async function indexEnrollment(sub: string, key: string, nowMs: number): Promise<EnrollmentOutcome> {
   const existing = await getEnrollment(sub, key);
-  if (existing) {
+  if (!existing) throw new KeyNotIssuedError(key);
+  if (existing.status !== 'ISSUED') {
     // Finishes an activation a crashed earlier run may have left undone; a no-op otherwise.
-    if (existing.status === 'ACCEPTED' && existing.faceId) await activate(sub, { ...existing, faceId: existing.faceId });
-    return existing;
+    const active = existing.status === 'ACCEPTED' && (await activate(sub, existing, nowMs));
+    // A second upload to a decided key (the policy is still valid) is never looked at: remove it.
+    await deleteObject(key);
+    return { decision: existing, active };
   }
-  const decision = await decide(sub, key, expectedType);
-  if (!(await saveEnrollmentDecision(sub, decision))) {
-    // Lost the race to a concurrent run: our face is a stray copy.
-    if (decision.faceId) await deleteFaces([decision.faceId]);
-    const winner = await getEnrollment(sub, key);
-    if (!winner) throw new Error(`enrolment decision for ${key} vanished after a conditional-write conflict`);
-    return winner;
+  let decision: EnrollmentDecision;
+  try {
+    decision = await decide(sub, key, nowMs);
+  } catch (error) {
+    // The other runner (the S3 event or verify) may have decided and removed the upload while this one looked.
+    if (error instanceof PhotoMissingError && (await getEnrollment(sub, key))?.status !== 'ISSUED') return indexEnrollment(sub, key, nowMs);
+    throw error;
   }
-  logger.info('enrolment decided', { sub, key, status: decision.status, reason: decision.reason });
-  if (decision.status === 'ACCEPTED' && decision.faceId) await activate(sub, { ...decision, faceId: decision.faceId });
-  return decision;
+  if (!(await saveEnrollmentDecision(sub, decision, nowMs))) {
+    // Lost the race to a concurrent run: our face and pinned copy are strays.
+    if (decision.status === 'ACCEPTED') {
+      await deleteFaces([decision.faceId]);
+      await deleteObject(decision.photoKey);
+    }
+    return indexEnrollment(sub, key, nowMs);
+  }
+  logger.info('enrollment decided', { sub, key, status: decision.status, reason: decision.status === 'REJECTED' ? decision.reason : undefined });
+  countVerdict(decision.status === 'ACCEPTED' ? 'EnrollmentAccepted' : 'EnrollmentRejected', decision.status === 'REJECTED' ? decision.reason : undefined);
+  const active = decision.status === 'ACCEPTED' && (await activate(sub, decision, nowMs));
+  await deleteObject(key);
+  return { decision, active };
+}
+
+/**
+ * Confirms a provisional enrolment after a successful live match, running the duplicate check again against
+ * confirmed faces. False when the face is another account's confirmed face: the provisional enrolment is then
+ * removed (face and pinned photo too), so its owner can enrol again.
+ */
+export async function confirmProvisionalEnrollment(sub: string, enrollment: ActiveEnrollment, nowMs: number): Promise<boolean> {
+  if (await isDuplicateByFace(sub, enrollment.faceId)) {
+    logger.warn('provisional enrollment refused at confirmation: the face is confirmed for another account', { sub });
+    countVerdict('EnrollmentRejected', 'DUPLICATE_FACE');
+    if (await removeProvisionalEnrollment(sub, enrollment.faceId)) {
+      await revokeAcceptedEnrollment(sub, enrollment.key, 'DUPLICATE_FACE', nowMs);
+      await deleteFaces([enrollment.faceId]);
+      await deleteObject(enrollment.photoKey);
+    }
+    return false;
+  }
+  if (await confirmEnrollment(sub, enrollment.faceId, nowMs)) {
+    logger.info('enrollment confirmed by a live match', { sub });
+    countVerdict('EnrollmentConfirmed');
+    return true;
+  }
+  // A concurrent sign-in may have confirmed it first; anything else (expired, replaced) is not this face.
+  const now = await getActiveEnrollment(sub);
+  return now?.state === 'CONFIRMED' && now.faceId === enrollment.faceId;
 }

@@ -1,16 +1,17 @@
 /**
  * Face Liveness: issuing a session bound to a user, and the full check of an answer. The check passes only when
- * every condition holds; each early return names the failed condition for the log, never for the client.
+ * every condition holds; each early return names the failed condition for the log and the metrics, never for the
+ * client. A first passed check confirms a provisional enrolment.
  */
-import { randomUUID } from 'node:crypto';
 import {
   CompareFacesCommand,
   CreateFaceLivenessSessionCommand,
   GetFaceLivenessSessionResultsCommand,
 } from '@aws-sdk/client-rekognition';
-import { rekognition } from './aws-clients';
+import { rekognition, requestOptions } from './aws-clients';
 import { config } from './config';
-import { consumeLivenessSession, getActiveEnrollment, saveLivenessSession } from './store';
+import { confirmProvisionalEnrollment } from './enrollment';
+import { getCurrentEnrollment, saveLivenessSession } from './store';
 
 /** Liveness output goes here, so a reference image elsewhere was not produced for this user's session. */
 export const livenessPrefix = (sub: string) => `liveness/${sub}/`;
@@ -18,7 +19,7 @@ export const livenessPrefix = (sub: string) => `liveness/${sub}/`;
 /** How many extra audit images Rekognition stores beside the reference image. */
 const AUDIT_IMAGES_LIMIT = 2;
 
-export async function startLivenessSession(sub: string): Promise<string> {
+export async function startLivenessSession(sub: string, nowMs: number): Promise<string> {
   const { bucketName, livenessSessionTtlSeconds } = config();
   const { SessionId } = await rekognition().send(
     new CreateFaceLivenessSessionCommand({
@@ -27,61 +28,74 @@ export async function startLivenessSession(sub: string): Promise<string> {
         AuditImagesLimit: AUDIT_IMAGES_LIMIT,
       },
     }),
+    requestOptions(),
   );
   if (!SessionId) throw new Error('CreateFaceLivenessSession returned no SessionId');
-  await saveLivenessSession(sub, SessionId, Date.now() + livenessSessionTtlSeconds * 1000);
+  await saveLivenessSession(sub, SessionId, nowMs + livenessSessionTtlSeconds * 1000);
   return SessionId;
 }
 
-/** A session id for a user that does not exist: the same shape as Rekognition's, tied to nothing. */
-export function decoySessionId(): string {
-  return randomUUID();
-}
+export type LivenessFailure =
+  | 'NOT_STREAMED'
+  | 'NOT_SUCCEEDED'
+  | 'LOW_CONFIDENCE'
+  | 'REFERENCE_OUTSIDE_BUCKET'
+  | 'NOT_ENROLLED'
+  | 'FACE_COUNT'
+  | 'NO_MATCH'
+  | 'DUPLICATE_FACE';
 
-export type LivenessVerdict =
-  | { passed: true; similarity: number }
-  | {
-      passed: false;
-      failure:
-        | 'ANSWER_MISMATCH'
-        | 'SESSION_NOT_AVAILABLE'
-        | 'NOT_SUCCEEDED'
-        | 'LOW_CONFIDENCE'
-        | 'REFERENCE_OUTSIDE_BUCKET'
-        | 'NOT_ENROLLED'
-        | 'FACE_COUNT'
-        | 'NO_MATCH';
-      detail?: string;
-    };
+export type LivenessVerdict = { passed: true } | { passed: false; failure: LivenessFailure; detail?: string };
 
-export async function checkLiveness(sub: string, issuedSessionId: string, answer: string): Promise<LivenessVerdict> {
+/**
+ * Failed face checks that reached Rekognition with a streamed session: the ones that count toward lockout.
+ * A session nobody streamed, or a refusal at confirmation, is not evidence of an attack on the face check.
+ */
+export const FACE_CHECK_FAILURES: ReadonlySet<LivenessFailure> = new Set<LivenessFailure>([
+  'NOT_SUCCEEDED',
+  'LOW_CONFIDENCE',
+  'NOT_ENROLLED',
+  'FACE_COUNT',
+  'NO_MATCH',
+]);
+
+/** Rekognition statuses of a session that was never streamed to completion by anyone. */
+const NOT_STREAMED_STATUSES = new Set(['CREATED', 'IN_PROGRESS', 'EXPIRED']);
+
+/**
+ * Checks a liveness session that was issued to `sub` and has just been consumed. For an unknown username (a
+ * pseudo-identity with no enrolment) the same calls are made, so it takes as long, and it never passes.
+ */
+export async function checkLivenessSession(sub: string, sessionId: string, nowMs: number): Promise<LivenessVerdict> {
   const { bucketName, livenessThreshold, similarityThreshold } = config();
-  if (!issuedSessionId || answer !== issuedSessionId) return { passed: false, failure: 'ANSWER_MISMATCH' };
-  // Consume first: a replay fails even if it races the original answer.
-  if (!(await consumeLivenessSession(sub, issuedSessionId, Date.now()))) {
-    return { passed: false, failure: 'SESSION_NOT_AVAILABLE' };
-  }
-  const results = await rekognition().send(new GetFaceLivenessSessionResultsCommand({ SessionId: issuedSessionId }));
-  if (results.Status !== 'SUCCEEDED') return { passed: false, failure: 'NOT_SUCCEEDED', detail: results.Status };
+  const results = await rekognition().send(new GetFaceLivenessSessionResultsCommand({ SessionId: sessionId }), requestOptions());
+  const status = results.Status ?? 'UNKNOWN';
+  if (NOT_STREAMED_STATUSES.has(status)) return { passed: false, failure: 'NOT_STREAMED', detail: status };
+  if (status !== 'SUCCEEDED') return { passed: false, failure: 'NOT_SUCCEEDED', detail: status };
   if ((results.Confidence ?? 0) < livenessThreshold) return { passed: false, failure: 'LOW_CONFIDENCE' };
   const reference = results.ReferenceImage?.S3Object;
   if (reference?.Bucket !== bucketName || !reference.Name?.startsWith(livenessPrefix(sub))) {
     return { passed: false, failure: 'REFERENCE_OUTSIDE_BUCKET' };
   }
-  const enrollment = await getActiveEnrollment(sub);
-  if (!enrollment) return { passed: false, failure: 'NOT_ENROLLED' };
+  const referenceImage = { S3Object: { Bucket: bucketName, Name: reference.Name } };
+  const enrollment = await getCurrentEnrollment(sub, nowMs);
+  // No enrolment: compare the reference with itself, so this refusal costs what a real comparison costs.
   const comparison = await rekognition().send(
     new CompareFacesCommand({
-      SourceImage: { S3Object: { Bucket: bucketName, Name: enrollment.key } },
-      TargetImage: { S3Object: { Bucket: bucketName, Name: reference.Name } },
+      SourceImage: enrollment ? { S3Object: { Bucket: bucketName, Name: enrollment.photoKey } } : referenceImage,
+      TargetImage: referenceImage,
       SimilarityThreshold: similarityThreshold,
     }),
+    requestOptions(),
   );
+  if (!enrollment) return { passed: false, failure: 'NOT_ENROLLED' };
   const matches = comparison.FaceMatches ?? [];
   // The reference image must show exactly one face: a second person in frame is not a clean proof.
   const facesInReference = matches.length + (comparison.UnmatchedFaces ?? []).length;
   if (facesInReference !== 1) return { passed: false, failure: 'FACE_COUNT', detail: String(facesInReference) };
-  const similarity = matches[0]?.Similarity ?? 0;
-  if (similarity < similarityThreshold) return { passed: false, failure: 'NO_MATCH' };
-  return { passed: true, similarity };
+  if ((matches[0]?.Similarity ?? 0) < similarityThreshold) return { passed: false, failure: 'NO_MATCH' };
+  if (enrollment.state === 'PROVISIONAL' && !(await confirmProvisionalEnrollment(sub, enrollment, nowMs))) {
+    return { passed: false, failure: 'DUPLICATE_FACE' };
+  }
+  return { passed: true };
 }

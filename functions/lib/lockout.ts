@@ -1,22 +1,25 @@
 /**
  * Lockout across auth sessions: LOCKOUT_FAILURES failed checks within LOCKOUT_WINDOW_SECONDS lock the user for
- * LOCKOUT_MINUTES, as AWS's Face Liveness guidance recommends against repeated spoofing attempts.
+ * LOCKOUT_MINUTES, as AWS's Face Liveness guidance recommends against repeated spoofing attempts. Only failed
+ * face checks that reached Rekognition and wrong email codes are counted, so nobody can lock a user with plain
+ * wrong strings; and nothing is written while a user is locked, so a lock is never extended by more attempts.
  */
 import { config } from './config';
 import { logger } from './logger';
+import { countVerdict } from './metrics';
 import { getLockedUntil, recordFailure, saveLockout } from './store';
 
-export async function isLockedOut(sub: string, nowMs = Date.now()): Promise<boolean> {
+export async function isLockedOut(sub: string, nowMs: number): Promise<boolean> {
   const lockedUntil = await getLockedUntil(sub);
   return lockedUntil !== undefined && lockedUntil * 1000 > nowMs;
 }
 
-/** Counts one failed check; locks the user when it reaches the limit. */
-export async function recordFailedCheck(sub: string, nowMs = Date.now()): Promise<void> {
+/** Counts one failed check; locks the user when it reaches the limit (unless a lock is already in force). */
+export async function recordFailedCheck(sub: string, nowMs: number): Promise<void> {
   const { lockoutFailures, lockoutWindowSeconds, lockoutMinutes } = config();
   const failures = await recordFailure(sub, nowMs, lockoutWindowSeconds);
-  if (failures >= lockoutFailures) {
-    await saveLockout(sub, nowMs + lockoutMinutes * 60_000);
+  if (failures >= lockoutFailures && (await saveLockout(sub, nowMs + lockoutMinutes * 60_000, nowMs))) {
     logger.warn('user locked out', { sub, failures, lockoutMinutes });
+    countVerdict('Lockout');
   }
 }

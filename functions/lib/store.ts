@@ -1,19 +1,20 @@
 /**
  * The DynamoDB single table (pk, sk, TTL attribute expiresAt). Everything about a user lives under
  * pk `USER#<sub>`:
- *   sk `ENROLLMENT#<key>`   the decision on one uploaded ID photo (final once written)
- *   sk `ACTIVE_ENROLLMENT`  which accepted photo and face id sign-ins compare against
+ *   sk `ENROLLMENT#<key>`   one issued upload key: ISSUED by create, then decided once (ACCEPTED or REJECTED)
+ *   sk `ACTIVE_ENROLLMENT`  the pinned ID photo and face id sign-ins compare against, PROVISIONAL or CONFIRMED
  *   sk `LIVENESS#<id>`      a liveness session issued to this user, single use, expires
+ *   sk `VERDICT#<id>`       the first verdict on one challenge, so a retried answer gets it again
  *   sk `FAILURE#<ms>#<id>`  one failed check, expires after the lockout window
  *   sk `LOCKOUT`            the user is locked until lockedUntil
+ * and pk `SYSTEM`, sk `PSEUDONYM_KEY`: the secret that turns an unknown username into a stable pseudo-identity.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from './aws-clients';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamo, requestOptions } from './aws-clients';
 import { config } from './config';
 
-export type EnrollmentStatus = 'ACCEPTED' | 'REJECTED';
 export type RejectionReason =
   | 'EMPTY'
   | 'TOO_LARGE'
@@ -22,54 +23,59 @@ export type RejectionReason =
   | 'NO_FACE'
   | 'MULTIPLE_FACES'
   | 'LOW_QUALITY'
-  | 'DUPLICATE_FACE';
+  | 'DUPLICATE_FACE'
+  | 'ALREADY_ENROLLED';
 
-export interface EnrollmentDecision {
-  key: string;
-  status: EnrollmentStatus;
-  faceId?: string;
-  reason?: RejectionReason;
-  /** S3 LastModified of the photo, ISO 8601: orders enrolments so a late event cannot replace a newer one. */
-  uploadedAt: string;
-}
+/** An issued upload key and, once the photo behind it was checked, the decision on it. */
+export type EnrollmentRecord =
+  | { key: string; status: 'ISSUED' }
+  | { key: string; status: 'ACCEPTED'; faceId: string; photoKey: string; uploadedAt: string }
+  | { key: string; status: 'REJECTED'; reason: RejectionReason };
+
+export type EnrollmentDecision = Exclude<EnrollmentRecord, { status: 'ISSUED' }>;
+
+export type EnrollmentState = 'PROVISIONAL' | 'CONFIRMED';
 
 export interface ActiveEnrollment {
+  /** The upload key it was accepted from. */
   key: string;
+  /** The pinned copy of the checked photo: what every CompareFaces uses. No upload policy can write it. */
+  photoKey: string;
   faceId: string;
   uploadedAt: string;
+  state: EnrollmentState;
+  /** Epoch seconds after which a PROVISIONAL enrolment no longer counts. */
+  provisionalUntil?: number;
+}
+
+export interface Verdict {
+  passed: boolean;
+  /** Whether this verdict was counted toward lockout. */
+  counted: boolean;
 }
 
 const userPk = (sub: string) => `USER#${sub}`;
 const ACTIVE_SK = 'ACTIVE_ENROLLMENT';
 const LOCKOUT_SK = 'LOCKOUT';
+const SYSTEM_PK = 'SYSTEM';
+const PSEUDONYM_KEY_SK = 'PSEUDONYM_KEY';
 const enrollmentSk = (key: string) => `ENROLLMENT#${key}`;
 const livenessSk = (sessionId: string) => `LIVENESS#${sessionId}`;
+const verdictSk = (challengeId: string) => `VERDICT#${challengeId}`;
 /** Zero-padded milliseconds sort in time order, so a window is a key range. */
 const failureSk = (epochMs: number, suffix: string) => `FAILURE#${String(epochMs).padStart(15, '0')}#${suffix}`;
 const epochSeconds = (epochMs: number) => Math.floor(epochMs / 1000);
+/** Issued keys, verdicts and decisions are kept a day for investigation, then TTL removes them. */
+const RECORD_RETENTION_SECONDS = 24 * 60 * 60;
 
 function isConditionFailure(error: unknown): boolean {
   return error instanceof ConditionalCheckFailedException || (error as Error | undefined)?.name === 'ConditionalCheckFailedException';
 }
 
-export async function getEnrollment(sub: string, key: string): Promise<EnrollmentDecision | undefined> {
-  const { Item } = await dynamo().send(
-    new GetCommand({ TableName: config().tableName, Key: { pk: userPk(sub), sk: enrollmentSk(key) }, ConsistentRead: true }),
-  );
-  if (!Item) return undefined;
-  return { key: Item.key, status: Item.status, faceId: Item.faceId, reason: Item.reason, uploadedAt: Item.uploadedAt };
-}
-
-/** Writes the decision unless one exists already; false means another run decided first (redelivery, race). */
-export async function saveEnrollmentDecision(sub: string, decision: EnrollmentDecision): Promise<boolean> {
+/** Runs a conditional write: false when its condition did not hold, any other error thrown. */
+async function conditionally(write: () => Promise<unknown>): Promise<boolean> {
   try {
-    await dynamo().send(
-      new PutCommand({
-        TableName: config().tableName,
-        Item: { pk: userPk(sub), sk: enrollmentSk(decision.key), ...decision, decidedAt: new Date().toISOString() },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+    await write();
     return true;
   } catch (error) {
     if (isConditionFailure(error)) return false;
@@ -77,41 +83,189 @@ export async function saveEnrollmentDecision(sub: string, decision: EnrollmentDe
   }
 }
 
-export async function getActiveEnrollment(sub: string): Promise<ActiveEnrollment | undefined> {
+async function getItem(pk: string, sk: string): Promise<Record<string, unknown> | undefined> {
   const { Item } = await dynamo().send(
-    new GetCommand({ TableName: config().tableName, Key: { pk: userPk(sub), sk: ACTIVE_SK }, ConsistentRead: true }),
+    new GetCommand({ TableName: config().tableName, Key: { pk, sk }, ConsistentRead: true }),
+    requestOptions(),
   );
-  if (!Item) return undefined;
-  return { key: Item.key, faceId: Item.faceId, uploadedAt: Item.uploadedAt };
+  return Item;
 }
 
-export type Activation = { activated: true; replacedFaceId?: string } | { activated: false };
+// --- enrolment uploads -------------------------------------------------------------------------------------
+
+/** Records a key as issued to this user for an open challenge; only issued keys are ever decided. */
+export async function recordIssuedUpload(sub: string, key: string, nowMs: number): Promise<void> {
+  await dynamo().send(
+    new PutCommand({
+      TableName: config().tableName,
+      Item: {
+        pk: userPk(sub), sk: enrollmentSk(key), key, status: 'ISSUED',
+        issuedAt: new Date(nowMs).toISOString(), expiresAt: epochSeconds(nowMs) + RECORD_RETENTION_SECONDS,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }),
+    requestOptions(),
+  );
+}
+
+export async function getEnrollment(sub: string, key: string): Promise<EnrollmentRecord | undefined> {
+  const item = await getItem(userPk(sub), enrollmentSk(key));
+  if (!item) return undefined;
+  if (item.status === 'ACCEPTED') {
+    return { key, status: 'ACCEPTED', faceId: String(item.faceId), photoKey: String(item.photoKey), uploadedAt: String(item.uploadedAt) };
+  }
+  if (item.status === 'REJECTED') return { key, status: 'REJECTED', reason: item.reason as RejectionReason };
+  return { key, status: 'ISSUED' };
+}
+
+/** Writes the decision on an issued key once; false means the key was not issued or was decided already. */
+export async function saveEnrollmentDecision(sub: string, decision: EnrollmentDecision, nowMs: number): Promise<boolean> {
+  const { key, status, ...details } = decision;
+  const names: Record<string, string> = { '#status': 'status' };
+  const values: Record<string, unknown> = { ':issued': 'ISSUED', ':status': status, ':decidedAt': new Date(nowMs).toISOString() };
+  const sets = ['#status = :status', 'decidedAt = :decidedAt'];
+  for (const [field, value] of Object.entries(details)) {
+    names[`#${field}`] = field;
+    values[`:${field}`] = value;
+    sets.push(`#${field} = :${field}`);
+  }
+  return conditionally(() =>
+    dynamo().send(
+      new UpdateCommand({
+        TableName: config().tableName,
+        Key: { pk: userPk(sub), sk: enrollmentSk(key) },
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: 'attribute_exists(pk) AND #status = :issued',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+      requestOptions(),
+    ),
+  );
+}
 
 /**
- * Makes an accepted enrolment the active one unless a newer upload is already active. Idempotent: activating
- * the active enrolment again replaces nothing. Returns the face id it displaced, for deletion.
+ * Turns an ACCEPTED decision into REJECTED (its face was refused at confirmation), so a redelivered upload event
+ * can never make it the enrollment again. The only change a decision ever gets, and only from ACCEPTED.
  */
-export async function activateEnrollment(sub: string, enrollment: ActiveEnrollment): Promise<Activation> {
+export async function revokeAcceptedEnrollment(sub: string, key: string, reason: RejectionReason, nowMs: number): Promise<boolean> {
+  return conditionally(() =>
+    dynamo().send(
+      new UpdateCommand({
+        TableName: config().tableName,
+        Key: { pk: userPk(sub), sk: enrollmentSk(key) },
+        UpdateExpression: 'SET #status = :status, #reason = :reason, revokedAt = :now REMOVE faceId, photoKey',
+        ConditionExpression: '#status = :accepted',
+        ExpressionAttributeNames: { '#status': 'status', '#reason': 'reason' },
+        ExpressionAttributeValues: { ':status': 'REJECTED', ':reason': reason, ':accepted': 'ACCEPTED', ':now': new Date(nowMs).toISOString() },
+      }),
+      requestOptions(),
+    ),
+  );
+}
+
+// --- the active enrolment ----------------------------------------------------------------------------------
+
+function toActiveEnrollment(item: Record<string, unknown>): ActiveEnrollment {
+  return {
+    key: String(item.key),
+    photoKey: String(item.photoKey),
+    faceId: String(item.faceId),
+    uploadedAt: String(item.uploadedAt),
+    state: item.state === 'CONFIRMED' ? 'CONFIRMED' : 'PROVISIONAL',
+    ...(typeof item.provisionalUntil === 'number' ? { provisionalUntil: item.provisionalUntil } : {}),
+  };
+}
+
+/** True while an enrolment counts: confirmed, or provisional and not yet expired. */
+export function isCurrent(enrollment: ActiveEnrollment, nowMs: number): boolean {
+  return enrollment.state === 'CONFIRMED' || (enrollment.provisionalUntil ?? 0) * 1000 > nowMs;
+}
+
+/** The user's enrolment as recorded, expired provisional ones included (see `isCurrent`). */
+export async function getActiveEnrollment(sub: string): Promise<ActiveEnrollment | undefined> {
+  const item = await getItem(userPk(sub), ACTIVE_SK);
+  return item ? toActiveEnrollment(item) : undefined;
+}
+
+/** The enrolment sign-ins compare against, or undefined when there is none or it expired unconfirmed. */
+export async function getCurrentEnrollment(sub: string, nowMs: number): Promise<ActiveEnrollment | undefined> {
+  const enrollment = await getActiveEnrollment(sub);
+  return enrollment && isCurrent(enrollment, nowMs) ? enrollment : undefined;
+}
+
+/** What an activation displaced: the face and pinned photo of an expired provisional enrollment. */
+export type Activation = { activated: true; expired?: { faceId: string; photoKey: string } } | { activated: false };
+
+/**
+ * Makes an accepted photo the user's PROVISIONAL enrolment, only where there is none or the one there expired
+ * unconfirmed: an upload never replaces a current enrolment. Returns what it displaced.
+ */
+export async function activateEnrollment(
+  sub: string,
+  enrollment: Omit<ActiveEnrollment, 'state' | 'provisionalUntil'>,
+  provisionalUntilMs: number,
+  nowMs: number,
+): Promise<Activation> {
   try {
     const { Attributes } = await dynamo().send(
       new PutCommand({
         TableName: config().tableName,
-        Item: { pk: userPk(sub), sk: ACTIVE_SK, ...enrollment },
-        ConditionExpression: 'attribute_not_exists(pk) OR uploadedAt < :uploadedAt OR #key = :key',
-        ExpressionAttributeNames: { '#key': 'key' },
-        ExpressionAttributeValues: { ':uploadedAt': enrollment.uploadedAt, ':key': enrollment.key },
+        Item: {
+          pk: userPk(sub), sk: ACTIVE_SK, ...enrollment, state: 'PROVISIONAL',
+          provisionalUntil: epochSeconds(provisionalUntilMs), expiresAt: epochSeconds(provisionalUntilMs),
+        },
+        ConditionExpression: 'attribute_not_exists(pk) OR (#state = :provisional AND provisionalUntil <= :now)',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':provisional': 'PROVISIONAL', ':now': epochSeconds(nowMs) },
         ReturnValues: 'ALL_OLD',
       }),
+      requestOptions(),
     );
-    const previousFaceId = Attributes?.faceId as string | undefined;
-    return previousFaceId && previousFaceId !== enrollment.faceId
-      ? { activated: true, replacedFaceId: previousFaceId }
-      : { activated: true };
+    if (!Attributes) return { activated: true };
+    return { activated: true, expired: { faceId: String(Attributes.faceId), photoKey: String(Attributes.photoKey) } };
   } catch (error) {
     if (isConditionFailure(error)) return { activated: false };
     throw error;
   }
 }
+
+/** PROVISIONAL -> CONFIRMED for this exact face, after the first successful live match against it. */
+export async function confirmEnrollment(sub: string, faceId: string, nowMs: number): Promise<boolean> {
+  return conditionally(() =>
+    dynamo().send(
+      new UpdateCommand({
+        TableName: config().tableName,
+        Key: { pk: userPk(sub), sk: ACTIVE_SK },
+        UpdateExpression: 'SET #state = :confirmed, confirmedAt = :now REMOVE provisionalUntil, expiresAt',
+        ConditionExpression: '#state = :provisional AND faceId = :faceId',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: {
+          ':confirmed': 'CONFIRMED', ':provisional': 'PROVISIONAL', ':faceId': faceId, ':now': new Date(nowMs).toISOString(),
+        },
+      }),
+      requestOptions(),
+    ),
+  );
+}
+
+/** Removes a PROVISIONAL enrolment of this exact face (refused at confirmation); never a confirmed one. */
+export async function removeProvisionalEnrollment(sub: string, faceId: string): Promise<boolean> {
+  return conditionally(() =>
+    dynamo().send(
+      new DeleteCommand({
+        TableName: config().tableName,
+        Key: { pk: userPk(sub), sk: ACTIVE_SK },
+        ConditionExpression: '#state = :provisional AND faceId = :faceId',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':provisional': 'PROVISIONAL', ':faceId': faceId },
+      }),
+      requestOptions(),
+    ),
+  );
+}
+
+// --- liveness sessions and verdicts ------------------------------------------------------------------------
 
 export async function saveLivenessSession(sub: string, sessionId: string, expiresAtMs: number): Promise<void> {
   await dynamo().send(
@@ -120,6 +274,7 @@ export async function saveLivenessSession(sub: string, sessionId: string, expire
       Item: { pk: userPk(sub), sk: livenessSk(sessionId), used: false, expiresAt: epochSeconds(expiresAtMs) },
       ConditionExpression: 'attribute_not_exists(pk)',
     }),
+    requestOptions(),
   );
 }
 
@@ -128,8 +283,8 @@ export async function saveLivenessSession(sub: string, sessionId: string, expire
  * was used already, or has expired (TTL deletion is lazy, so expiry is checked here too).
  */
 export async function consumeLivenessSession(sub: string, sessionId: string, nowMs: number): Promise<boolean> {
-  try {
-    await dynamo().send(
+  return conditionally(() =>
+    dynamo().send(
       new UpdateCommand({
         TableName: config().tableName,
         Key: { pk: userPk(sub), sk: livenessSk(sessionId) },
@@ -137,13 +292,34 @@ export async function consumeLivenessSession(sub: string, sessionId: string, now
         ConditionExpression: 'attribute_exists(pk) AND used = :false AND expiresAt > :now',
         ExpressionAttributeValues: { ':true': true, ':false': false, ':now': epochSeconds(nowMs), ':usedAt': new Date(nowMs).toISOString() },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+      requestOptions(),
+    ),
+  );
 }
+
+export async function getVerdict(sub: string, challengeId: string): Promise<Verdict | undefined> {
+  const item = await getItem(userPk(sub), verdictSk(challengeId));
+  return item ? { passed: item.passed === true, counted: item.counted === true } : undefined;
+}
+
+/** Records the first verdict on a challenge; false when another run recorded one first (keep theirs). */
+export async function saveVerdict(sub: string, challengeId: string, verdict: Verdict, nowMs: number): Promise<boolean> {
+  return conditionally(() =>
+    dynamo().send(
+      new PutCommand({
+        TableName: config().tableName,
+        Item: {
+          pk: userPk(sub), sk: verdictSk(challengeId), ...verdict,
+          decidedAt: new Date(nowMs).toISOString(), expiresAt: epochSeconds(nowMs) + RECORD_RETENTION_SECONDS,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+      requestOptions(),
+    ),
+  );
+}
+
+// --- lockout -----------------------------------------------------------------------------------------------
 
 /** Records one failed check and returns how many the user has within the window ending now, this one included. */
 export async function recordFailure(sub: string, nowMs: number, windowSeconds: number): Promise<number> {
@@ -153,6 +329,7 @@ export async function recordFailure(sub: string, nowMs: number, windowSeconds: n
       TableName: table,
       Item: { pk: userPk(sub), sk: failureSk(nowMs, randomUUID()), expiresAt: epochSeconds(nowMs) + windowSeconds },
     }),
+    requestOptions(),
   );
   const { Count } = await dynamo().send(
     new QueryCommand({
@@ -166,23 +343,54 @@ export async function recordFailure(sub: string, nowMs: number, windowSeconds: n
       Select: 'COUNT',
       ConsistentRead: true,
     }),
+    requestOptions(),
   );
   return Count ?? 0;
 }
 
-export async function saveLockout(sub: string, lockedUntilMs: number): Promise<void> {
-  await dynamo().send(
-    new PutCommand({
-      TableName: config().tableName,
-      Item: { pk: userPk(sub), sk: LOCKOUT_SK, lockedUntil: epochSeconds(lockedUntilMs), expiresAt: epochSeconds(lockedUntilMs) },
-    }),
+/** Locks the user until `lockedUntilMs` unless a lock is already in force: a lock is never extended. */
+export async function saveLockout(sub: string, lockedUntilMs: number, nowMs: number): Promise<boolean> {
+  return conditionally(() =>
+    dynamo().send(
+      new PutCommand({
+        TableName: config().tableName,
+        Item: { pk: userPk(sub), sk: LOCKOUT_SK, lockedUntil: epochSeconds(lockedUntilMs), expiresAt: epochSeconds(lockedUntilMs) },
+        ConditionExpression: 'attribute_not_exists(pk) OR lockedUntil <= :now',
+        ExpressionAttributeValues: { ':now': epochSeconds(nowMs) },
+      }),
+      requestOptions(),
+    ),
   );
 }
 
 /** When the user's lockout ends (epoch seconds), or undefined when there is none on record. */
 export async function getLockedUntil(sub: string): Promise<number | undefined> {
-  const { Item } = await dynamo().send(
-    new GetCommand({ TableName: config().tableName, Key: { pk: userPk(sub), sk: LOCKOUT_SK }, ConsistentRead: true }),
+  const item = await getItem(userPk(sub), LOCKOUT_SK);
+  return item?.lockedUntil as number | undefined;
+}
+
+// --- the pseudonym key -------------------------------------------------------------------------------------
+
+/**
+ * The secret behind unknown users' pseudo-identities, made by whichever function needs it first (a conditional
+ * write, so concurrent cold starts agree on one) and never leaving the table.
+ */
+export async function getOrCreatePseudonymKey(): Promise<Buffer> {
+  const existing = await getItem(SYSTEM_PK, PSEUDONYM_KEY_SK);
+  if (typeof existing?.secret === 'string') return Buffer.from(existing.secret, 'base64');
+  const secret = randomBytes(32).toString('base64');
+  const created = await conditionally(() =>
+    dynamo().send(
+      new PutCommand({
+        TableName: config().tableName,
+        Item: { pk: SYSTEM_PK, sk: PSEUDONYM_KEY_SK, secret, createdAt: new Date().toISOString() },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+      requestOptions(),
+    ),
   );
-  return Item?.lockedUntil as number | undefined;
+  if (created) return Buffer.from(secret, 'base64');
+  const winner = await getItem(SYSTEM_PK, PSEUDONYM_KEY_SK);
+  if (typeof winner?.secret !== 'string') throw new Error('the pseudonym key vanished after a conditional-write conflict');
+  return Buffer.from(winner.secret, 'base64');
 }

@@ -1,26 +1,14 @@
 /**
- * The presigned S3 POST for an ID photo. The server chooses the key; the policy pins that key, one content
- * type and the size range, so the upload cannot land anywhere else or be anything else.
+ * The presigned S3 POST for an ID photo. The server chooses the key and records it as issued to this user; the
+ * policy pins that key, the JPEG content type and the size range, and lives about 2 minutes, so the upload
+ * cannot land anywhere else, be anything else, or be held for later.
  */
 import { randomUUID } from 'node:crypto';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { s3 } from './aws-clients';
 import { config } from './config';
-import { enrollmentKey, type ImageContentType, IMAGE_CONTENT_TYPES } from './enrollment-key';
-
-export class UploadRequestError extends Error {
-  override name = 'UploadRequestError';
-}
-
-/**
- * The content type to pin. The client may only choose between the two allowed values (a hint, it decides no
- * security question); without a hint the upload must be JPEG.
- */
-export function chooseContentType(hint: string | undefined): ImageContentType {
-  if (hint === undefined) return 'image/jpeg';
-  if ((IMAGE_CONTENT_TYPES as readonly string[]).includes(hint)) return hint as ImageContentType;
-  throw new UploadRequestError(`clientMetadata.contentType must be one of ${IMAGE_CONTENT_TYPES.join(', ')}`);
-}
+import { ENROLLMENT_CONTENT_TYPE, enrollmentKey } from './enrollment-key';
+import { recordIssuedUpload } from './store';
 
 export interface EnrollmentUpload {
   key: string;
@@ -28,18 +16,19 @@ export interface EnrollmentUpload {
   fields: Record<string, string>;
 }
 
-export async function issueEnrollmentUpload(sub: string, contentType: ImageContentType): Promise<EnrollmentUpload> {
+export async function issueEnrollmentUpload(sub: string, nowMs: number): Promise<EnrollmentUpload> {
   const { bucketName, enrollmentMaxBytes, uploadUrlTtlSeconds } = config();
-  const key = enrollmentKey(sub, randomUUID(), contentType);
+  const key = enrollmentKey(sub, randomUUID());
+  await recordIssuedUpload(sub, key, nowMs);
   const { url, fields } = await createPresignedPost(s3(), {
     Bucket: bucketName,
     Key: key,
     Conditions: [
       ['eq', '$key', key],
-      ['eq', '$Content-Type', contentType],
+      ['eq', '$Content-Type', ENROLLMENT_CONTENT_TYPE],
       ['content-length-range', 1, enrollmentMaxBytes],
     ],
-    Fields: { 'Content-Type': contentType },
+    Fields: { 'Content-Type': ENROLLMENT_CONTENT_TYPE },
     Expires: uploadUrlTtlSeconds,
   });
   return { key, url, fields };

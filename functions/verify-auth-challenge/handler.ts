@@ -1,16 +1,23 @@
 /**
  * Verify auth challenge: answerCorrect starts false and becomes true only at the end of a fully passed check.
- * Client metadata is never read. Every wrong answer counts toward lockout; AWS errors are a wrong answer.
+ * Client metadata is never read. Each challenge gets one verdict (a retried invocation gets it again); only
+ * wrong email codes and failed face checks that reached Rekognition count toward lockout, and a locked user's
+ * answers are refused without any write. An unknown username is checked under its pseudo-identity, and fails.
  */
 import type { VerifyAuthChallengeResponseTriggerEvent } from 'aws-lambda';
-import { ENROLL_ID_PHOTO, FACE_LIVENESS } from '../lib/challenge-flow';
+import { EMAIL_CODE, ENROLL_ID_PHOTO, FACE_LIVENESS } from '../lib/challenge-flow';
 import { config } from '../lib/config';
-import { withDeadline } from '../lib/deadline';
-import { indexEnrollment, PhotoMissingError } from '../lib/enrollment';
+import { checkEmailCode } from '../lib/email-code';
+import { indexEnrollment, KeyNotIssuedError, PhotoMissingError } from '../lib/enrollment';
 import { parseEnrollmentKey } from '../lib/enrollment-key';
-import { checkLiveness } from '../lib/liveness';
-import { isLockedOut, recordFailedCheck } from '../lib/lockout';
-import { describeError, logEvent, logger } from '../lib/logger';
+import { checkLivenessSession, FACE_CHECK_FAILURES } from '../lib/liveness';
+import { isLockedOut } from '../lib/lockout';
+import { describeError, logger } from '../lib/logger';
+import { countVerdict } from '../lib/metrics';
+import { pseudonymKey, pseudoSub } from '../lib/pseudonym';
+import { consumeLivenessSession, type Verdict } from '../lib/store';
+import { withErrorPolicy } from '../lib/trigger';
+import { verdictOnce } from '../lib/verdicts';
 
 config();
 
@@ -20,74 +27,101 @@ config();
  */
 export const ANSWER_BUDGET_MS = 4000;
 
-/** The enrolment answer is right when the photo at the key we issued to this user was accepted. */
-async function verifyEnrollment(sub: string, key: string | undefined, answer: string): Promise<boolean> {
-  const parsed = key ? parseEnrollmentKey(key) : undefined;
-  if (!key || !parsed || parsed.sub !== sub || answer !== 'uploaded') {
-    logger.info('enrolment answer refused', { sub, why: 'key or answer does not match the challenge' });
-    return false;
-  }
-  let decision;
-  try {
-    decision = await indexEnrollment(sub, key, parsed.contentType);
-  } catch (error) {
-    // Any client can answer `uploaded` without uploading: a plain refusal, not an error worth an alarm.
-    if (!(error instanceof PhotoMissingError)) throw error;
-    logger.info('enrolment answer refused', { sub, key, why: 'no photo was uploaded at the issued key' });
-    return false;
-  }
-  logger.info('enrolment answer checked', { sub, key, status: decision.status, reason: decision.reason });
-  return decision.status === 'ACCEPTED';
-}
+type Parameters = Record<string, string | undefined>;
 
-async function verifyLiveness(sub: string, sessionId: string | undefined, answer: string): Promise<boolean> {
-  const verdict = await checkLiveness(sub, sessionId ?? '', answer);
-  if (verdict.passed) logger.info('liveness check passed', { sub });
-  else logger.info('liveness check failed', { sub, failure: verdict.failure, detail: verdict.detail });
+const refused = (sub: string, why: string): boolean => {
+  logger.info('answer refused', { sub, why });
+  return false;
+};
+
+async function verifyEmailCode(sub: string, parameters: Parameters, answer: string, nowMs: number): Promise<boolean> {
+  const challengeId = parameters.salt;
+  if (!challengeId) return refused(sub, 'the challenge carries no code');
+  const key = await pseudonymKey();
+  const verdict = await verdictOnce(sub, `EMAIL_CODE#${challengeId}`, nowMs, async () => {
+    const check = checkEmailCode(key, parameters, answer, nowMs);
+    if (check !== 'MATCH') countVerdict('EmailCodeFailed', check);
+    return { passed: check === 'MATCH', counted: check === 'WRONG_CODE' };
+  });
+  logger.info('email code checked', { sub, passed: verdict.passed });
   return verdict.passed;
 }
 
-async function check(event: VerifyAuthChallengeResponseTriggerEvent, sub: string): Promise<boolean> {
-  const { step, key, sessionId } = event.request.privateChallengeParameters;
-  const answer = String(event.request.challengeAnswer ?? '');
-  if (await isLockedOut(sub)) {
-    logger.info('answer refused: user is locked out', { sub });
-    return false;
+/** The enrollment answer is right when the photo at the key issued in this challenge was accepted and is current. */
+async function verifyEnrollment(sub: string, key: string | undefined, answer: string, nowMs: number): Promise<boolean> {
+  if (!key || parseEnrollmentKey(key)?.sub !== sub || answer !== 'uploaded') {
+    return refused(sub, 'key or answer does not match the challenge');
   }
-  if (step === ENROLL_ID_PHOTO) return verifyEnrollment(sub, key, answer);
-  if (step === FACE_LIVENESS) return verifyLiveness(sub, sessionId, answer);
-  logger.warn('answer refused: unknown step', { sub, step });
-  return false;
+  try {
+    const { decision, active } = await indexEnrollment(sub, key, nowMs);
+    logger.info('enrollment answer checked', { sub, key, status: decision.status, active });
+    return decision.status === 'ACCEPTED' && active;
+  } catch (error) {
+    // Any client can answer `uploaded` without uploading: a plain refusal, not an error worth an alarm.
+    if (error instanceof PhotoMissingError) return refused(sub, 'no photo was uploaded at the issued key');
+    if (error instanceof KeyNotIssuedError) return refused(sub, 'the key was not issued');
+    throw error;
+  }
 }
 
-/** Runs the check and records a failed one for lockout; never throws. */
-async function checkAndCount(event: VerifyAuthChallengeResponseTriggerEvent, sub: string): Promise<boolean> {
+async function verifyLiveness(sub: string, sessionId: string | undefined, answer: string, nowMs: number): Promise<boolean> {
+  if (!sessionId || answer !== sessionId) return refused(sub, 'the answer is not the issued session id');
+  const verdict = await verdictOnce(sub, `LIVENESS#${sessionId}`, nowMs, async (): Promise<Verdict | undefined> => {
+    // Consume first: a replay fails even if it races the original answer; the loser awaits the winner's verdict.
+    if (!(await consumeLivenessSession(sub, sessionId, nowMs))) return undefined;
+    const check = await checkLivenessSession(sub, sessionId, nowMs);
+    if (check.passed) {
+      countVerdict('LivenessPassed');
+      return { passed: true, counted: false };
+    }
+    logger.info('liveness check failed', { sub, failure: check.failure, detail: check.detail });
+    countVerdict('LivenessFailed', check.failure);
+    return { passed: false, counted: FACE_CHECK_FAILURES.has(check.failure) };
+  });
+  if (verdict.passed) logger.info('liveness check passed', { sub });
+  return verdict.passed;
+}
+
+async function check(event: VerifyAuthChallengeResponseTriggerEvent): Promise<boolean> {
+  const nowMs = Date.now();
+  const decoy = event.request.userNotFound === true;
+  const sub = decoy ? await pseudoSub(event.userName) : event.request.userAttributes.sub;
+  if (!sub) return false;
+  if (await isLockedOut(sub, nowMs)) return refused(sub, 'the user is locked out');
+  const parameters: Parameters = event.request.privateChallengeParameters ?? {};
+  const answer = String(event.request.challengeAnswer ?? '');
+  switch (parameters.step) {
+    case EMAIL_CODE:
+      return verifyEmailCode(sub, parameters, answer, nowMs);
+    case ENROLL_ID_PHOTO:
+      return verifyEnrollment(sub, parameters.key, answer, nowMs);
+    case FACE_LIVENESS:
+      return verifyLiveness(sub, parameters.sessionId, answer, nowMs);
+    default:
+      return refused(sub, `unknown step ${String(parameters.step)}`);
+  }
+}
+
+/** Never throws: an answer that could not be checked is a wrong answer, and the log says why. */
+async function verify(event: VerifyAuthChallengeResponseTriggerEvent): Promise<VerifyAuthChallengeResponseTriggerEvent> {
   let passed = false;
   try {
-    passed = await check(event, sub);
+    passed = await check(event);
   } catch (error) {
-    logger.error('answer refused: the check could not complete', { sub, ...describeError(error) });
+    logger.error('answer refused: the check could not complete', describeError(error));
   }
-  if (!passed) {
-    try {
-      await recordFailedCheck(sub);
-    } catch (error) {
-      logger.error('could not record a failed check', { sub, ...describeError(error) });
-    }
-  }
-  return passed;
+  event.response = { answerCorrect: passed };
+  return event;
 }
 
+const checkWithinBudget = withErrorPolicy(verify, ANSWER_BUDGET_MS);
+
 export const handler = async (event: VerifyAuthChallengeResponseTriggerEvent): Promise<VerifyAuthChallengeResponseTriggerEvent> => {
-  logEvent(event);
-  event.response = { answerCorrect: false };
-  if (event.request.userNotFound) return event;
-  const sub = event.request.userAttributes.sub;
-  if (!sub) return event;
-  const passed = await withDeadline(checkAndCount(event, sub), ANSWER_BUDGET_MS, () => {
-    logger.error('answer refused: the check ran out of time', { sub, budgetMs: ANSWER_BUDGET_MS });
-    return false;
-  });
-  event.response.answerCorrect = passed;
-  return event;
+  try {
+    return await checkWithinBudget(event);
+  } catch {
+    // Only the deadline ends up here; its cause is logged by the policy.
+    event.response = { answerCorrect: false };
+    return event;
+  }
 };

@@ -11,11 +11,11 @@ import { randomUUID } from 'node:crypto';
 import {
   CognitoIdentityProviderClient, ConfirmSignUpCommand, GetUserCommand, InitiateAuthCommand, RespondToAuthChallengeCommand, SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { createMailbox, startCognitoEmulator, type TriggerName } from './index';
+import { createMailbox, startCognitoEmulator, type AuthChallengeTrigger } from './index';
 
 type ChallengeEvent = { request: Record<string, any>; response: Record<string, unknown> };
 
-const oneStepTriggers: Record<TriggerName, (event: ChallengeEvent) => ChallengeEvent> = {
+const oneStepTriggers: Record<AuthChallengeTrigger, (event: ChallengeEvent) => ChallengeEvent> = {
   DefineAuthChallenge: (event) => {
     const done = event.request.session.at(-1)?.challengeResult === true;
     event.response = done ? { issueTokens: true, failAuthentication: false } : { challengeName: 'CUSTOM_CHALLENGE', issueTokens: false, failAuthentication: false };
@@ -41,7 +41,8 @@ const clientId = 'benchclient';
 const emulator = await startCognitoEmulator({
   host: '127.0.0.1', port: 0, dataDir, region: 'us-east-1', mailbox,
   adminCredentials: { accessKeyId: 'BENCH', secretAccessKey: 'bench' },
-  triggers: async (trigger, event) => oneStepTriggers[trigger](event as ChallengeEvent),
+  // Only the custom-auth triggers are configured (no PreSignUp), so only they are called.
+  triggers: async (trigger, event) => oneStepTriggers[trigger as AuthChallengeTrigger](event as ChallengeEvent),
   userPool: {
     id: 'us-east-1_Bench1', name: 'bench', clientId, clientName: 'bench', authSessionValiditySeconds: 180,
     accessTokenValiditySeconds: 3600, idTokenValiditySeconds: 3600, refreshTokenValiditySeconds: 86400,

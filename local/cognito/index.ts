@@ -22,9 +22,10 @@
  *   Tokens carry `iss` = `http://<host>:<port>/<userPoolId>`.
  * - `GET /mailbox` and `GET /mailbox/<email>`: the dev mailbox as JSON. `host` must be a loopback address.
  *
- * Triggers get Cognito's event shapes (`version`, `region`, `userPoolId`, `userName` = the generated username,
- * which equals `sub` in a pool with email as username; `callerContext`, `triggerSource`, `request`, `response`)
- * and `triggerTimeoutMs` (Cognito: 5 s) to answer. Users, refresh tokens, revocations and the signing key live
+ * Triggers (the custom-auth three, and PreSignUp when `configuredTriggers` names it) get Cognito's event shapes
+ * (`version`, `region`, `userPoolId`, `userName` = the generated username, which equals `sub` in a pool with email
+ * as username; `callerContext`, `triggerSource`, `request`, `response`) and `triggerTimeoutMs` (Cognito: 5 s) per
+ * attempt; a trigger that does not answer in time is called again, 3 attempts in all, as Cognito does. Users, refresh tokens, revocations and the signing key live
  * under `<dataDir>/cognito/`; auth Sessions live in memory, as short-lived as Cognito's.
  */
 import { createServer } from 'node:http';
@@ -34,10 +35,10 @@ import { createRequestListener } from './server';
 import type { AdminCredentials } from './sigv4';
 import { openStore } from './store';
 import { TokenSigner } from './tokens';
-import { TriggerRunner, type TriggerInvoker } from './triggers';
+import { TriggerRunner, type TriggerInvoker, type TriggerName } from './triggers';
 import { UserPool, type UserPoolSettings } from './user-pool';
 
-export type { TriggerInvoker, TriggerName } from './triggers';
+export type { AuthChallengeTrigger, TriggerInvoker, TriggerName } from './triggers';
 export type { UserPoolSettings } from './user-pool';
 export type { AdminCredentials } from './sigv4';
 export { createMailbox, type Mailbox, type MailMessage } from '../mailbox/index';
@@ -50,11 +51,13 @@ export interface CognitoEmulatorOptions {
   region: string;
   userPool: UserPoolSettings;
   triggers: TriggerInvoker;
+  /** The triggers the pool's LambdaConfig names; default the three custom-auth ones (no PreSignUp). */
+  configuredTriggers?: readonly TriggerName[];
   /** The credentials admin operations must be signed with (the local stack's dummy AWS credentials). */
   adminCredentials: AdminCredentials;
   /** Where confirmation codes go; a console-printing mailbox by default. */
   mailbox?: Mailbox;
-  /** Cognito gives each trigger 5 s; tests inject a shorter limit. */
+  /** Cognito gives each trigger attempt 5 s (and makes 3); tests inject a shorter limit. */
   triggerTimeoutMs?: number;
   maxBodyBytes?: number;
   /** Epoch milliseconds; tests inject a clock to reach expiry without waiting. */
@@ -70,6 +73,7 @@ export interface CognitoEmulator {
 }
 
 const IMPLEMENTED_FLOWS = ['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'];
+const AUTH_TRIGGERS: TriggerName[] = ['DefineAuthChallenge', 'CreateAuthChallenge', 'VerifyAuthChallengeResponse'];
 
 export async function startCognitoEmulator(options: CognitoEmulatorOptions): Promise<CognitoEmulator> {
   checkOptions(options);
@@ -82,7 +86,7 @@ export async function startCognitoEmulator(options: CognitoEmulatorOptions): Pro
   let resolveSigner!: (signer: TokenSigner) => void;
   const signer = new Promise<TokenSigner>((resolve) => { resolveSigner = resolve; });
   const pool = signer.then((s) => new UserPool(settings, region, store, s,
-    new TriggerRunner(options.triggers, options.triggerTimeoutMs ?? 5000), mailbox, now));
+    new TriggerRunner(options.triggers, options.triggerTimeoutMs ?? 5000, new Set(options.configuredTriggers ?? AUTH_TRIGGERS)), mailbox, now));
 
   const server = createServer(createRequestListener({
     userPoolId: settings.id, region, allowedOrigins: settings.allowedOrigins, adminCredentials: options.adminCredentials,

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { BodyTooLargeError, readBody } from '../aws/body';
 import type { Mailbox } from '../mailbox/index';
 import { CognitoError } from './errors';
 import { verifySignature, type AdminCredentials } from './sigv4';
@@ -59,7 +60,10 @@ async function serveOperation(req: IncomingMessage, res: ServerResponse, setting
     if (!operation) {
       throw new CognitoError('UnknownOperationException', `X-Amz-Target '${target}' is not an operation this emulator serves (${Object.keys(pool.operations).join(', ')}).`);
     }
-    const body = await readBody(req, settings.maxBodyBytes);
+    const body = await readBody(req, settings.maxBodyBytes).then((bytes) => bytes.toString('utf8'), (error: unknown) => {
+      if (error instanceof BodyTooLargeError) throw new CognitoError('RequestEntityTooLargeException', `Request body exceeds the ${error.limit}-byte limit.`, 413);
+      throw error;
+    });
     const input = parseJsonObject(body);
     if (UserPool.adminOperations.has(operationName)) {
       await verifySignature({ method: 'POST', path: '/', headers: req.headers, body }, settings.adminCredentials, settings.region, settings.now());
@@ -102,19 +106,6 @@ function corsHeaders(req: IncomingMessage, allowedOrigins: string[]): Record<str
   const origin = req.headers.origin;
   if (!origin || !allowedOrigins.includes(origin)) return undefined;
   return { 'access-control-allow-origin': origin, vary: 'Origin', 'access-control-expose-headers': EXPOSED_HEADERS };
-}
-
-async function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
-  const tooLarge = () => new CognitoError('RequestEntityTooLargeException', `Request body exceeds the ${maxBytes}-byte limit.`, 413);
-  if (Number(req.headers['content-length'] ?? 0) > maxBytes) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) throw tooLarge();
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function parseJsonObject(body: string): Record<string, unknown> {

@@ -20,7 +20,7 @@ export interface StoredUser {
   passwordHash: string;
   createdAt: number;
   updatedAt: number;
-  confirmation?: { code: string; expiresAt: number; failedAttempts: number };
+  confirmation?: { code: string; expiresAt: number };
 }
 
 export interface StoredRefreshToken {
@@ -40,6 +40,14 @@ export interface RevokedOrigin {
   originJti: string;
   /** When the last token of this origin expires anyway; after that the entry can go. */
   forgetAt: number;
+}
+
+/**
+ * `record[key]` only if the record itself has it: keys come from callers, and `__proto__` or `constructor` must
+ * find nothing rather than Object.prototype's members.
+ */
+export function ownValue<T>(record: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
 /** A JSON file of one collection, loaded once and written atomically, writes serialised in call order. */

@@ -1,11 +1,12 @@
 /**
- * Calling the custom-auth triggers as Cognito does: the event shape, the time limit, and the checks on what the
- * function returns. The stack passes a TriggerInvoker that runs the real Lambda; the returned value is the
+ * Calling the triggers as Cognito does: the event shapes, the time limit with Cognito's retries, and the checks on
+ * what the function returns. The stack passes a TriggerInvoker that runs the real Lambda; the returned value is the
  * event with `response` filled in, as a Lambda trigger returns it.
  */
-import { CognitoError } from './errors';
+import { CognitoError, invalidParameter } from './errors';
 
-export type TriggerName = 'DefineAuthChallenge' | 'CreateAuthChallenge' | 'VerifyAuthChallengeResponse';
+export type TriggerName = 'PreSignUp' | 'DefineAuthChallenge' | 'CreateAuthChallenge' | 'VerifyAuthChallengeResponse';
+export type AuthChallengeTrigger = Exclude<TriggerName, 'PreSignUp'>;
 export type TriggerInvoker = (trigger: TriggerName, event: object) => Promise<object>;
 
 export type StringMap = Record<string, string>;
@@ -45,11 +46,41 @@ export interface CreatedChallenge {
   challengeMetadata: string | null;
 }
 
+export interface SignUpDecision {
+  autoConfirmUser: boolean;
+  autoVerifyEmail: boolean;
+}
+
+/** Cognito calls a trigger that has not answered within its time limit again: 3 attempts in all. */
+const ATTEMPTS = 3;
+
 export class TriggerRunner {
   constructor(
     private readonly invoke: TriggerInvoker,
     private readonly timeoutMs: number,
+    /** The pool's LambdaConfig: a trigger not in it is not called (PreSignUp is optional). */
+    private readonly configured: ReadonlySet<TriggerName>,
   ) {}
+
+  /** PreSignUp_SignUp; without a PreSignUp trigger the user is neither confirmed nor verified. */
+  async preSignUp(ctx: TriggerContext, userName: string, userAttributes: StringMap, validationData: StringMap | undefined): Promise<SignUpDecision> {
+    if (!this.configured.has('PreSignUp')) return { autoConfirmUser: false, autoVerifyEmail: false };
+    const event = {
+      ...this.commonFields(ctx, userName),
+      triggerSource: 'PreSignUp_SignUp',
+      request: {
+        userAttributes,
+        validationData: validationData ?? null,
+        ...(ctx.clientMetadata ? { clientMetadata: ctx.clientMetadata } : {}),
+      },
+      response: { autoConfirmUser: false, autoVerifyEmail: false, autoVerifyPhone: false },
+    };
+    const response = responseOf(await this.invokeWithin('PreSignUp', event));
+    const autoConfirmUser = optionalBoolean(response.autoConfirmUser);
+    const autoVerifyEmail = optionalBoolean(response.autoVerifyEmail);
+    if (autoConfirmUser === undefined || autoVerifyEmail === undefined || optionalBoolean(response.autoVerifyPhone) === undefined) throw unrecognizable();
+    return { autoConfirmUser, autoVerifyEmail };
+  }
 
   async define(ctx: TriggerContext, subject: TriggerSubject, session: ChallengeResult[]): Promise<DefineDecision> {
     const response = await this.run('DefineAuthChallenge', ctx, subject, { session },
@@ -85,14 +116,10 @@ export class TriggerRunner {
     return response.answerCorrect;
   }
 
-  private async run(trigger: TriggerName, ctx: TriggerContext, subject: TriggerSubject,
+  private async run(trigger: AuthChallengeTrigger, ctx: TriggerContext, subject: TriggerSubject,
     request: Record<string, unknown>, emptyResponse: Record<string, null>): Promise<Record<string, unknown>> {
     const event = {
-      version: '1',
-      region: ctx.region,
-      userPoolId: ctx.userPoolId,
-      userName: subject.userName,
-      callerContext: { awsSdkVersion: ctx.awsSdkVersion, clientId: ctx.clientId },
+      ...this.commonFields(ctx, subject.userName),
       triggerSource: `${trigger}_Authentication`,
       request: {
         userAttributes: subject.userAttributes,
@@ -102,29 +129,45 @@ export class TriggerRunner {
       },
       response: emptyResponse,
     };
-    const result = await this.invokeWithin(trigger, event);
-    const response = isRecord(result) ? result.response : undefined;
-    if (!isRecord(response)) throw unrecognizable();
-    return response;
+    return responseOf(await this.invokeWithin(trigger, event));
   }
 
-  private async invokeWithin(trigger: TriggerName, event: object): Promise<unknown> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new CognitoError('UnexpectedLambdaException',
-        `${trigger} invocation failed due to error Socket timeout while invoking Lambda function.`)), this.timeoutMs);
-    });
-    try {
-      // A deep copy, so a trigger that keeps and mutates its event cannot reach into the emulator's state.
-      return await Promise.race([this.invoke(trigger, structuredClone(event)), timeout]);
-    } catch (error) {
-      if (error instanceof CognitoError) throw error;
-      throw new CognitoError('UserLambdaValidationException',
-        `${trigger} failed with error ${error instanceof Error ? error.message : String(error)}.`);
-    } finally {
-      clearTimeout(timer);
-    }
+  private commonFields(ctx: TriggerContext, userName: string) {
+    return {
+      version: '1',
+      region: ctx.region,
+      userPoolId: ctx.userPoolId,
+      userName,
+      callerContext: { awsSdkVersion: ctx.awsSdkVersion, clientId: ctx.clientId },
+    };
   }
+
+  /** Calls the trigger; one that does not answer in time is called again, one that throws is not. */
+  private async invokeWithin(trigger: TriggerName, event: object): Promise<unknown> {
+    if (!this.configured.has(trigger)) throw invalidParameter('Custom auth lambda trigger is not configured for the user pool.');
+    for (let attempt = 1; attempt <= ATTEMPTS; attempt += 1) {
+      const TIMED_OUT = Symbol('timed out');
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<typeof TIMED_OUT>((resolve) => { timer = setTimeout(() => resolve(TIMED_OUT), this.timeoutMs); });
+      try {
+        // A deep copy, so a trigger that keeps and mutates its event cannot reach into the emulator's state.
+        const result = await Promise.race([this.invoke(trigger, structuredClone(event)), timeout]);
+        if (result !== TIMED_OUT) return result;
+      } catch (error) {
+        throw new CognitoError('UserLambdaValidationException',
+          `${trigger} failed with error ${error instanceof Error ? error.message : String(error)}.`);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    throw new CognitoError('UnexpectedLambdaException', `${trigger} invocation failed due to error Socket timeout while invoking Lambda function.`);
+  }
+}
+
+function responseOf(result: unknown): Record<string, unknown> {
+  const response = isRecord(result) ? result.response : undefined;
+  if (!isRecord(response)) throw unrecognizable();
+  return response;
 }
 
 const unrecognizable = () => new CognitoError('InvalidLambdaResponseException', 'Unrecognizable lambda output');

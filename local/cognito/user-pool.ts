@@ -3,11 +3,12 @@
  * the token signer and the custom-auth triggers. Each operation takes the parsed JSON request and returns the
  * JSON response, or throws a CognitoError with Cognito's exception name and wording.
  */
-import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Mailbox } from '../mailbox/index';
+import { CodeThrottle } from './code-throttle';
 import { CognitoError, invalidParameter, notAuthorized, validationError } from './errors';
 import { checkPasswordPolicy, hashPassword } from './password';
-import type { CognitoStore, StoredUser } from './store';
+import { ownValue, type CognitoStore, type StoredUser } from './store';
 import { hashRefreshToken, newRefreshToken, type AuthenticationOrigin, type TokenSigner } from './tokens';
 import type { ChallengeResult, CreatedChallenge, StringMap, TriggerContext, TriggerRunner, TriggerSubject } from './triggers';
 
@@ -38,7 +39,6 @@ export interface CallerInfo {
 export type Operation = (input: Record<string, unknown>, caller: CallerInfo) => Promise<Record<string, unknown>>;
 
 const CODE_VALIDITY_MS = 24 * 60 * 60 * 1000;
-const MAX_CODE_ATTEMPTS = 5;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const AUTH_FLOWS = ['USER_SRP_AUTH', 'REFRESH_TOKEN_AUTH', 'REFRESH_TOKEN', 'CUSTOM_AUTH', 'ADMIN_NO_SRP_AUTH',
   'USER_PASSWORD_AUTH', 'ADMIN_USER_PASSWORD_AUTH', 'USER_AUTH'];
@@ -56,6 +56,7 @@ interface AuthSession {
 
 export class UserPool {
   private readonly sessions = new Map<string, AuthSession>();
+  private readonly codeThrottle: CodeThrottle;
 
   constructor(
     private readonly settings: UserPoolSettings,
@@ -65,13 +66,15 @@ export class UserPool {
     private readonly triggers: TriggerRunner,
     private readonly mailbox: Mailbox,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.codeThrottle = new CodeThrottle(now);
+  }
 
   /** Operations that need a SigV4-signed request (IAM-authorised in Cognito). */
   static readonly adminOperations = new Set(['AdminGetUser', 'AdminDeleteUser']);
 
   readonly operations: Record<string, Operation> = {
-    SignUp: (input) => this.signUp(input),
+    SignUp: (input, caller) => this.signUp(input, caller),
     ConfirmSignUp: (input) => this.confirmSignUp(input),
     ResendConfirmationCode: (input) => this.resendConfirmationCode(input),
     InitiateAuth: (input, caller) => this.initiateAuth(input, caller),
@@ -86,7 +89,7 @@ export class UserPool {
 
   // --- sign-up and confirmation -------------------------------------------------------------------------------
 
-  private async signUp(input: Record<string, unknown>) {
+  private async signUp(input: Record<string, unknown>, caller: CallerInfo) {
     this.checkClient(input);
     const username = requireString(input, 'Username');
     const password = requireString(input, 'Password');
@@ -103,16 +106,26 @@ export class UserPool {
     }
     if (this.findUser(email)) throw new CognitoError('UsernameExistsException', 'An account with the given email already exists.');
     checkPasswordPolicy(password);
+    const validationData = attributeList(input.ValidationData, 'ValidationData');
+    const clientMetadata = optionalStringMap(input, 'ClientMetadata');
 
     const sub = randomUUID();
+    // No user exists until PreSignUp has answered: a trigger that throws leaves nothing behind.
+    const decision = await this.triggers.preSignUp(this.triggerContext(caller, clientMetadata), sub, { email },
+      validationData.length > 0 ? Object.fromEntries(validationData.map(({ Name, Value }) => [Name, Value])) : undefined);
     const now = this.now();
     const user: StoredUser = {
-      username: sub, sub, email, emailVerified: false, status: 'UNCONFIRMED',
+      username: sub, sub, email, emailVerified: decision.autoVerifyEmail, status: decision.autoConfirmUser ? 'CONFIRMED' : 'UNCONFIRMED',
       passwordHash: await hashPassword(password), createdAt: now, updatedAt: now,
     };
-    // Re-check after the await: a concurrent SignUp for the same email may have won.
+    // Re-check after the awaits: a concurrent SignUp for the same email may have won.
     if (this.findUser(email)) throw new CognitoError('UsernameExistsException', 'An account with the given email already exists.');
     this.store.users.value[user.username] = user;
+    // An auto-confirmed user gets no confirmation code.
+    if (decision.autoConfirmUser) {
+      await this.store.users.save();
+      return { UserConfirmed: true, UserSub: sub };
+    }
     const delivery = await this.sendConfirmationCode(user);
     return { UserConfirmed: false, UserSub: sub, CodeDeliveryDetails: delivery };
   }
@@ -123,23 +136,26 @@ export class UserPool {
     const code = requireString(input, 'ConfirmationCode');
     if (!/^\S{1,2048}$/.test(code)) throw validationError('ConfirmationCode', 'Member must satisfy regular expression pattern: [\\S]+');
     const user = this.findUser(username);
+    const throttleKey = user?.sub ?? username;
+    if (this.codeThrottle.locked(throttleKey)) throw attemptLimitExceeded();
     if (!user) {
-      if (this.settings.preventUserExistenceErrors) throw codeMismatch();
-      throw new CognitoError('UserNotFoundException', 'Username/client id combination not found.');
+      if (!this.settings.preventUserExistenceErrors) throw new CognitoError('UserNotFoundException', 'Username/client id combination not found.');
+      // Counted like a real user's wrong code, so the lock cannot tell the two apart.
+      if (this.codeThrottle.recordFailure(throttleKey)) throw attemptLimitExceeded();
+      throw codeMismatch();
     }
     if (user.status === 'CONFIRMED') throw notAuthorized('User cannot be confirmed. Current status is CONFIRMED');
     const pending = user.confirmation;
     if (!pending || pending.expiresAt <= this.now()) {
       throw new CognitoError('ExpiredCodeException', 'Invalid code provided, please request a code again.');
     }
-    if (pending.code !== code) {
-      pending.failedAttempts += 1;
-      if (pending.failedAttempts >= MAX_CODE_ATTEMPTS) {
+    if (!codesEqual(pending.code, code)) {
+      if (this.codeThrottle.recordFailure(throttleKey)) {
+        // The guessed-at code is void: after the lock a new one must be requested.
         delete user.confirmation;
         await this.store.users.save();
-        throw new CognitoError('LimitExceededException', 'Attempt limit exceeded, please try after some time.');
+        throw attemptLimitExceeded();
       }
-      await this.store.users.save();
       throw codeMismatch();
     }
     delete user.confirmation;
@@ -154,18 +170,17 @@ export class UserPool {
     this.checkClient(input);
     const username = requireString(input, 'Username');
     const user = this.findUser(username);
-    if (!user) {
-      // Hidden existence: answer as if a code went to an address shaped like the one asked for.
-      if (this.settings.preventUserExistenceErrors) return { CodeDeliveryDetails: deliveryDetails(EMAIL.test(username) ? username : `${username}@example.com`) };
-      throw new CognitoError('UserNotFoundException', 'Username/client id combination not found.');
-    }
-    if (user.status === 'CONFIRMED') throw invalidParameter('User is already confirmed.');
+    if (!user && !this.settings.preventUserExistenceErrors) throw new CognitoError('UserNotFoundException', 'Username/client id combination not found.');
+    if (user?.status === 'CONFIRMED') throw invalidParameter('User is already confirmed.');
+    if (!this.codeThrottle.allowResend(user?.sub ?? username)) throw attemptLimitExceeded();
+    // Hidden existence: answer as if a code went to an address shaped like the one asked for.
+    if (!user) return { CodeDeliveryDetails: deliveryDetails(EMAIL.test(username) ? username : `${username}@example.com`) };
     return { CodeDeliveryDetails: await this.sendConfirmationCode(user) };
   }
 
   private async sendConfirmationCode(user: StoredUser) {
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-    user.confirmation = { code, expiresAt: this.now() + CODE_VALIDITY_MS, failedAttempts: 0 };
+    user.confirmation = { code, expiresAt: this.now() + CODE_VALIDITY_MS };
     await this.store.users.save();
     this.mailbox.deliver({
       to: user.email,
@@ -253,7 +268,7 @@ export class UserPool {
     if (decision.failAuthentication) throw notAuthorized('Incorrect username or password.');
     if (decision.issueTokens) {
       // A name that matched nobody never gets tokens, whatever the trigger says; nor a user deleted meanwhile.
-      const user = subject.userNotFound ? undefined : this.store.users.value[subject.userName];
+      const user = subject.userNotFound ? undefined : ownValue(this.store.users.value, subject.userName);
       if (!user) throw notAuthorized('Incorrect username or password.');
       return { ChallengeParameters: {}, AuthenticationResult: await this.signIn(user) };
     }
@@ -292,12 +307,12 @@ export class UserPool {
 
   /** New id and access tokens from the same authentication; the refresh token is not rotated. */
   private async refresh(refreshToken: string) {
-    const record = this.store.refreshTokens.value[hashRefreshToken(refreshToken)];
+    const record = ownValue(this.store.refreshTokens.value, hashRefreshToken(refreshToken));
     if (!record || record.clientId !== this.settings.clientId) throw notAuthorized('Invalid Refresh Token');
     if (record.revoked) throw notAuthorized('Refresh Token has been revoked');
     const now = this.now();
     if (record.expiresAt <= now) throw notAuthorized('Refresh Token has expired');
-    const user = this.store.users.value[record.username];
+    const user = ownValue(this.store.users.value, record.username);
     if (!user) throw notAuthorized('User does not exist.');
     const tokens = await this.signer.issue(user, record.clientId, record, this.settings, now);
     return { AccessToken: tokens.accessToken, ExpiresIn: tokens.expiresIn, TokenType: 'Bearer', IdToken: tokens.idToken };
@@ -326,7 +341,7 @@ export class UserPool {
   private async revokeToken(input: Record<string, unknown>) {
     this.checkClient(input);
     const token = requireString(input, 'Token');
-    const record = this.store.refreshTokens.value[hashRefreshToken(token)];
+    const record = ownValue(this.store.refreshTokens.value, hashRefreshToken(token));
     if (!record) {
       if (token.split('.').length === 3) throw new CognitoError('UnsupportedTokenTypeException', 'Unsupported token type');
       throw notAuthorized('Invalid Refresh Token');
@@ -344,8 +359,8 @@ export class UserPool {
     const claims = await this.signer.verifyAccessToken(accessToken, this.now());
     if (claims === 'expired') throw notAuthorized('Access Token has expired');
     if (claims === 'invalid' || claims.clientId !== this.settings.clientId) throw notAuthorized('Invalid Access Token');
-    if (this.store.revokedOrigins.value[claims.originJti]) throw notAuthorized('Access Token has been revoked');
-    const user = this.store.users.value[claims.username];
+    if (ownValue(this.store.revokedOrigins.value, claims.originJti)) throw notAuthorized('Access Token has been revoked');
+    const user = ownValue(this.store.users.value, claims.username);
     if (!user) throw new CognitoError('UserNotFoundException', 'User does not exist.');
     return { user, originJti: claims.originJti };
   }
@@ -415,7 +430,7 @@ export class UserPool {
   private findUser(name: string): StoredUser | undefined {
     const users = this.store.users.value;
     const key = name.toLowerCase();
-    return users[key] ?? Object.values(users).find((u) => u.email === key);
+    return ownValue(users, key) ?? Object.values(users).find((u) => u.email === key);
   }
 
   private triggerContext(caller: CallerInfo, clientMetadata: StringMap | undefined): TriggerContext {
@@ -437,6 +452,14 @@ export class UserPool {
 }
 
 const codeMismatch = () => new CognitoError('CodeMismatchException', 'Invalid verification code provided, please try again.');
+const attemptLimitExceeded = () => new CognitoError('LimitExceededException', 'Attempt limit exceeded, please try after some time.');
+
+/** Constant time: how much of a code matched must not show in the answer's timing. */
+function codesEqual(expected: string, given: string): boolean {
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
 
 function subjectOf(user: StoredUser): TriggerSubject {
   return {
@@ -489,10 +512,10 @@ function optionalStringMap(input: Record<string, unknown>, member: string): Stri
   return value as StringMap;
 }
 
-function attributeList(value: unknown): Array<{ Name: string; Value: string }> {
+function attributeList(value: unknown, member = 'UserAttributes'): Array<{ Name: string; Value: string }> {
   if (value === undefined || value === null) return [];
   const ok = Array.isArray(value) && value.every((a) => typeof a === 'object' && a !== null &&
     typeof (a as { Name?: unknown }).Name === 'string' && typeof (a as { Value?: unknown }).Value === 'string');
-  if (!ok) throw validationError('UserAttributes', 'Member must be a list of { Name, Value } string pairs');
+  if (!ok) throw validationError(member, 'Member must be a list of { Name, Value } string pairs');
   return value as Array<{ Name: string; Value: string }>;
 }

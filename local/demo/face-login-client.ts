@@ -1,8 +1,9 @@
 /**
  * The client side of the face login, as the web app does it but from Node and through the real SDK clients: sign up
- * with a random password nobody sees, confirm with the code from the dev mailbox, start CUSTOM_AUTH, upload the ID
- * photo through the presigned POST, stream a liveness session with the Node Face Liveness client, answer. The demo
- * and the load test (scripts/bench-stack.ts) drive the stack with it.
+ * with a random password nobody sees (PreSignUp confirms it at once), start CUSTOM_AUTH, and answer each step:
+ * EMAIL_CODE with the code from the dev mailbox, ENROLL_ID_PHOTO by uploading a JPEG through the presigned POST,
+ * FACE_LIVENESS by streaming a session with the Node Face Liveness client. The demo, the load test
+ * (scripts/bench-stack.ts) and the flow tests drive the stack with it.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -10,7 +11,6 @@ import {
   AdminDeleteUserCommand,
   AdminGetUserCommand,
   CognitoIdentityProviderClient,
-  ConfirmSignUpCommand,
   InitiateAuthCommand,
   RespondToAuthChallengeCommand,
   SignUpCommand,
@@ -33,13 +33,60 @@ import type { StackOutputs } from './stack-connection';
 /** One step of the sign-in: either the next challenge or the tokens. */
 export interface SignInStep {
   session?: string;
-  /** `challengeMetadata`'s step: ENROLL_ID_PHOTO or FACE_LIVENESS. */
+  /** `challengeMetadata`'s step: EMAIL_CODE, ENROLL_ID_PHOTO or FACE_LIVENESS. */
   step?: string;
   parameters: Record<string, string>;
   tokens?: AuthenticationResultType;
 }
 
+/** What the client answers the steps with (the email code comes from the dev mailbox). */
+export interface StepAnswers {
+  /** The JPEG to upload at ENROLL_ID_PHOTO (readPhoto converts a PNG). */
+  idPhoto?: Buffer;
+  /** The "camera" streamed into each FACE_LIVENESS session. */
+  video?: VideoSource;
+}
+
+/** One answered step. */
+export interface AnsweredStep {
+  next: SignInStep;
+  /** What was sent as ANSWER: the code, `uploaded`, or the liveness session id. */
+  answer: string;
+  /** RespondToAuthChallenge alone. */
+  respondMs: number;
+  /** FACE_LIVENESS: the stream's result and how long it took. */
+  stream?: LivenessClientResult;
+  streamMs?: number;
+}
+
+/** A sign-in walked by FaceLoginClient.signIn. */
+export interface SignInRun {
+  /** tokens; refused: a step came back (its answer was refused) and the sign-in stops there; ended: NotAuthorizedException. */
+  outcome: 'tokens' | 'refused' | 'ended' | 'reached';
+  initiateMs: number;
+  answered: Array<AnsweredStep & { step: string }>;
+  /** The step the walk stopped at (the tokens, the refused step's retry, or `until`); absent when ended. */
+  last?: SignInStep;
+}
+
 const MAILBOX_WAIT_MS = 5000;
+
+/**
+ * The code of the newest message the dev mailbox (`GET <mailboxUrl>/<email>`) holds for `email`. The stack delivers
+ * it before InitiateAuth or RespondToAuthChallenge answers; the wait covers a slow machine.
+ */
+export async function mailboxCode(mailboxUrl: string, email: string, waitMs = MAILBOX_WAIT_MS): Promise<string> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const response = await fetch(`${mailboxUrl}/${encodeURIComponent(email)}`);
+    if (!response.ok) throw new Error(`the mailbox answered ${response.status}`);
+    const { messages } = (await response.json()) as { messages: Array<{ code: string }> };
+    const code = messages.at(-1)?.code;
+    if (code) return code;
+    if (Date.now() > deadline) throw new Error(`no message with a code for ${email} in the mailbox after ${waitMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 export class FaceLoginClient {
   readonly cognito: CognitoIdentityProviderClient;
@@ -60,31 +107,17 @@ export class FaceLoginClient {
     return this.outputs.userPoolClientId!;
   }
 
-  /** SignUp with a random password that is never shown or stored, as the app does. */
-  async signUp(email: string): Promise<string> {
+  /** SignUp with a random password that is never shown or stored, as the app does; PreSignUp confirms it at once. */
+  async signUp(email: string): Promise<{ sub: string; confirmed: boolean }> {
     const password = `Fl-${randomBytes(18).toString('base64url')}-9a!`;
     const result = await this.cognito.send(
       new SignUpCommand({ ClientId: this.clientId, Username: email, Password: password, UserAttributes: [{ Name: 'email', Value: email }] }),
     );
-    return result.UserSub!;
+    return { sub: result.UserSub!, confirmed: result.UserConfirmed === true };
   }
 
-  /** The newest code the dev mailbox holds for `email` (the emulator delivers it during SignUp; waits briefly). */
-  async mailboxCode(email: string): Promise<string> {
-    const deadline = Date.now() + MAILBOX_WAIT_MS;
-    for (;;) {
-      const response = await fetch(`${this.outputs.endpoints.mailbox}/${encodeURIComponent(email)}`);
-      if (!response.ok) throw new Error(`the mailbox answered ${response.status}`);
-      const { messages } = (await response.json()) as { messages: Array<{ code: string }> };
-      const code = messages.at(-1)?.code;
-      if (code) return code;
-      if (Date.now() > deadline) throw new Error(`no message for ${email} in the mailbox after ${MAILBOX_WAIT_MS} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-
-  async confirm(email: string, code: string): Promise<void> {
-    await this.cognito.send(new ConfirmSignUpCommand({ ClientId: this.clientId, Username: email, ConfirmationCode: code }));
+  mailboxCode(email: string): Promise<string> {
+    return mailboxCode(this.outputs.endpoints.mailbox!, email);
   }
 
   async initiate(email: string): Promise<SignInStep> {
@@ -104,14 +137,75 @@ export class FaceLoginClient {
     return signInStep(result);
   }
 
-  /** Posts the photo with the presigned fields of an ENROLL_ID_PHOTO challenge; resolves with the HTTP status. */
+  /**
+   * Answers one challenge as the app does: EMAIL_CODE with the newest code in the dev mailbox, ENROLL_ID_PHOTO by
+   * uploading `answers.idPhoto` and answering `uploaded`, FACE_LIVENESS by streaming `answers.video` into the session
+   * and answering its id. A refused stream throws; a refused answer is the same step again in `next`.
+   */
+  async answerStep(email: string, current: SignInStep, answers: StepAnswers): Promise<AnsweredStep> {
+    const session = current.session;
+    if (!session) throw new Error(`no auth session to answer ${current.step ?? 'a step'} in`);
+    const respond = async (answer: string) => {
+      const started = performance.now();
+      const next = await this.answer(email, session, answer);
+      return { next, answer, respondMs: performance.now() - started };
+    };
+    switch (current.step) {
+      case 'EMAIL_CODE':
+        return respond(await this.mailboxCode(email));
+      case 'ENROLL_ID_PHOTO':
+        if (!answers.idPhoto) throw new Error(`${email} was asked for an ID photo and has none to upload`);
+        await this.uploadIdPhoto(current, answers.idPhoto);
+        return respond('uploaded');
+      case 'FACE_LIVENESS': {
+        if (!answers.video) throw new Error(`${email} was asked for a video check and has no video to stream`);
+        const sessionId = current.parameters.sessionId!;
+        const started = performance.now();
+        const stream = await this.streamLiveness(sessionId, answers.video);
+        const streamMs = performance.now() - started;
+        if (stream.exceptions.length > 0) throw new Error(`the stream was refused: ${stream.exceptions.map((e) => `${e.exception}: ${e.message}`).join('; ')}`);
+        if (!stream.disconnected) throw new Error(`the server closed the stream (${stream.closeCode}) without a DisconnectionEvent`);
+        return { ...(await respond(sessionId)), stream, streamMs };
+      }
+      default:
+        throw new Error(`unexpected step ${current.step ?? '(none)'}`);
+    }
+  }
+
+  /**
+   * A whole sign-in: InitiateAuth, then each step answered in turn (answerStep) until tokens come, a step comes back
+   * refused, or the step `until` is reached (not answered). An unknown email walks the decoy path with the same code:
+   * the pool answers it as it answers an enrolled user, so the caller cannot tell them apart either.
+   */
+  async signIn(email: string, answers: StepAnswers, until?: string): Promise<SignInRun> {
+    const started = performance.now();
+    let current = await this.initiate(email);
+    const run: SignInRun = { outcome: 'reached', initiateMs: performance.now() - started, answered: [] };
+    for (;;) {
+      if (current.tokens) return { ...run, outcome: 'tokens', last: current };
+      if (current.step === until) return { ...run, last: current };
+      let answered: AnsweredStep;
+      try {
+        answered = await this.answerStep(email, current, answers);
+      } catch (error) {
+        if ((error as Error).name === 'NotAuthorizedException') return { ...run, outcome: 'ended' };
+        throw error;
+      }
+      run.answered.push({ step: current.step!, ...answered });
+      if (answered.next.step === current.step) return { ...run, outcome: 'refused', last: answered.next };
+      current = answered.next;
+    }
+  }
+
+  /** Posts the JPEG with the presigned fields of an ENROLL_ID_PHOTO challenge (the policy pins image/jpeg); resolves with the HTTP status. */
   async uploadIdPhoto(challenge: SignInStep, photo: Buffer): Promise<number> {
     const { uploadUrl, uploadFields } = challenge.parameters;
     if (challenge.step !== 'ENROLL_ID_PHOTO' || !uploadUrl || !uploadFields) throw new Error(`not an ENROLL_ID_PHOTO challenge: ${challenge.step}`);
     const fields = JSON.parse(uploadFields) as Record<string, string>;
     const form = new FormData();
-    for (const [name, value] of Object.entries(fields)) form.append(name, value);
-    form.append('file', new Blob([new Uint8Array(photo)], { type: fields['Content-Type'] ?? 'image/jpeg' }), 'id-photo');
+    for (const [name, value] of Object.entries(fields)) if (name.toLowerCase() !== 'content-type') form.append(name, value);
+    form.append('Content-Type', 'image/jpeg');
+    form.append('file', new Blob([new Uint8Array(photo)], { type: 'image/jpeg' }), 'id-photo.jpg');
     const response = await fetch(uploadUrl, { method: 'POST', body: form });
     if (response.status >= 300) throw new Error(`the upload was refused (${response.status}): ${(await response.text()).slice(0, 300)}`);
     return response.status;
@@ -198,8 +292,8 @@ function signInStep(result: { Session?: string; ChallengeParameters?: Record<str
 }
 
 /**
- * Reads a photo for upload: JPEG as is, PNG converted to JPEG (the first enrolment challenge follows InitiateAuth,
- * whose ClientMetadata cannot ask for PNG, so its policy pins image/jpeg). Anything else is refused by name.
+ * Reads a photo for upload: JPEG as is, PNG converted to JPEG (the upload policy pins image/jpeg, as the app
+ * re-encodes every photo). Anything else is refused by name.
  */
 export async function readPhoto(path: string, what: string): Promise<Buffer> {
   let bytes: Buffer;

@@ -12,6 +12,8 @@ export interface LocalEndpoints {
   dynamodb: string;
   rekognition?: string;
   textract?: string;
+  /** SES v2 SendEmail into the dev mailbox. */
+  sesv2?: string;
 }
 
 export function lambdaEnvironment(
@@ -41,6 +43,7 @@ export function lambdaEnvironment(
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     ...(endpoints.rekognition ? { AWS_ENDPOINT_URL_REKOGNITION: endpoints.rekognition } : {}),
     ...(endpoints.textract ? { AWS_ENDPOINT_URL_TEXTRACT: endpoints.textract } : {}),
+    ...(endpoints.sesv2 ? { AWS_ENDPOINT_URL_SESV2: endpoints.sesv2 } : {}),
     // An S3-compatible server on one host:port needs path-style URLs, whatever the template's default says.
     S3_FORCE_PATH_STYLE: 'true',
     // The functions run on Node 22 on Lambda; a Node 20 host would otherwise get the SDK's upgrade notice in every log.

@@ -29,6 +29,7 @@ export function createMailbox(printLine: (line: string) => void = (line) => cons
       return stored;
     },
     all: () => [...messages],
-    to: (address) => messages.filter((m) => m.to.toLowerCase() === address.toLowerCase()),
+    // A message is matched only by a recipient it really has: a malformed one must not break everyone's view.
+    to: (address) => messages.filter((m) => typeof m.to === 'string' && m.to.toLowerCase() === address.toLowerCase()),
   };
 }

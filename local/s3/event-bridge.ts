@@ -54,8 +54,7 @@ export function notificationTargets(deployment: LocalDeployment): S3Notification
     events: notification.events,
     prefix: notification.prefix,
     suffix: notification.suffix,
-    // SAM leaves the notification's Id unset; the event's name is the closest stable identifier.
-    configurationId: `${notification.functionLogicalId}${notification.eventName}`,
+    configurationId: notification.configurationId,
   }));
 }
 

@@ -13,6 +13,9 @@ export interface CloudFormationResource {
   Metadata?: Record<string, TemplateValue>;
   Condition?: string;
   DependsOn?: string | string[];
+  /** A string, or with AWS::LanguageExtensions an intrinsic that resolves to one. */
+  DeletionPolicy?: TemplateValue;
+  UpdateReplacePolicy?: TemplateValue;
 }
 
 export interface CloudFormationTemplate {

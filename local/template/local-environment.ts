@@ -15,6 +15,7 @@ export const DEFAULT_PORTS = {
   liveness: 4581,
   textract: 4582,
   cognito: 9229,
+  ses: 4579,
   app: 3000,
 } as const;
 

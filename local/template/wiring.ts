@@ -1,13 +1,15 @@
 /**
  * Reads what the local stack needs out of template.yaml: the functions (bundle, handler, timeout, environment with
- * Globals merged), which function is which Cognito trigger, the S3 notification filters of the SAM `Events`, the
+ * Globals merged), which function is which Cognito trigger, the S3 notifications (a bucket's
+ * `NotificationConfiguration.LambdaConfigurations` or a function's SAM `Events` of type S3) with their filters, the
  * tables, buckets, custom resources, user pool and app clients. Values stay unresolved here; LocalDeployment
  * resolves them once the local stand-ins have physical ids.
  */
 import { basename } from 'node:path';
 import type { CloudFormationResource, CloudFormationTemplate, TemplateValue } from './load-template';
 
-export const COGNITO_TRIGGERS = ['DefineAuthChallenge', 'CreateAuthChallenge', 'VerifyAuthChallengeResponse'] as const;
+/** The user pool triggers the local stack runs; PreSignUp is optional (without it, sign-up mails a code). */
+export const COGNITO_TRIGGERS = ['PreSignUp', 'DefineAuthChallenge', 'CreateAuthChallenge', 'VerifyAuthChallengeResponse'] as const;
 export type CognitoTrigger = (typeof COGNITO_TRIGGERS)[number];
 
 type TemplateMap = Record<string, TemplateValue>;
@@ -27,8 +29,11 @@ export interface FunctionWiring {
 }
 
 export interface S3NotificationWiring {
-  /** The SAM event's name (the key under `Events`). */
-  eventName: string;
+  /**
+   * The notification's configuration id in S3 events: SAM's function logical id + event name; for a bucket's own
+   * LambdaConfigurations (which CloudFormation gives no Id, so S3 makes one up) `<bucket>Lambda<n>`, stable here.
+   */
+  configurationId: string;
   functionLogicalId: string;
   bucketLogicalId: string;
   /** e.g. `s3:ObjectCreated:*`, `s3:ObjectCreated:Post`. */
@@ -125,6 +130,29 @@ function s3Filter(rules: TemplateValue | undefined, logicalId: string): { prefix
   return filter;
 }
 
+function s3EventNames(events: TemplateValue | undefined, where: string): string[] {
+  return (Array.isArray(events) ? events : [events]).map((name) => {
+    if (typeof name !== 'string' || !name.startsWith('s3:')) throw new TemplateWiringError(`${where} has ${JSON.stringify(name)}`);
+    return name;
+  });
+}
+
+/** A bucket's own `NotificationConfiguration.LambdaConfigurations`, as CloudFormation declares them. */
+function bucketNotifications(logicalId: string, properties: TemplateMap): S3NotificationWiring[] {
+  const configurations = asMap(properties.NotificationConfiguration).LambdaConfigurations;
+  return (Array.isArray(configurations) ? configurations : []).map((configuration, index) => {
+    const { Event, Function, Filter } = asMap(configuration);
+    const where = `${logicalId}.NotificationConfiguration.LambdaConfigurations[${index}]`;
+    return {
+      configurationId: `${logicalId}Lambda${index + 1}`,
+      functionLogicalId: targetLogicalId(Function, `${where}.Function`),
+      bucketLogicalId: logicalId,
+      events: s3EventNames(Event, `${where}.Event`),
+      ...s3Filter(asMap(asMap(Filter).S3Key).Rules, where),
+    };
+  });
+}
+
 function functionEvents(logicalId: string, resource: CloudFormationResource): {
   notifications: S3NotificationWiring[];
   triggers: Array<{ userPool: string; trigger: CognitoTrigger }>;
@@ -136,15 +164,11 @@ function functionEvents(logicalId: string, resource: CloudFormationResource): {
     const properties = asMap(Properties);
     const where = `${logicalId}.Events.${eventName}`;
     if (Type === 'S3') {
-      const events = Array.isArray(properties.Events) ? properties.Events : [properties.Events];
       notifications.push({
-        eventName,
+        configurationId: `${logicalId}${eventName}`,
         functionLogicalId: logicalId,
         bucketLogicalId: targetLogicalId(properties.Bucket, `${where}.Bucket`),
-        events: events.map((name) => {
-          if (typeof name !== 'string' || !name.startsWith('s3:')) throw new TemplateWiringError(`${where}.Events has ${JSON.stringify(name)}`);
-          return name;
-        }),
+        events: s3EventNames(properties.Events, `${where}.Events`),
         ...s3Filter(asMap(asMap(properties.Filter).S3Key).Rules, where),
       });
     } else if (Type === 'Cognito') {
@@ -180,7 +204,10 @@ export function readStackWiring(template: CloudFormationTemplate): StackWiring {
       wiring.s3Notifications.push(...notifications);
       eventTriggers.push(...triggers.map((trigger) => ({ ...trigger, functionLogicalId: logicalId })));
     } else if (resource.Type === 'AWS::DynamoDB::Table') wiring.tables.push(entry);
-    else if (resource.Type === 'AWS::S3::Bucket') wiring.buckets.push(entry);
+    else if (resource.Type === 'AWS::S3::Bucket') {
+      wiring.buckets.push(entry);
+      wiring.s3Notifications.push(...bucketNotifications(logicalId, properties));
+    }
     else if (resource.Type === 'AWS::Cognito::UserPoolClient') wiring.userPoolClients.push(entry);
     else if (resource.Type === 'AWS::Cognito::UserPool') {
       if (wiring.userPool) throw new TemplateWiringError('the local stack emulates one user pool; the template has more');
@@ -207,6 +234,7 @@ export function readStackWiring(template: CloudFormationTemplate): StackWiring {
   const unknownTargets = [
     ...Object.values(wiring.userPool?.triggers ?? {}),
     ...wiring.customResources.map((resource) => resource.serviceTokenFunction),
+    ...wiring.s3Notifications.map((notification) => notification.functionLogicalId),
   ].filter((logicalId) => !wiring.functions[logicalId]);
   if (unknownTargets.length > 0) {
     throw new TemplateWiringError(`not functions of this template: ${unknownTargets.join(', ')}`);

@@ -5,17 +5,31 @@ const enrollParams = {
   uploadUrl: 'http://localhost:4569/face-bucket',
   uploadFields: JSON.stringify({ key: 'enrollment/sub-1/abc.jpg', Policy: 'cG9saWN5', 'X-Amz-Signature': 'f00' }),
   maxBytes: '5242880',
-  contentTypes: 'image/jpeg,image/png',
+  contentTypes: 'image/jpeg',
 };
 
 describe('reading the public challenge parameters', () => {
+  it('reads an EMAIL_CODE challenge with the masked address and the code length', () => {
+    expect(parseChallenge({ step: 'EMAIL_CODE', destination: 'j***@e***.com', codeLength: '6' })).toEqual({
+      step: 'EMAIL_CODE',
+      destination: 'j***@e***.com',
+      codeLength: 6,
+    });
+  });
+
+  it('refuses an EMAIL_CODE challenge whose code length is not a positive whole number', () => {
+    expect(() => parseChallenge({ step: 'EMAIL_CODE', destination: 'j***@e***.com', codeLength: 'six' })).toThrow(
+      '"codeLength" must be a positive whole number',
+    );
+  });
+
   it('reads an ENROLL_ID_PHOTO challenge with its upload fields, size limit and types', () => {
     expect(parseChallenge(enrollParams)).toEqual({
       step: 'ENROLL_ID_PHOTO',
       uploadUrl: 'http://localhost:4569/face-bucket',
       uploadFields: { key: 'enrollment/sub-1/abc.jpg', Policy: 'cG9saWN5', 'X-Amz-Signature': 'f00' },
       maxBytes: 5242880,
-      contentTypes: ['image/jpeg', 'image/png'],
+      contentTypes: ['image/jpeg'],
     });
   });
 
@@ -48,6 +62,10 @@ describe('reading the public challenge parameters', () => {
   it('refuses a size limit that is not a positive whole number', () => {
     expect(() => parseChallenge({ ...enrollParams, maxBytes: '5MB' })).toThrow('"maxBytes" must be a positive whole number');
     expect(() => parseChallenge({ ...enrollParams, maxBytes: '0' })).toThrow('"maxBytes"');
+  });
+
+  it('refuses an upload policy that does not allow JPEG, the type the app uploads', () => {
+    expect(() => parseChallenge({ ...enrollParams, contentTypes: 'image/png' })).toThrow('"contentTypes" does not allow image/jpeg');
   });
 
   it('refuses an upload URL that is not a URL', () => {

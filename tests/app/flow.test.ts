@@ -1,12 +1,20 @@
 import type { SignInOutput } from 'aws-amplify/auth';
 import { nextFlowStep } from '../../app/src/flow';
-import { answerMessage, livenessInterruptionMessage, signInStartMessage } from '../../app/src/messages';
+import { answerMessage, livenessInterruptionMessage, signInStartMessage, signUpMessage } from '../../app/src/messages';
 
 const liveness: SignInOutput = {
   isSignedIn: false,
   nextStep: {
     signInStep: 'CONFIRM_SIGN_IN_WITH_CUSTOM_CHALLENGE',
     additionalInfo: { step: 'FACE_LIVENESS', sessionId: 's-2', region: 'us-east-1' },
+  },
+};
+
+const emailCode: SignInOutput = {
+  isSignedIn: false,
+  nextStep: {
+    signInStep: 'CONFIRM_SIGN_IN_WITH_CUSTOM_CHALLENGE',
+    additionalInfo: { step: 'EMAIL_CODE', destination: 'j***@e***.com', codeLength: '6' },
   },
 };
 
@@ -19,7 +27,7 @@ const enroll: SignInOutput = {
       uploadUrl: 'http://localhost:4569/b',
       uploadFields: '{"key":"enrollment/s/x.jpg"}',
       maxBytes: '5242880',
-      contentTypes: 'image/jpeg,image/png',
+      contentTypes: 'image/jpeg',
     },
   },
 };
@@ -35,8 +43,16 @@ describe('the next step of face sign-in', () => {
     expect(nextFlowStep({ isSignedIn: true, nextStep: { signInStep: 'DONE' } }, 'FACE_LIVENESS')).toEqual({ kind: 'signedIn' });
   });
 
-  it('shows the first challenge of a new sign-in as not refused', () => {
-    expect(nextFlowStep(enroll)).toMatchObject({ kind: 'challenge', challenge: { step: 'ENROLL_ID_PHOTO' }, previousRefused: false });
+  it('shows the first challenge of a new sign-in, the email code, as not refused', () => {
+    expect(nextFlowStep(emailCode)).toEqual({
+      kind: 'challenge',
+      challenge: { step: 'EMAIL_CODE', destination: 'j***@e***.com', codeLength: 6 },
+      previousRefused: false,
+    });
+  });
+
+  it('moves from an accepted email code to the ID photo', () => {
+    expect(nextFlowStep(enroll, 'EMAIL_CODE')).toMatchObject({ kind: 'challenge', challenge: { step: 'ENROLL_ID_PHOTO' }, previousRefused: false });
   });
 
   it('moves from an accepted ID photo to the video check', () => {
@@ -44,12 +60,13 @@ describe('the next step of face sign-in', () => {
   });
 
   it('reads the same step coming back as a refusal of the previous answer', () => {
+    expect(nextFlowStep(emailCode, 'EMAIL_CODE')).toMatchObject({ previousRefused: true, challenge: { step: 'EMAIL_CODE' } });
     expect(nextFlowStep(enroll, 'ENROLL_ID_PHOTO')).toMatchObject({ previousRefused: true });
     expect(nextFlowStep(liveness, 'FACE_LIVENESS')).toMatchObject({ previousRefused: true, challenge: { sessionId: 's-2' } });
   });
 
-  it('sends an unconfirmed user to the code screen', () => {
-    expect(nextFlowStep({ isSignedIn: false, nextStep: { signInStep: 'CONFIRM_SIGN_UP' } })).toEqual({ kind: 'confirmSignUp' });
+  it('treats a sign-up that still needs confirming as a misconfigured pool (PreSignUp confirms every sign-up)', () => {
+    expect(nextFlowStep({ isSignedIn: false, nextStep: { signInStep: 'CONFIRM_SIGN_UP' } })).toEqual({ kind: 'unsupported', signInStep: 'CONFIRM_SIGN_UP' });
   });
 
   it('reports a step face sign-in does not support', () => {
@@ -86,8 +103,11 @@ describe('what a refused sign-in tells the user', () => {
     );
   });
 
-  it('sends an unconfirmed user to confirm the email', () => {
-    expect(signInStartMessage(named('UserNotConfirmedException'), 30)).toBe('This email is not confirmed yet. Enter the code we sent you.');
+  it('does not quote what Cognito said about a sign-up', () => {
+    expect(signUpMessage(named('InvalidParameterException', 'Invalid email address format.'))).toBe('Enter a valid email address.');
+    expect(signUpMessage(named('UserLambdaValidationException', 'PreSignUp failed with error x'))).toBe(
+      'Sign-in is not available at the moment because of a problem on our side. Try again in a few minutes.',
+    );
   });
 });
 

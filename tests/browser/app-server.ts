@@ -1,8 +1,9 @@
-/** Helpers shared by the browser tests: the built app, screenshots, the dev mailbox. */
+/** Helpers shared by the browser tests: the built app, screenshots, sign-up and the email code from the dev mailbox. */
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
+import { mailboxCode } from '../../local/demo/face-login-client';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DIST_DIR = join(ROOT, 'dist', 'app');
@@ -33,16 +34,6 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return path;
 }
 
-/** The newest confirmation code the dev mailbox holds for `email`. */
-export async function latestCode(mailboxUrl: string, email: string): Promise<string> {
-  const response = await fetch(`${mailboxUrl}/${encodeURIComponent(email)}`);
-  if (!response.ok) throw new Error(`mailbox answered HTTP ${response.status}`);
-  const { messages } = (await response.json()) as { messages: { code: string }[] };
-  const code = messages.at(-1)?.code;
-  if (!code) throw new Error(`the mailbox holds no message for ${email}`);
-  return code;
-}
-
 /** From the sign-in screen: open sign-up and submit `email`. */
 export async function submitSignUp(page: Page, email: string): Promise<void> {
   await page.getByRole('button', { name: 'New here? Create an account' }).click();
@@ -50,11 +41,21 @@ export async function submitSignUp(page: Page, email: string): Promise<void> {
   await page.getByRole('button', { name: 'Create account' }).click();
 }
 
-/** From the sign-in screen: sign `email` up and confirm it with the code from the dev mailbox. */
-export async function signUpAndConfirm(page: Page, email: string, mailboxUrl: string): Promise<void> {
+/** On the EMAIL_CODE screen: type `code` (by default the newest one the dev mailbox holds for `email`) and go on. */
+export async function enterEmailCode(page: Page, email: string, mailboxUrl: string, code?: string): Promise<void> {
+  await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+  await page.getByLabel('Code from the email').fill(code ?? (await mailboxCode(mailboxUrl, email)));
+  await page.getByRole('button', { name: 'Continue' }).click();
+}
+
+/** The EMAIL_CODE screen has taken a refusal: the next challenge came with an empty field. */
+export async function codeFieldCleared(page: Page): Promise<void> {
+  await page.waitForFunction(() => (document.querySelector('input[name="code"]') as HTMLInputElement | null)?.value === '');
+}
+
+/** From the sign-in screen: sign `email` up and prove it with the code the sign-in sends, up to the ID photo screen. */
+export async function signUpAndProveEmail(page: Page, email: string, mailboxUrl: string): Promise<void> {
   await submitSignUp(page, email);
-  await page.getByRole('heading', { name: 'Confirm your email' }).waitFor();
-  await page.getByLabel('Confirmation code').fill(await latestCode(mailboxUrl, email));
-  await page.getByRole('button', { name: 'Confirm email' }).click();
-  await page.getByRole('heading', { name: 'Sign in with your face' }).waitFor();
+  await enterEmailCode(page, email, mailboxUrl);
+  await page.getByRole('heading', { name: 'Register your ID photo' }).waitFor();
 }

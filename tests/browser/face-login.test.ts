@@ -1,20 +1,23 @@
 /**
- * The whole story in a browser against the whole local stack (local/stack.ts): sign up, confirm with the code
- * from the dev mailbox, enrol an ID photo, sign in through the Face Liveness component with a camera video of
- * the same person, see the signed-in page; then a different person's video is refused, and a photo with no
- * face is refused at enrolment. Screenshots of every screen go to test-artifacts/browser/.
+ * The whole story in a browser against the whole local stack (local/stack.ts): sign up with an email alone, type the
+ * code the sign-in sends (read from the dev mailbox), enrol an ID photo, sign in through the Face Liveness component
+ * with a camera video of the same person, see the signed-in page; then a different person's video is refused, a photo
+ * with no face is refused at enrolment, and a PNG ID photo (re-encoded to JPEG by the app, as the upload policy pins
+ * image/jpeg) enrols and signs in after a wrong code was refused. Screenshots of every screen go to test-artifacts/browser/.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RekognitionClient } from '@aws-sdk/client-rekognition';
-import type { Page } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
+import sharp from 'sharp';
+import { mailboxCode } from '../../local/demo/face-login-client';
 import { locateFace } from '../../local/rekognition/liveness/client';
 import type { LivenessSession } from '../../local/rekognition/liveness/sessions';
 import { freePort, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/template/local-environment';
 import { launchBrowser, openPage, type PageRecord, type TestBrowser } from './browser';
-import { ARTIFACT_DIR, ROOT, requireBuiltApp, screenshot, signUpAndConfirm } from './app-server';
+import { ARTIFACT_DIR, codeFieldCleared, enterEmailCode, ROOT, requireBuiltApp, screenshot, signUpAndProveEmail, submitSignUp } from './app-server';
 import { startStackProcess, type StackProcess } from './stack-process';
 import { ID_PHOTO, makeCameraVideo, NO_FACE_PHOTO, SELFIE_OTHER_PERSON, SELFIE_SAME_PERSON } from './camera-video';
 
@@ -32,13 +35,15 @@ let workDir: string;
 let stack: StackProcess;
 let sameVideo: string;
 let otherVideo: string;
+/** samples/jennifer_aniston/id-photo.jpg as a PNG: the person of otherVideo, enrolled from a PNG file. */
+let otherPersonPngIdPhoto: string;
 const email = `face.${Date.now()}@example.com`;
 
 beforeAll(async () => {
   await requireBuiltApp();
   await mkdir(ARTIFACT_DIR, { recursive: true });
   workDir = await mkdtemp(join(tmpdir(), 'face-login-browser-'));
-  const ports = { dynamodb: await freePort(), s3: await freePort(), rekognition: await freePort(), liveness: await freePort(), textract: await freePort(), cognito: await freePort() };
+  const ports = { dynamodb: await freePort(), s3: await freePort(), rekognition: await freePort(), liveness: await freePort(), textract: await freePort(), cognito: await freePort(), ses: await freePort() };
   // Every session gets the centred oval, the one the camera videos move into (see camera-video.ts).
   stack = await startStackProcess(
     { dataDir: join(workDir, 'data'), appPort: await freePort(), ports, livenessOvalPlacement: 'centred' },
@@ -50,6 +55,8 @@ beforeAll(async () => {
     const photo = await readFile(photoFile);
     return makeCameraVideo(photo, await locateFace(rekognition, photo), join(workDir, outFile));
   };
+  otherPersonPngIdPhoto = join(workDir, 'jennifer-id-photo.png');
+  await sharp(join(ROOT, 'samples', 'jennifer_aniston', 'id-photo.jpg')).png().toFile(otherPersonPngIdPhoto);
   try {
     [sameVideo, otherVideo] = await Promise.all([cameraVideo(SELFIE_SAME_PERSON, 'same-person.y4m'), cameraVideo(SELFIE_OTHER_PERSON, 'other-person.y4m')]);
   } finally {
@@ -111,6 +118,16 @@ async function outcomeOfVideoCheck(page: Page): Promise<string> {
   return (await signedIn.count()) > 0 ? 'signed in' : ((await notice.textContent()) ?? '');
 }
 
+/** The parts of the presigned POST the app sent: its Content-Type field and the first bytes of its file. */
+function uploadedParts(request: Request): { contentType?: string; fileStart: Buffer } {
+  const body = request.postDataBuffer() ?? Buffer.alloc(0);
+  const text = body.toString('latin1');
+  const contentType = /name="Content-Type"\r\n\r\n([^\r]*)\r\n/.exec(text)?.[1];
+  const filePart = text.indexOf('name="file"');
+  const fileStart = body.subarray(text.indexOf('\r\n\r\n', filePart) + 4).subarray(0, 3);
+  return { contentType, fileStart };
+}
+
 async function withBrowser<T>(cameraVideo: string, use: (browser: TestBrowser) => Promise<T>): Promise<T> {
   const browser = await launchBrowser({ cameraVideo });
   try {
@@ -125,8 +142,13 @@ describeWithStack('face login in a browser on the local stack', () => {
     await withBrowser(sameVideo, async ({ browser }) => {
       const { page, record } = await openPage(browser);
       await page.goto(stack.appUrl);
-      await signUpAndConfirm(page, email, stack.mailboxUrl);
-      await continueSignIn(page, email);
+      await submitSignUp(page, email);
+      await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+      // Sign-up asked for nothing but the email; the code went to the address, which the screen shows masked.
+      await expect(page.locator('input[type=password]').count()).resolves.toBe(0);
+      await expect(page.getByTestId('code-destination').textContent()).resolves.not.toContain(email.split('@')[0]);
+      await screenshot(page, '09-email-code');
+      await enterEmailCode(page, email, stack.mailboxUrl);
 
       await page.getByRole('heading', { name: 'Register your ID photo' }).waitFor();
       await screenshot(page, '10-enrol');
@@ -188,8 +210,7 @@ describeWithStack('face login in a browser on the local stack', () => {
       const { page, record } = await openPage(browser);
       await page.goto(stack.appUrl);
       const newcomer = `noface.${Date.now()}@example.com`;
-      await signUpAndConfirm(page, newcomer, stack.mailboxUrl);
-      await continueSignIn(page, newcomer);
+      await signUpAndProveEmail(page, newcomer, stack.mailboxUrl);
       await page.getByLabel('ID photo file').setInputFiles(NO_FACE_PHOTO);
       await page.getByRole('button', { name: 'Use this photo' }).click();
       const refusal = page.getByRole('alert');
@@ -197,6 +218,40 @@ describeWithStack('face login in a browser on the local stack', () => {
       await expect(refusal.textContent()).resolves.toContain('We could not use that photo.');
       await expect(page.getByRole('heading', { name: 'Register your ID photo' }).count()).resolves.toBe(1);
       await screenshot(page, '30-no-face-refused');
+      expectCleanRun(record);
+    });
+  }, SCENARIO_TIMEOUT_MS);
+
+  it('enrols from a PNG ID photo, sent as a JPEG, and signs that person in, after refusing a wrong email code', async () => {
+    await withBrowser(otherVideo, async ({ browser }) => {
+      const { page, record } = await openPage(browser);
+      await page.goto(stack.appUrl);
+      const newcomer = `png.${Date.now()}@example.com`;
+      await submitSignUp(page, newcomer);
+      await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+      const code = await mailboxCode(stack.mailboxUrl, newcomer);
+      await enterEmailCode(page, newcomer, stack.mailboxUrl, code === '000000' ? '111111' : '000000');
+      const refusal = page.getByRole('alert');
+      await refusal.waitFor();
+      await expect(refusal.textContent()).resolves.toContain('That code was not accepted.');
+      await expect(refusal.evaluate((element) => element === document.activeElement)).resolves.toBe(true);
+      await screenshot(page, '40-wrong-code');
+      await codeFieldCleared(page);
+      await enterEmailCode(page, newcomer, stack.mailboxUrl);
+
+      await page.getByLabel('ID photo file').setInputFiles(otherPersonPngIdPhoto);
+      await page.getByRole('img', { name: 'Preview of the ID photo you chose' }).waitFor();
+      const upload = page.waitForRequest((request) => request.method() === 'POST' && (request.headers()['content-type'] ?? '').startsWith('multipart/form-data'));
+      await page.getByRole('button', { name: 'Use this photo' }).click();
+      const sent = uploadedParts(await upload);
+      expect({ contentType: sent.contentType, jpegMagic: sent.fileStart.toString('hex') }).toEqual({ contentType: 'image/jpeg', jpegMagic: 'ffd8ff' });
+
+      const failuresBefore = stack.livenessFailures().length;
+      await runVideoCheck(page, '41-png-video-check');
+      const outcome = await outcomeOfVideoCheck(page);
+      await screenshot(page, '42-png-signed-in');
+      expect({ outcome, refusals: stack.livenessFailures().slice(failuresBefore) }).toEqual({ outcome: 'signed in', refusals: [] });
+      await expect(page.getByTestId('signed-in-email').textContent()).resolves.toBe(newcomer);
       expectCleanRun(record);
     });
   }, SCENARIO_TIMEOUT_MS);

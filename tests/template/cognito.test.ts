@@ -1,6 +1,7 @@
 import { allowedActions, asList, asMap, propertiesOf, resource, statementsOf, template, type TemplateMap } from './stack';
 
 const TRIGGER_FUNCTIONS = {
+  PreSignUp: 'PreSignUpFunction',
   DefineAuthChallenge: 'DefineAuthChallengeFunction',
   CreateAuthChallenge: 'CreateAuthChallengeFunction',
   VerifyAuthChallengeResponse: 'VerifyAuthChallengeFunction',
@@ -24,7 +25,7 @@ function trustOf(roleId: string): TemplateMap {
 }
 
 describe('the user pool', () => {
-  test('its custom-auth triggers invoke exactly the three trigger functions', () => {
+  test('its triggers invoke exactly the pre-sign-up and the three custom-auth trigger functions', () => {
     const wired = Object.fromEntries(
       Object.entries(asMap(userPool.LambdaConfig)).map(([trigger, target]) => [trigger, asMap(target)['Fn::GetAtt']]),
     );

@@ -1,4 +1,4 @@
-import { loadClientSettings, loadConfig } from '../../functions/lib/config';
+import { loadConfig } from '../../functions/lib/config';
 import { actionsOf, allIdentityStatements, deployedEnvironment, EXAMPLE_STACK, globalVariables, template } from './stack';
 
 const parameters = template.Parameters ?? {};
@@ -25,11 +25,6 @@ describe('the document check settings', () => {
 
   test("DocumentKeepIdentity true reaches the functions' configuration", () => {
     expect(configWith({ DocumentKeepIdentity: 'true' }).documentKeepIdentity).toBe(true);
-  });
-
-  test('AnalyzeID calls get a longer timeout than the other AWS calls', () => {
-    const settings = loadClientSettings(deployedEnvironment());
-    expect(settings.documentCheckTimeoutMs).toBeGreaterThan(settings.callTimeoutMs);
   });
 
   test('only the indexer and Verify, which run the indexing routine, may call textract:AnalyzeID, and on nothing but "*"', () => {

@@ -18,7 +18,7 @@ const ACTION_OF_COMMAND: Record<string, Record<string, string>> = {
     BatchGetCommand: 'dynamodb:BatchGetItem',
     BatchWriteCommand: 'dynamodb:BatchWriteItem',
   },
-  '@aws-sdk/client-s3': { HeadObjectCommand: 's3:GetObject', ListObjectsV2Command: 's3:ListBucket' },
+  '@aws-sdk/client-s3': { HeadObjectCommand: 's3:GetObject', ListObjectsV2Command: 's3:ListBucket', DeleteObjectsCommand: 's3:DeleteObject' },
 };
 
 const SERVICE_OF_CLIENT: Record<string, string> = {
@@ -26,6 +26,8 @@ const SERVICE_OF_CLIENT: Record<string, string> = {
   '@aws-sdk/client-rekognition': 'rekognition',
   '@aws-sdk/client-s3': 's3',
   '@aws-sdk/client-textract': 'textract',
+  // SES v2's SendEmail is authorised by the IAM action ses:SendEmail.
+  '@aws-sdk/client-sesv2': 'ses',
 };
 
 /** Calls (not commands) that need an IAM action: a presigned POST carries the signer's s3:PutObject. */
@@ -35,11 +37,13 @@ const ACTION_OF_CALL: Record<string, Record<string, string>> = {
 
 /**
  * Rekognition reads and writes S3 objects with the caller's permissions: CompareFaces reads both images
- * (S3Object), CreateFaceLivenessSession writes the reference and audit images (OutputConfig).
+ * (S3Object), CreateFaceLivenessSession writes the reference and audit images (OutputConfig). CreateCollection
+ * with Tags, the only way this project calls it, also needs TagResource.
  */
 const IMPLIED_ACTIONS: Record<string, string[]> = {
   'rekognition:CompareFaces': ['s3:GetObject'],
   'rekognition:CreateFaceLivenessSession': ['s3:PutObject'],
+  'rekognition:CreateCollection': ['rekognition:TagResource'],
 };
 
 const IMPORT_STATEMENT = /^import\s*\{([^}]*)\}\s*from\s*"([^"]+)";?$/gm;

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { loadConfig } from '../../functions/lib/config';
+import { loadClientSettings, loadConfig } from '../../functions/lib/config';
 import {
   asMap,
   deployedEnvironment,
@@ -7,11 +7,13 @@ import {
   EXAMPLE_STACK,
   FUNCTION_FOLDERS,
   FUNCTION_IDS,
+  functionEnvironment,
   functionSetting,
   globalVariables,
   propertiesOf,
   resource,
   template,
+  TEMPLATE_FUNCTION_IDS,
 } from './stack';
 
 const TRIGGERS = ['DefineAuthChallengeFunction', 'CreateAuthChallengeFunction', 'VerifyAuthChallengeFunction'] as const;
@@ -24,11 +26,14 @@ const LAMBDA_RESERVED_VARIABLES = [
   'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_LAMBDA_RUNTIME_API', 'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DIR',
 ];
 
+/** The client settings (functions/lib/config.ts loadClientSettings) a function may set to fit its own budget. */
+const AWS_CALL_SETTINGS = ['AWS_CALL_TIMEOUT_MS', 'AWS_MAX_ATTEMPTS'];
+
 /** What Lambda adds to the template's variables at run time and the configuration reads. */
 const LAMBDA_PROVIDED = { AWS_REGION: EXAMPLE_STACK.region };
 
 describe('the functions', () => {
-  test('the template declares exactly the five functions of docs/internals.md', () => {
+  test('the template declares exactly the six functions of docs/internals.md', () => {
     const declared = Object.entries(template.Resources)
       .filter(([, { Type }]) => Type === 'AWS::Serverless::Function')
       .map(([logicalId]) => logicalId);
@@ -74,8 +79,22 @@ describe('the functions', () => {
     expect(Object.keys(globalVariables)).toEqual(expect.arrayContaining(documented));
   });
 
-  test('no function overrides or drops the shared environment', () => {
-    for (const id of FUNCTION_IDS) expect(propertiesOf(id).Environment).toBeUndefined();
+  test('a function overrides only its AWS call timeout and attempts, never the shared configuration', () => {
+    const overridden = TEMPLATE_FUNCTION_IDS.flatMap((id) => Object.keys(asMap(asMap(propertiesOf(id).Environment ?? {}).Variables ?? {})));
+    expect(overridden.filter((name) => !AWS_CALL_SETTINGS.includes(name))).toEqual([]);
+  });
+
+  test.each(TEMPLATE_FUNCTION_IDS)("%s's AWS call attempts all end within its own timeout, with a second to spare", (id) => {
+    const { callTimeoutMs, maxAttempts } = loadClientSettings(functionEnvironment(id));
+    expect(callTimeoutMs * maxAttempts).toBeLessThanOrEqual(Number(functionSetting(id, 'Timeout')) * 1000 - 1000);
+  });
+
+  test('IndexFaceFunction waits long enough for the largest photo to reach Rekognition at 10 Mbit/s and be analysed', () => {
+    const largestPhotoBytes = Number(template.Parameters?.EnrollmentMaxBytes?.MaxValue);
+    const sendMs = (largestPhotoBytes * 8) / 10_000;
+    const { callTimeoutMs } = loadClientSettings(functionEnvironment('IndexFaceFunction'));
+    expect(callTimeoutMs).toBeGreaterThanOrEqual(sendMs + 3000);
+    expect(callTimeoutMs).toBeGreaterThan(loadClientSettings(deployedEnvironment()).callTimeoutMs);
   });
 
   test('no function sets a variable Lambda reserves for itself', () => {

@@ -1,3 +1,4 @@
+import { STACK_TAG } from '../../functions/init-collection/handler';
 import { actionsNeededBy } from './function-code';
 import {
   actionsOf,
@@ -56,7 +57,12 @@ describe('IAM', () => {
     expect(unscoped).toEqual([]);
   });
 
-  test.each(FUNCTION_IDS)('%s is granted exactly the AWS actions its code calls', async (id) => {
+  test('PreSignUpFunction calls no AWS service and is granted no AWS action', async () => {
+    expect([...(await actionsNeededBy('functions/pre-sign-up/handler.ts'))]).toEqual([]);
+    expect(allowedActions('PreSignUpFunction')).toEqual([]);
+  });
+
+  test.each(FUNCTION_IDS.filter((id) => id !== 'PreSignUpFunction'))('%s is granted exactly the AWS actions its code calls', async (id) => {
     const needed = await actionsNeededBy(`functions/${FUNCTION_FOLDERS[id]}/handler.ts`);
     expect(needed.size).toBeGreaterThan(0);
     expect([...new Set(allowedActions(id))].sort()).toEqual([...needed].sort());
@@ -78,10 +84,28 @@ describe('IAM', () => {
     for (const [id, action] of collectionActions) expect(resourcesFor(id, action)).toEqual([COLLECTION_ARN]);
   });
 
+  test('InitCollectionFunction may list only the face bucket and delete only its objects, to empty it', () => {
+    expect(resourcesFor('InitCollectionFunction', 's3:ListBucket')).toEqual([`arn:aws:s3:::${BUCKET_NAME}`]);
+    expect(resourcesFor('InitCollectionFunction', 's3:DeleteObject')).toEqual([objectsUnder('')]);
+  });
+
+  test('InitCollectionFunction may create only collections tagged with its own stack id', () => {
+    const [statement, ...others] = statementsOf('InitCollectionFunction').filter((candidate) => actionsOf(candidate).includes('rekognition:CreateCollection'));
+    expect(others).toEqual([]);
+    expect(actionsOf(statement!)).toEqual(['rekognition:CreateCollection']);
+    expect(resolved(statement!.Condition)).toEqual({
+      StringEquals: { [`aws:RequestTag/${STACK_TAG}`]: `arn:aws:cloudformation:${region}:${accountId}:stack/${EXAMPLE_STACK.stackName}/00000000-0000-0000-0000-000000000000` },
+    });
+  });
+
   test.each([
     ['CreateAuthChallengeFunction', 's3:PutObject', ['enrollment/', 'liveness/']],
-    ['VerifyAuthChallengeFunction', 's3:GetObject', ['enrollment/', 'liveness/']],
+    ['VerifyAuthChallengeFunction', 's3:GetObject', ['enrollment/', 'id-photos/', 'liveness/']],
+    ['VerifyAuthChallengeFunction', 's3:PutObject', ['id-photos/']],
+    ['VerifyAuthChallengeFunction', 's3:DeleteObject', ['enrollment/', 'id-photos/']],
     ['IndexFaceFunction', 's3:GetObject', ['enrollment/']],
+    ['IndexFaceFunction', 's3:PutObject', ['id-photos/']],
+    ['IndexFaceFunction', 's3:DeleteObject', ['enrollment/', 'id-photos/']],
   ] as const)('%s gets %s only on the face bucket objects under %j', (id, action, prefixes) => {
     expect(resourcesFor(id, action)).toEqual(prefixes.map(objectsUnder).sort());
   });

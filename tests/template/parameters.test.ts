@@ -17,7 +17,8 @@ describe('the parameters', () => {
     const usage = JSON.stringify(rest);
     for (const [name, parameter] of Object.entries(Parameters ?? {})) {
       expect(parameter.Description).toEqual(expect.any(String));
-      expect(usage).toContain(JSON.stringify({ Ref: name }));
+      const referenced = usage.includes(JSON.stringify({ Ref: name })) || usage.includes(`\${${name}}`);
+      expect({ name, referenced }).toEqual({ name, referenced: true });
     }
   });
 

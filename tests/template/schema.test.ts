@@ -9,9 +9,9 @@ const samSchema = JSON.parse(readFileSync(new URL('./sam.schema.json', import.me
 const validateSam = new Ajv({ strict: false, allErrors: true }).compile(samSchema);
 
 describe('template.yaml as a file', () => {
-  test('is a SAM template (the serverless transform) and nothing else', () => {
+  test('is a SAM template (the serverless transform, after the language extensions) and nothing else', () => {
     expect(template.AWSTemplateFormatVersion).toBe('2010-09-09');
-    expect(template.Transform).toBe('AWS::Serverless-2016-10-31');
+    expect(template.Transform).toEqual(['AWS::LanguageExtensions', 'AWS::Serverless-2016-10-31']);
   });
 
   test('validates against SAM\'s schema for its serverless resources and Globals', () => {

@@ -10,6 +10,7 @@ export const template = loadTemplate();
 
 /** The functions docs/internals.md names, with the folder each is built from. */
 export const FUNCTION_FOLDERS = {
+  PreSignUpFunction: 'pre-sign-up',
   DefineAuthChallengeFunction: 'define-auth-challenge',
   CreateAuthChallengeFunction: 'create-auth-challenge',
   VerifyAuthChallengeFunction: 'verify-auth-challenge',
@@ -18,6 +19,11 @@ export const FUNCTION_FOLDERS = {
 } as const;
 export type FunctionId = keyof typeof FUNCTION_FOLDERS;
 export const FUNCTION_IDS = Object.keys(FUNCTION_FOLDERS) as FunctionId[];
+
+/** Every AWS::Serverless::Function of template.yaml, for checks that must cover whatever functions it declares. */
+export const TEMPLATE_FUNCTION_IDS = Object.entries(template.Resources)
+  .filter(([, { Type }]) => Type === 'AWS::Serverless::Function')
+  .map(([logicalId]) => logicalId);
 
 export type TemplateMap = { [key: string]: TemplateValue };
 
@@ -45,7 +51,7 @@ export const globalFunction = asMap(template.Globals?.Function);
 export const globalVariables = asMap(asMap(globalFunction.Environment).Variables);
 
 /** A function property as SAM sees it: the function's own value, else the one from Globals. */
-export function functionSetting(id: FunctionId, name: string): TemplateValue | undefined {
+export function functionSetting(id: string, name: string): TemplateValue | undefined {
   return propertiesOf(id)[name] ?? globalFunction[name];
 }
 
@@ -136,12 +142,19 @@ export function resolved(value: TemplateValue | undefined, parameters: Record<st
     parameters: { ...parameterDefaults(), ...parameters },
     pseudo: EXAMPLE_STACK,
     resources: { ref, getAtt },
+    conditions: template.Conditions ?? {},
   });
 }
 
 /** The functions' environment as deployed with the given parameter values (defaults otherwise). */
 export function deployedEnvironment(parameters: Record<string, string> = {}): Record<string, string> {
   return Object.fromEntries(Object.entries(globalVariables).map(([name, value]) => [name, String(resolved(value, parameters))]));
+}
+
+/** One function's environment as SAM deploys it: Globals' variables overlaid by the function's own. */
+export function functionEnvironment(logicalId: string): Record<string, string> {
+  const own = asMap(asMap(propertiesOf(logicalId).Environment ?? {}).Variables ?? {});
+  return { ...deployedEnvironment(), ...Object.fromEntries(Object.entries(own).map(([name, value]) => [name, String(resolved(value))])) };
 }
 
 /** The `NAME` variables listed in the first column of docs/internals.md's "Function environment" table. */

@@ -3,12 +3,12 @@ import {
   asList,
   asMap,
   deployedEnvironment,
-  FUNCTION_IDS,
   globalVariables,
   propertiesOf,
   resolved,
   resource,
   template,
+  TEMPLATE_FUNCTION_IDS,
 } from './stack';
 
 const bucket = propertiesOf('FaceBucket');
@@ -21,12 +21,11 @@ describe('the face bucket', () => {
     expect(BUCKET_NAME).toMatch(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/);
   });
 
-  test('is not referenced by the functions, whose S3 notification it depends on (no dependency cycle)', () => {
-    const { Events, ...functionProperties } = propertiesOf('IndexFaceFunction');
-    const dependencies = [globalVariables, functionProperties, ...FUNCTION_IDS.filter((id) => id !== 'IndexFaceFunction').map(propertiesOf)]
+  test('is not referenced by the functions or the invoke permission, which its S3 notification depends on (no cycle)', () => {
+    const dependencies = [globalVariables, propertiesOf('IndexFaceInvokePermission'), ...TEMPLATE_FUNCTION_IDS.map(propertiesOf)]
       .flatMap((value) => [...referencedLogicalIds(value)]);
     expect(dependencies).not.toContain('FaceBucket');
-    expect(Events).toBeDefined();
+    expect(referencedLogicalIds(asMap(bucket.NotificationConfiguration))).toContain('IndexFaceFunction');
   });
 
   test('blocks every kind of public access', () => {
@@ -74,6 +73,11 @@ describe('the face bucket', () => {
     ]);
   });
 
+  test('deletes uploads under enrollment/ after one day, as each is checked and copied elsewhere within minutes', () => {
+    const rules = asList(asMap(bucket.LifecycleConfiguration).Rules).map(asMap);
+    expect(rules.filter((rule) => rule.Prefix === 'enrollment/')).toEqual([expect.objectContaining({ Status: 'Enabled', ExpirationInDays: 1 })]);
+  });
+
   test('aborts multipart uploads left incomplete', () => {
     const rules = asList(asMap(bucket.LifecycleConfiguration).Rules).map(asMap);
     const abort = rules.find((rule) => rule.AbortIncompleteMultipartUpload !== undefined);
@@ -82,33 +86,86 @@ describe('the face bucket', () => {
   });
 
   test('invokes the indexer, and only the indexer, for every object created under enrollment/', () => {
-    const listeners = FUNCTION_IDS.flatMap((id) =>
-      Object.values(asMap(propertiesOf(id).Events ?? {})).map((event) => [id, asMap(event)] as const),
-    );
-    expect(listeners).toEqual([
-      [
-        'IndexFaceFunction',
+    expect(bucket.NotificationConfiguration).toEqual({
+      LambdaConfigurations: [
         {
-          Type: 'S3',
-          Properties: {
-            Bucket: { Ref: 'FaceBucket' },
-            Events: 's3:ObjectCreated:*',
-            Filter: { S3Key: { Rules: [{ Name: 'prefix', Value: 'enrollment/' }] } },
-          },
+          Event: 's3:ObjectCreated:*',
+          Function: { 'Fn::GetAtt': ['IndexFaceFunction', 'Arn'] },
+          Filter: { S3Key: { Rules: [{ Name: 'prefix', Value: 'enrollment/' }] } },
         },
       ],
-    ]);
+    });
+    const samEvents = TEMPLATE_FUNCTION_IDS.filter((id) => propertiesOf(id).Events !== undefined);
+    expect(samEvents).toEqual([]);
+  });
+
+  test('lets S3 invoke the indexer for this bucket of this account only (SourceArn and SourceAccount)', () => {
+    const permission = propertiesOf('IndexFaceInvokePermission');
+    expect(resource('IndexFaceInvokePermission').Type).toBe('AWS::Lambda::Permission');
+    expect(permission).toMatchObject({
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': ['IndexFaceFunction', 'Arn'] },
+      Principal: 's3.amazonaws.com',
+      SourceAccount: { Ref: 'AWS::AccountId' },
+    });
+    expect(resolved(permission.SourceArn)).toBe(`arn:aws:s3:::${BUCKET_NAME}`);
+    const s3Permissions = Object.values(template.Resources).filter(
+      ({ Type, Properties }) => Type === 'AWS::Lambda::Permission' && Properties?.Principal === 's3.amazonaws.com',
+    );
+    expect(s3Permissions).toHaveLength(1);
+  });
+
+  test('is created after the invoke permission, which S3 checks when the notification is set', () => {
+    expect(asList(resource('FaceBucket').DependsOn)).toContain('IndexFaceInvokePermission');
   });
 });
 
 describe('the face collection', () => {
-  test("is created by InitCollectionFunction with the functions' COLLECTION_ID and the retain choice", () => {
+  const collection = propertiesOf('FaceCollection');
+
+  test("is created by InitCollectionFunction with the functions' COLLECTION_ID", () => {
     expect(resource('FaceCollection').Type).toBe('Custom::RekognitionCollection');
-    const collection = propertiesOf('FaceCollection');
     expect(collection.ServiceToken).toEqual({ 'Fn::GetAtt': ['InitCollectionFunction', 'Arn'] });
     expect(resolved(collection.CollectionId)).toBe(COLLECTION_ID);
-    expect(collection.RetainOnDelete).toEqual({ Ref: 'RetainCollectionOnDelete' });
-    expect(template.Parameters?.RetainCollectionOnDelete?.AllowedValues).toEqual(['true', 'false']);
+  });
+
+  test('adopts an existing collection holding faces only when AdoptExistingCollection says so (default false)', () => {
+    expect(collection.AdoptExisting).toEqual({ Ref: 'AdoptExistingCollection' });
+    expect(template.Parameters?.AdoptExistingCollection).toMatchObject({ Default: 'false', AllowedValues: ['true', 'false'] });
+  });
+});
+
+describe("the stack's deletion", () => {
+  const collection = propertiesOf('FaceCollection');
+  const policyWith = (RetainDataOnDelete: string) => resolved(resource('FaceBucket').DeletionPolicy, { RetainDataOnDelete });
+
+  test('deletes the collection resource before the bucket, which it names and empties (it depends on the bucket)', () => {
+    expect(collection.BucketName).toEqual({ Ref: 'FaceBucket' });
+    expect(resolved(collection.BucketName)).toBe(BUCKET_NAME);
+    expect([...referencedLogicalIds(collection)]).toContain('FaceBucket');
+    expect([...referencedLogicalIds(propertiesOf('FaceBucket'))]).not.toContain('FaceCollection');
+  });
+
+  test('by default deletes the photos, the faces and the bucket', () => {
+    expect(template.Parameters?.RetainDataOnDelete).toMatchObject({ Default: 'false', AllowedValues: ['true', 'false'] });
+    expect(resolved(collection.RetainOnDelete)).toBe('false');
+    expect(policyWith('false')).toBe('Delete');
+  });
+
+  test('keeps the bucket with its photos and the collection with its faces when RetainDataOnDelete is true', () => {
+    expect(resolved(collection.RetainOnDelete, { RetainDataOnDelete: 'true' })).toBe('true');
+    expect(policyWith('true')).toBe('Retain');
+  });
+
+  test("sets the bucket's DeletionPolicy from the parameter through AWS::LanguageExtensions, which allows Fn::If there", () => {
+    expect(asList(template.Transform)).toContain('AWS::LanguageExtensions');
+    expect(resource('FaceBucket').DeletionPolicy).toEqual({ 'Fn::If': ['RetainData', 'Retain', 'Delete'] });
+  });
+
+  test('gives the custom resource time to empty a large bucket, within the Lambda maximum of 15 minutes', () => {
+    const timeout = Number(propertiesOf('InitCollectionFunction').Timeout);
+    expect(timeout).toBeGreaterThanOrEqual(300);
+    expect(timeout).toBeLessThanOrEqual(900);
   });
 });
 

@@ -1,10 +1,11 @@
 import './support/env';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateCollectionCommand, DeleteCollectionCommand } from '@aws-sdk/client-rekognition';
+import { CreateCollectionCommand, DeleteCollectionCommand, DescribeCollectionCommand, ListTagsForResourceCommand } from '@aws-sdk/client-rekognition';
+import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
-import { handler } from '../../functions/init-collection/handler';
-import { rekognitionMock, resetAwsMocks, serviceError } from './support/aws-mocks';
+import { handler, STACK_TAG } from '../../functions/init-collection/handler';
+import { awsCallNames, rekognitionMock, resetAwsMocks, s3Mock, serviceError } from './support/aws-mocks';
 import { customResourceEvent } from './support/events';
 
 interface CloudFormationReply {
@@ -38,7 +39,30 @@ beforeEach(() => {
   replyStatus = 200;
   rekognitionMock.on(CreateCollectionCommand).resolves({ StatusCode: 200 });
   rekognitionMock.on(DeleteCollectionCommand).resolves({ StatusCode: 200 });
+  s3Mock.on(ListObjectsV2Command).resolves({ KeyCount: 0 });
+  s3Mock.on(DeleteObjectsCommand).resolves({});
 });
+
+const BUCKET = 'face-login-000000000000-00000000-0000-0000-0000-000000000000';
+const STACK_ID = 'arn:aws:cloudformation:us-east-1:000000000000:stack/cognito-face-login/00000000-0000-0000-0000-000000000000';
+const COLLECTION_ARN = 'arn:aws:rekognition:us-east-1:000000000000:collection/cognito-face-login-faces';
+
+/** An existing collection as Rekognition describes it, tagged by the stack that created it. */
+function existingCollection(faceCount: number, createdBy?: string): void {
+  rekognitionMock.on(CreateCollectionCommand).rejects(serviceError('ResourceAlreadyExistsException'));
+  rekognitionMock.on(DescribeCollectionCommand).resolves({ FaceCount: faceCount });
+  rekognitionMock.on(ListTagsForResourceCommand).resolves({ Tags: createdBy ? { [STACK_TAG]: createdBy } : {} });
+}
+
+/** A bucket whose listing comes in the given pages of keys, chained by continuation tokens. */
+function bucketPages(...pages: string[][]): void {
+  pages.forEach((keys, index) => {
+    const next = index < pages.length - 1 ? { NextContinuationToken: `page-${index + 1}` } : {};
+    s3Mock
+      .on(ListObjectsV2Command, { Bucket: BUCKET, ContinuationToken: index === 0 ? undefined : `page-${index}` })
+      .resolves({ Contents: keys.map((Key) => ({ Key })), KeyCount: keys.length, ...next });
+  });
+}
 
 function context(remainingMs = 60_000): Context {
   return { getRemainingTimeInMillis: () => remainingMs, logStreamName: '2026/11/21/[$LATEST]abc' } as Context;
@@ -60,9 +84,12 @@ async function reply(event: CloudFormationCustomResourceEvent, remainingMs?: num
 const properties = (event: Record<string, unknown>) => event.ResourceProperties as Record<string, string>;
 
 describe('init collection', () => {
-  test('creates the collection on Create and answers SUCCESS with the collection id as physical id', async () => {
+  test('creates the collection tagged with the stack id on Create and answers SUCCESS with the collection id as physical id', async () => {
     const body = await reply(request('create'));
-    expect(rekognitionMock.commandCalls(CreateCollectionCommand)[0]!.args[0].input).toEqual({ CollectionId: 'cognito-face-login-faces' });
+    expect(rekognitionMock.commandCalls(CreateCollectionCommand)[0]!.args[0].input).toEqual({
+      CollectionId: 'cognito-face-login-faces',
+      Tags: { [STACK_TAG]: STACK_ID },
+    });
     expect(body).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: 'cognito-face-login-faces', LogicalResourceId: 'FaceCollection', Data: { CollectionId: 'cognito-face-login-faces' } });
   });
 
@@ -73,9 +100,40 @@ describe('init collection', () => {
     expect(body).toMatchObject({ StackId: event.StackId, RequestId: event.RequestId });
   });
 
-  test('treats an existing collection on Create as success', async () => {
-    rekognitionMock.on(CreateCollectionCommand).rejects(serviceError('ResourceAlreadyExistsException'));
+  test('uses an existing empty collection on Create', async () => {
+    existingCollection(0);
     expect(await reply(request('create'))).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: 'cognito-face-login-faces' });
+  });
+
+  test("uses an existing collection holding this stack's own faces on Create (a retried Create)", async () => {
+    existingCollection(12, STACK_ID);
+    expect(await reply(request('create'))).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: 'cognito-face-login-faces' });
+    expect(rekognitionMock.commandCalls(ListTagsForResourceCommand)[0]!.args[0].input).toEqual({ ResourceArn: COLLECTION_ARN });
+  });
+
+  test("fails Create on an existing collection holding another stack's faces, naming the way out", async () => {
+    const earlierStack = 'arn:aws:cloudformation:us-east-1:000000000000:stack/cognito-face-login/11111111-1111-1111-1111-111111111111';
+    existingCollection(12, earlierStack);
+    const event = request('create');
+    expect(await reply(event)).toMatchObject({
+      Status: 'FAILED',
+      PhysicalResourceId: `create-failed:${event.RequestId}`,
+      Reason:
+        `Collection cognito-face-login-faces already exists and holds 12 faces of another stack (${earlierStack}). ` +
+        'Delete it (aws rekognition delete-collection) or deploy with AdoptExistingCollection=true.',
+    });
+  });
+
+  test('fails Create on an existing untagged collection holding faces', async () => {
+    existingCollection(3);
+    expect(await reply(request('create'))).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining('holds 3 faces of another stack (untagged)') });
+  });
+
+  test("adopts an existing collection holding another stack's faces when AdoptExisting is 'true'", async () => {
+    existingCollection(12, 'arn:aws:cloudformation:us-east-1:000000000000:stack/cognito-face-login/11111111-1111-1111-1111-111111111111');
+    const body = await reply(request('create', (event) => (properties(event).AdoptExisting = 'true')));
+    expect(body).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: 'cognito-face-login-faces' });
+    expect(rekognitionMock.commandCalls(DeleteCollectionCommand)).toHaveLength(0);
   });
 
   test('answers FAILED with the reason when Create fails', async () => {
@@ -99,26 +157,58 @@ describe('init collection', () => {
     expect(rekognitionMock.calls()).toHaveLength(0);
   });
 
-  test('creates the new collection when an Update changes the id, so CloudFormation deletes the old one', async () => {
+  test('refuses an Update that changes the collection id, keeping the old collection and physical id', async () => {
     const body = await reply(request('update', (event) => (properties(event).CollectionId = 'renamed-faces')));
-    expect(rekognitionMock.commandCalls(CreateCollectionCommand)[0]!.args[0].input).toEqual({ CollectionId: 'renamed-faces' });
-    expect(body).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: 'renamed-faces' });
+    expect(body).toMatchObject({
+      Status: 'FAILED',
+      PhysicalResourceId: 'cognito-face-login-faces',
+      Reason: 'CollectionId cannot change from cognito-face-login-faces: deleting that collection would delete every enrolled face',
+    });
+    expect(awsCallNames()).toEqual([]);
   });
 
-  test('keeps the old physical id when an Update fails', async () => {
-    rekognitionMock.on(CreateCollectionCommand).rejects(serviceError('LimitExceededException'));
-    const body = await reply(request('update', (event) => (properties(event).CollectionId = 'renamed-faces')));
-    expect(body).toMatchObject({ Status: 'FAILED', PhysicalResourceId: 'cognito-face-login-faces' });
-  });
-
-  test('deletes the collection on Delete', async () => {
+  test('empties the bucket page by page, then deletes the collection, on Delete', async () => {
+    bucketPages(['enrollment/a/1.jpg', 'liveness/a/ref.jpg'], ['enrollment/b/2.jpg']);
     expect(await reply(request('delete'))).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: 'cognito-face-login-faces' });
+    expect(s3Mock.commandCalls(DeleteObjectsCommand).map((call) => call.args[0].input)).toEqual([
+      { Bucket: BUCKET, Delete: { Objects: [{ Key: 'enrollment/a/1.jpg' }, { Key: 'liveness/a/ref.jpg' }], Quiet: true } },
+      { Bucket: BUCKET, Delete: { Objects: [{ Key: 'enrollment/b/2.jpg' }], Quiet: true } },
+    ]);
     expect(rekognitionMock.commandCalls(DeleteCollectionCommand)[0]!.args[0].input).toEqual({ CollectionId: 'cognito-face-login-faces' });
+    const lastPhotoDeletion = s3Mock.commandCalls(DeleteObjectsCommand)[1]!;
+    expect(rekognitionMock.commandCalls(DeleteCollectionCommand)[0]!.calledAfter(lastPhotoDeletion)).toBe(true);
   });
 
-  test("keeps the collection on Delete when RetainOnDelete is 'true'", async () => {
+  test('lists the bucket 1000 keys at a time, as many as one DeleteObjects takes', async () => {
+    await reply(request('delete'));
+    expect(s3Mock.commandCalls(ListObjectsV2Command)[0]!.args[0].input).toMatchObject({ Bucket: BUCKET, MaxKeys: 1000 });
+  });
+
+  test("keeps the photos and the collection on Delete when RetainOnDelete is 'true'", async () => {
+    bucketPages(['enrollment/a/1.jpg']);
     expect(await reply(request('delete', (event) => (properties(event).RetainOnDelete = 'true')))).toMatchObject({ Status: 'SUCCESS' });
-    expect(rekognitionMock.calls()).toHaveLength(0);
+    expect(awsCallNames()).toEqual([]);
+  });
+
+  test('deletes the collection on Delete when the bucket is already gone', async () => {
+    s3Mock.on(ListObjectsV2Command).rejects(serviceError('NoSuchBucket'));
+    expect(await reply(request('delete'))).toMatchObject({ Status: 'SUCCESS' });
+    expect(rekognitionMock.commandCalls(DeleteCollectionCommand)).toHaveLength(1);
+  });
+
+  test('answers FAILED and keeps the collection when some photos cannot be deleted, so a second delete can finish', async () => {
+    bucketPages(['enrollment/a/1.jpg']);
+    s3Mock.on(DeleteObjectsCommand).resolves({ Errors: [{ Key: 'enrollment/a/1.jpg', Code: 'AccessDenied', Message: 'Access Denied' }] });
+    expect(await reply(request('delete'))).toMatchObject({
+      Status: 'FAILED',
+      Reason: `1 object of ${BUCKET} could not be deleted, e.g. enrollment/a/1.jpg: AccessDenied Access Denied`,
+    });
+    expect(rekognitionMock.commandCalls(DeleteCollectionCommand)).toHaveLength(0);
+  });
+
+  test('answers FAILED before the Lambda would time out while emptying the bucket', async () => {
+    s3Mock.on(ListObjectsV2Command).callsFake(() => new Promise(() => undefined));
+    expect(await reply(request('delete'), 2050)).toMatchObject({ Status: 'FAILED', Reason: 'timed out', PhysicalResourceId: 'cognito-face-login-faces' });
   });
 
   test('treats a collection that is already gone as deleted', async () => {
@@ -126,10 +216,11 @@ describe('init collection', () => {
     expect(await reply(request('delete'))).toMatchObject({ Status: 'SUCCESS' });
   });
 
-  test('deletes nothing for a resource whose Create failed', async () => {
+  test('deletes nothing, photos included, for a resource whose Create failed', async () => {
+    bucketPages(['enrollment/a/1.jpg']);
     const body = await reply(request('delete', (event) => (event.PhysicalResourceId = 'create-failed:5f0c3a1e-2b4d-4e6f-8a9b-0c1d2e3f4a5b')));
     expect(body).toMatchObject({ Status: 'SUCCESS' });
-    expect(rekognitionMock.calls()).toHaveLength(0);
+    expect(awsCallNames()).toEqual([]);
   });
 
   test('answers FAILED when Delete fails', async () => {

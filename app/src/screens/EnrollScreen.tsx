@@ -1,22 +1,17 @@
 import { useEffect, useRef, useState, type ChangeEvent } from 'react';
-import { Button, Flex, Image, Text, VisuallyHidden } from '@aws-amplify/ui-react';
+import { Button, Flex, Image, Loader, Text, VisuallyHidden } from '@aws-amplify/ui-react';
 import type { EnrollChallenge } from '../challenge';
-import { describeBytes, describeTypes, photoProblem, uploadIdPhoto, UploadError } from '../upload';
+import { describeBytes, describeTypes, photoProblem, PICKABLE_TYPES, toUploadJpeg, uploadIdPhoto, UploadError } from '../upload';
 import { Screen, type Notice } from './Screen';
 
-const JPEG_QUALITY = 0.92;
+const ENROLL_REFUSED: Notice = {
+  tone: 'error',
+  text:
+    'We could not use that photo. Use a sharp photo of your ID document that shows exactly one face, ' +
+    'not already registered to another account. Try again with a new photo.',
+};
 
-function enrollRefusedNotice(challenge: EnrollChallenge): Notice {
-  return {
-    tone: 'error',
-    text:
-      'We could not use that photo. Use a sharp photo of your ID document that shows exactly one face, ' +
-      `as ${describeTypes(challenge.contentTypes)} under ${describeBytes(challenge.maxBytes)}, ` +
-      'not already registered to another account. Try again with a new photo.',
-  };
-}
-
-/** Live camera preview that hands back one JPEG frame. */
+/** Live camera preview that hands back one frame (lossless: it is encoded for upload once, with every photo). */
 function CameraCapture({ onCapture, onClose }: { onCapture: (photo: Blob) => void; onClose: (problem?: string) => void }) {
   const video = useRef<HTMLVideoElement>(null);
   const [ready, setReady] = useState(false);
@@ -48,7 +43,7 @@ function CameraCapture({ onCapture, onClose }: { onCapture: (photo: Blob) => voi
     canvas.width = frame.videoWidth;
     canvas.height = frame.videoHeight;
     canvas.getContext('2d')?.drawImage(frame, 0, 0);
-    canvas.toBlob((blob) => (blob ? onCapture(blob) : onClose('The photo could not be taken. Try again.')), 'image/jpeg', JPEG_QUALITY);
+    canvas.toBlob((blob) => (blob ? onCapture(blob) : onClose('The photo could not be taken. Try again.')), 'image/png');
   }
 
   return (
@@ -85,8 +80,11 @@ export function EnrollScreen({
   const [previewUrl, setPreviewUrl] = useState<string>();
   const [camera, setCamera] = useState(false);
   const [busy, setBusy] = useState(false);
-  const [notice, setNotice] = useState<Notice | undefined>(previousRefused ? enrollRefusedNotice(challenge) : undefined);
+  const [preparing, setPreparing] = useState(false);
+  const [notice, setNotice] = useState<Notice | undefined>(previousRefused ? ENROLL_REFUSED : undefined);
   const fileInput = useRef<HTMLInputElement>(null);
+  // Only the latest choice may become the photo: an earlier one can finish encoding after it.
+  const latestChoice = useRef(0);
 
   useEffect(() => {
     if (!photo) return setPreviewUrl(undefined);
@@ -95,16 +93,27 @@ export function EnrollScreen({
     return () => URL.revokeObjectURL(url);
   }, [photo]);
 
-  function choose(candidate: Blob) {
-    const problem = photoProblem(candidate, challenge);
+  async function choose(candidate: Blob) {
+    const choice = ++latestChoice.current;
+    setPhoto(undefined);
+    const problem = photoProblem(candidate);
     setNotice(problem ? { tone: 'error', text: problem } : undefined);
-    setPhoto(problem ? undefined : candidate);
+    if (problem) return;
+    setPreparing(true);
+    try {
+      const jpeg = await toUploadJpeg(candidate, challenge.maxBytes);
+      if (choice === latestChoice.current) setPhoto(jpeg);
+    } catch (error) {
+      if (choice === latestChoice.current) setNotice({ tone: 'error', text: error instanceof UploadError ? error.message : String(error) });
+    } finally {
+      if (choice === latestChoice.current) setPreparing(false);
+    }
   }
 
   function onFile(event: ChangeEvent<HTMLInputElement>) {
     const file = event.target.files?.[0];
     event.target.value = '';
-    if (file) choose(file);
+    if (file) void choose(file);
   }
 
   async function send() {
@@ -124,13 +133,14 @@ export function EnrollScreen({
     <Screen title="Register your ID photo" notice={notice}>
       <Text>
         Take or choose a photo of your ID document (passport, ID card or driving licence) with your face clearly
-        visible. {describeTypes(challenge.contentTypes)}, up to {describeBytes(challenge.maxBytes)}. It is compared with your face each time you sign in.
+        visible: a {describeTypes(PICKABLE_TYPES)} photo, sent as a JPEG of up to {describeBytes(challenge.maxBytes)}. It is compared with your
+        face each time you sign in.
       </Text>
       {camera ? (
         <CameraCapture
           onCapture={(blob) => {
             setCamera(false);
-            choose(blob);
+            void choose(blob);
           }}
           onClose={(problem) => {
             setCamera(false);
@@ -152,7 +162,7 @@ export function EnrollScreen({
                 ref={fileInput}
                 type="file"
                 name="id-photo"
-                accept={challenge.contentTypes.join(',')}
+                accept={PICKABLE_TYPES.join(',')}
                 onChange={onFile}
                 tabIndex={-1}
               />
@@ -160,6 +170,7 @@ export function EnrollScreen({
           </VisuallyHidden>
         </Flex>
       )}
+      {preparing && !camera && <Loader ariaLabel="Preparing your photo" />}
       {previewUrl && !camera && (
         <Flex direction="column" gap="small">
           <Image src={previewUrl} alt="Preview of the ID photo you chose" className="preview" />

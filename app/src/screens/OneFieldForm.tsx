@@ -12,7 +12,7 @@ export interface FieldKind {
 
 export const EMAIL_FIELD: FieldKind = { label: 'Email', name: 'email', type: 'email', autoComplete: 'username', inputMode: 'email' };
 export const CODE_FIELD: FieldKind = {
-  label: 'Confirmation code',
+  label: 'Code from the email',
   name: 'code',
   type: 'text',
   autoComplete: 'one-time-code',

@@ -1,8 +1,8 @@
 /**
  * Rekognition's image and collection operations, computed by the face engine and kept in the collection store:
- * CreateCollection, DeleteCollection, DescribeCollection, ListCollections, IndexFaces, ListFaces, DeleteFaces,
- * SearchFacesByImage, SearchFaces, CompareFaces and DetectFaces, with the request and response shapes of the
- * Rekognition API reference. Similarity is the engine's calibrated 0-100 score; matches are ordered by it.
+ * CreateCollection, DeleteCollection, DescribeCollection, ListCollections, ListTagsForResource (of a collection),
+ * IndexFaces, ListFaces, DeleteFaces, SearchFacesByImage, SearchFaces, CompareFaces and DetectFaces, with the
+ * request and response shapes of the Rekognition API reference. Similarity is the engine's calibrated 0-100 score; matches are ordered by it.
  */
 import { randomUUID } from 'node:crypto';
 import sharp from 'sharp';
@@ -156,6 +156,15 @@ export function createImageOperations({ engine, store, images, limiter }: ImageO
         CreationTimestamp: collection.creationTimestamp,
         UserCount: 0,
       };
+    },
+
+    async ListTagsForResource(input) {
+      const reader = new RequestReader(input);
+      const resourceArn = reader.string('ResourceArn', { required: true, minLength: 20, maxLength: 2048 });
+      reader.finish();
+      const [, collectionId] = /^arn:[a-z-]+:rekognition:[a-z0-9-]+:\d{12}:collection\/([a-zA-Z0-9_.\-]{1,255})$/.exec(resourceArn) ?? [];
+      if (!collectionId) throw new RekognitionError('InvalidParameterException', `Invalid resource ARN: ${resourceArn}`);
+      return { Tags: store.get(collectionId).tags };
     },
 
     async ListCollections(input) {

@@ -82,6 +82,8 @@ export async function startTestPool(overrides: Partial<Omit<CognitoEmulatorOptio
   const calls: RecordedCall[] = [];
   const consoleLines: string[] = [];
   const handlers: Record<TriggerName, TriggerHandler> = {
+    // Called only by a pool started with PreSignUp among its configuredTriggers.
+    PreSignUp: async (event) => event,
     DefineAuthChallenge: defineEnrolLike,
     CreateAuthChallenge: createEnrolLike,
     VerifyAuthChallengeResponse: verifyEnrolLike,

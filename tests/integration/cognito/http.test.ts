@@ -133,3 +133,34 @@ async function startWith(change: { host?: string; userPool?: Record<string, unkn
     await rm(dataDir, { recursive: true, force: true });
   }
 }
+
+describe('usernames that name members of Object.prototype', () => {
+  test.each(['__proto__', 'constructor', 'toString'])("treat '%s' as a name that matches nobody and leave the mailbox working", async (name) => {
+    const resend = await post('ResendConfirmationCode', JSON.stringify({ ClientId: CLIENT_ID, Username: name }));
+    expect(await resend.json()).toEqual({ CodeDeliveryDetails: { Destination: `${name.charAt(0)}***@e***.com`, DeliveryMedium: 'EMAIL', AttributeName: 'email' } });
+    const confirm = await post('ConfirmSignUp', JSON.stringify({ ClientId: CLIENT_ID, Username: name, ConfirmationCode: '123456' }));
+    expect((await confirm.json()).__type).toBe('CodeMismatchException');
+    expect(Object.prototype).not.toHaveProperty('confirmation');
+    const mailbox = await fetch(`${pool.emulator.endpoint}/mailbox/${encodeURIComponent('ada@example.com')}`);
+    expect(mailbox.status).toBe(200);
+    expect(await mailbox.json()).toEqual({ address: 'ada@example.com', messages: [] });
+  });
+
+  test('never finds a user by __proto__ when starting a sign-in', async () => {
+    const response = await post('InitiateAuth', JSON.stringify({ ClientId: CLIENT_ID, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: '__proto__' } }));
+    const started = await response.json();
+    expect(response.status).toBe(200);
+    expect(pool.calls[0]?.event.request).toMatchObject({ userNotFound: true, userAttributes: {} });
+    expect(started.ChallengeName).toBe('CUSTOM_CHALLENGE');
+  });
+});
+
+describe('the dev mailbox', () => {
+  test('lists messages to an address while it holds a message without a recipient', async () => {
+    pool.emulator.mailbox.deliver({ to: undefined as unknown as string, subject: 'broken', body: '', code: '' });
+    await post('SignUp', JSON.stringify({ ClientId: CLIENT_ID, Username: 'ada@example.com', Password: PASSWORD }));
+    const response = await fetch(`${pool.emulator.endpoint}/mailbox/${encodeURIComponent('ada@example.com')}`);
+    expect(response.status).toBe(200);
+    expect((await response.json()).messages).toHaveLength(1);
+  });
+});

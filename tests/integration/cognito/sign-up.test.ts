@@ -1,4 +1,5 @@
 import { ConfirmSignUpCommand, ResendConfirmationCodeCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { CODE_THROTTLE_WINDOW_MS } from '../../../local/cognito/code-throttle';
 import { CLIENT_ID, PASSWORD, latestCode, startTestPool, type TestPool } from './harness';
 
 let pool: TestPool;
@@ -43,15 +44,6 @@ describe('sign-up and confirmation', () => {
     const code = latestCode(pool, 'late@example.com');
     pool.advance(24 * 60 * 60 * 1000 + 1000);
     await expect(confirm('late@example.com', code)).rejects.toMatchObject({ name: 'ExpiredCodeException' });
-  });
-
-  test('voids the code after five wrong attempts', async () => {
-    await signUp('guess@example.com');
-    const code = latestCode(pool, 'guess@example.com');
-    const wrong = code === '111111' ? '222222' : '111111';
-    for (let i = 0; i < 4; i++) await expect(confirm('guess@example.com', wrong)).rejects.toMatchObject({ name: 'CodeMismatchException' });
-    await expect(confirm('guess@example.com', wrong)).rejects.toMatchObject({ name: 'LimitExceededException' });
-    await expect(confirm('guess@example.com', code)).rejects.toMatchObject({ name: 'ExpiredCodeException' });
   });
 
   test('resends a new code that replaces the old one', async () => {
@@ -101,6 +93,67 @@ describe('sign-up and confirmation', () => {
     const resent = await pool.client.send(new ResendConfirmationCodeCommand({ ClientId: CLIENT_ID, Username: 'ghost@example.com' }));
     expect(resent.CodeDeliveryDetails).toEqual({ Destination: 'g***@e***.com', DeliveryMedium: 'EMAIL', AttributeName: 'email' });
     expect(pool.emulator.mailbox.to('ghost@example.com')).toEqual([]);
+  });
+});
+
+describe('sign-up code throttling', () => {
+  const resend = (username: string) => pool.client.send(new ResendConfirmationCodeCommand({ ClientId: CLIENT_ID, Username: username }));
+  const limitExceeded = { name: 'LimitExceededException', message: 'Attempt limit exceeded, please try after some time.' };
+  const otherThan = (code: string) => (code === '111111' ? '222222' : '111111');
+
+  async function guessFiveTimes(email: string) {
+    const wrong = otherThan(latestCode(pool, email));
+    for (let i = 0; i < 4; i++) await expect(confirm(email, wrong)).rejects.toMatchObject({ name: 'CodeMismatchException' });
+    await expect(confirm(email, wrong)).rejects.toMatchObject(limitExceeded);
+  }
+
+  test('answers the fifth wrong code with LimitExceededException and then refuses even the right code', async () => {
+    await signUp('guess@example.com');
+    const code = latestCode(pool, 'guess@example.com');
+    await guessFiveTimes('guess@example.com');
+    await expect(confirm('guess@example.com', code)).rejects.toMatchObject(limitExceeded);
+  });
+
+  test('keeps the lock when a new code is sent within the window', async () => {
+    await signUp('reset@example.com');
+    await guessFiveTimes('reset@example.com');
+    await resend('reset@example.com');
+    await expect(confirm('reset@example.com', latestCode(pool, 'reset@example.com'))).rejects.toMatchObject(limitExceeded);
+  });
+
+  test('counts wrong codes across resends within the window', async () => {
+    await signUp('spread@example.com');
+    const wrong = otherThan(latestCode(pool, 'spread@example.com'));
+    for (let i = 0; i < 3; i++) await expect(confirm('spread@example.com', wrong)).rejects.toMatchObject({ name: 'CodeMismatchException' });
+    await resend('spread@example.com');
+    const next = otherThan(latestCode(pool, 'spread@example.com'));
+    await expect(confirm('spread@example.com', next)).rejects.toMatchObject({ name: 'CodeMismatchException' });
+    await expect(confirm('spread@example.com', next)).rejects.toMatchObject(limitExceeded);
+  });
+
+  test('lifts the lock after the window, with the guessed-at code void', async () => {
+    await signUp('later@example.com');
+    const code = latestCode(pool, 'later@example.com');
+    await guessFiveTimes('later@example.com');
+    pool.advance(CODE_THROTTLE_WINDOW_MS + 1000);
+    await expect(confirm('later@example.com', code)).rejects.toMatchObject({ name: 'ExpiredCodeException' });
+    await resend('later@example.com');
+    await expect(confirm('later@example.com', latestCode(pool, 'later@example.com'))).resolves.toBeDefined();
+  });
+
+  test('refuses a sixth resend within the window with LimitExceededException', async () => {
+    await signUp('resend@example.com');
+    for (let i = 0; i < 5; i++) await resend('resend@example.com');
+    await expect(resend('resend@example.com')).rejects.toMatchObject(limitExceeded);
+    expect(pool.emulator.mailbox.to('resend@example.com')).toHaveLength(6);
+  });
+
+  test('throttles a name that matches nobody exactly as a real user', async () => {
+    const wrong = '123456';
+    for (let i = 0; i < 4; i++) await expect(confirm('ghost@example.com', wrong)).rejects.toMatchObject({ name: 'CodeMismatchException' });
+    await expect(confirm('ghost@example.com', wrong)).rejects.toMatchObject(limitExceeded);
+    for (let i = 0; i < 5; i++) await resend('ghost@example.com');
+    await expect(resend('ghost@example.com')).rejects.toMatchObject(limitExceeded);
   });
 });
 

@@ -98,11 +98,36 @@ describe('trigger events without existence-error prevention', () => {
 describe('trigger failures', () => {
   beforeEach(async () => { pool = await startTestPool({ triggerTimeoutMs: 300 }); });
 
-  test('answers UnexpectedLambdaException when a trigger outlasts the time limit', async () => {
+  const callsOf = (trigger: string) => pool.calls.filter((call) => call.trigger === trigger);
+
+  test('answers UnexpectedLambdaException after three attempts that all outlast the time limit', async () => {
     pool.handlers.DefineAuthChallenge = (event) => new Promise((resolve) => setTimeout(() => resolve(event), 1500));
     await signUpAndConfirm(pool, 'slow@example.com');
     await expect(startCustomAuth(pool, 'slow@example.com')).rejects.toMatchObject({
       name: 'UnexpectedLambdaException', message: 'DefineAuthChallenge invocation failed due to error Socket timeout while invoking Lambda function.' });
+    expect(callsOf('DefineAuthChallenge')).toHaveLength(3);
+  });
+
+  test('calls a trigger that did not answer in time again, and goes on with the retry\'s answer', async () => {
+    const answerOnTime = pool.handlers.DefineAuthChallenge;
+    let calls = 0;
+    pool.handlers.DefineAuthChallenge = (event) => {
+      calls += 1;
+      return calls === 1 ? new Promise((resolve) => setTimeout(() => resolve(event), 1500)) : answerOnTime(event);
+    };
+    await signUpAndConfirm(pool, 'cold@example.com');
+    const started = await startCustomAuth(pool, 'cold@example.com');
+    expect(started.ChallengeName).toBe('CUSTOM_CHALLENGE');
+    const [first, second] = callsOf('DefineAuthChallenge');
+    expect(second?.event).toEqual(first?.event);
+    expect(callsOf('DefineAuthChallenge')).toHaveLength(2);
+  });
+
+  test('does not call a trigger that threw again', async () => {
+    pool.handlers.DefineAuthChallenge = async () => { throw new Error('boom'); };
+    await signUpAndConfirm(pool, 'once@example.com');
+    await expect(startCustomAuth(pool, 'once@example.com')).rejects.toMatchObject({ name: 'UserLambdaValidationException' });
+    expect(callsOf('DefineAuthChallenge')).toHaveLength(1);
   });
 
   test('answers UserLambdaValidationException with the error of a trigger that throws', async () => {

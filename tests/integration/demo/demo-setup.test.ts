@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { parseDemoArguments, UsageError } from '../../../local/demo/arguments';
-import { readPhoto } from '../../../local/demo/face-login-client';
+import { mailboxCode, readPhoto } from '../../../local/demo/face-login-client';
 import { detectRunningStack } from '../../../local/demo/stack-connection';
 import { freePort } from '../../../local/template/local-environment';
 
@@ -98,7 +98,7 @@ describe('finding a running stack', () => {
 });
 
 describe('the photos the demo uploads', () => {
-  it('converts a PNG ID photo to JPEG, since the first upload policy pins image/jpeg', async () => {
+  it('converts a PNG ID photo to JPEG, the one type the upload policy takes', async () => {
     const png = join(dir, 'id.png');
     writeFileSync(png, await sharp({ create: { width: 64, height: 64, channels: 4, background: { r: 200, g: 100, b: 50, alpha: 1 } } }).png().toBuffer());
     const bytes = await readPhoto(png, '--id-photo');
@@ -109,5 +109,46 @@ describe('the photos the demo uploads', () => {
     const text = join(dir, 'notes.txt');
     writeFileSync(text, 'not a photo');
     await expect(readPhoto(text, '--id-photo')).rejects.toThrow(`--id-photo ${text} is neither a JPEG nor a PNG`);
+  });
+});
+
+describe('reading the email code from the dev mailbox', () => {
+  /** A mailbox that answers `messages` for one address, the way the stack's serves GET /mailbox/<email>. */
+  async function mailbox(address: string, messages: () => Array<{ code: string }>): Promise<{ url: string; close: () => Promise<unknown> }> {
+    const server: Server = createServer((req, res) => {
+      const mine = req.url === `/mailbox/${encodeURIComponent(address)}`;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ messages: mine ? messages() : [] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/mailbox`, close: () => new Promise((resolve) => server.close(resolve)) };
+  }
+
+  it('takes the code of the newest message to the address', async () => {
+    const box = await mailbox('ada@example.com', () => [{ code: '111111' }, { code: '222222' }]);
+    try {
+      await expect(mailboxCode(box.url, 'ada@example.com')).resolves.toBe('222222');
+    } finally {
+      await box.close();
+    }
+  });
+
+  it('waits for a message that is still on its way', async () => {
+    const arrivesAt = Date.now() + 300;
+    const box = await mailbox('late@example.com', () => (Date.now() >= arrivesAt ? [{ code: '333333' }] : []));
+    try {
+      await expect(mailboxCode(box.url, 'late@example.com')).resolves.toBe('333333');
+    } finally {
+      await box.close();
+    }
+  });
+
+  it('names the address when no code arrives in time', async () => {
+    const box = await mailbox('ada@example.com', () => [{ code: '111111' }]);
+    try {
+      await expect(mailboxCode(box.url, 'nobody@example.com', 200)).rejects.toThrow('no message with a code for nobody@example.com in the mailbox after 200 ms');
+    } finally {
+      await box.close();
+    }
   });
 });

@@ -1,6 +1,6 @@
 /**
- * The whole flow through the real SDK clients against `npm start`: sign-up, email confirmation, enrolment of an
- * ID photo by presigned POST, Face Liveness over the wss stream, CompareFaces in Verify, tokens checked against the
+ * The whole flow through the real SDK clients against `npm start`: sign-up (confirmed at once), the email code from
+ * the dev mailbox, enrolment of an ID photo by presigned POST, Face Liveness over the wss stream, CompareFaces in Verify, tokens checked against the
  * JWKS, refresh, sign-out; then a second sign-in that goes straight to liveness and refuses another person.
  * A liveness session streams a few seconds of real-time video and scores it on the CPU, hence the longer timeouts.
  */
@@ -22,6 +22,7 @@ describe('face login through the local stack', () => {
   let stack: StackProcess;
   let clientId: string;
   let tokens: AuthenticationResultType;
+  let enrol: Awaited<ReturnType<ReturnType<typeof flowUser>['answer']>>;
   const email = 'grace@example.com';
 
   beforeAll(async () => {
@@ -35,13 +36,23 @@ describe('face login through the local stack', () => {
   const startSignIn = () => flowUser(stack, email).startSignIn();
   const answer = (session: string, response: string) => flowUser(stack, email).answer(session, response);
 
-  it('signs up and confirms the email with the code from the dev mailbox', async () => {
-    await expect(flowUser(stack, email).signUp()).resolves.toBeUndefined();
+  it('signs up with an email alone: the pool confirms the user at once and sends no code yet', async () => {
+    await expect(flowUser(stack, email).signUp()).resolves.toMatchObject({ UserConfirmed: true });
+    const mailbox = (await (await fetch(`${stack.outputs.endpoints.mailbox}/${email}`)).json()) as { messages: unknown[] };
+    expect(mailbox.messages).toEqual([]);
+  });
+
+  it('asks first for the code emailed to the address, masked, and takes it from the mailbox', async () => {
+    const emailCode = await startSignIn();
+    expect(emailCode.ChallengeParameters).toEqual({ step: 'EMAIL_CODE', destination: expect.stringContaining('@'), codeLength: '6' });
+    expect(emailCode.ChallengeParameters!.destination).not.toMatch(/grace|example/);
+    const code = await flowUser(stack, email).mailboxCode();
+    expect(code).toMatch(/^\d{6}$/);
+    enrol = await answer(emailCode.Session!, code);
+    expect(enrol.ChallengeParameters).toMatchObject({ step: 'ENROLL_ID_PHOTO', contentTypes: 'image/jpeg' });
   });
 
   it('enrols the ID photo, passes liveness as the same person and receives tokens signed by the pool', async () => {
-    const enrol = await startSignIn();
-    expect(enrol.ChallengeParameters?.step).toBe('ENROLL_ID_PHOTO');
     expect((await uploadIdPhoto(enrol.ChallengeParameters!, ID_PHOTO)).status).toBe(204);
 
     const live = await answer(enrol.Session!, 'uploaded');

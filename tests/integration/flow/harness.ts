@@ -1,18 +1,18 @@
 /**
  * What the flow tests share: face fixtures, and a client of a started local stack that signs users up, walks the
- * custom-auth challenges with the real Cognito SDK client, uploads ID photos by presigned POST and streams liveness
- * video with the Node liveness client.
+ * custom-auth challenges with the real Cognito SDK client (the email code read from the dev mailbox, as the demo's
+ * client reads it), uploads ID photos by presigned POST and streams liveness video with the Node liveness client.
  */
 import { readFileSync } from 'node:fs';
 import {
-  ConfirmSignUpCommand,
   InitiateAuthCommand,
   RespondToAuthChallengeCommand,
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { DetectFacesCommand } from '@aws-sdk/client-rekognition';
+import { mailboxCode } from '../../../local/demo/face-login-client';
 import { runLivenessSession } from '../../../local/rekognition/liveness/client';
-import { latestCode, type StackProcess } from '../stack/stack-process';
+import type { StackProcess } from '../stack/stack-process';
 
 export const fixture = (name: string) => readFileSync(new URL(`../../fixtures/faces/${name}`, import.meta.url));
 
@@ -49,12 +49,12 @@ export function flowUser(stack: StackProcess, email: string) {
   const clientId = stack.outputs.userPoolClientId!;
   return {
     email,
-    async signUp() {
-      await stack.cognito.send(new SignUpCommand({ ClientId: clientId, Username: email, Password: `Fl0w-${crypto.randomUUID()}!`, UserAttributes: [{ Name: 'email', Value: email }] }));
-      const code = await latestCode(stack.outputs.endpoints.mailbox!, email);
-      await stack.cognito.send(new ConfirmSignUpCommand({ ClientId: clientId, Username: email, ConfirmationCode: code }));
-    },
+    /** SignUp as the app does it; PreSignUp confirms it at once. */
+    signUp: () =>
+      stack.cognito.send(new SignUpCommand({ ClientId: clientId, Username: email, Password: `Fl0w-${crypto.randomUUID()}!`, UserAttributes: [{ Name: 'email', Value: email }] })),
     startSignIn: () => stack.cognito.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } })),
+    /** The newest code the dev mailbox holds for this user. */
+    mailboxCode: () => mailboxCode(stack.outputs.endpoints.mailbox!, email),
     answer: (session: string, response: string, clientMetadata?: Record<string, string>) =>
       stack.cognito.send(
         new RespondToAuthChallengeCommand({
@@ -70,15 +70,24 @@ export function flowUser(stack: StackProcess, email: string) {
 
 export type FlowUser = ReturnType<typeof flowUser>;
 
+/** Starts a sign-in of a user with no enrolment and answers its EMAIL_CODE step: returns the ENROLL_ID_PHOTO challenge. */
+export async function startEnrolment(user: FlowUser) {
+  const emailCode = await user.startSignIn();
+  if (emailCode.ChallengeParameters?.step !== 'EMAIL_CODE') throw new Error(`expected EMAIL_CODE, got ${emailCode.ChallengeParameters?.step}`);
+  const challenge = await user.answer(emailCode.Session!, await user.mailboxCode());
+  if (challenge.ChallengeParameters?.step !== 'ENROLL_ID_PHOTO') throw new Error(`expected ENROLL_ID_PHOTO after the email code, got ${challenge.ChallengeParameters?.step}`);
+  return challenge;
+}
+
 /**
- * Signs up `user`, uploads `idPhoto` at the first challenge and answers it: returns the FACE_LIVENESS challenge that
- * follows (throws when the enrolment was refused), the answered enrolment challenge and the user's sub.
+ * Signs up `user`, proves the email, uploads `idPhoto` at the enrolment challenge and answers it: returns the
+ * FACE_LIVENESS challenge that follows (throws when the enrolment was refused), the answered enrolment challenge
+ * and the user's sub.
  */
 export async function enrol(user: FlowUser, idPhoto: Buffer) {
   await user.signUp();
-  const enrolChallenge = await user.startSignIn();
+  const enrolChallenge = await startEnrolment(user);
   const parameters = enrolChallenge.ChallengeParameters!;
-  if (parameters.step !== 'ENROLL_ID_PHOTO') throw new Error(`expected ENROLL_ID_PHOTO, got ${parameters.step}`);
   const upload = await uploadIdPhoto(parameters, idPhoto);
   if (upload.status !== 204) throw new Error(`the upload was refused with ${upload.status}: ${upload.body}`);
   const live = await user.answer(enrolChallenge.Session!, 'uploaded');

@@ -15,7 +15,7 @@ import { ListFacesCommand } from '@aws-sdk/client-rekognition';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { startStackProcess, type StackProcess } from '../stack/stack-process';
-import { enrol, fixture, flowUser, printedLine, streamLiveness, subOfEnrollChallenge, uploadIdPhoto, type FlowUser } from './harness';
+import { enrol, fixture, flowUser, printedLine, startEnrolment, streamLiveness, subOfEnrollChallenge, uploadIdPhoto, type FlowUser } from './harness';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const ANGELINA_ID_PHOTO = fixture('app-id-photo-angelina_jolie-img6.jpg');
@@ -165,13 +165,36 @@ describe('refused sign-ins through the local stack', () => {
     await expect(ghost.answer(last.Session!, last.ChallengeParameters!.sessionId!)).rejects.toMatchObject({ name: 'NotAuthorizedException', message: 'Incorrect username or password.' });
   });
 
+  it('asks again for the email code after a wrong one, and takes the code it sent then', async () => {
+    const user = flowUser(stack, 'retrycode@example.com');
+    await user.signUp();
+    const first = await user.startSignIn();
+    const wrong = (await user.mailboxCode()) === '000000' ? '111111' : '000000';
+    const again = await user.answer(first.Session!, wrong);
+    expect(again.ChallengeParameters?.step).toBe('EMAIL_CODE');
+    const next = await user.answer(again.Session!, await user.mailboxCode());
+    expect(next.ChallengeParameters?.step).toBe('ENROLL_ID_PHOTO');
+  });
+
+  it('ends the sign-in at the third wrong email code', async () => {
+    const user = flowUser(stack, 'wrongcode@example.com');
+    await user.signUp();
+    const first = await user.startSignIn();
+    expect(first.ChallengeParameters?.step).toBe('EMAIL_CODE');
+    const wrong = (await user.mailboxCode()) === '000000' ? '111111' : '000000';
+    const second = await user.answer(first.Session!, wrong);
+    expect(second.AuthenticationResult).toBeUndefined();
+    const third = await user.answer(second.Session!, wrong);
+    expect(third.ChallengeParameters?.step).toBe('EMAIL_CODE');
+    await expect(user.answer(third.Session!, wrong)).rejects.toMatchObject({ name: 'NotAuthorizedException' });
+  });
+
   describe('enrolment', () => {
-    /** Signs up a fresh user and returns its first (ENROLL_ID_PHOTO) challenge and sub. */
+    /** Signs up a fresh user, proves its email and returns its ENROLL_ID_PHOTO challenge and sub. */
     async function enrolChallenge(email: string) {
       const user = flowUser(stack, email);
       await user.signUp();
-      const challenge = await user.startSignIn();
-      expect(challenge.ChallengeParameters?.step).toBe('ENROLL_ID_PHOTO');
+      const challenge = await startEnrolment(user);
       return { user, challenge, sub: subOfEnrollChallenge(challenge.ChallengeParameters!) };
     }
 
@@ -197,7 +220,8 @@ describe('refused sign-ins through the local stack', () => {
       const { endpoints, region, credentials, bucketName } = stack.outputs;
       const s3 = new S3Client({ endpoint: endpoints.s3, region, credentials, forcePathStyle: true });
       try {
-        await expect(s3.send(new HeadObjectCommand({ Bucket: bucketName, Key: otherKey }))).rejects.toMatchObject({ name: 'NotFound' });
+        // Nothing was stored: S3 answers a role without s3:ListBucket 403 for a missing key.
+        await expect(s3.send(new HeadObjectCommand({ Bucket: bucketName, Key: otherKey }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
       } finally {
         s3.destroy();
       }

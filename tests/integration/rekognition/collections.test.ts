@@ -9,6 +9,7 @@ import {
   InvalidPaginationTokenException,
   ListCollectionsCommand,
   ListFacesCommand,
+  ListTagsForResourceCommand,
   ResourceAlreadyExistsException,
   ResourceNotFoundException,
   SearchFacesByImageCommand,
@@ -53,6 +54,14 @@ describe('collection lifecycle', () => {
       FaceModelVersion: expect.any(String),
     });
     expect(answer.CreationTimestamp).toBeInstanceOf(Date);
+  });
+
+  it('lists the tags a collection was created with, found by its ARN', async () => {
+    await server.client.send(new CreateCollectionCommand({ CollectionId: 'tagged', Tags: { 'face-login:stack-id': 'stack-1' } }));
+    const answer = await server.client.send(new ListTagsForResourceCommand({ ResourceArn: 'arn:aws:rekognition:us-east-1:000000000000:collection/tagged' }));
+    expect(answer.Tags).toEqual({ 'face-login:stack-id': 'stack-1' });
+    await expect(server.client.send(new ListTagsForResourceCommand({ ResourceArn: 'arn:aws:rekognition:us-east-1:000000000000:collection/absent' })))
+      .rejects.toBeInstanceOf(ResourceNotFoundException);
   });
 
   it('deletes a collection, after which it is not found', async () => {

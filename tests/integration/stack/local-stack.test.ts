@@ -1,11 +1,13 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { ConfirmSignUpCommand, InitiateAuthCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { InitiateAuthCommand, RespondToAuthChallengeCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { DescribeCollectionCommand, ListFacesCommand } from '@aws-sdk/client-rekognition';
+import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { AnalyzeIDCommand, TextractClient } from '@aws-sdk/client-textract';
+import { mailboxCode } from '../../../local/demo/face-login-client';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../local/template/local-environment';
-import { latestCode, startStackProcess, type StackProcess } from './stack-process';
+import { startStackProcess, type StackProcess } from './stack-process';
 
 const ID_PHOTO = new URL('../../fixtures/faces/app-id-photo-angelina_jolie-img6.jpg', import.meta.url);
 
@@ -23,6 +25,7 @@ function accepting(port: number): Promise<boolean> {
 describe('npm start', () => {
   let stack: StackProcess;
   const email = 'ada@example.com';
+  let uploadChallenge: Record<string, string>;
 
   beforeAll(async () => {
     stack = await startStackProcess(['--app-port', '0']);
@@ -33,7 +36,7 @@ describe('npm start', () => {
   it('prints every endpoint, the Amplify configuration and its startup time in one block', () => {
     const { endpoints, userPoolId, userPoolClientId } = stack.outputs;
     const printed = stack.output();
-    for (const url of [endpoints.dynamodb, endpoints.s3, endpoints.rekognition!, endpoints.textract!, endpoints.cognito!, endpoints.mailbox!]) expect(printed).toContain(url);
+    for (const url of [endpoints.dynamodb, endpoints.s3, endpoints.rekognition!, endpoints.textract!, endpoints.cognito!, endpoints.mailbox!, endpoints.sesv2!]) expect(printed).toContain(url);
     expect(printed).toContain(`"userPoolId": "${userPoolId}"`);
     expect(printed).toContain(`"userPoolClientId": "${userPoolClientId}"`);
     expect(printed).toMatch(/local stack ready in \d+\.\d s/);
@@ -64,20 +67,22 @@ describe('npm start', () => {
     expect(stack.output()).toMatch(/\[InitCollectionFunction\] .*"message":"collection created"/);
   });
 
-  it('runs sign-up through the emulator and answers the first sign-in with the ID-photo upload challenge', async () => {
+  it('runs sign-up through PreSignUp, mails the sign-in code through the dev mailbox, then asks for the ID photo', async () => {
     const ClientId = stack.outputs.userPoolClientId!;
     await stack.cognito.send(new SignUpCommand({ ClientId, Username: email, Password: 'Local-Stack-Test-Password-1!', UserAttributes: [{ Name: 'email', Value: email }] }));
-    const code = await latestCode(stack.outputs.endpoints.mailbox!, email);
-    await stack.cognito.send(new ConfirmSignUpCommand({ ClientId, Username: email, ConfirmationCode: code }));
-    const challenge = await stack.cognito.send(new InitiateAuthCommand({ ClientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } }));
-    expect(challenge.ChallengeName).toBe('CUSTOM_CHALLENGE');
+    const emailCode = await stack.cognito.send(new InitiateAuthCommand({ ClientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } }));
+    expect(emailCode.ChallengeName).toBe('CUSTOM_CHALLENGE');
+    expect(emailCode.ChallengeParameters?.step).toBe('EMAIL_CODE');
+    const code = await mailboxCode(stack.outputs.endpoints.mailbox!, email);
+    const challenge = await stack.cognito.send(
+      new RespondToAuthChallengeCommand({ ClientId, ChallengeName: 'CUSTOM_CHALLENGE', Session: emailCode.Session!, ChallengeResponses: { USERNAME: email, ANSWER: code } }),
+    );
     expect(challenge.ChallengeParameters).toMatchObject({ step: 'ENROLL_ID_PHOTO', uploadUrl: `${stack.outputs.endpoints.s3}/${stack.outputs.bucketName}` });
+    uploadChallenge = challenge.ChallengeParameters!;
   });
 
   it('delivers the uploaded ID photo to the indexer, which indexes the face under the user', async () => {
-    const ClientId = stack.outputs.userPoolClientId!;
-    const challenge = await stack.cognito.send(new InitiateAuthCommand({ ClientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } }));
-    const { uploadUrl, uploadFields } = challenge.ChallengeParameters!;
+    const { uploadUrl, uploadFields } = uploadChallenge;
     const form = new FormData();
     for (const [name, value] of Object.entries(JSON.parse(uploadFields!) as Record<string, string>)) form.append(name, value);
     form.append('file', new Blob([readFileSync(ID_PHOTO)], { type: 'image/jpeg' }), 'id.jpg');
@@ -87,6 +92,18 @@ describe('npm start', () => {
     const { Faces } = await stack.rekognition.send(new ListFacesCommand({ CollectionId: stack.outputs.collectionId }));
     expect(Faces).toHaveLength(1);
     expect(Faces![0]!.ExternalImageId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('serves SES v2 SendEmail at the sesv2 endpoint, into the mailbox the stack lists', async () => {
+    const { region, credentials, endpoints } = stack.outputs;
+    const ses = new SESv2Client({ endpoint: endpoints.sesv2!, region, credentials });
+    await ses.send(new SendEmailCommand({
+      FromEmailAddress: 'no-reply@example.com',
+      Destination: { ToAddresses: ['mail@example.com'] },
+      Content: { Simple: { Subject: { Data: 'Your sign-in code' }, Body: { Text: { Data: 'Your sign-in code is 314159' } } } },
+    }));
+    ses.destroy();
+    expect(await mailboxCode(endpoints.mailbox!, 'mail@example.com')).toBe('314159');
   });
 
   it('stops every part on SIGTERM, the DynamoDB Local JVM included, and exits cleanly', async () => {

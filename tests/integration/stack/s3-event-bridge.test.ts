@@ -101,7 +101,7 @@ describe('the S3 event bridge', () => {
       eventName: 'ObjectCreated:Put',
       s3: {
         s3SchemaVersion: '1.0',
-        configurationId: 'IndexFaceFunctionEnrollmentUpload',
+        configurationId: 'FaceBucketLambda1',
         bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` },
         object: { key: 'enrollment/user-1/id.jpg', size: 11 },
       },

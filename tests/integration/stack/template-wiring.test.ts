@@ -30,9 +30,9 @@ describe('the local wiring of template.yaml', () => {
     });
   });
 
-  it('reads the indexer subscription with its prefix filter from the SAM S3 event', () => {
+  it("reads the indexer subscription with its prefix filter from the bucket's NotificationConfiguration", () => {
     expect(deploy().wiring.s3Notifications).toEqual([
-      { eventName: 'EnrollmentUpload', functionLogicalId: 'IndexFaceFunction', bucketLogicalId: 'FaceBucket', events: ['s3:ObjectCreated:*'], prefix: 'enrollment/', suffix: '' },
+      { configurationId: 'FaceBucketLambda1', functionLogicalId: 'IndexFaceFunction', bucketLogicalId: 'FaceBucket', events: ['s3:ObjectCreated:*'], prefix: 'enrollment/', suffix: '' },
     ]);
   });
 
@@ -68,13 +68,17 @@ describe('the local wiring of template.yaml', () => {
       timeoutSeconds: 30,
       memorySizeMb: 512,
     };
-    const environment = lambdaEnvironment(spec, LOCAL_REGION, { s3: 'http://127.0.0.1:4569', dynamodb: 'http://127.0.0.1:8000', rekognition: 'http://127.0.0.1:4580', textract: 'http://127.0.0.1:4582' }, deployment.functionEnvironment('IndexFaceFunction'));
+    const environment = lambdaEnvironment(spec, LOCAL_REGION, {
+      s3: 'http://127.0.0.1:4569', dynamodb: 'http://127.0.0.1:8000', rekognition: 'http://127.0.0.1:4580', sesv2: 'http://127.0.0.1:4579',
+      textract: 'http://127.0.0.1:4582',
+    }, deployment.functionEnvironment('IndexFaceFunction'));
     expect(environment).toMatchObject({
       AWS_LAMBDA_FUNCTION_NAME: 'face-stack-IndexFaceFunction',
       AWS_REGION: LOCAL_REGION,
       AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:4569',
       AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:8000',
       AWS_ENDPOINT_URL_REKOGNITION: 'http://127.0.0.1:4580',
+      AWS_ENDPOINT_URL_SESV2: 'http://127.0.0.1:4579',
       AWS_ENDPOINT_URL_TEXTRACT: 'http://127.0.0.1:4582',
       S3_FORCE_PATH_STYLE: 'true',
       TABLE_NAME: 'face-stack-FaceLoginTable',
@@ -104,6 +108,43 @@ describe('the local wiring of template.yaml', () => {
     expect(() => deploy().ref('FaceCollection')).toThrow('FaceCollection (Custom::RekognitionCollection) has not been created in the local stack');
   });
 
+  it('reads a SAM S3 event of a function as a notification too', () => {
+    const template = parseTemplate(`
+Resources:
+  Uploads:
+    Type: AWS::S3::Bucket
+  Indexer:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: functions/indexer/
+      Handler: handler.handler
+      Events:
+        Upload:
+          Type: S3
+          Properties:
+            Bucket: !Ref Uploads
+            Events: [s3:ObjectCreated:Post]
+            Filter: { S3Key: { Rules: [{ Name: suffix, Value: .jpg }] } }
+`);
+    expect(readStackWiring(template).s3Notifications).toEqual([
+      { configurationId: 'IndexerUpload', functionLogicalId: 'Indexer', bucketLogicalId: 'Uploads', events: ['s3:ObjectCreated:Post'], prefix: '', suffix: '.jpg' },
+    ]);
+  });
+
+  it("refuses a bucket notification whose function is not one of the template's", () => {
+    const template = parseTemplate(`
+Resources:
+  Uploads:
+    Type: AWS::S3::Bucket
+    Properties:
+      NotificationConfiguration:
+        LambdaConfigurations:
+          - Event: s3:ObjectCreated:*
+            Function: !GetAtt Elsewhere.Arn
+`);
+    expect(() => readStackWiring(template)).toThrow('not functions of this template: Elsewhere');
+  });
+
   it('refuses a trigger that points outside the template', () => {
     const template = parseTemplate(`
 Resources:
@@ -114,6 +155,21 @@ Resources:
         DefineAuthChallenge: !GetAtt Elsewhere.Arn
 `);
     expect(() => readStackWiring(template)).toThrow(TemplateWiringError);
+  });
+
+  it('wires a PreSignUp trigger from the user pool LambdaConfig', () => {
+    const template = parseTemplate(`
+Resources:
+  SignUpFunction:
+    Type: AWS::Serverless::Function
+    Properties: { CodeUri: functions/pre-sign-up/, Handler: index.handler }
+  Pool:
+    Type: AWS::Cognito::UserPool
+    Properties:
+      LambdaConfig:
+        PreSignUp: !GetAtt SignUpFunction.Arn
+`);
+    expect(readStackWiring(template).userPool?.triggers).toEqual({ PreSignUp: 'SignUpFunction' });
   });
 });
 

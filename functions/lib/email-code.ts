@@ -1,0 +1,80 @@
+/**
+ * The EMAIL_CODE step: a one-time code that proves the email address in the same auth session, before any upload.
+ * Only a salted, keyed hash of the code leaves this module (into privateChallengeParameters); the code itself
+ * goes only into the email.
+ */
+import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { requestOptions, ses } from './aws-clients';
+import { config } from './config';
+
+export const EMAIL_CODE_LENGTH = 6;
+/** A code is valid for 10 minutes (and only within its auth session, which Cognito ends after at most 15). */
+export const EMAIL_CODE_TTL_MS = 10 * 60 * 1000;
+
+export interface IssuedEmailCode {
+  code: string;
+  /** What the challenge keeps: never the code. */
+  privateParameters: { codeHash: string; salt: string; expiresAt: string };
+}
+
+function hashCode(key: Buffer, salt: string, code: string): Buffer {
+  return createHmac('sha256', key).update(salt).update('\0').update(code).digest();
+}
+
+/** A fresh code and its salted hash, keyed with the table's secret so a leaked hash cannot be brute-forced. */
+export function issueEmailCode(key: Buffer, nowMs: number): IssuedEmailCode {
+  const code = String(randomInt(0, 10 ** EMAIL_CODE_LENGTH)).padStart(EMAIL_CODE_LENGTH, '0');
+  const salt = randomBytes(16).toString('base64url');
+  return {
+    code,
+    privateParameters: { codeHash: hashCode(key, salt, code).toString('base64url'), salt, expiresAt: String(nowMs + EMAIL_CODE_TTL_MS) },
+  };
+}
+
+export type EmailCodeCheck = 'MATCH' | 'WRONG_CODE' | 'EXPIRED' | 'MALFORMED';
+
+/** Compares an answer with the challenge's hash in constant time; an expired code never matches. */
+export function checkEmailCode(key: Buffer, privateParameters: Record<string, string | undefined>, answer: string, nowMs: number): EmailCodeCheck {
+  const { codeHash, salt, expiresAt } = privateParameters;
+  if (!codeHash || !salt || !expiresAt || !/^\d+$/.test(expiresAt)) return 'MALFORMED';
+  if (Number(expiresAt) <= nowMs) return 'EXPIRED';
+  if (!new RegExp(`^\\d{${EMAIL_CODE_LENGTH}}$`).test(answer)) return 'WRONG_CODE';
+  const expected = Buffer.from(codeHash, 'base64url');
+  const actual = hashCode(key, salt, answer);
+  return expected.length === actual.length && timingSafeEqual(expected, actual) ? 'MATCH' : 'WRONG_CODE';
+}
+
+/** `ada@example.com` -> `a***@e***.com`: enough for the user to recognise the address, little for anyone else. */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  if (at < 1) return '***';
+  const domain = email.slice(at + 1);
+  const dot = domain.lastIndexOf('.');
+  const domainName = dot > 0 ? domain.slice(0, dot) : domain;
+  const tld = dot > 0 ? domain.slice(dot) : '';
+  return `${email[0]}***@${domainName[0] ?? ''}***${tld}`;
+}
+
+/** Sends the code through SES v2 from the configured sender (and its identity, for sending authorisation). */
+export async function sendEmailCode(to: string, code: string): Promise<void> {
+  const { emailSender, emailIdentityArn } = config();
+  const text = `Your sign-in code is ${code}. It is valid for 10 minutes. If you did not try to sign in, ignore this email.`;
+  await ses().send(
+    new SendEmailCommand({
+      FromEmailAddress: emailSender,
+      ...(emailIdentityArn ? { FromEmailAddressIdentityArn: emailIdentityArn } : {}),
+      Destination: { ToAddresses: [to] },
+      Content: {
+        Simple: {
+          Subject: { Data: `Your sign-in code: ${code}`, Charset: 'UTF-8' },
+          Body: {
+            Text: { Data: text, Charset: 'UTF-8' },
+            Html: { Data: `<p>Your sign-in code is <strong>${code}</strong>.</p><p>It is valid for 10 minutes. If you did not try to sign in, ignore this email.</p>`, Charset: 'UTF-8' },
+          },
+        },
+      },
+    }),
+    requestOptions(),
+  );
+}

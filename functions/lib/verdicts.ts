@@ -1,0 +1,44 @@
+/**
+ * One verdict per challenge. Cognito calls verify again when it did not answer within 5 s; the same answer to the
+ * same challenge then gets the first verdict again, with no second consumption and no second lockout count.
+ */
+import { currentAbortSignal } from './deadline';
+import { recordFailedCheck } from './lockout';
+import { getVerdict, saveVerdict, type Verdict } from './store';
+
+/** How often a retried answer looks for the verdict of the run that is still deciding. */
+const VERDICT_POLL_MS = 200;
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits for the verdict another run is writing, until the invocation's deadline gives up. */
+async function awaitVerdict(sub: string, challengeId: string): Promise<Verdict | undefined> {
+  const signal = currentAbortSignal();
+  while (!signal?.aborted) {
+    await pause(VERDICT_POLL_MS);
+    const verdict = await getVerdict(sub, challengeId);
+    if (verdict) return verdict;
+    if (!signal) return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The verdict on one challenge. `decide` returns undefined when it finds the challenge already taken by another
+ * run (a consumed liveness session): that run's verdict is awaited. The run whose verdict is written first
+ * counts the failure toward lockout, once.
+ */
+export async function verdictOnce(
+  sub: string,
+  challengeId: string,
+  nowMs: number,
+  decide: () => Promise<Verdict | undefined>,
+): Promise<Verdict> {
+  const earlier = await getVerdict(sub, challengeId);
+  if (earlier) return earlier;
+  const verdict = await decide();
+  if (!verdict) return (await awaitVerdict(sub, challengeId)) ?? { passed: false, counted: false };
+  if (!(await saveVerdict(sub, challengeId, verdict, nowMs))) return (await getVerdict(sub, challengeId)) ?? verdict;
+  if (verdict.counted) await recordFailedCheck(sub, nowMs);
+  return verdict;
+}
