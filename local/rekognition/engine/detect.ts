@@ -137,6 +137,10 @@ const CONFIRM_IOU = 0.5;
  * (guilloche and text on an identity document) rarely survives the change of scale; a face does.
  */
 async function confirmed(session: InferenceSession, image: RgbImage, box: PixelBox): Promise<boolean> {
+  // A face cut by the image's edge (the selfie-taker's, in a group photo) has no context on that side to be seen
+  // again in; it is kept as found.
+  const margin = 2;
+  if (box.x1 <= margin || box.y1 <= margin || box.x2 >= image.width - margin || box.y2 >= image.height - margin) return true;
   const side = Math.min(image.width, image.height, CONFIRM_CONTEXT * Math.max(box.x2 - box.x1, box.y2 - box.y1));
   const centreX = (box.x1 + box.x2) / 2;
   const centreY = (box.y1 + box.y2) / 2;

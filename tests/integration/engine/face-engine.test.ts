@@ -74,6 +74,12 @@ describe('detection', () => {
     expect([analysed.width, analysed.height]).toEqual([200, 180]);
   });
 
+  it('keeps every face of the group photo, the largest one cut by the edge included', async () => {
+    const { faces } = await engine.analyse(await fixture('engine-group-selfie.jpg'));
+    expect(faces).toHaveLength(6);
+    expect(faces[0]!.box.left + faces[0]!.box.width).toBeGreaterThan(0.99);
+  });
+
   it('finds several faces in a group photo, largest first', async () => {
     const { faces } = await engine.analyse(await fixture('engine-group-selfie.jpg'));
     expect(faces.length).toBeGreaterThanOrEqual(4);
