@@ -36,7 +36,10 @@ const FOLDS = 10;
 const argv = process.argv.slice(2);
 const numberFlag = (name: string): number | undefined => {
   const at = argv.indexOf(name);
-  return at >= 0 ? Number(argv[at + 1]) : undefined;
+  if (at < 0) return undefined;
+  const value = Number(argv[at + 1]);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} needs a positive integer, got ${argv[at + 1]}`);
+  return value;
 };
 const threads = numberFlag('--threads');
 const cardLimit = numberFlag('--cards');
