@@ -2,11 +2,11 @@
  * `npm run invoke -- <LogicalId> events/<file>.json`: the `sam local invoke` equivalent. Runs one function of
  * template.yaml from its bundle, with its template environment, against the running local stack (found on its
  * ports), or, when none runs, against data services started for this call (DynamoDB Local, S3, Rekognition with
- * the collection), then prints the function's logs and its response. A CloudFormation custom-resource event gets
+ * the collection, Textract), then prints the function's logs and its response. A CloudFormation custom-resource event gets
  * a local ResponseURL, and the answer CloudFormation would have received is printed too.
  *
  *   npm run invoke -- <LogicalId> <event.json> [--data-dir .local-data] [--dynamodb-port 8000] [--s3-port 4569]
- *     [--rekognition-port 4580] [--parameter Name=Value ...]
+ *     [--rekognition-port 4580] [--textract-port 4582] [--parameter Name=Value ...]
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -27,7 +27,7 @@ import { readStackWiring } from './template/wiring';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const USAGE = `usage: npm run invoke -- <LogicalId> <event.json> [--data-dir DIR] [--dynamodb-port N] [--s3-port N]
-                          [--rekognition-port N] [--parameter Name=Value ...]`;
+                          [--rekognition-port N] [--textract-port N] [--parameter Name=Value ...]`;
 
 function fail(message: string): never {
   console.error(`${message}\n${USAGE}`);
@@ -60,6 +60,7 @@ try {
       'dynamodb-port': { type: 'string' },
       's3-port': { type: 'string' },
       'rekognition-port': { type: 'string' },
+      'textract-port': { type: 'string' },
       parameter: { type: 'string', multiple: true, default: [] },
     },
     strict: true,
@@ -90,13 +91,14 @@ const ports = {
   dynamodb: port(args['dynamodb-port'], 'dynamodb-port', DEFAULT_PORTS.dynamodb),
   s3: port(args['s3-port'], 's3-port', DEFAULT_PORTS.s3),
   rekognition: port(args['rekognition-port'], 'rekognition-port', DEFAULT_PORTS.rekognition),
+  textract: port(args['textract-port'], 'textract-port', DEFAULT_PORTS.textract),
 };
 const printLog = (id: string, line: string) => console.log(`[${id}] ${line}`);
 
 let runner: LambdaRunner;
 let stack: LocalStack | undefined;
 if (await listening(ports.dynamodb)) {
-  const missing = (await Promise.all([['S3', ports.s3], ['Rekognition', ports.rekognition]].map(async ([name, number]) =>
+  const missing = (await Promise.all([['S3', ports.s3], ['Rekognition', ports.rekognition], ['Textract', ports.textract]].map(async ([name, number]) =>
     (await listening(number as number)) ? undefined : `${name} (port ${number})`))).filter(Boolean);
   if (missing.length > 0) fail(`DynamoDB Local answers on port ${ports.dynamodb}, but not ${missing.join(', ')}: is the local stack only half running?`);
   console.log(`[invoke] using the running local stack (DynamoDB ${ports.dynamodb}, S3 ${ports.s3}, Rekognition ${ports.rekognition})`);
@@ -105,7 +107,7 @@ if (await listening(ports.dynamodb)) {
   runner = new LambdaRunner({ log: printLog });
   const url = (number: number) => `http://${LOCAL_HOST}:${number}`;
   registerTemplateFunction(runner, deployment, logicalId, {
-    endpoints: { dynamodb: url(ports.dynamodb), s3: url(ports.s3), rekognition: url(ports.rekognition), sesv2: url(DEFAULT_PORTS.ses) },
+    endpoints: { dynamodb: url(ports.dynamodb), s3: url(ports.s3), rekognition: url(ports.rekognition), textract: url(ports.textract), sesv2: url(DEFAULT_PORTS.ses) },
     distDir: join(PROJECT_ROOT, 'dist'),
   });
 } else {

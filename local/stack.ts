@@ -1,8 +1,9 @@
 /**
  * The whole local stack, programmatically: `startLocalStack(options)` "deploys" template.yaml onto local stand-ins
- * (DynamoDB Local, s3rver behind the signature gate, the Rekognition server, the Cognito emulator, SES v2 into the dev
- * mailbox, the functions in worker-thread containers) and returns their endpoints and a stop(). `npm start`,
- * `npm run invoke`, the flow tests and the demo all use it. Order: the SES endpoint, data services in parallel, then tables, then the custom resources (the
+ * (DynamoDB Local, s3rver behind the signature gate, the Rekognition and Textract servers, the Cognito emulator, SES v2
+ * into the dev mailbox, the functions in worker-thread containers) and returns their endpoints and a stop().
+ * `npm start`, `npm run invoke`, the flow tests and the demo all use it. Order: the SES endpoint, data services in
+ * parallel, then tables, then the custom resources (the
  * collection, by running InitCollectionFunction as CloudFormation would), then the user pool with its triggers,
  * then the S3 event bridge. All on 127.0.0.1 (DynamoDB Local itself has no bind option); data under `dataDir`.
  */
@@ -26,6 +27,7 @@ import { corsRulesFromTemplate } from './s3/cors';
 import { notificationTargets, S3EventBridge } from './s3/event-bridge';
 import { startLocalS3, type LocalS3 } from './s3/local-s3';
 import { localUserPool, type LocalUserPool } from './template/cognito-settings';
+import { startTextractServer, type TextractServer } from './textract/index';
 import { createCustomResources } from './template/custom-resources';
 import { LocalDeployment } from './template/deployment';
 import { loadTemplate } from './template/load-template';
@@ -232,8 +234,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             extraOperations: liveness.operations,
           }).catch(namePortConflict('Rekognition', ports.rekognition));
           stoppers.push(() => server.close());
-          log(`Rekognition and Face Liveness ready at ${elapsed()}`);
-          return { server, liveness };
+          // Textract AnalyzeID (the enrolment's document check) is an image analysis too, started with them.
+          const textract = await startTextractServer({ host: LOCAL_HOST, port: ports.textract, s3: s3Settings }).catch(
+            namePortConflict('Textract', ports.textract),
+          );
+          stoppers.push(() => textract.close());
+          log(`Rekognition, Face Liveness and Textract ready at ${elapsed()}`);
+          return { server, liveness, textract };
         })
       : Promise.resolve(undefined);
     // allSettled: a failure must not leave a sibling still starting after stop() has run.
@@ -243,7 +250,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as [
         DynamoDbLocal,
         LocalS3,
-        { server: RekognitionServer; liveness: LivenessService } | undefined,
+        { server: RekognitionServer; liveness: LivenessService; textract: TextractServer } | undefined,
       ];
     });
     const tables = await ensureTables(dynamodb.client, deployment, wiring.tables);
@@ -253,7 +260,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamodb: dynamodb.endpoint,
       s3: s3.endpoint,
       sesv2: ses.endpoint,
-      ...(rekognition ? { rekognition: rekognition.server.endpoint, liveness: rekognition.liveness.streamingEndpoint } : {}),
+      ...(rekognition
+        ? { rekognition: rekognition.server.endpoint, liveness: rekognition.liveness.streamingEndpoint, textract: rekognition.textract.endpoint }
+        : {}),
     };
     const runner = new LambdaRunner({ ...(options.functionLog ? { log: options.functionLog } : {}) });
     stoppers.push(() => runner.stop());

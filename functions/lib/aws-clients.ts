@@ -7,6 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RekognitionClient } from '@aws-sdk/client-rekognition';
 import { S3Client } from '@aws-sdk/client-s3';
+import { TextractClient } from '@aws-sdk/client-textract';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { loadClientSettings } from './config';
@@ -37,6 +38,7 @@ let rekognitionClient: RekognitionClient | undefined;
 let sesClient: SESv2Client | undefined;
 let s3Client: S3Client | undefined;
 let documentClient: DynamoDBDocumentClient | undefined;
+let textractClient: TextractClient | undefined;
 
 export function rekognition(): RekognitionClient {
   rekognitionClient ??= new RekognitionClient(commonOptions());
@@ -58,4 +60,9 @@ export function dynamo(): DynamoDBDocumentClient {
     marshallOptions: { removeUndefinedValues: true },
   });
   return documentClient;
+}
+
+export function textract(): TextractClient {
+  textractClient ??= new TextractClient(commonOptions());
+  return textractClient;
 }

@@ -6,6 +6,8 @@
 
 export type QualityFilter = 'NONE' | 'AUTO' | 'LOW' | 'MEDIUM' | 'HIGH';
 export type DuplicateFacePolicy = 'REJECT' | 'ALLOW';
+/** REQUIRE refuses a photo that is not an unexpired ID document; RECORD checks and keeps the result, never refuses. */
+export type DocumentCheckPolicy = 'REQUIRE' | 'RECORD' | 'OFF';
 
 export interface Config {
   region: string;
@@ -24,6 +26,9 @@ export interface Config {
   uploadUrlTtlSeconds: number;
   livenessSessionTtlSeconds: number;
   qualityFilter: QualityFilter;
+  documentCheck: DocumentCheckPolicy;
+  /** Keep the holder's name, document number and date of birth from the document check (off: data minimisation). */
+  documentKeepIdentity: boolean;
   /** Address the sign-in codes come from; its SES identity is `emailIdentityArn` when one is set. */
   emailSender: string;
   emailIdentityArn?: string;
@@ -127,6 +132,8 @@ export function loadConfig(env: Env): Config {
     uploadUrlTtlSeconds: integer(env, 'UPLOAD_URL_TTL_SECONDS', 120, 30, 900),
     livenessSessionTtlSeconds: integer(env, 'LIVENESS_SESSION_TTL_SECONDS', 180, 30, 180),
     qualityFilter: oneOf(env, 'QUALITY_FILTER', 'AUTO', ['NONE', 'AUTO', 'LOW', 'MEDIUM', 'HIGH'] as const),
+    documentCheck: oneOf(env, 'DOCUMENT_CHECK', 'REQUIRE', ['REQUIRE', 'RECORD', 'OFF'] as const),
+    documentKeepIdentity: boolean(env, 'DOCUMENT_KEEP_IDENTITY', false),
     emailSender: emailAddress(env, 'EMAIL_SENDER'),
     ...optionalArn(env, 'EMAIL_IDENTITY_ARN', 'emailIdentityArn'),
     provisionalEnrollmentHours: integer(env, 'PROVISIONAL_ENROLLMENT_HOURS', 24, 1, 720),

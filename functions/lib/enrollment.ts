@@ -16,8 +16,9 @@ import {
   type Image,
 } from '@aws-sdk/client-rekognition';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { rekognition, requestOptions, s3 } from './aws-clients';
+import { rekognition, requestOptions, s3, textract } from './aws-clients';
 import { config } from './config';
+import { checkDocument } from './document-check';
 import { ENROLLMENT_CONTENT_TYPE } from './enrollment-key';
 import { logger } from './logger';
 import { countVerdict } from './metrics';
@@ -183,6 +184,10 @@ async function decide(sub: string, key: string, nowMs: number): Promise<Enrollme
   if (await getCurrentEnrollment(sub, nowMs)) return rejected(new Rejection('ALREADY_ENROLLED'));
   const photo = await readPhoto(key);
   if (photo instanceof Rejection) return rejected(photo);
+  // The photo must show an identity document (DOCUMENT_CHECK); only its type, country and expiry are kept.
+  const { documentCheck, documentKeepIdentity } = config();
+  const document = await checkDocument({ bytes: photo.bytes }, { client: textract(), policy: documentCheck, now: new Date(nowMs), keepIdentity: documentKeepIdentity });
+  if (document.refusal) return rejected(new Rejection(document.refusal));
   const image: Image = { Bytes: photo.bytes };
   const duplicate = await imageCall(() => isDuplicateByImage(sub, image));
   if (duplicate instanceof Rejection) return rejected(duplicate);
@@ -197,7 +202,7 @@ async function decide(sub: string, key: string, nowMs: number): Promise<Enrollme
     await deleteObject(photoKey);
     return rejected(faceId);
   }
-  return { key, status: 'ACCEPTED', faceId, photoKey, uploadedAt: photo.uploadedAt };
+  return { key, status: 'ACCEPTED', faceId, photoKey, uploadedAt: photo.uploadedAt, ...(document.document ? { document: document.document } : {}) };
 }
 
 /** Makes an accepted photo the user's provisional enrolment; a face that cannot become active leaves the collection. */

@@ -14,6 +14,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo, requestOptions } from './aws-clients';
 import { config } from './config';
+import type { DocumentRecord } from './document-check';
 
 export type RejectionReason =
   | 'EMPTY'
@@ -24,12 +25,14 @@ export type RejectionReason =
   | 'MULTIPLE_FACES'
   | 'LOW_QUALITY'
   | 'DUPLICATE_FACE'
-  | 'ALREADY_ENROLLED';
+  | 'ALREADY_ENROLLED'
+  | 'NOT_A_DOCUMENT'
+  | 'EXPIRED_DOCUMENT';
 
 /** An issued upload key and, once the photo behind it was checked, the decision on it. */
 export type EnrollmentRecord =
   | { key: string; status: 'ISSUED' }
-  | { key: string; status: 'ACCEPTED'; faceId: string; photoKey: string; uploadedAt: string }
+  | { key: string; status: 'ACCEPTED'; faceId: string; photoKey: string; uploadedAt: string; document?: DocumentRecord }
   | { key: string; status: 'REJECTED'; reason: RejectionReason };
 
 export type EnrollmentDecision = Exclude<EnrollmentRecord, { status: 'ISSUED' }>;
@@ -112,7 +115,10 @@ export async function getEnrollment(sub: string, key: string): Promise<Enrollmen
   const item = await getItem(userPk(sub), enrollmentSk(key));
   if (!item) return undefined;
   if (item.status === 'ACCEPTED') {
-    return { key, status: 'ACCEPTED', faceId: String(item.faceId), photoKey: String(item.photoKey), uploadedAt: String(item.uploadedAt) };
+    return {
+      key, status: 'ACCEPTED', faceId: String(item.faceId), photoKey: String(item.photoKey), uploadedAt: String(item.uploadedAt),
+      ...(item.document ? { document: item.document as DocumentRecord } : {}),
+    };
   }
   if (item.status === 'REJECTED') return { key, status: 'REJECTED', reason: item.reason as RejectionReason };
   return { key, status: 'ISSUED' };

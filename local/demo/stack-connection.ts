@@ -80,7 +80,7 @@ export async function startOwnStack(options: OwnStackOptions = {}): Promise<Stac
   const dynamodbPort = await freePort();
   // No web app: the demo and the load test drive the API like the app would, from Node.
   const args = ['local/start.ts', '--skip-app', '--data-dir', dataDir, '--dynamodb-port', String(dynamodbPort)];
-  for (const service of ['s3', 'rekognition', 'liveness', 'cognito', 'ses']) args.push(`--${service}-port`, '0');
+  for (const service of ['s3', 'rekognition', 'liveness', 'textract', 'cognito', 'ses']) args.push(`--${service}-port`, '0');
   for (const [name, value] of Object.entries(options.parameters ?? {})) args.push('--parameter', `${name}=${value}`);
   // Node with tsx's loader, not the tsx CLI: the CLI relays a signal and SIGKILLs its child if the child does not
   // acknowledge within 30 ms, which on a busy machine skips start.ts's orderly stop and leaves the DynamoDB JVM running.

@@ -11,6 +11,7 @@ export interface LocalEndpoints {
   s3: string;
   dynamodb: string;
   rekognition?: string;
+  textract?: string;
   /** SES v2 SendEmail into the dev mailbox. */
   sesv2?: string;
 }
@@ -41,6 +42,7 @@ export function lambdaEnvironment(
     AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     ...(endpoints.rekognition ? { AWS_ENDPOINT_URL_REKOGNITION: endpoints.rekognition } : {}),
+    ...(endpoints.textract ? { AWS_ENDPOINT_URL_TEXTRACT: endpoints.textract } : {}),
     ...(endpoints.sesv2 ? { AWS_ENDPOINT_URL_SESV2: endpoints.sesv2 } : {}),
     // An S3-compatible server on one host:port needs path-style URLs, whatever the template's default says.
     S3_FORCE_PATH_STYLE: 'true',

@@ -13,6 +13,7 @@ export const DEFAULT_PORTS = {
   s3: 4569,
   rekognition: 4580,
   liveness: 4581,
+  textract: 4582,
   cognito: 9229,
   ses: 4579,
   app: 3000,

@@ -43,7 +43,7 @@ beforeAll(async () => {
   await requireBuiltApp();
   await mkdir(ARTIFACT_DIR, { recursive: true });
   workDir = await mkdtemp(join(tmpdir(), 'face-login-browser-'));
-  const ports = { dynamodb: await freePort(), s3: await freePort(), rekognition: await freePort(), liveness: await freePort(), cognito: await freePort(), ses: await freePort() };
+  const ports = { dynamodb: await freePort(), s3: await freePort(), rekognition: await freePort(), liveness: await freePort(), textract: await freePort(), cognito: await freePort(), ses: await freePort() };
   // Every session gets the centred oval, the one the camera videos move into (see camera-video.ts).
   stack = await startStackProcess(
     { dataDir: join(workDir, 'data'), appPort: await freePort(), ports, livenessOvalPlacement: 'centred' },

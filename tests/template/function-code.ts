@@ -25,6 +25,7 @@ const SERVICE_OF_CLIENT: Record<string, string> = {
   '@aws-sdk/client-dynamodb': 'dynamodb',
   '@aws-sdk/client-rekognition': 'rekognition',
   '@aws-sdk/client-s3': 's3',
+  '@aws-sdk/client-textract': 'textract',
   // SES v2's SendEmail is authorised by the IAM action ses:SendEmail.
   '@aws-sdk/client-sesv2': 'ses',
 };

@@ -24,6 +24,7 @@ const ACTIONS_WITHOUT_RESOURCE_TYPE = new Set([
   'rekognition:StartFaceLivenessSession',
   'rekognition:CompareFaces',
   'rekognition:CreateCollection',
+  'textract:AnalyzeID',
 ]);
 
 const { BUCKET_NAME, COLLECTION_ID } = deployedEnvironment();

@@ -4,6 +4,7 @@ import { DetectFacesCommand } from '@aws-sdk/client-rekognition';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { AnalyzeIDCommand } from '@aws-sdk/client-textract';
 
 /** A loopback endpoint that accepts connections and never answers, as a stalled AWS service would. */
 let server: Server;
@@ -36,6 +37,7 @@ async function clients() {
     AWS_ENDPOINT_URL_DYNAMODB: endpoint,
     AWS_ENDPOINT_URL_S3: endpoint,
     AWS_ENDPOINT_URL_SESV2: endpoint,
+    AWS_ENDPOINT_URL_TEXTRACT: endpoint,
   });
   return import('../../functions/lib/aws-clients');
 }
@@ -56,6 +58,13 @@ describe('AWS clients', () => {
     const error = await s3().send(new HeadObjectCommand({ Bucket: 'bucket', Key: 'k' })).catch((caught: Error) => caught);
     expect(error).toMatchObject({ name: 'TimeoutError' });
     expect(await s3().config.forcePathStyle).toBe(true);
+  });
+
+  test('give up on a Textract AnalyzeID call that gets no answer, at the endpoint from AWS_ENDPOINT_URL_TEXTRACT', async () => {
+    const { textract } = await clients();
+    const before = connections;
+    await expect(textract().send(new AnalyzeIDCommand({ DocumentPages: [{ Bytes: new Uint8Array([1]) }] }))).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(connections).toBeGreaterThan(before);
   });
 
   test('give up on an SES call that gets no answer, at the endpoint from AWS_ENDPOINT_URL_SESV2', async () => {

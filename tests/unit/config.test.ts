@@ -23,6 +23,8 @@ describe('function configuration', () => {
       uploadUrlTtlSeconds: 120,
       livenessSessionTtlSeconds: 180,
       qualityFilter: 'AUTO',
+      documentCheck: 'REQUIRE',
+      documentKeepIdentity: false,
       emailSender: 'sign-in@example.com',
       provisionalEnrollmentHours: 24,
     });
@@ -85,6 +87,14 @@ describe('function configuration', () => {
       maxAttempts: 3,
       forcePathStyle: true,
     });
+  });
+
+  test('refuses a document check policy other than REQUIRE, RECORD or OFF', () => {
+    expect(() => load({ DOCUMENT_CHECK: 'STRICT' })).toThrow('DOCUMENT_CHECK must be one of REQUIRE, RECORD, OFF, got "STRICT"');
+  });
+
+  test('keeps the document holder\'s identity only when DOCUMENT_KEEP_IDENTITY is true', () => {
+    expect(load({ DOCUMENT_KEEP_IDENTITY: 'true' }).documentKeepIdentity).toBe(true);
   });
 
   test('refuses a path-style flag that is not true or false', () => {

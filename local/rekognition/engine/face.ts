@@ -24,17 +24,51 @@ const FIVE_POINT_SOURCES: readonly (readonly number[])[] = [
   [54, 64],
 ];
 
-export async function locateFivePoints(session: InferenceSession, image: RgbImage, box: PixelBox): Promise<FivePoints> {
-  const { left, top, side } = faceSquare(box);
-  const crop = warpRgb(image, squareCrop(left, top, side, LANDMARK_SIZE), LANDMARK_SIZE, LANDMARK_SIZE);
-  const grey = toLuma(crop).map((value) => value / 256);
+/** The landmark model's crop: a square of `side` source pixels centred on (cx, cy), turned by `angle` radians. */
+interface LandmarkCrop {
+  cx: number;
+  cy: number;
+  side: number;
+  angle: number;
+}
+
+/** Maps a point of the crop, in ratios of its side (the model's output), to source pixels. */
+function fromCrop({ cx, cy, side, angle }: LandmarkCrop, rx: number, ry: number): Point {
+  const [cos, sin] = [Math.cos(angle), Math.sin(angle)];
+  const [dx, dy] = [(rx - 0.5) * side, (ry - 0.5) * side];
+  return { x: cx + cos * dx - sin * dy, y: cy + sin * dx + cos * dy };
+}
+
+async function fivePointsIn(session: InferenceSession, image: RgbImage, crop: LandmarkCrop): Promise<FivePoints> {
+  const scale = crop.side / LANDMARK_SIZE;
+  const [cos, sin] = [Math.cos(crop.angle), Math.sin(crop.angle)];
+  // Output pixel centre (x + 0.5) lands on the source position fromCrop gives for it, less the source's 0.5.
+  const origin = fromCrop(crop, 0, 0);
+  const toSource = {
+    a: scale * cos,
+    b: -scale * sin,
+    c: scale * sin,
+    d: scale * cos,
+    tx: origin.x + 0.5 * scale * (cos - sin) - 0.5,
+    ty: origin.y + 0.5 * scale * (sin + cos) - 0.5,
+  };
+  const pixels = warpRgb(image, toSource, LANDMARK_SIZE, LANDMARK_SIZE);
+  const grey = toLuma(pixels).map((value) => value / 256);
   const { output } = await runModel(session, grey, [1, 1, LANDMARK_SIZE, LANDMARK_SIZE]);
   if (!output || output.length !== 136) throw new Error('fr_landmark.onnx did not return 68 points');
-  const points = FIVE_POINT_SOURCES.map((indices) => ({
-    x: left + (indices.reduce((s, i) => s + output[i * 2]!, 0) / indices.length) * side,
-    y: top + (indices.reduce((s, i) => s + output[i * 2 + 1]!, 0) / indices.length) * side,
-  }));
-  return points as FivePoints;
+  const mean = (indices: readonly number[], axis: 0 | 1) => indices.reduce((s, i) => s + output[i * 2 + axis]!, 0) / indices.length;
+  return FIVE_POINT_SOURCES.map((indices) => fromCrop(crop, mean(indices, 0), mean(indices, 1))) as FivePoints;
+}
+
+/**
+ * Five points from the 68-point model: first on the upright square of the detector box, then again on the same
+ * square turned by the roll that the first pass found, as the model was trained on near-upright faces.
+ */
+export async function locateFivePoints(session: InferenceSession, image: RgbImage, box: PixelBox): Promise<FivePoints> {
+  const { left, top, side } = faceSquare(box);
+  const upright = { cx: left + side / 2, cy: top + side / 2, side, angle: 0 };
+  const first = await fivePointsIn(session, image, upright);
+  return fivePointsIn(session, image, { ...upright, angle: Math.atan2(first[1].y - first[0].y, first[1].x - first[0].x) });
 }
 
 /** Where ArcFace-style recognisers expect the five points in their 112x112 input. */

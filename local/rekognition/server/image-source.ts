@@ -1,8 +1,9 @@
 /**
  * Turns a request's `Image` ({ Bytes } or { S3Object: { Bucket, Name, Version? } }) into image bytes, with
  * Rekognition's limits: 5 MB of Bytes (a ValidationException, as the API model's length constraint), 15 MB from S3
- * (ImageTooLargeException); the engine refuses what is not a JPEG or PNG. S3 objects are read through the S3 API
- * of the configured endpoint; any failure to read one is InvalidS3ObjectException, as Rekognition reports it.
+ * (ImageTooLargeException); Textract's Document has the same shape and passes its own limits. The engine refuses
+ * what is not a JPEG or PNG. S3 objects are read through the S3 API of the configured endpoint; any failure to read
+ * one is InvalidS3ObjectException, as Rekognition and Textract report it.
  */
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -23,8 +24,12 @@ export type ImageInput = { bytes: Buffer } | { s3Object: { bucket: string; name:
 /** Reads `Image`-shaped members (`Image`, `SourceImage`, `TargetImage`) with the model's constraints. */
 export function readImage(reader: RequestReader, member: string): ImageInput | undefined {
   const image = reader.structure(member, true);
-  if (!image) return undefined;
-  const bytes = image.blob('Bytes', { minLength: 1, maxLength: MAX_IMAGE_BYTES });
+  return image && imageFrom(image, member, MAX_IMAGE_BYTES);
+}
+
+/** An `{ Bytes } | { S3Object }` structure (Rekognition's Image, Textract's Document) with Bytes of at most `maxBytes`. */
+export function imageFrom(image: RequestReader, member: string, maxBytes: number): ImageInput {
+  const bytes = image.blob('Bytes', { minLength: 1, maxLength: maxBytes });
   const s3 = image.structure('S3Object');
   const s3Object = s3 && {
     bucket: s3.string('Bucket', { required: true, minLength: 3, maxLength: 255, pattern: '[0-9A-Za-z\\.\\-_]*' }),
@@ -38,10 +43,24 @@ export function readImage(reader: RequestReader, member: string): ImageInput | u
   return { s3Object: { bucket: s3Object!.bucket, name: s3Object!.name, version: s3Object!.version } };
 }
 
+/** The most an S3 object may hold, and the service's error for one that holds more. */
+export interface S3ObjectLimit {
+  maxBytes: number;
+  tooLarge(bytes: number): RekognitionError;
+}
+
+const REKOGNITION_S3_LIMIT: S3ObjectLimit = {
+  maxBytes: MAX_S3_IMAGE_BYTES,
+  tooLarge: (bytes) => new RekognitionError('ImageTooLargeException', `Image size is too large: ${bytes} bytes, the limit from S3 is ${MAX_S3_IMAGE_BYTES}`),
+};
+
 export class ImageSource {
   private readonly s3: S3Client | undefined;
 
-  constructor(s3: S3Settings | undefined) {
+  constructor(
+    s3: S3Settings | undefined,
+    private readonly limit: S3ObjectLimit = REKOGNITION_S3_LIMIT,
+  ) {
     this.s3 =
       s3 &&
       new S3Client({
@@ -77,9 +96,9 @@ export class ImageSource {
     }
     const body = object.Body;
     if (!body) throw unreadable('empty response');
-    if ((object.ContentLength ?? 0) > MAX_S3_IMAGE_BYTES) {
+    if ((object.ContentLength ?? 0) > this.limit.maxBytes) {
       body.transformToWebStream().cancel().catch(() => undefined);
-      throw new RekognitionError('ImageTooLargeException', `Image size is too large: ${object.ContentLength} bytes, the limit from S3 is ${MAX_S3_IMAGE_BYTES}`);
+      throw this.limit.tooLarge(object.ContentLength ?? 0);
     }
     try {
       return Buffer.from(await body.transformToByteArray());

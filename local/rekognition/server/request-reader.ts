@@ -179,6 +179,19 @@ export class RequestReader {
     return new RequestReader(value, memberPath(this.path, name), this.violations);
   }
 
+  /** A list of structures, each read with its own reader that reports into this one. */
+  structureList(name: string, list: { required?: boolean; minLength?: number; maxLength?: number }): RequestReader[] | undefined {
+    const value = this.present(name, list.required);
+    if (value === undefined) return undefined;
+    if (!Array.isArray(value)) this.typeError(name, 'a list');
+    const path = memberPath(this.path, name);
+    this.checkLength(path, `'[${value.length} items]'`, value.length, list);
+    return value.map((entry, index) => {
+      if (!isObject(entry)) this.typeError(`${name}.${index + 1}`, 'a structure');
+      return new RequestReader(entry, `${path}.${index + 1}.member`, this.violations);
+    });
+  }
+
   /** Throws the ValidationException for every constraint broken so far, if any. */
   finish(): void {
     const count = this.violations.length;

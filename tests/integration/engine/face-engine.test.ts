@@ -19,6 +19,7 @@ import {
   type AnalysedImage,
   type FaceEngine,
 } from '../../../local/rekognition/engine/index';
+import { DOCUMENT_LAYOUTS, makeIdCard } from '../../../local/rekognition/engine/evaluation/id-card';
 import { DEFAULT_MODEL_DIR, MODEL_FILES } from '../../../local/rekognition/engine/models';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/faces/', import.meta.url));
@@ -73,6 +74,12 @@ describe('detection', () => {
     expect([analysed.width, analysed.height]).toEqual([200, 180]);
   });
 
+  it('keeps every face of the group photo, the largest one cut by the edge included', async () => {
+    const { faces } = await engine.analyse(await fixture('engine-group-selfie.jpg'));
+    expect(faces).toHaveLength(6);
+    expect(faces[0]!.box.left + faces[0]!.box.width).toBeGreaterThan(0.99);
+  });
+
   it('finds several faces in a group photo, largest first', async () => {
     const { faces } = await engine.analyse(await fixture('engine-group-selfie.jpg'));
     expect(faces.length).toBeGreaterThanOrEqual(4);
@@ -102,6 +109,25 @@ describe('detection', () => {
       expect(value).toBeGreaterThan(0);
       expect(value).toBeLessThan(100);
     }
+  });
+
+  it('finds a faint face that the whole-image pass misses, with the level-stretched second pass', async () => {
+    // At 15% contrast the detector scores this face under 0.1 in the whole 1100x800 image.
+    const faint = await sharp(await fixture('engine-lfw-george_w_bush_0353.jpg')).resize(300).linear(0.15, 149).jpeg().toBuffer();
+    const scene = await sharp({ create: { width: 1100, height: 800, channels: 3, background: '#a8a8a8' } })
+      .composite([{ input: faint, left: 120, top: 200 }])
+      .jpeg({ quality: 90 })
+      .toBuffer();
+    const face = await onlyFace(scene);
+    expect(face.box.left).toBeGreaterThan(120 / 1100);
+    expect(face.box.left + face.box.width).toBeLessThan(420 / 1100);
+  });
+
+  it.each(DOCUMENT_LAYOUTS)('finds the portrait on a photographed %s and matches it to another photo at Similarity 90', async (layout) => {
+    const card = await makeIdCard(await fixture('engine-lfw-george_w_bush_0353.jpg'), { seed: `engine-${layout}`, layout });
+    const { faces } = await engine.analyse(card.image);
+    const other = await onlyFace(await fixture('engine-lfw-george_w_bush_0407.jpg'));
+    expect(engine.similarity(faces[0]!.embedding, other.embedding)).toBeGreaterThanOrEqual(90);
   });
 
   it('measures the roll of a face tilted by 20 degrees', async () => {

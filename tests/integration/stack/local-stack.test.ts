@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { InitiateAuthCommand, RespondToAuthChallengeCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { DescribeCollectionCommand, ListFacesCommand } from '@aws-sdk/client-rekognition';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { AnalyzeIDCommand, TextractClient } from '@aws-sdk/client-textract';
 import { mailboxCode } from '../../../local/demo/face-login-client';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../local/template/local-environment';
 import { startStackProcess, type StackProcess } from './stack-process';
 
 const ID_PHOTO = new URL('../../fixtures/faces/app-id-photo-angelina_jolie-img6.jpg', import.meta.url);
@@ -34,7 +36,7 @@ describe('npm start', () => {
   it('prints every endpoint, the Amplify configuration and its startup time in one block', () => {
     const { endpoints, userPoolId, userPoolClientId } = stack.outputs;
     const printed = stack.output();
-    for (const url of [endpoints.dynamodb, endpoints.s3, endpoints.rekognition!, endpoints.cognito!, endpoints.mailbox!, endpoints.sesv2!]) expect(printed).toContain(url);
+    for (const url of [endpoints.dynamodb, endpoints.s3, endpoints.rekognition!, endpoints.textract!, endpoints.cognito!, endpoints.mailbox!, endpoints.sesv2!]) expect(printed).toContain(url);
     expect(printed).toContain(`"userPoolId": "${userPoolId}"`);
     expect(printed).toContain(`"userPoolClientId": "${userPoolClientId}"`);
     expect(printed).toMatch(/local stack ready in \d+\.\d s/);
@@ -50,6 +52,13 @@ describe('npm start', () => {
       liveness: { endpointOverride: stack.outputs.endpoints.liveness },
     });
     expect((await fetch(appUrl)).headers.get('content-security-policy')).toContain(new URL(stack.outputs.endpoints.s3).origin);
+  });
+
+  it('answers Textract AnalyzeID at the endpoint in stack-outputs.json', async () => {
+    const textract = new TextractClient({ endpoint: stack.outputs.endpoints.textract, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    const answer = await textract.send(new AnalyzeIDCommand({ DocumentPages: [{ Bytes: readFileSync(ID_PHOTO) }] }));
+    textract.destroy();
+    expect(answer.DocumentMetadata).toEqual({ Pages: 1 });
   });
 
   it('creates the face collection by running InitCollectionFunction with a CloudFormation Create request', async () => {

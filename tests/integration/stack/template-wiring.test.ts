@@ -72,6 +72,7 @@ describe('the local wiring of template.yaml', () => {
     };
     const environment = lambdaEnvironment(spec, LOCAL_REGION, {
       s3: 'http://127.0.0.1:4569', dynamodb: 'http://127.0.0.1:8000', rekognition: 'http://127.0.0.1:4580', sesv2: 'http://127.0.0.1:4579',
+      textract: 'http://127.0.0.1:4582',
     }, deployment.functionEnvironment('IndexFaceFunction'));
     expect(environment).toMatchObject({
       AWS_LAMBDA_FUNCTION_NAME: 'face-stack-IndexFaceFunction',
@@ -80,6 +81,7 @@ describe('the local wiring of template.yaml', () => {
       AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:8000',
       AWS_ENDPOINT_URL_REKOGNITION: 'http://127.0.0.1:4580',
       AWS_ENDPOINT_URL_SESV2: 'http://127.0.0.1:4579',
+      AWS_ENDPOINT_URL_TEXTRACT: 'http://127.0.0.1:4582',
       S3_FORCE_PATH_STYLE: 'true',
       TABLE_NAME: 'face-stack-FaceLoginTable',
     });

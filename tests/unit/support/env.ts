@@ -18,6 +18,8 @@ Object.assign(process.env, {
   COLLECTION_ID: COLLECTION,
   EMAIL_SENDER,
   EMAIL_IDENTITY_ARN,
+  // The document check has its own tests (document-check.test.ts); the indexer's tests enrol plain photos.
+  DOCUMENT_CHECK: 'OFF',
   POWERTOOLS_METRICS_DISABLED: 'true',
   LOG_LEVEL: 'SILENT',
 });

@@ -1,13 +1,31 @@
-/** LFW View 1 helpers shared by the calibration and the benchmark scripts: pairs, embeddings, pair scores. */
+/** LFW View 1 helpers shared by the calibration and the benchmark scripts: data folder, pairs, embeddings, pair scores. */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FaceEngine } from '../types';
+import sharp from 'sharp';
+import type { DetectedFace, FaceEngine } from '../types';
 import { MODEL_FILES } from '../models';
+import { makeIdCard } from './id-card';
 
-export const LFW_DIR = process.env.LFW_VIEW1_DIR ?? '/work/shared/data/faces/lfw-view1';
+const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+/** Where the data folder is when none is given: beside the repository, resolved from its root, never from the cwd. */
+export const DEFAULT_DATA_DIR = path.resolve(REPO_ROOT, '../shared/data/faces');
+
+/** The face data folder from `--data DIR` in `argv` (relative paths from the cwd), else DEFAULT_DATA_DIR. */
+export function dataDirFrom(argv: readonly string[]): string {
+  const flag = argv.indexOf('--data');
+  if (flag < 0) return DEFAULT_DATA_DIR;
+  const dir = argv[flag + 1];
+  if (!dir || dir.startsWith('--')) throw new Error('--data needs a folder: the one holding lfw-view1/');
+  return path.resolve(dir);
+}
+
+/** LFW View 1 inside the data folder (layout in local/rekognition/engine/README.md). */
+export function lfwDirOf(dataDir: string): string {
+  return path.join(dataDir, 'lfw-view1');
+}
 
 export interface LfwPair {
   a: string;
@@ -15,9 +33,9 @@ export interface LfwPair {
   same: boolean;
 }
 
-/** Reads pairs_devtrain.csv / pairs_devtest.csv (path_a,path_b,same,known_label_error; paths relative to LFW_DIR). */
-export function readPairs(file: string): LfwPair[] {
-  const [header, ...rows] = readFileSync(path.join(LFW_DIR, file), 'utf8').trim().split(/\r?\n/);
+/** Reads pairs_devtrain.csv / pairs_devtest.csv (path_a,path_b,same,known_label_error; paths relative to lfwDir). */
+export function readPairs(lfwDir: string, file: string): LfwPair[] {
+  const [header, ...rows] = readFileSync(path.join(lfwDir, file), 'utf8').trim().split(/\r?\n/);
   if (header !== 'path_a,path_b,same,known_label_error') throw new Error(`${file}: unexpected header ${header}`);
   return rows.map((row, i) => {
     const [a, b, same] = row.split(',');
@@ -38,8 +56,11 @@ export function imagesOf(pairs: readonly LfwPair[]): string[] {
   return [...new Set(pairs.flatMap((p) => [p.a, p.b]))].sort();
 }
 
-/** Everything the embeddings depend on: the models and the engine's code. A change to either invalidates the cache. */
-function engineFingerprint(): string {
+/**
+ * Everything the embeddings depend on: the models and the engine's code. A change to either invalidates the cache.
+ * Taken once, at import, when the engine's code is loaded: an edit during a run must not relabel its results.
+ */
+const ENGINE_FINGERPRINT = ((): string => {
   const hash = createHash('sha256');
   for (const { sha256 } of Object.values(MODEL_FILES)) hash.update(sha256);
   const engineDir = fileURLToPath(new URL('..', import.meta.url));
@@ -47,19 +68,65 @@ function engineFingerprint(): string {
     hash.update(file).update(readFileSync(path.join(engineDir, file)));
   }
   return hash.digest('hex').slice(0, 16);
+})();
+
+/** How to get the images to embed and which face is their subject. */
+export interface ImageSource {
+  /** Names the cache: images of one name must always have the same bytes. */
+  name: string;
+  read(image: string): Buffer | Promise<Buffer>;
+  subject(faces: readonly DetectedFace[]): DetectedFace | undefined;
+}
+
+/** LFW images are centred on their subject, so of several faces the one nearest the centre is the subject. */
+export function lfwSource(lfwDir: string): ImageSource {
+  return {
+    name: 'lfw',
+    read: (image) => readFileSync(path.join(lfwDir, image)),
+    subject: (faces) => [...faces].sort((p, q) => distanceFromCentre(p.box) - distanceFromCentre(q.box))[0],
+  };
+}
+
+/** The generator's code and the libvips that renders it: what a card's bytes depend on besides its portrait. */
+const GENERATOR_FINGERPRINT = ((): string => {
+  const hash = createHash('sha256').update(sharp.versions.vips);
+  for (const file of ['id-card.ts', 'mrz.ts']) hash.update(readFileSync(fileURLToPath(new URL(`./${file}`, import.meta.url))));
+  return hash.digest('hex').slice(0, 16);
+})();
+
+/**
+ * A photo of a synthetic identity document (./id-card.ts) carrying each LFW image, seeded by the image's path, so
+ * every run sees the same cards. Cards are kept in the temp dir (rendering costs more than embedding). The subject
+ * is the largest face: the portrait, not the faded second copy some layouts print.
+ */
+export function idCardSource(lfwDir: string): ImageSource {
+  const name = `cards-${GENERATOR_FINGERPRINT}`;
+  const cardDir = path.join(os.tmpdir(), 'cognito-face-login-lfw', name);
+  return {
+    name,
+    async read(image) {
+      const file = path.join(cardDir, `${image.replace(/\.jpg$/, '').replace(/[^A-Za-z0-9_.-]/g, '_')}.jpg`);
+      if (existsSync(file)) return readFileSync(file);
+      const card = await makeIdCard(readFileSync(path.join(lfwDir, image)), { seed: image });
+      mkdirSync(cardDir, { recursive: true });
+      writeFileSync(file, card.image);
+      return card.image;
+    },
+    subject: (faces) => faces[0],
+  };
 }
 
 /**
- * The embedding of the subject of each LFW image, or null when no face is found. LFW images are centred on
- * their subject, so of several faces the one nearest the centre is the subject. Embeddings are cached in the
- * temp dir under the engine's fingerprint; `useCache: false` recomputes everything.
+ * The embedding of the subject of each image, or null when no face is found. Embeddings are cached in the temp dir
+ * under the engine's fingerprint and the source's name; `useCache: false` recomputes everything.
  */
 export async function embedImages(
   engine: FaceEngine,
+  source: ImageSource,
   images: readonly string[],
   { useCache = true, onProgress }: { useCache?: boolean; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<Map<string, Float32Array | null>> {
-  const cacheFile = path.join(os.tmpdir(), 'cognito-face-login-lfw', `${engineFingerprint()}.json`);
+  const cacheFile = path.join(os.tmpdir(), 'cognito-face-login-lfw', `${ENGINE_FINGERPRINT}-${source.name}.json`);
   // Embeddings are stored as base64 of their float32 bytes: exact, and a fraction of the memory of number arrays.
   const cached: Record<string, string | null> = useCache ? readCache(cacheFile) : {};
   const result = new Map<string, Float32Array | null>();
@@ -69,10 +136,9 @@ export async function embedImages(
     if (hit !== undefined) {
       result.set(image, hit === null ? null : new Float32Array(new Uint8Array(Buffer.from(hit, 'base64')).buffer));
     } else {
-      const analysed = await engine.analyse(readFileSync(path.join(LFW_DIR, image)));
-      const centred = [...analysed.faces].sort((p, q) => distanceFromCentre(p.box) - distanceFromCentre(q.box))[0];
-      result.set(image, centred?.embedding ?? null);
-      cached[image] = centred ? Buffer.from(centred.embedding.buffer, centred.embedding.byteOffset, centred.embedding.byteLength).toString('base64') : null;
+      const subject = source.subject((await engine.analyse(await source.read(image))).faces);
+      result.set(image, subject?.embedding ?? null);
+      cached[image] = subject ? Buffer.from(subject.embedding.buffer, subject.embedding.byteOffset, subject.embedding.byteLength).toString('base64') : null;
     }
     onProgress?.(++done, images.length);
   }
