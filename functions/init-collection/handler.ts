@@ -36,6 +36,8 @@ const DELETE_BATCH = 1000;
 
 type Properties = Record<string, unknown>;
 
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+
 /** The collection's ARN, built from the stack's own ARN (same partition, region and account). */
 function collectionArn(stackId: string, collectionId: string): string {
   const [, partition, , region, account] = stackId.split(':');
@@ -53,7 +55,7 @@ async function refusalOfExisting(event: CloudFormationCustomResourceEvent, colle
     return undefined;
   }
   return (
-    `Collection ${collectionId} already exists and holds ${FaceCount} faces of another stack (${Tags[STACK_TAG] ?? 'untagged'}). ` +
+    `Collection ${collectionId} already exists and holds ${plural(FaceCount, 'face')} of another stack (${Tags[STACK_TAG] ?? 'untagged'}). ` +
     'Delete it (aws rekognition delete-collection) or deploy with AdoptExistingCollection=true.'
   );
 }
@@ -101,7 +103,7 @@ async function emptyBucket(bucket: string): Promise<void> {
       const { Errors = [] } = await s3().send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }));
       if (Errors.length > 0) {
         const [first] = Errors;
-        throw new Error(`${Errors.length} objects of ${bucket} could not be deleted, e.g. ${first?.Key}: ${first?.Code} ${first?.Message ?? ''}`.trim());
+        throw new Error(`${plural(Errors.length, 'object')} of ${bucket} could not be deleted, e.g. ${first?.Key}: ${first?.Code} ${first?.Message ?? ''}`.trim());
       }
       deleted += objects.length;
     }

@@ -68,7 +68,10 @@ export async function sendEmailCode(to: string, code: string): Promise<void> {
       Content: {
         Simple: {
           Subject: { Data: `Your sign-in code: ${code}`, Charset: 'UTF-8' },
-          Body: { Text: { Data: text, Charset: 'UTF-8' } },
+          Body: {
+            Text: { Data: text, Charset: 'UTF-8' },
+            Html: { Data: `<p>Your sign-in code is <strong>${code}</strong>.</p><p>It is valid for 10 minutes. If you did not try to sign in, ignore this email.</p>`, Charset: 'UTF-8' },
+          },
         },
       },
     }),

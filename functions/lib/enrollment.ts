@@ -28,6 +28,7 @@ import {
   getCurrentEnrollment,
   getEnrollment,
   removeProvisionalEnrollment,
+  revokeAcceptedEnrollment,
   saveEnrollmentDecision,
   type ActiveEnrollment,
   type EnrollmentDecision,
@@ -240,7 +241,14 @@ export async function indexEnrollment(sub: string, key: string, nowMs: number): 
     await deleteObject(key);
     return { decision: existing, active };
   }
-  const decision = await decide(sub, key, nowMs);
+  let decision: EnrollmentDecision;
+  try {
+    decision = await decide(sub, key, nowMs);
+  } catch (error) {
+    // The other runner (the S3 event or verify) may have decided and removed the upload while this one looked.
+    if (error instanceof PhotoMissingError && (await getEnrollment(sub, key))?.status !== 'ISSUED') return indexEnrollment(sub, key, nowMs);
+    throw error;
+  }
   if (!(await saveEnrollmentDecision(sub, decision, nowMs))) {
     // Lost the race to a concurrent run: our face and pinned copy are strays.
     if (decision.status === 'ACCEPTED') {
@@ -266,6 +274,7 @@ export async function confirmProvisionalEnrollment(sub: string, enrollment: Acti
     logger.warn('provisional enrollment refused at confirmation: the face is confirmed for another account', { sub });
     countVerdict('EnrollmentRejected', 'DUPLICATE_FACE');
     if (await removeProvisionalEnrollment(sub, enrollment.faceId)) {
+      await revokeAcceptedEnrollment(sub, enrollment.key, 'DUPLICATE_FACE', nowMs);
       await deleteFaces([enrollment.faceId]);
       await deleteObject(enrollment.photoKey);
     }

@@ -144,6 +144,26 @@ export async function saveEnrollmentDecision(sub: string, decision: EnrollmentDe
   );
 }
 
+/**
+ * Turns an ACCEPTED decision into REJECTED (its face was refused at confirmation), so a redelivered upload event
+ * can never make it the enrollment again. The only change a decision ever gets, and only from ACCEPTED.
+ */
+export async function revokeAcceptedEnrollment(sub: string, key: string, reason: RejectionReason, nowMs: number): Promise<boolean> {
+  return conditionally(() =>
+    dynamo().send(
+      new UpdateCommand({
+        TableName: config().tableName,
+        Key: { pk: userPk(sub), sk: enrollmentSk(key) },
+        UpdateExpression: 'SET #status = :status, #reason = :reason, revokedAt = :now REMOVE faceId, photoKey',
+        ConditionExpression: '#status = :accepted',
+        ExpressionAttributeNames: { '#status': 'status', '#reason': 'reason' },
+        ExpressionAttributeValues: { ':status': 'REJECTED', ':reason': reason, ':accepted': 'ACCEPTED', ':now': new Date(nowMs).toISOString() },
+      }),
+      requestOptions(),
+    ),
+  );
+}
+
 // --- the active enrolment ----------------------------------------------------------------------------------
 
 function toActiveEnrollment(item: Record<string, unknown>): ActiveEnrollment {

@@ -80,6 +80,17 @@ const SIGNATURE = /^[0-9a-f]{64}$/;
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 const MISMATCH = 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.';
 
+/**
+ * The SigV4 signature of a string, as a browser POST upload signs its base64 policy: the HMAC of the string with
+ * the signing key of `<shortDate>/<region>/<service>`. Hex.
+ */
+export async function signString(stringToSign: string, secret: { accessKeyId: string; secretAccessKey: string }, scope: { shortDate: string; region: string; service: string }): Promise<string> {
+  const signer = new SignatureV4({ credentials: secret, region: scope.region, service: scope.service, sha256: Sha256 });
+  const day = parseAmzDate(`${scope.shortDate}T000000Z`);
+  if (!day) throw malformed(`the credential date '${scope.shortDate}' is not yyyymmdd`);
+  return signer.sign(stringToSign, { signingDate: day });
+}
+
 /** The single-identity form of `credentials`. */
 export function credentialsOf(identity: { accessKeyId: string; secretAccessKey: string }): Record<string, string> {
   return { [identity.accessKeyId]: identity.secretAccessKey };
@@ -138,11 +149,13 @@ export async function checkSigV4(request: SigV4Request, check: SigV4Check): Prom
     credentials: { accessKeyId, secretAccessKey }, region: check.region, service: check.service, sha256: Sha256,
     uriEscapePath: check.uriEscapePath ?? true, applyChecksum: false,
   });
+  // The path exactly as sent: URL parsing would resolve dot segments the signer may have signed.
+  const rawPath = request.url.split('?')[0] ?? '/';
   const signable = new HttpRequest({
     method: request.method.toUpperCase(),
     protocol: 'http:',
     hostname: headers.host ?? '',
-    path: check.uriEscapePath === false ? url.pathname : safeDecodePath(url.pathname),
+    path: check.uriEscapePath === false ? rawPath : safeDecodePath(rawPath),
     query: signedQuery(url),
     headers,
     ...(request.body !== undefined ? { body: request.body } : {}),

@@ -28,6 +28,8 @@ export interface DynamoDbLocal {
 }
 
 const MINIMUM_JAVA = 17;
+/** The JVM can take a while to start on a busy machine; a stack that fails here is worse than one that waits. */
+const DEFAULT_READY_TIMEOUT_MS = 60_000;
 
 export class JavaMissingError extends Error {
   override name = 'JavaMissingError';
@@ -113,7 +115,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
     await stopChild(child);
     process.off('exit', killOnExit);
   };
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 20000);
+  const deadline = Date.now() + (options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
       process.off('exit', killOnExit);
@@ -125,7 +127,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
     } catch (error) {
       if (Date.now() > deadline) {
         await stop();
-        throw new Error(`DynamoDB Local did not answer on ${endpoint} within ${options.readyTimeoutMs ?? 20000} ms: ${String(error)}\n${output.join('\n')}`);
+        throw new Error(`DynamoDB Local did not answer on ${endpoint} within ${options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS} ms: ${String(error)}\n${output.join('\n')}`);
       }
       await new Promise((wait) => setTimeout(wait, 100));
     }

@@ -2,12 +2,14 @@
  * Starts the local Rekognition server alone, with Face Liveness (its session operations and its wss endpoint):
  *   npm run local:rekognition -- --port 4580 [--host 127.0.0.1] [--data-dir .local-data/rekognition]
  *     [--s3-endpoint http://127.0.0.1:4569] [--region us-east-1] [--liveness-port 4581]
- * S3 credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, else s3rver's defaults. Ctrl-C closes it.
+ * S3 credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, else the local stack's identity (its S3 gate
+ * refuses any other signature). Ctrl-C closes it.
  */
 import { parseArgs } from 'node:util';
 import { createFaceEngine } from './engine';
 import { startLivenessService } from './liveness';
 import { startRekognitionServer } from './server';
+import { LOCAL_CREDENTIALS } from '../template/local-environment';
 
 const USAGE =
   'usage: npm run local:rekognition -- --port <n> [--host 127.0.0.1] [--data-dir .local-data/rekognition] [--s3-endpoint URL] [--region us-east-1] [--liveness-port 4581]';
@@ -57,8 +59,8 @@ const s3 = {
   endpoint: parseEndpoint(args['s3-endpoint']),
   region,
   credentials: {
-    accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'S3RVER',
-    secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'S3RVER',
+    accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? LOCAL_CREDENTIALS.accessKeyId,
+    secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? LOCAL_CREDENTIALS.secretAccessKey,
   },
 };
 const engine = await createFaceEngine();

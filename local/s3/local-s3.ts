@@ -1,8 +1,10 @@
 /**
  * Local S3: s3rver (an S3-compatible server storing objects under the data folder) on an internal port, behind a
- * gate on the public port that does what s3rver does not: enforces browser POST uploads' policies and SigV4
- * signatures, and answers CORS for the buckets' rules from the template. Everything else is forwarded unchanged
- * (Host included, so header-signed SDK requests still verify in s3rver).
+ * gate on the public port that does what s3rver does not: enforces browser POST uploads' policies and their SigV4
+ * signatures, refuses every other request without a valid SigV4 signature (header or presigned query; s3rver
+ * would serve it anonymously), answers CORS for the buckets' rules from the template, and refuses reading a missing
+ * object with 403 AccessDenied, as S3 answers a role without s3:ListBucket (the stack grants none), instead of
+ * s3rver's 404. What passes is forwarded unchanged (Host included).
  */
 import { EventEmitter } from 'node:events';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -13,6 +15,7 @@ import { freePort, LOCAL_HOST } from '../template/local-environment';
 import { corsResponseHeaders, preflightHeaders, type CorsRule } from './cors';
 import { multipartBoundary, parseMultipart } from './multipart';
 import { verifyPostPolicy } from './post-policy';
+import { authenticateS3Request } from './request-auth';
 import { S3Error, s3ErrorXml } from './s3-error';
 
 export interface LocalBucket {
@@ -26,9 +29,9 @@ export interface LocalS3Options {
   dataDir: string;
   buckets: LocalBucket[];
   region: string;
-  /** Access key id -> secret; the gate verifies POST signatures and s3rver header signatures with these. */
+  /** Access key id -> secret: the only identities whose signatures (header, presigned query, POST policy) pass. */
   credentials: Record<string, string>;
-  /** Largest POST body the gate reads (S3 allows 5 GB; enrolment photos are at most 5 MB). */
+  /** Largest body the gate reads: POST uploads, and signed bodies it checks the hash of (enrolment photos are at most 5 MB). */
   maxPostBytes?: number;
   log?: (line: string) => void;
 }
@@ -127,10 +130,14 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   const corsByBucket = new Map(options.buckets.map((bucket) => [bucket.name, bucket.cors]));
   const maxPostBytes = options.maxPostBytes ?? DEFAULT_MAX_POST_BYTES;
 
-  const forward = (req: IncomingMessage, res: ServerResponse, extraHeaders: Record<string, string>, body?: Buffer) => {
+  const forward = (req: IncomingMessage, res: ServerResponse, extraHeaders: Record<string, string>, body?: Buffer, isObjectRead = false) => {
     const upstream = request(
       { host: LOCAL_HOST, port: internalPort, method: req.method, path: req.url, headers: req.headers },
       (upstreamResponse) => {
+        if (isObjectRead && upstreamResponse.statusCode === 404) {
+          upstreamResponse.resume();
+          return refuse(res, new S3Error('AccessDenied', 'Access Denied', 403), extraHeaders, req.method === 'HEAD');
+        }
         res.writeHead(upstreamResponse.statusCode ?? 502, { ...upstreamResponse.headers, ...extraHeaders });
         upstreamResponse.pipe(res);
       },
@@ -140,8 +147,13 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     else req.pipe(upstream);
   };
 
-  const refuse = (res: ServerResponse, error: S3Error, extraHeaders: Record<string, string>) => {
+  /** S3's error answer; a HEAD gets the status alone, as S3 sends no body to a HEAD. */
+  const refuse = (res: ServerResponse, error: S3Error, extraHeaders: Record<string, string>, statusOnly = false) => {
     if (res.headersSent) return res.destroy();
+    if (statusOnly) {
+      res.writeHead(error.status, { connection: 'close', ...extraHeaders });
+      return res.end();
+    }
     res.writeHead(error.status, { 'content-type': 'application/xml', connection: 'close', ...extraHeaders });
     res.end(s3ErrorXml(error));
   };
@@ -159,11 +171,22 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     }
     const cors = corsResponseHeaders(rules, origin, method);
     const isBrowserPost = method === 'POST' && bucket !== '' && /^\/[^/]+\/?$/.test(url.pathname) && url.search === '';
-    if (!isBrowserPost) return forward(req, res, cors);
+    // A missing key of one of the stack's buckets; a missing bucket stays s3rver's 404 NoSuchBucket, as on S3.
+    const isObjectRead = (method === 'GET' || method === 'HEAD') && corsByBucket.has(bucket) && /^\/[^/]+\/./.test(url.pathname);
+    if (!isBrowserPost) {
+      try {
+        const { body } = await authenticateS3Request(req, { region: options.region, credentials: options.credentials, now: Date.now(), maxBodyBytes: maxPostBytes });
+        return forward(req, res, cors, body, isObjectRead);
+      } catch (error) {
+        if (!(error instanceof S3Error)) throw error;
+        options.log?.(`${method} ${url.pathname} refused: ${error.code}: ${error.message}`);
+        return refuse(res, error, cors, method === 'HEAD');
+      }
+    }
     try {
       const boundary = multipartBoundary(req.headers['content-type']);
       const body = await readBody(req, maxPostBytes);
-      const accepted = verifyPostPolicy(parseMultipart(body, boundary), {
+      const accepted = await verifyPostPolicy(parseMultipart(body, boundary), {
         bucket,
         region: options.region,
         credentials: options.credentials,

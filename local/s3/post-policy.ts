@@ -4,7 +4,8 @@
  * is covered by a condition. Refusals carry S3's codes and messages.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { signString } from '../aws/sigv4';
 import type { MultipartForm } from './multipart';
 import { S3Error } from './s3-error';
 
@@ -82,11 +83,7 @@ function parsePolicy(encoded: string): { expiration: Date; conditions: Condition
   return { expiration: expires, conditions: conditions.map(parseCondition) };
 }
 
-function hmac(key: Buffer | string, data: string): Buffer {
-  return createHmac('sha256', key).update(data, 'utf8').digest();
-}
-
-function verifySignature(fields: Map<string, string>, context: PostPolicyContext, policy: string): void {
+async function verifySignature(fields: Map<string, string>, context: PostPolicyContext, policy: string): Promise<void> {
   const algorithm = fields.get('x-amz-algorithm');
   const credential = fields.get('x-amz-credential');
   const date = fields.get('x-amz-date');
@@ -100,8 +97,8 @@ function verifySignature(fields: Map<string, string>, context: PostPolicyContext
   if (algorithm !== 'AWS4-HMAC-SHA256') {
     throw new S3Error('InvalidRequest', `The authorization mechanism you have provided (${algorithm}) is not supported. Please use AWS4-HMAC-SHA256.`, 400);
   }
-  const [accessKeyId, shortDate, region, service, terminator, ...rest] = (credential as string).split('/');
-  if (!accessKeyId || !shortDate || service !== 's3' || terminator !== 'aws4_request' || rest.length > 0) {
+  const [accessKeyId, shortDate = '', region, service, terminator, ...rest] = (credential as string).split('/');
+  if (!accessKeyId || !/^\d{8}$/.test(shortDate) || service !== 's3' || terminator !== 'aws4_request' || rest.length > 0) {
     throw new S3Error('AuthorizationQueryParametersError', `Error parsing the X-Amz-Credential parameter; the credential is malformed: ${credential}`, 400);
   }
   if (region !== context.region) {
@@ -110,12 +107,11 @@ function verifySignature(fields: Map<string, string>, context: PostPolicyContext
   if (!(date as string).startsWith(shortDate)) {
     throw new S3Error('AuthorizationQueryParametersError', `Invalid credential date "${shortDate}". This date is not the same as X-Amz-Date: "${(date as string).slice(0, 8)}".`, 400);
   }
-  const secret = context.credentials[accessKeyId];
+  const secret = Object.hasOwn(context.credentials, accessKeyId) ? context.credentials[accessKeyId] : undefined;
   if (secret === undefined) {
     throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', 403, { AWSAccessKeyId: accessKeyId });
   }
-  const signingKey = hmac(hmac(hmac(hmac(`AWS4${secret}`, shortDate), region), 's3'), 'aws4_request');
-  const expected = createHmac('sha256', signingKey).update(policy, 'utf8').digest();
+  const expected = Buffer.from(await signString(policy, { accessKeyId, secretAccessKey: secret }, { shortDate, region, service: 's3' }), 'hex');
   const provided = Buffer.from(signature as string, 'hex');
   if (provided.length !== expected.length || !timingSafeEqual(provided, expected)) {
     throw new S3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', 403);
@@ -123,7 +119,7 @@ function verifySignature(fields: Map<string, string>, context: PostPolicyContext
 }
 
 /** Checks a parsed POST form for `bucket`; returns the key and size to store, or throws S3's refusal. */
-export function verifyPostPolicy(form: MultipartForm, context: PostPolicyContext): AcceptedPost {
+export async function verifyPostPolicy(form: MultipartForm, context: PostPolicyContext): Promise<AcceptedPost> {
   const fields = new Map<string, string>();
   for (const { name, value } of form.fields) fields.set(name.toLowerCase(), value);
   const key = fields.get('key');
@@ -133,7 +129,7 @@ export function verifyPostPolicy(form: MultipartForm, context: PostPolicyContext
   const policy = fields.get('policy');
   // The bucket blocks public access: an upload without a signed policy is never anonymous-writable.
   if (policy === undefined) throw new S3Error('AccessDenied', 'Access Denied', 403);
-  verifySignature(fields, context, policy);
+  await verifySignature(fields, context, policy);
   const { expiration, conditions } = parsePolicy(policy);
   if (context.now.getTime() > expiration.getTime()) throw denied('Policy expired.');
 

@@ -27,9 +27,14 @@ describe('samconfig.toml', () => {
     expect(samconfigTable('default.global.parameters').stack_name).toBe('cognito-face-login');
   });
 
-  test('deploys with CAPABILITY_IAM, a SAM-managed artifact bucket and a change set to confirm', () => {
-    expect(deploy).toMatchObject({ capabilities: 'CAPABILITY_IAM', resolve_s3: true, confirm_changeset: true });
+  test('deploys with a SAM-managed artifact bucket and a change set to confirm', () => {
+    expect(deploy).toMatchObject({ resolve_s3: true, confirm_changeset: true });
     expect(deploy.region).toMatch(/^[a-z]{2}-[a-z]+-\d$/);
+  });
+
+  test('acknowledges the IAM roles the stack creates, and the macro expansion AWS::LanguageExtensions needs', () => {
+    expect(String(deploy.capabilities).split(' ').sort()).toEqual(['CAPABILITY_AUTO_EXPAND', 'CAPABILITY_IAM']);
+    expect(template.Transform).toContain('AWS::LanguageExtensions');
   });
 
   test('overrides only parameters the template declares, with values they allow', () => {

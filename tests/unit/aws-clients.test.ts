@@ -3,14 +3,17 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { DetectFacesCommand } from '@aws-sdk/client-rekognition';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 
 /** A loopback endpoint that accepts connections and never answers, as a stalled AWS service would. */
 let server: Server;
 const sockets = new Set<Socket>();
+let connections = 0;
 let endpoint = '';
 
 beforeAll(async () => {
   server = createServer((socket) => {
+    connections += 1;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
@@ -32,6 +35,7 @@ async function clients() {
     AWS_ENDPOINT_URL_REKOGNITION: endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: endpoint,
     AWS_ENDPOINT_URL_S3: endpoint,
+    AWS_ENDPOINT_URL_SESV2: endpoint,
   });
   return import('../../functions/lib/aws-clients');
 }
@@ -54,6 +58,14 @@ describe('AWS clients', () => {
     expect(await s3().config.forcePathStyle).toBe(true);
   });
 
+  test('give up on an SES call that gets no answer, at the endpoint from AWS_ENDPOINT_URL_SESV2', async () => {
+    const { ses } = await clients();
+    const before = connections;
+    const email = new SendEmailCommand({ FromEmailAddress: 'a@example.com', Destination: { ToAddresses: ['b@example.com'] }, Content: { Simple: { Subject: { Data: 's' }, Body: { Text: { Data: 't' } } } } });
+    await expect(ses().send(email)).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(connections).toBeGreaterThan(before);
+  });
+
   test('retry a stalled call only up to AWS_MAX_ATTEMPTS', async () => {
     const { rekognition } = await clients();
     const error = await rekognition().send(new DetectFacesCommand({ Image: { Bytes: new Uint8Array([1]) } })).catch((caught: { $metadata?: { attempts?: number } }) => caught);
@@ -61,8 +73,9 @@ describe('AWS clients', () => {
   });
 
   test('create each client once per container', async () => {
-    const { rekognition, s3, dynamo } = await clients();
+    const { rekognition, s3, dynamo, ses } = await clients();
     expect(rekognition()).toBe(rekognition());
+    expect(ses()).toBe(ses());
     expect(s3()).toBe(s3());
     expect(dynamo()).toBe(dynamo());
   });

@@ -1,7 +1,7 @@
 import './support/env';
 import { config, loadClientSettings, loadConfig } from '../../functions/lib/config';
 
-const REQUIRED = { AWS_REGION: 'eu-west-1', TABLE_NAME: 'table', BUCKET_NAME: 'bucket', COLLECTION_ID: 'faces' };
+const REQUIRED = { AWS_REGION: 'eu-west-1', TABLE_NAME: 'table', BUCKET_NAME: 'bucket', COLLECTION_ID: 'faces', EMAIL_SENDER: 'sign-in@example.com' };
 const load = (overrides: Record<string, string | undefined> = {}) => loadConfig({ ...REQUIRED, ...overrides });
 
 describe('function configuration', () => {
@@ -20,9 +20,11 @@ describe('function configuration', () => {
       lockoutMinutes: 30,
       duplicateFacePolicy: 'REJECT',
       enrollmentMaxBytes: 5242880,
-      uploadUrlTtlSeconds: 300,
+      uploadUrlTtlSeconds: 120,
       livenessSessionTtlSeconds: 180,
       qualityFilter: 'AUTO',
+      emailSender: 'sign-in@example.com',
+      provisionalEnrollmentHours: 24,
     });
   });
 
@@ -45,8 +47,13 @@ describe('function configuration', () => {
     ['a fractional count', { LOCKOUT_FAILURES: '2.5' }, 'LOCKOUT_FAILURES must be a whole number from 1 to 100, got "2.5"'],
     ['more bytes than Rekognition accepts', { ENROLLMENT_MAX_BYTES: '5242881' }, 'ENROLLMENT_MAX_BYTES must be from 1 to 5242880, got 5242881'],
     ['a liveness session outliving Rekognition\'s 3 minutes', { LIVENESS_SESSION_TTL_SECONDS: '181' }, 'LIVENESS_SESSION_TTL_SECONDS must be from 30 to 180, got 181'],
+    ['an upload policy living longer than 15 minutes', { UPLOAD_URL_TTL_SECONDS: '901' }, 'UPLOAD_URL_TTL_SECONDS must be from 30 to 900, got 901'],
     ['a duplicate-face policy other than REJECT or ALLOW', { DUPLICATE_FACE_POLICY: 'reject' }, 'DUPLICATE_FACE_POLICY must be one of REJECT, ALLOW, got "reject"'],
     ['a quality filter Rekognition does not know', { QUALITY_FILTER: 'BEST' }, 'QUALITY_FILTER must be one of NONE, AUTO, LOW, MEDIUM, HIGH, got "BEST"'],
+    ['a sender that is not an email address', { EMAIL_SENDER: 'Face Login' }, 'EMAIL_SENDER must be an email address, got "Face Login"'],
+    ['a sender identity that is not an SES identity ARN', { EMAIL_IDENTITY_ARN: 'arn:aws:iam::123456789012:role/x' }, 'EMAIL_IDENTITY_ARN must be an SES identity ARN, got "arn:aws:iam::123456789012:role/x"'],
+    ['provisional enrollments that never expire', { PROVISIONAL_ENROLLMENT_HOURS: '0' }, 'PROVISIONAL_ENROLLMENT_HOURS must be from 1 to 720, got 0'],
+    ['provisional enrollments that last more than 30 days', { PROVISIONAL_ENROLLMENT_HOURS: '721' }, 'PROVISIONAL_ENROLLMENT_HOURS must be from 1 to 720, got 721'],
   ])('refuses %s', (_case, overrides, message) => {
     expect(() => load(overrides)).toThrow(message);
   });
@@ -56,6 +63,15 @@ describe('function configuration', () => {
       similarityThreshold: 99.5,
       livenessThreshold: 50,
       faceMatchThreshold: 80,
+    });
+  });
+
+  test('reads the sender identity, the provisional lifetime and the upload policy lifetime', () => {
+    const identity = 'arn:aws:ses:eu-west-1:123456789012:identity/example.com';
+    expect(load({ EMAIL_IDENTITY_ARN: identity, PROVISIONAL_ENROLLMENT_HOURS: '72', UPLOAD_URL_TTL_SECONDS: '60' })).toMatchObject({
+      emailIdentityArn: identity,
+      provisionalEnrollmentHours: 72,
+      uploadUrlTtlSeconds: 60,
     });
   });
 

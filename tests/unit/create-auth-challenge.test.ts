@@ -1,14 +1,43 @@
 import './support/env';
+import { randomUUID } from 'node:crypto';
 import { CreateFaceLivenessSessionCommand } from '@aws-sdk/client-rekognition';
+import { SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { CreateAuthChallengeTriggerEvent } from 'aws-lambda';
 import { handler } from '../../functions/create-auth-challenge/handler';
-import { awsCallNames, dynamoMock, rekognitionMock, receivedInputs, resetAwsMocks } from './support/aws-mocks';
-import { BUCKET, REGION } from './support/env';
-import { createEvent, SUB } from './support/events';
+import { checkEmailCode } from '../../functions/lib/email-code';
+import { pseudoSub } from '../../functions/lib/pseudonym';
+import {
+  arrangeEmptyTable,
+  awsCallNames,
+  dynamoMock,
+  forgetAwsCalls,
+  nowSeconds,
+  putItems,
+  receivedInputs,
+  rekognitionMock,
+  resetAwsMocks,
+  serviceError,
+  sesMock,
+  storeEnrollment,
+} from './support/aws-mocks';
+import { BUCKET, EMAIL_IDENTITY_ARN, EMAIL_SENDER, REGION } from './support/env';
+import { createEvent, EMAIL, PSEUDONYM_SECRET, SUB, UNKNOWN_USERNAME } from './support/events';
+import { watchMetrics, type CountedMetric } from './support/metrics';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const ACTIVE_ENROLLMENT = { pk: `USER#${SUB}`, sk: 'ACTIVE_ENROLLMENT', key: `enrollment/${SUB}/x.jpg`, faceId: 'f1', uploadedAt: '2026-11-20T10:00:00.000Z' };
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const REFUSED = /^Request refused\.$/;
+const FAILED = /^Request failed\.$/;
+
+type SessionEntry = CreateAuthChallengeTriggerEvent['request']['session'][number];
+const entry = (challengeMetadata: string, challengeResult: boolean, challengeName = 'CUSTOM_CHALLENGE') =>
+  ({ challengeName, challengeResult, challengeMetadata }) as SessionEntry;
+
+function withSession(session: SessionEntry[], name = 'email-code'): CreateAuthChallengeTriggerEvent {
+  const event = createEvent(name);
+  event.request.session = session;
+  return event;
+}
 
 type Policy = { expiration: string; conditions: unknown[] };
 function policyOf(event: CreateAuthChallengeTriggerEvent): Policy {
@@ -16,37 +45,151 @@ function policyOf(event: CreateAuthChallengeTriggerEvent): Policy {
   return JSON.parse(Buffer.from(fields.Policy!, 'base64').toString('utf8')) as Policy;
 }
 
-let sessionCounter = 0;
+/** The one email SES was asked to send, and the code in it. */
+function sentEmail(): { input: SendEmailCommandInput; code: string } {
+  const [input, ...more] = receivedInputs(sesMock, SendEmailCommand) as unknown as SendEmailCommandInput[];
+  expect(more).toEqual([]);
+  const code = /\b\d{6}\b/.exec(input!.Content!.Simple!.Subject!.Data!)?.[0];
+  expect(code).toBeDefined();
+  return { input: input!, code: code! };
+}
+
+const livenessPrefixes = () =>
+  receivedInputs(rekognitionMock, CreateFaceLivenessSessionCommand).map(
+    (input) => (input.Settings as { OutputConfig: { S3KeyPrefix: string } }).OutputConfig.S3KeyPrefix,
+  );
+
+let metrics: CountedMetric[];
 beforeEach(() => {
   resetAwsMocks();
-  dynamoMock.on(GetCommand).resolves({});
-  dynamoMock.on(PutCommand).resolves({});
-  rekognitionMock.on(CreateFaceLivenessSessionCommand).callsFake(async () => ({ SessionId: `0000000${++sessionCounter}-1111-4222-8333-444455556666` }));
+  arrangeEmptyTable();
+  sesMock.on(SendEmailCommand).resolves({ MessageId: '0100019a-7c3e-4f5d-9b1a-2c8e6d4f0a13-000000' });
+  rekognitionMock.on(CreateFaceLivenessSessionCommand).callsFake(async () => ({ SessionId: randomUUID() }));
+  metrics = watchMetrics();
 });
 
-describe('create auth challenge: enrolment', () => {
-  test('asks a user without an accepted enrolment for an ID photo with exactly the documented parameters', async () => {
+describe('create auth challenge: email code', () => {
+  test('asks a user without an enrollment for an email code first, never for an upload', async () => {
+    const { response } = await handler(createEvent('email-code'));
+    expect(response.challengeMetadata).toBe('EMAIL_CODE');
+    expect(putItems('ENROLLMENT#')).toEqual([]);
+    expect(response.publicChallengeParameters.uploadUrl).toBeUndefined();
+  });
+
+  test('sends a 6-digit code with SES v2 from EMAIL_SENDER and its identity to the user\'s email', async () => {
+    await handler(createEvent('email-code'));
+    const { input, code } = sentEmail();
+    expect(input).toMatchObject({
+      FromEmailAddress: EMAIL_SENDER,
+      FromEmailAddressIdentityArn: EMAIL_IDENTITY_ARN,
+      Destination: { ToAddresses: [EMAIL] },
+    });
+    expect(code).toMatch(/^\d{6}$/);
+    expect(input.Content!.Simple!.Body!.Text!.Data).toContain(`Your sign-in code is ${code}`);
+  });
+
+  test('sends the code as text and as HTML', async () => {
+    await handler(createEvent('email-code'));
+    const { input, code } = sentEmail();
+    expect(input.Content!.Simple!.Body!.Html?.Data).toContain(code);
+  });
+
+  test('tells the client only the masked address and the code length', async () => {
+    const { response } = await handler(createEvent('email-code'));
+    expect(response.publicChallengeParameters).toEqual({ step: 'EMAIL_CODE', destination: 'a***@e***.com', codeLength: '6' });
+  });
+
+  test('keeps only a salted, keyed hash of the code, never the code, in the private parameters', async () => {
+    const { response } = await handler(createEvent('email-code'));
+    const { code } = sentEmail();
+    const parameters = response.privateChallengeParameters;
+    expect(Object.keys(parameters).sort()).toEqual(['codeHash', 'expiresAt', 'salt', 'step']);
+    expect(Object.values(parameters)).not.toContain(code);
+    expect(checkEmailCode(Buffer.from(PSEUDONYM_SECRET, 'base64'), parameters, code, Date.now())).toBe('MATCH');
+  });
+
+  test('lets the code expire 10 minutes after it was sent', async () => {
+    const before = Date.now();
+    const { response } = await handler(createEvent('email-code'));
+    const expiresAt = Number(response.privateChallengeParameters.expiresAt);
+    expect(expiresAt).toBeGreaterThanOrEqual(before + 600_000);
+    expect(expiresAt).toBeLessThanOrEqual(Date.now() + 600_000);
+  });
+
+  test('salts every code afresh', async () => {
+    const first = await handler(createEvent('email-code'));
+    const second = await handler(createEvent('email-code'));
+    expect(first.response.privateChallengeParameters.salt).not.toBe(second.response.privateChallengeParameters.salt);
+  });
+
+  test('sends a new code after a wrong one', async () => {
+    const { response } = await handler(withSession([entry('EMAIL_CODE', false)]));
+    expect(response.challengeMetadata).toBe('EMAIL_CODE');
+    expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(1);
+  });
+
+  test('counts every code sent', async () => {
+    await handler(createEvent('email-code'));
+    expect(metrics).toEqual([{ name: 'EmailCodeSent' }]);
+  });
+
+  test('fails with the fixed error, and counts the failure, when SES refuses to send', async () => {
+    sesMock.on(SendEmailCommand).rejects(serviceError('MessageRejected', `Email address is not verified: ${EMAIL_SENDER}`));
+    await expect(handler(createEvent('email-code'))).rejects.toThrow(FAILED);
+    expect(metrics).toEqual([{ name: 'EmailCodeFailed', reason: 'SEND_FAILED' }]);
+  });
+
+  test('refuses a user without an email address, sending nothing', async () => {
+    const event = createEvent('email-code');
+    delete (event.request.userAttributes as Record<string, string>).email;
+    await expect(handler(event)).rejects.toThrow(REFUSED);
+    expect(sesMock.calls()).toHaveLength(0);
+  });
+});
+
+describe('create auth challenge: ID photo upload', () => {
+  test('offers the upload after a correct email code in the same session, with exactly the documented parameters', async () => {
     const { response } = await handler(createEvent('enroll'));
     expect(response.challengeMetadata).toBe('ENROLL_ID_PHOTO');
     expect(Object.keys(response.publicChallengeParameters).sort()).toEqual(['contentTypes', 'maxBytes', 'step', 'uploadFields', 'uploadUrl']);
-    expect(response.publicChallengeParameters).toMatchObject({ step: 'ENROLL_ID_PHOTO', maxBytes: '5242880', contentTypes: 'image/jpeg,image/png' });
+    expect(response.publicChallengeParameters).toMatchObject({ step: 'ENROLL_ID_PHOTO', maxBytes: '5242880', contentTypes: 'image/jpeg' });
+    expect(sesMock.calls()).toHaveLength(0);
   });
 
-  test('chooses the key itself, under the user, and keeps it private', async () => {
+  test.each([
+    ['an upload step with no email code before it', [entry('ENROLL_ID_PHOTO', false)]],
+    ['an upload step after a wrong email code', [entry('EMAIL_CODE', false), entry('ENROLL_ID_PHOTO', false)]],
+    ['a second email code after a correct one', [entry('EMAIL_CODE', true), entry('EMAIL_CODE', true)]],
+  ])('refuses a session with %s', async (_case, session) => {
+    await expect(handler(withSession(session))).rejects.toThrow(REFUSED);
+    expect(putItems('ENROLLMENT#')).toEqual([]);
+  });
+
+  test('records the key as ISSUED to the user, only if it is new, before handing out the policy', async () => {
     const { response } = await handler(createEvent('enroll'));
     const key = response.privateChallengeParameters.key!;
-    expect(key).toMatch(new RegExp(`^enrollment/${SUB}/[0-9a-f-]{36}\\.jpg$`));
-    expect(response.privateChallengeParameters).toEqual({ step: 'ENROLL_ID_PHOTO', key });
-    expect(JSON.stringify(response.publicChallengeParameters)).toContain(key);
+    const [issued] = receivedInputs(dynamoMock, PutCommand);
+    expect(issued).toMatchObject({
+      Item: { pk: `USER#${SUB}`, sk: `ENROLLMENT#${key}`, key, status: 'ISSUED' },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
   });
 
-  test('issues a new key for every challenge', async () => {
+  test('hands out no upload policy when the issued key cannot be recorded', async () => {
+    dynamoMock.on(PutCommand).rejects(serviceError('ProvisionedThroughputExceededException'));
+    await expect(handler(createEvent('enroll'))).rejects.toThrow(FAILED);
+  });
+
+  test('chooses the key itself, a new UUID under the user, and keeps it private', async () => {
     const first = await handler(createEvent('enroll'));
     const second = await handler(createEvent('enroll'));
-    expect(first.response.privateChallengeParameters.key).not.toBe(second.response.privateChallengeParameters.key);
+    const key = first.response.privateChallengeParameters.key!;
+    expect(key).toMatch(new RegExp(`^enrollment/${SUB}/${UUID}\\.jpg$`));
+    expect(first.response.privateChallengeParameters).toEqual({ step: 'ENROLL_ID_PHOTO', key });
+    expect(second.response.privateChallengeParameters.key).not.toBe(key);
   });
 
-  test('pins the key, the content type and the size range in the upload policy', async () => {
+  test('pins the key, the JPEG content type and the size range in the upload policy', async () => {
     const event = await handler(createEvent('enroll'));
     const { conditions } = policyOf(event);
     expect(conditions).toEqual(
@@ -60,37 +203,41 @@ describe('create auth challenge: enrolment', () => {
     expect(conditions.some((condition) => Array.isArray(condition) && condition[0] === 'starts-with')).toBe(false);
   });
 
-  test('lets the upload policy expire after UPLOAD_URL_TTL_SECONDS', async () => {
+  test('lets the upload policy expire after about 2 minutes', async () => {
     const before = Date.now();
     const { expiration } = policyOf(await handler(createEvent('enroll')));
     const lifetimeSeconds = (Date.parse(expiration) - before) / 1000;
-    expect(lifetimeSeconds).toBeGreaterThan(298);
-    expect(lifetimeSeconds).toBeLessThanOrEqual(301);
+    expect(lifetimeSeconds).toBeGreaterThan(118);
+    expect(lifetimeSeconds).toBeLessThanOrEqual(121);
   });
 
-  test('pins PNG when the client asks for it', async () => {
-    const event = createEvent('enroll');
-    event.request.clientMetadata = { contentType: 'image/png' };
-    const result = await handler(event);
-    expect(result.response.privateChallengeParameters.key).toMatch(/\.png$/);
-    expect(policyOf(result).conditions).toContainEqual(['eq', '$Content-Type', 'image/png']);
-  });
-
-  test('refuses a content type other than JPEG or PNG by name', async () => {
-    const event = createEvent('enroll');
-    event.request.clientMetadata = { contentType: 'image/gif' };
-    await expect(handler(event)).rejects.toThrow('clientMetadata.contentType must be one of image/jpeg, image/png');
+  test('offers liveness instead of an upload to a user who enrolled meanwhile in another session', async () => {
+    storeEnrollment(SUB, { state: 'PROVISIONAL' });
+    const { response } = await handler(createEvent('enroll'));
+    expect(response.challengeMetadata).toBe('FACE_LIVENESS');
+    expect(putItems('ENROLLMENT#')).toEqual([]);
   });
 });
 
 describe('create auth challenge: liveness', () => {
-  test('gives an enrolled user a liveness session writing into our bucket under the user', async () => {
-    dynamoMock.on(GetCommand).resolves({ Item: ACTIVE_ENROLLMENT });
-    const { response } = await handler(createEvent('enroll'));
+  test.each(['CONFIRMED', 'PROVISIONAL'] as const)('sends a user with a %s enrollment straight to liveness, with no email', async (state) => {
+    storeEnrollment(SUB, { state });
+    const { response } = await handler(createEvent('email-code'));
     expect(response.challengeMetadata).toBe('FACE_LIVENESS');
-    expect(receivedInputs(rekognitionMock, CreateFaceLivenessSessionCommand)).toContainEqual(expect.objectContaining({
-      Settings: { OutputConfig: { S3Bucket: BUCKET, S3KeyPrefix: `liveness/${SUB}/` }, AuditImagesLimit: 2 },
-    }));
+    expect(sesMock.calls()).toHaveLength(0);
+  });
+
+  test('treats an expired provisional enrollment as none: the user proves the email again', async () => {
+    storeEnrollment(SUB, { state: 'PROVISIONAL', provisionalUntil: nowSeconds() - 1 });
+    const { response } = await handler(createEvent('email-code'));
+    expect(response.challengeMetadata).toBe('EMAIL_CODE');
+  });
+
+  test('creates a session that writes into our bucket under the user', async () => {
+    await handler(createEvent('liveness'));
+    expect(receivedInputs(rekognitionMock, CreateFaceLivenessSessionCommand)).toEqual([
+      { Settings: { OutputConfig: { S3Bucket: BUCKET, S3KeyPrefix: `liveness/${SUB}/` }, AuditImagesLimit: 2 } },
+    ]);
   });
 
   test('sends the client only the step, the session id and the region', async () => {
@@ -101,71 +248,100 @@ describe('create auth challenge: liveness', () => {
   });
 
   test('stores the session bound to the user, unused, expiring after LIVENESS_SESSION_TTL_SECONDS', async () => {
-    const before = Math.floor(Date.now() / 1000);
+    const before = nowSeconds();
     const { response } = await handler(createEvent('liveness'));
-    const put = dynamoMock.commandCalls(PutCommand)[0]!.args[0].input;
-    expect(put.Item).toMatchObject({ pk: `USER#${SUB}`, sk: `LIVENESS#${response.privateChallengeParameters.sessionId}`, used: false });
-    expect(put.Item!.expiresAt).toBeGreaterThanOrEqual(before + 180);
-    expect(put.Item!.expiresAt).toBeLessThanOrEqual(before + 181);
-    expect(put.ConditionExpression).toBe('attribute_not_exists(pk)');
+    const [put] = receivedInputs(dynamoMock, PutCommand);
+    expect(put).toMatchObject({
+      Item: { pk: `USER#${SUB}`, sk: `LIVENESS#${response.privateChallengeParameters.sessionId}`, used: false },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+    const expiresAt = (put!.Item as { expiresAt: number }).expiresAt;
+    expect(expiresAt).toBeGreaterThanOrEqual(before + 180);
+    expect(expiresAt).toBeLessThanOrEqual(nowSeconds() + 180);
   });
 
-  test('moves on to liveness after an accepted enrolment in the same session without another lookup', async () => {
+  test('moves on to liveness after an upload in the same session without looking the enrollment up', async () => {
     await handler(createEvent('liveness'));
     expect(dynamoMock.commandCalls(GetCommand)).toHaveLength(0);
   });
 
   test('gives every retry a fresh liveness session', async () => {
-    const retry = () => {
-      const event = createEvent('liveness');
-      event.request.session.push({ challengeName: 'CUSTOM_CHALLENGE', challengeResult: false, challengeMetadata: 'FACE_LIVENESS' });
-      return handler(event);
-    };
+    const retry = () => handler(withSession([entry('FACE_LIVENESS', false)]));
     const first = await retry();
     const second = await retry();
     expect(first.response.privateChallengeParameters.sessionId).not.toBe(second.response.privateChallengeParameters.sessionId);
-    expect(rekognitionMock.commandCalls(CreateFaceLivenessSessionCommand)).toHaveLength(2);
   });
 
-  test('refuses to answer when Rekognition returns no session id', async () => {
+  test('fails with the fixed error when Rekognition returns no session id', async () => {
     rekognitionMock.on(CreateFaceLivenessSessionCommand).resolves({});
-    await expect(handler(createEvent('liveness'))).rejects.toThrow('CreateFaceLivenessSession returned no SessionId');
+    await expect(handler(createEvent('liveness'))).rejects.toThrow(FAILED);
   });
 });
 
-describe('create auth challenge: refusals and unknown users', () => {
-  test('gives an unknown user a liveness challenge shaped exactly like a real one, with no AWS call', async () => {
-    const real = await handler(createEvent('liveness'));
-    resetAwsMocks();
+describe('create auth challenge: unknown usernames', () => {
+  test('get a real liveness session under their pseudo-identity', async () => {
+    const { response } = await handler(createEvent('user-not-found'));
+    const pseudo = await pseudoSub(UNKNOWN_USERNAME);
+    expect(pseudo).toMatch(new RegExp(`^${UUID}$`));
+    expect(livenessPrefixes()).toEqual([`liveness/${pseudo}/`]);
+    expect(putItems('LIVENESS#')).toEqual([expect.objectContaining({ pk: `USER#${pseudo}`, sk: `LIVENESS#${response.privateChallengeParameters.sessionId}` })]);
+  });
+
+  test('get a challenge shaped exactly like an enrolled user\'s', async () => {
+    storeEnrollment(SUB, { state: 'CONFIRMED' });
+    const real = await handler(createEvent('email-code'));
     const decoy = await handler(createEvent('user-not-found'));
-    expect(awsCallNames()).toEqual([]);
     expect(decoy.response.challengeMetadata).toBe(real.response.challengeMetadata);
     expect(Object.keys(decoy.response.publicChallengeParameters).sort()).toEqual(Object.keys(real.response.publicChallengeParameters).sort());
     expect(decoy.response.publicChallengeParameters.region).toBe(REGION);
-    expect(decoy.response.publicChallengeParameters.sessionId).toMatch(UUID);
   });
 
-  test('gives each unknown-user challenge a different session id', async () => {
-    const first = await handler(createEvent('user-not-found'));
-    const second = await handler(createEvent('user-not-found'));
-    expect(first.response.publicChallengeParameters.sessionId).not.toBe(second.response.publicChallengeParameters.sessionId);
+  test('cost the same AWS calls, in the same order, as an enrolled user', async () => {
+    storeEnrollment(SUB, { state: 'CONFIRMED' });
+    await handler(createEvent('user-not-found')); // the pseudonym key is read once per container, as any cold start does
+    forgetAwsCalls();
+    await handler(createEvent('email-code'));
+    const enrolled = awsCallNames();
+    forgetAwsCalls();
+    await handler(createEvent('user-not-found'));
+    expect(awsCallNames()).toEqual(enrolled);
+    expect(enrolled).toEqual(['DynamoDB.GetCommand', 'Rekognition.CreateFaceLivenessSessionCommand', 'DynamoDB.PutCommand']);
   });
 
+  test('keep one pseudo-identity per email, whatever its case, and a different one for another email', async () => {
+    const as = (userName: string) => {
+      const event = createEvent('user-not-found');
+      event.userName = userName;
+      return handler(event);
+    };
+    await as('nobody@example.com');
+    await as(' Nobody@Example.COM');
+    await as('somebody@example.com');
+    const [first, sameEmail, otherEmail] = livenessPrefixes();
+    expect(sameEmail).toBe(first);
+    expect(otherEmail).not.toBe(first);
+  });
+
+  test('are counted as decoy challenges', async () => {
+    await handler(createEvent('user-not-found'));
+    expect(metrics).toEqual([{ name: 'DecoyChallenge' }]);
+  });
+});
+
+describe('create auth challenge: refusals', () => {
   test('refuses a challenge type other than CUSTOM_CHALLENGE', async () => {
-    const event = createEvent('enroll');
+    const event = createEvent('email-code');
     event.request.challengeName = 'SMS_MFA';
-    await expect(handler(event)).rejects.toThrow('only CUSTOM_CHALLENGE is supported, not SMS_MFA');
+    await expect(handler(event)).rejects.toThrow(REFUSED);
   });
 
   test('refuses a session our triggers did not produce', async () => {
-    const event = createEvent('enroll');
-    event.request.session.push({ challengeName: 'SRP_A', challengeResult: true } as CreateAuthChallengeTriggerEvent['request']['session'][number]);
-    await expect(handler(event)).rejects.toThrow('invalid session: challenge SRP_A');
+    await expect(handler(withSession([entry('', true, 'SRP_A')]))).rejects.toThrow(REFUSED);
   });
 
   test('refuses a user record without a sub', async () => {
-    const event = createEvent('enroll');
+    const event = createEvent('email-code');
     delete (event.request.userAttributes as Record<string, string>).sub;
-    await expect(handler(event)).rejects.toThrow('the user has no sub attribute');
+    await expect(handler(event)).rejects.toThrow(REFUSED);
   });
 });

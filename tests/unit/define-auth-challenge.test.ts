@@ -2,12 +2,24 @@ import './support/env';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { DefineAuthChallengeTriggerEvent } from 'aws-lambda';
 import { handler } from '../../functions/define-auth-challenge/handler';
-import { dynamoMock, receivedInputs, resetAwsMocks, awsCallNames } from './support/aws-mocks';
-import { defineEvent } from './support/events';
+import { pseudoSub } from '../../functions/lib/pseudonym';
+import {
+  arrangeEmptyTable,
+  dynamoMock,
+  nowSeconds,
+  receivedInputs,
+  resetAwsMocks,
+  serviceError,
+  storeItem,
+  writeCallNames,
+} from './support/aws-mocks';
+import { defineEvent, SUB, UNKNOWN_USERNAME } from './support/events';
 
 type SessionEntry = DefineAuthChallengeTriggerEvent['request']['session'][number];
 const entry = (challengeMetadata: string, challengeResult: boolean, challengeName = 'CUSTOM_CHALLENGE'): SessionEntry =>
   ({ challengeName, challengeResult, challengeMetadata }) as SessionEntry;
+const codeProven = entry('EMAIL_CODE', true);
+const wrongCode = entry('EMAIL_CODE', false);
 const enrolled = entry('ENROLL_ID_PHOTO', true);
 const livenessPassed = entry('FACE_LIVENESS', true);
 const livenessFailed = entry('FACE_LIVENESS', false);
@@ -22,19 +34,23 @@ const challenge = { challengeName: 'CUSTOM_CHALLENGE', issueTokens: false, failA
 const tokens = { challengeName: '', issueTokens: true, failAuthentication: false };
 const failure = { challengeName: '', issueTokens: false, failAuthentication: true };
 
-const nowSeconds = () => Math.floor(Date.now() / 1000);
+const lock = (sub: string, lockedUntil = nowSeconds() + 600) => storeItem(`USER#${sub}`, 'LOCKOUT', { lockedUntil });
 
 beforeEach(() => {
   resetAwsMocks();
-  dynamoMock.on(GetCommand).resolves({});
+  arrangeEmptyTable();
 });
 
-describe('define auth challenge', () => {
+describe('define auth challenge: the sign-in steps', () => {
   test('starts a first sign-in with a custom challenge', async () => {
     expect((await handler(defineEvent('first-sign-in'))).response).toEqual(challenge);
   });
 
-  test('asks for the liveness step after an accepted enrolment instead of issuing tokens', async () => {
+  test('asks for the next step after a correct email code', async () => {
+    expect((await handler(defineEvent('after-email-code'))).response).toEqual(challenge);
+  });
+
+  test('asks for the liveness step after an accepted enrollment instead of issuing tokens', async () => {
     expect((await handler(defineEvent('after-enrollment'))).response).toEqual(challenge);
   });
 
@@ -46,6 +62,12 @@ describe('define auth challenge', () => {
     expect((await handler(withSession([livenessPassed]))).response).toEqual(tokens);
   });
 
+  test('never issues tokens for a client that skips the liveness step', async () => {
+    expect((await handler(withSession([codeProven, enrolled]))).response.issueTokens).toBe(false);
+  });
+});
+
+describe('define auth challenge: wrong answers', () => {
   test('offers another try after a wrong answer', async () => {
     expect((await handler(defineEvent('after-wrong-answer'))).response).toEqual(challenge);
   });
@@ -58,72 +80,83 @@ describe('define auth challenge', () => {
     expect((await handler(withSession([livenessFailed, livenessFailed, livenessFailed]))).response).toEqual(failure);
   });
 
-  test('counts wrong enrolment answers toward the limit', async () => {
-    const wrongEnrollment = entry('ENROLL_ID_PHOTO', false);
-    expect((await handler(withSession([wrongEnrollment, wrongEnrollment, livenessFailed]))).response).toEqual(failure);
+  test('counts wrong email codes toward the limit', async () => {
+    expect((await handler(withSession([wrongCode, wrongCode, wrongCode]))).response).toEqual(failure);
   });
 
-  test('never issues tokens for a client that skips the liveness step', async () => {
-    const response = (await handler(withSession([enrolled]))).response;
-    expect(response.issueTokens).toBe(false);
+  test('counts wrong enrollment answers toward the limit', async () => {
+    expect((await handler(withSession([codeProven, entry('ENROLL_ID_PHOTO', false), livenessFailed, livenessFailed]))).response).toEqual(failure);
   });
+});
 
-  test('fails a session that answers the enrolment step twice', async () => {
-    expect((await handler(withSession([enrolled, enrolled]))).response).toEqual(failure);
+describe('define auth challenge: sessions our triggers never produce', () => {
+  test.each([
+    ['an upload step without an email code before it', [enrolled]],
+    ['an upload step after a wrong email code', [wrongCode, enrolled]],
+    ['a second email code after a correct one', [codeProven, codeProven]],
+    ['an email code after liveness started', [livenessFailed, wrongCode]],
+    ['the upload step answered twice', [codeProven, enrolled, enrolled]],
+    ['a return to the upload step after liveness started', [codeProven, livenessFailed, enrolled]],
+    ['a step after a passed liveness check', [livenessPassed, livenessPassed]],
+    ['a step our triggers never issue', [entry('ISSUE_TOKENS', true)]],
+    ['an SRP_A challenge', [entry('', true, 'SRP_A'), livenessPassed]],
+    ['a PASSWORD_VERIFIER challenge', [entry('', true, 'PASSWORD_VERIFIER'), livenessPassed]],
+  ])('fails a session with %s', async (_case, session) => {
+    expect((await handler(withSession(session))).response).toEqual(failure);
   });
+});
 
-  test('fails a session that returns to enrolment after liveness started', async () => {
-    expect((await handler(withSession([livenessFailed, entry('ENROLL_ID_PHOTO', true)]))).response).toEqual(failure);
-  });
-
-  test('fails a session that continues after a passed liveness check', async () => {
-    expect((await handler(withSession([livenessPassed, livenessPassed]))).response).toEqual(failure);
-  });
-
-  test.each(['SRP_A', 'PASSWORD_VERIFIER'])('fails a session that contains %s', async (challengeName) => {
-    expect((await handler(withSession([entry('', true, challengeName), livenessPassed]))).response).toEqual(failure);
-  });
-
-  test('fails a session with a step our triggers never issue', async () => {
-    expect((await handler(withSession([entry('ISSUE_TOKENS', true)]))).response).toEqual(failure);
-  });
-
-  test('fails a user in lockout even after a correct liveness answer', async () => {
-    dynamoMock.on(GetCommand).resolves({ Item: { lockedUntil: nowSeconds() + 600 } });
+describe('define auth challenge: lockout', () => {
+  test('fails a locked user even after a correct liveness answer', async () => {
+    lock(SUB);
     expect((await handler(defineEvent('after-liveness'))).response).toEqual(failure);
   });
 
-  test('looks the lockout up under the user and its consistent value', async () => {
+  test('writes nothing while the user is locked', async () => {
+    lock(SUB);
     await handler(defineEvent('first-sign-in'));
-    expect(receivedInputs(dynamoMock, GetCommand)).toContainEqual(expect.objectContaining({
-      Key: { pk: `USER#${defineEvent('first-sign-in').request.userAttributes.sub}`, sk: 'LOCKOUT' },
-      ConsistentRead: true,
-    }));
+    expect(writeCallNames()).toEqual([]);
+  });
+
+  test('looks the lockout up under the user with a consistent read', async () => {
+    await handler(defineEvent('first-sign-in'));
+    expect(receivedInputs(dynamoMock, GetCommand)).toContainEqual(expect.objectContaining({ Key: { pk: `USER#${SUB}`, sk: 'LOCKOUT' }, ConsistentRead: true }));
   });
 
   test('lets a user whose lockout has ended sign in', async () => {
-    dynamoMock.on(GetCommand).resolves({ Item: { lockedUntil: nowSeconds() - 1 } });
+    lock(SUB, nowSeconds() - 1);
     expect((await handler(defineEvent('after-liveness'))).response).toEqual(tokens);
   });
+});
 
-  test('gives an unknown user the same first response as a real user, without looking anything up', async () => {
+describe('define auth challenge: unknown usernames', () => {
+  test('get the same first answer as a real user', async () => {
     expect((await handler(defineEvent('user-not-found'))).response).toEqual(challenge);
-    expect(awsCallNames()).toEqual([]);
   });
 
-  test('never issues tokens to an unknown user, whatever the session claims', async () => {
-    const event = withSession([livenessPassed], 'user-not-found');
-    expect((await handler(event)).response).toEqual(challenge);
+  test('never get tokens, whatever the session claims', async () => {
+    expect((await handler(withSession([livenessPassed], 'user-not-found'))).response).toEqual(challenge);
   });
 
-  test('ends an unknown user\'s session at the third wrong answer, as for a real user', async () => {
-    const event = withSession([livenessFailed, livenessFailed, livenessFailed], 'user-not-found');
-    expect((await handler(event)).response).toEqual(failure);
+  test('end the session at the third wrong answer, as a real user does', async () => {
+    expect((await handler(withSession([livenessFailed, livenessFailed, livenessFailed], 'user-not-found'))).response).toEqual(failure);
   });
 
+  test('are locked out under their pseudo-identity, as a real user is', async () => {
+    lock(await pseudoSub(UNKNOWN_USERNAME));
+    expect((await handler(defineEvent('user-not-found'))).response).toEqual(failure);
+  });
+});
+
+describe('define auth challenge: errors', () => {
   test('fails a user record without a sub', async () => {
     const event = defineEvent('after-liveness');
     delete (event.request.userAttributes as Record<string, string>).sub;
     expect((await handler(event)).response).toEqual(failure);
+  });
+
+  test('answers a failed lookup with the fixed error, never the SDK message', async () => {
+    dynamoMock.on(GetCommand).rejects(serviceError('ResourceNotFoundException', 'Requested resource not found: Table: face-login-table not found'));
+    await expect(handler(defineEvent('first-sign-in'))).rejects.toThrow(/^Request failed\.$/);
   });
 });

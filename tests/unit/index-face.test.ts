@@ -1,49 +1,49 @@
 import './support/env';
-import {
-  DeleteFacesCommand,
-  IndexFacesCommand,
-  SearchFacesByImageCommand,
-  type IndexFacesCommandOutput,
-} from '@aws-sdk/client-rekognition';
-import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { jest } from '@jest/globals';
+import { DeleteFacesCommand, IndexFacesCommand, SearchFacesByImageCommand, type IndexFacesCommandOutput } from '@aws-sdk/client-rekognition';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { S3Event } from 'aws-lambda';
 import { handler } from '../../functions/index-face/handler';
+import { hasJpegSignature } from '../../functions/lib/enrollment';
 import { decodeS3EventKey } from '../../functions/lib/enrollment-key';
-import { hasImageSignature } from '../../functions/lib/enrollment';
 import {
+  arrangeEmptyTable,
   awsCallNames,
   conditionalCheckFailed,
   dynamoMock,
+  nowSeconds,
   objectBody,
+  putItems,
   receivedInputs,
   rekognitionMock,
   resetAwsMocks,
   s3Mock,
   serviceError,
+  storeEnrollment,
 } from './support/aws-mocks';
 import { BUCKET, COLLECTION } from './support/env';
 import { ENROLL_KEY, OTHER_SUB, s3Event, SUB } from './support/events';
+import { watchMetrics, type CountedMetric } from './support/metrics';
+import { arrangeCollection, faceMatch, issueKey, JPEG, NEW_FACE_ID, storePhoto, UPLOADED_AT } from './support/photos';
 
-const JPEG = Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01]);
 const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d]);
-const UPLOADED_AT = new Date('2026-11-21T15:30:12.000Z');
+const PINNED_KEY = new RegExp(`^id-photos/${SUB}/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.jpg$`);
 
-function photo(bytes: Uint8Array, contentType = 'image/jpeg', contentLength = bytes.length): void {
-  s3Mock.on(HeadObjectCommand).resolves({ ContentLength: contentLength, ContentType: contentType, LastModified: UPLOADED_AT });
-  s3Mock.on(GetObjectCommand).resolves({ Body: objectBody(bytes), LastModified: UPLOADED_AT });
-}
+const indexed = (output: Partial<IndexFacesCommandOutput>) => rekognitionMock.on(IndexFacesCommand).resolves({ FaceRecords: [], UnindexedFaces: [], ...output });
 
-function indexed(output: Partial<IndexFacesCommandOutput>): void {
-  rekognitionMock.on(IndexFacesCommand).resolves({ FaceRecords: [], UnindexedFaces: [], ...output });
-}
-
-/** The enrolment decision the handler wrote, if any. */
+/** The decision written on the issued key, if any. */
 function writtenDecision(): Record<string, unknown> | undefined {
-  return receivedInputs(dynamoMock, PutCommand)
-    .map((input) => input.Item as Record<string, unknown>)
-    .find((item) => String(item.sk).startsWith('ENROLLMENT#'));
+  const update = receivedInputs(dynamoMock, UpdateCommand).find((input) => (input.Key as { sk: string }).sk === `ENROLLMENT#${ENROLL_KEY}`);
+  if (!update) return undefined;
+  const values = update.ExpressionAttributeValues as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(values).map(([name, value]) => [name.slice(1), value]));
 }
+
+const activeEnrollment = () => putItems('ACTIVE_ENROLLMENT')[0];
+const pinnedCopies = () => receivedInputs(s3Mock, PutObjectCommand);
+const deletedObjects = () => receivedInputs(s3Mock, DeleteObjectCommand).map((input) => input.Key);
+const deletedFaces = () => receivedInputs(rekognitionMock, DeleteFacesCommand);
 
 function eventForKey(encodedKey: string): S3Event {
   const event = s3Event('enrollment-upload');
@@ -51,30 +51,45 @@ function eventForKey(encodedKey: string): S3Event {
   return event;
 }
 
+let metrics: CountedMetric[];
 beforeEach(() => {
   resetAwsMocks();
-  dynamoMock.on(GetCommand).resolves({});
-  dynamoMock.on(PutCommand).resolves({});
-  photo(JPEG);
-  rekognitionMock.on(SearchFacesByImageCommand).resolves({ FaceMatches: [] });
-  rekognitionMock.on(DeleteFacesCommand).resolves({ DeletedFaces: [] });
-  indexed({ FaceRecords: [{ Face: { FaceId: 'face-new' } }] });
+  arrangeEmptyTable();
+  arrangeCollection();
+  storePhoto();
+  issueKey(SUB, ENROLL_KEY);
+  metrics = watchMetrics();
 });
 
+afterEach(() => jest.restoreAllMocks());
+
 describe('index face: accepted photos', () => {
-  test('accepts an ID photo with one good face and records its face id', async () => {
+  test('accepts an ID photo with one good face and records the decision on the issued key, once', async () => {
     await handler(s3Event('enrollment-upload'));
-    expect(writtenDecision()).toMatchObject({ pk: `USER#${SUB}`, sk: `ENROLLMENT#${ENROLL_KEY}`, status: 'ACCEPTED', faceId: 'face-new' });
+    expect(writtenDecision()).toMatchObject({ status: 'ACCEPTED', faceId: NEW_FACE_ID, uploadedAt: UPLOADED_AT.toISOString() });
+    const update = receivedInputs(dynamoMock, UpdateCommand)[0];
+    expect(update).toMatchObject({ Key: { pk: `USER#${SUB}`, sk: `ENROLLMENT#${ENROLL_KEY}` }, ConditionExpression: 'attribute_exists(pk) AND #status = :issued' });
+    expect(metrics).toEqual([{ name: 'EnrollmentAccepted' }]);
+  });
+
+  test('pins the checked bytes to id-photos/<sub>/ before indexing, and records that copy', async () => {
+    await handler(s3Event('enrollment-upload'));
+    const [copy] = pinnedCopies();
+    expect(copy).toMatchObject({ Bucket: BUCKET, ContentType: 'image/jpeg', Body: JPEG });
+    expect(copy!.Key).toMatch(PINNED_KEY);
+    expect(writtenDecision()?.photoKey).toBe(copy!.Key);
+    expect(awsCallNames().indexOf('S3.PutObjectCommand')).toBeLessThan(awsCallNames().indexOf('Rekognition.IndexFacesCommand'));
+  });
+
+  test('searches and indexes the bytes it checked, never the object at the uploadable key', async () => {
+    await handler(s3Event('enrollment-upload'));
+    expect(receivedInputs(rekognitionMock, SearchFacesByImageCommand)[0]).toMatchObject({ CollectionId: COLLECTION, Image: { Bytes: JPEG }, FaceMatchThreshold: 90 });
+    expect(receivedInputs(rekognitionMock, IndexFacesCommand)[0]).toMatchObject({ Image: { Bytes: JPEG } });
   });
 
   test('indexes one face under the sub from the key with the quality filter', async () => {
     await handler(s3Event('enrollment-upload'));
-    expect(receivedInputs(rekognitionMock, IndexFacesCommand)[0]).toMatchObject({
-      CollectionId: COLLECTION,
-      ExternalImageId: SUB,
-      MaxFaces: 1,
-      QualityFilter: 'AUTO',
-    });
+    expect(receivedInputs(rekognitionMock, IndexFacesCommand)[0]).toMatchObject({ CollectionId: COLLECTION, ExternalImageId: SUB, MaxFaces: 1, QualityFilter: 'AUTO' });
   });
 
   test('takes the owner from the key, never from object metadata the uploader wrote', async () => {
@@ -85,33 +100,56 @@ describe('index face: accepted photos', () => {
 
   test('searches for the face among other accounts before indexing it', async () => {
     await handler(s3Event('enrollment-upload'));
-    expect(receivedInputs(rekognitionMock, SearchFacesByImageCommand)[0]).toMatchObject({ CollectionId: COLLECTION, FaceMatchThreshold: 90 });
-    const [search] = rekognitionMock.calls().map((call) => call.args[0].constructor.name);
-    expect(search).toBe('SearchFacesByImageCommand');
+    const rekognitionCalls = awsCallNames().filter((name) => name.startsWith('Rekognition.'));
+    expect(rekognitionCalls).toEqual(['Rekognition.SearchFacesByImageCommand', 'Rekognition.IndexFacesCommand']);
   });
 
-  test('makes the accepted photo the active enrolment', async () => {
+  test('makes the accepted photo a PROVISIONAL enrollment for PROVISIONAL_ENROLLMENT_HOURS', async () => {
+    const before = nowSeconds();
     await handler(s3Event('enrollment-upload'));
-    const active = receivedInputs(dynamoMock, PutCommand).find((input) => (input.Item as { sk: string }).sk === 'ACTIVE_ENROLLMENT');
-    expect(active?.Item).toMatchObject({ key: ENROLL_KEY, faceId: 'face-new', uploadedAt: UPLOADED_AT.toISOString() });
+    const active = activeEnrollment()!;
+    expect(active).toMatchObject({ pk: `USER#${SUB}`, key: ENROLL_KEY, faceId: NEW_FACE_ID, photoKey: writtenDecision()?.photoKey, state: 'PROVISIONAL' });
+    expect(active.provisionalUntil).toBeGreaterThanOrEqual(before + 24 * 3600);
+    expect(active.provisionalUntil).toBeLessThanOrEqual(nowSeconds() + 24 * 3600);
   });
 
-  test('writes the decision only if no decision exists for the key', async () => {
+  test('activates only where there is no enrollment or an expired provisional one', async () => {
     await handler(s3Event('enrollment-upload'));
-    const decision = receivedInputs(dynamoMock, PutCommand).find((input) => String((input.Item as { sk: string }).sk).startsWith('ENROLLMENT#'));
-    expect(decision?.ConditionExpression).toBe('attribute_not_exists(pk)');
+    const put = receivedInputs(dynamoMock, PutCommand).find((input) => (input.Item as { sk: string }).sk === 'ACTIVE_ENROLLMENT');
+    expect(put?.ConditionExpression).toBe('attribute_not_exists(pk) OR (#state = :provisional AND provisionalUntil <= :now)');
   });
 
-  test('accepts a PNG whose bytes are a PNG', async () => {
-    photo(PNG, 'image/png');
-    await handler(eventForKey(ENROLL_KEY.replace('.jpg', '.png')));
-    expect(writtenDecision()).toMatchObject({ status: 'ACCEPTED' });
+  test('removes the uploaded object once the photo is decided', async () => {
+    await handler(s3Event('enrollment-upload'));
+    expect(deletedObjects()).toEqual([ENROLL_KEY]);
   });
 
   test('accepts a face that matches only this same user', async () => {
-    rekognitionMock.on(SearchFacesByImageCommand).resolves({ FaceMatches: [{ Similarity: 99, Face: { ExternalImageId: SUB, FaceId: 'face-old' } }] });
+    rekognitionMock.on(SearchFacesByImageCommand).resolves({ FaceMatches: [faceMatch(SUB, 'face-old')] });
     await handler(s3Event('enrollment-upload'));
     expect(writtenDecision()).toMatchObject({ status: 'ACCEPTED' });
+  });
+
+  test.each([
+    ["another account's provisional face", { state: 'PROVISIONAL', faceId: 'face-other' }],
+    ["a face that is no longer another account's current face", { state: 'CONFIRMED', faceId: 'face-other-newer' }],
+  ] as const)('accepts a face that matches %s: only confirmed faces block', async (_case, other) => {
+    rekognitionMock.on(SearchFacesByImageCommand).resolves({ FaceMatches: [faceMatch(OTHER_SUB, 'face-other')] });
+    storeEnrollment(OTHER_SUB, other);
+    await handler(s3Event('enrollment-upload'));
+    expect(writtenDecision()).toMatchObject({ status: 'ACCEPTED' });
+  });
+
+  test('replaces an expired provisional enrollment and removes its face from the collection', async () => {
+    dynamoMock.on(PutCommand, { Item: { sk: 'ACTIVE_ENROLLMENT' } }).resolves({ Attributes: { faceId: 'face-expired' } });
+    await handler(s3Event('enrollment-upload'));
+    expect(deletedFaces()).toEqual([{ CollectionId: COLLECTION, FaceIds: ['face-expired'] }]);
+  });
+
+  test('removes the new face when another upload of the user became the enrollment first', async () => {
+    dynamoMock.on(PutCommand, { Item: { sk: 'ACTIVE_ENROLLMENT' } }).rejects(conditionalCheckFailed());
+    await handler(s3Event('enrollment-upload'));
+    expect(deletedFaces()).toEqual([{ CollectionId: COLLECTION, FaceIds: [NEW_FACE_ID] }]);
   });
 });
 
@@ -120,26 +158,47 @@ describe('index face: rejected photos', () => {
     await handler(s3Event('enrollment-upload'));
     expect(writtenDecision()).toMatchObject({ status: 'REJECTED', reason });
     expect(writtenDecision()?.faceId).toBeUndefined();
+    expect(activeEnrollment()).toBeUndefined();
+    expect(metrics).toEqual([{ name: 'EnrollmentRejected', reason }]);
   };
 
+  test('rejects an upload while the user has a current enrollment, without looking at it', async () => {
+    storeEnrollment(SUB, { state: 'CONFIRMED' });
+    await rejectedWith('ALREADY_ENROLLED');
+    expect(awsCallNames().filter((name) => /HeadObject|GetObject|Rekognition/.test(name))).toEqual([]);
+  });
+
+  test('rejects an upload while the user has an unexpired provisional enrollment', async () => {
+    storeEnrollment(SUB, { state: 'PROVISIONAL' });
+    await rejectedWith('ALREADY_ENROLLED');
+  });
+
   test('rejects an ID photo of 0 bytes', async () => {
-    photo(new Uint8Array(), 'image/jpeg', 0);
+    storePhoto(new Uint8Array(), 'image/jpeg', 0);
     await rejectedWith('EMPTY');
   });
 
   test('rejects an ID photo of 30 MB without reading it', async () => {
-    photo(JPEG, 'image/jpeg', 30 * 1024 * 1024);
+    storePhoto(JPEG, 'image/jpeg', 30 * 1024 * 1024);
     await rejectedWith('TOO_LARGE');
     expect(s3Mock.commandCalls(GetObjectCommand)).toHaveLength(0);
   });
 
-  test('rejects an object stored with a type other than the key names', async () => {
-    photo(JPEG, 'image/png');
+  test('rejects an object replaced by a larger one between HEAD and GET', async () => {
+    s3Mock.on(GetObjectCommand).resolves({ Body: objectBody(new Uint8Array(5 * 1024 * 1024 + 1).fill(0xff)), LastModified: UPLOADED_AT });
+    await rejectedWith('TOO_LARGE');
+  });
+
+  test('rejects an object stored with a type other than image/jpeg', async () => {
+    storePhoto(PNG, 'image/png');
     await rejectedWith('WRONG_TYPE');
   });
 
-  test('rejects an object whose bytes are not an image', async () => {
-    photo(new TextEncoder().encode('%PDF-1.7 not a photo'));
+  test.each([
+    ['a PDF', new TextEncoder().encode('%PDF-1.7 not a photo')],
+    ['a PNG declared as JPEG', PNG],
+  ])('rejects %s whose bytes are not a JPEG, before any Rekognition call', async (_case, bytes) => {
+    storePhoto(bytes);
     await rejectedWith('NOT_AN_IMAGE');
     expect(rekognitionMock.calls()).toHaveLength(0);
   });
@@ -149,9 +208,10 @@ describe('index face: rejected photos', () => {
     await rejectedWith('NOT_AN_IMAGE');
   });
 
-  test('rejects an image Rekognition finds too large', async () => {
+  test('rejects an image Rekognition finds too large, and removes its pinned copy', async () => {
     rekognitionMock.on(IndexFacesCommand).rejects(serviceError('ImageTooLargeException'));
     await rejectedWith('TOO_LARGE');
+    expect(deletedObjects()).toContain(pinnedCopies()[0]!.Key);
   });
 
   test('rejects an ID photo with no face (the search refuses it)', async () => {
@@ -173,19 +233,70 @@ describe('index face: rejected photos', () => {
   test('rejects an ID photo with several faces and removes the face it indexed', async () => {
     indexed({ FaceRecords: [{ Face: { FaceId: 'face-largest' } }], UnindexedFaces: [{ Reasons: ['EXCEEDS_MAX_FACES'] }] });
     await rejectedWith('MULTIPLE_FACES');
-    expect(receivedInputs(rekognitionMock, DeleteFacesCommand)).toContainEqual({ CollectionId: COLLECTION, FaceIds: ['face-largest'] });
+    expect(deletedFaces()).toContainEqual({ CollectionId: COLLECTION, FaceIds: ['face-largest'] });
   });
 
-  test("rejects a face already enrolled by another account, without indexing it", async () => {
-    rekognitionMock.on(SearchFacesByImageCommand).resolves({ FaceMatches: [{ Similarity: 97, Face: { ExternalImageId: OTHER_SUB, FaceId: 'f-other' } }] });
+  test("rejects another account's confirmed face, without indexing or pinning it", async () => {
+    rekognitionMock.on(SearchFacesByImageCommand).resolves({ FaceMatches: [faceMatch(OTHER_SUB, 'face-other')] });
+    storeEnrollment(OTHER_SUB, { state: 'CONFIRMED', faceId: 'face-other' });
     await rejectedWith('DUPLICATE_FACE');
     expect(rekognitionMock.commandCalls(IndexFacesCommand)).toHaveLength(0);
+    expect(pinnedCopies()).toEqual([]);
+  });
+});
+
+describe('index face: issued keys, decided once', () => {
+  test('refuses a key that was never issued, and deletes the object without looking at it', async () => {
+    dynamoMock.on(GetCommand, { Key: { sk: `ENROLLMENT#${ENROLL_KEY}` } }).resolves({});
+    await handler(s3Event('enrollment-upload'));
+    expect(awsCallNames()).toEqual(['DynamoDB.GetCommand', 'S3.DeleteObjectCommand']);
+    expect(deletedObjects()).toEqual([ENROLL_KEY]);
   });
 
-  test('does not activate a rejected photo', async () => {
-    indexed({});
+  test('never decides a rejected key again, and deletes a second upload to it', async () => {
+    issueKey(SUB, ENROLL_KEY, { status: 'REJECTED', reason: 'NO_FACE' });
     await handler(s3Event('enrollment-upload'));
-    expect(receivedInputs(dynamoMock, PutCommand).some((input) => (input.Item as { sk: string }).sk === 'ACTIVE_ENROLLMENT')).toBe(false);
+    expect(awsCallNames()).toEqual(['DynamoDB.GetCommand', 'S3.DeleteObjectCommand']);
+  });
+
+  test('never decides an accepted key again: a second upload to it is deleted unseen', async () => {
+    const accepted = { status: 'ACCEPTED', faceId: NEW_FACE_ID, photoKey: `id-photos/${SUB}/9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a.jpg`, uploadedAt: UPLOADED_AT.toISOString() };
+    issueKey(SUB, ENROLL_KEY, accepted);
+    storeEnrollment(SUB, { state: 'PROVISIONAL', key: ENROLL_KEY, faceId: NEW_FACE_ID, photoKey: accepted.photoKey });
+    await handler(s3Event('enrollment-upload'));
+    expect(awsCallNames()).toEqual(['DynamoDB.GetCommand', 'DynamoDB.GetCommand', 'S3.DeleteObjectCommand']);
+  });
+
+  test('removes its own face and pinned copy when a concurrent run decided first', async () => {
+    dynamoMock.on(UpdateCommand, { Key: { sk: `ENROLLMENT#${ENROLL_KEY}` } }).rejects(conditionalCheckFailed());
+    dynamoMock
+      .on(GetCommand, { Key: { sk: `ENROLLMENT#${ENROLL_KEY}` } })
+      .resolvesOnce({ Item: { key: ENROLL_KEY, status: 'ISSUED' } })
+      .resolves({ Item: { key: ENROLL_KEY, status: 'REJECTED', reason: 'NO_FACE' } });
+    await handler(s3Event('enrollment-upload'));
+    expect(deletedFaces()).toEqual([{ CollectionId: COLLECTION, FaceIds: [NEW_FACE_ID] }]);
+    expect(deletedObjects()).toContain(pinnedCopies()[0]!.Key);
+    expect(metrics).toEqual([]);
+  });
+
+  test.each([
+    ['404', serviceError('NotFound', 'NotFound', 404)],
+    ['403 (no s3:ListBucket)', serviceError('UnknownError', 'UnknownError', 403)],
+  ])('ignores an object deleted before it could be read (HeadObject %s)', async (_case, error) => {
+    s3Mock.on(HeadObjectCommand).rejects(error);
+    await expect(handler(s3Event('enrollment-upload'))).resolves.toBeUndefined();
+    expect(writtenDecision()).toBeUndefined();
+  });
+
+  test('fails with the fixed error on throttling, deciding nothing, so S3 redelivers the event', async () => {
+    rekognitionMock.on(IndexFacesCommand).rejects(serviceError('ThrottlingException', 'Rate exceeded'));
+    await expect(handler(s3Event('enrollment-upload'))).rejects.toThrow(/^Request failed\.$/);
+    expect(writtenDecision()).toBeUndefined();
+  });
+
+  test('fails on a timeout so S3 redelivers the event', async () => {
+    s3Mock.on(GetObjectCommand).rejects(serviceError('TimeoutError'));
+    await expect(handler(s3Event('enrollment-upload'))).rejects.toThrow(/^Request failed\.$/);
   });
 });
 
@@ -200,18 +311,13 @@ describe('index face: keys and events', () => {
     expect(receivedInputs(s3Mock, HeadObjectCommand)).toContainEqual({ Bucket: BUCKET, Key: ENROLL_KEY });
   });
 
-  test('ignores a key that decodes to a name we never issue', async () => {
-    await handler(s3Event('encoded-key'));
-    expect(awsCallNames()).toEqual([]);
-  });
-
-  test('ignores an S3 event for a key outside enrollment/', async () => {
-    await handler(s3Event('outside-enrollment'));
-    expect(awsCallNames()).toEqual([]);
-  });
-
-  test('ignores a key with broken percent-encoding', async () => {
-    await handler(eventForKey(`enrollment/${SUB}/%E0%A4%A.jpg`));
+  test.each([
+    ['a key that decodes to a name we never issue', s3Event('encoded-key')],
+    ['a key outside enrollment/', s3Event('outside-enrollment')],
+    ['a PNG key', eventForKey(ENROLL_KEY.replace('.jpg', '.png'))],
+    ['a key with broken percent-encoding', eventForKey(`enrollment/${SUB}/%E0%A4%A.jpg`)],
+  ])('ignores %s without any AWS call', async (_case, event) => {
+    await handler(event);
     expect(awsCallNames()).toEqual([]);
   });
 
@@ -229,78 +335,20 @@ describe('index face: keys and events', () => {
     expect(awsCallNames()).toEqual([]);
   });
 
-  test('ignores an object deleted before it could be read', async () => {
-    s3Mock.on(HeadObjectCommand).rejects(serviceError('NotFound'));
-    await expect(handler(s3Event('enrollment-upload'))).resolves.toBeUndefined();
-    expect(writtenDecision()).toBeUndefined();
-  });
-
   test('processes every record of an event', async () => {
     const event = s3Event('enrollment-upload');
     const second = structuredClone(event.Records[0]!);
     second.s3.object.key = ENROLL_KEY.replace('3b9c1e52', '4c0d2f63');
     event.Records.push(second);
     await handler(event);
-    expect(s3Mock.commandCalls(HeadObjectCommand)).toHaveLength(2);
+    expect(dynamoMock.commandCalls(GetCommand).map((call) => call.args[0].input.Key!.sk)).toEqual(
+      expect.arrayContaining([`ENROLLMENT#${ENROLL_KEY}`, `ENROLLMENT#${second.s3.object.key}`]),
+    );
   });
 
-  test('recognises image signatures only at the start of the bytes', () => {
-    expect(hasImageSignature(JPEG, 'image/jpeg')).toBe(true);
-    expect(hasImageSignature(PNG, 'image/jpeg')).toBe(false);
-    expect(hasImageSignature(Uint8Array.from([0xff, 0xd8]), 'image/jpeg')).toBe(false);
-  });
-});
-
-describe('index face: redelivery, races and re-enrolment', () => {
-  test('changes nothing when the key already has a rejection on record', async () => {
-    dynamoMock.on(GetCommand).resolves({ Item: { key: ENROLL_KEY, status: 'REJECTED', reason: 'NO_FACE', uploadedAt: UPLOADED_AT.toISOString() } });
-    await handler(s3Event('enrollment-upload'));
-    expect(awsCallNames()).toEqual(['DynamoDB.GetCommand']);
-  });
-
-  test('only re-confirms the activation when the key was already accepted', async () => {
-    dynamoMock.on(GetCommand).resolves({ Item: { key: ENROLL_KEY, status: 'ACCEPTED', faceId: 'face-new', uploadedAt: UPLOADED_AT.toISOString() } });
-    dynamoMock.on(PutCommand).resolves({ Attributes: { key: ENROLL_KEY, faceId: 'face-new' } });
-    await handler(s3Event('enrollment-upload'));
-    expect(awsCallNames()).toEqual(['DynamoDB.GetCommand', 'DynamoDB.PutCommand']);
-  });
-
-  test('removes its own face when a concurrent run decided first', async () => {
-    dynamoMock.on(PutCommand, { Item: { sk: `ENROLLMENT#${ENROLL_KEY}` } }).rejects(conditionalCheckFailed());
-    dynamoMock
-      .on(GetCommand)
-      .resolvesOnce({})
-      .resolves({ Item: { key: ENROLL_KEY, status: 'ACCEPTED', faceId: 'face-winner', uploadedAt: UPLOADED_AT.toISOString() } });
-    await handler(s3Event('enrollment-upload'));
-    expect(receivedInputs(rekognitionMock, DeleteFacesCommand)).toContainEqual({ CollectionId: COLLECTION, FaceIds: ['face-new'] });
-  });
-
-  test('replaces the previous face on re-enrolment and deletes it from the collection', async () => {
-    dynamoMock.on(PutCommand, { Item: { sk: 'ACTIVE_ENROLLMENT' } }).resolves({ Attributes: { key: 'enrollment/old.jpg', faceId: 'face-old' } });
-    await handler(s3Event('enrollment-upload'));
-    expect(receivedInputs(rekognitionMock, DeleteFacesCommand)).toEqual([{ CollectionId: COLLECTION, FaceIds: ['face-old'] }]);
-  });
-
-  test('activates only if no newer upload is active', async () => {
-    await handler(s3Event('enrollment-upload'));
-    const active = receivedInputs(dynamoMock, PutCommand).find((input) => (input.Item as { sk: string }).sk === 'ACTIVE_ENROLLMENT');
-    expect(active?.ConditionExpression).toBe('attribute_not_exists(pk) OR uploadedAt < :uploadedAt OR #key = :key');
-  });
-
-  test('removes the face of a photo superseded by a newer active upload', async () => {
-    dynamoMock.on(PutCommand, { Item: { sk: 'ACTIVE_ENROLLMENT' } }).rejects(conditionalCheckFailed());
-    await handler(s3Event('enrollment-upload'));
-    expect(receivedInputs(rekognitionMock, DeleteFacesCommand)).toEqual([{ CollectionId: COLLECTION, FaceIds: ['face-new'] }]);
-  });
-
-  test('throws on throttling so S3 redelivers the event', async () => {
-    rekognitionMock.on(IndexFacesCommand).rejects(serviceError('ThrottlingException'));
-    await expect(handler(s3Event('enrollment-upload'))).rejects.toThrow('ThrottlingException');
-    expect(writtenDecision()).toBeUndefined();
-  });
-
-  test('throws on a timeout so S3 redelivers the event', async () => {
-    s3Mock.on(GetObjectCommand).rejects(serviceError('TimeoutError'));
-    await expect(handler(s3Event('enrollment-upload'))).rejects.toThrow('TimeoutError');
+  test('recognises the JPEG signature only at the start of the bytes', () => {
+    expect(hasJpegSignature(JPEG)).toBe(true);
+    expect(hasJpegSignature(PNG)).toBe(false);
+    expect(hasJpegSignature(Uint8Array.from([0xff, 0xd8]))).toBe(false);
   });
 });

@@ -2,82 +2,111 @@ import './support/env';
 import { jest } from '@jest/globals';
 import {
   CompareFacesCommand,
+  DeleteFacesCommand,
   GetFaceLivenessSessionResultsCommand,
   IndexFacesCommand,
-  SearchFacesByImageCommand,
+  SearchFacesCommand,
   type GetFaceLivenessSessionResultsCommandOutput,
 } from '@aws-sdk/client-rekognition';
-import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { VerifyAuthChallengeResponseTriggerEvent } from 'aws-lambda';
+import { pseudoSub } from '../../functions/lib/pseudonym';
 import { ANSWER_BUDGET_MS, handler } from '../../functions/verify-auth-challenge/handler';
 import {
+  abortSignals,
+  arrangeEmptyTable,
   awsCallNames,
   conditionalCheckFailed,
   dynamoMock,
-  objectBody,
+  failuresRecorded,
+  forgetAwsCalls,
+  nowSeconds,
+  putItems,
+  receivedInputs,
   rekognitionMock,
-  receivedInputs, resetAwsMocks,
+  resetAwsMocks,
   s3Mock,
   serviceError,
+  storeEnrollment,
+  storeItem,
+  writeCallNames,
 } from './support/aws-mocks';
-import { BUCKET } from './support/env';
-import { ENROLL_KEY, OTHER_SUB, SESSION_ID, SUB, verifyEvent } from './support/events';
+import { BUCKET, COLLECTION } from './support/env';
+import {
+  EMAIL_CODE_ANSWER,
+  EMAIL_CODE_ISSUED_AT_MS,
+  ENROLL_KEY,
+  OTHER_SUB,
+  SESSION_ID,
+  SUB,
+  UNKNOWN_USERNAME,
+  verifyEvent,
+} from './support/events';
+import { watchMetrics, type CountedMetric } from './support/metrics';
+import { arrangeCollection, faceMatch, issueKey, NEW_FACE_ID, storePhoto } from './support/photos';
 
-const ENROLLED_KEY = `enrollment/${SUB}/0e4a7c19-5b2d-4f36-8a91-c7d3e5f60b28.jpg`;
-const REFERENCE_KEY = `liveness/${SUB}/${SESSION_ID}/reference.jpg`;
-const JPEG = Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46]);
+type Event = VerifyAuthChallengeResponseTriggerEvent;
+const referenceKey = (sub: string, sessionId: string) => `liveness/${sub}/${sessionId}/reference.jpg`;
 
-const succeeded = (overrides: Partial<GetFaceLivenessSessionResultsCommandOutput> = {}) => ({
+const succeeded = (overrides: Partial<GetFaceLivenessSessionResultsCommandOutput> = {}, reference = referenceKey(SUB, SESSION_ID)) => ({
   SessionId: SESSION_ID,
   Status: 'SUCCEEDED' as const,
   Confidence: 98.7,
-  ReferenceImage: { S3Object: { Bucket: BUCKET, Name: REFERENCE_KEY } },
+  ReferenceImage: { S3Object: { Bucket: BUCKET, Name: reference } },
   ...overrides,
 });
+const MATCH = { FaceMatches: [{ Similarity: 99.2, Face: {} }], UnmatchedFaces: [] };
+const NO_MATCH = { FaceMatches: [], UnmatchedFaces: [{ Confidence: 99.9 }] };
 
-/** Everything in place for a liveness answer that should pass; tests break one condition each. */
-function arrangePassingLiveness(): void {
-  dynamoMock.on(GetCommand, { Key: { sk: 'LOCKOUT' } }).resolves({});
-  dynamoMock.on(GetCommand, { Key: { sk: 'ACTIVE_ENROLLMENT' } }).resolves({
-    Item: { key: ENROLLED_KEY, faceId: 'face-1', uploadedAt: '2026-11-20T10:00:00.000Z' },
-  });
-  dynamoMock.on(UpdateCommand).resolves({});
-  dynamoMock.on(PutCommand).resolves({});
-  dynamoMock.on(QueryCommand).resolves({ Count: 1 });
-  rekognitionMock.on(GetFaceLivenessSessionResultsCommand).resolves(succeeded());
-  rekognitionMock.on(CompareFacesCommand).resolves({ FaceMatches: [{ Similarity: 99.2, Face: {} }], UnmatchedFaces: [] });
-}
-
-async function answerCorrect(name = 'liveness-answer', change?: (event: ReturnType<typeof verifyEvent>) => void): Promise<boolean> {
+async function answerCorrect(name = 'liveness-answer', change?: (event: Event) => void): Promise<boolean> {
   const event = verifyEvent(name);
   change?.(event);
   return (await handler(event)).response.answerCorrect;
 }
 
-const failuresRecorded = () =>
-  dynamoMock.commandCalls(PutCommand).filter((call) => String(call.args[0].input.Item?.sk).startsWith('FAILURE#')).length;
+const lock = (sub: string) => storeItem(`USER#${sub}`, 'LOCKOUT', { lockedUntil: nowSeconds() + 900 });
+const storeVerdict = (challengeId: string, passed: boolean, counted: boolean) => storeItem(`USER#${SUB}`, `VERDICT#${challengeId}`, { passed, counted });
+const livenessResult = (output: Partial<GetFaceLivenessSessionResultsCommandOutput>) =>
+  rekognitionMock.on(GetFaceLivenessSessionResultsCommand).resolves(succeeded(output));
 
+let metrics: CountedMetric[];
+let enrollment: ReturnType<typeof storeEnrollment>;
+
+/** Everything in place for a liveness answer that passes; tests break one condition each. */
 beforeEach(() => {
   resetAwsMocks();
-  arrangePassingLiveness();
+  arrangeEmptyTable();
+  arrangeCollection();
+  storePhoto();
+  enrollment = storeEnrollment(SUB, { state: 'CONFIRMED' });
+  rekognitionMock.on(GetFaceLivenessSessionResultsCommand).resolves(succeeded());
+  rekognitionMock.on(CompareFacesCommand).resolves(MATCH);
+  metrics = watchMetrics();
+});
+
+afterEach(() => {
+  jest.useRealTimers();
+  jest.restoreAllMocks();
 });
 
 describe('verify auth challenge: liveness', () => {
   test('accepts a live face that matches the enrolled ID photo', async () => {
     expect(await answerCorrect()).toBe(true);
     expect(failuresRecorded()).toBe(0);
+    expect(metrics).toEqual([{ name: 'LivenessPassed' }]);
   });
 
-  test('compares the enrolled ID photo with the liveness reference image at the configured threshold', async () => {
+  test('compares the pinned copy of the checked ID photo with the liveness reference image', async () => {
     await answerCorrect();
-    expect(receivedInputs(rekognitionMock, CompareFacesCommand)).toContainEqual(expect.objectContaining({
-      SourceImage: { S3Object: { Bucket: BUCKET, Name: ENROLLED_KEY } },
-      TargetImage: { S3Object: { Bucket: BUCKET, Name: REFERENCE_KEY } },
+    expect(receivedInputs(rekognitionMock, CompareFacesCommand)).toEqual([{
+      SourceImage: { S3Object: { Bucket: BUCKET, Name: enrollment.photoKey } },
+      TargetImage: { S3Object: { Bucket: BUCKET, Name: referenceKey(SUB, SESSION_ID) } },
       SimilarityThreshold: 90,
-    }));
+    }]);
   });
 
-  test('marks the session used with a conditional write under this user', async () => {
+  test('consumes the session with a conditional write under this user', async () => {
     await answerCorrect();
     expect(receivedInputs(dynamoMock, UpdateCommand)).toContainEqual(expect.objectContaining({
       Key: { pk: `USER#${SUB}`, sk: `LIVENESS#${SESSION_ID}` },
@@ -85,128 +114,75 @@ describe('verify auth challenge: liveness', () => {
     }));
   });
 
-  test('rejects a replayed liveness session id', async () => {
-    dynamoMock.on(UpdateCommand).rejects(conditionalCheckFailed());
-    expect(await answerCorrect()).toBe(false);
-    expect(rekognitionMock.commandCalls(GetFaceLivenessSessionResultsCommand)).toHaveLength(0);
-  });
-
-  test("rejects another user's session id", async () => {
-    const otherUsersSession = 'e2b7c4d1-8f3a-4b6c-9d0e-1f2a3b4c5d6e';
-    expect(await answerCorrect('liveness-answer', (event) => (event.request.challengeAnswer = otherUsersSession))).toBe(false);
-    expect(dynamoMock.commandCalls(UpdateCommand)).toHaveLength(0);
-  });
-
-  test('rejects a session id the server never issued', async () => {
+  test('rejects an answer other than the issued session id without touching anything', async () => {
     expect(await answerCorrect('wrong-answer')).toBe(false);
-    expect(rekognitionMock.commandCalls(GetFaceLivenessSessionResultsCommand)).toHaveLength(0);
+    expect(writeCallNames()).toEqual([]);
+    expect(rekognitionMock.calls()).toHaveLength(0);
   });
 
   test('rejects an answer to a challenge that carries no session id', async () => {
-    const changed = (event: ReturnType<typeof verifyEvent>) => {
+    expect(await answerCorrect('liveness-answer', (event) => {
       delete event.request.privateChallengeParameters.sessionId;
       event.request.challengeAnswer = '';
-    };
-    expect(await answerCorrect('liveness-answer', changed)).toBe(false);
+    })).toBe(false);
   });
 
-  test.each(['EXPIRED', 'IN_PROGRESS', 'FAILED', 'CREATED'] as const)('rejects a liveness result that is %s', async (Status) => {
-    rekognitionMock.on(GetFaceLivenessSessionResultsCommand).resolves(succeeded({ Status }));
+  test.each(['EXPIRED', 'IN_PROGRESS', 'CREATED', 'FAILED'] as const)('rejects a liveness result that is %s without comparing faces', async (Status) => {
+    livenessResult({ Status });
     expect(await answerCorrect()).toBe(false);
     expect(rekognitionMock.commandCalls(CompareFacesCommand)).toHaveLength(0);
   });
 
   test('rejects a liveness result that SUCCEEDED below the liveness threshold', async () => {
-    rekognitionMock.on(GetFaceLivenessSessionResultsCommand).resolves(succeeded({ Confidence: 89.99 }));
+    livenessResult({ Confidence: 89.99 });
     expect(await answerCorrect()).toBe(false);
   });
 
-  test('rejects a reference image in another bucket', async () => {
-    const ReferenceImage = { S3Object: { Bucket: 'attacker-bucket', Name: REFERENCE_KEY } };
-    rekognitionMock.on(GetFaceLivenessSessionResultsCommand).resolves(succeeded({ ReferenceImage }));
-    expect(await answerCorrect()).toBe(false);
-  });
-
-  test("rejects a reference image under another user's prefix", async () => {
-    const ReferenceImage = { S3Object: { Bucket: BUCKET, Name: `liveness/${OTHER_SUB}/x/reference.jpg` } };
-    rekognitionMock.on(GetFaceLivenessSessionResultsCommand).resolves(succeeded({ ReferenceImage }));
-    expect(await answerCorrect()).toBe(false);
-  });
-
-  test('rejects a reference image that was not stored in S3', async () => {
-    rekognitionMock.on(GetFaceLivenessSessionResultsCommand).resolves(succeeded({ ReferenceImage: { Bytes: JPEG } }));
-    expect(await answerCorrect()).toBe(false);
-  });
-
-  test('rejects a face that matches below 90', async () => {
-    rekognitionMock.on(CompareFacesCommand).resolves({ FaceMatches: [], UnmatchedFaces: [{ Confidence: 99.9 }] });
-    expect(await answerCorrect()).toBe(false);
-  });
-
-  test('rejects a match reported below the similarity threshold', async () => {
-    rekognitionMock.on(CompareFacesCommand).resolves({ FaceMatches: [{ Similarity: 89.9, Face: {} }], UnmatchedFaces: [] });
-    expect(await answerCorrect()).toBe(false);
-  });
-
-  test('rejects a reference image with two faces even when one matches', async () => {
-    rekognitionMock.on(CompareFacesCommand).resolves({ FaceMatches: [{ Similarity: 99.5, Face: {} }], UnmatchedFaces: [{ Confidence: 99 }] });
-    expect(await answerCorrect()).toBe(false);
-  });
-
-  test('rejects a reference image without a face', async () => {
-    rekognitionMock.on(CompareFacesCommand).resolves({ FaceMatches: [], UnmatchedFaces: [] });
-    expect(await answerCorrect()).toBe(false);
-  });
-
-  test('rejects a user without an active enrolment', async () => {
-    dynamoMock.on(GetCommand, { Key: { sk: 'ACTIVE_ENROLLMENT' } }).resolves({});
+  test.each([
+    ['in another bucket', { S3Object: { Bucket: 'attacker-bucket', Name: referenceKey(SUB, SESSION_ID) } }],
+    ["under another user's prefix", { S3Object: { Bucket: BUCKET, Name: referenceKey(OTHER_SUB, SESSION_ID) } }],
+    ['that was not stored in S3', { Bytes: Uint8Array.from([0xff, 0xd8, 0xff]) }],
+  ])('rejects a reference image %s', async (_case, ReferenceImage) => {
+    livenessResult({ ReferenceImage });
     expect(await answerCorrect()).toBe(false);
     expect(rekognitionMock.commandCalls(CompareFacesCommand)).toHaveLength(0);
+  });
+
+  test.each([
+    ['a face that matches below the similarity threshold', NO_MATCH],
+    ['a match reported below the similarity threshold', { FaceMatches: [{ Similarity: 89.9, Face: {} }], UnmatchedFaces: [] }],
+    ['a reference image with two faces even when one matches', { FaceMatches: [{ Similarity: 99.5, Face: {} }], UnmatchedFaces: [{ Confidence: 99 }] }],
+    ['a reference image without a face', { FaceMatches: [], UnmatchedFaces: [] }],
+  ])('rejects %s', async (_case, comparison) => {
+    rekognitionMock.on(CompareFacesCommand).resolves(comparison);
+    expect(await answerCorrect()).toBe(false);
+  });
+
+  test('rejects a user without an enrollment, after the same comparison an enrolled user costs', async () => {
+    dynamoMock.on(GetCommand, { Key: { sk: 'ACTIVE_ENROLLMENT' } }).resolves({});
+    expect(await answerCorrect()).toBe(false);
+    const reference = { S3Object: { Bucket: BUCKET, Name: referenceKey(SUB, SESSION_ID) } };
+    expect(receivedInputs(rekognitionMock, CompareFacesCommand)).toEqual([expect.objectContaining({ SourceImage: reference, TargetImage: reference })]);
+  });
+
+  test('treats an expired provisional enrollment as none', async () => {
+    storeEnrollment(SUB, { state: 'PROVISIONAL', provisionalUntil: nowSeconds() - 1 });
+    expect(await answerCorrect()).toBe(false);
+    expect(metrics).toContainEqual({ name: 'LivenessFailed', reason: 'NOT_ENROLLED' });
+  });
+
+  test('counts each failed check by its reason', async () => {
+    rekognitionMock.on(CompareFacesCommand).resolves(NO_MATCH);
+    await answerCorrect();
+    expect(metrics).toEqual([{ name: 'LivenessFailed', reason: 'NO_MATCH' }]);
   });
 
   test('ignores client metadata that claims success', async () => {
     expect(await answerCorrect('client-metadata-claims-success')).toBe(false);
   });
 
-  test('rejects a user in lockout before checking anything', async () => {
-    dynamoMock.on(GetCommand, { Key: { sk: 'LOCKOUT' } }).resolves({ Item: { lockedUntil: Math.floor(Date.now() / 1000) + 900 } });
-    expect(await answerCorrect()).toBe(false);
-    expect(rekognitionMock.calls()).toHaveLength(0);
-  });
-
-  test('answers false instead of throwing when an AWS call fails', async () => {
-    rekognitionMock.on(GetFaceLivenessSessionResultsCommand).rejects(serviceError('ThrottlingException'));
-    expect(await answerCorrect()).toBe(false);
-    expect(failuresRecorded()).toBe(1);
-  });
-
-  test('answers false, in time for Cognito, when the check outlasts its budget', async () => {
-    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
-    try {
-      rekognitionMock.on(GetFaceLivenessSessionResultsCommand).callsFake(() => new Promise(() => undefined));
-      const answering = handler(verifyEvent('liveness-answer'));
-      await jest.advanceTimersByTimeAsync(ANSWER_BUDGET_MS);
-      expect((await answering).response.answerCorrect).toBe(false);
-    } finally {
-      jest.useRealTimers();
-    }
-  });
-
-  test('keeps the answer budget inside the 5 s Cognito gives a trigger', () => {
-    expect(ANSWER_BUDGET_MS).toBeLessThan(5000);
-  });
-
-  test('answers false for an unknown step', async () => {
+  test('answers false for a step our triggers never issue', async () => {
     expect(await answerCorrect('liveness-answer', (event) => (event.request.privateChallengeParameters.step = 'ISSUE_TOKENS'))).toBe(false);
-  });
-
-  test('answers false for an unknown user without any AWS call', async () => {
-    const changed = (event: ReturnType<typeof verifyEvent>) => {
-      event.request.userNotFound = true;
-      event.request.userAttributes = {};
-    };
-    expect(await answerCorrect('liveness-answer', changed)).toBe(false);
-    expect(awsCallNames()).toEqual([]);
   });
 
   test('answers false for a user record without a sub', async () => {
@@ -214,94 +190,402 @@ describe('verify auth challenge: liveness', () => {
   });
 });
 
-describe('verify auth challenge: lockout accounting', () => {
-  test('records every wrong answer as a failed check that expires with the window', async () => {
-    const before = Math.floor(Date.now() / 1000);
-    await answerCorrect('wrong-answer');
-    const put = dynamoMock.commandCalls(PutCommand)[0]!.args[0].input;
-    expect(put.Item!.pk).toBe(`USER#${SUB}`);
-    expect(put.Item!.sk).toMatch(/^FAILURE#\d{15}#[0-9a-f-]{36}$/);
-    expect(put.Item!.expiresAt).toBeGreaterThanOrEqual(before + 180);
+describe('verify auth challenge: provisional enrollment', () => {
+  beforeEach(() => {
+    enrollment = storeEnrollment(SUB, { state: 'PROVISIONAL' });
+  });
+
+  test('confirms a provisional enrollment at the first passed check, after a duplicate search, with a conditional update', async () => {
+    expect(await answerCorrect()).toBe(true);
+    expect(receivedInputs(rekognitionMock, SearchFacesCommand)).toEqual([{ CollectionId: COLLECTION, FaceId: enrollment.faceId, FaceMatchThreshold: 90, MaxFaces: 10 }]);
+    const confirmation = receivedInputs(dynamoMock, UpdateCommand).find((input) => (input.Key as { sk: string }).sk === 'ACTIVE_ENROLLMENT');
+    expect(confirmation).toMatchObject({
+      Key: { pk: `USER#${SUB}`, sk: 'ACTIVE_ENROLLMENT' },
+      ConditionExpression: '#state = :provisional AND faceId = :faceId',
+      ExpressionAttributeValues: expect.objectContaining({ ':confirmed': 'CONFIRMED', ':faceId': enrollment.faceId }),
+    });
+    expect(awsCallNames().indexOf('Rekognition.SearchFacesCommand')).toBeLessThan(awsCallNames().lastIndexOf('DynamoDB.UpdateCommand'));
+    expect(metrics).toContainEqual({ name: 'EnrollmentConfirmed' });
+  });
+
+  test('confirms nothing when the enrollment is confirmed already', async () => {
+    storeEnrollment(SUB, { state: 'CONFIRMED' });
+    expect(await answerCorrect()).toBe(true);
+    expect(rekognitionMock.commandCalls(SearchFacesCommand)).toHaveLength(0);
+  });
+
+  test.each([
+    ["another account's provisional face", { state: 'PROVISIONAL', faceId: 'face-other' }],
+    ["a face that is no longer another account's current face", { state: 'CONFIRMED', faceId: 'face-other-newer' }],
+  ] as const)('confirms a face that matches %s', async (_case, other) => {
+    rekognitionMock.on(SearchFacesCommand).resolves({ FaceMatches: [faceMatch(OTHER_SUB, 'face-other')] });
+    storeEnrollment(OTHER_SUB, other);
+    expect(await answerCorrect()).toBe(true);
+  });
+
+  describe("when the face is another account's confirmed face", () => {
+    beforeEach(() => {
+      rekognitionMock.on(SearchFacesCommand).resolves({ FaceMatches: [faceMatch(OTHER_SUB, 'face-other')] });
+      storeEnrollment(OTHER_SUB, { state: 'CONFIRMED', faceId: 'face-other' });
+    });
+
+    test('refuses the sign-in', async () => {
+      expect(await answerCorrect()).toBe(false);
+      expect(metrics).toEqual(expect.arrayContaining([{ name: 'EnrollmentRejected', reason: 'DUPLICATE_FACE' }, { name: 'LivenessFailed', reason: 'DUPLICATE_FACE' }]));
+    });
+
+    test('removes the provisional enrollment, its face and its pinned photo', async () => {
+      await answerCorrect();
+      expect(receivedInputs(dynamoMock, DeleteCommand)).toEqual([expect.objectContaining({
+        Key: { pk: `USER#${SUB}`, sk: 'ACTIVE_ENROLLMENT' },
+        ConditionExpression: '#state = :provisional AND faceId = :faceId',
+      })]);
+      expect(receivedInputs(rekognitionMock, DeleteFacesCommand)).toEqual([{ CollectionId: COLLECTION, FaceIds: [enrollment.faceId] }]);
+      expect(receivedInputs(s3Mock, DeleteObjectCommand)).toEqual([{ Bucket: BUCKET, Key: enrollment.photoKey }]);
+    });
+
+    test('does not count the refusal toward lockout', async () => {
+      await answerCorrect();
+      expect(failuresRecorded()).toBe(0);
+    });
+
+    test('marks the upload it came from as rejected, so a redelivered upload event cannot make it the enrollment again', async () => {
+      await answerCorrect();
+      const decision = receivedInputs(dynamoMock, UpdateCommand).find((input) => (input.Key as { sk: string }).sk === `ENROLLMENT#${enrollment.key}`);
+      expect(decision?.ExpressionAttributeValues).toMatchObject({ ':status': 'REJECTED', ':reason': 'DUPLICATE_FACE' });
+    });
+  });
+
+  test('accepts the sign-in when a concurrent one confirmed the same face first', async () => {
+    dynamoMock.on(UpdateCommand, { Key: { sk: 'ACTIVE_ENROLLMENT' } }).rejects(conditionalCheckFailed());
+    dynamoMock.on(GetCommand, { Key: { sk: 'ACTIVE_ENROLLMENT' } })
+      .resolvesOnce({ Item: { ...enrollment } })
+      .resolves({ Item: { ...enrollment, state: 'CONFIRMED' } });
+    expect(await answerCorrect()).toBe(true);
+  });
+
+  test('refuses the sign-in when the enrollment changed before it could be confirmed', async () => {
+    dynamoMock.on(UpdateCommand, { Key: { sk: 'ACTIVE_ENROLLMENT' } }).rejects(conditionalCheckFailed());
+    dynamoMock.on(GetCommand, { Key: { sk: 'ACTIVE_ENROLLMENT' } }).resolvesOnce({ Item: { ...enrollment } }).resolves({});
+    expect(await answerCorrect()).toBe(false);
+  });
+});
+
+describe('verify auth challenge: email code', () => {
+  beforeEach(() => {
+    jest.spyOn(Date, 'now').mockReturnValue(EMAIL_CODE_ISSUED_AT_MS + 60_000);
+  });
+
+  const answerCode = (answer: string) => answerCorrect('email-code-answer', (event) => (event.request.challengeAnswer = answer));
+
+  test('accepts the code that was sent', async () => {
+    expect(await answerCode(EMAIL_CODE_ANSWER)).toBe(true);
+    expect(failuresRecorded()).toBe(0);
+  });
+
+  test('rejects a wrong code and counts it toward lockout once', async () => {
+    expect(await answerCode('482914')).toBe(false);
+    expect(failuresRecorded()).toBe(1);
+    expect(metrics).toEqual([{ name: 'EmailCodeFailed', reason: 'WRONG_CODE' }]);
+  });
+
+  test('rejects the right code after it expired, without counting it toward lockout', async () => {
+    jest.spyOn(Date, 'now').mockReturnValue(EMAIL_CODE_ISSUED_AT_MS + 600_000);
+    expect(await answerCode(EMAIL_CODE_ANSWER)).toBe(false);
+    expect(failuresRecorded()).toBe(0);
+    expect(metrics).toEqual([{ name: 'EmailCodeFailed', reason: 'EXPIRED' }]);
+  });
+
+  test.each(['48291', '4829130', '48291a', ' 482913', ''])('rejects the malformed answer "%s"', async (answer) => {
+    expect(await answerCode(answer)).toBe(false);
+  });
+
+  test('rejects any answer to a challenge that carries no code hash, without counting it', async () => {
+    expect(await answerCorrect('email-code-answer', (event) => delete event.request.privateChallengeParameters.codeHash)).toBe(false);
+    expect(failuresRecorded()).toBe(0);
+  });
+
+  test('rejects any answer to a challenge that carries no salt', async () => {
+    expect(await answerCorrect('email-code-answer', (event) => delete event.request.privateChallengeParameters.salt)).toBe(false);
+    expect(writeCallNames()).toEqual([]);
+  });
+
+  test('records the verdict on the code under its salt, once', async () => {
+    await answerCode(EMAIL_CODE_ANSWER);
+    const salt = verifyEvent('email-code-answer').request.privateChallengeParameters.salt!;
+    expect(receivedInputs(dynamoMock, PutCommand)).toContainEqual(expect.objectContaining({
+      Item: expect.objectContaining({ pk: `USER#${SUB}`, sk: `VERDICT#EMAIL_CODE#${salt}`, passed: true, counted: false }),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }));
+  });
+
+  test('gives a retried wrong code its first verdict without counting it again', async () => {
+    storeVerdict(`EMAIL_CODE#${verifyEvent('email-code-answer').request.privateChallengeParameters.salt!}`, false, true);
+    expect(await answerCode('482914')).toBe(false);
+    expect(writeCallNames()).toEqual([]);
+  });
+});
+
+describe('verify auth challenge: one verdict per challenge', () => {
+  test('saves the verdict on a liveness answer with a conditional put', async () => {
+    await answerCorrect();
+    expect(receivedInputs(dynamoMock, PutCommand)).toContainEqual(expect.objectContaining({
+      Item: expect.objectContaining({ pk: `USER#${SUB}`, sk: `VERDICT#LIVENESS#${SESSION_ID}`, passed: true, counted: false }),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }));
+  });
+
+  test('gives a retried answer the first verdict again, without consuming the session again', async () => {
+    storeVerdict(`LIVENESS#${SESSION_ID}`, true, false);
+    expect(await answerCorrect()).toBe(true);
+    expect(writeCallNames()).toEqual([]);
+    expect(rekognitionMock.calls()).toHaveLength(0);
+  });
+
+  test('gives a retried failed answer its verdict without a second failure count', async () => {
+    storeVerdict(`LIVENESS#${SESSION_ID}`, false, true);
+    expect(await answerCorrect()).toBe(false);
+    expect(failuresRecorded()).toBe(0);
+  });
+
+  test('waits for the verdict of a concurrent run that consumed the session first', async () => {
+    dynamoMock.on(UpdateCommand, { Key: { sk: `LIVENESS#${SESSION_ID}` } }).rejects(conditionalCheckFailed());
+    dynamoMock.on(GetCommand, { Key: { sk: `VERDICT#LIVENESS#${SESSION_ID}` } })
+      .resolvesOnce({})
+      .resolvesOnce({})
+      .resolves({ Item: { passed: true, counted: false } });
+    expect(await answerCorrect()).toBe(true);
+    expect(rekognitionMock.calls()).toHaveLength(0);
+  });
+
+  test('keeps the verdict of a concurrent run that recorded one first, and leaves the failure count to it', async () => {
+    rekognitionMock.on(CompareFacesCommand).resolves(NO_MATCH);
+    dynamoMock.on(PutCommand, { Item: { sk: `VERDICT#LIVENESS#${SESSION_ID}` } }).rejects(conditionalCheckFailed());
+    dynamoMock.on(GetCommand, { Key: { sk: `VERDICT#LIVENESS#${SESSION_ID}` } }).resolvesOnce({}).resolves({ Item: { passed: false, counted: true } });
+    expect(await answerCorrect()).toBe(false);
+    expect(failuresRecorded()).toBe(0);
+  });
+
+  test('rejects a replayed session that no run decided, by the deadline', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    dynamoMock.on(UpdateCommand, { Key: { sk: `LIVENESS#${SESSION_ID}` } }).rejects(conditionalCheckFailed());
+    const answering = handler(verifyEvent('liveness-answer'));
+    await jest.advanceTimersByTimeAsync(ANSWER_BUDGET_MS);
+    expect((await answering).response.answerCorrect).toBe(false);
+    expect(rekognitionMock.calls()).toHaveLength(0);
+  });
+});
+
+describe('verify auth challenge: lockout', () => {
+  test.each([
+    ['a liveness check that FAILED', () => livenessResult({ Status: 'FAILED' })],
+    ['a liveness check below the confidence threshold', () => livenessResult({ Confidence: 50 })],
+    ['a face that does not match', () => rekognitionMock.on(CompareFacesCommand).resolves(NO_MATCH)],
+    ['a reference image with two faces', () => rekognitionMock.on(CompareFacesCommand).resolves({ FaceMatches: [{ Similarity: 99 }], UnmatchedFaces: [{}] })],
+    ['a face check of a user without an enrollment', () => dynamoMock.on(GetCommand, { Key: { sk: 'ACTIVE_ENROLLMENT' } }).resolves({})],
+  ])('counts %s', async (_case, arrange) => {
+    arrange();
+    expect(await answerCorrect()).toBe(false);
+    expect(failuresRecorded()).toBe(1);
+  });
+
+  test.each([
+    ['a wrong string for an answer', 'wrong-answer', () => undefined],
+    ['a session nobody streamed (CREATED)', 'liveness-answer', () => livenessResult({ Status: 'CREATED' })],
+    ['a session still IN_PROGRESS', 'liveness-answer', () => livenessResult({ Status: 'IN_PROGRESS' })],
+    ['a session that EXPIRED unstreamed', 'liveness-answer', () => livenessResult({ Status: 'EXPIRED' })],
+    ['a reference image outside the user\'s prefix', 'liveness-answer', () => livenessResult({ ReferenceImage: { S3Object: { Bucket: BUCKET, Name: 'x.jpg' } } })],
+  ])('never counts %s', async (_case, name, arrange) => {
+    arrange();
+    expect(await answerCorrect(name)).toBe(false);
+    expect(failuresRecorded()).toBe(0);
+  });
+
+  test('records a failed check under the user, expiring with the window', async () => {
+    rekognitionMock.on(CompareFacesCommand).resolves(NO_MATCH);
+    const before = nowSeconds();
+    await answerCorrect();
+    const [failure] = putItems('FAILURE#');
+    expect(failure!.pk).toBe(`USER#${SUB}`);
+    expect(failure!.sk).toMatch(/^FAILURE#\d{15}#[0-9a-f-]{36}$/);
+    expect(failure!.expiresAt).toBeGreaterThanOrEqual(before + 180);
   });
 
   test('counts the failures within the window only', async () => {
+    rekognitionMock.on(CompareFacesCommand).resolves(NO_MATCH);
     const now = Date.now();
-    await answerCorrect('wrong-answer');
-    const query = dynamoMock.commandCalls(QueryCommand)[0]!.args[0].input;
-    const from = Number(String(query.ExpressionAttributeValues![':from']).split('#')[1]);
-    // The window starts LOCKOUT_WINDOW_SECONDS before the failure, which the handler timed just after `now`.
+    await answerCorrect();
+    const [query] = receivedInputs(dynamoMock, QueryCommand);
+    const from = Number(String((query!.ExpressionAttributeValues as Record<string, string>)[':from']).split('#')[1]);
     expect(from).toBeGreaterThanOrEqual(now - 180_000);
     expect(from - (now - 180_000)).toBeLessThan(1000);
   });
 
-  test('locks the user for LOCKOUT_MINUTES at the fifth failure within the window', async () => {
+  test('locks the user for LOCKOUT_MINUTES at the fifth failure, only where no lock is in force', async () => {
+    rekognitionMock.on(CompareFacesCommand).resolves(NO_MATCH);
     dynamoMock.on(QueryCommand).resolves({ Count: 5 });
-    const before = Math.floor(Date.now() / 1000);
-    await answerCorrect('wrong-answer');
-    const lockout = dynamoMock.commandCalls(PutCommand).find((call) => call.args[0].input.Item?.sk === 'LOCKOUT');
-    expect(lockout).toBeDefined();
-    expect(lockout!.args[0].input.Item!.lockedUntil).toBeGreaterThanOrEqual(before + 30 * 60);
+    const before = nowSeconds();
+    await answerCorrect();
+    const lockout = receivedInputs(dynamoMock, PutCommand).find((input) => (input.Item as { sk: string }).sk === 'LOCKOUT');
+    expect(lockout).toMatchObject({ Item: { pk: `USER#${SUB}` }, ConditionExpression: 'attribute_not_exists(pk) OR lockedUntil <= :now' });
+    expect((lockout!.Item as { lockedUntil: number }).lockedUntil).toBeGreaterThanOrEqual(before + 30 * 60);
+    expect(metrics).toContainEqual({ name: 'Lockout' });
   });
 
-  test('does not lock the user at the fourth failure within the window', async () => {
+  test('does not lock the user at the fourth failure', async () => {
+    rekognitionMock.on(CompareFacesCommand).resolves(NO_MATCH);
     dynamoMock.on(QueryCommand).resolves({ Count: 4 });
-    await answerCorrect('wrong-answer');
-    expect(dynamoMock.commandCalls(PutCommand).some((call) => call.args[0].input.Item?.sk === 'LOCKOUT')).toBe(false);
+    await answerCorrect();
+    expect(putItems('LOCKOUT')).toEqual([]);
+  });
+
+  test('never extends a lock in force: a refused lock write counts no lockout', async () => {
+    rekognitionMock.on(CompareFacesCommand).resolves(NO_MATCH);
+    dynamoMock.on(QueryCommand).resolves({ Count: 6 });
+    dynamoMock.on(PutCommand, { Item: { sk: 'LOCKOUT' } }).rejects(conditionalCheckFailed());
+    expect(await answerCorrect()).toBe(false);
+    expect(metrics).not.toContainEqual({ name: 'Lockout' });
+  });
+
+  test.each(['liveness-answer', 'email-code-answer', 'enroll-answer'])('refuses a locked user\'s %s without checking or writing anything', async (name) => {
+    lock(SUB);
+    expect(await answerCorrect(name)).toBe(false);
+    expect(awsCallNames()).toEqual(['DynamoDB.GetCommand']);
   });
 
   test('still answers false when the failure cannot be recorded', async () => {
-    dynamoMock.on(PutCommand).rejects(serviceError('ProvisionedThroughputExceededException'));
-    expect(await answerCorrect('wrong-answer')).toBe(false);
+    rekognitionMock.on(CompareFacesCommand).resolves(NO_MATCH);
+    dynamoMock.on(PutCommand, { Item: { sk: `FAILURE#` } }).rejects(serviceError('ProvisionedThroughputExceededException'));
+    dynamoMock.on(QueryCommand).rejects(serviceError('ProvisionedThroughputExceededException'));
+    expect(await answerCorrect()).toBe(false);
   });
 });
 
-describe('verify auth challenge: enrolment', () => {
-  const decided = (status: string, reason?: string) => ({
-    Item: { key: ENROLL_KEY, status, reason, faceId: status === 'ACCEPTED' ? 'face-9' : undefined, uploadedAt: '2026-11-21T15:30:12.000Z' },
+describe('verify auth challenge: unknown usernames', () => {
+  const DECOY_SESSION = verifyEvent('user-not-found').request.privateChallengeParameters.sessionId!;
+  let pseudo: string;
+
+  beforeEach(async () => {
+    pseudo = await pseudoSub(UNKNOWN_USERNAME);
+    rekognitionMock
+      .on(GetFaceLivenessSessionResultsCommand, { SessionId: DECOY_SESSION })
+      .resolves(succeeded({ SessionId: DECOY_SESSION }, referenceKey(pseudo, DECOY_SESSION)));
   });
 
-  test('accepts the enrolment answer when the photo at the issued key was accepted', async () => {
-    dynamoMock.on(GetCommand, { Key: { sk: `ENROLLMENT#${ENROLL_KEY}` } }).resolves(decided('ACCEPTED'));
+  test('fail the face check', async () => {
+    expect(await answerCorrect('user-not-found')).toBe(false);
+  });
+
+  test('cost the same AWS calls, in the same order, as an enrolled user whose face does not match', async () => {
+    rekognitionMock.on(CompareFacesCommand).resolves(NO_MATCH);
+    await answerCorrect('liveness-answer');
+    const enrolled = awsCallNames();
+    forgetAwsCalls();
+    await answerCorrect('user-not-found');
+    expect(awsCallNames()).toEqual(enrolled);
+  });
+
+  test('consume the session and count the failure under the pseudo-identity', async () => {
+    await answerCorrect('user-not-found');
+    expect(receivedInputs(dynamoMock, UpdateCommand)).toEqual([expect.objectContaining({ Key: { pk: `USER#${pseudo}`, sk: `LIVENESS#${DECOY_SESSION}` } })]);
+    expect(putItems('FAILURE#')).toEqual([expect.objectContaining({ pk: `USER#${pseudo}` })]);
+  });
+
+  test('are refused without any write while the pseudo-identity is locked', async () => {
+    lock(pseudo);
+    expect(await answerCorrect('user-not-found')).toBe(false);
+    expect(writeCallNames()).toEqual([]);
+  });
+});
+
+describe('verify auth challenge: ID photo upload', () => {
+  const decided = (status: string, extra: Record<string, unknown> = {}) => issueKey(SUB, ENROLL_KEY, { status, ...extra });
+  const accepted = { faceId: NEW_FACE_ID, photoKey: `id-photos/${SUB}/9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a.jpg`, uploadedAt: '2026-11-21T15:30:12.000Z' };
+
+  beforeEach(() => {
+    dynamoMock.on(GetCommand, { Key: { sk: 'ACTIVE_ENROLLMENT' } }).resolves({});
+  });
+
+  test('accepts the answer when the photo at the issued key was accepted and is the current enrollment', async () => {
+    decided('ACCEPTED', accepted);
+    storeEnrollment(SUB, { state: 'PROVISIONAL', key: ENROLL_KEY, ...accepted });
     expect(await answerCorrect('enroll-answer')).toBe(true);
-    expect(receivedInputs(dynamoMock, GetCommand)).toContainEqual(expect.objectContaining({ Key: { pk: `USER#${SUB}`, sk: `ENROLLMENT#${ENROLL_KEY}` } }));
   });
 
-  test('rejects the enrolment answer when the photo was rejected', async () => {
-    dynamoMock.on(GetCommand, { Key: { sk: `ENROLLMENT#${ENROLL_KEY}` } }).resolves(decided('REJECTED', 'NO_FACE'));
-    expect(await answerCorrect('enroll-answer')).toBe(false);
-    expect(failuresRecorded()).toBe(1);
-  });
-
-  test('indexes the photo itself when the upload event has not been processed yet', async () => {
-    dynamoMock.on(GetCommand, { Key: { sk: `ENROLLMENT#${ENROLL_KEY}` } }).resolves({});
-    s3Mock.on(HeadObjectCommand).resolves({ ContentLength: JPEG.length, ContentType: 'image/jpeg' });
-    s3Mock.on(GetObjectCommand).resolves({ Body: objectBody(JPEG), LastModified: new Date() });
-    rekognitionMock.on(SearchFacesByImageCommand).resolves({ FaceMatches: [] });
-    rekognitionMock.on(IndexFacesCommand).resolves({ FaceRecords: [{ Face: { FaceId: 'face-new' } }], UnindexedFaces: [] });
+  test('checks and enrolls the photo itself when the upload event has not been processed yet', async () => {
+    issueKey(SUB, ENROLL_KEY);
     expect(await answerCorrect('enroll-answer')).toBe(true);
-    expect(receivedInputs(s3Mock, HeadObjectCommand)).toContainEqual(expect.objectContaining({ Bucket: BUCKET, Key: ENROLL_KEY }));
+    expect(receivedInputs(s3Mock, HeadObjectCommand)).toEqual([{ Bucket: BUCKET, Key: ENROLL_KEY }]);
+    expect(rekognitionMock.commandCalls(IndexFacesCommand)).toHaveLength(1);
   });
 
-  test('rejects the enrolment answer when nothing was uploaded to the key', async () => {
-    dynamoMock.on(GetCommand, { Key: { sk: `ENROLLMENT#${ENROLL_KEY}` } }).resolves({});
-    s3Mock.on(HeadObjectCommand).rejects(serviceError('NotFound'));
+  test('accepts the answer when the upload event decided the photo and removed the upload while this check ran', async () => {
+    const decision = { key: ENROLL_KEY, status: 'ACCEPTED', ...accepted };
+    dynamoMock.on(GetCommand, { Key: { sk: `ENROLLMENT#${ENROLL_KEY}` } }).resolvesOnce({ Item: { key: ENROLL_KEY, status: 'ISSUED' } }).resolves({ Item: decision });
+    dynamoMock.on(GetCommand, { Key: { sk: 'ACTIVE_ENROLLMENT' } }).resolvesOnce({}).resolves({ Item: { ...decision, state: 'PROVISIONAL', provisionalUntil: nowSeconds() + 3600 } });
+    s3Mock.on(HeadObjectCommand).rejects(serviceError('NotFound', 'NotFound', 404));
+    expect(await answerCorrect('enroll-answer')).toBe(true);
+  });
+
+  test('rejects the answer when the photo was rejected, without counting it toward lockout', async () => {
+    decided('REJECTED', { reason: 'NO_FACE' });
     expect(await answerCorrect('enroll-answer')).toBe(false);
-    expect(failuresRecorded()).toBe(1);
+    expect(failuresRecorded()).toBe(0);
   });
 
-  test('rejects an enrolment key for another sub', async () => {
-    const otherKey = ENROLL_KEY.replace(SUB, OTHER_SUB);
-    dynamoMock.on(GetCommand).resolves(decided('ACCEPTED'));
-    expect(await answerCorrect('enroll-answer', (event) => (event.request.privateChallengeParameters.key = otherKey))).toBe(false);
-    expect(s3Mock.calls()).toHaveLength(0);
+  test('rejects the answer when the accepted photo could not become the enrollment', async () => {
+    decided('ACCEPTED', accepted);
+    dynamoMock.on(PutCommand, { Item: { sk: 'ACTIVE_ENROLLMENT' } }).rejects(conditionalCheckFailed());
+    expect(await answerCorrect('enroll-answer')).toBe(false);
   });
 
-  test('rejects an enrolment answer other than "uploaded"', async () => {
-    dynamoMock.on(GetCommand, { Key: { sk: `ENROLLMENT#${ENROLL_KEY}` } }).resolves(decided('ACCEPTED'));
-    expect(await answerCorrect('enroll-answer', (event) => (event.request.challengeAnswer = 'ACCEPTED'))).toBe(false);
+  test.each([
+    ['404', serviceError('NotFound', 'NotFound', 404)],
+    ['403 Forbidden, as S3 answers a missing key without s3:ListBucket', serviceError('Forbidden', 'Forbidden', 403)],
+    ['403 with no error code, as a HEAD response has no body', serviceError('UnknownError', 'UnknownError', 403)],
+  ])('rejects the answer when nothing was uploaded to the key (HeadObject %s)', async (_case, error) => {
+    issueKey(SUB, ENROLL_KEY);
+    s3Mock.on(HeadObjectCommand).rejects(error);
+    expect(await answerCorrect('enroll-answer')).toBe(false);
+    expect(failuresRecorded()).toBe(0);
   });
 
-  test('rejects an enrolment challenge without a key', async () => {
-    expect(await answerCorrect('enroll-answer', (event) => delete event.request.privateChallengeParameters.key)).toBe(false);
+  test('rejects a key that was never issued, without looking at S3', async () => {
+    expect(await answerCorrect('enroll-answer')).toBe(false);
+    expect(s3Mock.commandCalls(HeadObjectCommand)).toHaveLength(0);
+  });
+
+  test.each([
+    ['a key for another sub', (event: Event) => (event.request.privateChallengeParameters.key = ENROLL_KEY.replace(SUB, OTHER_SUB))],
+    ['an answer other than "uploaded"', (event: Event) => (event.request.challengeAnswer = 'ACCEPTED')],
+    ['a challenge without a key', (event: Event) => delete event.request.privateChallengeParameters.key],
+  ])('rejects %s without looking anything up', async (_case, change) => {
+    decided('ACCEPTED', accepted);
+    expect(await answerCorrect('enroll-answer', change)).toBe(false);
+    expect(awsCallNames()).toEqual(['DynamoDB.GetCommand']);
+  });
+});
+
+describe('verify auth challenge: errors and the deadline', () => {
+  test('answers false instead of throwing when an AWS call fails', async () => {
+    rekognitionMock.on(GetFaceLivenessSessionResultsCommand).rejects(serviceError('ThrottlingException', 'Rate exceeded'));
+    expect(await answerCorrect()).toBe(false);
+  });
+
+  test('sends every AWS call with the deadline\'s abort signal', async () => {
+    await answerCorrect();
+    const signals = abortSignals();
+    expect(signals.length).toBeGreaterThan(3);
+    expect(signals.every((signal) => signal instanceof AbortSignal)).toBe(true);
+  });
+
+  test('answers false, in time for Cognito, when the check outlasts its budget, and aborts the call in flight', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    rekognitionMock.on(GetFaceLivenessSessionResultsCommand).callsFake(() => new Promise(() => undefined));
+    const answering = handler(verifyEvent('liveness-answer'));
+    await jest.advanceTimersByTimeAsync(ANSWER_BUDGET_MS);
+    expect((await answering).response.answerCorrect).toBe(false);
+    const inFlight = awsCallNames().indexOf('Rekognition.GetFaceLivenessSessionResultsCommand');
+    expect(abortSignals()[inFlight]?.aborted).toBe(true);
   });
 });

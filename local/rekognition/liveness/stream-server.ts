@@ -2,11 +2,13 @@
  * The Face Liveness streaming endpoint: `wss://host:port/start-face-liveness-session-websocket?<presigned query>`,
  * as @aws-amplify/ui-react-liveness (through @aws-sdk/client-rekognitionstreaming) connects to it.
  *
- * One connection runs one session once: validate the presigned query, claim the session (CREATED -> IN_PROGRESS),
- * send ChallengeEvent and ServerSessionInformationEvent, take the client's events and video chunks (decoding and
- * analysing frames while the video arrives), and on the empty video chunk decide, store the result and send
- * DisconnectionEvent. Every refusal is an exception event followed by a close, and leaves the session FAILED (or,
- * past its lifetime, EXPIRED): never IN_PROGRESS with nobody streaming.
+ * One connection runs one session once: take a stream slot (over the cap: ThrottlingException, the session untouched),
+ * validate the presigned query, claim the session (CREATED -> IN_PROGRESS), send ChallengeEvent and
+ * ServerSessionInformationEvent, take the client's events and video chunks (ffmpeg starts at the first chunk, and
+ * frames are analysed while the video arrives), and on the empty video chunk decide, store the result and send
+ * DisconnectionEvent. A stream that sends nothing at all is closed after a few seconds (longer for a client that
+ * shows a start screen first). Every refusal is an exception event followed by a close, and leaves the session
+ * FAILED (or, past its lifetime, EXPIRED): never IN_PROGRESS with nobody streaming.
  */
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage } from 'node:http';
@@ -39,6 +41,15 @@ export interface StreamLimits {
   sampleFps: number;
   /** Most frames analysed; a longer video is refused. */
   maxFrames: number;
+  /** Streams open at once; one more is refused with ThrottlingException. */
+  maxConcurrentStreams: number;
+  /** A stream that has sent nothing this long after connecting is ended. */
+  firstEventTimeoutMs: number;
+  /**
+   * The same for a client that declares a start screen (`precheck-view-enabled=1`, as the Amplify component does):
+   * it connects before the user presses start and sends nothing until recording begins.
+   */
+  startScreenTimeoutMs: number;
 }
 
 export const DEFAULT_STREAM_LIMITS: StreamLimits = {
@@ -46,6 +57,9 @@ export const DEFAULT_STREAM_LIMITS: StreamLimits = {
   idleTimeoutMs: 10_000,
   sampleFps: 4,
   maxFrames: 120,
+  maxConcurrentStreams: 10,
+  firstEventTimeoutMs: 10_000,
+  startScreenTimeoutMs: 60_000,
 };
 
 export interface StreamServerOptions {
@@ -80,6 +94,8 @@ export interface StartQuery {
   videoWidth: number;
   videoHeight: number;
   challengeVersions: string;
+  /** The client shows a start screen before it records (`precheck-view-enabled=1`). */
+  startScreen: boolean;
 }
 
 /** Checks the presigned query's presence, shape and expiry (any access key is accepted) and the session parameters. */
@@ -130,7 +146,7 @@ export function parseStartQuery(url: URL, region: string, now: number): StartQue
   if (challengeVersions.length < 15 || challengeVersions.length > 150 || !CHALLENGE_VERSIONS_PATTERN.test(challengeVersions)) {
     throw new StreamRefusal('ValidationException', 'challenge-versions must be a comma-separated list of Type_x.y.z');
   }
-  return { sessionId, videoWidth, videoHeight, challengeVersions };
+  return { sessionId, videoWidth, videoHeight, challengeVersions, startScreen: q.get('precheck-view-enabled') === '1' };
 }
 
 export function startStreamServer(options: StreamServerOptions): { server: Server; close(): Promise<void> } {
@@ -138,13 +154,24 @@ export function startStreamServer(options: StreamServerOptions): { server: Serve
   // A chunk travels base64 in JSON (4/3 larger): any frame that can carry an allowed chunk gets through to the size
   // check, which answers with the exception; a larger frame is cut off by ws itself (close 1009).
   const sockets = new WebSocketServer({ noServer: true, maxPayload: Math.ceil((options.limits.maxVideoBytes * 4) / 3) + 1024 * 1024 });
+  let openStreams = 0;
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(request.url ?? '/', 'https://localhost');
     if (url.pathname !== STREAM_PATH) {
       socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       return;
     }
-    sockets.handleUpgrade(request, socket, head, (ws) => new LivenessStream(ws, url, options).run());
+    sockets.handleUpgrade(request, socket, head, (ws) => {
+      if (openStreams >= options.limits.maxConcurrentStreams) {
+        options.log({ event: 'liveness-throttled', openStreams });
+        ws.send(encodeServerException({ exception: 'ThrottlingException', message: 'Rate exceeded' }));
+        ws.close(1000, 'ThrottlingException');
+        return;
+      }
+      openStreams += 1;
+      ws.once('close', () => { openStreams -= 1; });
+      new LivenessStream(ws, url, options).run();
+    });
   });
   server.on('request', (_request, response) => {
     response.writeHead(426, { 'content-type': 'text/plain', connection: 'close' });
@@ -223,8 +250,9 @@ class LivenessStream {
     this.ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     this.ws.on('close', (code) => this.onClose(code));
     this.ws.on('error', () => undefined);
-    // No idle timer yet: the component connects before its start screen and sends nothing until recording starts,
-    // however long the user takes; until then only the session's lifetime bounds the wait.
+    // Until the first event, a shorter or longer wait: a client with a start screen sends nothing until the user
+    // presses start; one without has no reason to wait. After it, the idle limit.
+    this.armIdleTimer(query.startScreen ? options.limits.startScreenTimeoutMs : options.limits.firstEventTimeoutMs);
     this.lifetimeTimer = setTimeout(
       () => void this.refuse(new StreamRefusal('ValidationException', 'Session expired while streaming'), 'expired'),
       Math.max(0, session.expiresAt - options.now()),
@@ -235,12 +263,6 @@ class LivenessStream {
         ServerSessionInformationEvent: { SessionInformation: { Challenge: { [challenge.type]: this.serverChallenge } } },
       }),
     );
-    this.decoder = new VideoDecoder({
-      fps: options.limits.sampleFps,
-      width: query.videoWidth,
-      height: query.videoHeight,
-      onFrame: (frame) => this.enqueueFrame(frame.offsetMs, frame.image),
-    });
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
@@ -267,7 +289,14 @@ class LivenessStream {
       if (this.videoBytes > this.options.limits.maxVideoBytes) {
         throw new StreamRefusal('ValidationException', `Video exceeds ${this.options.limits.maxVideoBytes} bytes`);
       }
-      this.decoder!.write(chunk);
+      // ffmpeg only once video comes: a connection that sends none costs no process.
+      this.decoder ??= new VideoDecoder({
+        fps: this.options.limits.sampleFps,
+        width: this.query!.videoWidth,
+        height: this.query!.videoHeight,
+        onFrame: (frame) => this.enqueueFrame(frame.offsetMs, frame.image),
+      });
+      this.decoder.write(chunk);
     } catch (error) {
       void this.refuse(error);
     }
@@ -297,7 +326,8 @@ class LivenessStream {
     this.finished = true;
     this.stopTimers();
     try {
-      const decoded = await this.decoder!.finish();
+      if (!this.decoder) throw new VideoDecodeError('The stream ended without any video');
+      const decoded = await this.decoder.finish();
       await this.analysis;
       const decision = decideLiveness(this.options.engine, {
         challengeType: session.challenge!.type,
@@ -383,12 +413,12 @@ class LivenessStream {
     }
   }
 
-  private armIdleTimer(): void {
+  private armIdleTimer(timeoutMs = this.options.limits.idleTimeoutMs): void {
     clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
       this.idleTimedOut = true;
-      void this.refuse(new StreamRefusal('ValidationException', `No event for ${this.options.limits.idleTimeoutMs} ms: stream idle timeout`));
-    }, this.options.limits.idleTimeoutMs);
+      void this.refuse(new StreamRefusal('ValidationException', `No event for ${timeoutMs} ms: stream idle timeout`));
+    }, timeoutMs);
   }
 
   private stopTimers(): void {

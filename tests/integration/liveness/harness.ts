@@ -13,6 +13,8 @@ export { locateFace } from '../../../local/rekognition/liveness/client';
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 export interface LivenessStack {
+  /** The server process (its ffmpeg decoders are among its descendants). */
+  pid: number;
   rekognition: RekognitionClient;
   streamingEndpoint: string;
   /** PEM of the self-signed certificate, to trust. */
@@ -46,6 +48,7 @@ export async function startLivenessStack(options: {
   if (process.env.LIVENESS_TEST_LOG) child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(chunk));
   const rekognition = new RekognitionClient({ endpoint: ready.endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
   return {
+    pid: child.pid!,
     rekognition,
     streamingEndpoint: ready.streamingEndpoint,
     ca: await readFile(ready.certificatePath, 'utf8'),

@@ -10,6 +10,13 @@ const BUCKET = 'face-bucket-test';
 const APP_ORIGIN = 'http://localhost:3000';
 const KEY = 'enrollment/user-1/photo one.jpg';
 
+/** What an SDK call that S3 refused raised: its name and HTTP status. */
+async function refusal(call: Promise<unknown>): Promise<{ name: string; status: number | undefined }> {
+  const error = (await call.then(() => undefined, (raised: unknown) => raised)) as { name: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  if (!error) throw new Error('the call succeeded');
+  return { name: error.name, status: error.$metadata?.httpStatusCode };
+}
+
 describe('the local S3 POST gate', () => {
   let dataDir: string;
   let s3: LocalS3;
@@ -105,6 +112,14 @@ describe('the local S3 POST gate', () => {
     expect(response.body).toContain('<Code>SignatureDoesNotMatch</Code>');
   });
 
+  it('refuses a credential whose date is not yyyymmdd', async () => {
+    const post = await presign();
+    const credential = post.fields['X-Amz-Credential']!.replace(/\/\d{8}\//, '/today/');
+    const response = await upload(post, 500, { 'X-Amz-Credential': credential });
+    expect(response.status).toBe(400);
+    expect(response.body).toContain('<Code>AuthorizationQueryParametersError</Code>');
+  });
+
   it('refuses a form field the policy does not cover', async () => {
     const response = await upload(await presign(), 500, { 'x-amz-meta-owner': 'someone' });
     expect(response.status).toBe(403);
@@ -137,5 +152,29 @@ describe('the local S3 POST gate', () => {
   it('forwards signed SDK requests to the store', async () => {
     const object = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: KEY }));
     expect((await object.Body!.transformToByteArray()).length).toBe(500);
+  });
+
+  it('answers an unsigned HEAD with 403 alone, no body or content type, as S3 answers every refused HEAD', async () => {
+    const response = await fetch(`${s3.endpoint}/${BUCKET}/${encodeURIComponent(KEY)}`, { method: 'HEAD' });
+    expect(response.status).toBe(403);
+    expect(response.headers.get('content-type')).toBeNull();
+    expect(await response.text()).toBe('');
+  });
+
+  describe('reading a missing object, answered as S3 answers a role without s3:ListBucket', () => {
+    const MISSING = 'enrollment/user-1/never-uploaded.jpg';
+
+    it('refuses a GET of a missing object with 403 AccessDenied, not 404 NoSuchKey', async () => {
+      expect(await refusal(client.send(new GetObjectCommand({ Bucket: BUCKET, Key: MISSING })))).toEqual({ name: 'AccessDenied', status: 403 });
+    });
+
+    it('answers a HEAD of a missing object with 403', async () => {
+      // With no body there is no error code: the SDK names it "Unknown", so callers go by the HTTP status.
+      expect((await refusal(client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: MISSING })))).status).toBe(403);
+    });
+
+    it('still answers 404 NoSuchBucket for a bucket that does not exist', async () => {
+      expect(await refusal(client.send(new GetObjectCommand({ Bucket: 'no-such-bucket', Key: MISSING })))).toEqual({ name: 'NoSuchBucket', status: 404 });
+    });
   });
 });

@@ -13,10 +13,11 @@ function deploy(parameterOverrides?: Record<string, string>): LocalDeployment {
 }
 
 describe('the local wiring of template.yaml', () => {
-  it('finds the five functions with their bundle folder, handler export, timeout and memory', () => {
+  it('finds the six functions with their bundle folder, handler export, timeout and memory', () => {
     const { functions } = deploy().wiring;
     expect(Object.keys(functions).sort()).toEqual([
-      'CreateAuthChallengeFunction', 'DefineAuthChallengeFunction', 'IndexFaceFunction', 'InitCollectionFunction', 'VerifyAuthChallengeFunction',
+      'CreateAuthChallengeFunction', 'DefineAuthChallengeFunction', 'IndexFaceFunction', 'InitCollectionFunction', 'PreSignUpFunction',
+      'VerifyAuthChallengeFunction',
     ]);
     expect(functions.IndexFaceFunction).toMatchObject({ bundleFolder: 'index-face', handlerExport: 'handler', timeoutSeconds: 30, memorySizeMb: 512 });
     expect(functions.DefineAuthChallengeFunction).toMatchObject({ bundleFolder: 'define-auth-challenge', timeoutSeconds: 5 });
@@ -24,6 +25,7 @@ describe('the local wiring of template.yaml', () => {
 
   it('maps each Cognito trigger to its function from the user pool LambdaConfig', () => {
     expect(deploy().wiring.userPool?.triggers).toEqual({
+      PreSignUp: 'PreSignUpFunction',
       DefineAuthChallenge: 'DefineAuthChallengeFunction',
       CreateAuthChallenge: 'CreateAuthChallengeFunction',
       VerifyAuthChallengeResponse: 'VerifyAuthChallengeFunction',

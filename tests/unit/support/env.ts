@@ -6,6 +6,8 @@ export const REGION = 'us-east-1';
 export const TABLE = 'face-login-table';
 export const BUCKET = 'face-login-000000000000-00000000-0000-0000-0000-000000000000';
 export const COLLECTION = 'cognito-face-login-faces';
+export const EMAIL_SENDER = 'sign-in@example.com';
+export const EMAIL_IDENTITY_ARN = 'arn:aws:ses:us-east-1:000000000000:identity/example.com';
 
 Object.assign(process.env, {
   AWS_REGION: REGION,
@@ -14,7 +16,8 @@ Object.assign(process.env, {
   TABLE_NAME: TABLE,
   BUCKET_NAME: BUCKET,
   COLLECTION_ID: COLLECTION,
-  EMAIL_SENDER: 'sign-in@example.com',
+  EMAIL_SENDER,
+  EMAIL_IDENTITY_ARN,
   POWERTOOLS_METRICS_DISABLED: 'true',
   LOG_LEVEL: 'SILENT',
 });

@@ -1,0 +1,152 @@
+/**
+ * What one connection may cost the liveness endpoint: no ffmpeg before the first video chunk, a closed socket when
+ * nothing comes, and a cap on streams open at once. Against the server in a child process and s3rver.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { CreateFaceLivenessSessionCommand, GetFaceLivenessSessionResultsCommand } from '@aws-sdk/client-rekognition';
+import WebSocket from 'ws';
+import { presignStreamUrl, runLivenessSession } from '../../../local/rekognition/liveness/client';
+import { decodeServerMessage } from '../../../local/rekognition/liveness/event-stream';
+import { imagesToWebm } from '../../../local/rekognition/liveness/synthetic-video';
+import { fixture, REGION, startLivenessStack, startS3, temporaryDirectory, type LivenessStack } from './harness';
+
+const FIRST_EVENT_TIMEOUT_MS = 1500;
+const START_SCREEN_TIMEOUT_MS = 5000;
+const MAX_STREAMS = 3;
+
+let directory: Awaited<ReturnType<typeof temporaryDirectory>>;
+let s3: Awaited<ReturnType<typeof startS3>>;
+let stack: LivenessStack;
+let selfie: Buffer;
+
+beforeAll(async () => {
+  directory = await temporaryDirectory('liveness-limits-');
+  s3 = await startS3(`${directory.path}/s3`, []);
+  stack = await startLivenessStack({
+    dataDir: `${directory.path}/server`,
+    s3Endpoint: s3.endpoint,
+    limits: { maxConcurrentStreams: MAX_STREAMS, firstEventTimeoutMs: FIRST_EVENT_TIMEOUT_MS, startScreenTimeoutMs: START_SCREEN_TIMEOUT_MS, idleTimeoutMs: 3000 },
+  });
+  selfie = await fixture('liveness-selfie-angelina_jolie-img6.jpg');
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  await s3?.stop();
+  await directory?.remove();
+});
+
+const createSession = async () => (await stack.rekognition.send(new CreateFaceLivenessSessionCommand({}))).SessionId!;
+const statusOf = async (sessionId: string) => (await stack.rekognition.send(new GetFaceLivenessSessionResultsCommand({ SessionId: sessionId }))).Status;
+
+interface SilentStream {
+  sessionId: string;
+  /** Resolves once the server has sent its session information (or refused). */
+  ready: Promise<void>;
+  exceptions: string[];
+  closed: Promise<number>;
+  isOpen(): boolean;
+  close(): void;
+}
+
+/** Connects to a new session and sends nothing; `startScreen` declares a start screen as the Amplify component does. */
+async function connectSilently({ startScreen = false } = {}): Promise<SilentStream> {
+  const sessionId = await createSession();
+  const url = await presignStreamUrl({ endpoint: stack.streamingEndpoint, region: REGION, sessionId }, 640, 480);
+  const ws = new WebSocket(startScreen ? `${url}&precheck-view-enabled=1` : url, { ca: stack.ca });
+  const exceptions: string[] = [];
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => { markReady = resolve; });
+  const closed = new Promise<number>((resolve) => ws.on('close', (code) => { markReady(); resolve(code); }));
+  ws.on('error', () => undefined);
+  ws.on('message', (data: Buffer) => {
+    const message = decodeServerMessage(data);
+    if (message.kind === 'exception') exceptions.push(message.exception);
+    else if ('ServerSessionInformationEvent' in message.event) markReady();
+  });
+  return { sessionId, ready, exceptions, closed, isOpen: () => ws.readyState === WebSocket.OPEN, close: () => ws.close(1000) };
+}
+
+/** ffmpeg processes among the server's descendants, from /proc. */
+function decoderProcesses(): number {
+  const parents = new Map<number, number>();
+  const names = new Map<number, string>();
+  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(Number(entry), ppid);
+      names.set(Number(entry), name);
+    } catch {
+      // The process ended while the folder was read.
+    }
+  }
+  const descends = (pid: number): boolean => {
+    for (let current = parents.get(pid); current !== undefined && current > 1; current = parents.get(current)) if (current === stack.pid) return true;
+    return false;
+  };
+  return [...names].filter(([pid, name]) => name === 'ffmpeg' && descends(pid)).length;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+it('starts no ffmpeg for connections that have claimed a session but sent no video', async () => {
+  const streams = await Promise.all([connectSilently({ startScreen: true }), connectSilently({ startScreen: true })]);
+  await Promise.all(streams.map((stream) => stream.ready));
+  expect(streams.every((stream) => stream.isOpen())).toBe(true);
+  expect(decoderProcesses()).toBe(0);
+  for (const stream of streams) stream.close();
+  await Promise.all(streams.map((stream) => stream.closed));
+});
+
+it('starts ffmpeg at the first video chunk', async () => {
+  // A ready-made WebM, so the client's first event comes well within the first-event timeout.
+  const webm = await imagesToWebm(Array.from({ length: 20 }, () => selfie), { width: 640, height: 480 }, 10);
+  const run = runLivenessSession({
+    endpoint: stack.streamingEndpoint, ca: stack.ca, region: REGION, sessionId: await createSession(), stopAfterChunks: 1,
+    source: { kind: 'webm', webm, durationMs: 2000 },
+  });
+  const deadline = Date.now() + 10_000;
+  while (decoderProcesses() === 0 && Date.now() < deadline) await sleep(50);
+  expect(decoderProcesses()).toBe(1);
+  await run;
+}, 30_000);
+
+it('closes a connection that sends nothing within the first-event timeout and fails its session', async () => {
+  const stream = await connectSilently();
+  const started = Date.now();
+  expect(await stream.closed).toBe(4001);
+  expect(Date.now() - started).toBeLessThan(FIRST_EVENT_TIMEOUT_MS + 1500);
+  expect(stream.exceptions).toEqual(['ValidationException']);
+  expect(await statusOf(stream.sessionId)).toBe('FAILED');
+});
+
+it('waits longer for a client that shows a start screen first, then closes it too', async () => {
+  const stream = await connectSilently({ startScreen: true });
+  await stream.ready;
+  await sleep(FIRST_EVENT_TIMEOUT_MS + 1000);
+  expect(stream.isOpen()).toBe(true);
+  expect(await stream.closed).toBe(4001);
+  expect(stream.exceptions).toEqual(['ValidationException']);
+}, 15_000);
+
+it('refuses a stream over the cap with ThrottlingException and leaves its session unused', async () => {
+  const open = await Promise.all(Array.from({ length: MAX_STREAMS }, () => connectSilently({ startScreen: true })));
+  await Promise.all(open.map((stream) => stream.ready));
+  const refused = await connectSilently({ startScreen: true });
+  await refused.closed;
+  expect(refused.exceptions).toEqual(['ThrottlingException']);
+  expect(await statusOf(refused.sessionId)).toBe('CREATED');
+
+  open[0]!.close();
+  await open[0]!.closed;
+  // The server frees the slot on its own close event, which may come a moment after the client's.
+  await sleep(200);
+  const next = await connectSilently({ startScreen: true });
+  await next.ready;
+  expect(next.isOpen()).toBe(true);
+  expect(next.exceptions).toEqual([]);
+  for (const stream of [...open.slice(1), next]) stream.close();
+  await Promise.all([...open, next].map((stream) => stream.closed));
+}, 20_000);

@@ -1,0 +1,145 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { startLocalS3, type LocalS3 } from '../../../local/s3/local-s3';
+import { freePort, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../local/template/local-environment';
+
+const BUCKET = 'face-bucket-signed';
+const ENROLLED = 'enrollment/0b7e7d4e-1111-4222-8333-944445555666/accepted.jpg';
+const ENROLLED_BYTES = Buffer.from('the enrolled face');
+
+describe('the local S3 gate refuses what S3 refuses without a valid signature', () => {
+  let dataDir: string;
+  let s3: LocalS3;
+  let client: S3Client;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'local-s3-signed-'));
+    s3 = await startLocalS3({
+      port: await freePort(), dataDir, buckets: [{ name: BUCKET, cors: [] }], region: LOCAL_REGION,
+      credentials: { [LOCAL_CREDENTIALS.accessKeyId]: LOCAL_CREDENTIALS.secretAccessKey },
+    });
+    client = clientWith(LOCAL_CREDENTIALS);
+  });
+
+  beforeEach(async () => {
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: ENROLLED, Body: ENROLLED_BYTES, ContentType: 'image/jpeg' }));
+  });
+
+  afterAll(async () => {
+    client.destroy();
+    await s3.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  function clientWith(credentials: { accessKeyId: string; secretAccessKey: string }) {
+    return new S3Client({ endpoint: s3.endpoint, region: LOCAL_REGION, credentials, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', maxAttempts: 1 });
+  }
+
+  const objectUrl = (key: string) => `${s3.endpoint}/${BUCKET}/${key}`;
+
+  async function storedBytes(): Promise<string> {
+    const object = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: ENROLLED }));
+    return Buffer.from(await object.Body!.transformToByteArray()).toString();
+  }
+
+  async function expectRefusal(response: Response, status: number, code: string) {
+    expect(response.status).toBe(status);
+    expect(response.headers.get('content-type')).toBe('application/xml');
+    expect(await response.text()).toContain(`<Code>${code}</Code>`);
+  }
+
+  /** A presigned GET URL as the S3 presigner makes it: only host signed, payload unsigned. */
+  async function presignedGet(key: string, { expiresIn = 60, signingDate = new Date(), secretAccessKey = LOCAL_CREDENTIALS.secretAccessKey } = {}) {
+    const { hostname, port } = new URL(s3.endpoint);
+    const signer = new SignatureV4({ credentials: { ...LOCAL_CREDENTIALS, secretAccessKey }, region: LOCAL_REGION, service: 's3', sha256: Sha256, uriEscapePath: false });
+    const request = new HttpRequest({
+      method: 'GET', protocol: 'http:', hostname, port: Number(port), path: `/${BUCKET}/${key}`,
+      headers: { host: `${hostname}:${port}`, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+    });
+    const presigned = await signer.presign(request, {
+      expiresIn, signingDate, unsignableHeaders: new Set(['x-amz-content-sha256']), unhoistableHeaders: new Set(['x-amz-content-sha256']),
+    });
+    const query = new URLSearchParams(presigned.query as Record<string, string>).toString();
+    return `${s3.endpoint}${presigned.path}?${query}`;
+  }
+
+  it('serves signed SDK requests: put, get, list and delete', async () => {
+    expect(await storedBytes()).toBe(ENROLLED_BYTES.toString());
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'enrollment/' }));
+    expect(listed.Contents?.map((object) => object.Key)).toContain(ENROLLED);
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'scratch.txt', Body: 'x' }));
+    await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'scratch.txt' }));
+  });
+
+  it('serves a valid presigned GET URL', async () => {
+    const response = await fetch(await presignedGet(ENROLLED));
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe(ENROLLED_BYTES.toString());
+  });
+
+  it('refuses an anonymous GET with AccessDenied', async () => {
+    await expectRefusal(await fetch(objectUrl(ENROLLED)), 403, 'AccessDenied');
+  });
+
+  it('refuses an anonymous LIST with AccessDenied', async () => {
+    await expectRefusal(await fetch(`${s3.endpoint}/${BUCKET}?list-type=2`), 403, 'AccessDenied');
+  });
+
+  it('refuses an anonymous PUT over an enrolled face and keeps the face', async () => {
+    await expectRefusal(await fetch(objectUrl(ENROLLED), { method: 'PUT', body: 'attacker face', headers: { 'content-type': 'image/jpeg' } }), 403, 'AccessDenied');
+    expect(await storedBytes()).toBe(ENROLLED_BYTES.toString());
+  });
+
+  it('refuses an anonymous DELETE and keeps the object', async () => {
+    await expectRefusal(await fetch(objectUrl(ENROLLED), { method: 'DELETE' }), 403, 'AccessDenied');
+    expect(await storedBytes()).toBe(ENROLLED_BYTES.toString());
+  });
+
+  it('refuses an anonymous POST to the bucket with a query (not a browser upload)', async () => {
+    await expectRefusal(await fetch(`${s3.endpoint}/${BUCKET}?x=1`, { method: 'POST', body: 'x' }), 403, 'AccessDenied');
+    await expectRefusal(await fetch(`${s3.endpoint}/${BUCKET}?delete`, { method: 'POST', body: '<Delete/>' }), 403, 'AccessDenied');
+  });
+
+  it('refuses a request signed with the wrong secret with SignatureDoesNotMatch', async () => {
+    const forged = clientWith({ accessKeyId: LOCAL_CREDENTIALS.accessKeyId, secretAccessKey: 'guessed-secret' });
+    await expect(forged.send(new PutObjectCommand({ Bucket: BUCKET, Key: ENROLLED, Body: 'attacker face' })))
+      .rejects.toMatchObject({ name: 'SignatureDoesNotMatch', $metadata: { httpStatusCode: 403 } });
+    forged.destroy();
+    expect(await storedBytes()).toBe(ENROLLED_BYTES.toString());
+  });
+
+  it('refuses an access key it does not know with InvalidAccessKeyId', async () => {
+    const stranger = clientWith({ accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
+    await expect(stranger.send(new GetObjectCommand({ Bucket: BUCKET, Key: ENROLLED }))).rejects.toMatchObject({ name: 'InvalidAccessKeyId' });
+    stranger.destroy();
+  });
+
+  it('refuses a presigned URL past its expiry with AccessDenied', async () => {
+    const url = await presignedGet(ENROLLED, { expiresIn: 60, signingDate: new Date(Date.now() - 120_000) });
+    const response = await fetch(url);
+    expect(response.status).toBe(403);
+    expect(await response.text()).toContain('<Code>AccessDenied</Code><Message>Request has expired</Message>');
+  });
+
+  it('refuses a presigned URL used for another key with SignatureDoesNotMatch', async () => {
+    const url = (await presignedGet('enrollment/someone/else.jpg')).replace('enrollment/someone/else.jpg', ENROLLED);
+    await expectRefusal(await fetch(url), 403, 'SignatureDoesNotMatch');
+  });
+
+  it('refuses a signed PUT whose body is not the one signed', async () => {
+    const { hostname, port } = new URL(s3.endpoint);
+    const signer = new SignatureV4({ credentials: LOCAL_CREDENTIALS, region: LOCAL_REGION, service: 's3', sha256: Sha256, uriEscapePath: false });
+    const signed = await signer.sign(new HttpRequest({
+      method: 'PUT', protocol: 'http:', hostname, port: Number(port), path: `/${BUCKET}/${ENROLLED}`,
+      headers: { host: `${hostname}:${port}`, 'content-type': 'image/jpeg' }, body: 'the signed body',
+    }));
+    const response = await fetch(objectUrl(ENROLLED), { method: 'PUT', headers: signed.headers, body: 'attacker face' });
+    await expectRefusal(response, 400, 'XAmzContentSHA256Mismatch');
+    expect(await storedBytes()).toBe(ENROLLED_BYTES.toString());
+  });
+});
