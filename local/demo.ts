@@ -4,7 +4,8 @@
  * temporary folder. Sign-up (confirmed at once), CUSTOM_AUTH: the email code from the dev mailbox, the ID photo
  * enrolment by presigned POST, a Face Liveness session streamed from a "moving closer" video of another photo of the
  * same person, tokens checked against the JWKS; then the refusals: another person, an unknown email (the decoy walks
- * an enrolled user's path), three wrong answers, and the lockout that refuses even the right face. Exits 1 as soon as a step does not behave as described, 2 on a bad command line.
+ * an enrolled user's path), three wrong answers (which end a sign-in but never lock), and the lockout by five failed
+ * face checks that refuses even the right face. Exits 1 as soon as a step does not behave as described, 2 on a bad command line.
  *
  *   npm run demo -- [--id-photo PATH] [--selfie PATH] [--other-person PATH] [--data-dir DIR] [--own-stack]
  */
@@ -226,39 +227,32 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
       ensure(beforeLock.step === 'FACE_LIVENESS', `expected FACE_LIVENESS, got ${beforeLock.step ?? 'none'}`);
     }
 
-    /** Answers wrong in `current`'s sign-in; the answer that reaches the lockout limit or the attempt limit ends it. */
-    const answerWrong = async (current: SignInStep, wrongInSession: number) => {
-      const ends = failedChecks + 1 >= limits.lockoutFailures || wrongInSession + 1 >= limits.maxAttempts;
-      const wrong = () => client.answer(email, current.session!, `not-${current.parameters.sessionId}`);
-      if (ends) {
-        const message = await expectNotAuthorized(wrong, `wrong answer ${wrongInSession + 1} (failed check ${failedChecks + 1}) should end the sign-in`);
-        failedChecks += 1;
-        return { ended: message };
-      }
-      const next = await wrong();
-      ensure(next.step === 'FACE_LIVENESS', `a wrong answer should get another challenge, got ${next.step ?? 'nothing'}`);
-      failedChecks += 1;
-      return { next };
-    };
-    await step(`${limits.maxAttempts} wrong answers in one sign-in end it`, async () => {
+    await step(`${limits.maxAttempts} wrong answers in one sign-in end it (plain wrong strings never lock)`, async () => {
       let current = await client.initiate(email);
-      for (let wrongInSession = 0; ; wrongInSession += 1) {
-        const result = await answerWrong(current, wrongInSession);
-        if (result.ended !== undefined) {
-          return { value: undefined, outcome: `NotAuthorizedException "${result.ended}" after ${wrongInSession + 1} (failed checks: ${failedChecks})` };
-        }
-        current = result.next;
+      for (let wrong = 1; wrong < limits.maxAttempts; wrong += 1) {
+        current = await client.answer(email, current.session!, `not-${current.parameters.sessionId}`);
+        ensure(current.step === 'FACE_LIVENESS', `a wrong answer should get another challenge, got ${current.step ?? 'nothing'}`);
       }
+      const last = current;
+      const message = await expectNotAuthorized(() => client.answer(email, last.session!, 'not-the-session-id'), `wrong answer ${limits.maxAttempts} should end the sign-in`);
+      return { value: undefined, outcome: `NotAuthorizedException "${message}" (failed checks still: ${failedChecks})` };
     });
-    await step(`fail checks until ${limits.lockoutFailures} in ${limits.lockoutWindowSeconds} s: the user is locked`, async () => {
-      let outcome = 'locked by the wrong answers above';
-      if (failedChecks < limits.lockoutFailures) {
-        let current = await client.initiate(email);
-        for (let wrongInSession = 0; failedChecks < limits.lockoutFailures; wrongInSession += 1) {
-          const result = await answerWrong(current, wrongInSession);
-          if (result.next) current = result.next;
-          else if (failedChecks < limits.lockoutFailures) [current, wrongInSession] = [await client.initiate(email), -1];
-          else outcome = `NotAuthorizedException "${result.ended}"`;
+    await step(`fail face checks until ${limits.lockoutFailures} in ${limits.lockoutWindowSeconds} s: the user is locked`, async () => {
+      // Only checks that reached Rekognition count: each streams the other person and answers.
+      let current = await client.initiate(email);
+      let inSession = 0;
+      let outcome = '';
+      while (failedChecks < limits.lockoutFailures) {
+        const ends = failedChecks + 1 >= limits.lockoutFailures || inSession + 1 >= limits.maxAttempts;
+        const fail = () => client.answerStep(email, current, { video: photos.other });
+        if (ends) {
+          outcome = `NotAuthorizedException "${await expectNotAuthorized(fail, `failed check ${failedChecks + 1} should end the sign-in`)}"`;
+          failedChecks += 1;
+          if (failedChecks < limits.lockoutFailures) [current, inSession] = [await client.initiate(email), 0];
+        } else {
+          const { next } = await fail();
+          ensure(next.step === 'FACE_LIVENESS', `a failed check should get another challenge, got ${next.step ?? 'nothing'}`);
+          [current, inSession, failedChecks] = [next, inSession + 1, failedChecks + 1];
         }
       }
       const dynamodb = new DynamoDBClient({ endpoint: stack.outputs.endpoints.dynamodb, region: stack.outputs.region, credentials: stack.outputs.credentials });

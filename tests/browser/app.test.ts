@@ -114,6 +114,7 @@ beforeAll(async () => {
       allowedOrigins: [app.url],
     },
     triggers: triggersUpTo(mailbox),
+    configuredTriggers: ['PreSignUp', 'DefineAuthChallenge', 'CreateAuthChallenge', 'VerifyAuthChallengeResponse'],
     adminCredentials: { accessKeyId: 'LOCALDEVELOPMENT', secretAccessKey: 'local-development-not-a-secret' },
     mailbox,
   });
