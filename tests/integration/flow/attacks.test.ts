@@ -268,6 +268,7 @@ describe('attacks on the sign-in through the public APIs', () => {
       const { stdout } = await run(join(ROOT, 'node_modules/.bin/tsx'), [
         'local/invoke.ts', 'VerifyAuthChallengeFunction', eventFile, '--parameter', 'LockoutFailures=2',
         '--dynamodb-port', port(endpoints.dynamodb), '--s3-port', port(endpoints.s3), '--rekognition-port', port(endpoints.rekognition),
+        '--textract-port', port(endpoints.textract),
       ], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
       const verdict = /"answerCorrect":\s*(true|false)/.exec(stdout);
       if (!verdict) throw new Error(`no answer in the invocation's output:\n${stdout}`);
