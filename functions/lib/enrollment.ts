@@ -269,6 +269,26 @@ export async function indexEnrollment(sub: string, key: string, nowMs: number): 
   return { decision, active };
 }
 
+/** Removes a provisional enrollment, its face and pinned photo, and revokes its upload's decision; false if it changed meanwhile. */
+async function removeProvisional(sub: string, enrollment: Pick<ActiveEnrollment, 'key' | 'faceId' | 'photoKey'>, reason: RejectionReason, nowMs: number): Promise<boolean> {
+  if (!(await removeProvisionalEnrollment(sub, enrollment.faceId))) return false;
+  await revokeAcceptedEnrollment(sub, enrollment.key, reason, nowMs);
+  await deleteFaces([enrollment.faceId]);
+  await deleteObject(enrollment.photoKey);
+  return true;
+}
+
+/** The sweep's removal of a provisional enrollment that expired unconfirmed. */
+export async function removeExpiredProvisionalEnrollment(
+  sub: string,
+  enrollment: Pick<ActiveEnrollment, 'key' | 'faceId' | 'photoKey'>,
+  nowMs: number,
+): Promise<boolean> {
+  const removed = await removeProvisional(sub, enrollment, 'EXPIRED_UNCONFIRMED', nowMs);
+  if (removed) countVerdict('EnrollmentRejected', 'EXPIRED_UNCONFIRMED');
+  return removed;
+}
+
 /**
  * Confirms a provisional enrolment after a successful live match, running the duplicate check again against
  * confirmed faces. False when the face is another account's confirmed face: the provisional enrolment is then
@@ -278,11 +298,7 @@ export async function confirmProvisionalEnrollment(sub: string, enrollment: Acti
   if (await isDuplicateByFace(sub, enrollment.faceId)) {
     logger.warn('provisional enrollment refused at confirmation: the face is confirmed for another account', { sub });
     countVerdict('EnrollmentRejected', 'DUPLICATE_FACE');
-    if (await removeProvisionalEnrollment(sub, enrollment.faceId)) {
-      await revokeAcceptedEnrollment(sub, enrollment.key, 'DUPLICATE_FACE', nowMs);
-      await deleteFaces([enrollment.faceId]);
-      await deleteObject(enrollment.photoKey);
-    }
+    await removeProvisional(sub, enrollment, 'DUPLICATE_FACE', nowMs);
     return false;
   }
   if (await confirmEnrollment(sub, enrollment.faceId, nowMs)) {

@@ -27,7 +27,8 @@ export type RejectionReason =
   | 'DUPLICATE_FACE'
   | 'ALREADY_ENROLLED'
   | 'NOT_A_DOCUMENT'
-  | 'EXPIRED_DOCUMENT';
+  | 'EXPIRED_DOCUMENT'
+  | 'EXPIRED_UNCONFIRMED';
 
 /** An issued upload key and, once the photo behind it was checked, the decision on it. */
 export type EnrollmentRecord =

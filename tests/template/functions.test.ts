@@ -33,7 +33,7 @@ const AWS_CALL_SETTINGS = ['AWS_CALL_TIMEOUT_MS', 'AWS_MAX_ATTEMPTS'];
 const LAMBDA_PROVIDED = { AWS_REGION: EXAMPLE_STACK.region };
 
 describe('the functions', () => {
-  test('the template declares exactly the six functions of docs/internals.md', () => {
+  test('the template declares exactly the seven functions of docs/internals.md', () => {
     const declared = Object.entries(template.Resources)
       .filter(([, { Type }]) => Type === 'AWS::Serverless::Function')
       .map(([logicalId]) => logicalId);
@@ -130,5 +130,11 @@ describe('the functions', () => {
         expect(() => loadConfig({ ...deployedEnvironment({ [name]: allowed }), ...LAMBDA_PROVIDED })).not.toThrow();
       }
     }
+  });
+});
+
+describe('the expiry sweep', () => {
+  test('ExpireEnrollmentsFunction runs every hour', () => {
+    expect(functionSetting('ExpireEnrollmentsFunction', 'Events')).toEqual({ Hourly: { Type: 'Schedule', Properties: { Schedule: 'rate(1 hour)' } } });
   });
 });

@@ -11,6 +11,7 @@ export const template = loadTemplate();
 /** The functions docs/internals.md names, with the folder each is built from. */
 export const FUNCTION_FOLDERS = {
   PreSignUpFunction: 'pre-sign-up',
+  ExpireEnrollmentsFunction: 'expire-enrollments',
   DefineAuthChallengeFunction: 'define-auth-challenge',
   CreateAuthChallengeFunction: 'create-auth-challenge',
   VerifyAuthChallengeFunction: 'verify-auth-challenge',

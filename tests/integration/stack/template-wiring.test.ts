@@ -13,11 +13,11 @@ function deploy(parameterOverrides?: Record<string, string>): LocalDeployment {
 }
 
 describe('the local wiring of template.yaml', () => {
-  it('finds the six functions with their bundle folder, handler export, timeout and memory', () => {
+  it('finds the seven functions with their bundle folder, handler export, timeout and memory', () => {
     const { functions } = deploy().wiring;
     expect(Object.keys(functions).sort()).toEqual([
-      'CreateAuthChallengeFunction', 'DefineAuthChallengeFunction', 'IndexFaceFunction', 'InitCollectionFunction', 'PreSignUpFunction',
-      'VerifyAuthChallengeFunction',
+      'CreateAuthChallengeFunction', 'DefineAuthChallengeFunction', 'ExpireEnrollmentsFunction', 'IndexFaceFunction', 'InitCollectionFunction',
+      'PreSignUpFunction', 'VerifyAuthChallengeFunction',
     ]);
     expect(functions.IndexFaceFunction).toMatchObject({ bundleFolder: 'index-face', handlerExport: 'handler', timeoutSeconds: 30, memorySizeMb: 512 });
     expect(functions.DefineAuthChallengeFunction).toMatchObject({ bundleFolder: 'define-auth-challenge', timeoutSeconds: 5 });
