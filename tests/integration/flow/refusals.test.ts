@@ -266,7 +266,8 @@ describe('refused sign-ins through the local stack', () => {
       const port = (url: string | undefined) => new URL(url!).port;
       const { stdout } = await promisify(execFile)(
         join(ROOT, 'node_modules/.bin/tsx'),
-        ['local/invoke.ts', 'IndexFaceFunction', eventFile, '--dynamodb-port', port(endpoints.dynamodb), '--s3-port', port(endpoints.s3), '--rekognition-port', port(endpoints.rekognition)],
+        ['local/invoke.ts', 'IndexFaceFunction', eventFile, '--dynamodb-port', port(endpoints.dynamodb), '--s3-port', port(endpoints.s3), '--rekognition-port', port(endpoints.rekognition),
+          '--textract-port', port(endpoints.textract)],
         { cwd: ROOT },
       );
       expect(stdout).toContain('using the running local stack');

@@ -48,13 +48,21 @@ export async function startStackProcess(extraArgs: string[] = [], options: { dat
   let printed = '';
   child.stdout!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let stopping = false;
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code, signal) => {
+      // A stack that dies under a test otherwise shows only as refused connections: say why it died.
+      if (!stopping) console.error(`the local stack exited unexpectedly (${code ?? signal}); its last output:\n${printed.slice(-6000)}`);
+      resolve(code);
+    }),
+  );
   const outputsFile = join(dataDir, 'stack-outputs.json');
   while (!existsSync(outputsFile) || !printed.includes('Ctrl-C stops everything')) {
     if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode} before it was ready:\n${printed}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const stop = async () => {
+    stopping = true;
     if (child.exitCode === null) child.kill('SIGTERM');
     return exited;
   };
