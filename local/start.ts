@@ -129,9 +129,7 @@ try {
     reset: args.reset,
     ...(args['data-dir'] ? { dataDir: args['data-dir'] } : {}),
     ports,
-    // The sample people, the demo and the flow and browser tests enrol plain photos, not ID cards, until issue 13's
-    // card flows land: locally the document check is OFF unless a --parameter DocumentCheck=... says otherwise.
-    parameterOverrides: { DocumentCheck: 'OFF', ...parameterOverrides(args.parameter) },
+    parameterOverrides: parameterOverrides(args.parameter),
     log: (line) => console.log(`[stack] ${line}`),
     functionLog: (logicalId, line) => console.log(`[${logicalId}] ${line}`),
   });

@@ -8,6 +8,7 @@
 import { TemplateResolutionError, resolveIntrinsics, type IntrinsicContext, type ResourceLookup } from './intrinsics';
 import type { TemplateValue } from './load-template';
 import type { StackWiring } from './wiring';
+import { LOCAL_PARAMETER_DEFAULTS } from './local-environment';
 
 export interface DeploymentOptions {
   stackName: string;
@@ -34,7 +35,7 @@ export class LocalDeployment implements ResourceLookup {
   private readonly context: IntrinsicContext;
 
   constructor(readonly wiring: StackWiring, readonly options: DeploymentOptions) {
-    this.parameters = resolveParameters(wiring, options.parameterOverrides ?? {});
+    this.parameters = resolveParameters(wiring, { ...LOCAL_PARAMETER_DEFAULTS, ...options.parameterOverrides });
     this.context = {
       parameters: this.parameters,
       pseudo: { region: options.region, accountId: options.accountId, stackName: options.stackName },
