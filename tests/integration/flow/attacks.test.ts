@@ -232,6 +232,7 @@ describe('attacks on the sign-in through the public APIs', () => {
     }, 120000);
 
     test('plain wrong strings end the auth session after three but never lock the user', async () => {
+      const failuresBefore = await failureCount(sub);
       for (let session = 0; session < 3; session += 1) {
         let challenge = await user.startSignIn();
         challenge = await user.answer(challenge.Session!, 'not-the-session-id');
@@ -239,14 +240,13 @@ describe('attacks on the sign-in through the public APIs', () => {
         await refused(user.answer(challenge.Session!, 'uploaded'));
       }
       expect(await item(sub, 'LOCKOUT')).toBeUndefined();
-      expect(await failureCount(sub)).toBe(0);
+      expect(await failureCount(sub)).toBe(failuresBefore);
       expect((await passLiveness(user, await user.startSignIn(), sample('mark_zuckerberg', 'selfie'))).AuthenticationResult).toBeDefined();
     }, 120000);
 
     test('nothing is written while a user is locked, so more attempts never extend the lock', async () => {
-      await liveSignIn(user, JENNIFER);
-      await liveSignIn(user, JENNIFER);
-      await liveSignIn(user, JENNIFER);
+      // Another person's face until the lock: three failed checks, fewer if a genuine retry already failed one.
+      for (let attempt = 0; attempt < 3 && !(await item(sub, 'LOCKOUT')); attempt += 1) await liveSignIn(user, JENNIFER);
       const lock = await item(sub, 'LOCKOUT');
       expect(lock?.lockedUntil).toEqual(expect.any(Number));
       const failures = await failureCount(sub);
