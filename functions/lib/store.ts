@@ -304,6 +304,12 @@ export async function consumeLivenessSession(sub: string, sessionId: string, now
   );
 }
 
+/** Whether a session issued to this user was consumed: another run then owns its verdict. */
+export async function isLivenessSessionUsed(sub: string, sessionId: string): Promise<boolean> {
+  const item = await getItem(userPk(sub), livenessSk(sessionId));
+  return item?.used === true;
+}
+
 export async function getVerdict(sub: string, challengeId: string): Promise<Verdict | undefined> {
   const item = await getItem(userPk(sub), verdictSk(challengeId));
   return item ? { passed: item.passed === true, counted: item.counted === true } : undefined;

@@ -15,7 +15,7 @@ import { isLockedOut } from '../lib/lockout';
 import { describeError, logger } from '../lib/logger';
 import { countVerdict } from '../lib/metrics';
 import { pseudonymKey, pseudoSub } from '../lib/pseudonym';
-import { consumeLivenessSession, type Verdict } from '../lib/store';
+import { consumeLivenessSession, isLivenessSessionUsed, type Verdict } from '../lib/store';
 import { withErrorPolicy } from '../lib/trigger';
 import { verdictOnce } from '../lib/verdicts';
 
@@ -69,7 +69,11 @@ async function verifyLiveness(sub: string, sessionId: string | undefined, answer
   if (!sessionId || answer !== sessionId) return refused(sub, 'the answer is not the issued session id');
   const verdict = await verdictOnce(sub, `LIVENESS#${sessionId}`, nowMs, async (): Promise<Verdict | undefined> => {
     // Consume first: a replay fails even if it races the original answer; the loser awaits the winner's verdict.
-    if (!(await consumeLivenessSession(sub, sessionId, nowMs))) return undefined;
+    // A session that is expired or was never issued has no winner to wait for: it is refused at once.
+    if (!(await consumeLivenessSession(sub, sessionId, nowMs))) {
+      if (await isLivenessSessionUsed(sub, sessionId)) return undefined;
+      return { passed: false, counted: false };
+    }
     const check = await checkLivenessSession(sub, sessionId, nowMs);
     if (check.passed) {
       countVerdict('LivenessPassed');

@@ -350,6 +350,7 @@ describe('verify auth challenge: one verdict per challenge', () => {
 
   test('waits for the verdict of a concurrent run that consumed the session first', async () => {
     dynamoMock.on(UpdateCommand, { Key: { sk: `LIVENESS#${SESSION_ID}` } }).rejects(conditionalCheckFailed());
+    storeItem(`USER#${SUB}`, `LIVENESS#${SESSION_ID}`, { used: true });
     dynamoMock.on(GetCommand, { Key: { sk: `VERDICT#LIVENESS#${SESSION_ID}` } })
       .resolvesOnce({})
       .resolvesOnce({})
@@ -366,9 +367,28 @@ describe('verify auth challenge: one verdict per challenge', () => {
     expect(failuresRecorded()).toBe(0);
   });
 
+  test('refuses an expired session at once, without waiting for a verdict', async () => {
+    dynamoMock.on(UpdateCommand, { Key: { sk: `LIVENESS#${SESSION_ID}` } }).rejects(conditionalCheckFailed());
+    storeItem(`USER#${SUB}`, `LIVENESS#${SESSION_ID}`, { used: false, expiresAt: nowSeconds() - 1 });
+    const verdictReads = () => dynamoMock.commandCalls(GetCommand, { Key: { sk: `VERDICT#LIVENESS#${SESSION_ID}` } }).length;
+    expect(await answerCorrect()).toBe(false);
+    expect(verdictReads()).toBe(1);
+    expect(rekognitionMock.calls()).toHaveLength(0);
+    expect(failuresRecorded()).toBe(0);
+  });
+
+  test('refuses a session that was never issued to this user at once', async () => {
+    dynamoMock.on(UpdateCommand, { Key: { sk: `LIVENESS#${SESSION_ID}` } }).rejects(conditionalCheckFailed());
+    const verdictReads = () => dynamoMock.commandCalls(GetCommand, { Key: { sk: `VERDICT#LIVENESS#${SESSION_ID}` } }).length;
+    expect(await answerCorrect()).toBe(false);
+    expect(verdictReads()).toBe(1);
+    expect(rekognitionMock.calls()).toHaveLength(0);
+  });
+
   test('rejects a replayed session that no run decided, by the deadline', async () => {
     jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
     dynamoMock.on(UpdateCommand, { Key: { sk: `LIVENESS#${SESSION_ID}` } }).rejects(conditionalCheckFailed());
+    storeItem(`USER#${SUB}`, `LIVENESS#${SESSION_ID}`, { used: true });
     const answering = handler(verifyEvent('liveness-answer'));
     await jest.advanceTimersByTimeAsync(ANSWER_BUDGET_MS);
     expect((await answering).response.answerCorrect).toBe(false);
