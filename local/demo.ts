@@ -32,7 +32,8 @@ async function step<T>(title: string, run: () => Promise<{ value: T; outcome: st
   stepNumber += 1;
   const label = `${String(stepNumber).padStart(2)}. ${title}`;
   const stepStart = performance.now();
-  const print = (outcome: string) => console.log(`${label.padEnd(62)} ${`${Math.round(performance.now() - stepStart)} ms`.padStart(8)}  ${outcome}`);
+  const print = (outcome: string) =>
+    console.log(`${label.padEnd(62)} ${`${Math.round(performance.now() - stepStart)} ms`.padStart(8)}  ${outcome}`);
   try {
     const { value, outcome } = await run();
     print(outcome);
@@ -107,13 +108,23 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
         `the ID photo's face is already enrolled in ${stack.outputs.collectionId} (user sub ${owners.join(', ')}); with DUPLICATE_FACE_POLICY=REJECT ` +
           'it cannot enrol a second account: pass --id-photo with another person, or use --own-stack',
       );
-      const video = async (photo: Buffer, what: string): Promise<VideoSource> => ({ kind: 'moving-closer', photo, face: await client.faceOf(photo, what) });
+      const video = async (photo: Buffer, what: string): Promise<VideoSource> => ({
+        kind: 'moving-closer',
+        photo,
+        face: await client.faceOf(photo, what),
+      });
       const value = { idPhoto, same: await video(selfie, args.selfie), other: await video(otherPerson, args.otherPerson) };
       // What Verify's CompareFaces will find, checked up front so a wrong choice of photos is named, not met later.
       const same = await client.similarity(idPhoto, selfie);
       const other = await client.similarity(idPhoto, otherPerson);
-      ensure(same >= limits.similarityThreshold, `--selfie matches the ID photo only at Similarity ${same.toFixed(1)}, under ${limits.similarityThreshold}: not the same person?`);
-      ensure(other < limits.similarityThreshold, `--other-person matches the ID photo at Similarity ${other.toFixed(1)}: pick someone else`);
+      ensure(
+        same >= limits.similarityThreshold,
+        `--selfie matches the ID photo only at Similarity ${same.toFixed(1)}, under ${limits.similarityThreshold}: not the same person?`,
+      );
+      ensure(
+        other < limits.similarityThreshold,
+        `--other-person matches the ID photo at Similarity ${other.toFixed(1)}: pick someone else`,
+      );
       return { value, outcome: `ID photo not enrolled yet; CompareFaces: selfie ${same.toFixed(1)}, other person ${other.toFixed(1)}` };
     });
 
@@ -122,10 +133,16 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
       step(`liveness session streamed: ${who}`, async () => {
         const sessionId = challenge.parameters.sessionId!;
         const result = await client.streamLiveness(sessionId, source);
-        ensure(result.exceptions.length === 0, `the stream was refused: ${result.exceptions.map((e) => `${e.exception}: ${e.message}`).join('; ')}`);
+        ensure(
+          result.exceptions.length === 0,
+          `the stream was refused: ${result.exceptions.map((e) => `${e.exception}: ${e.message}`).join('; ')}`,
+        );
         ensure(result.disconnected, `the server closed the stream (${result.closeCode}) without a DisconnectionEvent`);
         const verdict = await client.livenessResult(sessionId);
-        return { value: verdict, outcome: `${result.challengeType}; server side: ${verdict.status}, confidence ${verdict.confidence?.toFixed(1) ?? '-'}` };
+        return {
+          value: verdict,
+          outcome: `${result.challengeType}; server side: ${verdict.status}, confidence ${verdict.confidence?.toFixed(1) ?? '-'}`,
+        };
       });
 
     const sub = await step('sign up with email and a random password (never shown)', async () => {
@@ -142,32 +159,54 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
     });
     const enrol = await step('answer the code from the dev mailbox: the email is proven', async () => {
       const { next, answer } = await client.answerStep(email, emailCode, {});
-      ensure(next.step === 'ENROLL_ID_PHOTO', `the code ${answer} was not accepted: expected ENROLL_ID_PHOTO, got ${next.step ?? 'nothing'}`);
-      return { value: next, outcome: `code ${answer} accepted; ENROLL_ID_PHOTO (${next.parameters.contentTypes}, max ${next.parameters.maxBytes} bytes)` };
+      ensure(
+        next.step === 'ENROLL_ID_PHOTO',
+        `the code ${answer} was not accepted: expected ENROLL_ID_PHOTO, got ${next.step ?? 'nothing'}`,
+      );
+      return {
+        value: next,
+        outcome: `code ${answer} accepted; ENROLL_ID_PHOTO (${next.parameters.contentTypes}, max ${next.parameters.maxBytes} bytes)`,
+      };
     });
     const live = await step('upload the ID photo (presigned POST), answer "uploaded"', async () => {
       const key = (JSON.parse(enrol.parameters.uploadFields!) as Record<string, string>).key;
       const { next } = await client.answerStep(email, enrol, { idPhoto: photos.idPhoto });
-      ensure(next.step === 'FACE_LIVENESS', `the enrolment was not accepted: expected FACE_LIVENESS, got ${next.step ?? (next.tokens ? 'tokens' : 'nothing')}`);
+      ensure(
+        next.step === 'FACE_LIVENESS',
+        `the enrolment was not accepted: expected FACE_LIVENESS, got ${next.step ?? (next.tokens ? 'tokens' : 'nothing')}`,
+      );
       return { value: next, outcome: `key ${key} indexed; FACE_LIVENESS session ${next.parameters.sessionId}` };
     });
-    const passes = (verdict: { status: string; confidence?: number }) => verdict.status === 'SUCCEEDED' && (verdict.confidence ?? 0) >= limits.livenessThreshold;
-    const scored = (verdict: { status: string; confidence?: number }) => `${verdict.status}, confidence ${verdict.confidence?.toFixed(1) ?? '-'}`;
+    const passes = (verdict: { status: string; confidence?: number }) =>
+      verdict.status === 'SUCCEEDED' && (verdict.confidence ?? 0) >= limits.livenessThreshold;
+    const scored = (verdict: { status: string; confidence?: number }) =>
+      `${verdict.status}, confidence ${verdict.confidence?.toFixed(1) ?? '-'}`;
 
     // The local liveness score is a stand-in model's and varies with the random oval and colours; a rare low score
     // gets the retry the flow offers a real user (a fresh liveness session), and counts as a failed check.
     let challenge = live;
     let tokens: NonNullable<SignInStep['tokens']> | undefined;
     for (let attempt = 1; !tokens; attempt += 1) {
-      const verdict = await liveness(challenge, photos.same, attempt === 1 ? 'the same person, moving closer' : `the same person, attempt ${attempt}`);
-      const answered = await step(`answer the session id: liveness >= ${limits.livenessThreshold}, match >= ${limits.similarityThreshold}`, async () => {
-        const next = await client.answer(email, challenge.session!, challenge.parameters.sessionId!);
-        if (next.tokens?.IdToken) return { value: next, outcome: `tokens issued (ID, access, refresh; expires in ${next.tokens.ExpiresIn} s)` };
-        ensure(!passes(verdict), `refused although liveness passed (${scored(verdict)}): CompareFaces found no match with the ID photo`);
-        ensure(next.step === 'FACE_LIVENESS', `refused, liveness ${scored(verdict)}, and no retry was offered`);
-        failedChecks += 1;
-        return { value: next, outcome: `refused: liveness ${scored(verdict)} is under ${limits.livenessThreshold}; the flow offers a retry` };
-      });
+      const verdict = await liveness(
+        challenge,
+        photos.same,
+        attempt === 1 ? 'the same person, moving closer' : `the same person, attempt ${attempt}`,
+      );
+      const answered = await step(
+        `answer the session id: liveness >= ${limits.livenessThreshold}, match >= ${limits.similarityThreshold}`,
+        async () => {
+          const next = await client.answer(email, challenge.session!, challenge.parameters.sessionId!);
+          if (next.tokens?.IdToken)
+            return { value: next, outcome: `tokens issued (ID, access, refresh; expires in ${next.tokens.ExpiresIn} s)` };
+          ensure(!passes(verdict), `refused although liveness passed (${scored(verdict)}): CompareFaces found no match with the ID photo`);
+          ensure(next.step === 'FACE_LIVENESS', `refused, liveness ${scored(verdict)}, and no retry was offered`);
+          failedChecks += 1;
+          return {
+            value: next,
+            outcome: `refused: liveness ${scored(verdict)} is under ${limits.livenessThreshold}; the flow offers a retry`,
+          };
+        },
+      );
       if (answered.tokens) tokens = answered.tokens;
       else challenge = answered;
     }
@@ -175,7 +214,10 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
     await step('verify the ID token against the JWKS (jose, issuer, audience)', async () => {
       const claims = await client.verifyIdToken(idToken);
       ensure(claims.sub === sub && claims.email === email, `the token is for ${String(claims.sub)} / ${String(claims.email)}`);
-      return { value: claims, outcome: `RS256 signature valid, kid ${JSON.parse(Buffer.from(idToken.split('.')[0]!, 'base64url').toString()).kid}` };
+      return {
+        value: claims,
+        outcome: `RS256 signature valid, kid ${JSON.parse(Buffer.from(idToken.split('.')[0]!, 'base64url').toString()).kid}`,
+      };
     }).then((claims) => {
       const shown = ['sub', 'email', 'email_verified', 'iss', 'aud', 'token_use', 'auth_time', 'exp'];
       for (const name of shown) if (name in claims) note(`${name.padEnd(15)}${JSON.stringify(claims[name])}`);
@@ -191,7 +233,10 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
     await step('answer: a different person is refused', async () => {
       const next = await client.answer(email, impostor.session!, impostor.parameters.sessionId!);
       ensure(!next.tokens, 'tokens were issued for a different person');
-      ensure(next.step === 'FACE_LIVENESS' && next.parameters.sessionId !== impostor.parameters.sessionId, 'expected a retry with a fresh liveness session');
+      ensure(
+        next.step === 'FACE_LIVENESS' && next.parameters.sessionId !== impostor.parameters.sessionId,
+        'expected a retry with a fresh liveness session',
+      );
       failedChecks += 1;
       return { value: next, outcome: `refused; retry offered with a fresh session (failed checks: ${failedChecks})` };
     });
@@ -206,8 +251,12 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
       const unknown = `nobody-${randomBytes(4).toString('hex')}@example.com`;
       const run = await client.signIn(unknown, { video: photos.same });
       const [first] = run.answered;
-      if (first?.step !== 'FACE_LIVENESS') throw new StepFailure(`expected FACE_LIVENESS as for an enrolled user, got ${first?.step ?? run.outcome}`);
-      ensure(run.outcome === 'refused' && run.last?.parameters.sessionId !== first.answer, `expected a refusal with a fresh session, got ${run.outcome}`);
+      if (first?.step !== 'FACE_LIVENESS')
+        throw new StepFailure(`expected FACE_LIVENESS as for an enrolled user, got ${first?.step ?? run.outcome}`);
+      ensure(
+        run.outcome === 'refused' && run.last?.parameters.sessionId !== first.answer,
+        `expected a refusal with a fresh session, got ${run.outcome}`,
+      );
       const verdict = await client.livenessResult(first.answer);
       return { value: undefined, outcome: `FACE_LIVENESS, stream accepted (server side: ${verdict.status}); refused, retry offered` };
     });
@@ -234,7 +283,10 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
         ensure(current.step === 'FACE_LIVENESS', `a wrong answer should get another challenge, got ${current.step ?? 'nothing'}`);
       }
       const last = current;
-      const message = await expectNotAuthorized(() => client.answer(email, last.session!, 'not-the-session-id'), `wrong answer ${limits.maxAttempts} should end the sign-in`);
+      const message = await expectNotAuthorized(
+        () => client.answer(email, last.session!, 'not-the-session-id'),
+        `wrong answer ${limits.maxAttempts} should end the sign-in`,
+      );
       return { value: undefined, outcome: `NotAuthorizedException "${message}" (failed checks still: ${failedChecks})` };
     });
     await step(`fail face checks until ${limits.lockoutFailures} in ${limits.lockoutWindowSeconds} s: the user is locked`, async () => {
@@ -255,15 +307,24 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
           [current, inSession, failedChecks] = [next, inSession + 1, failedChecks + 1];
         }
       }
-      const dynamodb = new DynamoDBClient({ endpoint: stack.outputs.endpoints.dynamodb, region: stack.outputs.region, credentials: stack.outputs.credentials });
+      const dynamodb = new DynamoDBClient({
+        endpoint: stack.outputs.endpoints.dynamodb,
+        region: stack.outputs.region,
+        credentials: stack.outputs.credentials,
+      });
       const lockout = await dynamodb
         .send(new GetItemCommand({ TableName: stack.outputs.tableName, Key: { pk: { S: `USER#${sub}` }, sk: { S: 'LOCKOUT' } } }))
         .finally(() => dynamodb.destroy());
       const lockedUntil = Number(lockout.Item?.lockedUntil?.N);
       ensure(lockedUntil * 1000 > Date.now(), 'no LOCKOUT item in the table after the failed checks');
-      return { value: undefined, outcome: `${outcome}; LOCKOUT until ${new Date(lockedUntil * 1000).toISOString().slice(11, 19)} UTC (failed checks: ${failedChecks})` };
+      return {
+        value: undefined,
+        outcome: `${outcome}; LOCKOUT until ${new Date(lockedUntil * 1000).toISOString().slice(11, 19)} UTC (failed checks: ${failedChecks})`,
+      };
     });
-    note(`Why: ${limits.lockoutFailures} failed checks within ${limits.lockoutWindowSeconds} s lock the account for ${limits.lockoutMinutes} minutes, as AWS's`);
+    note(
+      `Why: ${limits.lockoutFailures} failed checks within ${limits.lockoutWindowSeconds} s lock the account for ${limits.lockoutMinutes} minutes, as AWS's`,
+    );
     note('Face Liveness guidance recommends. Someone trying photos, screens or masks one after another must not');
     note('get to keep trying until one passes, so while the lock lasts even the right face is refused.');
     await step('answer the kept sign-in: refused, though it passed', async () => {

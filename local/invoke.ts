@@ -72,14 +72,17 @@ try {
 const { values: args, positionals } = parsed;
 if (positionals.length !== 2) fail('give exactly a function logical id and an event file');
 const [logicalId, eventFile] = positionals as [string, string];
-const parameterOverrides = Object.fromEntries(args.parameter.map((value) => {
-  const equals = value.indexOf('=');
-  if (equals < 1) fail(`--parameter must look like Name=Value, got '${value}'`);
-  return [value.slice(0, equals), value.slice(equals + 1)];
-}));
+const parameterOverrides = Object.fromEntries(
+  args.parameter.map((value) => {
+    const equals = value.indexOf('=');
+    if (equals < 1) fail(`--parameter must look like Name=Value, got '${value}'`);
+    return [value.slice(0, equals), value.slice(equals + 1)];
+  }),
+);
 
 const wiring = readStackWiring(loadTemplate());
-if (!wiring.functions[logicalId]) fail(`${logicalId} is not a function in template.yaml; functions: ${Object.keys(wiring.functions).join(', ')}`);
+if (!wiring.functions[logicalId])
+  fail(`${logicalId} is not a function in template.yaml; functions: ${Object.keys(wiring.functions).join(', ')}`);
 let event: Record<string, unknown>;
 try {
   event = JSON.parse(readFileSync(eventFile, 'utf8')) as Record<string, unknown>;
@@ -98,16 +101,35 @@ const printLog = (id: string, line: string) => console.log(`[${id}] ${line}`);
 let runner: LambdaRunner;
 let stack: LocalStack | undefined;
 if (await listening(ports.dynamodb)) {
-  const missing = (await Promise.all([['S3', ports.s3], ['Rekognition', ports.rekognition], ['Textract', ports.textract]].map(async ([name, number]) =>
-    (await listening(number as number)) ? undefined : `${name} (port ${number})`))).filter(Boolean);
-  if (missing.length > 0) fail(`DynamoDB Local answers on port ${ports.dynamodb}, but not ${missing.join(', ')}: is the local stack only half running?`);
+  const missing = (
+    await Promise.all(
+      [
+        ['S3', ports.s3],
+        ['Rekognition', ports.rekognition],
+        ['Textract', ports.textract],
+      ].map(async ([name, number]) => ((await listening(number as number)) ? undefined : `${name} (port ${number})`)),
+    )
+  ).filter(Boolean);
+  if (missing.length > 0)
+    fail(`DynamoDB Local answers on port ${ports.dynamodb}, but not ${missing.join(', ')}: is the local stack only half running?`);
   console.log(`[invoke] using the running local stack (DynamoDB ${ports.dynamodb}, S3 ${ports.s3}, Rekognition ${ports.rekognition})`);
-  const deployment = new LocalDeployment(wiring, { stackName: LOCAL_STACK_NAME, region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID, parameterOverrides });
+  const deployment = new LocalDeployment(wiring, {
+    stackName: LOCAL_STACK_NAME,
+    region: LOCAL_REGION,
+    accountId: LOCAL_ACCOUNT_ID,
+    parameterOverrides,
+  });
   ensureBuilt(PROJECT_ROOT, functionBundles([wiring.functions[logicalId]!.bundleFolder]), (line) => console.log(`[invoke] ${line}`));
   runner = new LambdaRunner({ log: printLog });
   const url = (number: number) => `http://${LOCAL_HOST}:${number}`;
   registerTemplateFunction(runner, deployment, logicalId, {
-    endpoints: { dynamodb: url(ports.dynamodb), s3: url(ports.s3), rekognition: url(ports.rekognition), textract: url(ports.textract), sesv2: url(DEFAULT_PORTS.ses) },
+    endpoints: {
+      dynamodb: url(ports.dynamodb),
+      s3: url(ports.s3),
+      rekognition: url(ports.rekognition),
+      textract: url(ports.textract),
+      sesv2: url(DEFAULT_PORTS.ses),
+    },
     distDir: join(PROJECT_ROOT, 'dist'),
   });
 } else {

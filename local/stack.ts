@@ -187,15 +187,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // One mailbox: the codes Cognito mails and the functions' SES messages land in the same place.
     const mailbox = createMailbox();
     const ses = await startSesEndpoint({
-      host: LOCAL_HOST, port: ports.ses, region: LOCAL_REGION, credentials: credentialsOf(LOCAL_CREDENTIALS), mailbox, log,
+      host: LOCAL_HOST,
+      port: ports.ses,
+      region: LOCAL_REGION,
+      credentials: credentialsOf(LOCAL_CREDENTIALS),
+      mailbox,
+      log,
     }).catch(namePortConflict('SES', ports.ses));
     stoppers.push(() => ses.close());
 
-    const dynamodbStart = startDynamoDbLocal({ port: ports.dynamodb, dataDir: join(dataDir, 'dynamodb') }).then((dynamodb: DynamoDbLocal) => {
-      stoppers.push(() => dynamodb.stop());
-      log(`DynamoDB Local ready at ${elapsed()}`);
-      return dynamodb;
-    });
+    const dynamodbStart = startDynamoDbLocal({ port: ports.dynamodb, dataDir: join(dataDir, 'dynamodb') }).then(
+      (dynamodb: DynamoDbLocal) => {
+        stoppers.push(() => dynamodb.stop());
+        log(`DynamoDB Local ready at ${elapsed()}`);
+        return dynamodb;
+      },
+    );
     const s3Start = startLocalS3({
       port: ports.s3,
       dataDir: join(dataDir, 's3'),
@@ -220,8 +227,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             port: ports.liveness,
             region: LOCAL_REGION,
             ovalPlacement: options.livenessOvalPlacement,
-          })
-            .catch(namePortConflict('Face Liveness', ports.liveness));
+          }).catch(namePortConflict('Face Liveness', ports.liveness));
           stoppers.push(() => liveness.close());
           const server = await startRekognitionServer({
             host: LOCAL_HOST,
@@ -254,14 +260,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ];
     });
     const tables = await ensureTables(dynamodb.client, deployment, wiring.tables);
-    log(`tables ${tables.map((table) => `${table.tableName} (${table.created ? 'created' : 'existing'})`).join(', ')} ready at ${elapsed()}`);
+    log(
+      `tables ${tables.map((table) => `${table.tableName} (${table.created ? 'created' : 'existing'})`).join(', ')} ready at ${elapsed()}`,
+    );
 
     const endpoints: LocalStack['endpoints'] = {
       dynamodb: dynamodb.endpoint,
       s3: s3.endpoint,
       sesv2: ses.endpoint,
       ...(rekognition
-        ? { rekognition: rekognition.server.endpoint, liveness: rekognition.liveness.streamingEndpoint, textract: rekognition.textract.endpoint }
+        ? {
+            rekognition: rekognition.server.endpoint,
+            liveness: rekognition.liveness.streamingEndpoint,
+            textract: rekognition.textract.endpoint,
+          }
         : {}),
     };
     const runner = new LambdaRunner({ ...(options.functionLog ? { log: options.functionLog } : {}) });
@@ -276,7 +288,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         await runner.invokeForResult(logicalId, event);
       });
     }
-    functions.filter((fn) => !serviceFunctions.includes(fn.logicalId)).forEach((fn) => register(fn.logicalId));
+    for (const fn of functions) if (!serviceFunctions.includes(fn.logicalId)) register(fn.logicalId);
     log(`custom resources ${wiring.customResources.map((resource) => resource.logicalId).join(', ')} created at ${elapsed()}`);
     if (options.warm ?? true) {
       await Promise.all(runner.functions().map((fn) => runner.warm(fn.logicalId)));
@@ -293,7 +305,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       tableName: tables[0]?.tableName ?? '',
       bucketName: buckets[0]?.name ?? '',
       // The collection custom resource's physical id, which the functions also get as COLLECTION_ID.
-      collectionId: collection && rekognition ? deployment.ref(collection.logicalId) : (runner.functions()[0]?.environment.COLLECTION_ID ?? ''),
+      collectionId:
+        collection && rekognition ? deployment.ref(collection.logicalId) : (runner.functions()[0]?.environment.COLLECTION_ID ?? ''),
       ...(rekognition ? { livenessCertificatePath: rekognition.liveness.certificatePath } : {}),
       startupMs: 0,
       stop,

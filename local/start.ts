@@ -37,23 +37,41 @@ function port(value: string | undefined, flag: string, fallback: number): number
 }
 
 function parameterOverrides(values: string[]): Record<string, string> {
-  return Object.fromEntries(values.map((value) => {
-    const equals = value.indexOf('=');
-    if (equals < 1) fail(`--parameter must look like Name=Value, got '${value}'`);
-    return [value.slice(0, equals), value.slice(equals + 1)];
-  }));
+  return Object.fromEntries(
+    values.map((value) => {
+      const equals = value.indexOf('=');
+      if (equals < 1) fail(`--parameter must look like Name=Value, got '${value}'`);
+      return [value.slice(0, equals), value.slice(equals + 1)];
+    }),
+  );
 }
 
 function readyBlock(stack: LocalStack, appUrl: string | undefined): string {
   const { endpoints, userPool } = stack;
   const appOriginAllowed = appUrl !== undefined && (userPool?.allowedOrigins ?? []).includes(new URL(appUrl).origin);
   const rows: Array<[string, string, string]> = [
-    ['Web app', appUrl ?? '-', appUrl === undefined ? '--skip-app' : appOriginAllowed ? 'open this' : `not in the AllowedOrigins (CORS): add --parameter AllowedOrigins=${new URL(appUrl).origin}`],
+    [
+      'Web app',
+      appUrl ?? '-',
+      appUrl === undefined
+        ? '--skip-app'
+        : appOriginAllowed
+          ? 'open this'
+          : `not in the AllowedOrigins (CORS): add --parameter AllowedOrigins=${new URL(appUrl).origin}`,
+    ],
     ['DynamoDB Local', endpoints.dynamodb, `table ${stack.tableName} (TTL recorded, but DynamoDB Local never deletes expired items)`],
     ['S3 (POST-policy gate)', endpoints.s3, `bucket ${stack.bucketName}; ObjectCreated -> ${stack.bridge ? 'indexer' : 'off'}`],
     ['Rekognition', endpoints.rekognition ?? '-', `collection ${stack.collectionId}`],
-    ['Face Liveness stream', endpoints.liveness ?? '-', endpoints.liveness ? `wss ${STREAM_PATH}; trust ${stack.livenessCertificatePath}` : ''],
-    ['Textract', endpoints.textract ?? '-', endpoints.textract ? 'AnalyzeID (a development stand-in: tesseract.js OCR and MRZ check digits)' : ''],
+    [
+      'Face Liveness stream',
+      endpoints.liveness ?? '-',
+      endpoints.liveness ? `wss ${STREAM_PATH}; trust ${stack.livenessCertificatePath}` : '',
+    ],
+    [
+      'Textract',
+      endpoints.textract ?? '-',
+      endpoints.textract ? 'AnalyzeID (a development stand-in: tesseract.js OCR and MRZ check digits)' : '',
+    ],
     ['Cognito user pool', endpoints.cognito ?? '-', userPool ? `pool ${userPool.id}, app client ${userPool.clientId}` : ''],
     ['JWKS', endpoints.jwks ?? '-', ''],
     ['Mailbox (codes)', endpoints.mailbox ?? '-', 'confirmation codes are printed here too'],
@@ -67,10 +85,15 @@ function readyBlock(stack: LocalStack, appUrl: string | undefined): string {
       `(${(performance.now() / 1000).toFixed(1)} s since this process started; data: ${stack.dataDir})`,
     '',
     ...rows.map(([name, url, note]) => `  ${name.padEnd(width)}  ${url.padEnd(urlWidth)}  ${note}`.trimEnd()),
-    `  ${'Functions'.padEnd(width)}  ${stack.runner.functions().map((fn) => fn.logicalId).join(', ')} (warm)`,
+    `  ${'Functions'.padEnd(width)}  ${stack.runner
+      .functions()
+      .map((fn) => fn.logicalId)
+      .join(', ')} (warm)`,
     '',
     '  Amplify configuration for the app (Amplify.configure):',
-    ...JSON.stringify(amplifyConfiguration(stack), null, 2).split('\n').map((line) => `    ${line}`),
+    ...JSON.stringify(amplifyConfiguration(stack), null, 2)
+      .split('\n')
+      .map((line) => `    ${line}`),
     '',
     `  Run one function: npm run invoke -- <LogicalId> events/<file>.json`,
     `  Ctrl-C stops everything.`,
@@ -145,7 +168,10 @@ if (!args['skip-app']) {
     appUrl = `http://localhost:${new URL(app.url).port}`;
   } catch (error) {
     await stack.stop();
-    const reason = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? `port ${ports.app} is already in use (--app-port, or --skip-app)` : (error as Error).message;
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
+        ? `port ${ports.app} is already in use (--app-port, or --skip-app)`
+        : (error as Error).message;
     console.error(`\nThe web app did not start: ${reason}`);
     process.exit(1);
   }

@@ -15,10 +15,22 @@ process.env.LOG_LEVEL = 'SILENT';
 const { checkDocument } = await import('../functions/lib/document-check');
 
 const FACES = new URL('../tests/fixtures/faces/', import.meta.url);
-const HOLDER: CardHolder = { surname: 'Lindqvist', givenNames: 'Sara', documentNumber: 'X4R8N2K71', country: 'SWE', birthDate: '1988-02-29', expiryDate: '2033-09-30', sex: 'F' };
+const HOLDER: CardHolder = {
+  surname: 'Lindqvist',
+  givenNames: 'Sara',
+  documentNumber: 'X4R8N2K71',
+  country: 'SWE',
+  birthDate: '1988-02-29',
+  expiryDate: '2033-09-30',
+  sex: 'F',
+};
 
 const server = await startTextractServer({ port: 0 });
-const client = new TextractClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
+const client = new TextractClient({
+  endpoint: server.endpoint,
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+});
 const photos = (await readdir(FACES)).filter((name) => name.endsWith('.jpg')).sort();
 const now = new Date();
 // One warm-up call: the first recognition initialises the OCR engine.
@@ -58,5 +70,7 @@ console.log('| measure | value | target |');
 console.log('|---|---|---|');
 console.log(`| cards accepted | ${accepted}/${cardTimes.length} (${(acceptRate * 100).toFixed(1)}%) | >= 98% |`);
 console.log(`| plain photos refused as NOT_A_DOCUMENT | ${refused}/${photos.length} (${(refuseRate * 100).toFixed(1)}%) | >= 99% |`);
-console.log(`| time per card, median / p90 | ${(percentile(0.5) / 1000).toFixed(2)} s / ${(percentile(0.9) / 1000).toFixed(2)} s | median <= 1.5 s |`);
+console.log(
+  `| time per card, median / p90 | ${(percentile(0.5) / 1000).toFixed(2)} s / ${(percentile(0.9) / 1000).toFixed(2)} s | median <= 1.5 s |`,
+);
 if (acceptRate < 0.98 || refuseRate < 0.99 || percentile(0.5) > 1500) process.exitCode = 1;

@@ -38,7 +38,10 @@ try {
   await client.signUp(email);
   const idPhoto = sample('id-photo');
   const selfie = sample('selfie');
-  const enrolled = await client.signIn(email, { idPhoto, video: { kind: 'moving-closer', photo: selfie, face: await client.faceOf(selfie, 'the selfie') } });
+  const enrolled = await client.signIn(email, {
+    idPhoto,
+    video: { kind: 'moving-closer', photo: selfie, face: await client.faceOf(selfie, 'the selfie') },
+  });
   if (enrolled.outcome !== 'tokens') throw new Error(`the enrolled user's first sign-in ended ${enrolled.outcome}`);
 
   const timings = { enrolled: [] as number[], unknown: [] as number[] };
@@ -56,12 +59,19 @@ try {
     }
   }
 
-  const rows = (['enrolled', 'unknown'] as const).map((who) => ({ who, p50: percentile(timings[who], 50), p95: percentile(timings[who], 95) }));
+  const rows = (['enrolled', 'unknown'] as const).map((who) => ({
+    who,
+    p50: percentile(timings[who], 50),
+    p95: percentile(timings[who], 95),
+  }));
   const ratio = rows[1]!.p50 / rows[0]!.p50;
   console.log(`\nInitiateAuth (define + create, a liveness session each), ${rounds} rounds after ${WARMUP_ROUNDS} warm-up rounds:\n`);
   console.log('| email | p50 (ms) | p95 (ms) |');
   console.log('|---|---|---|');
-  for (const row of rows) console.log(`| ${row.who === 'enrolled' ? 'enrolled user' : 'unknown (a new one each round)'} | ${row.p50.toFixed(1)} | ${row.p95.toFixed(1)} |`);
+  for (const row of rows)
+    console.log(
+      `| ${row.who === 'enrolled' ? 'enrolled user' : 'unknown (a new one each round)'} | ${row.p50.toFixed(1)} | ${row.p95.toFixed(1)} |`,
+    );
   console.log(`\nmedian ratio unknown / enrolled: ${ratio.toFixed(3)} (target within ${TARGET_RATIO} either way)`);
   console.log(`challenge shapes seen: ${[...shapes].join(' | ')}`);
   if (shapes.size !== 1) {

@@ -120,7 +120,10 @@ const loadMs = performance.now() - started;
 const lfwImage = readFileSync(path.join(lfwDir, 'images/George_W_Bush/George_W_Bush_0353.jpg'));
 const vgaImage = await sharp(readFileSync(deepfacePhoto)).resize(640, 480, { fit: 'cover' }).jpeg({ quality: 90 }).toBuffer();
 const vgaOther = await sharp(readFileSync(deepfacePhoto)).resize(640, 480, { fit: 'cover' }).flop().jpeg({ quality: 90 }).toBuffer();
-for (const [name, image] of [['250x250', lfwImage], ['640x480', vgaImage]] as const) {
+for (const [name, image] of [
+  ['250x250', lfwImage],
+  ['640x480', vgaImage],
+] as const) {
   if ((await engine.analyse(image)).faces.length === 0) throw new Error(`bench image ${name} has no detectable face`);
 }
 const lfwTime = await timeWarm(() => engine.analyse(lfwImage));
@@ -156,7 +159,12 @@ const official90 = accuracyAt(scored, 90);
 const cardPairs = pairs.filter((p) => p.same).slice(0, cardLimit);
 const cards = idCardSource(lfwDir);
 const cardTime = await timeCards(cardPairs.slice(0, TIMED_RUNS).map((p) => p.a));
-const cardEmbeddings = await embedImages(engine, cards, cardPairs.map((p) => p.a), progress('cards'));
+const cardEmbeddings = await embedImages(
+  engine,
+  cards,
+  cardPairs.map((p) => p.a),
+  progress('cards'),
+);
 const cardsWithoutFace = [...cardEmbeddings].filter(([, e]) => e === null).map(([image]) => image);
 // A card with no face scores below every threshold: a miss, never dropped.
 const cardGenuine = Float64Array.from(cardPairs, ({ a, b }) => {
@@ -178,24 +186,56 @@ const verdict = (ok: boolean) => (ok ? 'pass' : 'FAIL');
 // The minimum shows the cost without contention from other processes on a shared machine; the median is judged.
 const timing = (t: { median: number; p90: number; min: number }) => [t.median, t.p90, t.min].map((v) => v.toFixed(1)).join(' / ');
 const rows: [string, string, string, string][] = [
-  ['LFW devtest accuracy, 10-fold (official 1,000 pairs)', `${percent(folds.mean)} ± ${percent(folds.std)}`, '>= 99.4%', verdict(folds.mean >= 0.994)],
+  [
+    'LFW devtest accuracy, 10-fold (official 1,000 pairs)',
+    `${percent(folds.mean)} ± ${percent(folds.std)}`,
+    '>= 99.4%',
+    verdict(folds.mean >= 0.994),
+  ],
   ['LFW devtest accuracy at Similarity 90 (official pairs)', percent(official90), '', ''],
-  [`FMR at Similarity 90 (${impostor.length.toLocaleString('en')} cross-identity pairs)`, percent(fmr90, 4), '<= 0.1%', verdict(fmr90 <= 0.001)],
+  [
+    `FMR at Similarity 90 (${impostor.length.toLocaleString('en')} cross-identity pairs)`,
+    percent(fmr90, 4),
+    '<= 0.1%',
+    verdict(fmr90 <= 0.001),
+  ],
   [`TMR at Similarity 90 (${genuine.length.toLocaleString('en')} same-identity pairs)`, percent(tmr90), '>= 95%', verdict(tmr90 >= 0.95)],
   ['images without a detected face', `${missing.length} of ${images.length}`, '', ''],
-  [`ID card vs photo: TMR at Similarity 90 (${cardGenuine.length} same-person pairs)`, percent(cardTmr90), '>= 97.5%', verdict(cardTmr90 >= 0.975)],
-  [`ID card vs photo: FMR at Similarity 90 (${cardImpostor.length.toLocaleString('en')} pairs)`, percent(cardFmr90, 4), '<= 0.1%', verdict(cardFmr90 <= 0.001)],
+  [
+    `ID card vs photo: TMR at Similarity 90 (${cardGenuine.length} same-person pairs)`,
+    percent(cardTmr90),
+    '>= 97.5%',
+    verdict(cardTmr90 >= 0.975),
+  ],
+  [
+    `ID card vs photo: FMR at Similarity 90 (${cardImpostor.length.toLocaleString('en')} pairs)`,
+    percent(cardFmr90, 4),
+    '<= 0.1%',
+    verdict(cardFmr90 <= 0.001),
+  ],
   ['ID cards without a detected face', `${cardsWithoutFace.length} of ${cardEmbeddings.size}`, '0', verdict(cardsWithoutFace.length === 0)],
   ['ms per image 250x250, warm (median / p90 / min)', timing(lfwTime), '', ''],
   ['ms per image 640x480, warm (median / p90 / min)', timing(vgaTime), '< 100', verdict(vgaTime.median < 100)],
   ['ms per CompareFaces equivalent 640x480 (median / p90 / min)', timing(compareTime), '', ''],
-  [`ms per 1,100-px ID card, ${Math.min(TIMED_RUNS, cardPairs.length)} cards (median / p90 / min)`, timing(cardTime), '<= 150', verdict(cardTime.median <= 150)],
+  [
+    `ms per 1,100-px ID card, ${Math.min(TIMED_RUNS, cardPairs.length)} cards (median / p90 / min)`,
+    timing(cardTime),
+    '<= 150',
+    verdict(cardTime.median <= 150),
+  ],
   ['ms to load the engine (4 models, sha256 checks)', loadMs.toFixed(0), '', ''],
-  ['peak RSS MB after the speed runs / at the end', `${speedRssMb.toFixed(0)} / ${(process.resourceUsage().maxRSS / 1024).toFixed(0)}`, '', ''],
+  [
+    'peak RSS MB after the speed runs / at the end',
+    `${speedRssMb.toFixed(0)} / ${(process.resourceUsage().maxRSS / 1024).toFixed(0)}`,
+    '',
+    '',
+  ],
 ];
 const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['measure', 'value', 'target', ''][i]!.length));
 const line = (cells: readonly string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-console.log(`face engine ${engine.modelVersion}, threads ${threads ?? 'default'}, Node ${process.version}, load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs, ${new Date().toISOString()}`);
+console.log(
+  `face engine ${engine.modelVersion}, threads ${threads ?? 'default'}, Node ${process.version}, load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs, ${new Date().toISOString()}`,
+);
 console.log(line(['measure', 'value', 'target', '']));
 console.log(line(widths.map((w) => '-'.repeat(w))));
 for (const row of rows) console.log(line(row));

@@ -67,7 +67,9 @@ const rows = names.map((name) => {
   };
 });
 
-console.log(`Lambda bundles: cold import, median of ${RUNS} fresh node ${process.versions.node} processes (1-min load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after)`);
+console.log(
+  `Lambda bundles: cold import, median of ${RUNS} fresh node ${process.versions.node} processes (1-min load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after)`,
+);
 console.log(`${'function'.padEnd(24)} ${'KiB'.padStart(9)} ${'wall ms'.padStart(8)} ${'cpu ms'.padStart(8)}  within targets`);
 let allWithin = true;
 const kib = (value: number) => (value / 1024).toFixed(1).padStart(9);
@@ -137,7 +139,9 @@ try {
     const { ms: elapsed, outcome } = await answerWhileAwsHangs(folder, eventName, hanging.url);
     allWithin &&= elapsed < COGNITO_TRIGGER_LIMIT_MS;
     const shown = outcome.length > 60 ? `${outcome.slice(0, 57)}...` : outcome;
-    console.log(`${eventName.padEnd(40)} ${elapsed.toFixed(0).padStart(7)}  ${shown}${elapsed < COGNITO_TRIGGER_LIMIT_MS ? '' : '  OVER THE LIMIT'}`);
+    console.log(
+      `${eventName.padEnd(40)} ${elapsed.toFixed(0).padStart(7)}  ${shown}${elapsed < COGNITO_TRIGGER_LIMIT_MS ? '' : '  OVER THE LIMIT'}`,
+    );
   }
 } finally {
   await hanging.close();

@@ -46,7 +46,13 @@ try {
   for (let run = 1; run <= runs; run += 1) {
     const { SessionId } = (await service.operations.CreateFaceLivenessSession!({})) as { SessionId: string };
     const startedAt = Date.now();
-    const outcome = await runLivenessSession({ endpoint: service.streamingEndpoint, ca, region: REGION, sessionId: SessionId, source: { kind: 'moving-closer', photo, face } });
+    const outcome = await runLivenessSession({
+      endpoint: service.streamingEndpoint,
+      ca,
+      region: REGION,
+      sessionId: SessionId,
+      source: { kind: 'moving-closer', photo, face },
+    });
     const result = (await service.operations.GetFaceLivenessSessionResults!({ SessionId })) as { Status: string; Confidence?: number };
     const answeredAt = Date.now();
     if (!outcome.disconnected || outcome.lastChunkSentAt === undefined || outcome.disconnectedAt === undefined) {
@@ -72,7 +78,9 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[mid]! : Math.round((sorted[mid - 1]! + sorted[mid]!) / 2);
 };
 console.log('Face Liveness, 640x480 FaceMovementAndLightChallenge, about 5 s of video per session');
-console.log('| run | connect to last chunk (ms) | last chunk to DisconnectionEvent (ms) | last chunk to results (ms) | status | confidence |');
+console.log(
+  '| run | connect to last chunk (ms) | last chunk to DisconnectionEvent (ms) | last chunk to results (ms) | status | confidence |',
+);
 console.log('|---|---|---|---|---|---|');
 for (const row of rows) {
   console.log(`| ${row.run} | ${row.videoMs} | ${row.toDisconnectMs} | ${row.toResultMs} | ${row.status} | ${row.confidence} |`);

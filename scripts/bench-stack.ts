@@ -35,7 +35,8 @@ import { randomOval } from '../local/rekognition/liveness/challenge';
 import type { VideoSource } from '../local/rekognition/liveness/client';
 import { encodeWebm, movingCloserFrames, preparePhoto } from '../local/rekognition/liveness/synthetic-video';
 
-const USAGE = 'usage: npm run bench:stack -- [--users 25] [--impostors 5] [--decoys 0] [--ramp MS] [--video pregenerated|per-session] [--timeout SECONDS]';
+const USAGE =
+  'usage: npm run bench:stack -- [--users 25] [--impostors 5] [--decoys 0] [--ramp MS] [--video pregenerated|per-session] [--timeout SECONDS]';
 
 function fail(message: string): never {
   console.error(`${message}\n${USAGE}`);
@@ -92,8 +93,15 @@ interface Person {
 function samplePeople(): Person[] {
   const dir = fileURLToPath(new URL('../samples/', import.meta.url));
   return readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(join(dir, entry.name, 'id-photo.jpg')) && existsSync(join(dir, entry.name, 'selfie.jpg')))
-    .map((entry) => ({ name: entry.name, idPhoto: readFileSync(join(dir, entry.name, 'id-photo.jpg')), selfie: readFileSync(join(dir, entry.name, 'selfie.jpg')) }))
+    .filter(
+      (entry) =>
+        entry.isDirectory() && existsSync(join(dir, entry.name, 'id-photo.jpg')) && existsSync(join(dir, entry.name, 'selfie.jpg')),
+    )
+    .map((entry) => ({
+      name: entry.name,
+      idPhoto: readFileSync(join(dir, entry.name, 'id-photo.jpg')),
+      selfie: readFileSync(join(dir, entry.name, 'selfie.jpg')),
+    }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
@@ -101,7 +109,12 @@ function samplePeople(): Person[] {
 function middleOval() {
   const draws = Array.from({ length: 201 }, () => randomOval(VIDEO_SIZE.width, VIDEO_SIZE.height));
   const median = (pick: (oval: (typeof draws)[number]) => number) => draws.map(pick).sort((a, b) => a - b)[100]!;
-  return { Width: median((o) => o.Width), Height: median((o) => o.Height), CenterX: median((o) => o.CenterX), CenterY: median((o) => o.CenterY) };
+  return {
+    Width: median((o) => o.Width),
+    Height: median((o) => o.Height),
+    CenterX: median((o) => o.CenterX),
+    CenterY: median((o) => o.CenterY),
+  };
 }
 
 /**
@@ -114,10 +127,18 @@ async function videoSource(client: FaceLoginClient, person: Person): Promise<Vid
   const prepared = await preparePhoto(person.selfie, face, VIDEO_SIZE);
   if (VIDEO === 'per-session') return { kind: 'moving-closer', photo: person.selfie, face, prepared };
   const frames: Buffer[] = [];
-  for await (const frame of movingCloserFrames(prepared, { size: VIDEO_SIZE, fps: FPS, oval: middleOval(), approachMs: APPROACH_MS, holdMs: HOLD_MS })) {
+  for await (const frame of movingCloserFrames(prepared, {
+    size: VIDEO_SIZE,
+    fps: FPS,
+    oval: middleOval(),
+    approachMs: APPROACH_MS,
+    holdMs: HOLD_MS,
+  })) {
     frames.push(frame);
   }
-  const first = await sharp(frames[0]!, { raw: { ...VIDEO_SIZE, channels: 3 } }).jpeg().toBuffer();
+  const first = await sharp(frames[0]!, { raw: { ...VIDEO_SIZE, channels: 3 } })
+    .jpeg()
+    .toBuffer();
   const start = await client.faceOf(first, `the first frame of ${person.name}'s clip`);
   return {
     kind: 'webm',
@@ -145,7 +166,10 @@ async function prepare(client: FaceLoginClient, user: User): Promise<number> {
   const started = performance.now();
   user.sub = (await client.signUp(user.email)).sub;
   const run = await client.signIn(user.email, { idPhoto: user.person.idPhoto }, 'FACE_LIVENESS');
-  if (run.outcome !== 'reached') throw new Error(`${user.email}: the enrolment of ${user.person.name} was not accepted (${run.outcome} at ${run.last?.step ?? 'the end'})`);
+  if (run.outcome !== 'reached')
+    throw new Error(
+      `${user.email}: the enrolment of ${user.person.name} was not accepted (${run.outcome} at ${run.last?.step ?? 'the end'})`,
+    );
   return performance.now() - started;
 }
 
@@ -178,11 +202,13 @@ async function signIn(client: FaceLoginClient, user: User, videos: Map<string, V
     const run = await client.signIn(user.email, { video: videos.get(user.shows.name)! });
     record.initiateMs = run.initiateMs;
     const [liveness, ...more] = run.answered;
-    if (liveness?.step !== 'FACE_LIVENESS' || more.length > 0) throw new Error(`expected one FACE_LIVENESS step, got ${run.answered.map((a) => a.step).join(', ') || run.outcome}`);
+    if (liveness?.step !== 'FACE_LIVENESS' || more.length > 0)
+      throw new Error(`expected one FACE_LIVENESS step, got ${run.answered.map((a) => a.step).join(', ') || run.outcome}`);
     record.sessionId = liveness.answer;
     record.livenessMs = liveness.streamMs;
     const stream = liveness.stream!;
-    if (stream.lastChunkSentAt !== undefined && stream.disconnectedAt !== undefined) record.scoringMs = stream.disconnectedAt - stream.lastChunkSentAt;
+    if (stream.lastChunkSentAt !== undefined && stream.disconnectedAt !== undefined)
+      record.scoringMs = stream.disconnectedAt - stream.lastChunkSentAt;
     record.respondMs = liveness.respondMs;
     record.totalMs = performance.now() - t0;
     const idToken = run.outcome === 'tokens' ? run.last?.tokens?.IdToken : undefined;
@@ -219,13 +245,13 @@ function explainFailures(details: string): void {
   const notes: Array<[RegExp, string]> = [
     [
       /Socket timeout while invoking/,
-      'Socket timeout = Cognito\'s 5 s trigger limit, counted from the call. The local runner gives each function at most 4\n' +
+      "Socket timeout = Cognito's 5 s trigger limit, counted from the call. The local runner gives each function at most 4\n" +
         'containers (Lambda would scale out), so when many sign-ins arrive together the later invocations wait for a free\n' +
         'container; the run times above are from START to END, without that wait. On 2 shared cores the wait grows.',
     ],
     [
       /requestTimeout/,
-      'requestTimeout = a trigger\'s own AWS call (DynamoDB or Rekognition) took longer than AWS_CALL_TIMEOUT_MS (1500 ms per\n' +
+      "requestTimeout = a trigger's own AWS call (DynamoDB or Rekognition) took longer than AWS_CALL_TIMEOUT_MS (1500 ms per\n" +
         'attempt): the local servers share the 2 cores with the liveness analysis of every session in flight.',
     ],
     [
@@ -285,7 +311,13 @@ const users: User[] = Array.from({ length: USERS }, (_, index) => {
 const signIns = [...users];
 for (let index = 0; index < DECOYS; index += 1) {
   const person = people[index % people.length]!;
-  const decoy = { email: `decoy-${index}-${randomBytes(3).toString('hex')}@example.com`, person, shows: person, impostor: false, decoy: true };
+  const decoy = {
+    email: `decoy-${index}-${randomBytes(3).toString('hex')}@example.com`,
+    person,
+    shows: person,
+    impostor: false,
+    decoy: true,
+  };
   // Evenly among the users: the earlier decoys have shifted this one's place by `index`.
   signIns.splice(Math.floor(((index + 1) * USERS) / (DECOYS + 1)) + index, 0, decoy);
 }
@@ -312,7 +344,9 @@ try {
     const prepStart = performance.now();
     const prepMs = await inBatches(users, PREPARE_CONCURRENCY, (user) => prepare(client, user));
     const prepWall = performance.now() - prepStart;
-    console.log(`prepared ${USERS} users (sign-up, email code, enrol; ${PREPARE_CONCURRENCY} at a time) in ${(prepWall / 1000).toFixed(1)} s`);
+    console.log(
+      `prepared ${USERS} users (sign-up, email code, enrol; ${PREPARE_CONCURRENCY} at a time) in ${(prepWall / 1000).toFixed(1)} s`,
+    );
 
     const timedStart = performance.now();
     const deadline = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), TIMEOUT_MS).unref());
@@ -323,7 +357,9 @@ try {
     });
     const settled = await Promise.all(runs);
     const wallMs = performance.now() - timedStart;
-    const results: SignIn[] = settled.map((result, index) => (result === 'timeout' ? { user: signIns[index]!, outcome: 'lost', detail: `no answer within ${TIMEOUT_MS / 1000} s` } : result));
+    const results: SignIn[] = settled.map((result, index) =>
+      result === 'timeout' ? { user: signIns[index]!, outcome: 'lost', detail: `no answer within ${TIMEOUT_MS / 1000} s` } : result,
+    );
 
     const genuine = results.filter((r) => !r.user.impostor && !r.user.decoy);
     const impostors = results.filter((r) => r.user.impostor);
@@ -336,35 +372,81 @@ try {
 
     const starts = RAMP_MS === 0 ? 'started at once' : `started over ${(RAMP_MS / 1000).toFixed(1)} s`;
     console.log(`\nConcurrent sign-ins: ${signIns.length} ${starts}, all settled in ${(wallMs / 1000).toFixed(1)} s`);
-    console.log(`  throughput              ${(results.length / (wallMs / 1000)).toFixed(2)} sign-ins/s completed, ${(genuineIn / (wallMs / 1000)).toFixed(2)} successful sign-ins/s`);
+    console.log(
+      `  throughput              ${(results.length / (wallMs / 1000)).toFixed(2)} sign-ins/s completed, ${(genuineIn / (wallMs / 1000)).toFixed(2)} successful sign-ins/s`,
+    );
     const count = (list: SignIn[], outcome: Outcome) => list.filter((r) => r.outcome === outcome).length;
-    console.log(`  genuine                 ${genuineIn} of ${genuine.length} signed in (${count(genuine, 'refused')} refused, ${count(genuine, 'error')} errors)`);
-    console.log(`  impostors               ${impostorsRefused} of ${impostors.length} refused by the face check, ${count(impostors, 'error')} errors, ${impostorsIn} wrongly accepted`);
-    if (DECOYS > 0) console.log(`  decoys (no account)     ${count(decoys, 'refused')} of ${decoys.length} refused, ${count(decoys, 'error')} errors, ${decoysIn} wrongly accepted`);
+    console.log(
+      `  genuine                 ${genuineIn} of ${genuine.length} signed in (${count(genuine, 'refused')} refused, ${count(genuine, 'error')} errors)`,
+    );
+    console.log(
+      `  impostors               ${impostorsRefused} of ${impostors.length} refused by the face check, ${count(impostors, 'error')} errors, ${impostorsIn} wrongly accepted`,
+    );
+    if (DECOYS > 0)
+      console.log(
+        `  decoys (no account)     ${count(decoys, 'refused')} of ${decoys.length} refused, ${count(decoys, 'error')} errors, ${decoysIn} wrongly accepted`,
+      );
     console.log(`  lost (no answer)        ${lost}`);
-    console.log(`\n  latency (ms)                           ${'n'.padStart(6)}${'p50'.padStart(8)}${'p95'.padStart(8)}${'p99'.padStart(8)}${'max'.padStart(8)}`);
-    console.log(latencyRow('InitiateAuth (define + create)', results.map((r) => r.initiateMs)));
-    console.log(latencyRow('liveness stream to result', results.map((r) => r.livenessMs)));
-    console.log(latencyRow('  of which last chunk to result', results.map((r) => r.scoringMs)));
-    console.log(latencyRow('RespondToAuthChallenge (verify)', results.map((r) => r.respondMs)));
-    console.log(latencyRow('total sign-in', results.map((r) => r.totalMs)));
+    console.log(
+      `\n  latency (ms)                           ${'n'.padStart(6)}${'p50'.padStart(8)}${'p95'.padStart(8)}${'p99'.padStart(8)}${'max'.padStart(8)}`,
+    );
+    console.log(
+      latencyRow(
+        'InitiateAuth (define + create)',
+        results.map((r) => r.initiateMs),
+      ),
+    );
+    console.log(
+      latencyRow(
+        'liveness stream to result',
+        results.map((r) => r.livenessMs),
+      ),
+    );
+    console.log(
+      latencyRow(
+        '  of which last chunk to result',
+        results.map((r) => r.scoringMs),
+      ),
+    );
+    console.log(
+      latencyRow(
+        'RespondToAuthChallenge (verify)',
+        results.map((r) => r.respondMs),
+      ),
+    );
+    console.log(
+      latencyRow(
+        'total sign-in',
+        results.map((r) => r.totalMs),
+      ),
+    );
     console.log(latencyRow('preparation per user (4 at a time)', prepMs));
     for (const [logicalId, report] of reportedRuns(stack.logFile!, logOffset)) {
       console.log(latencyRow(`${logicalId.replace('Function', '')} run time`, report.durations));
       if (report.coldStarts > 0) console.log(`    (${report.coldStarts} cold start(s): a new container while the others were busy)`);
     }
-    console.log(`  (nearest-rank percentiles: under 100 samples p99 is the largest; each clip is about ${(HOLD_MS + APPROACH_MS) / 1000} s of real-time video)`);
+    console.log(
+      `  (nearest-rank percentiles: under 100 samples p99 is the largest; each clip is about ${(HOLD_MS + APPROACH_MS) / 1000} s of real-time video)`,
+    );
     if (DECOYS > 0) {
       // What a caller could time to tell an unknown email from an enrolled one (issue 9 asks for a ratio <= 1.2).
       const enrolled = [...genuine, ...impostors];
       const median = (list: SignIn[], pick: (r: SignIn) => number | undefined) => {
-        const sorted = list.map(pick).filter((value): value is number => value !== undefined).sort((a, b) => a - b);
+        const sorted = list
+          .map(pick)
+          .filter((value): value is number => value !== undefined)
+          .sort((a, b) => a - b);
         return sorted.length === 0 ? NaN : percentile(sorted, 50);
       };
       console.log('\n  decoy vs enrolled, median ms          enrolled   decoy   ratio');
-      for (const [name, pick] of [['InitiateAuth', (r: SignIn) => r.initiateMs], ['RespondToAuthChallenge', (r: SignIn) => r.respondMs]] as const) {
+      for (const [name, pick] of [
+        ['InitiateAuth', (r: SignIn) => r.initiateMs],
+        ['RespondToAuthChallenge', (r: SignIn) => r.respondMs],
+      ] as const) {
         const [a, b] = [median(enrolled, pick), median(decoys, pick)];
-        console.log(`  ${name.padEnd(36)} ${String(Math.round(a)).padStart(8)}${String(Math.round(b)).padStart(8)}${(Math.max(a, b) / Math.min(a, b)).toFixed(2).padStart(8)}`);
+        console.log(
+          `  ${name.padEnd(36)} ${String(Math.round(a)).padStart(8)}${String(Math.round(b)).padStart(8)}${(Math.max(a, b) / Math.min(a, b)).toFixed(2).padStart(8)}`,
+        );
       }
     }
 
@@ -372,12 +454,18 @@ try {
     for (const result of results) {
       const who = `${result.user.email.slice(0, 38)}`.padEnd(38);
       const shows = `${result.user.impostor ? '!' : result.user.decoy ? '?' : ' '}${result.user.shows.name}`.padEnd(21);
-      console.log(`  ${who} ${shows} ${result.outcome.padEnd(10)} ${String(result.totalMs === undefined ? '-' : Math.round(result.totalMs)).padStart(9)}  ${result.detail}`);
+      console.log(
+        `  ${who} ${shows} ${result.outcome.padEnd(10)} ${String(result.totalMs === undefined ? '-' : Math.round(result.totalMs)).padStart(9)}  ${result.detail}`,
+      );
       const unexpected = result.user.impostor || result.user.decoy ? result.outcome !== 'refused' : result.outcome !== 'signed in';
       if (unexpected) {
         if (result.sessionId) {
-          const verdict = await client.livenessResult(result.sessionId).catch((error: Error) => ({ status: error.name, confidence: undefined }));
-          console.log(`      liveness session ${result.sessionId}: ${verdict.status}${verdict.confidence === undefined ? '' : `, confidence ${verdict.confidence.toFixed(1)}`}`);
+          const verdict = await client
+            .livenessResult(result.sessionId)
+            .catch((error: Error) => ({ status: error.name, confidence: undefined }));
+          console.log(
+            `      liveness session ${result.sessionId}: ${verdict.status}${verdict.confidence === undefined ? '' : `, confidence ${verdict.confidence.toFixed(1)}`}`,
+          );
           for (const reason of livenessReasons(stack.dataDir, result.sessionId)) {
             console.log(`        ${reason}`);
             result.detail += `\n${reason}`;

@@ -30,8 +30,6 @@ const TARGET_FMR = 1e-3;
  * check show whether this margin holds.
  */
 const FMR_MARGIN = 1.25;
-/** The genuine median should read as a confident match. */
-const GENUINE_MEDIAN_SIMILARITY = 99;
 
 /** The lowest cosine t with FMR(score >= t) <= maxFmr. */
 function thresholdForFmr(impostor: Float64Array, maxFmr: number): number {
@@ -51,7 +49,8 @@ const started = Date.now();
 const embeddings = await embedImages(engine, lfwSource(lfwDir), images, {
   useCache: !args.has('--no-cache'),
   onProgress: (done, total) => {
-    if (done % 250 === 0 || done === total) process.stderr.write(`embedded ${done}/${total} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
+    if (done % 250 === 0 || done === total)
+      process.stderr.write(`embedded ${done}/${total} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
   },
 });
 const { genuine, impostor, missing } = allPairCosines(embeddings);
@@ -59,7 +58,8 @@ if (missing.length > 0) console.log(`no face found in ${missing.length} of ${ima
 
 const t90 = thresholdForFmr(impostor, TARGET_FMR / FMR_MARGIN);
 const genuineMedian = quantile(genuine, 0.5);
-if (!(genuineMedian > t90)) throw new Error(`genuine median cosine ${genuineMedian} is not above t90 ${t90}: the model cannot be calibrated`);
+if (!(genuineMedian > t90))
+  throw new Error(`genuine median cosine ${genuineMedian} is not above t90 ${t90}: the model cannot be calibrated`);
 // 90 at t90 and 99 at the genuine median fix both parameters of the logistic map.
 const k = Math.log(11) / (genuineMedian - t90);
 const c = t90 - Math.log(9) / k;
@@ -82,11 +82,17 @@ const calibration = {
   modelSha256: Object.fromEntries(Object.values(MODEL_FILES).map(({ file, sha256 }) => [file, sha256])),
 };
 
-console.log(`impostor cosine: p50 ${quantile(impostor, 0.5).toFixed(3)}, p99.9 ${quantile(impostor, 0.999).toFixed(3)}, max ${quantile(impostor, 1).toFixed(3)}`);
-console.log(`genuine cosine: p1 ${quantile(genuine, 0.01).toFixed(3)}, p5 ${quantile(genuine, 0.05).toFixed(3)}, p50 ${genuineMedian.toFixed(3)}`);
+console.log(
+  `impostor cosine: p50 ${quantile(impostor, 0.5).toFixed(3)}, p99.9 ${quantile(impostor, 0.999).toFixed(3)}, max ${quantile(impostor, 1).toFixed(3)}`,
+);
+console.log(
+  `genuine cosine: p1 ${quantile(genuine, 0.01).toFixed(3)}, p5 ${quantile(genuine, 0.05).toFixed(3)}, p50 ${genuineMedian.toFixed(3)}`,
+);
 for (const similarity of [80, 85, 90, 95, 99]) {
   const t = cosineAtSimilarity(similarity, calibration.k, calibration.c);
-  console.log(`Similarity ${similarity}: cosine ${t.toFixed(3)}, FMR ${(rateAtOrAbove(impostor, t) * 100).toFixed(4)}%, TMR ${(rateAtOrAbove(genuine, t) * 100).toFixed(2)}%`);
+  console.log(
+    `Similarity ${similarity}: cosine ${t.toFixed(3)}, FMR ${(rateAtOrAbove(impostor, t) * 100).toFixed(4)}%, TMR ${(rateAtOrAbove(genuine, t) * 100).toFixed(2)}%`,
+  );
 }
 console.log(`check: Similarity(t90) = ${similarityFromCosine(calibration.t90, calibration).toFixed(2)}`);
 console.log(JSON.stringify(calibration, null, 2));

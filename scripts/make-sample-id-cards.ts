@@ -24,10 +24,15 @@ function headAndShoulders(face: CropBox, width: number, height: number): CropBox
 }
 
 const engine = await createFaceEngine();
-const people = readdirSync(SAMPLES).filter((name) => statSync(path.join(SAMPLES, name)).isDirectory()).sort();
+const people = readdirSync(SAMPLES)
+  .filter((name) => statSync(path.join(SAMPLES, name)).isDirectory())
+  .sort();
 for (const [index, person] of people.entries()) {
   // The photo as the engine decodes it (EXIF-upright, at most 1600 px), so the face box and the crop agree.
-  const photo = await sharp(readFileSync(path.join(SAMPLES, person, 'id-photo.jpg'))).rotate().jpeg({ quality: 95 }).toBuffer();
+  const photo = await sharp(readFileSync(path.join(SAMPLES, person, 'id-photo.jpg')))
+    .rotate()
+    .jpeg({ quality: 95 })
+    .toBuffer();
   const { width, height, faces } = await engine.analyse(photo);
   const face = faces[0];
   if (!face) throw new Error(`${person}/id-photo.jpg: no face found`);

@@ -66,6 +66,7 @@ export function App({ config }: { config: AppConfig }) {
             case 'FACE_LIVENESS':
               return setView({ name: 'liveness', email, challenge, previousRefused: previousRefused && !abandoned });
           }
+          return;
         }
         case 'unsupported':
           return setView({

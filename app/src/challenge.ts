@@ -75,10 +75,18 @@ export function parseChallenge(params: Record<string, string> | undefined): Chal
   if (step === 'ENROLL_ID_PHOTO') {
     const uploadUrl = field(params, 'uploadUrl');
     if (!URL.canParse(uploadUrl)) throw new ChallengeError('challenge parameter "uploadUrl" is not a URL');
-    const contentTypes = field(params, 'contentTypes').split(',').map((type) => type.trim());
+    const contentTypes = field(params, 'contentTypes')
+      .split(',')
+      .map((type) => type.trim());
     // The app re-encodes every photo to JPEG, so a policy without JPEG could never be met.
     if (!contentTypes.includes(UPLOAD_TYPE)) throw new ChallengeError(`challenge parameter "contentTypes" does not allow ${UPLOAD_TYPE}`);
-    return { step, uploadUrl, uploadFields: parseUploadFields(field(params, 'uploadFields')), maxBytes: positiveInteger(params, 'maxBytes'), contentTypes };
+    return {
+      step,
+      uploadUrl,
+      uploadFields: parseUploadFields(field(params, 'uploadFields')),
+      maxBytes: positiveInteger(params, 'maxBytes'),
+      contentTypes,
+    };
   }
   if (step === 'FACE_LIVENESS') {
     return { step, sessionId: field(params, 'sessionId'), region: field(params, 'region') };

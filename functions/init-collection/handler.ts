@@ -48,7 +48,9 @@ function collectionArn(stackId: string, collectionId: string): string {
 async function refusalOfExisting(event: CloudFormationCustomResourceEvent, collectionId: string): Promise<string | undefined> {
   const { FaceCount = 0 } = await rekognition().send(new DescribeCollectionCommand({ CollectionId: collectionId }));
   if (FaceCount === 0) return undefined;
-  const { Tags = {} } = await rekognition().send(new ListTagsForResourceCommand({ ResourceArn: collectionArn(event.StackId, collectionId) }));
+  const { Tags = {} } = await rekognition().send(
+    new ListTagsForResourceCommand({ ResourceArn: collectionArn(event.StackId, collectionId) }),
+  );
   if (Tags[STACK_TAG] === event.StackId) return undefined;
   if (event.ResourceProperties.AdoptExisting === 'true') {
     logger.warn('existing collection adopted with its faces', { collectionId, faceCount: FaceCount, createdBy: Tags[STACK_TAG] });
@@ -103,7 +105,9 @@ async function emptyBucket(bucket: string): Promise<void> {
       const { Errors = [] } = await s3().send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }));
       if (Errors.length > 0) {
         const [first] = Errors;
-        throw new Error(`${plural(Errors.length, 'object')} of ${bucket} could not be deleted, e.g. ${first?.Key}: ${first?.Code} ${first?.Message ?? ''}`.trim());
+        throw new Error(
+          `${plural(Errors.length, 'object')} of ${bucket} could not be deleted, e.g. ${first?.Key}: ${first?.Code} ${first?.Message ?? ''}`.trim(),
+        );
       }
       deleted += objects.length;
     }
@@ -135,7 +139,9 @@ async function apply(event: CloudFormationCustomResourceEvent): Promise<CustomRe
   const collectionId = collectionIdOf(event.ResourceProperties);
   if (event.RequestType === 'Create') await createCollection(event, collectionId);
   else if (collectionId !== event.PhysicalResourceId) {
-    throw new Error(`CollectionId cannot change from ${event.PhysicalResourceId}: deleting that collection would delete every enrolled face`);
+    throw new Error(
+      `CollectionId cannot change from ${event.PhysicalResourceId}: deleting that collection would delete every enrolled face`,
+    );
   }
   return { status: 'SUCCESS', physicalResourceId: collectionId, data: { CollectionId: collectionId } };
 }
@@ -152,10 +158,14 @@ export const handler = async (event: CloudFormationCustomResourceEvent, context:
       logger.error('custom resource request failed', { requestType: event.RequestType, ...describeError(error) });
       return { status: 'FAILED', physicalResourceId: physicalIdOnFailure(event), reason: describeError(error).errorMessage };
     });
-  const result = await withDeadline(work, context.getRemainingTimeInMillis() - RESPONSE_RESERVE_MS, (): CustomResourceResult => ({
-    status: 'FAILED',
-    physicalResourceId: physicalIdOnFailure(event),
-    reason: 'timed out',
-  }));
+  const result = await withDeadline(
+    work,
+    context.getRemainingTimeInMillis() - RESPONSE_RESERVE_MS,
+    (): CustomResourceResult => ({
+      status: 'FAILED',
+      physicalResourceId: physicalIdOnFailure(event),
+      reason: 'timed out',
+    }),
+  );
   await sendCustomResourceResponse(event, result, context.logStreamName);
 };

@@ -16,14 +16,17 @@ export async function withDeadline<T>(work: () => Promise<T>, ms: number, onTime
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<T>((resolve, reject) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      try {
-        resolve(onTimeout());
-      } catch (error) {
-        reject(error);
-      }
-    }, Math.max(0, ms));
+    timer = setTimeout(
+      () => {
+        controller.abort();
+        try {
+          resolve(onTimeout());
+        } catch (error) {
+          reject(error);
+        }
+      },
+      Math.max(0, ms),
+    );
   });
   const running = scope.run(controller.signal, work);
   // The aborted work rejects after the deadline has answered; that rejection is expected, not unhandled.

@@ -57,7 +57,12 @@ export interface DocumentCheckOptions {
 }
 
 /** Textract's refusals of the document itself: retrying cannot change them. */
-const DOCUMENT_REFUSALS = new Set(['InvalidParameterException', 'UnsupportedDocumentException', 'BadDocumentException', 'DocumentTooLargeException']);
+const DOCUMENT_REFUSALS = new Set([
+  'InvalidParameterException',
+  'UnsupportedDocumentException',
+  'BadDocumentException',
+  'DocumentTooLargeException',
+]);
 
 /** The kind of document an ICAO 9303 MRZ's first letter names. */
 const MRZ_DOCUMENT_TYPES: Record<string, string> = { P: 'PASSPORT', I: 'IDENTITY CARD', A: 'IDENTITY CARD', C: 'IDENTITY CARD', V: 'VISA' };
@@ -117,10 +122,16 @@ type Finding =
   | { verdict: 'NOT_A_DOCUMENT'; cause: string };
 
 async function analyze(source: DocumentSource, options: DocumentCheckOptions): Promise<Finding> {
-  const page = 'bytes' in source ? { Bytes: source.bytes } : { S3Object: { Bucket: source.s3Object.bucket, Name: source.s3Object.key, Version: source.s3Object.version } };
+  const page =
+    'bytes' in source
+      ? { Bytes: source.bytes }
+      : { S3Object: { Bucket: source.s3Object.bucket, Name: source.s3Object.key, Version: source.s3Object.version } };
   let identityDocuments;
   try {
-    ({ IdentityDocuments: identityDocuments } = await options.client.send(new AnalyzeIDCommand({ DocumentPages: [page] }), requestOptions()));
+    ({ IdentityDocuments: identityDocuments } = await options.client.send(
+      new AnalyzeIDCommand({ DocumentPages: [page] }),
+      requestOptions(),
+    ));
   } catch (error) {
     const name = (error as Error).name;
     if (DOCUMENT_REFUSALS.has(name)) return { verdict: 'NOT_A_DOCUMENT', cause: name };
@@ -145,13 +156,22 @@ export async function checkDocument(source: DocumentSource, options: DocumentChe
     verdict: finding.verdict,
     ...(finding.verdict === 'NOT_A_DOCUMENT'
       ? { cause: finding.cause }
-      : { documentType: finding.document.documentType, issuingCountry: finding.document.issuingCountry, expiresOn: finding.document.expiresOn }),
+      : {
+          documentType: finding.document.documentType,
+          issuingCountry: finding.document.issuingCountry,
+          expiresOn: finding.document.expiresOn,
+        }),
   });
   switch (finding.verdict) {
     case 'ACCEPT':
       return { verdict: 'ACCEPT', policy, document: finding.document };
     case 'EXPIRED_DOCUMENT':
-      return { verdict: 'EXPIRED_DOCUMENT', policy, document: finding.document, ...(refuse ? { refusal: 'EXPIRED_DOCUMENT' as const } : {}) };
+      return {
+        verdict: 'EXPIRED_DOCUMENT',
+        policy,
+        document: finding.document,
+        ...(refuse ? { refusal: 'EXPIRED_DOCUMENT' as const } : {}),
+      };
     case 'NOT_A_DOCUMENT':
       return { verdict: 'NOT_A_DOCUMENT', policy, ...(refuse ? { refusal: 'NOT_A_DOCUMENT' as const } : {}) };
   }

@@ -35,7 +35,12 @@ export function issueEmailCode(key: Buffer, nowMs: number): IssuedEmailCode {
 export type EmailCodeCheck = 'MATCH' | 'WRONG_CODE' | 'EXPIRED' | 'MALFORMED';
 
 /** Compares an answer with the challenge's hash in constant time; an expired code never matches. */
-export function checkEmailCode(key: Buffer, privateParameters: Record<string, string | undefined>, answer: string, nowMs: number): EmailCodeCheck {
+export function checkEmailCode(
+  key: Buffer,
+  privateParameters: Record<string, string | undefined>,
+  answer: string,
+  nowMs: number,
+): EmailCodeCheck {
   const { codeHash, salt, expiresAt } = privateParameters;
   if (!codeHash || !salt || !expiresAt || !/^\d+$/.test(expiresAt)) return 'MALFORMED';
   if (Number(expiresAt) <= nowMs) return 'EXPIRED';
@@ -70,7 +75,10 @@ export async function sendEmailCode(to: string, code: string): Promise<void> {
           Subject: { Data: `Your sign-in code: ${code}`, Charset: 'UTF-8' },
           Body: {
             Text: { Data: text, Charset: 'UTF-8' },
-            Html: { Data: `<p>Your sign-in code is <strong>${code}</strong>.</p><p>It is valid for 10 minutes. If you did not try to sign in, ignore this email.</p>`, Charset: 'UTF-8' },
+            Html: {
+              Data: `<p>Your sign-in code is <strong>${code}</strong>.</p><p>It is valid for 10 minutes. If you did not try to sign in, ignore this email.</p>`,
+              Charset: 'UTF-8',
+            },
           },
         },
       },

@@ -92,13 +92,17 @@ async function readPhoto(key: string): Promise<{ bytes: Uint8Array; uploadedAt: 
   const missing = (error: Error) => {
     throw MISSING_OBJECT_ERRORS.has(error.name) || statusOf(error) === 403 || statusOf(error) === 404 ? new PhotoMissingError(key) : error;
   };
-  const head = await s3().send(new HeadObjectCommand({ Bucket: bucketName, Key: key }), requestOptions()).catch(missing);
+  const head = await s3()
+    .send(new HeadObjectCommand({ Bucket: bucketName, Key: key }), requestOptions())
+    .catch(missing);
   const size = head.ContentLength ?? 0;
   if (size === 0) return new Rejection('EMPTY');
   if (size > enrollmentMaxBytes) return new Rejection('TOO_LARGE');
   if (head.ContentType !== ENROLLMENT_CONTENT_TYPE) return new Rejection('WRONG_TYPE');
   // Removed between HEAD and GET (the other runner decided it): missing too, not an error.
-  const object = await s3().send(new GetObjectCommand({ Bucket: bucketName, Key: key }), requestOptions()).catch(missing);
+  const object = await s3()
+    .send(new GetObjectCommand({ Bucket: bucketName, Key: key }), requestOptions())
+    .catch(missing);
   if (!object.Body) throw new Error(`GetObject returned no body for ${key}`);
   const bytes = await object.Body.transformToByteArray();
   // The object may have been replaced between HEAD and GET: the bytes we hold are what we check and pin.
@@ -186,7 +190,10 @@ async function decide(sub: string, key: string, nowMs: number): Promise<Enrollme
   if (photo instanceof Rejection) return rejected(photo);
   // The photo must show an identity document (DOCUMENT_CHECK); only its type, country and expiry are kept.
   const { documentCheck, documentKeepIdentity } = config();
-  const document = await checkDocument({ bytes: photo.bytes }, { client: textract(), policy: documentCheck, now: new Date(nowMs), keepIdentity: documentKeepIdentity });
+  const document = await checkDocument(
+    { bytes: photo.bytes },
+    { client: textract(), policy: documentCheck, now: new Date(nowMs), keepIdentity: documentKeepIdentity },
+  );
   if (document.refusal) return rejected(new Rejection(document.refusal));
   const image: Image = { Bytes: photo.bytes };
   const duplicate = await imageCall(() => isDuplicateByImage(sub, image));
@@ -202,7 +209,14 @@ async function decide(sub: string, key: string, nowMs: number): Promise<Enrollme
     await deleteObject(photoKey);
     return rejected(faceId);
   }
-  return { key, status: 'ACCEPTED', faceId, photoKey, uploadedAt: photo.uploadedAt, ...(document.document ? { document: document.document } : {}) };
+  return {
+    key,
+    status: 'ACCEPTED',
+    faceId,
+    photoKey,
+    uploadedAt: photo.uploadedAt,
+    ...(document.document ? { document: document.document } : {}),
+  };
 }
 
 /** Makes an accepted photo the user's provisional enrolment; a face that cannot become active leaves the collection. */
@@ -262,15 +276,28 @@ export async function indexEnrollment(sub: string, key: string, nowMs: number): 
     }
     return indexEnrollment(sub, key, nowMs);
   }
-  logger.info('enrollment decided', { sub, key, status: decision.status, reason: decision.status === 'REJECTED' ? decision.reason : undefined });
-  countVerdict(decision.status === 'ACCEPTED' ? 'EnrollmentAccepted' : 'EnrollmentRejected', decision.status === 'REJECTED' ? decision.reason : undefined);
+  logger.info('enrollment decided', {
+    sub,
+    key,
+    status: decision.status,
+    reason: decision.status === 'REJECTED' ? decision.reason : undefined,
+  });
+  countVerdict(
+    decision.status === 'ACCEPTED' ? 'EnrollmentAccepted' : 'EnrollmentRejected',
+    decision.status === 'REJECTED' ? decision.reason : undefined,
+  );
   const active = decision.status === 'ACCEPTED' && (await activate(sub, decision, nowMs));
   await deleteObject(key);
   return { decision, active };
 }
 
 /** Removes a provisional enrollment, its face and pinned photo, and revokes its upload's decision; false if it changed meanwhile. */
-async function removeProvisional(sub: string, enrollment: Pick<ActiveEnrollment, 'key' | 'faceId' | 'photoKey'>, reason: RejectionReason, nowMs: number): Promise<boolean> {
+async function removeProvisional(
+  sub: string,
+  enrollment: Pick<ActiveEnrollment, 'key' | 'faceId' | 'photoKey'>,
+  reason: RejectionReason,
+  nowMs: number,
+): Promise<boolean> {
   if (!(await removeProvisionalEnrollment(sub, enrollment.faceId))) return false;
   await revokeAcceptedEnrollment(sub, enrollment.key, reason, nowMs);
   await deleteFaces([enrollment.faceId]);

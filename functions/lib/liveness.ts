@@ -3,11 +3,7 @@
  * every condition holds; each early return names the failed condition for the log and the metrics, never for the
  * client. A first passed check confirms a provisional enrolment.
  */
-import {
-  CompareFacesCommand,
-  CreateFaceLivenessSessionCommand,
-  GetFaceLivenessSessionResultsCommand,
-} from '@aws-sdk/client-rekognition';
+import { CompareFacesCommand, CreateFaceLivenessSessionCommand, GetFaceLivenessSessionResultsCommand } from '@aws-sdk/client-rekognition';
 import { rekognition, requestOptions } from './aws-clients';
 import { config } from './config';
 import { confirmProvisionalEnrollment } from './enrollment';

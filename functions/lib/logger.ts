@@ -17,9 +17,7 @@ const SECRET_FIELDS = new Set(['challengeAnswer', 'privateChallengeParameters', 
 export function redactEvent(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactEvent);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([key, inner]) => [key, SECRET_FIELDS.has(key) ? REDACTED : redactEvent(inner)]),
-  );
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, SECRET_FIELDS.has(key) ? REDACTED : redactEvent(inner)]));
 }
 
 /** Logs the incoming event at DEBUG, redacted. */

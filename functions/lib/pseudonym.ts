@@ -19,7 +19,9 @@ export function pseudonymKey(): Promise<Buffer> {
 
 /** A stable UUID (version 4 layout) for a username that matched no user. */
 export async function pseudoSub(userName: string): Promise<string> {
-  const digest = createHmac('sha256', await pseudonymKey()).update(`unknown-user:${userName.trim().toLowerCase()}`).digest();
+  const digest = createHmac('sha256', await pseudonymKey())
+    .update(`unknown-user:${userName.trim().toLowerCase()}`)
+    .digest();
   digest[6] = (digest[6]! & 0x0f) | 0x40;
   digest[8] = (digest[8]! & 0x3f) | 0x80;
   const hex = digest.subarray(0, 16).toString('hex');

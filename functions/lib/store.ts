@@ -103,8 +103,12 @@ export async function recordIssuedUpload(sub: string, key: string, nowMs: number
     new PutCommand({
       TableName: config().tableName,
       Item: {
-        pk: userPk(sub), sk: enrollmentSk(key), key, status: 'ISSUED',
-        issuedAt: new Date(nowMs).toISOString(), expiresAt: epochSeconds(nowMs) + RECORD_RETENTION_SECONDS,
+        pk: userPk(sub),
+        sk: enrollmentSk(key),
+        key,
+        status: 'ISSUED',
+        issuedAt: new Date(nowMs).toISOString(),
+        expiresAt: epochSeconds(nowMs) + RECORD_RETENTION_SECONDS,
       },
       ConditionExpression: 'attribute_not_exists(pk)',
     }),
@@ -117,7 +121,11 @@ export async function getEnrollment(sub: string, key: string): Promise<Enrollmen
   if (!item) return undefined;
   if (item.status === 'ACCEPTED') {
     return {
-      key, status: 'ACCEPTED', faceId: String(item.faceId), photoKey: String(item.photoKey), uploadedAt: String(item.uploadedAt),
+      key,
+      status: 'ACCEPTED',
+      faceId: String(item.faceId),
+      photoKey: String(item.photoKey),
+      uploadedAt: String(item.uploadedAt),
       ...(item.document ? { document: item.document as DocumentRecord } : {}),
     };
   }
@@ -164,7 +172,12 @@ export async function revokeAcceptedEnrollment(sub: string, key: string, reason:
         UpdateExpression: 'SET #status = :status, #reason = :reason, revokedAt = :now REMOVE faceId, photoKey',
         ConditionExpression: '#status = :accepted',
         ExpressionAttributeNames: { '#status': 'status', '#reason': 'reason' },
-        ExpressionAttributeValues: { ':status': 'REJECTED', ':reason': reason, ':accepted': 'ACCEPTED', ':now': new Date(nowMs).toISOString() },
+        ExpressionAttributeValues: {
+          ':status': 'REJECTED',
+          ':reason': reason,
+          ':accepted': 'ACCEPTED',
+          ':now': new Date(nowMs).toISOString(),
+        },
       }),
       requestOptions(),
     ),
@@ -219,8 +232,12 @@ export async function activateEnrollment(
       new PutCommand({
         TableName: config().tableName,
         Item: {
-          pk: userPk(sub), sk: ACTIVE_SK, ...enrollment, state: 'PROVISIONAL',
-          provisionalUntil: epochSeconds(provisionalUntilMs), expiresAt: epochSeconds(provisionalUntilMs),
+          pk: userPk(sub),
+          sk: ACTIVE_SK,
+          ...enrollment,
+          state: 'PROVISIONAL',
+          provisionalUntil: epochSeconds(provisionalUntilMs),
+          expiresAt: epochSeconds(provisionalUntilMs),
         },
         ConditionExpression: 'attribute_not_exists(pk) OR (#state = :provisional AND provisionalUntil <= :now)',
         ExpressionAttributeNames: { '#state': 'state' },
@@ -248,7 +265,10 @@ export async function confirmEnrollment(sub: string, faceId: string, nowMs: numb
         ConditionExpression: '#state = :provisional AND faceId = :faceId',
         ExpressionAttributeNames: { '#state': 'state' },
         ExpressionAttributeValues: {
-          ':confirmed': 'CONFIRMED', ':provisional': 'PROVISIONAL', ':faceId': faceId, ':now': new Date(nowMs).toISOString(),
+          ':confirmed': 'CONFIRMED',
+          ':provisional': 'PROVISIONAL',
+          ':faceId': faceId,
+          ':now': new Date(nowMs).toISOString(),
         },
       }),
       requestOptions(),
@@ -297,7 +317,12 @@ export async function consumeLivenessSession(sub: string, sessionId: string, now
         Key: { pk: userPk(sub), sk: livenessSk(sessionId) },
         UpdateExpression: 'SET used = :true, usedAt = :usedAt',
         ConditionExpression: 'attribute_exists(pk) AND used = :false AND expiresAt > :now',
-        ExpressionAttributeValues: { ':true': true, ':false': false, ':now': epochSeconds(nowMs), ':usedAt': new Date(nowMs).toISOString() },
+        ExpressionAttributeValues: {
+          ':true': true,
+          ':false': false,
+          ':now': epochSeconds(nowMs),
+          ':usedAt': new Date(nowMs).toISOString(),
+        },
       }),
       requestOptions(),
     ),
@@ -322,8 +347,11 @@ export async function saveVerdict(sub: string, challengeId: string, verdict: Ver
       new PutCommand({
         TableName: config().tableName,
         Item: {
-          pk: userPk(sub), sk: verdictSk(challengeId), ...verdict,
-          decidedAt: new Date(nowMs).toISOString(), expiresAt: epochSeconds(nowMs) + RECORD_RETENTION_SECONDS,
+          pk: userPk(sub),
+          sk: verdictSk(challengeId),
+          ...verdict,
+          decidedAt: new Date(nowMs).toISOString(),
+          expiresAt: epochSeconds(nowMs) + RECORD_RETENTION_SECONDS,
         },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),

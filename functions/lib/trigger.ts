@@ -27,9 +27,13 @@ export function withErrorPolicy<E, R>(work: (event: E) => Promise<R>, budgetMs =
   return async (event: E): Promise<R> => {
     logEvent(event);
     try {
-      return await withDeadline(() => work(event), budgetMs, () => {
-        throw new DeadlineExceeded(`the work did not finish within ${budgetMs} ms`);
-      });
+      return await withDeadline(
+        () => work(event),
+        budgetMs,
+        () => {
+          throw new DeadlineExceeded(`the work did not finish within ${budgetMs} ms`);
+        },
+      );
     } catch (error) {
       if (error instanceof Refusal) {
         logger.info('request refused', { why: error.message });

@@ -3,7 +3,10 @@ import type { IncomingMessage } from 'node:http';
 
 export class BodyTooLargeError extends Error {
   override name = 'BodyTooLargeError';
-  constructor(readonly limit: number, readonly size: number) {
+  constructor(
+    readonly limit: number,
+    readonly size: number,
+  ) {
     super(`request body of at least ${size} bytes exceeds the ${limit}-byte limit`);
   }
 }

@@ -92,13 +92,18 @@ const CREDENTIAL = /^([^/\s]+)\/(\d{8})\/([^/\s]+)\/([^/\s]+)\/aws4_request$/;
 const SIGNED_HEADERS = /^[a-z0-9-]+(;[a-z0-9-]+)*$/;
 const SIGNATURE = /^[0-9a-f]{64}$/;
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
-const MISMATCH = 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.';
+const MISMATCH =
+  'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.';
 
 /**
  * The SigV4 signature of a string, as a browser POST upload signs its base64 policy: the HMAC of the string with
  * the signing key of `<shortDate>/<region>/<service>`. Hex.
  */
-export async function signString(stringToSign: string, secret: { accessKeyId: string; secretAccessKey: string }, scope: { shortDate: string; region: string; service: string }): Promise<string> {
+export async function signString(
+  stringToSign: string,
+  secret: { accessKeyId: string; secretAccessKey: string },
+  scope: { shortDate: string; region: string; service: string },
+): Promise<string> {
   const signer = new SignatureV4({ credentials: secret, region: scope.region, service: scope.service, sha256: Sha256 });
   const day = parseAmzDate(`${scope.shortDate}T000000Z`);
   if (!day) throw malformed(`the credential date '${scope.shortDate}' is not yyyymmdd`);
@@ -117,10 +122,18 @@ export async function checkSigV4(request: SigV4Request, check: SigV4Check): Prom
   const [, accessKeyId = '', scopeDate, scopeRegion, scopeService] = CREDENTIAL.exec(parts.credential) ?? [];
   if (!scopeDate) throw malformed(`the credential '${parts.credential}' is not <key>/<yyyymmdd>/<region>/<service>/aws4_request`);
   if (scopeService !== check.service) {
-    throw new SigV4Failure('wrong-service', `Credential should be scoped to correct service: '${check.service}'.`, `credential scoped to '${scopeService}'`);
+    throw new SigV4Failure(
+      'wrong-service',
+      `Credential should be scoped to correct service: '${check.service}'.`,
+      `credential scoped to '${scopeService}'`,
+    );
   }
   if (scopeRegion !== check.region) {
-    throw new SigV4Failure('wrong-region', `Credential should be scoped to a valid region, not '${scopeRegion}'.`, `credential scoped to '${scopeRegion}'`);
+    throw new SigV4Failure(
+      'wrong-region',
+      `Credential should be scoped to a valid region, not '${scopeRegion}'.`,
+      `credential scoped to '${scopeRegion}'`,
+    );
   }
   const signedAt = parseAmzDate(parts.amzDate ?? '');
   if (!signedAt || !parts.amzDate?.startsWith(scopeDate)) {
@@ -129,15 +142,20 @@ export async function checkSigV4(request: SigV4Request, check: SigV4Check): Prom
   const skew = check.maxSkewMs ?? MAX_SKEW_MS;
   if (parts.expiresSeconds === undefined) {
     if (Math.abs(check.now - signedAt.getTime()) > skew) {
-      throw new SigV4Failure('expired', `Signature expired: ${parts.amzDate} is now earlier or later than the allowed ${skew / 60000} minutes from ${new Date(check.now).toISOString()}.`);
+      throw new SigV4Failure(
+        'expired',
+        `Signature expired: ${parts.amzDate} is now earlier or later than the allowed ${skew / 60000} minutes from ${new Date(check.now).toISOString()}.`,
+      );
     }
   } else {
-    if (check.now < signedAt.getTime() - skew) throw new SigV4Failure('expired', 'Request is not yet valid', `presigned for ${signedAt.toISOString()}`);
+    if (check.now < signedAt.getTime() - skew)
+      throw new SigV4Failure('expired', 'Request is not yet valid', `presigned for ${signedAt.toISOString()}`);
     if (check.now > signedAt.getTime() + parts.expiresSeconds * 1000) {
       throw new SigV4Failure('expired', 'Request has expired', `presigned at ${signedAt.toISOString()} for ${parts.expiresSeconds} s`);
     }
   }
-  if (!SIGNED_HEADERS.test(parts.signedHeaders)) throw malformed(`SignedHeaders '${parts.signedHeaders}' is not a ;-separated list of lower-case names`);
+  if (!SIGNED_HEADERS.test(parts.signedHeaders))
+    throw malformed(`SignedHeaders '${parts.signedHeaders}' is not a ;-separated list of lower-case names`);
   const signedHeaders = parts.signedHeaders.split(';');
   if (!signedHeaders.includes('host')) throw malformed("'Host' must be a signed header.");
   if (!SIGNATURE.test(parts.signature)) throw malformed('the signature is not 64 hex digits');
@@ -148,7 +166,11 @@ export async function checkSigV4(request: SigV4Request, check: SigV4Check): Prom
     headers[name] = value;
   }
   // A signed payload hash must be the body's: else a captured request could be replayed with another body.
-  if (request.body !== undefined && SHA256_HEADER in headers && headers[SHA256_HEADER] !== createHash('sha256').update(request.body).digest('hex')) {
+  if (
+    request.body !== undefined &&
+    SHA256_HEADER in headers &&
+    headers[SHA256_HEADER] !== createHash('sha256').update(request.body).digest('hex')
+  ) {
     throw new SigV4Failure('mismatch', MISMATCH, 'x-amz-content-sha256 is not the hash of the body');
   }
   const identity: SigV4Identity = { accessKeyId, location: fromQuery ? 'query' : 'header', signedAt };
@@ -159,8 +181,12 @@ export async function checkSigV4(request: SigV4Request, check: SigV4Check): Prom
     throw new SigV4Failure('unknown-key', 'The security token included in the request is invalid.', `unknown access key '${accessKeyId}'`);
   }
   const signer = new SignatureV4({
-    credentials: { accessKeyId, secretAccessKey }, region: check.region, service: check.service, sha256: Sha256,
-    uriEscapePath: check.uriEscapePath ?? true, applyChecksum: false,
+    credentials: { accessKeyId, secretAccessKey },
+    region: check.region,
+    service: check.service,
+    sha256: Sha256,
+    uriEscapePath: check.uriEscapePath ?? true,
+    applyChecksum: false,
   });
   // The path exactly as sent: URL parsing would resolve dot segments the signer may have signed.
   const rawPath = request.url.split('?')[0] ?? '/';
@@ -207,7 +233,8 @@ interface SignatureParts {
 
 function headerParts(headers: IncomingHttpHeaders): SignatureParts {
   const authorization = headerValue(headers, 'authorization');
-  if (authorization === undefined) throw new SigV4Failure('missing', 'Missing Authentication Token', 'no Authorization header and no presigned query');
+  if (authorization === undefined)
+    throw new SigV4Failure('missing', 'Missing Authentication Token', 'no Authorization header and no presigned query');
   const match = AUTHORIZATION.exec(authorization);
   if (!match) throw malformed(`Authorization header is not ${ALGORITHM} Credential=..., SignedHeaders=..., Signature=...`);
   const [, credential = '', signedHeaders = '', signature = ''] = match;
@@ -256,7 +283,11 @@ function safeDecodePath(path: string): string {
 }
 
 const malformed = (detail: string) =>
-  new SigV4Failure('malformed', "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters and a valid 'X-Amz-Date'.", detail);
+  new SigV4Failure(
+    'malformed',
+    "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters and a valid 'X-Amz-Date'.",
+    detail,
+  );
 
 function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = Object.hasOwn(headers, name) ? headers[name] : undefined;

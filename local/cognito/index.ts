@@ -84,17 +84,43 @@ export async function startCognitoEmulator(options: CognitoEmulatorOptions): Pro
 
   // The issuer names the real port, known only once listening; requests wait for the pool meanwhile.
   let resolveSigner!: (signer: TokenSigner) => void;
-  const signer = new Promise<TokenSigner>((resolve) => { resolveSigner = resolve; });
-  const pool = signer.then((s) => new UserPool(settings, region, store, s,
-    new TriggerRunner(options.triggers, options.triggerTimeoutMs ?? 5000, new Set(options.configuredTriggers ?? AUTH_TRIGGERS)), mailbox, now));
+  const signer = new Promise<TokenSigner>((resolve) => {
+    resolveSigner = resolve;
+  });
+  const pool = signer.then(
+    (s) =>
+      new UserPool(
+        settings,
+        region,
+        store,
+        s,
+        new TriggerRunner(options.triggers, options.triggerTimeoutMs ?? 5000, new Set(options.configuredTriggers ?? AUTH_TRIGGERS)),
+        mailbox,
+        now,
+      ),
+  );
 
-  const server = createServer(createRequestListener({
-    userPoolId: settings.id, region, allowedOrigins: settings.allowedOrigins, adminCredentials: options.adminCredentials,
-    maxBodyBytes: options.maxBodyBytes ?? 256 * 1024, now,
-  }, pool, signer, mailbox));
+  const server = createServer(
+    createRequestListener(
+      {
+        userPoolId: settings.id,
+        region,
+        allowedOrigins: settings.allowedOrigins,
+        adminCredentials: options.adminCredentials,
+        maxBodyBytes: options.maxBodyBytes ?? 256 * 1024,
+        now,
+      },
+      pool,
+      signer,
+      mailbox,
+    ),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, host, () => { server.off('error', reject); resolve(); });
+    server.listen(options.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -126,11 +152,15 @@ export async function startCognitoEmulator(options: CognitoEmulatorOptions): Pro
 
 /** Refuses a configuration Cognito would refuse, or that this emulator does not implement, with the reason. */
 function checkOptions({ userPool: p, host, region, port, triggerTimeoutMs }: CognitoEmulatorOptions): void {
-  const fail = (message: string) => { throw new Error(`Cognito emulator: ${message}`); };
+  const fail = (message: string) => {
+    throw new Error(`Cognito emulator: ${message}`);
+  };
   // The mailbox serves sign-up codes and the issuer must name a reachable address: loopback only.
-  if (host !== 'localhost' && host !== '::1' && !/^127(\.\d{1,3}){3}$/.test(host)) fail(`host '${host}' must be a loopback address (127.x.x.x, ::1 or localhost)`);
+  if (host !== 'localhost' && host !== '::1' && !/^127(\.\d{1,3}){3}$/.test(host))
+    fail(`host '${host}' must be a loopback address (127.x.x.x, ::1 or localhost)`);
   if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) fail(`region '${region}' is not an AWS region name`);
-  if (!p.id.startsWith(`${region}_`) || !/^[\w-]+_[0-9a-zA-Z]+$/.test(p.id)) fail(`user pool id '${p.id}' must look like '${region}_<letters and digits>'`);
+  if (!p.id.startsWith(`${region}_`) || !/^[\w-]+_[0-9a-zA-Z]+$/.test(p.id))
+    fail(`user pool id '${p.id}' must look like '${region}_<letters and digits>'`);
   if (!/^[\w+]+$/.test(p.clientId)) fail(`client id '${p.clientId}' must be letters, digits, '_' or '+'`);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`port ${port} is not a TCP port`);
   const ranges: Array<[keyof UserPoolSettings, number, number]> = [
@@ -141,10 +171,13 @@ function checkOptions({ userPool: p, host, region, port, triggerTimeoutMs }: Cog
   ];
   for (const [name, min, max] of ranges) {
     const value = p[name];
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) fail(`${name} must be an integer from ${min} to ${max}, not ${String(value)}`);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+      fail(`${name} must be an integer from ${min} to ${max}, not ${String(value)}`);
   }
   const unsupported = p.explicitAuthFlows.filter((f) => !IMPLEMENTED_FLOWS.includes(f));
-  if (unsupported.length > 0) fail(`explicitAuthFlows ${unsupported.join(', ')} are not implemented; use ${IMPLEMENTED_FLOWS.join(' and ')}`);
-  if (!p.explicitAuthFlows.includes('ALLOW_REFRESH_TOKEN_AUTH')) fail('explicitAuthFlows must include ALLOW_REFRESH_TOKEN_AUTH, as Cognito requires');
+  if (unsupported.length > 0)
+    fail(`explicitAuthFlows ${unsupported.join(', ')} are not implemented; use ${IMPLEMENTED_FLOWS.join(' and ')}`);
+  if (!p.explicitAuthFlows.includes('ALLOW_REFRESH_TOKEN_AUTH'))
+    fail('explicitAuthFlows must include ALLOW_REFRESH_TOKEN_AUTH, as Cognito requires');
   if (triggerTimeoutMs !== undefined && !(triggerTimeoutMs > 0)) fail(`triggerTimeoutMs must be positive, not ${triggerTimeoutMs}`);
 }

@@ -24,11 +24,26 @@ export interface HttpSettings {
 const TARGET_PREFIX = 'AWSCognitoIdentityProviderService.';
 const JSON_11 = 'application/x-amz-json-1.1';
 /** What the AWS SDK and amplify v6 send (amplify adds `cache-control: no-store` and `x-amz-user-agent`). */
-const ALLOWED_REQUEST_HEADERS = ['content-type', 'x-amz-target', 'x-amz-user-agent', 'cache-control', 'amz-sdk-invocation-id',
-  'amz-sdk-request', 'authorization', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256'];
+const ALLOWED_REQUEST_HEADERS = [
+  'content-type',
+  'x-amz-target',
+  'x-amz-user-agent',
+  'cache-control',
+  'amz-sdk-invocation-id',
+  'amz-sdk-request',
+  'authorization',
+  'x-amz-date',
+  'x-amz-security-token',
+  'x-amz-content-sha256',
+];
 const EXPOSED_HEADERS = 'x-amzn-requestid, x-amzn-errortype, x-amzn-errormessage, date';
 
-export function createRequestListener(settings: HttpSettings, pool: Promise<UserPool>, signer: Promise<TokenSigner>, mailbox: Mailbox): RequestListener {
+export function createRequestListener(
+  settings: HttpSettings,
+  pool: Promise<UserPool>,
+  signer: Promise<TokenSigner>,
+  mailbox: Mailbox,
+): RequestListener {
   const jwksPaths = new Set(['/.well-known/jwks.json', `/${settings.userPoolId}/.well-known/jwks.json`]);
 
   return (req, res) => {
@@ -52,21 +67,35 @@ export function createRequestListener(settings: HttpSettings, pool: Promise<User
 
 async function serveOperation(req: IncomingMessage, res: ServerResponse, settings: HttpSettings, pool: UserPool) {
   try {
-    const contentType = String(req.headers['content-type'] ?? '').split(';')[0]?.trim();
+    const contentType = String(req.headers['content-type'] ?? '')
+      .split(';')[0]
+      ?.trim();
     if (contentType !== JSON_11) throw new CognitoError('SerializationException', `Content-Type must be ${JSON_11}, not '${contentType}'.`);
     const target = String(req.headers['x-amz-target'] ?? '');
     const operationName = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
     const operation = Object.hasOwn(pool.operations, operationName) ? pool.operations[operationName] : undefined;
     if (!operation) {
-      throw new CognitoError('UnknownOperationException', `X-Amz-Target '${target}' is not an operation this emulator serves (${Object.keys(pool.operations).join(', ')}).`);
+      throw new CognitoError(
+        'UnknownOperationException',
+        `X-Amz-Target '${target}' is not an operation this emulator serves (${Object.keys(pool.operations).join(', ')}).`,
+      );
     }
-    const body = await readBody(req, settings.maxBodyBytes).then((bytes) => bytes.toString('utf8'), (error: unknown) => {
-      if (error instanceof BodyTooLargeError) throw new CognitoError('RequestEntityTooLargeException', `Request body exceeds the ${error.limit}-byte limit.`, 413);
-      throw error;
-    });
+    const body = await readBody(req, settings.maxBodyBytes).then(
+      (bytes) => bytes.toString('utf8'),
+      (error: unknown) => {
+        if (error instanceof BodyTooLargeError)
+          throw new CognitoError('RequestEntityTooLargeException', `Request body exceeds the ${error.limit}-byte limit.`, 413);
+        throw error;
+      },
+    );
     const input = parseJsonObject(body);
     if (UserPool.adminOperations.has(operationName)) {
-      await verifySignature({ method: 'POST', path: '/', headers: req.headers, body }, settings.adminCredentials, settings.region, settings.now());
+      await verifySignature(
+        { method: 'POST', path: '/', headers: req.headers, body },
+        settings.adminCredentials,
+        settings.region,
+        settings.now(),
+      );
     }
     const output = await operation(input, { awsSdkVersion: sdkVersionOf(req) });
     sendJson(res, 200, output, JSON_11);
@@ -90,8 +119,12 @@ function serveMailbox(res: ServerResponse, path: string, mailbox: Mailbox) {
 function preflight(req: IncomingMessage, res: ServerResponse, cors: Record<string, string> | undefined) {
   if (!cors) return sendJson(res, 403, { message: `Origin '${req.headers.origin ?? ''}' is not allowed.` }, 'application/json');
   const method = String(req.headers['access-control-request-method'] ?? '');
-  if (method !== 'POST' && method !== 'GET') return sendJson(res, 403, { message: `Method '${method}' is not allowed.` }, 'application/json');
-  const requested = String(req.headers['access-control-request-headers'] ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+  if (method !== 'POST' && method !== 'GET')
+    return sendJson(res, 403, { message: `Method '${method}' is not allowed.` }, 'application/json');
+  const requested = String(req.headers['access-control-request-headers'] ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
   const refused = requested.filter((h) => !ALLOWED_REQUEST_HEADERS.includes(h));
   if (refused.length > 0) return sendJson(res, 403, { message: `Request headers not allowed: ${refused.join(', ')}.` }, 'application/json');
   res.writeHead(204, {

@@ -20,8 +20,10 @@ export interface SignedRequest {
 
 export async function verifySignature(request: SignedRequest, credentials: AdminCredentials, region: string, nowMs: number): Promise<void> {
   try {
-    await checkSigV4({ method: request.method, url: request.path, headers: request.headers, body: request.body },
-      { service: 'cognito-idp', region, credentials: credentialsOf(credentials), now: nowMs });
+    await checkSigV4(
+      { method: request.method, url: request.path, headers: request.headers, body: request.body },
+      { service: 'cognito-idp', region, credentials: credentialsOf(credentials), now: nowMs },
+    );
   } catch (error) {
     if (!(error instanceof SigV4Failure)) throw error;
     console.warn(`[cognito] admin request refused: ${error.detail}`);

@@ -119,8 +119,14 @@ export class TokenSigner {
       return error instanceof joseErrors.JWTExpired ? 'expired' : 'invalid';
     }
     const { sub, username, client_id: clientId, origin_jti: originJti, token_use: use, exp } = payload;
-    if (use !== 'access' || typeof sub !== 'string' || typeof username !== 'string' || typeof clientId !== 'string' ||
-        typeof originJti !== 'string' || typeof exp !== 'number') {
+    if (
+      use !== 'access' ||
+      typeof sub !== 'string' ||
+      typeof username !== 'string' ||
+      typeof clientId !== 'string' ||
+      typeof originJti !== 'string' ||
+      typeof exp !== 'number'
+    ) {
       return 'invalid';
     }
     return { sub, username, clientId, originJti, exp };

@@ -63,7 +63,12 @@ export class TriggerRunner {
   ) {}
 
   /** PreSignUp_SignUp; without a PreSignUp trigger the user is neither confirmed nor verified. */
-  async preSignUp(ctx: TriggerContext, userName: string, userAttributes: StringMap, validationData: StringMap | undefined): Promise<SignUpDecision> {
+  async preSignUp(
+    ctx: TriggerContext,
+    userName: string,
+    userAttributes: StringMap,
+    validationData: StringMap | undefined,
+  ): Promise<SignUpDecision> {
     if (!this.configured.has('PreSignUp')) return { autoConfirmUser: false, autoVerifyEmail: false };
     const event = {
       ...this.commonFields(ctx, userName),
@@ -78,13 +83,19 @@ export class TriggerRunner {
     const response = responseOf(await this.invokeWithin('PreSignUp', event));
     const autoConfirmUser = optionalBoolean(response.autoConfirmUser);
     const autoVerifyEmail = optionalBoolean(response.autoVerifyEmail);
-    if (autoConfirmUser === undefined || autoVerifyEmail === undefined || optionalBoolean(response.autoVerifyPhone) === undefined) throw unrecognizable();
+    if (autoConfirmUser === undefined || autoVerifyEmail === undefined || optionalBoolean(response.autoVerifyPhone) === undefined)
+      throw unrecognizable();
     return { autoConfirmUser, autoVerifyEmail };
   }
 
   async define(ctx: TriggerContext, subject: TriggerSubject, session: ChallengeResult[]): Promise<DefineDecision> {
-    const response = await this.run('DefineAuthChallenge', ctx, subject, { session },
-      { challengeName: null, issueTokens: null, failAuthentication: null });
+    const response = await this.run(
+      'DefineAuthChallenge',
+      ctx,
+      subject,
+      { session },
+      { challengeName: null, issueTokens: null, failAuthentication: null },
+    );
     const issueTokens = optionalBoolean(response.issueTokens);
     const failAuthentication = optionalBoolean(response.failAuthentication);
     if (issueTokens === undefined || failAuthentication === undefined) throw unrecognizable();
@@ -96,28 +107,50 @@ export class TriggerRunner {
   }
 
   async create(ctx: TriggerContext, subject: TriggerSubject, session: ChallengeResult[]): Promise<CreatedChallenge> {
-    const response = await this.run('CreateAuthChallenge', ctx, subject,
+    const response = await this.run(
+      'CreateAuthChallenge',
+      ctx,
+      subject,
       { challengeName: 'CUSTOM_CHALLENGE', session },
-      { publicChallengeParameters: null, privateChallengeParameters: null, challengeMetadata: null });
+      { publicChallengeParameters: null, privateChallengeParameters: null, challengeMetadata: null },
+    );
     const publicChallengeParameters = optionalStringMap(response.publicChallengeParameters);
     const privateChallengeParameters = optionalStringMap(response.privateChallengeParameters);
     const metadata = response.challengeMetadata;
-    if (!publicChallengeParameters || !privateChallengeParameters ||
-        (metadata !== undefined && metadata !== null && typeof metadata !== 'string')) {
+    if (
+      !publicChallengeParameters ||
+      !privateChallengeParameters ||
+      (metadata !== undefined && metadata !== null && typeof metadata !== 'string')
+    ) {
       throw unrecognizable();
     }
     return { publicChallengeParameters, privateChallengeParameters, challengeMetadata: metadata ?? null };
   }
 
-  async verify(ctx: TriggerContext, subject: TriggerSubject, privateChallengeParameters: StringMap, challengeAnswer: string): Promise<boolean> {
-    const response = await this.run('VerifyAuthChallengeResponse', ctx, subject,
-      { privateChallengeParameters, challengeAnswer }, { answerCorrect: null });
+  async verify(
+    ctx: TriggerContext,
+    subject: TriggerSubject,
+    privateChallengeParameters: StringMap,
+    challengeAnswer: string,
+  ): Promise<boolean> {
+    const response = await this.run(
+      'VerifyAuthChallengeResponse',
+      ctx,
+      subject,
+      { privateChallengeParameters, challengeAnswer },
+      { answerCorrect: null },
+    );
     if (typeof response.answerCorrect !== 'boolean') throw unrecognizable();
     return response.answerCorrect;
   }
 
-  private async run(trigger: AuthChallengeTrigger, ctx: TriggerContext, subject: TriggerSubject,
-    request: Record<string, unknown>, emptyResponse: Record<string, null>): Promise<Record<string, unknown>> {
+  private async run(
+    trigger: AuthChallengeTrigger,
+    ctx: TriggerContext,
+    subject: TriggerSubject,
+    request: Record<string, unknown>,
+    emptyResponse: Record<string, null>,
+  ): Promise<Record<string, unknown>> {
     const event = {
       ...this.commonFields(ctx, subject.userName),
       triggerSource: `${trigger}_Authentication`,
@@ -148,19 +181,26 @@ export class TriggerRunner {
     for (let attempt = 1; attempt <= ATTEMPTS; attempt += 1) {
       const TIMED_OUT = Symbol('timed out');
       let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<typeof TIMED_OUT>((resolve) => { timer = setTimeout(() => resolve(TIMED_OUT), this.timeoutMs); });
+      const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+        timer = setTimeout(() => resolve(TIMED_OUT), this.timeoutMs);
+      });
       try {
         // A deep copy, so a trigger that keeps and mutates its event cannot reach into the emulator's state.
         const result = await Promise.race([this.invoke(trigger, structuredClone(event)), timeout]);
         if (result !== TIMED_OUT) return result;
       } catch (error) {
-        throw new CognitoError('UserLambdaValidationException',
-          `${trigger} failed with error ${error instanceof Error ? error.message : String(error)}.`);
+        throw new CognitoError(
+          'UserLambdaValidationException',
+          `${trigger} failed with error ${error instanceof Error ? error.message : String(error)}.`,
+        );
       } finally {
         clearTimeout(timer);
       }
     }
-    throw new CognitoError('UnexpectedLambdaException', `${trigger} invocation failed due to error Socket timeout while invoking Lambda function.`);
+    throw new CognitoError(
+      'UnexpectedLambdaException',
+      `${trigger} invocation failed due to error Socket timeout while invoking Lambda function.`,
+    );
   }
 }
 
@@ -172,8 +212,7 @@ function responseOf(result: unknown): Record<string, unknown> {
 
 const unrecognizable = () => new CognitoError('InvalidLambdaResponseException', 'Unrecognizable lambda output');
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Cognito reads an absent or null flag as false. */
 function optionalBoolean(value: unknown): boolean | undefined {

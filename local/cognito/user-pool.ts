@@ -40,8 +40,16 @@ export type Operation = (input: Record<string, unknown>, caller: CallerInfo) => 
 
 const CODE_VALIDITY_MS = 24 * 60 * 60 * 1000;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const AUTH_FLOWS = ['USER_SRP_AUTH', 'REFRESH_TOKEN_AUTH', 'REFRESH_TOKEN', 'CUSTOM_AUTH', 'ADMIN_NO_SRP_AUTH',
-  'USER_PASSWORD_AUTH', 'ADMIN_USER_PASSWORD_AUTH', 'USER_AUTH'];
+const AUTH_FLOWS = [
+  'USER_SRP_AUTH',
+  'REFRESH_TOKEN_AUTH',
+  'REFRESH_TOKEN',
+  'CUSTOM_AUTH',
+  'ADMIN_NO_SRP_AUTH',
+  'USER_PASSWORD_AUTH',
+  'ADMIN_USER_PASSWORD_AUTH',
+  'USER_AUTH',
+];
 
 interface AuthSession {
   clientId: string;
@@ -97,7 +105,8 @@ export class UserPool {
     const email = username.toLowerCase();
     for (const { Name, Value } of attributeList(input.UserAttributes)) {
       if (Name === 'email') {
-        if (Value.toLowerCase() !== email) throw invalidParameter('The email attribute must equal the username in a pool that signs in with email.');
+        if (Value.toLowerCase() !== email)
+          throw invalidParameter('The email attribute must equal the username in a pool that signs in with email.');
       } else if (Name === 'sub' || Name === 'email_verified') {
         throw notAuthorized('A client attempted to write unauthorized attribute');
       } else {
@@ -111,12 +120,22 @@ export class UserPool {
 
     const sub = randomUUID();
     // No user exists until PreSignUp has answered: a trigger that throws leaves nothing behind.
-    const decision = await this.triggers.preSignUp(this.triggerContext(caller, clientMetadata), sub, { email },
-      validationData.length > 0 ? Object.fromEntries(validationData.map(({ Name, Value }) => [Name, Value])) : undefined);
+    const decision = await this.triggers.preSignUp(
+      this.triggerContext(caller, clientMetadata),
+      sub,
+      { email },
+      validationData.length > 0 ? Object.fromEntries(validationData.map(({ Name, Value }) => [Name, Value])) : undefined,
+    );
     const now = this.now();
     const user: StoredUser = {
-      username: sub, sub, email, emailVerified: decision.autoVerifyEmail, status: decision.autoConfirmUser ? 'CONFIRMED' : 'UNCONFIRMED',
-      passwordHash: await hashPassword(password), createdAt: now, updatedAt: now,
+      username: sub,
+      sub,
+      email,
+      emailVerified: decision.autoVerifyEmail,
+      status: decision.autoConfirmUser ? 'CONFIRMED' : 'UNCONFIRMED',
+      passwordHash: await hashPassword(password),
+      createdAt: now,
+      updatedAt: now,
     };
     // Re-check after the awaits: a concurrent SignUp for the same email may have won.
     if (this.findUser(email)) throw new CognitoError('UsernameExistsException', 'An account with the given email already exists.');
@@ -139,7 +158,8 @@ export class UserPool {
     const throttleKey = user?.sub ?? username;
     if (this.codeThrottle.locked(throttleKey)) throw attemptLimitExceeded();
     if (!user) {
-      if (!this.settings.preventUserExistenceErrors) throw new CognitoError('UserNotFoundException', 'Username/client id combination not found.');
+      if (!this.settings.preventUserExistenceErrors)
+        throw new CognitoError('UserNotFoundException', 'Username/client id combination not found.');
       // Counted like a real user's wrong code, so the lock cannot tell the two apart.
       if (this.codeThrottle.recordFailure(throttleKey)) throw attemptLimitExceeded();
       throw codeMismatch();
@@ -170,7 +190,8 @@ export class UserPool {
     this.checkClient(input);
     const username = requireString(input, 'Username');
     const user = this.findUser(username);
-    if (!user && !this.settings.preventUserExistenceErrors) throw new CognitoError('UserNotFoundException', 'Username/client id combination not found.');
+    if (!user && !this.settings.preventUserExistenceErrors)
+      throw new CognitoError('UserNotFoundException', 'Username/client id combination not found.');
     if (user?.status === 'CONFIRMED') throw invalidParameter('User is already confirmed.');
     if (!this.codeThrottle.allowResend(user?.sub ?? username)) throw attemptLimitExceeded();
     // Hidden existence: answer as if a code went to an address shaped like the one asked for.
@@ -257,8 +278,10 @@ export class UserPool {
 
     const ctx = this.triggerContext(caller, clientMetadata);
     const correct = await this.triggers.verify(ctx, session.subject, session.challenge.privateChallengeParameters, answer);
-    const history: ChallengeResult[] = [...session.history,
-      { challengeName: 'CUSTOM_CHALLENGE', challengeResult: correct, challengeMetadata: session.challenge.challengeMetadata }];
+    const history: ChallengeResult[] = [
+      ...session.history,
+      { challengeName: 'CUSTOM_CHALLENGE', challengeResult: correct, challengeMetadata: session.challenge.challengeMetadata },
+    ];
     return this.nextStep(ctx, session.subject, session.email, history);
   }
 
@@ -276,8 +299,13 @@ export class UserPool {
     const token = randomBytes(96).toString('base64url');
     this.forgetOldSessions();
     this.sessions.set(token, {
-      clientId: ctx.clientId, subject, email, history, challenge,
-      expiresAt: this.now() + this.settings.authSessionValiditySeconds * 1000, used: false,
+      clientId: ctx.clientId,
+      subject,
+      email,
+      history,
+      challenge,
+      expiresAt: this.now() + this.settings.authSessionValiditySeconds * 1000,
+      used: false,
     });
     return {
       ChallengeName: 'CUSTOM_CHALLENGE',
@@ -292,11 +320,21 @@ export class UserPool {
     const tokens = await this.signer.issue(user, this.settings.clientId, origin, this.settings, now);
     const refresh = newRefreshToken();
     this.store.refreshTokens.value[refresh.tokenHash] = {
-      tokenHash: refresh.tokenHash, username: user.username, clientId: this.settings.clientId, ...origin,
-      expiresAt: now + this.settings.refreshTokenValiditySeconds * 1000, revoked: false,
+      tokenHash: refresh.tokenHash,
+      username: user.username,
+      clientId: this.settings.clientId,
+      ...origin,
+      expiresAt: now + this.settings.refreshTokenValiditySeconds * 1000,
+      revoked: false,
     };
     await this.store.refreshTokens.save();
-    return { AccessToken: tokens.accessToken, ExpiresIn: tokens.expiresIn, TokenType: 'Bearer', RefreshToken: refresh.token, IdToken: tokens.idToken };
+    return {
+      AccessToken: tokens.accessToken,
+      ExpiresIn: tokens.expiresIn,
+      TokenType: 'Bearer',
+      RefreshToken: refresh.token,
+      IdToken: tokens.idToken,
+    };
   }
 
   private async getTokensFromRefreshToken(input: Record<string, unknown>) {
@@ -418,7 +456,8 @@ export class UserPool {
 
   private checkClient(input: Record<string, unknown>): string {
     const clientId = requireString(input, 'ClientId');
-    if (clientId !== this.settings.clientId) throw new CognitoError('ResourceNotFoundException', `User pool client ${clientId} does not exist.`);
+    if (clientId !== this.settings.clientId)
+      throw new CognitoError('ResourceNotFoundException', `User pool client ${clientId} does not exist.`);
     return clientId;
   }
 
@@ -514,8 +553,15 @@ function optionalStringMap(input: Record<string, unknown>, member: string): Stri
 
 function attributeList(value: unknown, member = 'UserAttributes'): Array<{ Name: string; Value: string }> {
   if (value === undefined || value === null) return [];
-  const ok = Array.isArray(value) && value.every((a) => typeof a === 'object' && a !== null &&
-    typeof (a as { Name?: unknown }).Name === 'string' && typeof (a as { Value?: unknown }).Value === 'string');
+  const ok =
+    Array.isArray(value) &&
+    value.every(
+      (a) =>
+        typeof a === 'object' &&
+        a !== null &&
+        typeof (a as { Name?: unknown }).Name === 'string' &&
+        typeof (a as { Value?: unknown }).Value === 'string',
+    );
   if (!ok) throw validationError(member, 'Member must be a list of { Name, Value } string pairs');
   return value as Array<{ Name: string; Value: string }>;
 }

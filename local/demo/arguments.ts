@@ -57,5 +57,12 @@ export function parseDemoArguments(argv: string[]): DemoArguments {
   const selfie = existingFile(values.selfie ?? `${SAMPLES}angelina_jolie/selfie.jpg`, 'selfie');
   const otherPerson = existingFile(values['other-person'] ?? `${SAMPLES}jennifer_aniston/selfie.jpg`, 'other-person');
   if (otherPerson === selfie) throw new UsageError('--other-person must be a different photo (of a different person) than --selfie');
-  return { idPhoto, selfie, otherPerson, dataDir: resolve(values['data-dir'] ?? DEFAULT_DATA_DIR), ownStack: values['own-stack'], help: values.help };
+  return {
+    idPhoto,
+    selfie,
+    otherPerson,
+    dataDir: resolve(values['data-dir'] ?? DEFAULT_DATA_DIR),
+    ownStack: values['own-stack'],
+    help: values.help,
+  };
 }

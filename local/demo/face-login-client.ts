@@ -111,7 +111,12 @@ export class FaceLoginClient {
   async signUp(email: string): Promise<{ sub: string; confirmed: boolean }> {
     const password = `Fl-${randomBytes(18).toString('base64url')}-9a!`;
     const result = await this.cognito.send(
-      new SignUpCommand({ ClientId: this.clientId, Username: email, Password: password, UserAttributes: [{ Name: 'email', Value: email }] }),
+      new SignUpCommand({
+        ClientId: this.clientId,
+        Username: email,
+        Password: password,
+        UserAttributes: [{ Name: 'email', Value: email }],
+      }),
     );
     return { sub: result.UserSub!, confirmed: result.UserConfirmed === true };
   }
@@ -121,7 +126,9 @@ export class FaceLoginClient {
   }
 
   async initiate(email: string): Promise<SignInStep> {
-    const result = await this.cognito.send(new InitiateAuthCommand({ ClientId: this.clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } }));
+    const result = await this.cognito.send(
+      new InitiateAuthCommand({ ClientId: this.clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } }),
+    );
     return signInStep(result);
   }
 
@@ -163,7 +170,8 @@ export class FaceLoginClient {
         const started = performance.now();
         const stream = await this.streamLiveness(sessionId, answers.video);
         const streamMs = performance.now() - started;
-        if (stream.exceptions.length > 0) throw new Error(`the stream was refused: ${stream.exceptions.map((e) => `${e.exception}: ${e.message}`).join('; ')}`);
+        if (stream.exceptions.length > 0)
+          throw new Error(`the stream was refused: ${stream.exceptions.map((e) => `${e.exception}: ${e.message}`).join('; ')}`);
         if (!stream.disconnected) throw new Error(`the server closed the stream (${stream.closeCode}) without a DisconnectionEvent`);
         return { ...(await respond(sessionId)), stream, streamMs };
       }
@@ -200,7 +208,8 @@ export class FaceLoginClient {
   /** Posts the JPEG with the presigned fields of an ENROLL_ID_PHOTO challenge (the policy pins image/jpeg); resolves with the HTTP status. */
   async uploadIdPhoto(challenge: SignInStep, photo: Buffer): Promise<number> {
     const { uploadUrl, uploadFields } = challenge.parameters;
-    if (challenge.step !== 'ENROLL_ID_PHOTO' || !uploadUrl || !uploadFields) throw new Error(`not an ENROLL_ID_PHOTO challenge: ${challenge.step}`);
+    if (challenge.step !== 'ENROLL_ID_PHOTO' || !uploadUrl || !uploadFields)
+      throw new Error(`not an ENROLL_ID_PHOTO challenge: ${challenge.step}`);
     const fields = JSON.parse(uploadFields) as Record<string, string>;
     const form = new FormData();
     for (const [name, value] of Object.entries(fields)) if (name.toLowerCase() !== 'content-type') form.append(name, value);
@@ -228,7 +237,9 @@ export class FaceLoginClient {
 
   /** CompareFaces of the largest faces in two photos, as Verify runs it (an operator's check): the best Similarity, 0 if none. */
   async similarity(source: Buffer, target: Buffer): Promise<number> {
-    const result = await this.rekognition.send(new CompareFacesCommand({ SourceImage: { Bytes: source }, TargetImage: { Bytes: target }, SimilarityThreshold: 0 }));
+    const result = await this.rekognition.send(
+      new CompareFacesCommand({ SourceImage: { Bytes: source }, TargetImage: { Bytes: target }, SimilarityThreshold: 0 }),
+    );
     return Math.max(0, ...(result.FaceMatches ?? []).map((match) => match.Similarity ?? 0));
   }
 
@@ -250,7 +261,12 @@ export class FaceLoginClient {
   async enrolledOwnersOf(photo: Buffer): Promise<string[]> {
     try {
       const result = await this.rekognition.send(
-        new SearchFacesByImageCommand({ CollectionId: this.outputs.collectionId, Image: { Bytes: photo }, FaceMatchThreshold: 90, MaxFaces: 5 }),
+        new SearchFacesByImageCommand({
+          CollectionId: this.outputs.collectionId,
+          Image: { Bytes: photo },
+          FaceMatchThreshold: 90,
+          MaxFaces: 5,
+        }),
       );
       return (result.FaceMatches ?? []).map((match) => match.Face?.ExternalImageId ?? '?');
     } catch (error) {
@@ -266,11 +282,14 @@ export class FaceLoginClient {
     const faceIds: string[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await this.rekognition.send(new ListFacesCommand({ CollectionId: this.outputs.collectionId, ...(nextToken ? { NextToken: nextToken } : {}) }));
+      const page = await this.rekognition.send(
+        new ListFacesCommand({ CollectionId: this.outputs.collectionId, ...(nextToken ? { NextToken: nextToken } : {}) }),
+      );
       for (const face of page.Faces ?? []) if (sub && face.ExternalImageId === sub && face.FaceId) faceIds.push(face.FaceId);
       nextToken = page.NextToken;
     } while (nextToken);
-    if (faceIds.length > 0) await this.rekognition.send(new DeleteFacesCommand({ CollectionId: this.outputs.collectionId, FaceIds: faceIds }));
+    if (faceIds.length > 0)
+      await this.rekognition.send(new DeleteFacesCommand({ CollectionId: this.outputs.collectionId, FaceIds: faceIds }));
     await this.cognito.send(new AdminDeleteUserCommand({ UserPoolId: this.outputs.userPoolId!, Username: email }));
     return faceIds.length;
   }
@@ -281,7 +300,11 @@ export class FaceLoginClient {
   }
 }
 
-function signInStep(result: { Session?: string; ChallengeParameters?: Record<string, string>; AuthenticationResult?: AuthenticationResultType }): SignInStep {
+function signInStep(result: {
+  Session?: string;
+  ChallengeParameters?: Record<string, string>;
+  AuthenticationResult?: AuthenticationResultType;
+}): SignInStep {
   const parameters = result.ChallengeParameters ?? {};
   return {
     ...(result.Session ? { session: result.Session } : {}),

@@ -54,7 +54,8 @@ export async function detectRunningStack(dataDir: string = DEFAULT_DATA_DIR): Pr
   try {
     const response = await fetch(jwks, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
     const body = (await response.json()) as { keys?: unknown[] };
-    if (!response.ok || !Array.isArray(body.keys) || body.keys.length === 0) return { running: false, why: `${jwks} answered ${response.status} without keys` };
+    if (!response.ok || !Array.isArray(body.keys) || body.keys.length === 0)
+      return { running: false, why: `${jwks} answered ${response.status} without keys` };
   } catch (error) {
     return { running: false, why: `${jwks} does not answer (${(error as Error).message}): ${file} is left from a stack that is gone` };
   }

@@ -87,9 +87,12 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
     'java',
     [
       `-Djava.library.path=${join(folder, 'DynamoDBLocal_lib')}`,
-      '-jar', join(folder, 'DynamoDBLocal.jar'),
-      '-port', String(options.port),
-      '-dbPath', dataDir,
+      '-jar',
+      join(folder, 'DynamoDBLocal.jar'),
+      '-port',
+      String(options.port),
+      '-dbPath',
+      dataDir,
       '-sharedDb',
       '-disableTelemetry',
     ],
@@ -127,7 +130,9 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
     } catch (error) {
       if (Date.now() > deadline) {
         await stop();
-        throw new Error(`DynamoDB Local did not answer on ${endpoint} within ${options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS} ms: ${String(error)}\n${output.join('\n')}`);
+        throw new Error(
+          `DynamoDB Local did not answer on ${endpoint} within ${options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS} ms: ${String(error)}\n${output.join('\n')}`,
+        );
       }
       await new Promise((wait) => setTimeout(wait, 100));
     }

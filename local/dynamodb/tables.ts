@@ -79,10 +79,12 @@ async function ensureTable(client: DynamoDBClient, logicalId: string, properties
     const { TimeToLiveDescription } = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
     const current = TimeToLiveDescription?.TimeToLiveStatus === 'ENABLED' ? TimeToLiveDescription.AttributeName : undefined;
     if (current !== attribute) {
-      await client.send(new UpdateTimeToLiveCommand({
-        TableName: tableName,
-        TimeToLiveSpecification: { Enabled: true, AttributeName: attribute },
-      }));
+      await client.send(
+        new UpdateTimeToLiveCommand({
+          TableName: tableName,
+          TimeToLiveSpecification: { Enabled: true, AttributeName: attribute },
+        }),
+      );
     }
     return { logicalId, tableName, ttlAttribute: attribute, created };
   }

@@ -35,7 +35,8 @@ export function ensureBuilt(root: string, target: BuildTarget, log: (line: strin
   if (stale.length === 0) return;
   log(`building ${target.name} (${stale.join(', ')} missing or older than the sources)`);
   const result = spawnSync(process.execPath, [join(root, target.script)], { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0) throw new Error(`building ${target.name} failed (exit ${result.status ?? result.signal}); run \`node ${target.script}\` to see why`);
+  if (result.status !== 0)
+    throw new Error(`building ${target.name} failed (exit ${result.status ?? result.signal}); run \`node ${target.script}\` to see why`);
   const stillStale = staleOutputs(root, target);
   if (stillStale.length > 0) throw new Error(`building ${target.name} left these outputs missing or stale: ${stillStale.join(', ')}`);
 }

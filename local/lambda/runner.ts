@@ -41,7 +41,10 @@ export interface InvocationResult {
 
 export class LambdaInvocationError extends Error {
   override name = 'LambdaInvocationError';
-  constructor(readonly functionName: string, readonly payload: LambdaErrorPayload) {
+  constructor(
+    readonly functionName: string,
+    readonly payload: LambdaErrorPayload,
+  ) {
     super(`${functionName} failed: ${payload.errorType}: ${payload.errorMessage}`);
   }
 }
@@ -76,7 +79,11 @@ class Container {
   /** Init duration is reported on the first invocation only, as Lambda's REPORT line does. */
   pendingInitDurationMs: number | undefined;
 
-  constructor(private readonly spec: LambdaFunctionSpec, log: (line: string) => void, initTimeoutMs: number) {
+  constructor(
+    private readonly spec: LambdaFunctionSpec,
+    log: (line: string) => void,
+    initTimeoutMs: number,
+  ) {
     this.onLine = log;
     this.worker = new Worker(CONTAINER_SCRIPT, {
       env: spec.environment,
@@ -120,11 +127,13 @@ class Container {
       if (message.type === 'log') this.write(message.text);
       else this.onMessage?.(message);
     });
-    this.worker.on('error', (error: Error & { code?: string }) => this.die(
-      error.code === 'ERR_WORKER_OUT_OF_MEMORY'
-        ? { errorType: 'Runtime.OutOfMemory', errorMessage: `Runtime exited: out of memory (MemorySize ${spec.memorySizeMb} MB)` }
-        : { errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: ${error.message}` },
-    ));
+    this.worker.on('error', (error: Error & { code?: string }) =>
+      this.die(
+        error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? { errorType: 'Runtime.OutOfMemory', errorMessage: `Runtime exited: out of memory (MemorySize ${spec.memorySizeMb} MB)` }
+          : { errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: ${error.message}` },
+      ),
+    );
     this.worker.on('exit', (code) => this.die({ errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with exit code ${code}` }));
   }
 
@@ -151,9 +160,12 @@ class Container {
     return this.initialised;
   }
 
-  invoke(requestId: string, event: unknown, deadline: number, collect: (line: string) => void): Promise<
-    { payload: unknown } | { error: LambdaErrorPayload }
-  > {
+  invoke(
+    requestId: string,
+    event: unknown,
+    deadline: number,
+    collect: (line: string) => void,
+  ): Promise<{ payload: unknown } | { error: LambdaErrorPayload }> {
     const log = this.onLine;
     this.onLine = (line) => {
       collect(line);
@@ -168,11 +180,19 @@ class Container {
         this.onDeath = undefined;
         resolve(outcome);
       };
-      const timer = setTimeout(() => {
-        const seconds = this.spec.timeoutSeconds.toFixed(2);
-        finish({ error: { errorType: 'Sandbox.Timedout', errorMessage: `${new Date().toISOString()} ${requestId} Task timed out after ${seconds} seconds` } });
-        this.kill();
-      }, Math.max(0, deadline - Date.now()));
+      const timer = setTimeout(
+        () => {
+          const seconds = this.spec.timeoutSeconds.toFixed(2);
+          finish({
+            error: {
+              errorType: 'Sandbox.Timedout',
+              errorMessage: `${new Date().toISOString()} ${requestId} Task timed out after ${seconds} seconds`,
+            },
+          });
+          this.kill();
+        },
+        Math.max(0, deadline - Date.now()),
+      );
       this.onMessage = (message) => {
         if (message.type === 'result' && message.requestId === requestId) finish({ payload: JSON.parse(message.payloadJson) });
         else if (message.type === 'error' && message.requestId === requestId) finish({ error: message.error });
@@ -208,7 +228,7 @@ export class LambdaRunner {
     if (!Number.isFinite(spec.timeoutSeconds) || spec.timeoutSeconds <= 0) {
       throw new Error(`${spec.logicalId}: timeout must be a positive number of seconds, got ${spec.timeoutSeconds}`);
     }
-    this.pools.get(spec.logicalId)?.containers.forEach((container) => container.kill());
+    for (const container of this.pools.get(spec.logicalId)?.containers ?? []) container.kill();
     this.pools.set(spec.logicalId, { spec, containers: [], waiting: [] });
   }
 
@@ -276,7 +296,7 @@ export class LambdaRunner {
   }
 
   async stop(): Promise<void> {
-    for (const pool of this.pools.values()) pool.containers.forEach((container) => container.kill());
+    for (const pool of this.pools.values()) for (const container of pool.containers) container.kill();
     this.pools.clear();
   }
 

@@ -63,12 +63,15 @@ export async function startSesEndpoint(options: SesEndpointOptions): Promise<Ses
 
   const sendEmail = async (req: IncomingMessage): Promise<{ MessageId: string }> => {
     const body = await readBody(req, maxBodyBytes).catch((error: unknown) => {
-      if (error instanceof BodyTooLargeError) throw new SesError('MessageRejected', `Message length is more than ${maxBodyBytes} bytes long.`);
+      if (error instanceof BodyTooLargeError)
+        throw new SesError('MessageRejected', `Message length is more than ${maxBodyBytes} bytes long.`);
       throw error;
     });
     try {
-      await checkSigV4({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body },
-        { service: 'ses', region: options.region, credentials: options.credentials, now: now() });
+      await checkSigV4(
+        { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body },
+        { service: 'ses', region: options.region, credentials: options.credentials, now: now() },
+      );
     } catch (error) {
       if (!(error instanceof SigV4Failure)) throw error;
       log(`[ses] SendEmail refused: ${error.detail}`);
@@ -84,29 +87,39 @@ export async function startSesEndpoint(options: SesEndpointOptions): Promise<Ses
 
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://ses').pathname;
-    const answer = req.method === 'POST' && path === SEND_EMAIL_PATH
-      ? sendEmail(req)
-      : Promise.reject(new SesError('UnknownOperationException', `No operation for ${req.method} ${path}; this endpoint serves SendEmail only.`, 404));
-    answer.then((output) => sendJson(res, 200, output), (error: unknown) => {
-      if (error instanceof SesError) {
-        if (error.status !== 403) log(`[ses] refused: ${error.type}: ${error.message}`);
-        return sendJson(res, error.status, { message: error.message }, error.type);
-      }
-      console.error('[ses] internal error', error);
-      sendJson(res, 500, { message: 'Internal error' }, 'InternalFailure');
-    });
+    const answer =
+      req.method === 'POST' && path === SEND_EMAIL_PATH
+        ? sendEmail(req)
+        : Promise.reject(
+            new SesError('UnknownOperationException', `No operation for ${req.method} ${path}; this endpoint serves SendEmail only.`, 404),
+          );
+    answer.then(
+      (output) => sendJson(res, 200, output),
+      (error: unknown) => {
+        if (error instanceof SesError) {
+          if (error.status !== 403) log(`[ses] refused: ${error.type}: ${error.message}`);
+          return sendJson(res, error.status, { message: error.message }, error.type);
+        }
+        console.error('[ses] internal error', error);
+        sendJson(res, 500, { message: 'Internal error' }, 'InternalFailure');
+      },
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host, () => { server.off('error', reject); resolve(); });
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`,
-    close: () => new Promise<void>((resolve, reject) => {
-      server.close((error) => (error ? reject(error) : resolve()));
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -129,7 +142,9 @@ export function parseSendEmail(body: Buffer): ParsedEmail {
   const from = input.FromEmailAddress;
   if (typeof from !== 'string' || !EMAIL.test(from)) throw badRequest('FromEmailAddress must be an email address.');
   const destination = record(input.Destination ?? {}, 'Destination');
-  const recipients = ['ToAddresses', 'CcAddresses', 'BccAddresses'].flatMap((member) => addresses(destination[member], `Destination.${member}`));
+  const recipients = ['ToAddresses', 'CcAddresses', 'BccAddresses'].flatMap((member) =>
+    addresses(destination[member], `Destination.${member}`),
+  );
   if (recipients.length === 0) throw badRequest('Destination must name at least one recipient.');
   if (recipients.length > MAX_RECIPIENTS) throw badRequest(`Destination has more than ${MAX_RECIPIENTS} recipients.`);
   const content = record(input.Content, 'Content');

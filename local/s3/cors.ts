@@ -16,7 +16,13 @@ export interface CorsRule {
 }
 
 function wildcard(pattern: string): RegExp {
-  return new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
+  return new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    'i',
+  );
 }
 
 function strings(value: TemplateValue | undefined): string[] {
@@ -25,7 +31,10 @@ function strings(value: TemplateValue | undefined): string[] {
 
 /** Reads resolved `CorsConfiguration` properties of an `AWS::S3::Bucket`. */
 export function corsRulesFromTemplate(corsConfiguration: TemplateValue | undefined): CorsRule[] {
-  const rules = corsConfiguration && typeof corsConfiguration === 'object' && !Array.isArray(corsConfiguration) ? corsConfiguration.CorsRules : undefined;
+  const rules =
+    corsConfiguration && typeof corsConfiguration === 'object' && !Array.isArray(corsConfiguration)
+      ? corsConfiguration.CorsRules
+      : undefined;
   return (Array.isArray(rules) ? rules : []).map((rule) => {
     const properties = (rule ?? {}) as Record<string, TemplateValue>;
     return {
@@ -39,10 +48,11 @@ export function corsRulesFromTemplate(corsConfiguration: TemplateValue | undefin
 }
 
 function matchingRule(rules: CorsRule[], origin: string, method: string, requestedHeaders: string[]): CorsRule | undefined {
-  return rules.find((rule) =>
-    rule.allowedOrigins.some((pattern) => wildcard(pattern).test(origin)) &&
-    rule.allowedMethods.includes(method.toUpperCase()) &&
-    requestedHeaders.every((header) => rule.allowedHeaders.some((pattern) => wildcard(pattern).test(header))),
+  return rules.find(
+    (rule) =>
+      rule.allowedOrigins.some((pattern) => wildcard(pattern).test(origin)) &&
+      rule.allowedMethods.includes(method.toUpperCase()) &&
+      requestedHeaders.every((header) => rule.allowedHeaders.some((pattern) => wildcard(pattern).test(header))),
   );
 }
 
@@ -51,14 +61,26 @@ function allowOrigin(rule: CorsRule, origin: string): string {
 }
 
 /** The headers answering a preflight (OPTIONS) request, or S3's 403 CORSResponse refusal. */
-export function preflightHeaders(rules: CorsRule[], origin: string | undefined, method: string | undefined, requestHeaders: string | undefined): Record<string, string> {
+export function preflightHeaders(
+  rules: CorsRule[],
+  origin: string | undefined,
+  method: string | undefined,
+  requestHeaders: string | undefined,
+): Record<string, string> {
   if (!origin) throw new S3Error('BadRequest', 'Insufficient information. Origin request header needed.', 400);
   if (!method) throw new S3Error('BadRequest', 'Invalid Access-Control-Request-Method: null', 400);
-  const requested = (requestHeaders ?? '').split(',').map((header) => header.trim().toLowerCase()).filter(Boolean);
+  const requested = (requestHeaders ?? '')
+    .split(',')
+    .map((header) => header.trim().toLowerCase())
+    .filter(Boolean);
   if (rules.length === 0) throw new S3Error('CORSResponse', 'CORS is not enabled for this bucket.', 403);
   const rule = matchingRule(rules, origin, method, requested);
   if (!rule) {
-    throw new S3Error('CORSResponse', "This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.", 403);
+    throw new S3Error(
+      'CORSResponse',
+      "This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+      403,
+    );
   }
   return {
     'access-control-allow-origin': allowOrigin(rule, origin),

@@ -65,7 +65,11 @@ export function notificationTargets(deployment: LocalDeployment): S3Notification
 export function encodeS3EventKey(key: string): string {
   return key
     .split('/')
-    .map((segment) => encodeURIComponent(segment).replace(/[!'()~]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+'))
+    .map((segment) =>
+      encodeURIComponent(segment)
+        .replace(/[!'()~]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`)
+        .replace(/%20/g, '+'),
+    )
     .join('/');
 }
 
@@ -137,7 +141,9 @@ export class S3EventBridge {
   start(): void {
     mkdirSync(this.pendingDir, { recursive: true });
     mkdirSync(this.failedDir, { recursive: true });
-    for (const file of readdirSync(this.pendingDir).filter((name) => name.endsWith('.json')).sort()) {
+    for (const file of readdirSync(this.pendingDir)
+      .filter((name) => name.endsWith('.json'))
+      .sort()) {
       this.queue.push(JSON.parse(readFileSync(join(this.pendingDir, file), 'utf8')) as QueuedDelivery);
     }
     if (this.queue.length > 0) this.options.log?.(`resuming ${this.queue.length} undelivered S3 event(s) from ${this.pendingDir}`);
@@ -195,7 +201,7 @@ export class S3EventBridge {
       const next = Math.min(...waiting.map((delivery) => delivery.notBefore));
       this.timer = setTimeout(() => this.pump(), Math.max(0, next - Date.now()));
     }
-    if (this.queue.length === 0 && this.busy.size === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
+    if (this.queue.length === 0 && this.busy.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   private async attempt(delivery: QueuedDelivery): Promise<void> {
@@ -212,11 +218,15 @@ export class S3EventBridge {
         writeFileSync(join(this.failedDir, `${delivery.id}.json`), JSON.stringify({ ...delivery, lastError: String(error) }));
         unlinkSync(join(this.pendingDir, `${delivery.id}.json`));
         this.queue.splice(this.queue.indexOf(delivery), 1);
-        this.options.log?.(`S3 event for ${key} failed ${delivery.attempts} times in ${delivery.functionLogicalId}; kept in ${this.failedDir}: ${String(error)}`);
+        this.options.log?.(
+          `S3 event for ${key} failed ${delivery.attempts} times in ${delivery.functionLogicalId}; kept in ${this.failedDir}: ${String(error)}`,
+        );
       } else {
         delivery.notBefore = Date.now() + delay;
         this.persist(delivery);
-        this.options.log?.(`S3 event for ${key} failed in ${delivery.functionLogicalId} (attempt ${delivery.attempts}); retrying in ${delay} ms: ${String(error)}`);
+        this.options.log?.(
+          `S3 event for ${key} failed in ${delivery.functionLogicalId} (attempt ${delivery.attempts}); retrying in ${delay} ms: ${String(error)}`,
+        );
       }
     } finally {
       this.busy.delete(delivery.functionLogicalId);

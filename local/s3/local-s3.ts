@@ -79,7 +79,12 @@ const DEFAULT_MAX_POST_BYTES = 64 * 1024 * 1024;
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (declared > limit) {
-    return Promise.reject(new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400, { ProposedSize: declared, MaxSizeAllowed: limit }));
+    return Promise.reject(
+      new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400, {
+        ProposedSize: declared,
+        MaxSizeAllowed: limit,
+      }),
+    );
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -89,7 +94,12 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       if (length > limit) {
         req.removeAllListeners('data');
         req.resume();
-        reject(new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400, { ProposedSize: length, MaxSizeAllowed: limit }));
+        reject(
+          new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400, {
+            ProposedSize: length,
+            MaxSizeAllowed: limit,
+          }),
+        );
       } else chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
@@ -130,7 +140,13 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   const corsByBucket = new Map(options.buckets.map((bucket) => [bucket.name, bucket.cors]));
   const maxPostBytes = options.maxPostBytes ?? DEFAULT_MAX_POST_BYTES;
 
-  const forward = (req: IncomingMessage, res: ServerResponse, extraHeaders: Record<string, string>, body?: Buffer, isObjectRead = false) => {
+  const forward = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    extraHeaders: Record<string, string>,
+    body?: Buffer,
+    isObjectRead = false,
+  ) => {
     const upstream = request(
       { host: LOCAL_HOST, port: internalPort, method: req.method, path: req.url, headers: req.headers },
       (upstreamResponse) => {
@@ -142,7 +158,9 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
         upstreamResponse.pipe(res);
       },
     );
-    upstream.on('error', (error) => refuse(res, new S3Error('InternalError', `local S3 store unavailable: ${error.message}`, 500), extraHeaders));
+    upstream.on('error', (error) =>
+      refuse(res, new S3Error('InternalError', `local S3 store unavailable: ${error.message}`, 500), extraHeaders),
+    );
     if (body) upstream.end(body);
     else req.pipe(upstream);
   };
@@ -165,7 +183,12 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     const origin = req.headers.origin;
     const method = req.method ?? 'GET';
     if (method === 'OPTIONS') {
-      const headers = preflightHeaders(rules, origin, req.headers['access-control-request-method'] as string | undefined, req.headers['access-control-request-headers'] as string | undefined);
+      const headers = preflightHeaders(
+        rules,
+        origin,
+        req.headers['access-control-request-method'] as string | undefined,
+        req.headers['access-control-request-headers'] as string | undefined,
+      );
       res.writeHead(200, headers);
       return res.end();
     }
@@ -175,7 +198,12 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     const isObjectRead = (method === 'GET' || method === 'HEAD') && corsByBucket.has(bucket) && /^\/[^/]+\/./.test(url.pathname);
     if (!isBrowserPost) {
       try {
-        const { body } = await authenticateS3Request(req, { region: options.region, credentials: options.credentials, now: Date.now(), maxBodyBytes: maxPostBytes });
+        const { body } = await authenticateS3Request(req, {
+          region: options.region,
+          credentials: options.credentials,
+          now: Date.now(),
+          maxBodyBytes: maxPostBytes,
+        });
         return forward(req, res, cors, body, isObjectRead);
       } catch (error) {
         if (!(error instanceof S3Error)) throw error;

@@ -37,7 +37,8 @@ export function multipartBoundary(contentType: string | undefined): string {
 }
 
 function headerParameter(header: string, name: string): string | undefined {
-  const match = new RegExp(`;\\s*${name}="((?:[^"\\\\]|\\\\.)*)"`, 'i').exec(header) ?? new RegExp(`;\\s*${name}=([^;\\s]+)`, 'i').exec(header);
+  const match =
+    new RegExp(`;\\s*${name}="((?:[^"\\\\]|\\\\.)*)"`, 'i').exec(header) ?? new RegExp(`;\\s*${name}=([^;\\s]+)`, 'i').exec(header);
   return match?.[1]?.replace(/\\(.)/g, '$1');
 }
 
@@ -54,7 +55,10 @@ export function parseMultipart(body: Buffer, boundary: string): MultipartForm {
     if (headersEnd < 0) throw malformed('a part has no end of headers');
     const next = body.indexOf(Buffer.concat([Buffer.from('\r\n'), delimiter]), headersEnd + 4);
     if (next < 0) throw malformed('the closing boundary is missing');
-    const headers = body.subarray(position + 2, headersEnd).toString('utf8').split('\r\n');
+    const headers = body
+      .subarray(position + 2, headersEnd)
+      .toString('utf8')
+      .split('\r\n');
     const content = body.subarray(headersEnd + 4, next);
     const disposition = headers.find((line) => /^content-disposition:/i.test(line));
     const name = disposition ? headerParameter(disposition, 'name') : undefined;

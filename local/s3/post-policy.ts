@@ -89,32 +89,66 @@ async function verifySignature(fields: Map<string, string>, context: PostPolicyC
   const date = fields.get('x-amz-date');
   const signature = fields.get('x-amz-signature');
   if (fields.has('awsaccesskeyid') || fields.has('signature')) {
-    throw new S3Error('InvalidArgument', 'Signature Version 2 POST uploads are not supported by the local stack; sign with SigV4 (AWS4-HMAC-SHA256).', 400);
+    throw new S3Error(
+      'InvalidArgument',
+      'Signature Version 2 POST uploads are not supported by the local stack; sign with SigV4 (AWS4-HMAC-SHA256).',
+      400,
+    );
   }
-  for (const [name, value] of [['x-amz-algorithm', algorithm], ['x-amz-credential', credential], ['x-amz-date', date], ['x-amz-signature', signature]]) {
+  for (const [name, value] of [
+    ['x-amz-algorithm', algorithm],
+    ['x-amz-credential', credential],
+    ['x-amz-date', date],
+    ['x-amz-signature', signature],
+  ]) {
     if (!value) throw new S3Error('InvalidRequest', `Bucket POST must contain a field named '${name}'.`, 400);
   }
   if (algorithm !== 'AWS4-HMAC-SHA256') {
-    throw new S3Error('InvalidRequest', `The authorization mechanism you have provided (${algorithm}) is not supported. Please use AWS4-HMAC-SHA256.`, 400);
+    throw new S3Error(
+      'InvalidRequest',
+      `The authorization mechanism you have provided (${algorithm}) is not supported. Please use AWS4-HMAC-SHA256.`,
+      400,
+    );
   }
   const [accessKeyId, shortDate = '', region, service, terminator, ...rest] = (credential as string).split('/');
   if (!accessKeyId || !/^\d{8}$/.test(shortDate) || service !== 's3' || terminator !== 'aws4_request' || rest.length > 0) {
-    throw new S3Error('AuthorizationQueryParametersError', `Error parsing the X-Amz-Credential parameter; the credential is malformed: ${credential}`, 400);
+    throw new S3Error(
+      'AuthorizationQueryParametersError',
+      `Error parsing the X-Amz-Credential parameter; the credential is malformed: ${credential}`,
+      400,
+    );
   }
   if (region !== context.region) {
-    throw new S3Error('AuthorizationQueryParametersError', `Error parsing the X-Amz-Credential parameter; the region '${region}' is wrong; expecting '${context.region}'`, 400);
+    throw new S3Error(
+      'AuthorizationQueryParametersError',
+      `Error parsing the X-Amz-Credential parameter; the region '${region}' is wrong; expecting '${context.region}'`,
+      400,
+    );
   }
   if (!(date as string).startsWith(shortDate)) {
-    throw new S3Error('AuthorizationQueryParametersError', `Invalid credential date "${shortDate}". This date is not the same as X-Amz-Date: "${(date as string).slice(0, 8)}".`, 400);
+    throw new S3Error(
+      'AuthorizationQueryParametersError',
+      `Invalid credential date "${shortDate}". This date is not the same as X-Amz-Date: "${(date as string).slice(0, 8)}".`,
+      400,
+    );
   }
   const secret = Object.hasOwn(context.credentials, accessKeyId) ? context.credentials[accessKeyId] : undefined;
   if (secret === undefined) {
-    throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', 403, { AWSAccessKeyId: accessKeyId });
+    throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', 403, {
+      AWSAccessKeyId: accessKeyId,
+    });
   }
-  const expected = Buffer.from(await signString(policy, { accessKeyId, secretAccessKey: secret }, { shortDate, region, service: 's3' }), 'hex');
+  const expected = Buffer.from(
+    await signString(policy, { accessKeyId, secretAccessKey: secret }, { shortDate, region, service: 's3' }),
+    'hex',
+  );
   const provided = Buffer.from(signature as string, 'hex');
   if (provided.length !== expected.length || !timingSafeEqual(provided, expected)) {
-    throw new S3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', 403);
+    throw new S3Error(
+      'SignatureDoesNotMatch',
+      'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+      403,
+    );
   }
 }
 
@@ -123,9 +157,20 @@ export async function verifyPostPolicy(form: MultipartForm, context: PostPolicyC
   const fields = new Map<string, string>();
   for (const { name, value } of form.fields) fields.set(name.toLowerCase(), value);
   const key = fields.get('key');
-  if (key === undefined) throw new S3Error('InvalidArgument', "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.", 400, { ArgumentName: 'key' });
-  if (key.includes('${filename}')) throw new S3Error('NotImplemented', 'The local stack does not substitute ${filename} in POST keys.', 501);
-  if (!form.file) throw new S3Error('InvalidArgument', 'POST requires exactly one file upload per request.', 400, { ArgumentName: 'file', ArgumentValue: '0' });
+  if (key === undefined)
+    throw new S3Error(
+      'InvalidArgument',
+      "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.",
+      400,
+      { ArgumentName: 'key' },
+    );
+  if (key.includes('${filename}'))
+    throw new S3Error('NotImplemented', 'The local stack does not substitute ${filename} in POST keys.', 501);
+  if (!form.file)
+    throw new S3Error('InvalidArgument', 'POST requires exactly one file upload per request.', 400, {
+      ArgumentName: 'file',
+      ArgumentValue: '0',
+    });
   const policy = fields.get('policy');
   // The bucket blocks public access: an upload without a signed policy is never anonymous-writable.
   if (policy === undefined) throw new S3Error('AccessDenied', 'Access Denied', 403);
@@ -138,10 +183,16 @@ export async function verifyPostPolicy(form: MultipartForm, context: PostPolicyC
   for (const condition of conditions) {
     if (condition.kind === 'content-length-range') {
       if (size > condition.max) {
-        throw new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400, { ProposedSize: size, MaxSizeAllowed: condition.max });
+        throw new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400, {
+          ProposedSize: size,
+          MaxSizeAllowed: condition.max,
+        });
       }
       if (size < condition.min) {
-        throw new S3Error('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed size', 400, { ProposedSize: size, MinSizeAllowed: condition.min });
+        throw new S3Error('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed size', 400, {
+          ProposedSize: size,
+          MinSizeAllowed: condition.min,
+        });
       }
       continue;
     }
@@ -149,12 +200,14 @@ export async function verifyPostPolicy(form: MultipartForm, context: PostPolicyC
     const actual = condition.field === 'bucket' ? context.bucket : fields.get(condition.field);
     if (actual === undefined) throw denied(`Policy Condition failed: ${condition.text}`);
     // For Content-Type, starts-with applies to each value of a comma-separated list.
-    const values = condition.kind === 'starts-with' && condition.field === 'content-type' ? actual.split(',').map((value) => value.trim()) : [actual];
+    const values =
+      condition.kind === 'starts-with' && condition.field === 'content-type' ? actual.split(',').map((value) => value.trim()) : [actual];
     const holds = values.every((value) => (condition.kind === 'eq' ? value === condition.value : value.startsWith(condition.value)));
     if (!holds) throw denied(`Policy Condition failed: ${condition.text}`);
   }
   const extra = [...fields.keys()].filter((name) => !UNCONDITIONED_FIELDS.has(name) && !name.startsWith('x-ignore-') && !covered.has(name));
   if (extra.length > 0) throw denied(`Extra input fields: ${extra.join(', ')}`);
-  if (fields.has('bucket') && fields.get('bucket') !== context.bucket) throw denied(`Policy Condition failed: ${conditionText(['eq', '$bucket', context.bucket])}`);
+  if (fields.has('bucket') && fields.get('bucket') !== context.bucket)
+    throw denied(`Policy Condition failed: ${conditionText(['eq', '$bucket', context.bucket])}`);
   return { key, size };
 }

@@ -41,7 +41,10 @@ export async function authenticateS3Request(req: IncomingMessage, context: S3Aut
   }
   const body = await readBody(req, context.maxBodyBytes).catch((error: unknown) => {
     if (error instanceof BodyTooLargeError) {
-      throw new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400, { ProposedSize: error.size, MaxSizeAllowed: error.limit });
+      throw new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400, {
+        ProposedSize: error.size,
+        MaxSizeAllowed: error.limit,
+      });
     }
     throw error;
   });
@@ -58,18 +61,36 @@ function s3Refusal(failure: SigV4Failure, fromHeader: boolean, region: string): 
     case 'unknown-key':
       return new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', 403);
     case 'mismatch':
-      return new S3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', 403);
+      return new S3Error(
+        'SignatureDoesNotMatch',
+        'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+        403,
+      );
     case 'expired':
       return fromHeader
         ? new S3Error('RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.', 403)
         : new S3Error('AccessDenied', 'Request has expired', 403);
     case 'wrong-region':
       return fromHeader
-        ? new S3Error('AuthorizationHeaderMalformed', `The authorization header is malformed; the region is wrong; expecting '${region}'`, 400, { Region: region })
-        : new S3Error('AuthorizationQueryParametersError', `Error parsing the X-Amz-Credential parameter; the region is wrong; expecting '${region}'`, 400, { Region: region });
+        ? new S3Error(
+            'AuthorizationHeaderMalformed',
+            `The authorization header is malformed; the region is wrong; expecting '${region}'`,
+            400,
+            { Region: region },
+          )
+        : new S3Error(
+            'AuthorizationQueryParametersError',
+            `Error parsing the X-Amz-Credential parameter; the region is wrong; expecting '${region}'`,
+            400,
+            { Region: region },
+          );
     default:
       return fromHeader
         ? new S3Error('AuthorizationHeaderMalformed', 'The authorization header is malformed.', 400)
-        : new S3Error('AuthorizationQueryParametersError', 'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.', 400);
+        : new S3Error(
+            'AuthorizationQueryParametersError',
+            'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.',
+            400,
+          );
   }
 }

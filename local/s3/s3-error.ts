@@ -24,7 +24,15 @@ function escapeXml(text: string): string {
 }
 
 export function s3ErrorXml(error: S3Error, requestId = randomBytes(8).toString('hex').toUpperCase()): string {
-  const elements = { Code: error.code, Message: error.message, ...error.details, RequestId: requestId, HostId: randomBytes(24).toString('base64') };
-  const body = Object.entries(elements).map(([name, value]) => `<${name}>${escapeXml(String(value))}</${name}>`).join('');
+  const elements = {
+    Code: error.code,
+    Message: error.message,
+    ...error.details,
+    RequestId: requestId,
+    HostId: randomBytes(24).toString('base64'),
+  };
+  const body = Object.entries(elements)
+    .map(([name, value]) => `<${name}>${escapeXml(String(value))}</${name}>`)
+    .join('');
   return `<?xml version="1.0" encoding="UTF-8"?>\n<Error>${body}</Error>`;
 }

@@ -35,7 +35,9 @@ export interface LocalUserPool {
 export function localUserPool(deployment: LocalDeployment, allowedOrigins: string[]): LocalUserPool {
   const { userPool, userPoolClients } = deployment.wiring;
   if (!userPool) throw new Error('template.yaml has no AWS::Cognito::UserPool');
-  const clientWiring = userPoolClients.find((client) => JSON.stringify(client.properties.UserPoolId) === JSON.stringify({ Ref: userPool.logicalId }));
+  const clientWiring = userPoolClients.find(
+    (client) => JSON.stringify(client.properties.UserPoolId) === JSON.stringify({ Ref: userPool.logicalId }),
+  );
   if (!clientWiring) throw new Error(`template.yaml has no AWS::Cognito::UserPoolClient with UserPoolId: !Ref ${userPool.logicalId}`);
   const { region, stackName } = deployment.options;
   const id = `${region}_${derivedId(`${stackName}/${userPool.logicalId}`, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', 9)}`;

@@ -39,7 +39,10 @@ export class CloudFormationResponseServer {
   private readonly waiting = new Map<string, (response: CloudFormationResponse) => void>();
   private readonly server: Server;
 
-  private constructor(private readonly port: number, server: Server) {
+  private constructor(
+    private readonly port: number,
+    server: Server,
+  ) {
     this.server = server;
   }
 
@@ -79,7 +82,10 @@ export class CloudFormationResponseServer {
   async answer(requestId: string, timeoutMs: number, invoke: () => Promise<void>): Promise<CloudFormationResponse> {
     let timer: NodeJS.Timeout | undefined;
     const answered = new Promise<CloudFormationResponse>((resolve, reject) => {
-      timer = setTimeout(() => reject(new CustomResourceError(`no answer to CloudFormation request ${requestId} within ${timeoutMs / 1000} s`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new CustomResourceError(`no answer to CloudFormation request ${requestId} within ${timeoutMs / 1000} s`)),
+        timeoutMs,
+      );
       this.waiting.set(requestId, resolve);
     });
     try {
@@ -120,7 +126,9 @@ export async function createCustomResources(
       // The function's own timeout plus a margin for its last-moment answer.
       const response = await responses.answer(requestId, (timeoutSeconds + 5) * 1000, () => invoke(resource.serviceTokenFunction, event));
       if (response.RequestId !== requestId || response.LogicalResourceId !== resource.logicalId) {
-        throw new CustomResourceError(`${resource.logicalId}: the answer names request ${response.RequestId} of ${response.LogicalResourceId}`);
+        throw new CustomResourceError(
+          `${resource.logicalId}: the answer names request ${response.RequestId} of ${response.LogicalResourceId}`,
+        );
       }
       if (response.Status !== 'SUCCESS') {
         throw new CustomResourceError(`${resource.logicalId} (${resource.type}) failed to create: ${response.Reason ?? 'no reason given'}`);

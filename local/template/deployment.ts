@@ -34,7 +34,10 @@ export class LocalDeployment implements ResourceLookup {
   private readonly created = new Map<string, CreatedResource>();
   private readonly context: IntrinsicContext;
 
-  constructor(readonly wiring: StackWiring, readonly options: DeploymentOptions) {
+  constructor(
+    readonly wiring: StackWiring,
+    readonly options: DeploymentOptions,
+  ) {
     this.parameters = resolveParameters(wiring, { ...LOCAL_PARAMETER_DEFAULTS, ...options.parameterOverrides });
     this.context = {
       parameters: this.parameters,
@@ -59,7 +62,8 @@ export class LocalDeployment implements ResourceLookup {
 
   getAtt(logicalId: string, attribute: string): string {
     const value = this.resource(logicalId).attributes[attribute];
-    if (value === undefined) throw new TemplateResolutionError(`Fn::GetAtt ${logicalId}.${attribute}: the local stack has no such attribute`);
+    if (value === undefined)
+      throw new TemplateResolutionError(`Fn::GetAtt ${logicalId}.${attribute}: the local stack has no such attribute`);
     return value;
   }
 
@@ -110,18 +114,25 @@ function resolveParameters(wiring: StackWiring, overrides: Record<string, string
     const text = Array.isArray(raw) ? raw.join(',') : String(raw);
     const allowed = declaration.AllowedValues;
     if (Array.isArray(allowed) && !allowed.map(String).includes(text)) {
-      throw new TemplateResolutionError(`parameter ${name} = ${JSON.stringify(text)} is not one of its AllowedValues ${JSON.stringify(allowed)}`);
+      throw new TemplateResolutionError(
+        `parameter ${name} = ${JSON.stringify(text)} is not one of its AllowedValues ${JSON.stringify(allowed)}`,
+      );
     }
     if (declaration.Type === 'Number') {
       const number = Number(text);
       const { MinValue, MaxValue } = declaration;
-      if (text.trim() === '' || !Number.isFinite(number)) throw new TemplateResolutionError(`parameter ${name} = ${JSON.stringify(text)} is not a Number`);
+      if (text.trim() === '' || !Number.isFinite(number))
+        throw new TemplateResolutionError(`parameter ${name} = ${JSON.stringify(text)} is not a Number`);
       if ((MinValue !== undefined && number < Number(MinValue)) || (MaxValue !== undefined && number > Number(MaxValue))) {
-        throw new TemplateResolutionError(`parameter ${name} = ${text} is outside ${String(MinValue ?? '-inf')}..${String(MaxValue ?? 'inf')}`);
+        throw new TemplateResolutionError(
+          `parameter ${name} = ${text} is outside ${String(MinValue ?? '-inf')}..${String(MaxValue ?? 'inf')}`,
+        );
       }
     }
     if (typeof declaration.AllowedPattern === 'string' && !new RegExp(`^(?:${declaration.AllowedPattern})$`).test(text)) {
-      throw new TemplateResolutionError(`parameter ${name} = ${JSON.stringify(text)} does not match its AllowedPattern ${declaration.AllowedPattern}`);
+      throw new TemplateResolutionError(
+        `parameter ${name} = ${JSON.stringify(text)} does not match its AllowedPattern ${declaration.AllowedPattern}`,
+      );
     }
     const isList = declaration.Type === 'CommaDelimitedList' || declaration.Type.startsWith('List<');
     values[name] = isList ? text.split(',').map((item) => item.trim()) : text;

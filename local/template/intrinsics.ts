@@ -95,9 +95,10 @@ function resolveFunction(name: string, argument: TemplateValue, context: Intrins
     case 'Condition':
       return evaluateCondition(asString(argument, 'Condition'), context);
     case 'Fn::GetAtt': {
-      const [logicalId, attribute] = typeof argument === 'string'
-        ? [argument.slice(0, argument.indexOf('.')), argument.slice(argument.indexOf('.') + 1)]
-        : asList(resolve(argument, context), 'Fn::GetAtt').map((part) => asString(part, 'Fn::GetAtt'));
+      const [logicalId, attribute] =
+        typeof argument === 'string'
+          ? [argument.slice(0, argument.indexOf('.')), argument.slice(argument.indexOf('.') + 1)]
+          : asList(resolve(argument, context), 'Fn::GetAtt').map((part) => asString(part, 'Fn::GetAtt'));
       if (!logicalId || !attribute) throw new TemplateResolutionError(`Fn::GetAtt ${JSON.stringify(argument)} is malformed`);
       return context.resources.getAtt(logicalId, attribute);
     }
@@ -179,7 +180,10 @@ export function resolveIntrinsics(value: TemplateValue, context: IntrinsicContex
 export function referencedLogicalIds(value: TemplateValue): Set<string> {
   const found = new Set<string>();
   const visit = (item: TemplateValue): void => {
-    if (Array.isArray(item)) return item.forEach(visit);
+    if (Array.isArray(item)) {
+      for (const inner of item) visit(inner);
+      return;
+    }
     if (item === null || typeof item !== 'object') return;
     for (const [key, inner] of Object.entries(item)) {
       if (key === 'Ref' && typeof inner === 'string' && !inner.startsWith('AWS::')) found.add(inner);

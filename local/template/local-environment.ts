@@ -34,7 +34,13 @@ export async function assertPortFree(port: number, what: string): Promise<void> 
   await new Promise<void>((resolvePort, reject) => {
     const probe = createServer();
     probe.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new Error(error.code === 'EADDRINUSE' ? `${what}: port ${port} is already in use; pass another port or stop what holds it` : `${what}: ${error.message}`)),
+      reject(
+        new Error(
+          error.code === 'EADDRINUSE'
+            ? `${what}: port ${port} is already in use; pass another port or stop what holds it`
+            : `${what}: ${error.message}`,
+        ),
+      ),
     );
     probe.listen(port, '0.0.0.0', () => probe.close(() => resolvePort()));
   });

@@ -92,7 +92,8 @@ export function targetLogicalId(value: TemplateValue | undefined, where: string)
 function positiveNumber(value: TemplateValue | undefined, fallback: number, where: string): number {
   if (value === undefined) return fallback;
   const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0) throw new TemplateWiringError(`${where} must be a positive number, got ${JSON.stringify(value)}`);
+  if (!Number.isFinite(number) || number <= 0)
+    throw new TemplateWiringError(`${where} must be a positive number, got ${JSON.stringify(value)}`);
   return number;
 }
 
@@ -123,7 +124,9 @@ function s3Filter(rules: TemplateValue | undefined, logicalId: string): { prefix
     const { Name, Value } = asMap(rule);
     const name = typeof Name === 'string' ? Name.toLowerCase() : '';
     if ((name !== 'prefix' && name !== 'suffix') || typeof Value !== 'string') {
-      throw new TemplateWiringError(`${logicalId}: S3 filter rules need Name prefix|suffix and a string Value, got ${JSON.stringify(rule)}`);
+      throw new TemplateWiringError(
+        `${logicalId}: S3 filter rules need Name prefix|suffix and a string Value, got ${JSON.stringify(rule)}`,
+      );
     }
     filter[name] = Value;
   }
@@ -141,11 +144,11 @@ function s3EventNames(events: TemplateValue | undefined, where: string): string[
 function bucketNotifications(logicalId: string, properties: TemplateMap): S3NotificationWiring[] {
   const configurations = asMap(properties.NotificationConfiguration).LambdaConfigurations;
   return (Array.isArray(configurations) ? configurations : []).map((configuration, index) => {
-    const { Event, Function, Filter } = asMap(configuration);
+    const { Event, Function: target, Filter } = asMap(configuration);
     const where = `${logicalId}.NotificationConfiguration.LambdaConfigurations[${index}]`;
     return {
       configurationId: `${logicalId}Lambda${index + 1}`,
-      functionLogicalId: targetLogicalId(Function, `${where}.Function`),
+      functionLogicalId: targetLogicalId(target, `${where}.Function`),
       bucketLogicalId: logicalId,
       events: s3EventNames(Event, `${where}.Event`),
       ...s3Filter(asMap(asMap(Filter).S3Key).Rules, where),
@@ -153,7 +156,10 @@ function bucketNotifications(logicalId: string, properties: TemplateMap): S3Noti
   });
 }
 
-function functionEvents(logicalId: string, resource: CloudFormationResource): {
+function functionEvents(
+  logicalId: string,
+  resource: CloudFormationResource,
+): {
   notifications: S3NotificationWiring[];
   triggers: Array<{ userPool: string; trigger: CognitoTrigger }>;
 } {
@@ -207,8 +213,7 @@ export function readStackWiring(template: CloudFormationTemplate): StackWiring {
     else if (resource.Type === 'AWS::S3::Bucket') {
       wiring.buckets.push(entry);
       wiring.s3Notifications.push(...bucketNotifications(logicalId, properties));
-    }
-    else if (resource.Type === 'AWS::Cognito::UserPoolClient') wiring.userPoolClients.push(entry);
+    } else if (resource.Type === 'AWS::Cognito::UserPoolClient') wiring.userPoolClients.push(entry);
     else if (resource.Type === 'AWS::Cognito::UserPool') {
       if (wiring.userPool) throw new TemplateWiringError('the local stack emulates one user pool; the template has more');
       const triggers: Partial<Record<CognitoTrigger, string>> = {};
@@ -227,7 +232,9 @@ export function readStackWiring(template: CloudFormationTemplate): StackWiring {
   }
   for (const { userPool, trigger, functionLogicalId } of eventTriggers) {
     if (!wiring.userPool || wiring.userPool.logicalId !== userPool) {
-      throw new TemplateWiringError(`${functionLogicalId} is a ${trigger} trigger of ${userPool}, which is not a user pool of this template`);
+      throw new TemplateWiringError(
+        `${functionLogicalId} is a ${trigger} trigger of ${userPool}, which is not a user pool of this template`,
+      );
     }
     wiring.userPool.triggers[trigger] = functionLogicalId;
   }
@@ -241,7 +248,9 @@ export function readStackWiring(template: CloudFormationTemplate): StackWiring {
   }
   for (const notification of wiring.s3Notifications) {
     if (!wiring.buckets.some((bucket) => bucket.logicalId === notification.bucketLogicalId)) {
-      throw new TemplateWiringError(`${notification.functionLogicalId} listens to ${notification.bucketLogicalId}, which is not a bucket of this template`);
+      throw new TemplateWiringError(
+        `${notification.functionLogicalId} listens to ${notification.bucketLogicalId}, which is not a bucket of this template`,
+      );
     }
   }
   return wiring;

@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import sharp from 'sharp';
-import { AnalysisLimiter } from '../rekognition/server/analysis-limiter';
+import type { AnalysisLimiter } from '../rekognition/server/analysis-limiter';
 import { imageFrom, type ImageInput, type ImageSource } from '../rekognition/server/image-source';
 import { ServiceError, type OperationTable } from '../rekognition/server/operation';
 import { RequestReader } from '../rekognition/server/request-reader';
@@ -63,7 +63,10 @@ async function readZone(reader: TextReader, page: { png: Buffer; width: number; 
   const found = findMrzBand(lines, page);
   if (!found) return undefined;
   // The page reading is often right already; the check digits say so.
-  const fromPage = readMrzLines(found.lines.map((line) => line.text), now);
+  const fromPage = readMrzLines(
+    found.lines.map((line) => line.text),
+    now,
+  );
   if (fromPage) return { zone: fromPage, confidence: Math.min(...found.lines.map((line) => line.confidence)) };
   for (const textHeight of MRZ_TEXT_HEIGHTS) {
     const reading = await reader.readMrz(page.png, found.band, found.textHeight, textHeight);
@@ -81,12 +84,22 @@ function lineBlocks(lines: TextLine[], page: { width: number; height: number }) 
     Text: line.text,
     Confidence: line.confidence,
     Geometry: {
-      BoundingBox: { Left: line.box.left / page.width, Top: line.box.top / page.height, Width: line.box.width / page.width, Height: line.box.height / page.height },
+      BoundingBox: {
+        Left: line.box.left / page.width,
+        Top: line.box.top / page.height,
+        Width: line.box.width / page.width,
+        Height: line.box.height / page.height,
+      },
     },
   }));
 }
 
-export function createAnalyzeIdOperation(options: { reader: TextReader; documents: ImageSource; limiter: AnalysisLimiter; now?: () => Date }): OperationTable {
+export function createAnalyzeIdOperation(options: {
+  reader: TextReader;
+  documents: ImageSource;
+  limiter: AnalysisLimiter;
+  now?: () => Date;
+}): OperationTable {
   const { reader, documents, limiter, now = () => new Date() } = options;
   return {
     AnalyzeID: async (body) => {
@@ -98,7 +111,11 @@ export function createAnalyzeIdOperation(options: { reader: TextReader; document
         const document = await limiter.run(async () => {
           const lines = await reader.readPage(page.png);
           const mrz = await readZone(reader, page, lines, now());
-          return { DocumentIndex: index + 1, IdentityDocumentFields: identityDocumentFields({ lines, ...(mrz ? { mrz } : {}) }), Blocks: lineBlocks(lines, page) };
+          return {
+            DocumentIndex: index + 1,
+            IdentityDocumentFields: identityDocumentFields({ lines, ...(mrz ? { mrz } : {}) }),
+            Blocks: lineBlocks(lines, page),
+          };
         });
         identityDocuments.push(document);
       }

@@ -56,7 +56,10 @@ const DATE_PATTERNS: [RegExp, (match: RegExpExecArray) => [string, string, strin
   [/\b(\d{4})-(\d{2})-(\d{2})\b/, (m) => [m[1]!, m[2]!, m[3]!]],
   [/\b(\d{2})\/(\d{2})\/(\d{4})\b/, (m) => [m[3]!, m[1]!, m[2]!]],
   [/\b(\d{2})\.(\d{2})\.(\d{4})\b/, (m) => [m[3]!, m[2]!, m[1]!]],
-  [/\b(\d{1,2}) ?([A-Z]{3})[A-Z]* ?(\d{4})\b/i, (m) => [m[3]!, String(MONTHS.indexOf(m[2]!.toUpperCase()) + 1).padStart(2, '0'), m[1]!.padStart(2, '0')]],
+  [
+    /\b(\d{1,2}) ?([A-Z]{3})[A-Z]* ?(\d{4})\b/i,
+    (m) => [m[3]!, String(MONTHS.indexOf(m[2]!.toUpperCase()) + 1).padStart(2, '0'), m[1]!.padStart(2, '0')],
+  ],
 ];
 
 /** The first date in `text`, with the text it was written as. */
@@ -114,8 +117,14 @@ function mrzValues(mrz: MachineReadableZone, confidence: number): Map<FieldType,
 }
 
 /** The IdentityDocumentFields of one page: every field type, in AnalyzeID's order. */
-export function identityDocumentFields(page: { lines: TextLine[]; mrz?: { zone: MachineReadableZone; confidence: number } }): Record<string, unknown>[] {
-  const values = new Map<FieldType, Value>([...labelledDates(page.lines), ...(page.mrz ? mrzValues(page.mrz.zone, page.mrz.confidence) : [])]);
+export function identityDocumentFields(page: {
+  lines: TextLine[];
+  mrz?: { zone: MachineReadableZone; confidence: number };
+}): Record<string, unknown>[] {
+  const values = new Map<FieldType, Value>([
+    ...labelledDates(page.lines),
+    ...(page.mrz ? mrzValues(page.mrz.zone, page.mrz.confidence) : []),
+  ]);
   const type = documentType(page.lines, page.mrz?.zone);
   if (type) values.set('ID_TYPE', type);
   return FIELD_TYPES.map((field) => {

@@ -49,11 +49,14 @@ export async function startTextractServer(options: TextractServerOptions = {}): 
   const reader = await TextReader.create();
   const documents = new ImageSource(options.s3, {
     maxBytes: MAX_DOCUMENT_BYTES,
-    tooLarge: (bytes) => new ServiceError('DocumentTooLargeException', `Document of ${bytes} bytes exceeds the limit of ${MAX_DOCUMENT_BYTES} bytes`),
+    tooLarge: (bytes) =>
+      new ServiceError('DocumentTooLargeException', `Document of ${bytes} bytes exceeds the limit of ${MAX_DOCUMENT_BYTES} bytes`),
   });
   const limiter = new AnalysisLimiter(1, options.maxQueuedPages ?? 16);
   const operations = createAnalyzeIdOperation({ reader, documents, limiter });
-  const server = createServer(createJsonProtocolListener(operations, options.logError ?? ((error) => console.error(error)), TEXTRACT_SERVICE));
+  const server = createServer(
+    createJsonProtocolListener(operations, options.logError ?? ((error) => console.error(error)), TEXTRACT_SERVICE),
+  );
   const release = async () => {
     documents.close();
     await reader.close();

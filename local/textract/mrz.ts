@@ -43,7 +43,10 @@ function looksLikeMrz(text: string): boolean {
 }
 
 /** The page lines that read like the zone, the band that holds them and their characters' height; undefined when none do. */
-export function findMrzBand(lines: TextLine[], page: { width: number; height: number }): { lines: TextLine[]; band: Box; textHeight: number } | undefined {
+export function findMrzBand(
+  lines: TextLine[],
+  page: { width: number; height: number },
+): { lines: TextLine[]; band: Box; textHeight: number } | undefined {
   const zone = lines.filter((line) => looksLikeMrz(line.text));
   if (zone.length === 0) return undefined;
   const heights = zone.map((line) => line.box.height).sort((a, b) => a - b);
@@ -102,7 +105,8 @@ function tryFormat(read: string[], format: MrzFormat, now: Date): MachineReadabl
   } catch {
     return undefined;
   }
-  if (result.format !== format || result.details.some((detail) => !detail.valid && !LISTED_FIELDS.has(detail.field ?? ''))) return undefined;
+  if (result.format !== format || result.details.some((detail) => !detail.valid && !LISTED_FIELDS.has(detail.field ?? '')))
+    return undefined;
   const { fields } = result;
   const birthDate = fullDate(fields.birthDate ?? '', 'birth', now);
   const expirationDate = fullDate(fields.expirationDate ?? '', 'expiry', now);

@@ -38,10 +38,7 @@ export function localAppConfig(stack: LocalStackEndpoints): AppConfig {
  * Serves dist/app for the stack on 127.0.0.1. Its url names `localhost`, the origin the template's default
  * AllowedOrigins (http://localhost:3000) lists, which the bucket's CORS and the Cognito emulator's both follow.
  */
-export async function startLocalAppServer(
-  stack: LocalStackEndpoints,
-  options: { port: number; distDir?: string },
-): Promise<AppServer> {
+export async function startLocalAppServer(stack: LocalStackEndpoints, options: { port: number; distDir?: string }): Promise<AppServer> {
   const server = await startAppServer({
     host: '127.0.0.1',
     port: options.port,

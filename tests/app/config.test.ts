@@ -55,14 +55,16 @@ describe('the runtime config of the web app', () => {
 
   it('accepts the liveness endpoint as https or wss, the forms the streaming SDK takes', () => {
     for (const endpointOverride of ['https://localhost:4581', 'wss://localhost:4581']) {
-      expect(parseAppConfig({ ...local, liveness: { ...local.liveness, endpointOverride } }).liveness.endpointOverride).toBe(endpointOverride);
+      expect(parseAppConfig({ ...local, liveness: { ...local.liveness, endpointOverride } }).liveness.endpointOverride).toBe(
+        endpointOverride,
+      );
     }
   });
 
   it('refuses an unencrypted liveness endpoint', () => {
-    expect(() =>
-      parseAppConfig({ ...local, liveness: { ...local.liveness, endpointOverride: 'http://localhost:4581' } }),
-    ).toThrow('config.liveness.endpointOverride must use https: or wss:');
+    expect(() => parseAppConfig({ ...local, liveness: { ...local.liveness, endpointOverride: 'http://localhost:4581' } })).toThrow(
+      'config.liveness.endpointOverride must use https: or wss:',
+    );
   });
 
   it('refuses a config with neither an identity pool nor a liveness endpoint, which could not sign the stream', () => {

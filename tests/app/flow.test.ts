@@ -52,7 +52,11 @@ describe('the next step of face sign-in', () => {
   });
 
   it('moves from an accepted email code to the ID photo', () => {
-    expect(nextFlowStep(enroll, 'EMAIL_CODE')).toMatchObject({ kind: 'challenge', challenge: { step: 'ENROLL_ID_PHOTO' }, previousRefused: false });
+    expect(nextFlowStep(enroll, 'EMAIL_CODE')).toMatchObject({
+      kind: 'challenge',
+      challenge: { step: 'ENROLL_ID_PHOTO' },
+      previousRefused: false,
+    });
   });
 
   it('moves from an accepted ID photo to the video check', () => {
@@ -66,13 +70,17 @@ describe('the next step of face sign-in', () => {
   });
 
   it('treats a sign-up that still needs confirming as a misconfigured pool (PreSignUp confirms every sign-up)', () => {
-    expect(nextFlowStep({ isSignedIn: false, nextStep: { signInStep: 'CONFIRM_SIGN_UP' } })).toEqual({ kind: 'unsupported', signInStep: 'CONFIRM_SIGN_UP' });
+    expect(nextFlowStep({ isSignedIn: false, nextStep: { signInStep: 'CONFIRM_SIGN_UP' } })).toEqual({
+      kind: 'unsupported',
+      signInStep: 'CONFIRM_SIGN_UP',
+    });
   });
 
   it('reports a step face sign-in does not support', () => {
-    expect(
-      nextFlowStep({ isSignedIn: false, nextStep: { signInStep: 'CONFIRM_SIGN_IN_WITH_TOTP_CODE' } }),
-    ).toEqual({ kind: 'unsupported', signInStep: 'CONFIRM_SIGN_IN_WITH_TOTP_CODE' });
+    expect(nextFlowStep({ isSignedIn: false, nextStep: { signInStep: 'CONFIRM_SIGN_IN_WITH_TOTP_CODE' } })).toEqual({
+      kind: 'unsupported',
+      signInStep: 'CONFIRM_SIGN_IN_WITH_TOTP_CODE',
+    });
   });
 });
 
@@ -95,7 +103,10 @@ describe('what a refused sign-in tells the user', () => {
   });
 
   it('does not pass on what a failing trigger said', () => {
-    const error = named('UserLambdaValidationException', 'CreateAuthChallenge failed with error UnknownOperationException: RekognitionService.X');
+    const error = named(
+      'UserLambdaValidationException',
+      'CreateAuthChallenge failed with error UnknownOperationException: RekognitionService.X',
+    );
     const message = answerMessage(error, 30);
     expect(message).toBe('Sign-in is not available at the moment because of a problem on our side. Try again in a few minutes.');
     expect(signInStartMessage(named('InternalErrorException', 'stack trace at /var/task/index.mjs'), 30)).toBe(

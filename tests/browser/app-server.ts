@@ -20,7 +20,10 @@ async function newestChange(dir: string): Promise<number> {
 /** The tests exercise the built bundle, so it must exist and be newer than the app's sources. */
 export async function requireBuiltApp(): Promise<void> {
   const bundle = join(DIST_DIR, 'assets', 'main.js');
-  const built = await stat(bundle).then((info) => info.mtimeMs, () => undefined);
+  const built = await stat(bundle).then(
+    (info) => info.mtimeMs,
+    () => undefined,
+  );
   if (built === undefined) throw new Error(`${bundle} is missing: run \`npm run build:app\` before the browser tests`);
   if ((await newestChange(join(ROOT, 'app'))) > built) {
     throw new Error(`${bundle} is older than the sources in app/: run \`npm run build:app\` before the browser tests`);

@@ -62,9 +62,16 @@ function triggersUpTo(mailbox: Mailbox) {
       case 'CreateAuthChallenge': {
         if (emailProven) {
           const publicChallengeParameters = {
-            step: 'ENROLL_ID_PHOTO', uploadUrl: 'http://127.0.0.1:9/bucket', uploadFields: '{"key":"enrollment/x/y.jpg"}', maxBytes: '5242880', contentTypes: 'image/jpeg',
+            step: 'ENROLL_ID_PHOTO',
+            uploadUrl: 'http://127.0.0.1:9/bucket',
+            uploadFields: '{"key":"enrollment/x/y.jpg"}',
+            maxBytes: '5242880',
+            contentTypes: 'image/jpeg',
           };
-          return { ...event, response: { publicChallengeParameters, privateChallengeParameters: {}, challengeMetadata: 'ENROLL_ID_PHOTO' } };
+          return {
+            ...event,
+            response: { publicChallengeParameters, privateChallengeParameters: {}, challengeMetadata: 'ENROLL_ID_PHOTO' },
+          };
         }
         const email = request.userAttributes.email!;
         const code = String(randomInt(1_000_000)).padStart(6, '0');
@@ -322,7 +329,9 @@ describe('the web app in a browser', () => {
     const { context, page } = await openPage(browser.browser);
     await page.goto(offline.url);
     await submitSignUp(page, newEmail());
-    await expect(page.getByRole('alert').textContent()).resolves.toBe('The service could not be reached. Check your connection and try again.');
+    await expect(page.getByRole('alert').textContent()).resolves.toBe(
+      'The service could not be reached. Check your connection and try again.',
+    );
     await context.close();
     await offline.close();
   });

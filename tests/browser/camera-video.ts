@@ -12,7 +12,13 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { centredOval } from '../../local/rekognition/liveness/challenge';
-import { END_FACE_SCALE, movingCloserFrames, preparePhoto, type FrameSize, type PhotoFace } from '../../local/rekognition/liveness/synthetic-video';
+import {
+  END_FACE_SCALE,
+  movingCloserFrames,
+  preparePhoto,
+  type FrameSize,
+  type PhotoFace,
+} from '../../local/rekognition/liveness/synthetic-video';
 import { FFMPEG_PATH } from '../../local/rekognition/liveness/video-decoder';
 
 export const FIXTURE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'faces');
@@ -50,9 +56,26 @@ function y4mWriter({ width, height }: FrameSize, fps: number, outFile: string) {
   const ffmpeg = spawn(
     FFMPEG_PATH,
     [
-      '-hide_banner', '-nostdin', '-loglevel', 'error', '-y',
-      '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0',
-      '-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', outFile,
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-s',
+      `${width}x${height}`,
+      '-r',
+      String(fps),
+      '-i',
+      'pipe:0',
+      '-pix_fmt',
+      'yuv420p',
+      '-f',
+      'yuv4mpegpipe',
+      outFile,
     ],
     { stdio: ['pipe', 'ignore', 'pipe'] },
   );
@@ -60,7 +83,9 @@ function y4mWriter({ width, height }: FrameSize, fps: number, outFile: string) {
   ffmpeg.stderr.on('data', (data: Buffer) => (errors = (errors + data.toString()).slice(-4000)));
   const exited = new Promise<void>((resolve, reject) => {
     ffmpeg.on('error', reject);
-    ffmpeg.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg could not write ${outFile} (exit ${code}): ${errors.trim()}`))));
+    ffmpeg.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`ffmpeg could not write ${outFile} (exit ${code}): ${errors.trim()}`)),
+    );
   });
   const write = async (frame: Buffer, times: number) => {
     for (let i = 0; i < times; i += 1) {
@@ -74,7 +99,12 @@ function y4mWriter({ width, height }: FrameSize, fps: number, outFile: string) {
  * Writes a y4m video of the face `face` (ratios of the photo, e.g. from locateFace) in `photo` moving into the
  * centred oval, and returns its path.
  */
-export async function makeCameraVideo(photo: Buffer, face: PhotoFace, outFile: string, motion: CameraMotion = MOVE_CLOSER): Promise<string> {
+export async function makeCameraVideo(
+  photo: Buffer,
+  face: PhotoFace,
+  outFile: string,
+  motion: CameraMotion = MOVE_CLOSER,
+): Promise<string> {
   await mkdir(dirname(outFile), { recursive: true });
   const { size, fps } = motion;
   const prepared = await preparePhoto(photo, face, size);

@@ -17,7 +17,16 @@ import { locateFace } from '../../local/rekognition/liveness/client';
 import type { LivenessSession } from '../../local/rekognition/liveness/sessions';
 import { freePort, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/template/local-environment';
 import { launchBrowser, openPage, type PageRecord, type TestBrowser } from './browser';
-import { ARTIFACT_DIR, codeFieldCleared, enterEmailCode, ROOT, requireBuiltApp, screenshot, signUpAndProveEmail, submitSignUp } from './app-server';
+import {
+  ARTIFACT_DIR,
+  codeFieldCleared,
+  enterEmailCode,
+  ROOT,
+  requireBuiltApp,
+  screenshot,
+  signUpAndProveEmail,
+  submitSignUp,
+} from './app-server';
 import { startStackProcess, type StackProcess } from './stack-process';
 import { ID_PHOTO, makeCameraVideo, NO_FACE_PHOTO, SELFIE_OTHER_PERSON, SELFIE_SAME_PERSON } from './camera-video';
 
@@ -43,7 +52,15 @@ beforeAll(async () => {
   await requireBuiltApp();
   await mkdir(ARTIFACT_DIR, { recursive: true });
   workDir = await mkdtemp(join(tmpdir(), 'face-login-browser-'));
-  const ports = { dynamodb: await freePort(), s3: await freePort(), rekognition: await freePort(), liveness: await freePort(), textract: await freePort(), cognito: await freePort(), ses: await freePort() };
+  const ports = {
+    dynamodb: await freePort(),
+    s3: await freePort(),
+    rekognition: await freePort(),
+    liveness: await freePort(),
+    textract: await freePort(),
+    cognito: await freePort(),
+    ses: await freePort(),
+  };
   // Every session gets the centred oval, the one the camera videos move into (see camera-video.ts).
   stack = await startStackProcess(
     { dataDir: join(workDir, 'data'), appPort: await freePort(), ports, livenessOvalPlacement: 'centred' },
@@ -56,9 +73,14 @@ beforeAll(async () => {
     return makeCameraVideo(photo, await locateFace(rekognition, photo), join(workDir, outFile));
   };
   otherPersonPngIdPhoto = join(workDir, 'jennifer-id-photo.png');
-  await sharp(join(ROOT, 'samples', 'jennifer_aniston', 'id-photo.jpg')).png().toFile(otherPersonPngIdPhoto);
+  await sharp(join(ROOT, 'samples', 'jennifer_aniston', 'id-photo.jpg'))
+    .png()
+    .toFile(otherPersonPngIdPhoto);
   try {
-    [sameVideo, otherVideo] = await Promise.all([cameraVideo(SELFIE_SAME_PERSON, 'same-person.y4m'), cameraVideo(SELFIE_OTHER_PERSON, 'other-person.y4m')]);
+    [sameVideo, otherVideo] = await Promise.all([
+      cameraVideo(SELFIE_SAME_PERSON, 'same-person.y4m'),
+      cameraVideo(SELFIE_OTHER_PERSON, 'other-person.y4m'),
+    ]);
   } finally {
     rekognition.destroy();
   }
@@ -72,10 +94,12 @@ async function livenessVerdicts(): Promise<(Pick<LivenessSession, 'sessionId' | 
   const dir = join(workDir, 'data', 'rekognition', 'liveness', 'sessions');
   const files = await readdir(dir).catch(() => []);
   return Promise.all(
-    files.filter((name) => name.endsWith('.json')).map(async (name) => {
-      const { sessionId, status, failure, result } = JSON.parse(await readFile(join(dir, name), 'utf8')) as LivenessSession;
-      return { sessionId, status, failure, reasons: result?.reasons };
-    }),
+    files
+      .filter((name) => name.endsWith('.json'))
+      .map(async (name) => {
+        const { sessionId, status, failure, result } = JSON.parse(await readFile(join(dir, name), 'utf8')) as LivenessSession;
+        return { sessionId, status, failure, reasons: result?.reasons };
+      }),
   );
 }
 
@@ -138,121 +162,142 @@ async function withBrowser<T>(cameraVideo: string, use: (browser: TestBrowser) =
 }
 
 describeWithStack('face login in a browser on the local stack', () => {
-  it('signs up, enrols an ID photo and signs in with a live video of the same person', async () => {
-    await withBrowser(sameVideo, async ({ browser }) => {
-      const { page, record } = await openPage(browser);
-      await page.goto(stack.appUrl);
-      await submitSignUp(page, email);
-      await page.getByRole('heading', { name: 'Check your email' }).waitFor();
-      // Sign-up asked for nothing but the email; the code went to the address, which the screen shows masked.
-      await expect(page.locator('input[type=password]').count()).resolves.toBe(0);
-      await expect(page.getByTestId('code-destination').textContent()).resolves.not.toContain(email.split('@')[0]);
-      await screenshot(page, '09-email-code');
-      await enterEmailCode(page, email, stack.mailboxUrl);
+  it(
+    'signs up, enrols an ID photo and signs in with a live video of the same person',
+    async () => {
+      await withBrowser(sameVideo, async ({ browser }) => {
+        const { page, record } = await openPage(browser);
+        await page.goto(stack.appUrl);
+        await submitSignUp(page, email);
+        await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+        // Sign-up asked for nothing but the email; the code went to the address, which the screen shows masked.
+        await expect(page.locator('input[type=password]').count()).resolves.toBe(0);
+        await expect(page.getByTestId('code-destination').textContent()).resolves.not.toContain(email.split('@')[0]);
+        await screenshot(page, '09-email-code');
+        await enterEmailCode(page, email, stack.mailboxUrl);
 
-      await page.getByRole('heading', { name: 'Register your ID photo' }).waitFor();
-      await screenshot(page, '10-enrol');
-      // The camera path gives a preview too; the enrolled photo is then chosen as a file, which replaces it.
-      await page.getByRole('button', { name: 'Use the camera' }).click();
-      await page.waitForFunction(() => (document.querySelector('video.camera') as HTMLVideoElement | null)?.readyState === 4);
-      await screenshot(page, '10-enrol-camera');
-      // click() waits for the button, which stays disabled until the camera delivers frames.
-      await page.getByRole('button', { name: 'Take photo' }).click();
-      await page.getByRole('img', { name: 'Preview of the ID photo you chose' }).waitFor();
-      await page.getByLabel('ID photo file').setInputFiles(ID_PHOTO);
-      await page.getByRole('img', { name: 'Preview of the ID photo you chose' }).waitFor();
-      await screenshot(page, '11-enrol-preview');
-      await page.getByRole('button', { name: 'Use this photo' }).click();
+        await page.getByRole('heading', { name: 'Register your ID photo' }).waitFor();
+        await screenshot(page, '10-enrol');
+        // The camera path gives a preview too; the enrolled photo is then chosen as a file, which replaces it.
+        await page.getByRole('button', { name: 'Use the camera' }).click();
+        await page.waitForFunction(() => (document.querySelector('video.camera') as HTMLVideoElement | null)?.readyState === 4);
+        await screenshot(page, '10-enrol-camera');
+        // click() waits for the button, which stays disabled until the camera delivers frames.
+        await page.getByRole('button', { name: 'Take photo' }).click();
+        await page.getByRole('img', { name: 'Preview of the ID photo you chose' }).waitFor();
+        await page.getByLabel('ID photo file').setInputFiles(ID_PHOTO);
+        await page.getByRole('img', { name: 'Preview of the ID photo you chose' }).waitFor();
+        await screenshot(page, '11-enrol-preview');
+        await page.getByRole('button', { name: 'Use this photo' }).click();
 
-      await page.getByRole('heading', { name: 'Video check' }).waitFor();
-      await screenshot(page, '12-video-check-start');
-      const failuresBefore = stack.livenessFailures().length;
-      await runVideoCheck(page, '13-video-check');
-      const outcome = await outcomeOfVideoCheck(page);
-      await screenshot(page, '14-signed-in');
-      // On a refusal, the server's reason shows in the failure message.
-      expect({ outcome, refusals: stack.livenessFailures().slice(failuresBefore) }).toEqual({ outcome: 'signed in', refusals: [] });
-      await expect(page.getByTestId('signed-in-email').textContent()).resolves.toBe(email);
+        await page.getByRole('heading', { name: 'Video check' }).waitFor();
+        await screenshot(page, '12-video-check-start');
+        const failuresBefore = stack.livenessFailures().length;
+        await runVideoCheck(page, '13-video-check');
+        const outcome = await outcomeOfVideoCheck(page);
+        await screenshot(page, '14-signed-in');
+        // On a refusal, the server's reason shows in the failure message.
+        expect({ outcome, refusals: stack.livenessFailures().slice(failuresBefore) }).toEqual({ outcome: 'signed in', refusals: [] });
+        await expect(page.getByTestId('signed-in-email').textContent()).resolves.toBe(email);
 
-      // Amplify keeps the session across a reload.
-      await page.reload();
-      await page.getByRole('heading', { name: 'You are signed in' }).waitFor();
-      await page.getByRole('button', { name: 'Sign out' }).click();
-      await page.getByRole('heading', { name: 'Sign in with your face' }).waitFor();
-      expectCleanRun(record);
-    });
-  }, SCENARIO_TIMEOUT_MS);
+        // Amplify keeps the session across a reload.
+        await page.reload();
+        await page.getByRole('heading', { name: 'You are signed in' }).waitFor();
+        await page.getByRole('button', { name: 'Sign out' }).click();
+        await page.getByRole('heading', { name: 'Sign in with your face' }).waitFor();
+        expectCleanRun(record);
+      });
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
 
-  it("refuses a different person's video and offers a fresh check", async () => {
-    await withBrowser(otherVideo, async ({ browser }) => {
-      const { page, record } = await openPage(browser);
-      await page.goto(stack.appUrl);
-      await continueSignIn(page, email);
-      const failuresBefore = stack.livenessFailures().length;
-      await runVideoCheck(page, '20-other-person');
-      const outcome = await outcomeOfVideoCheck(page);
-      await screenshot(page, '21-other-person-refused');
-      expect(outcome).toContain('We could not confirm that it is you.');
-      // Refused because the face is not the enrolled one, not because the liveness check itself failed.
-      expect(stack.livenessFailures().slice(failuresBefore)).toEqual(['NO_MATCH']);
-      // The fresh check connects first, then offers its start button.
-      const startAgain = page.getByRole('button', { name: 'Start video check' });
-      await startAgain.waitFor({ timeout: LIVENESS_TIMEOUT_MS });
-      await screenshot(page, '22-other-person-fresh-check');
-      await expect(startAgain.count()).resolves.toBe(1);
-      await expect(page.getByRole('heading', { name: 'You are signed in' }).count()).resolves.toBe(0);
-      expect(record.blocked).toEqual([]);
-    });
-  }, SCENARIO_TIMEOUT_MS);
+  it(
+    "refuses a different person's video and offers a fresh check",
+    async () => {
+      await withBrowser(otherVideo, async ({ browser }) => {
+        const { page, record } = await openPage(browser);
+        await page.goto(stack.appUrl);
+        await continueSignIn(page, email);
+        const failuresBefore = stack.livenessFailures().length;
+        await runVideoCheck(page, '20-other-person');
+        const outcome = await outcomeOfVideoCheck(page);
+        await screenshot(page, '21-other-person-refused');
+        expect(outcome).toContain('We could not confirm that it is you.');
+        // Refused because the face is not the enrolled one, not because the liveness check itself failed.
+        expect(stack.livenessFailures().slice(failuresBefore)).toEqual(['NO_MATCH']);
+        // The fresh check connects first, then offers its start button.
+        const startAgain = page.getByRole('button', { name: 'Start video check' });
+        await startAgain.waitFor({ timeout: LIVENESS_TIMEOUT_MS });
+        await screenshot(page, '22-other-person-fresh-check');
+        await expect(startAgain.count()).resolves.toBe(1);
+        await expect(page.getByRole('heading', { name: 'You are signed in' }).count()).resolves.toBe(0);
+        expect(record.blocked).toEqual([]);
+      });
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
 
-  it('refuses an ID photo with no face and asks for another', async () => {
-    await withBrowser(sameVideo, async ({ browser }) => {
-      const { page, record } = await openPage(browser);
-      await page.goto(stack.appUrl);
-      const newcomer = `noface.${Date.now()}@example.com`;
-      await signUpAndProveEmail(page, newcomer, stack.mailboxUrl);
-      await page.getByLabel('ID photo file').setInputFiles(NO_FACE_PHOTO);
-      await page.getByRole('button', { name: 'Use this photo' }).click();
-      const refusal = page.getByRole('alert');
-      await refusal.waitFor({ timeout: 60_000 });
-      await expect(refusal.textContent()).resolves.toContain('We could not use that photo.');
-      await expect(page.getByRole('heading', { name: 'Register your ID photo' }).count()).resolves.toBe(1);
-      await screenshot(page, '30-no-face-refused');
-      expectCleanRun(record);
-    });
-  }, SCENARIO_TIMEOUT_MS);
+  it(
+    'refuses an ID photo with no face and asks for another',
+    async () => {
+      await withBrowser(sameVideo, async ({ browser }) => {
+        const { page, record } = await openPage(browser);
+        await page.goto(stack.appUrl);
+        const newcomer = `noface.${Date.now()}@example.com`;
+        await signUpAndProveEmail(page, newcomer, stack.mailboxUrl);
+        await page.getByLabel('ID photo file').setInputFiles(NO_FACE_PHOTO);
+        await page.getByRole('button', { name: 'Use this photo' }).click();
+        const refusal = page.getByRole('alert');
+        await refusal.waitFor({ timeout: 60_000 });
+        await expect(refusal.textContent()).resolves.toContain('We could not use that photo.');
+        await expect(page.getByRole('heading', { name: 'Register your ID photo' }).count()).resolves.toBe(1);
+        await screenshot(page, '30-no-face-refused');
+        expectCleanRun(record);
+      });
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
 
-  it('enrols from a PNG ID photo, sent as a JPEG, and signs that person in, after refusing a wrong email code', async () => {
-    await withBrowser(otherVideo, async ({ browser }) => {
-      const { page, record } = await openPage(browser);
-      await page.goto(stack.appUrl);
-      const newcomer = `png.${Date.now()}@example.com`;
-      await submitSignUp(page, newcomer);
-      await page.getByRole('heading', { name: 'Check your email' }).waitFor();
-      const code = await mailboxCode(stack.mailboxUrl, newcomer);
-      await enterEmailCode(page, newcomer, stack.mailboxUrl, code === '000000' ? '111111' : '000000');
-      const refusal = page.getByRole('alert');
-      await refusal.waitFor();
-      await expect(refusal.textContent()).resolves.toContain('That code was not accepted.');
-      await expect(refusal.evaluate((element) => element === document.activeElement)).resolves.toBe(true);
-      await screenshot(page, '40-wrong-code');
-      await codeFieldCleared(page);
-      await enterEmailCode(page, newcomer, stack.mailboxUrl);
+  it(
+    'enrols from a PNG ID photo, sent as a JPEG, and signs that person in, after refusing a wrong email code',
+    async () => {
+      await withBrowser(otherVideo, async ({ browser }) => {
+        const { page, record } = await openPage(browser);
+        await page.goto(stack.appUrl);
+        const newcomer = `png.${Date.now()}@example.com`;
+        await submitSignUp(page, newcomer);
+        await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+        const code = await mailboxCode(stack.mailboxUrl, newcomer);
+        await enterEmailCode(page, newcomer, stack.mailboxUrl, code === '000000' ? '111111' : '000000');
+        const refusal = page.getByRole('alert');
+        await refusal.waitFor();
+        await expect(refusal.textContent()).resolves.toContain('That code was not accepted.');
+        await expect(refusal.evaluate((element) => element === document.activeElement)).resolves.toBe(true);
+        await screenshot(page, '40-wrong-code');
+        await codeFieldCleared(page);
+        await enterEmailCode(page, newcomer, stack.mailboxUrl);
 
-      await page.getByLabel('ID photo file').setInputFiles(otherPersonPngIdPhoto);
-      await page.getByRole('img', { name: 'Preview of the ID photo you chose' }).waitFor();
-      const upload = page.waitForRequest((request) => request.method() === 'POST' && (request.headers()['content-type'] ?? '').startsWith('multipart/form-data'));
-      await page.getByRole('button', { name: 'Use this photo' }).click();
-      const sent = uploadedParts(await upload);
-      expect({ contentType: sent.contentType, jpegMagic: sent.fileStart.toString('hex') }).toEqual({ contentType: 'image/jpeg', jpegMagic: 'ffd8ff' });
+        await page.getByLabel('ID photo file').setInputFiles(otherPersonPngIdPhoto);
+        await page.getByRole('img', { name: 'Preview of the ID photo you chose' }).waitFor();
+        const upload = page.waitForRequest(
+          (request) => request.method() === 'POST' && (request.headers()['content-type'] ?? '').startsWith('multipart/form-data'),
+        );
+        await page.getByRole('button', { name: 'Use this photo' }).click();
+        const sent = uploadedParts(await upload);
+        expect({ contentType: sent.contentType, jpegMagic: sent.fileStart.toString('hex') }).toEqual({
+          contentType: 'image/jpeg',
+          jpegMagic: 'ffd8ff',
+        });
 
-      const failuresBefore = stack.livenessFailures().length;
-      await runVideoCheck(page, '41-png-video-check');
-      const outcome = await outcomeOfVideoCheck(page);
-      await screenshot(page, '42-png-signed-in');
-      expect({ outcome, refusals: stack.livenessFailures().slice(failuresBefore) }).toEqual({ outcome: 'signed in', refusals: [] });
-      await expect(page.getByTestId('signed-in-email').textContent()).resolves.toBe(newcomer);
-      expectCleanRun(record);
-    });
-  }, SCENARIO_TIMEOUT_MS);
+        const failuresBefore = stack.livenessFailures().length;
+        await runVideoCheck(page, '41-png-video-check');
+        const outcome = await outcomeOfVideoCheck(page);
+        await screenshot(page, '42-png-signed-in');
+        expect({ outcome, refusals: stack.livenessFailures().slice(failuresBefore) }).toEqual({ outcome: 'signed in', refusals: [] });
+        await expect(page.getByTestId('signed-in-email').textContent()).resolves.toBe(newcomer);
+        expectCleanRun(record);
+      });
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
 });

@@ -18,7 +18,11 @@ const ACTION_OF_COMMAND: Record<string, Record<string, string>> = {
     BatchGetCommand: 'dynamodb:BatchGetItem',
     BatchWriteCommand: 'dynamodb:BatchWriteItem',
   },
-  '@aws-sdk/client-s3': { HeadObjectCommand: 's3:GetObject', ListObjectsV2Command: 's3:ListBucket', DeleteObjectsCommand: 's3:DeleteObject' },
+  '@aws-sdk/client-s3': {
+    HeadObjectCommand: 's3:GetObject',
+    ListObjectsV2Command: 's3:ListBucket',
+    DeleteObjectsCommand: 's3:DeleteObject',
+  },
 };
 
 const SERVICE_OF_CLIENT: Record<string, string> = {
@@ -52,7 +56,10 @@ const IMPORT_STATEMENT = /^import\s*\{([^}]*)\}\s*from\s*"([^"]+)";?$/gm;
 function externalBindings(bundle: string): Map<string, [string, string]> {
   const bindings = new Map<string, [string, string]>();
   for (const [, names = '', from = ''] of bundle.matchAll(IMPORT_STATEMENT)) {
-    for (const binding of names.split(',').map((name) => name.trim()).filter(Boolean)) {
+    for (const binding of names
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean)) {
       const [imported = '', local = imported] = binding.split(/\s+as\s+/);
       bindings.set(local, [imported, from]);
     }

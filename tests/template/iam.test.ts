@@ -45,7 +45,11 @@ describe('IAM', () => {
   test('no statement allows every action, a whole service or a wildcard pattern of actions', () => {
     const allows = allIdentityStatements().filter(({ statement }) => statement.Effect === 'Allow');
     expect(allows.length).toBeGreaterThan(10);
-    const wildcards = allows.flatMap(({ owner, statement }) => actionsOf(statement).filter((action) => action.includes('*')).map((action) => `${owner}: ${action}`));
+    const wildcards = allows.flatMap(({ owner, statement }) =>
+      actionsOf(statement)
+        .filter((action) => action.includes('*'))
+        .map((action) => `${owner}: ${action}`),
+    );
     expect(wildcards).toEqual([]);
     expect(allows.filter(({ statement }) => statement.NotAction !== undefined || statement.Action === undefined)).toEqual([]);
   });
@@ -53,7 +57,11 @@ describe('IAM', () => {
   test('Resource "*" is granted only with actions that have no resource type to scope them by', () => {
     const unscoped = allIdentityStatements()
       .filter(({ statement }) => statement.Effect === 'Allow' && asList(statement.Resource).includes('*'))
-      .flatMap(({ owner, statement }) => actionsOf(statement).filter((action) => !ACTIONS_WITHOUT_RESOURCE_TYPE.has(action)).map((action) => `${owner}: ${action}`));
+      .flatMap(({ owner, statement }) =>
+        actionsOf(statement)
+          .filter((action) => !ACTIONS_WITHOUT_RESOURCE_TYPE.has(action))
+          .map((action) => `${owner}: ${action}`),
+      );
     expect(unscoped).toEqual([]);
   });
 
@@ -69,7 +77,11 @@ describe('IAM', () => {
   });
 
   test("every table action is scoped to this stack's table", () => {
-    const tableActions = FUNCTION_IDS.flatMap((id) => allowedActions(id).filter((action) => action.startsWith('dynamodb:')).map((action) => [id, action] as const));
+    const tableActions = FUNCTION_IDS.flatMap((id) =>
+      allowedActions(id)
+        .filter((action) => action.startsWith('dynamodb:'))
+        .map((action) => [id, action] as const),
+    );
     expect(tableActions.length).toBeGreaterThan(0);
     for (const [id, action] of tableActions) expect(resourcesFor(id, action)).toEqual([TABLE_ARN]);
   });
@@ -90,11 +102,15 @@ describe('IAM', () => {
   });
 
   test('InitCollectionFunction may create only collections tagged with its own stack id', () => {
-    const [statement, ...others] = statementsOf('InitCollectionFunction').filter((candidate) => actionsOf(candidate).includes('rekognition:CreateCollection'));
+    const [statement, ...others] = statementsOf('InitCollectionFunction').filter((candidate) =>
+      actionsOf(candidate).includes('rekognition:CreateCollection'),
+    );
     expect(others).toEqual([]);
     expect(actionsOf(statement!)).toEqual(['rekognition:CreateCollection']);
     expect(resolved(statement!.Condition)).toEqual({
-      StringEquals: { [`aws:RequestTag/${STACK_TAG}`]: `arn:aws:cloudformation:${region}:${accountId}:stack/${EXAMPLE_STACK.stackName}/00000000-0000-0000-0000-000000000000` },
+      StringEquals: {
+        [`aws:RequestTag/${STACK_TAG}`]: `arn:aws:cloudformation:${region}:${accountId}:stack/${EXAMPLE_STACK.stackName}/00000000-0000-0000-0000-000000000000`,
+      },
     });
   });
 

@@ -20,7 +20,10 @@ const packageJson = read('package.json') as { engines: { node: string } };
 const lock = read('package-lock.json') as { packages: Record<string, LockedPackage> };
 
 function version(text: string): Version {
-  const [major = 0, minor = 0, patch = 0] = text.replace(/^[v=]/, '').split('.').map((part) => (/^\d+$/.test(part) ? Number(part) : 0));
+  const [major = 0, minor = 0, patch = 0] = text
+    .replace(/^[v=]/, '')
+    .split('.')
+    .map((part) => (/^\d+$/.test(part) ? Number(part) : 0));
   return [major, minor, patch];
 }
 
@@ -29,7 +32,10 @@ const compare = (a: Version, b: Version) => a[0] - b[0] || a[1] - b[1] || a[2] -
 /** The lowest version a range accepts. */
 function lowestAccepted(range: string): Version {
   const alternatives = range.split('||').map((alternative) => {
-    const [lower = ''] = alternative.trim().replace(/([<>=^~]+)\s+/g, '$1').split(/\s+/);
+    const [lower = ''] = alternative
+      .trim()
+      .replace(/([<>=^~]+)\s+/g, '$1')
+      .split(/\s+/);
     if (lower === '*' || lower === '') return version('0');
     const match = /^(>=|\^|~|=)?(\d+(\.(\d+|\*|x))*)$/.exec(lower);
     if (!match) throw new Error(`cannot read the engines range "${range}"`);

@@ -50,7 +50,9 @@ const build = samconfigTable('default.build.parameters');
 
 (python3 ? describe : describe.skip)(`sam build with aws-lambda-builders${python3 ? '' : ' (skipped: python3 is not installed)'}`, () => {
   let outdirs: string[] = [];
-  afterAll(() => outdirs.forEach((outdir) => rmSync(outdir, { recursive: true, force: true })));
+  afterAll(() => {
+    for (const outdir of outdirs) rmSync(outdir, { recursive: true, force: true });
+  });
 
   test('finds the vendored builder beside the repository', () => {
     expect(existsSync(BUILDER)).toBe(true);
@@ -69,11 +71,16 @@ const build = samconfigTable('default.build.parameters');
       const architectures = setting(id, 'Architectures');
       const args = [
         BUILDER,
-        '--source', join(PROJECT_ROOT, String(setting(id, 'CodeUri'))),
-        '--artifacts', artifacts,
-        '--properties', JSON.stringify(asMap(resource(id).Metadata).BuildProperties),
-        '--runtime', String(setting(id, 'Runtime')),
-        '--arch', String(Array.isArray(architectures) ? architectures[0] : 'x86_64'),
+        '--source',
+        join(PROJECT_ROOT, String(setting(id, 'CodeUri'))),
+        '--artifacts',
+        artifacts,
+        '--properties',
+        JSON.stringify(asMap(resource(id).Metadata).BuildProperties),
+        '--runtime',
+        String(setting(id, 'Runtime')),
+        '--arch',
+        String(Array.isArray(architectures) ? architectures[0] : 'x86_64'),
         ...(build.build_in_source === true ? ['--build-in-source'] : []),
       ];
       await run('python3', args, { cwd: PROJECT_ROOT, env: { ...process.env, PATH: PATH_WITHOUT_PROJECT_BINARIES } });

@@ -14,7 +14,7 @@ describe('template.yaml as a file', () => {
     expect(template.Transform).toEqual(['AWS::LanguageExtensions', 'AWS::Serverless-2016-10-31']);
   });
 
-  test('validates against SAM\'s schema for its serverless resources and Globals', () => {
+  test("validates against SAM's schema for its serverless resources and Globals", () => {
     const valid = validateSam(template);
     expect(validateSam.errors ?? []).toEqual([]);
     expect(valid).toBe(true);

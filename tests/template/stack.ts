@@ -89,7 +89,8 @@ export function allIdentityStatements(): Array<{ owner: string; statement: Polic
   return Object.entries(template.Resources).flatMap(([logicalId, { Type, Properties }]) => {
     const owned = (statements: PolicyStatement[]) => statements.map((statement) => ({ owner: logicalId, statement }));
     if (Type === 'AWS::Serverless::Function' || Type === 'AWS::IAM::Role') return owned(statementsOf(logicalId));
-    if (Type === 'AWS::IAM::Policy' || Type === 'AWS::IAM::ManagedPolicy') return owned(statementsOfDocument(asMap(Properties).PolicyDocument));
+    if (Type === 'AWS::IAM::Policy' || Type === 'AWS::IAM::ManagedPolicy')
+      return owned(statementsOfDocument(asMap(Properties).PolicyDocument));
     return [];
   });
 }

@@ -22,8 +22,9 @@ describe('the face bucket', () => {
   });
 
   test('is not referenced by the functions or the invoke permission, which its S3 notification depends on (no cycle)', () => {
-    const dependencies = [globalVariables, propertiesOf('IndexFaceInvokePermission'), ...TEMPLATE_FUNCTION_IDS.map(propertiesOf)]
-      .flatMap((value) => [...referencedLogicalIds(value)]);
+    const dependencies = [globalVariables, propertiesOf('IndexFaceInvokePermission'), ...TEMPLATE_FUNCTION_IDS.map(propertiesOf)].flatMap(
+      (value) => [...referencedLogicalIds(value)],
+    );
     expect(dependencies).not.toContain('FaceBucket');
     expect(referencedLogicalIds(asMap(bucket.NotificationConfiguration))).toContain('IndexFaceFunction');
   });
@@ -51,7 +52,9 @@ describe('the face bucket', () => {
     const policy = propertiesOf('FaceBucketPolicy');
     expect(policy.Bucket).toEqual({ Ref: 'FaceBucket' });
     const statements = asList(asMap(policy.PolicyDocument).Statement).map(asMap);
-    const denyInsecure = statements.find((statement) => JSON.stringify(statement.Condition) === JSON.stringify({ Bool: { 'aws:SecureTransport': 'false' } }));
+    const denyInsecure = statements.find(
+      (statement) => JSON.stringify(statement.Condition) === JSON.stringify({ Bool: { 'aws:SecureTransport': 'false' } }),
+    );
     expect(denyInsecure).toMatchObject({ Effect: 'Deny', Principal: '*', Action: 's3:*' });
     expect(asList(resolved(denyInsecure!.Resource)).sort()).toEqual([`arn:aws:s3:::${BUCKET_NAME}`, `arn:aws:s3:::${BUCKET_NAME}/*`]);
   });
@@ -62,8 +65,10 @@ describe('the face bucket', () => {
     expect(rules[0]!.AllowedOrigins).toEqual({ Ref: 'AllowedOrigins' });
     expect(rules[0]!.AllowedMethods).toEqual(['POST']);
     expect(template.Parameters?.AllowedOrigins?.Type).toBe('CommaDelimitedList');
-    expect(resolved(rules[0]!.AllowedOrigins, { AllowedOrigins: ['https://app.example.com', 'https://admin.example.com'] }))
-      .toEqual(['https://app.example.com', 'https://admin.example.com']);
+    expect(resolved(rules[0]!.AllowedOrigins, { AllowedOrigins: ['https://app.example.com', 'https://admin.example.com'] })).toEqual([
+      'https://app.example.com',
+      'https://admin.example.com',
+    ]);
   });
 
   test('deletes liveness images after LivenessImageRetentionDays', () => {
@@ -75,7 +80,9 @@ describe('the face bucket', () => {
 
   test('deletes uploads under enrollment/ after one day, as each is checked and copied elsewhere within minutes', () => {
     const rules = asList(asMap(bucket.LifecycleConfiguration).Rules).map(asMap);
-    expect(rules.filter((rule) => rule.Prefix === 'enrollment/')).toEqual([expect.objectContaining({ Status: 'Enabled', ExpirationInDays: 1 })]);
+    expect(rules.filter((rule) => rule.Prefix === 'enrollment/')).toEqual([
+      expect.objectContaining({ Status: 'Enabled', ExpirationInDays: 1 }),
+    ]);
   });
 
   test('aborts multipart uploads left incomplete', () => {
@@ -97,7 +104,8 @@ describe('the face bucket', () => {
     });
     // No SAM S3 event may add a second subscription; the sweep's schedule is the only SAM event.
     const s3Events = TEMPLATE_FUNCTION_IDS.flatMap((id) =>
-      Object.values((propertiesOf(id).Events ?? {}) as Record<string, { Type: string }>).filter((event) => event.Type === 'S3'));
+      Object.values((propertiesOf(id).Events ?? {}) as Record<string, { Type: string }>).filter((event) => event.Type === 'S3'),
+    );
     expect(s3Events).toEqual([]);
   });
 

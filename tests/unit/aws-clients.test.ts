@@ -45,17 +45,23 @@ async function clients() {
 describe('AWS clients', () => {
   test('give up on a Rekognition call that gets no answer instead of waiting for it', async () => {
     const { rekognition } = await clients();
-    await expect(rekognition().send(new DetectFacesCommand({ Image: { Bytes: new Uint8Array([1]) } }))).rejects.toMatchObject({ name: 'TimeoutError' });
+    await expect(rekognition().send(new DetectFacesCommand({ Image: { Bytes: new Uint8Array([1]) } }))).rejects.toMatchObject({
+      name: 'TimeoutError',
+    });
   });
 
   test('give up on a DynamoDB call that gets no answer', async () => {
     const { dynamo } = await clients();
-    await expect(dynamo().send(new GetCommand({ TableName: 't', Key: { pk: 'a', sk: 'b' } }))).rejects.toMatchObject({ name: 'TimeoutError' });
+    await expect(dynamo().send(new GetCommand({ TableName: 't', Key: { pk: 'a', sk: 'b' } }))).rejects.toMatchObject({
+      name: 'TimeoutError',
+    });
   });
 
   test('give up on an S3 call that gets no answer, using path-style URLs', async () => {
     const { s3 } = await clients();
-    const error = await s3().send(new HeadObjectCommand({ Bucket: 'bucket', Key: 'k' })).catch((caught: Error) => caught);
+    const error = await s3()
+      .send(new HeadObjectCommand({ Bucket: 'bucket', Key: 'k' }))
+      .catch((caught: Error) => caught);
     expect(error).toMatchObject({ name: 'TimeoutError' });
     expect(await s3().config.forcePathStyle).toBe(true);
   });
@@ -63,21 +69,29 @@ describe('AWS clients', () => {
   test('give up on a Textract AnalyzeID call that gets no answer, at the endpoint from AWS_ENDPOINT_URL_TEXTRACT', async () => {
     const { textract } = await clients();
     const before = connections;
-    await expect(textract().send(new AnalyzeIDCommand({ DocumentPages: [{ Bytes: new Uint8Array([1]) }] }))).rejects.toMatchObject({ name: 'TimeoutError' });
+    await expect(textract().send(new AnalyzeIDCommand({ DocumentPages: [{ Bytes: new Uint8Array([1]) }] }))).rejects.toMatchObject({
+      name: 'TimeoutError',
+    });
     expect(connections).toBeGreaterThan(before);
   });
 
   test('give up on an SES call that gets no answer, at the endpoint from AWS_ENDPOINT_URL_SESV2', async () => {
     const { ses } = await clients();
     const before = connections;
-    const email = new SendEmailCommand({ FromEmailAddress: 'a@example.com', Destination: { ToAddresses: ['b@example.com'] }, Content: { Simple: { Subject: { Data: 's' }, Body: { Text: { Data: 't' } } } } });
+    const email = new SendEmailCommand({
+      FromEmailAddress: 'a@example.com',
+      Destination: { ToAddresses: ['b@example.com'] },
+      Content: { Simple: { Subject: { Data: 's' }, Body: { Text: { Data: 't' } } } },
+    });
     await expect(ses().send(email)).rejects.toMatchObject({ name: 'TimeoutError' });
     expect(connections).toBeGreaterThan(before);
   });
 
   test('retry a stalled call only up to AWS_MAX_ATTEMPTS', async () => {
     const { rekognition } = await clients();
-    const error = await rekognition().send(new DetectFacesCommand({ Image: { Bytes: new Uint8Array([1]) } })).catch((caught: { $metadata?: { attempts?: number } }) => caught);
+    const error = await rekognition()
+      .send(new DetectFacesCommand({ Image: { Bytes: new Uint8Array([1]) } }))
+      .catch((caught: { $metadata?: { attempts?: number } }) => caught);
     expect(error.$metadata?.attempts).toBe(2);
   });
 

@@ -1,7 +1,13 @@
 import './support/env';
 import { config, loadClientSettings, loadConfig } from '../../functions/lib/config';
 
-const REQUIRED = { AWS_REGION: 'eu-west-1', TABLE_NAME: 'table', BUCKET_NAME: 'bucket', COLLECTION_ID: 'faces', EMAIL_SENDER: 'sign-in@example.com' };
+const REQUIRED = {
+  AWS_REGION: 'eu-west-1',
+  TABLE_NAME: 'table',
+  BUCKET_NAME: 'bucket',
+  COLLECTION_ID: 'faces',
+  EMAIL_SENDER: 'sign-in@example.com',
+};
 const load = (overrides: Record<string, string | undefined> = {}) => loadConfig({ ...REQUIRED, ...overrides });
 
 describe('function configuration', () => {
@@ -40,22 +46,66 @@ describe('function configuration', () => {
   });
 
   test.each([
-    ['a similarity threshold below 90', { SIMILARITY_THRESHOLD: '89.5' }, 'SIMILARITY_THRESHOLD must be a percentage from 90 to 100 (not a fraction), got 89.5'],
-    ['a threshold above 100', { LIVENESS_THRESHOLD: '100.5' }, 'LIVENESS_THRESHOLD must be a percentage from 50 to 100 (not a fraction), got 100.5'],
-    ['a threshold that is not a number', { SIMILARITY_THRESHOLD: '95%' }, 'SIMILARITY_THRESHOLD must be a percentage from 90 to 100, got "95%"'],
+    [
+      'a similarity threshold below 90',
+      { SIMILARITY_THRESHOLD: '89.5' },
+      'SIMILARITY_THRESHOLD must be a percentage from 90 to 100 (not a fraction), got 89.5',
+    ],
+    [
+      'a threshold above 100',
+      { LIVENESS_THRESHOLD: '100.5' },
+      'LIVENESS_THRESHOLD must be a percentage from 50 to 100 (not a fraction), got 100.5',
+    ],
+    [
+      'a threshold that is not a number',
+      { SIMILARITY_THRESHOLD: '95%' },
+      'SIMILARITY_THRESHOLD must be a percentage from 90 to 100, got "95%"',
+    ],
     ['no attempts at all', { MAX_ATTEMPTS: '0' }, 'MAX_ATTEMPTS must be from 1 to 10, got 0'],
     ['more than 10 attempts', { MAX_ATTEMPTS: '11' }, 'MAX_ATTEMPTS must be from 1 to 10, got 11'],
     ['a count that is not a number', { MAX_ATTEMPTS: 'three' }, 'MAX_ATTEMPTS must be a whole number from 1 to 10, got "three"'],
     ['a fractional count', { LOCKOUT_FAILURES: '2.5' }, 'LOCKOUT_FAILURES must be a whole number from 1 to 100, got "2.5"'],
-    ['more bytes than Rekognition accepts', { ENROLLMENT_MAX_BYTES: '5242881' }, 'ENROLLMENT_MAX_BYTES must be from 1 to 5242880, got 5242881'],
-    ['a liveness session outliving Rekognition\'s 3 minutes', { LIVENESS_SESSION_TTL_SECONDS: '181' }, 'LIVENESS_SESSION_TTL_SECONDS must be from 30 to 180, got 181'],
-    ['an upload policy living longer than 15 minutes', { UPLOAD_URL_TTL_SECONDS: '901' }, 'UPLOAD_URL_TTL_SECONDS must be from 30 to 900, got 901'],
-    ['a duplicate-face policy other than REJECT or ALLOW', { DUPLICATE_FACE_POLICY: 'reject' }, 'DUPLICATE_FACE_POLICY must be one of REJECT, ALLOW, got "reject"'],
-    ['a quality filter Rekognition does not know', { QUALITY_FILTER: 'BEST' }, 'QUALITY_FILTER must be one of NONE, AUTO, LOW, MEDIUM, HIGH, got "BEST"'],
+    [
+      'more bytes than Rekognition accepts',
+      { ENROLLMENT_MAX_BYTES: '5242881' },
+      'ENROLLMENT_MAX_BYTES must be from 1 to 5242880, got 5242881',
+    ],
+    [
+      "a liveness session outliving Rekognition's 3 minutes",
+      { LIVENESS_SESSION_TTL_SECONDS: '181' },
+      'LIVENESS_SESSION_TTL_SECONDS must be from 30 to 180, got 181',
+    ],
+    [
+      'an upload policy living longer than 15 minutes',
+      { UPLOAD_URL_TTL_SECONDS: '901' },
+      'UPLOAD_URL_TTL_SECONDS must be from 30 to 900, got 901',
+    ],
+    [
+      'a duplicate-face policy other than REJECT or ALLOW',
+      { DUPLICATE_FACE_POLICY: 'reject' },
+      'DUPLICATE_FACE_POLICY must be one of REJECT, ALLOW, got "reject"',
+    ],
+    [
+      'a quality filter Rekognition does not know',
+      { QUALITY_FILTER: 'BEST' },
+      'QUALITY_FILTER must be one of NONE, AUTO, LOW, MEDIUM, HIGH, got "BEST"',
+    ],
     ['a sender that is not an email address', { EMAIL_SENDER: 'Face Login' }, 'EMAIL_SENDER must be an email address, got "Face Login"'],
-    ['a sender identity that is not an SES identity ARN', { EMAIL_IDENTITY_ARN: 'arn:aws:iam::123456789012:role/x' }, 'EMAIL_IDENTITY_ARN must be an SES identity ARN, got "arn:aws:iam::123456789012:role/x"'],
-    ['provisional enrollments that never expire', { PROVISIONAL_ENROLLMENT_HOURS: '0' }, 'PROVISIONAL_ENROLLMENT_HOURS must be from 1 to 720, got 0'],
-    ['provisional enrollments that last more than 30 days', { PROVISIONAL_ENROLLMENT_HOURS: '721' }, 'PROVISIONAL_ENROLLMENT_HOURS must be from 1 to 720, got 721'],
+    [
+      'a sender identity that is not an SES identity ARN',
+      { EMAIL_IDENTITY_ARN: 'arn:aws:iam::123456789012:role/x' },
+      'EMAIL_IDENTITY_ARN must be an SES identity ARN, got "arn:aws:iam::123456789012:role/x"',
+    ],
+    [
+      'provisional enrollments that never expire',
+      { PROVISIONAL_ENROLLMENT_HOURS: '0' },
+      'PROVISIONAL_ENROLLMENT_HOURS must be from 1 to 720, got 0',
+    ],
+    [
+      'provisional enrollments that last more than 30 days',
+      { PROVISIONAL_ENROLLMENT_HOURS: '721' },
+      'PROVISIONAL_ENROLLMENT_HOURS must be from 1 to 720, got 721',
+    ],
   ])('refuses %s', (_case, overrides, message) => {
     expect(() => load(overrides)).toThrow(message);
   });
@@ -93,7 +143,7 @@ describe('function configuration', () => {
     expect(() => load({ DOCUMENT_CHECK: 'STRICT' })).toThrow('DOCUMENT_CHECK must be one of REQUIRE, RECORD, OFF, got "STRICT"');
   });
 
-  test('keeps the document holder\'s identity only when DOCUMENT_KEEP_IDENTITY is true', () => {
+  test("keeps the document holder's identity only when DOCUMENT_KEEP_IDENTITY is true", () => {
     expect(load({ DOCUMENT_KEEP_IDENTITY: 'true' }).documentKeepIdentity).toBe(true);
   });
 

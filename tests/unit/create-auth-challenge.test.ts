@@ -76,7 +76,7 @@ describe('create auth challenge: email code', () => {
     expect(response.publicChallengeParameters.uploadUrl).toBeUndefined();
   });
 
-  test('sends a 6-digit code with SES v2 from EMAIL_SENDER and its identity to the user\'s email', async () => {
+  test("sends a 6-digit code with SES v2 from EMAIL_SENDER and its identity to the user's email", async () => {
     await handler(createEvent('email-code'));
     const { input, code } = sentEmail();
     expect(input).toMatchObject({
@@ -151,7 +151,13 @@ describe('create auth challenge: ID photo upload', () => {
   test('offers the upload after a correct email code in the same session, with exactly the documented parameters', async () => {
     const { response } = await handler(createEvent('enroll'));
     expect(response.challengeMetadata).toBe('ENROLL_ID_PHOTO');
-    expect(Object.keys(response.publicChallengeParameters).sort()).toEqual(['contentTypes', 'maxBytes', 'step', 'uploadFields', 'uploadUrl']);
+    expect(Object.keys(response.publicChallengeParameters).sort()).toEqual([
+      'contentTypes',
+      'maxBytes',
+      'step',
+      'uploadFields',
+      'uploadUrl',
+    ]);
     expect(response.publicChallengeParameters).toMatchObject({ step: 'ENROLL_ID_PHOTO', maxBytes: '5242880', contentTypes: 'image/jpeg' });
     expect(sesMock.calls()).toHaveLength(0);
   });
@@ -220,12 +226,15 @@ describe('create auth challenge: ID photo upload', () => {
 });
 
 describe('create auth challenge: liveness', () => {
-  test.each(['CONFIRMED', 'PROVISIONAL'] as const)('sends a user with a %s enrollment straight to liveness, with no email', async (state) => {
-    storeEnrollment(SUB, { state });
-    const { response } = await handler(createEvent('email-code'));
-    expect(response.challengeMetadata).toBe('FACE_LIVENESS');
-    expect(sesMock.calls()).toHaveLength(0);
-  });
+  test.each(['CONFIRMED', 'PROVISIONAL'] as const)(
+    'sends a user with a %s enrollment straight to liveness, with no email',
+    async (state) => {
+      storeEnrollment(SUB, { state });
+      const { response } = await handler(createEvent('email-code'));
+      expect(response.challengeMetadata).toBe('FACE_LIVENESS');
+      expect(sesMock.calls()).toHaveLength(0);
+    },
+  );
 
   test('treats an expired provisional enrollment as none: the user proves the email again', async () => {
     storeEnrollment(SUB, { state: 'PROVISIONAL', provisionalUntil: nowSeconds() - 1 });
@@ -284,15 +293,19 @@ describe('create auth challenge: unknown usernames', () => {
     const pseudo = await pseudoSub(UNKNOWN_USERNAME);
     expect(pseudo).toMatch(new RegExp(`^${UUID}$`));
     expect(livenessPrefixes()).toEqual([`liveness/${pseudo}/`]);
-    expect(putItems('LIVENESS#')).toEqual([expect.objectContaining({ pk: `USER#${pseudo}`, sk: `LIVENESS#${response.privateChallengeParameters.sessionId}` })]);
+    expect(putItems('LIVENESS#')).toEqual([
+      expect.objectContaining({ pk: `USER#${pseudo}`, sk: `LIVENESS#${response.privateChallengeParameters.sessionId}` }),
+    ]);
   });
 
-  test('get a challenge shaped exactly like an enrolled user\'s', async () => {
+  test("get a challenge shaped exactly like an enrolled user's", async () => {
     storeEnrollment(SUB, { state: 'CONFIRMED' });
     const real = await handler(createEvent('email-code'));
     const decoy = await handler(createEvent('user-not-found'));
     expect(decoy.response.challengeMetadata).toBe(real.response.challengeMetadata);
-    expect(Object.keys(decoy.response.publicChallengeParameters).sort()).toEqual(Object.keys(real.response.publicChallengeParameters).sort());
+    expect(Object.keys(decoy.response.publicChallengeParameters).sort()).toEqual(
+      Object.keys(real.response.publicChallengeParameters).sort(),
+    );
     expect(decoy.response.publicChallengeParameters.region).toBe(REGION);
   });
 
@@ -325,7 +338,10 @@ describe('create auth challenge: unknown usernames', () => {
   test('are counted as liveness challenges with the reason DECOY, as a real one is with USER', async () => {
     await handler(createEvent('user-not-found'));
     await handler(createEvent('liveness'));
-    expect(metrics).toEqual([{ name: 'LivenessChallenge', reason: 'DECOY' }, { name: 'LivenessChallenge', reason: 'USER' }]);
+    expect(metrics).toEqual([
+      { name: 'LivenessChallenge', reason: 'DECOY' },
+      { name: 'LivenessChallenge', reason: 'USER' },
+    ]);
   });
 });
 

@@ -85,7 +85,9 @@ describe('define auth challenge: wrong answers', () => {
   });
 
   test('counts wrong enrollment answers toward the limit', async () => {
-    expect((await handler(withSession([codeProven, entry('ENROLL_ID_PHOTO', false), livenessFailed, livenessFailed]))).response).toEqual(failure);
+    expect((await handler(withSession([codeProven, entry('ENROLL_ID_PHOTO', false), livenessFailed, livenessFailed]))).response).toEqual(
+      failure,
+    );
   });
 });
 
@@ -120,7 +122,9 @@ describe('define auth challenge: lockout', () => {
 
   test('looks the lockout up under the user with a consistent read', async () => {
     await handler(defineEvent('first-sign-in'));
-    expect(receivedInputs(dynamoMock, GetCommand)).toContainEqual(expect.objectContaining({ Key: { pk: `USER#${SUB}`, sk: 'LOCKOUT' }, ConsistentRead: true }));
+    expect(receivedInputs(dynamoMock, GetCommand)).toContainEqual(
+      expect.objectContaining({ Key: { pk: `USER#${SUB}`, sk: 'LOCKOUT' }, ConsistentRead: true }),
+    );
   });
 
   test('lets a user whose lockout has ended sign in', async () => {
@@ -156,7 +160,9 @@ describe('define auth challenge: errors', () => {
   });
 
   test('answers a failed lookup with the fixed error, never the SDK message', async () => {
-    dynamoMock.on(GetCommand).rejects(serviceError('ResourceNotFoundException', 'Requested resource not found: Table: face-login-table not found'));
+    dynamoMock
+      .on(GetCommand)
+      .rejects(serviceError('ResourceNotFoundException', 'Requested resource not found: Table: face-login-table not found'));
     await expect(handler(defineEvent('first-sign-in'))).rejects.toThrow(/^Request failed\.$/);
   });
 });

@@ -15,7 +15,11 @@ const TD1_MRZ = 'I<NLDL898902C36<<<<<<<<<<<<<<<\n7408122F3104150NLD<<<<<<<<<<<4\
 function field(type: string, value: string, date?: string): IdentityDocumentField {
   return {
     Type: { Text: type },
-    ValueDetection: { Text: value, Confidence: value ? 97.5 : 0, ...(date ? { NormalizedValue: { Value: `${date}T00:00:00`, ValueType: 'DATE' } } : {}) },
+    ValueDetection: {
+      Text: value,
+      Confidence: value ? 97.5 : 0,
+      ...(date ? { NormalizedValue: { Value: `${date}T00:00:00`, ValueType: 'DATE' } } : {}),
+    },
   };
 }
 
@@ -39,7 +43,12 @@ const PASSPORT = analyzeIdAnswer({
   EXPIRATION_DATE: ['04/15/2031', '2031-04-15'],
 });
 
-const options = (overrides: Partial<DocumentCheckOptions> = {}): DocumentCheckOptions => ({ client, policy: 'REQUIRE', now: NOW, ...overrides });
+const options = (overrides: Partial<DocumentCheckOptions> = {}): DocumentCheckOptions => ({
+  client,
+  policy: 'REQUIRE',
+  now: NOW,
+  ...overrides,
+});
 
 beforeEach(() => textractMock.reset());
 
@@ -56,7 +65,9 @@ describe('the document check (Textract AnalyzeID)', () => {
   test('sends the photo bytes to AnalyzeID as a single page', async () => {
     textractMock.on(AnalyzeIDCommand).resolves(PASSPORT);
     await checkDocument(PHOTO, options());
-    expect(textractMock.commandCalls(AnalyzeIDCommand).map((call) => call.args[0].input)).toEqual([{ DocumentPages: [{ Bytes: PHOTO.bytes }] }]);
+    expect(textractMock.commandCalls(AnalyzeIDCommand).map((call) => call.args[0].input)).toEqual([
+      { DocumentPages: [{ Bytes: PHOTO.bytes }] },
+    ]);
   });
 
   test('lets Textract read the photo from S3 when given the object', async () => {
@@ -76,7 +87,9 @@ describe('the document check (Textract AnalyzeID)', () => {
   });
 
   test('accepts a document type without an MRZ, such as a driver licence front', async () => {
-    textractMock.on(AnalyzeIDCommand).resolves(analyzeIdAnswer({ ID_TYPE: ['DRIVER LICENSE FRONT'], EXPIRATION_DATE: ['01/20/2028', '2028-01-20'] }));
+    textractMock
+      .on(AnalyzeIDCommand)
+      .resolves(analyzeIdAnswer({ ID_TYPE: ['DRIVER LICENSE FRONT'], EXPIRATION_DATE: ['01/20/2028', '2028-01-20'] }));
     await expect(checkDocument(PHOTO, options())).resolves.toEqual({
       verdict: 'ACCEPT',
       policy: 'REQUIRE',
@@ -106,7 +119,11 @@ describe('the document check (Textract AnalyzeID)', () => {
 
   test('refuses a photo in which AnalyzeID finds neither a document type nor an MRZ as NOT_A_DOCUMENT', async () => {
     textractMock.on(AnalyzeIDCommand).resolves(analyzeIdAnswer({ FIRST_NAME: ['ANNA'], EXPIRATION_DATE: ['04/15/2031', '2031-04-15'] }));
-    await expect(checkDocument(PHOTO, options())).resolves.toEqual({ verdict: 'NOT_A_DOCUMENT', policy: 'REQUIRE', refusal: 'NOT_A_DOCUMENT' });
+    await expect(checkDocument(PHOTO, options())).resolves.toEqual({
+      verdict: 'NOT_A_DOCUMENT',
+      policy: 'REQUIRE',
+      refusal: 'NOT_A_DOCUMENT',
+    });
   });
 
   test('refuses an answer without identity documents as NOT_A_DOCUMENT', async () => {
@@ -118,28 +135,44 @@ describe('the document check (Textract AnalyzeID)', () => {
     'refuses a photo Textract rejects with %s as NOT_A_DOCUMENT',
     async (name) => {
       textractMock.on(AnalyzeIDCommand).rejects(serviceError(name));
-      await expect(checkDocument(PHOTO, options())).resolves.toEqual({ verdict: 'NOT_A_DOCUMENT', policy: 'REQUIRE', refusal: 'NOT_A_DOCUMENT' });
+      await expect(checkDocument(PHOTO, options())).resolves.toEqual({
+        verdict: 'NOT_A_DOCUMENT',
+        policy: 'REQUIRE',
+        refusal: 'NOT_A_DOCUMENT',
+      });
     },
   );
 
-  test.each(['ThrottlingException', 'ProvisionedThroughputExceededException', 'InternalServerError', 'AccessDeniedException', 'InvalidS3ObjectException'])(
-    'throws %s so that the caller retries',
-    async (name) => {
-      textractMock.on(AnalyzeIDCommand).rejects(serviceError(name));
-      await expect(checkDocument(PHOTO, options())).rejects.toMatchObject({ name });
-    },
-  );
+  test.each([
+    'ThrottlingException',
+    'ProvisionedThroughputExceededException',
+    'InternalServerError',
+    'AccessDeniedException',
+    'InvalidS3ObjectException',
+  ])('throws %s so that the caller retries', async (name) => {
+    textractMock.on(AnalyzeIDCommand).rejects(serviceError(name));
+    await expect(checkDocument(PHOTO, options())).rejects.toMatchObject({ name });
+  });
 
   test('counts an expiry date AnalyzeID could not normalise as no expiry date', async () => {
     const answer = analyzeIdAnswer({ ID_TYPE: ['PASSPORT'], EXPIRATION_DATE: ['SOMETIME'] });
     textractMock.on(AnalyzeIDCommand).resolves(answer);
-    await expect(checkDocument(PHOTO, options())).resolves.toEqual({ verdict: 'ACCEPT', policy: 'REQUIRE', document: { documentType: 'PASSPORT' } });
+    await expect(checkDocument(PHOTO, options())).resolves.toEqual({
+      verdict: 'ACCEPT',
+      policy: 'REQUIRE',
+      document: { documentType: 'PASSPORT' },
+    });
   });
 
   test('keeps the holder’s name, document number and date of birth only when keepIdentity asks for them', async () => {
     textractMock.on(AnalyzeIDCommand).resolves(PASSPORT);
     const check = await checkDocument(PHOTO, options({ keepIdentity: true }));
-    expect(check.document?.holder).toEqual({ firstName: 'ANNA MARIA', lastName: 'ERIKSSON', documentNumber: 'L898902C3', dateOfBirth: '1974-08-12' });
+    expect(check.document?.holder).toEqual({
+      firstName: 'ANNA MARIA',
+      lastName: 'ERIKSSON',
+      documentNumber: 'L898902C3',
+      dateOfBirth: '1974-08-12',
+    });
   });
 
   test('RECORD keeps the verdict on an expired document but never refuses it', async () => {

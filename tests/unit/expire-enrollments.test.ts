@@ -8,8 +8,13 @@ import { BUCKET, COLLECTION } from './support/env';
 import { OTHER_SUB, SUB } from './support/events';
 
 const expired = (sub: string, faceId: string) => ({
-  pk: `USER#${sub}`, sk: 'ACTIVE_ENROLLMENT', key: `enrollment/${sub}/0e4a7c19-5b2d-4f36-8a91-c7d3e5f60b28.jpg`,
-  photoKey: `id-photos/${sub}/${faceId}.jpg`, faceId, state: 'PROVISIONAL', provisionalUntil: 1,
+  pk: `USER#${sub}`,
+  sk: 'ACTIVE_ENROLLMENT',
+  key: `enrollment/${sub}/0e4a7c19-5b2d-4f36-8a91-c7d3e5f60b28.jpg`,
+  photoKey: `id-photos/${sub}/${faceId}.jpg`,
+  faceId,
+  state: 'PROVISIONAL',
+  provisionalUntil: 1,
 });
 
 const sweep = () => handler({} as never);

@@ -1,6 +1,11 @@
 import './support/env';
 import { jest } from '@jest/globals';
-import { DeleteFacesCommand, IndexFacesCommand, SearchFacesByImageCommand, type IndexFacesCommandOutput } from '@aws-sdk/client-rekognition';
+import {
+  DeleteFacesCommand,
+  IndexFacesCommand,
+  SearchFacesByImageCommand,
+  type IndexFacesCommandOutput,
+} from '@aws-sdk/client-rekognition';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { S3Event } from 'aws-lambda';
@@ -30,7 +35,8 @@ import { arrangeCollection, faceMatch, issueKey, JPEG, NEW_FACE_ID, storePhoto, 
 const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d]);
 const PINNED_KEY = new RegExp(`^id-photos/${SUB}/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.jpg$`);
 
-const indexed = (output: Partial<IndexFacesCommandOutput>) => rekognitionMock.on(IndexFacesCommand).resolves({ FaceRecords: [], UnindexedFaces: [], ...output });
+const indexed = (output: Partial<IndexFacesCommandOutput>) =>
+  rekognitionMock.on(IndexFacesCommand).resolves({ FaceRecords: [], UnindexedFaces: [], ...output });
 
 /** The decision written on the issued key, if any. */
 function writtenDecision(): Record<string, unknown> | undefined {
@@ -68,7 +74,10 @@ describe('index face: accepted photos', () => {
     await handler(s3Event('enrollment-upload'));
     expect(writtenDecision()).toMatchObject({ status: 'ACCEPTED', faceId: NEW_FACE_ID, uploadedAt: UPLOADED_AT.toISOString() });
     const update = receivedInputs(dynamoMock, UpdateCommand)[0];
-    expect(update).toMatchObject({ Key: { pk: `USER#${SUB}`, sk: `ENROLLMENT#${ENROLL_KEY}` }, ConditionExpression: 'attribute_exists(pk) AND #status = :issued' });
+    expect(update).toMatchObject({
+      Key: { pk: `USER#${SUB}`, sk: `ENROLLMENT#${ENROLL_KEY}` },
+      ConditionExpression: 'attribute_exists(pk) AND #status = :issued',
+    });
     expect(metrics).toEqual([{ name: 'EnrollmentAccepted' }]);
   });
 
@@ -83,13 +92,22 @@ describe('index face: accepted photos', () => {
 
   test('searches and indexes the bytes it checked, never the object at the uploadable key', async () => {
     await handler(s3Event('enrollment-upload'));
-    expect(receivedInputs(rekognitionMock, SearchFacesByImageCommand)[0]).toMatchObject({ CollectionId: COLLECTION, Image: { Bytes: JPEG }, FaceMatchThreshold: 90 });
+    expect(receivedInputs(rekognitionMock, SearchFacesByImageCommand)[0]).toMatchObject({
+      CollectionId: COLLECTION,
+      Image: { Bytes: JPEG },
+      FaceMatchThreshold: 90,
+    });
     expect(receivedInputs(rekognitionMock, IndexFacesCommand)[0]).toMatchObject({ Image: { Bytes: JPEG } });
   });
 
   test('indexes one face under the sub from the key with the quality filter', async () => {
     await handler(s3Event('enrollment-upload'));
-    expect(receivedInputs(rekognitionMock, IndexFacesCommand)[0]).toMatchObject({ CollectionId: COLLECTION, ExternalImageId: SUB, MaxFaces: 1, QualityFilter: 'AUTO' });
+    expect(receivedInputs(rekognitionMock, IndexFacesCommand)[0]).toMatchObject({
+      CollectionId: COLLECTION,
+      ExternalImageId: SUB,
+      MaxFaces: 1,
+      QualityFilter: 'AUTO',
+    });
   });
 
   test('takes the owner from the key, never from object metadata the uploader wrote', async () => {
@@ -108,7 +126,13 @@ describe('index face: accepted photos', () => {
     const before = nowSeconds();
     await handler(s3Event('enrollment-upload'));
     const active = activeEnrollment()!;
-    expect(active).toMatchObject({ pk: `USER#${SUB}`, key: ENROLL_KEY, faceId: NEW_FACE_ID, photoKey: writtenDecision()?.photoKey, state: 'PROVISIONAL' });
+    expect(active).toMatchObject({
+      pk: `USER#${SUB}`,
+      key: ENROLL_KEY,
+      faceId: NEW_FACE_ID,
+      photoKey: writtenDecision()?.photoKey,
+      state: 'PROVISIONAL',
+    });
     expect(active.provisionalUntil).toBeGreaterThanOrEqual(before + 24 * 3600);
     expect(active.provisionalUntil).toBeLessThanOrEqual(nowSeconds() + 24 * 3600);
   });
@@ -260,7 +284,12 @@ describe('index face: issued keys, decided once', () => {
   });
 
   test('never decides an accepted key again: a second upload to it is deleted unseen', async () => {
-    const accepted = { status: 'ACCEPTED', faceId: NEW_FACE_ID, photoKey: `id-photos/${SUB}/9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a.jpg`, uploadedAt: UPLOADED_AT.toISOString() };
+    const accepted = {
+      status: 'ACCEPTED',
+      faceId: NEW_FACE_ID,
+      photoKey: `id-photos/${SUB}/9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a.jpg`,
+      uploadedAt: UPLOADED_AT.toISOString(),
+    };
     issueKey(SUB, ENROLL_KEY, accepted);
     storeEnrollment(SUB, { state: 'PROVISIONAL', key: ENROLL_KEY, faceId: NEW_FACE_ID, photoKey: accepted.photoKey });
     await handler(s3Event('enrollment-upload'));

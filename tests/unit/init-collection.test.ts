@@ -1,7 +1,12 @@
 import './support/env';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateCollectionCommand, DeleteCollectionCommand, DescribeCollectionCommand, ListTagsForResourceCommand } from '@aws-sdk/client-rekognition';
+import {
+  CreateCollectionCommand,
+  DeleteCollectionCommand,
+  DescribeCollectionCommand,
+  ListTagsForResourceCommand,
+} from '@aws-sdk/client-rekognition';
 import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { handler, STACK_TAG } from '../../functions/init-collection/handler';
@@ -11,7 +16,15 @@ import { customResourceEvent } from './support/events';
 interface CloudFormationReply {
   method: string;
   contentType: string | undefined;
-  body: { Status: string; Reason: string; PhysicalResourceId: string; StackId: string; RequestId: string; LogicalResourceId: string; Data: Record<string, string> };
+  body: {
+    Status: string;
+    Reason: string;
+    PhysicalResourceId: string;
+    StackId: string;
+    RequestId: string;
+    LogicalResourceId: string;
+    Data: Record<string, string>;
+  };
 }
 
 /** A loopback stand-in for CloudFormation's presigned ResponseURL, recording what it was sent. */
@@ -24,7 +37,11 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      replies.push({ method: request.method!, contentType: request.headers['content-type'], body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+      replies.push({
+        method: request.method!,
+        contentType: request.headers['content-type'],
+        body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+      });
       response.writeHead(replyStatus).end();
     });
   });
@@ -68,7 +85,10 @@ function context(remainingMs = 60_000): Context {
   return { getRemainingTimeInMillis: () => remainingMs, logStreamName: '2026/11/21/[$LATEST]abc' } as Context;
 }
 
-function request(name: 'create' | 'update' | 'delete', change?: (event: Record<string, unknown>) => void): CloudFormationCustomResourceEvent {
+function request(
+  name: 'create' | 'update' | 'delete',
+  change?: (event: Record<string, unknown>) => void,
+): CloudFormationCustomResourceEvent {
   const event = customResourceEvent(name);
   event.ResponseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/cfn-response?X-Amz-Signature=abc`;
   change?.(event as unknown as Record<string, unknown>);
@@ -90,7 +110,12 @@ describe('init collection', () => {
       CollectionId: 'cognito-face-login-faces',
       Tags: { [STACK_TAG]: STACK_ID },
     });
-    expect(body).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: 'cognito-face-login-faces', LogicalResourceId: 'FaceCollection', Data: { CollectionId: 'cognito-face-login-faces' } });
+    expect(body).toMatchObject({
+      Status: 'SUCCESS',
+      PhysicalResourceId: 'cognito-face-login-faces',
+      LogicalResourceId: 'FaceCollection',
+      Data: { CollectionId: 'cognito-face-login-faces' },
+    });
   });
 
   test('answers with a PUT that carries the request ids and no content type', async () => {
@@ -126,7 +151,10 @@ describe('init collection', () => {
 
   test('fails Create on an existing untagged collection holding faces', async () => {
     existingCollection(3);
-    expect(await reply(request('create'))).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining('holds 3 faces of another stack (untagged)') });
+    expect(await reply(request('create'))).toMatchObject({
+      Status: 'FAILED',
+      Reason: expect.stringContaining('holds 3 faces of another stack (untagged)'),
+    });
   });
 
   test("adopts an existing collection holding another stack's faces when AdoptExisting is 'true'", async () => {
@@ -137,7 +165,9 @@ describe('init collection', () => {
   });
 
   test('answers FAILED with the reason when Create fails', async () => {
-    rekognitionMock.on(CreateCollectionCommand).rejects(serviceError('AccessDeniedException', 'not authorized to perform rekognition:CreateCollection'));
+    rekognitionMock
+      .on(CreateCollectionCommand)
+      .rejects(serviceError('AccessDeniedException', 'not authorized to perform rekognition:CreateCollection'));
     const event = request('create');
     expect(await reply(event)).toMatchObject({
       Status: 'FAILED',
@@ -208,7 +238,11 @@ describe('init collection', () => {
 
   test('answers FAILED before the Lambda would time out while emptying the bucket', async () => {
     s3Mock.on(ListObjectsV2Command).callsFake(() => new Promise(() => undefined));
-    expect(await reply(request('delete'), 2050)).toMatchObject({ Status: 'FAILED', Reason: 'timed out', PhysicalResourceId: 'cognito-face-login-faces' });
+    expect(await reply(request('delete'), 2050)).toMatchObject({
+      Status: 'FAILED',
+      Reason: 'timed out',
+      PhysicalResourceId: 'cognito-face-login-faces',
+    });
   });
 
   test('treats a collection that is already gone as deleted', async () => {
@@ -218,7 +252,9 @@ describe('init collection', () => {
 
   test('deletes nothing, photos included, for a resource whose Create failed', async () => {
     bucketPages(['enrollment/a/1.jpg']);
-    const body = await reply(request('delete', (event) => (event.PhysicalResourceId = 'create-failed:5f0c3a1e-2b4d-4e6f-8a9b-0c1d2e3f4a5b')));
+    const body = await reply(
+      request('delete', (event) => (event.PhysicalResourceId = 'create-failed:5f0c3a1e-2b4d-4e6f-8a9b-0c1d2e3f4a5b')),
+    );
     expect(body).toMatchObject({ Status: 'SUCCESS' });
     expect(awsCallNames()).toEqual([]);
   });
@@ -231,7 +267,11 @@ describe('init collection', () => {
   test('answers FAILED before the Lambda would time out', async () => {
     rekognitionMock.on(CreateCollectionCommand).callsFake(() => new Promise(() => undefined));
     const event = request('create');
-    expect(await reply(event, 2050)).toMatchObject({ Status: 'FAILED', Reason: 'timed out', PhysicalResourceId: `create-failed:${event.RequestId}` });
+    expect(await reply(event, 2050)).toMatchObject({
+      Status: 'FAILED',
+      Reason: 'timed out',
+      PhysicalResourceId: `create-failed:${event.RequestId}`,
+    });
   });
 
   test('throws when CloudFormation refuses the answer, so Lambda retries the request', async () => {

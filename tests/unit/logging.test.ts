@@ -29,7 +29,10 @@ async function captureLogs(level: 'DEBUG' | 'INFO', run: () => Promise<unknown>)
     return true;
   };
   // Warnings and errors go to stderr.
-  const writes = [jest.spyOn(process.stdout, 'write').mockImplementation(record), jest.spyOn(process.stderr, 'write').mockImplementation(record)];
+  const writes = [
+    jest.spyOn(process.stdout, 'write').mockImplementation(record),
+    jest.spyOn(process.stderr, 'write').mockImplementation(record),
+  ];
   logger.setLogLevel(level);
   try {
     await run().catch(() => undefined);
@@ -40,7 +43,11 @@ async function captureLogs(level: 'DEBUG' | 'INFO', run: () => Promise<unknown>)
   return lines.join('');
 }
 
-const entriesOf = (logs: string) => logs.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+const entriesOf = (logs: string) =>
+  logs
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 
 beforeEach(() => {
   resetAwsMocks();
@@ -55,7 +62,9 @@ describe('logging', () => {
   test('never logs the email code, even at DEBUG', async () => {
     let issued: Awaited<ReturnType<typeof createChallenge>> | undefined;
     const logs = await captureLogs('DEBUG', async () => (issued = await createChallenge(createEvent('email-code'))));
-    const subject = String((receivedInputs(sesMock, SendEmailCommand)[0]!.Content as { Simple: { Subject: { Data: string } } }).Simple.Subject.Data);
+    const subject = String(
+      (receivedInputs(sesMock, SendEmailCommand)[0]!.Content as { Simple: { Subject: { Data: string } } }).Simple.Subject.Data,
+    );
     const code = /\d{6}/.exec(subject)![0];
     expect(logs).toContain('email code sent');
     expect(logs).not.toContain(code);
@@ -124,9 +133,14 @@ describe('logging', () => {
     sesMock.on(SendEmailCommand).rejects(serviceError('MessageRejected', 'Email address is not verified: sign-in@example.com'));
     let thrown: unknown;
     const logs = await captureLogs('INFO', () => createChallenge(createEvent('email-code')).catch((error: unknown) => (thrown = error)));
-    expect(entriesOf(logs)).toContainEqual(expect.objectContaining({
-      level: 'ERROR', message: 'request failed', errorName: 'MessageRejected', errorMessage: 'Email address is not verified: sign-in@example.com',
-    }));
+    expect(entriesOf(logs)).toContainEqual(
+      expect.objectContaining({
+        level: 'ERROR',
+        message: 'request failed',
+        errorName: 'MessageRejected',
+        errorMessage: 'Email address is not verified: sign-in@example.com',
+      }),
+    );
     expect((thrown as Error).message).toBe('Request failed.');
   });
 
@@ -134,7 +148,9 @@ describe('logging', () => {
     const event = createEvent('email-code');
     event.request.challengeName = 'SMS_MFA';
     const logs = await captureLogs('INFO', () => createChallenge(event));
-    expect(entriesOf(logs)).toContainEqual(expect.objectContaining({ level: 'INFO', message: 'request refused', why: 'challenge SMS_MFA' }));
+    expect(entriesOf(logs)).toContainEqual(
+      expect.objectContaining({ level: 'INFO', message: 'request refused', why: 'challenge SMS_MFA' }),
+    );
   });
 
   test('logs whole events only at DEBUG', async () => {
@@ -149,8 +165,14 @@ describe('logging', () => {
   });
 
   test('redacts secret fields at any depth of an event', () => {
-    const redacted = redactEvent({ request: { challengeAnswer: 'a', nested: [{ uploadFields: 'f', keep: 1 }] }, clientMetadata: { x: 'y' } });
-    expect(redacted).toEqual({ request: { challengeAnswer: '[redacted]', nested: [{ uploadFields: '[redacted]', keep: 1 }] }, clientMetadata: '[redacted]' });
+    const redacted = redactEvent({
+      request: { challengeAnswer: 'a', nested: [{ uploadFields: 'f', keep: 1 }] },
+      clientMetadata: { x: 'y' },
+    });
+    expect(redacted).toEqual({
+      request: { challengeAnswer: '[redacted]', nested: [{ uploadFields: '[redacted]', keep: 1 }] },
+      clientMetadata: '[redacted]',
+    });
   });
 
   test('describes a thrown non-error by its text', () => {

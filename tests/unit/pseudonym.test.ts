@@ -24,14 +24,19 @@ describe('the pseudonym key', () => {
     dynamoMock.on(GetCommand, KEY_ITEM).resolves({});
     const key = await getOrCreatePseudonymKey();
     expect(key).toHaveLength(32);
-    expect(receivedInputs(dynamoMock, PutCommand)).toEqual([expect.objectContaining({
-      Item: expect.objectContaining({ pk: 'SYSTEM', sk: 'PSEUDONYM_KEY', secret: key.toString('base64') }),
-      ConditionExpression: 'attribute_not_exists(pk)',
-    })]);
+    expect(receivedInputs(dynamoMock, PutCommand)).toEqual([
+      expect.objectContaining({
+        Item: expect.objectContaining({ pk: 'SYSTEM', sk: 'PSEUDONYM_KEY', secret: key.toString('base64') }),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    ]);
   });
 
   test('is the one a concurrent cold start wrote first', async () => {
-    dynamoMock.on(GetCommand, KEY_ITEM).resolvesOnce({}).resolves({ Item: { secret: WINNER_SECRET } });
+    dynamoMock
+      .on(GetCommand, KEY_ITEM)
+      .resolvesOnce({})
+      .resolves({ Item: { secret: WINNER_SECRET } });
     dynamoMock.on(PutCommand).rejects(conditionalCheckFailed());
     expect((await getOrCreatePseudonymKey()).toString('base64')).toBe(WINNER_SECRET);
   });
@@ -45,7 +50,10 @@ describe('the pseudonym key', () => {
 
 describe('pseudo-identities', () => {
   test('read the key once per container, and again after a failed read', async () => {
-    dynamoMock.on(GetCommand, KEY_ITEM).rejectsOnce(serviceError('ThrottlingException')).resolves({ Item: { secret: PSEUDONYM_SECRET } });
+    dynamoMock
+      .on(GetCommand, KEY_ITEM)
+      .rejectsOnce(serviceError('ThrottlingException'))
+      .resolves({ Item: { secret: PSEUDONYM_SECRET } });
     await expect(pseudoSub('nobody@example.com')).rejects.toMatchObject({ name: 'ThrottlingException' });
     await pseudoSub('nobody@example.com');
     await pseudoSub('somebody@example.com');

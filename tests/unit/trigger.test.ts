@@ -9,7 +9,7 @@ const never = () => new Promise<never>(() => undefined);
 afterEach(() => jest.useRealTimers());
 
 describe('the error policy of every trigger', () => {
-  test('passes the work\'s result through', async () => {
+  test("passes the work's result through", async () => {
     await expect(withErrorPolicy(async (event: { n: number }) => event.n + 1)({ n: 1 })).resolves.toBe(2);
   });
 
@@ -22,7 +22,10 @@ describe('the error policy of every trigger', () => {
 
   test('turns any other error into the fixed failure text: no SDK message, name or stack reaches the caller', async () => {
     const fail = withErrorPolicy(async () => {
-      throw serviceError('AccessDeniedException', 'User: arn:aws:sts::123456789012:assumed-role/CreateAuthChallengeFunction is not authorized');
+      throw serviceError(
+        'AccessDeniedException',
+        'User: arn:aws:sts::123456789012:assumed-role/CreateAuthChallengeFunction is not authorized',
+      );
     });
     const error = (await fail({}).catch((caught: unknown) => caught)) as Error;
     expect(error.message).toBe(FAILED_MESSAGE);
@@ -47,10 +50,14 @@ describe('the error policy of every trigger', () => {
 describe('deadlines', () => {
   test('give work that finishes in time its own result, without aborting it', async () => {
     let signal: AbortSignal | undefined;
-    const result = await withDeadline(async () => {
-      signal = currentAbortSignal();
-      return 'done';
-    }, 1000, () => 'late');
+    const result = await withDeadline(
+      async () => {
+        signal = currentAbortSignal();
+        return 'done';
+      },
+      1000,
+      () => 'late',
+    );
     expect(result).toBe('done');
     expect(signal?.aborted).toBe(false);
   });

@@ -66,7 +66,8 @@ async function answerCorrect(name = 'liveness-answer', change?: (event: Event) =
 }
 
 const lock = (sub: string) => storeItem(`USER#${sub}`, 'LOCKOUT', { lockedUntil: nowSeconds() + 900 });
-const storeVerdict = (challengeId: string, passed: boolean, counted: boolean) => storeItem(`USER#${SUB}`, `VERDICT#${challengeId}`, { passed, counted });
+const storeVerdict = (challengeId: string, passed: boolean, counted: boolean) =>
+  storeItem(`USER#${SUB}`, `VERDICT#${challengeId}`, { passed, counted });
 const livenessResult = (output: Partial<GetFaceLivenessSessionResultsCommandOutput>) =>
   rekognitionMock.on(GetFaceLivenessSessionResultsCommand).resolves(succeeded(output));
 
@@ -99,19 +100,23 @@ describe('verify auth challenge: liveness', () => {
 
   test('compares the pinned copy of the checked ID photo with the liveness reference image', async () => {
     await answerCorrect();
-    expect(receivedInputs(rekognitionMock, CompareFacesCommand)).toEqual([{
-      SourceImage: { S3Object: { Bucket: BUCKET, Name: enrollment.photoKey } },
-      TargetImage: { S3Object: { Bucket: BUCKET, Name: referenceKey(SUB, SESSION_ID) } },
-      SimilarityThreshold: 90,
-    }]);
+    expect(receivedInputs(rekognitionMock, CompareFacesCommand)).toEqual([
+      {
+        SourceImage: { S3Object: { Bucket: BUCKET, Name: enrollment.photoKey } },
+        TargetImage: { S3Object: { Bucket: BUCKET, Name: referenceKey(SUB, SESSION_ID) } },
+        SimilarityThreshold: 90,
+      },
+    ]);
   });
 
   test('consumes the session with a conditional write under this user', async () => {
     await answerCorrect();
-    expect(receivedInputs(dynamoMock, UpdateCommand)).toContainEqual(expect.objectContaining({
-      Key: { pk: `USER#${SUB}`, sk: `LIVENESS#${SESSION_ID}` },
-      ConditionExpression: 'attribute_exists(pk) AND used = :false AND expiresAt > :now',
-    }));
+    expect(receivedInputs(dynamoMock, UpdateCommand)).toContainEqual(
+      expect.objectContaining({
+        Key: { pk: `USER#${SUB}`, sk: `LIVENESS#${SESSION_ID}` },
+        ConditionExpression: 'attribute_exists(pk) AND used = :false AND expiresAt > :now',
+      }),
+    );
   });
 
   test('rejects an answer other than the issued session id without touching anything', async () => {
@@ -121,17 +126,22 @@ describe('verify auth challenge: liveness', () => {
   });
 
   test('rejects an answer to a challenge that carries no session id', async () => {
-    expect(await answerCorrect('liveness-answer', (event) => {
-      delete event.request.privateChallengeParameters.sessionId;
-      event.request.challengeAnswer = '';
-    })).toBe(false);
+    expect(
+      await answerCorrect('liveness-answer', (event) => {
+        delete event.request.privateChallengeParameters.sessionId;
+        event.request.challengeAnswer = '';
+      }),
+    ).toBe(false);
   });
 
-  test.each(['EXPIRED', 'IN_PROGRESS', 'CREATED', 'FAILED'] as const)('rejects a liveness result that is %s without comparing faces', async (Status) => {
-    livenessResult({ Status });
-    expect(await answerCorrect()).toBe(false);
-    expect(rekognitionMock.commandCalls(CompareFacesCommand)).toHaveLength(0);
-  });
+  test.each(['EXPIRED', 'IN_PROGRESS', 'CREATED', 'FAILED'] as const)(
+    'rejects a liveness result that is %s without comparing faces',
+    async (Status) => {
+      livenessResult({ Status });
+      expect(await answerCorrect()).toBe(false);
+      expect(rekognitionMock.commandCalls(CompareFacesCommand)).toHaveLength(0);
+    },
+  );
 
   test('rejects a liveness result that SUCCEEDED below the liveness threshold', async () => {
     livenessResult({ Confidence: 89.99 });
@@ -151,7 +161,10 @@ describe('verify auth challenge: liveness', () => {
   test.each([
     ['a face that matches below the similarity threshold', NO_MATCH],
     ['a match reported below the similarity threshold', { FaceMatches: [{ Similarity: 89.9, Face: {} }], UnmatchedFaces: [] }],
-    ['a reference image with two faces even when one matches', { FaceMatches: [{ Similarity: 99.5, Face: {} }], UnmatchedFaces: [{ Confidence: 99 }] }],
+    [
+      'a reference image with two faces even when one matches',
+      { FaceMatches: [{ Similarity: 99.5, Face: {} }], UnmatchedFaces: [{ Confidence: 99 }] },
+    ],
     ['a reference image without a face', { FaceMatches: [], UnmatchedFaces: [] }],
   ])('rejects %s', async (_case, comparison) => {
     rekognitionMock.on(CompareFacesCommand).resolves(comparison);
@@ -162,7 +175,9 @@ describe('verify auth challenge: liveness', () => {
     dynamoMock.on(GetCommand, { Key: { sk: 'ACTIVE_ENROLLMENT' } }).resolves({});
     expect(await answerCorrect()).toBe(false);
     const reference = { S3Object: { Bucket: BUCKET, Name: referenceKey(SUB, SESSION_ID) } };
-    expect(receivedInputs(rekognitionMock, CompareFacesCommand)).toEqual([expect.objectContaining({ SourceImage: reference, TargetImage: reference })]);
+    expect(receivedInputs(rekognitionMock, CompareFacesCommand)).toEqual([
+      expect.objectContaining({ SourceImage: reference, TargetImage: reference }),
+    ]);
   });
 
   test('treats an expired provisional enrollment as none', async () => {
@@ -186,7 +201,9 @@ describe('verify auth challenge: liveness', () => {
   });
 
   test('answers false for a user record without a sub', async () => {
-    expect(await answerCorrect('liveness-answer', (event) => delete (event.request.userAttributes as Record<string, string>).sub)).toBe(false);
+    expect(await answerCorrect('liveness-answer', (event) => delete (event.request.userAttributes as Record<string, string>).sub)).toBe(
+      false,
+    );
   });
 });
 
@@ -197,8 +214,12 @@ describe('verify auth challenge: provisional enrollment', () => {
 
   test('confirms a provisional enrollment at the first passed check, after a duplicate search, with a conditional update', async () => {
     expect(await answerCorrect()).toBe(true);
-    expect(receivedInputs(rekognitionMock, SearchFacesCommand)).toEqual([{ CollectionId: COLLECTION, FaceId: enrollment.faceId, FaceMatchThreshold: 90, MaxFaces: 10 }]);
-    const confirmation = receivedInputs(dynamoMock, UpdateCommand).find((input) => (input.Key as { sk: string }).sk === 'ACTIVE_ENROLLMENT');
+    expect(receivedInputs(rekognitionMock, SearchFacesCommand)).toEqual([
+      { CollectionId: COLLECTION, FaceId: enrollment.faceId, FaceMatchThreshold: 90, MaxFaces: 10 },
+    ]);
+    const confirmation = receivedInputs(dynamoMock, UpdateCommand).find(
+      (input) => (input.Key as { sk: string }).sk === 'ACTIVE_ENROLLMENT',
+    );
     expect(confirmation).toMatchObject({
       Key: { pk: `USER#${SUB}`, sk: 'ACTIVE_ENROLLMENT' },
       ConditionExpression: '#state = :provisional AND faceId = :faceId',
@@ -231,15 +252,22 @@ describe('verify auth challenge: provisional enrollment', () => {
 
     test('refuses the sign-in', async () => {
       expect(await answerCorrect()).toBe(false);
-      expect(metrics).toEqual(expect.arrayContaining([{ name: 'EnrollmentRejected', reason: 'DUPLICATE_FACE' }, { name: 'LivenessFailed', reason: 'DUPLICATE_FACE' }]));
+      expect(metrics).toEqual(
+        expect.arrayContaining([
+          { name: 'EnrollmentRejected', reason: 'DUPLICATE_FACE' },
+          { name: 'LivenessFailed', reason: 'DUPLICATE_FACE' },
+        ]),
+      );
     });
 
     test('removes the provisional enrollment, its face and its pinned photo', async () => {
       await answerCorrect();
-      expect(receivedInputs(dynamoMock, DeleteCommand)).toEqual([expect.objectContaining({
-        Key: { pk: `USER#${SUB}`, sk: 'ACTIVE_ENROLLMENT' },
-        ConditionExpression: '#state = :provisional AND faceId = :faceId',
-      })]);
+      expect(receivedInputs(dynamoMock, DeleteCommand)).toEqual([
+        expect.objectContaining({
+          Key: { pk: `USER#${SUB}`, sk: 'ACTIVE_ENROLLMENT' },
+          ConditionExpression: '#state = :provisional AND faceId = :faceId',
+        }),
+      ]);
       expect(receivedInputs(rekognitionMock, DeleteFacesCommand)).toEqual([{ CollectionId: COLLECTION, FaceIds: [enrollment.faceId] }]);
       expect(receivedInputs(s3Mock, DeleteObjectCommand)).toEqual([{ Bucket: BUCKET, Key: enrollment.photoKey }]);
     });
@@ -251,14 +279,17 @@ describe('verify auth challenge: provisional enrollment', () => {
 
     test('marks the upload it came from as rejected, so a redelivered upload event cannot make it the enrollment again', async () => {
       await answerCorrect();
-      const decision = receivedInputs(dynamoMock, UpdateCommand).find((input) => (input.Key as { sk: string }).sk === `ENROLLMENT#${enrollment.key}`);
+      const decision = receivedInputs(dynamoMock, UpdateCommand).find(
+        (input) => (input.Key as { sk: string }).sk === `ENROLLMENT#${enrollment.key}`,
+      );
       expect(decision?.ExpressionAttributeValues).toMatchObject({ ':status': 'REJECTED', ':reason': 'DUPLICATE_FACE' });
     });
   });
 
   test('accepts the sign-in when a concurrent one confirmed the same face first', async () => {
     dynamoMock.on(UpdateCommand, { Key: { sk: 'ACTIVE_ENROLLMENT' } }).rejects(conditionalCheckFailed());
-    dynamoMock.on(GetCommand, { Key: { sk: 'ACTIVE_ENROLLMENT' } })
+    dynamoMock
+      .on(GetCommand, { Key: { sk: 'ACTIVE_ENROLLMENT' } })
       .resolvesOnce({ Item: { ...enrollment } })
       .resolves({ Item: { ...enrollment, state: 'CONFIRMED' } });
     expect(await answerCorrect()).toBe(true);
@@ -266,7 +297,10 @@ describe('verify auth challenge: provisional enrollment', () => {
 
   test('refuses the sign-in when the enrollment changed before it could be confirmed', async () => {
     dynamoMock.on(UpdateCommand, { Key: { sk: 'ACTIVE_ENROLLMENT' } }).rejects(conditionalCheckFailed());
-    dynamoMock.on(GetCommand, { Key: { sk: 'ACTIVE_ENROLLMENT' } }).resolvesOnce({ Item: { ...enrollment } }).resolves({});
+    dynamoMock
+      .on(GetCommand, { Key: { sk: 'ACTIVE_ENROLLMENT' } })
+      .resolvesOnce({ Item: { ...enrollment } })
+      .resolves({});
     expect(await answerCorrect()).toBe(false);
   });
 });
@@ -313,10 +347,12 @@ describe('verify auth challenge: email code', () => {
   test('records the verdict on the code under its salt, once', async () => {
     await answerCode(EMAIL_CODE_ANSWER);
     const salt = verifyEvent('email-code-answer').request.privateChallengeParameters.salt!;
-    expect(receivedInputs(dynamoMock, PutCommand)).toContainEqual(expect.objectContaining({
-      Item: expect.objectContaining({ pk: `USER#${SUB}`, sk: `VERDICT#EMAIL_CODE#${salt}`, passed: true, counted: false }),
-      ConditionExpression: 'attribute_not_exists(pk)',
-    }));
+    expect(receivedInputs(dynamoMock, PutCommand)).toContainEqual(
+      expect.objectContaining({
+        Item: expect.objectContaining({ pk: `USER#${SUB}`, sk: `VERDICT#EMAIL_CODE#${salt}`, passed: true, counted: false }),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
   });
 
   test('gives a retried wrong code its first verdict without counting it again', async () => {
@@ -329,10 +365,12 @@ describe('verify auth challenge: email code', () => {
 describe('verify auth challenge: one verdict per challenge', () => {
   test('saves the verdict on a liveness answer with a conditional put', async () => {
     await answerCorrect();
-    expect(receivedInputs(dynamoMock, PutCommand)).toContainEqual(expect.objectContaining({
-      Item: expect.objectContaining({ pk: `USER#${SUB}`, sk: `VERDICT#LIVENESS#${SESSION_ID}`, passed: true, counted: false }),
-      ConditionExpression: 'attribute_not_exists(pk)',
-    }));
+    expect(receivedInputs(dynamoMock, PutCommand)).toContainEqual(
+      expect.objectContaining({
+        Item: expect.objectContaining({ pk: `USER#${SUB}`, sk: `VERDICT#LIVENESS#${SESSION_ID}`, passed: true, counted: false }),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
   });
 
   test('gives a retried answer the first verdict again, without consuming the session again', async () => {
@@ -351,7 +389,8 @@ describe('verify auth challenge: one verdict per challenge', () => {
   test('waits for the verdict of a concurrent run that consumed the session first', async () => {
     dynamoMock.on(UpdateCommand, { Key: { sk: `LIVENESS#${SESSION_ID}` } }).rejects(conditionalCheckFailed());
     storeItem(`USER#${SUB}`, `LIVENESS#${SESSION_ID}`, { used: true });
-    dynamoMock.on(GetCommand, { Key: { sk: `VERDICT#LIVENESS#${SESSION_ID}` } })
+    dynamoMock
+      .on(GetCommand, { Key: { sk: `VERDICT#LIVENESS#${SESSION_ID}` } })
       .resolvesOnce({})
       .resolvesOnce({})
       .resolves({ Item: { passed: true, counted: false } });
@@ -362,7 +401,10 @@ describe('verify auth challenge: one verdict per challenge', () => {
   test('keeps the verdict of a concurrent run that recorded one first, and leaves the failure count to it', async () => {
     rekognitionMock.on(CompareFacesCommand).resolves(NO_MATCH);
     dynamoMock.on(PutCommand, { Item: { sk: `VERDICT#LIVENESS#${SESSION_ID}` } }).rejects(conditionalCheckFailed());
-    dynamoMock.on(GetCommand, { Key: { sk: `VERDICT#LIVENESS#${SESSION_ID}` } }).resolvesOnce({}).resolves({ Item: { passed: false, counted: true } });
+    dynamoMock
+      .on(GetCommand, { Key: { sk: `VERDICT#LIVENESS#${SESSION_ID}` } })
+      .resolvesOnce({})
+      .resolves({ Item: { passed: false, counted: true } });
     expect(await answerCorrect()).toBe(false);
     expect(failuresRecorded()).toBe(0);
   });
@@ -401,7 +443,10 @@ describe('verify auth challenge: lockout', () => {
     ['a liveness check that FAILED', () => livenessResult({ Status: 'FAILED' })],
     ['a liveness check below the confidence threshold', () => livenessResult({ Confidence: 50 })],
     ['a face that does not match', () => rekognitionMock.on(CompareFacesCommand).resolves(NO_MATCH)],
-    ['a reference image with two faces', () => rekognitionMock.on(CompareFacesCommand).resolves({ FaceMatches: [{ Similarity: 99 }], UnmatchedFaces: [{}] })],
+    [
+      'a reference image with two faces',
+      () => rekognitionMock.on(CompareFacesCommand).resolves({ FaceMatches: [{ Similarity: 99 }], UnmatchedFaces: [{}] }),
+    ],
     ['a face check of a user without an enrollment', () => dynamoMock.on(GetCommand, { Key: { sk: 'ACTIVE_ENROLLMENT' } }).resolves({})],
   ])('counts %s', async (_case, arrange) => {
     arrange();
@@ -414,7 +459,11 @@ describe('verify auth challenge: lockout', () => {
     ['a session nobody streamed (CREATED)', 'liveness-answer', () => livenessResult({ Status: 'CREATED' })],
     ['a session still IN_PROGRESS', 'liveness-answer', () => livenessResult({ Status: 'IN_PROGRESS' })],
     ['a session that EXPIRED unstreamed', 'liveness-answer', () => livenessResult({ Status: 'EXPIRED' })],
-    ['a reference image outside the user\'s prefix', 'liveness-answer', () => livenessResult({ ReferenceImage: { S3Object: { Bucket: BUCKET, Name: 'x.jpg' } } })],
+    [
+      "a reference image outside the user's prefix",
+      'liveness-answer',
+      () => livenessResult({ ReferenceImage: { S3Object: { Bucket: BUCKET, Name: 'x.jpg' } } }),
+    ],
   ])('never counts %s', async (_case, name, arrange) => {
     arrange();
     expect(await answerCorrect(name)).toBe(false);
@@ -467,11 +516,14 @@ describe('verify auth challenge: lockout', () => {
     expect(metrics).not.toContainEqual({ name: 'Lockout' });
   });
 
-  test.each(['liveness-answer', 'email-code-answer', 'enroll-answer'])('refuses a locked user\'s %s without checking or writing anything', async (name) => {
-    lock(SUB);
-    expect(await answerCorrect(name)).toBe(false);
-    expect(awsCallNames()).toEqual(['DynamoDB.GetCommand']);
-  });
+  test.each(['liveness-answer', 'email-code-answer', 'enroll-answer'])(
+    "refuses a locked user's %s without checking or writing anything",
+    async (name) => {
+      lock(SUB);
+      expect(await answerCorrect(name)).toBe(false);
+      expect(awsCallNames()).toEqual(['DynamoDB.GetCommand']);
+    },
+  );
 
   test('still answers false when the failure cannot be recorded', async () => {
     rekognitionMock.on(CompareFacesCommand).resolves(NO_MATCH);
@@ -507,7 +559,9 @@ describe('verify auth challenge: unknown usernames', () => {
 
   test('consume the session and count the failure under the pseudo-identity', async () => {
     await answerCorrect('user-not-found');
-    expect(receivedInputs(dynamoMock, UpdateCommand)).toEqual([expect.objectContaining({ Key: { pk: `USER#${pseudo}`, sk: `LIVENESS#${DECOY_SESSION}` } })]);
+    expect(receivedInputs(dynamoMock, UpdateCommand)).toEqual([
+      expect.objectContaining({ Key: { pk: `USER#${pseudo}`, sk: `LIVENESS#${DECOY_SESSION}` } }),
+    ]);
     expect(putItems('FAILURE#')).toEqual([expect.objectContaining({ pk: `USER#${pseudo}` })]);
   });
 
@@ -520,7 +574,11 @@ describe('verify auth challenge: unknown usernames', () => {
 
 describe('verify auth challenge: ID photo upload', () => {
   const decided = (status: string, extra: Record<string, unknown> = {}) => issueKey(SUB, ENROLL_KEY, { status, ...extra });
-  const accepted = { faceId: NEW_FACE_ID, photoKey: `id-photos/${SUB}/9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a.jpg`, uploadedAt: '2026-11-21T15:30:12.000Z' };
+  const accepted = {
+    faceId: NEW_FACE_ID,
+    photoKey: `id-photos/${SUB}/9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a.jpg`,
+    uploadedAt: '2026-11-21T15:30:12.000Z',
+  };
 
   beforeEach(() => {
     dynamoMock.on(GetCommand, { Key: { sk: 'ACTIVE_ENROLLMENT' } }).resolves({});
@@ -541,8 +599,14 @@ describe('verify auth challenge: ID photo upload', () => {
 
   test('accepts the answer when the upload event decided the photo and removed the upload while this check ran', async () => {
     const decision = { key: ENROLL_KEY, status: 'ACCEPTED', ...accepted };
-    dynamoMock.on(GetCommand, { Key: { sk: `ENROLLMENT#${ENROLL_KEY}` } }).resolvesOnce({ Item: { key: ENROLL_KEY, status: 'ISSUED' } }).resolves({ Item: decision });
-    dynamoMock.on(GetCommand, { Key: { sk: 'ACTIVE_ENROLLMENT' } }).resolvesOnce({}).resolves({ Item: { ...decision, state: 'PROVISIONAL', provisionalUntil: nowSeconds() + 3600 } });
+    dynamoMock
+      .on(GetCommand, { Key: { sk: `ENROLLMENT#${ENROLL_KEY}` } })
+      .resolvesOnce({ Item: { key: ENROLL_KEY, status: 'ISSUED' } })
+      .resolves({ Item: decision });
+    dynamoMock
+      .on(GetCommand, { Key: { sk: 'ACTIVE_ENROLLMENT' } })
+      .resolvesOnce({})
+      .resolves({ Item: { ...decision, state: 'PROVISIONAL', provisionalUntil: nowSeconds() + 3600 } });
     s3Mock.on(HeadObjectCommand).rejects(serviceError('NotFound', 'NotFound', 404));
     expect(await answerCorrect('enroll-answer')).toBe(true);
   });
@@ -592,7 +656,7 @@ describe('verify auth challenge: errors and the deadline', () => {
     expect(await answerCorrect()).toBe(false);
   });
 
-  test('sends every AWS call with the deadline\'s abort signal', async () => {
+  test("sends every AWS call with the deadline's abort signal", async () => {
     await answerCorrect();
     const signals = abortSignals();
     expect(signals.length).toBeGreaterThan(3);

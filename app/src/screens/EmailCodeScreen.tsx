@@ -26,7 +26,12 @@ export function EmailCodeScreen({
 }) {
   const [code, setCode] = useState('');
   const [busy, setBusy] = useState(false);
-  const notice = useMemo<Notice | undefined>(() => (previousRefused ? { tone: 'error', text: EMAIL_CODE_REFUSED } : undefined), [previousRefused, round]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new round is a new notice object, so the screen announces it again
+  const notice = useMemo<Notice | undefined>(
+    () => (previousRefused ? { tone: 'error', text: EMAIL_CODE_REFUSED } : undefined),
+    [previousRefused, round],
+  );
+  // biome-ignore lint/correctness/useExhaustiveDependencies: each round (a new code sent) clears the field
   useEffect(() => setCode(''), [round]);
 
   async function submit() {
@@ -41,8 +46,8 @@ export function EmailCodeScreen({
   return (
     <Screen title="Check your email" notice={notice}>
       <Text>
-        We sent a code to <strong data-testid="code-destination">{challenge.destination}</strong>. Type its {challenge.codeLength} digits
-        to go on.
+        We sent a code to <strong data-testid="code-destination">{challenge.destination}</strong>. Type its {challenge.codeLength} digits to
+        go on.
         {mailboxUrl && (
           <>
             {' '}
@@ -54,7 +59,14 @@ export function EmailCodeScreen({
           </>
         )}
       </Text>
-      <OneFieldForm field={CODE_FIELD} value={code} onChange={setCode} submit={['Continue', 'Checking the code…']} busy={busy} onSubmit={submit} />
+      <OneFieldForm
+        field={CODE_FIELD}
+        value={code}
+        onChange={setCode}
+        submit={['Continue', 'Checking the code…']}
+        busy={busy}
+        onSubmit={submit}
+      />
     </Screen>
   );
 }

@@ -25,14 +25,17 @@ function CameraCapture({ onCapture, onClose }: { onCapture: (photo: Blob) => voi
     navigator.mediaDevices
       .getUserMedia({ video: { facingMode: 'environment', width: { ideal: 1280 } }, audio: false })
       .then((granted) => {
-        if (cancelled) return granted.getTracks().forEach((track) => track.stop());
+        if (cancelled) {
+          for (const track of granted.getTracks()) track.stop();
+          return;
+        }
         stream = granted;
         if (video.current) video.current.srcObject = granted;
       })
       .catch(() => close.current('The camera could not be opened. Allow camera access, or choose a photo file instead.'));
     return () => {
       cancelled = true;
-      stream?.getTracks().forEach((track) => track.stop());
+      for (const track of stream?.getTracks() ?? []) track.stop();
     };
   }, []);
 
@@ -132,9 +135,9 @@ export function EnrollScreen({
   return (
     <Screen title="Register your ID photo" notice={notice}>
       <Text>
-        Take or choose a photo of your ID document (passport, ID card or driving licence) with your face clearly
-        visible: a {describeTypes(PICKABLE_TYPES)} photo, sent as a JPEG of up to {describeBytes(challenge.maxBytes)}. It is compared with your
-        face each time you sign in.
+        Take or choose a photo of your ID document (passport, ID card or driving licence) with your face clearly visible: a{' '}
+        {describeTypes(PICKABLE_TYPES)} photo, sent as a JPEG of up to {describeBytes(challenge.maxBytes)}. It is compared with your face
+        each time you sign in.
       </Text>
       {camera ? (
         <CameraCapture
@@ -158,14 +161,7 @@ export function EnrollScreen({
           <VisuallyHidden>
             <label>
               ID photo file
-              <input
-                ref={fileInput}
-                type="file"
-                name="id-photo"
-                accept={PICKABLE_TYPES.join(',')}
-                onChange={onFile}
-                tabIndex={-1}
-              />
+              <input ref={fileInput} type="file" name="id-photo" accept={PICKABLE_TYPES.join(',')} onChange={onFile} tabIndex={-1} />
             </label>
           </VisuallyHidden>
         </Flex>

@@ -15,6 +15,7 @@ export function Screen({ title, notice, children }: { title: string; notice?: No
   const alert = useRef<HTMLDivElement>(null);
   const shown = useRef(false);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new title is a new screen, whose heading takes focus
   useEffect(() => heading.current?.focus(), [title]);
   useEffect(() => {
     // On arrival the heading has focus; later notices (a refusal after a submit) take it.

@@ -29,10 +29,17 @@ export function SignInScreen({
   return (
     <Screen title="Sign in with your face" notice={notice}>
       <Text>
-        Enter your email. The first time, you type a code we email you and register a photo of your ID document; then a short
-        video check signs you in.
+        Enter your email. The first time, you type a code we email you and register a photo of your ID document; then a short video check
+        signs you in.
       </Text>
-      <OneFieldForm field={EMAIL_FIELD} value={email} onChange={setEmail} submit={['Continue', 'Starting…']} busy={busy} onSubmit={submit} />
+      <OneFieldForm
+        field={EMAIL_FIELD}
+        value={email}
+        onChange={setEmail}
+        submit={['Continue', 'Starting…']}
+        busy={busy}
+        onSubmit={submit}
+      />
       <Button variation="link" onClick={onSignUp}>
         New here? Create an account
       </Button>

@@ -31,7 +31,14 @@ export function SignUpScreen({ onSignedUp, onSignIn }: { onSignedUp: (email: str
   return (
     <Screen title="Create an account" notice={notice}>
       <Text>No password: you confirm your email with a code, register a photo of your ID document, and sign in with your face.</Text>
-      <OneFieldForm field={EMAIL_FIELD} value={email} onChange={setEmail} submit={['Create account', 'Creating account…']} busy={busy} onSubmit={submit} />
+      <OneFieldForm
+        field={EMAIL_FIELD}
+        value={email}
+        onChange={setEmail}
+        submit={['Create account', 'Creating account…']}
+        busy={busy}
+        onSubmit={submit}
+      />
       <Button variation="link" onClick={onSignIn}>
         I already have an account: sign in
       </Button>

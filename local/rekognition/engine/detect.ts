@@ -52,12 +52,7 @@ interface Region {
  * Runs the detector on one region, shrunk (or enlarged) keeping its aspect into the top-left of the 320x240 input;
  * `stretch` spreads the region's levels over 0-255 first.
  */
-async function detectInRegion(
-  session: InferenceSession,
-  image: RgbImage,
-  region: Region,
-  { stretch = false } = {},
-): Promise<PixelBox[]> {
+async function detectInRegion(session: InferenceSession, image: RgbImage, region: Region, { stretch = false } = {}): Promise<PixelBox[]> {
   const scale = Math.min(INPUT_WIDTH / region.width, INPUT_HEIGHT / region.height);
   const fitWidth = Math.max(1, Math.min(INPUT_WIDTH, Math.round(region.width * scale)));
   const fitHeight = Math.max(1, Math.min(INPUT_HEIGHT, Math.round(region.height * scale)));

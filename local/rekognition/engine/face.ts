@@ -16,13 +16,7 @@ export function faceSquare(box: PixelBox): { left: number; top: number; side: nu
 
 const LANDMARK_SIZE = 64;
 /** 68-point indices averaged into each of the five points (iBUG 300-W numbering). */
-const FIVE_POINT_SOURCES: readonly (readonly number[])[] = [
-  [37, 38, 40, 41],
-  [43, 44, 46, 47],
-  [30],
-  [48, 60],
-  [54, 64],
-];
+const FIVE_POINT_SOURCES: readonly (readonly number[])[] = [[37, 38, 40, 41], [43, 44, 46, 47], [30], [48, 60], [54, 64]];
 
 /** The landmark model's crop: a square of `side` source pixels centred on (cx, cy), turned by `angle` radians. */
 interface LandmarkCrop {
@@ -55,7 +49,7 @@ async function fivePointsIn(session: InferenceSession, image: RgbImage, crop: La
   const pixels = warpRgb(image, toSource, LANDMARK_SIZE, LANDMARK_SIZE);
   const grey = toLuma(pixels).map((value) => value / 256);
   const { output } = await runModel(session, grey, [1, 1, LANDMARK_SIZE, LANDMARK_SIZE]);
-  if (!output || output.length !== 136) throw new Error('fr_landmark.onnx did not return 68 points');
+  if (output?.length !== 136) throw new Error('fr_landmark.onnx did not return 68 points');
   const mean = (indices: readonly number[], axis: 0 | 1) => indices.reduce((s, i) => s + output[i * 2 + axis]!, 0) / indices.length;
   return FIVE_POINT_SOURCES.map((indices) => fromCrop(crop, mean(indices, 0), mean(indices, 1))) as FivePoints;
 }
@@ -89,8 +83,12 @@ export function alignFace(image: RgbImage, points: FivePoints): Float32Array {
 }
 
 export async function embedAlignedFace(session: InferenceSession, aligned: Float32Array): Promise<Float32Array> {
-  const { output } = await runModel(session, toPlanar(aligned, (v) => (v - 127) / 128), [1, 3, ALIGNED_SIZE, ALIGNED_SIZE]);
-  if (!output || output.length !== 512) throw new Error('fr_feature.onnx did not return a 512-d embedding');
+  const { output } = await runModel(
+    session,
+    toPlanar(aligned, (v) => (v - 127) / 128),
+    [1, 3, ALIGNED_SIZE, ALIGNED_SIZE],
+  );
+  if (output?.length !== 512) throw new Error('fr_feature.onnx did not return a 512-d embedding');
   let norm = 0;
   for (const v of output) norm += v * v;
   norm = Math.sqrt(norm);
@@ -181,8 +179,12 @@ export async function scoreLiveness(session: InferenceSession, image: RgbImage, 
   const left = Math.min(Math.max(0, centreX - side / 2), image.width - 1 - side);
   const top = Math.min(Math.max(0, centreY - side / 2), image.height - 1 - side);
   const crop = warpRgb(image, squareCrop(left, top, side, LIVENESS_SIZE), LIVENESS_SIZE, LIVENESS_SIZE);
-  const { output } = await runModel(session, toPlanar(crop, (v) => v), [1, 3, LIVENESS_SIZE, LIVENESS_SIZE]);
-  if (!output || output.length !== 3) throw new Error('fr_liveness.onnx did not return 3 class scores');
+  const { output } = await runModel(
+    session,
+    toPlanar(crop, (v) => v),
+    [1, 3, LIVENESS_SIZE, LIVENESS_SIZE],
+  );
+  if (output?.length !== 3) throw new Error('fr_liveness.onnx did not return 3 class scores');
   const max = Math.max(...output);
   const exps = Array.from(output, (v) => Math.exp(v - max));
   return exps[0]! / exps.reduce((s, v) => s + v, 0);

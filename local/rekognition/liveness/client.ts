@@ -102,7 +102,7 @@ export async function runLivenessSession(options: LivenessClientOptions): Promis
     }),
   );
   ws.on('error', () => undefined);
-  let sessionInformation: (value: void) => void;
+  let sessionInformation: (value: undefined) => void;
   const gotSessionInformation = new Promise<void>((resolve) => (sessionInformation = resolve));
   ws.on('message', (data: Buffer) => {
     const message = decodeServerMessage(data);
@@ -115,7 +115,7 @@ export async function runLivenessSession(options: LivenessClientOptions): Promis
       const [type, challenge] = Object.entries(event.ServerSessionInformationEvent.SessionInformation.Challenge)[0] ?? [];
       result.challengeType = type as ChallengeType;
       result.serverChallenge = challenge;
-      sessionInformation();
+      sessionInformation(undefined);
     } else if ('DisconnectionEvent' in event) {
       result.disconnected = true;
       result.disconnectedAt = Date.now();
@@ -166,13 +166,26 @@ export async function locateFace(rekognition: RekognitionClient, photo: Buffer):
  * before the stream opens: once the server's oval arrives, only the frames remain to render.
  */
 export async function prepareSource(source: VideoSource, size: { width: number; height: number }): Promise<VideoSource> {
-  if (source.kind === 'moving-closer') return source.prepared ? source : { ...source, prepared: await preparePhoto(source.photo, source.face, size) };
+  if (source.kind === 'moving-closer')
+    return source.prepared ? source : { ...source, prepared: await preparePhoto(source.photo, source.face, size) };
   const { initialFace, inOvalAtMs } = source;
-  return { kind: 'webm', ...(await encodedVideo(source, size)), ...(initialFace ? { initialFace } : {}), ...(inOvalAtMs !== undefined ? { inOvalAtMs } : {}) };
+  return {
+    kind: 'webm',
+    ...(await encodedVideo(source, size)),
+    ...(initialFace ? { initialFace } : {}),
+    ...(inOvalAtMs !== undefined ? { inOvalAtMs } : {}),
+  };
 }
 
-async function encodedVideo(source: Exclude<VideoSource, { kind: 'moving-closer' }>, size: { width: number; height: number }): Promise<{ webm: Buffer; durationMs: number }> {
-  if (source.kind === 'images') return { webm: await imagesToWebm(source.images, size, source.fps), durationMs: Math.round((source.images.length * 1000) / source.fps) };
+async function encodedVideo(
+  source: Exclude<VideoSource, { kind: 'moving-closer' }>,
+  size: { width: number; height: number },
+): Promise<{ webm: Buffer; durationMs: number }> {
+  if (source.kind === 'images')
+    return {
+      webm: await imagesToWebm(source.images, size, source.fps),
+      durationMs: Math.round((source.images.length * 1000) / source.fps),
+    };
   return { webm: source.webm, durationMs: source.durationMs ?? (await probeDurationMs(source.webm)) };
 }
 
@@ -249,7 +262,11 @@ export async function performChallenge(run: ChallengeRun): Promise<{ lastChunkSe
 }
 
 /** The SigV4-presigned `wss://` URL, as the SDK's websocket middleware builds it (headers moved to the query). */
-export async function presignStreamUrl(options: Pick<LivenessClientOptions, 'endpoint' | 'region' | 'credentials' | 'sessionId' | 'challengeVersions' | 'startScreen'>, width: number, height: number): Promise<string> {
+export async function presignStreamUrl(
+  options: Pick<LivenessClientOptions, 'endpoint' | 'region' | 'credentials' | 'sessionId' | 'challengeVersions' | 'startScreen'>,
+  width: number,
+  height: number,
+): Promise<string> {
   const endpoint = new URL(options.endpoint);
   const signer = new SignatureV4({ service: 'rekognition', region: options.region, credentials: credentialsOf(options), sha256: Sha256 });
   const request = new HttpRequest({
@@ -280,7 +297,10 @@ class MessageSigner {
   private priorSignature: string;
   private readonly signer: SignatureV4;
 
-  constructor(url: string, private readonly options: LivenessClientOptions) {
+  constructor(
+    url: string,
+    private readonly options: LivenessClientOptions,
+  ) {
     this.priorSignature = new URL(url).searchParams.get('X-Amz-Signature') ?? '';
     this.signer = new SignatureV4({ service: 'rekognition', region: options.region, credentials: credentialsOf(options), sha256: Sha256 });
   }
@@ -329,7 +349,12 @@ export function colourSchedule(challenge: ServerChallenge, fromMs: number): { st
   return { starts, endMs: at };
 }
 
-async function planVideo(source: VideoSource, type: ChallengeType, challenge: ServerChallenge, size: { width: number; height: number }): Promise<VideoPlan> {
+async function planVideo(
+  source: VideoSource,
+  type: ChallengeType,
+  challenge: ServerChallenge,
+  size: { width: number; height: number },
+): Promise<VideoPlan> {
   const oval = challenge.OvalParameters;
   const light = type === 'FaceMovementAndLightChallenge';
   if (source.kind === 'moving-closer') {
@@ -404,4 +429,3 @@ function ovalBox(challenge: ServerChallenge, width: number, height: number): Bou
     Top: (oval.CenterY - oval.Height / 2) / height,
   };
 }
-

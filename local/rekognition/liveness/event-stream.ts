@@ -215,7 +215,11 @@ export function decodeServerMessage(frame: Uint8Array): DecodedServerMessage {
     return { kind: 'exception', exception: exception as StreamExceptionType, message: String(body.Message ?? '') };
   }
   const eventType = stringHeader(message, ':event-type');
-  if (messageType !== 'event' || !eventType || !['ServerSessionInformationEvent', 'DisconnectionEvent', 'ChallengeEvent'].includes(eventType)) {
+  if (
+    messageType !== 'event' ||
+    !eventType ||
+    !['ServerSessionInformationEvent', 'DisconnectionEvent', 'ChallengeEvent'].includes(eventType)
+  ) {
     throw new MalformedFrameError(`unexpected server message ${messageType}/${eventType}`);
   }
   return { kind: 'event', event: { [eventType]: body } as unknown as ServerEvent };
@@ -257,8 +261,7 @@ function parseVideoEvent(body: Record<string, unknown>): { VideoChunk: Uint8Arra
   return { VideoChunk: new Uint8Array(Buffer.from(VideoChunk, 'base64')), TimestampMillis };
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export const isChallengeType = (value: unknown): value is ChallengeType =>
   value === 'FaceMovementAndLightChallenge' || value === 'FaceMovementChallenge';

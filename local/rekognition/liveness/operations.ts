@@ -18,8 +18,7 @@ const MAX_KEY_PREFIX = 950;
 
 const invalid = (message: string) => new RekognitionError('InvalidParameterException', message);
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export interface SessionOperationsOptions {
   store: SessionStore;
@@ -141,7 +140,10 @@ function parsePreferences(value: unknown): ChallengePreference[] {
     if (item.Versions !== undefined) {
       if (!isObject(item.Versions)) throw invalid(`Settings.ChallengePreferences[${index}].Versions must be an object`);
       const { Minimum, Maximum } = item.Versions;
-      for (const [name, version] of [['Minimum', Minimum], ['Maximum', Maximum]] as const) {
+      for (const [name, version] of [
+        ['Minimum', Minimum],
+        ['Maximum', Maximum],
+      ] as const) {
         if (version !== undefined && !isVersion(version)) {
           throw invalid(`Settings.ChallengePreferences[${index}].Versions.${name} must be a version like 1.0.0`);
         }

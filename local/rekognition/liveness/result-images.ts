@@ -60,7 +60,9 @@ export function createResultWriter(store: SessionStore, s3Settings: S3Settings):
 /** A JPEG under the Bytes limit: high quality first, lower only if a large frame needs it. */
 async function toJpeg(image: RawImage): Promise<Buffer> {
   for (const quality of [92, 85, 75, 60]) {
-    const jpeg = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).jpeg({ quality }).toBuffer();
+    const jpeg = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+      .jpeg({ quality })
+      .toBuffer();
     if (jpeg.length <= MAX_IMAGE_BYTES) return jpeg;
   }
   return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })

@@ -115,7 +115,10 @@ export class SessionStore {
       await writeFile(temporary, snapshot);
       await rename(temporary, file);
     });
-    this.writes.set(session.sessionId, write.catch(() => undefined));
+    this.writes.set(
+      session.sessionId,
+      write.catch(() => undefined),
+    );
     return write;
   }
 

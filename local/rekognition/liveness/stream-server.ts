@@ -110,13 +110,15 @@ export function parseStartQuery(url: URL, region: string, now: number): StartQue
     throw new StreamRefusal('AccessDeniedException', 'X-Amz-Algorithm must be AWS4-HMAC-SHA256');
   }
   const credential = CREDENTIAL_PATTERN.exec(required('X-Amz-Credential', 'AccessDeniedException'));
-  if (!credential) throw new StreamRefusal('AccessDeniedException', 'X-Amz-Credential must be <key>/<yyyymmdd>/<region>/rekognition/aws4_request');
+  if (!credential)
+    throw new StreamRefusal('AccessDeniedException', 'X-Amz-Credential must be <key>/<yyyymmdd>/<region>/rekognition/aws4_request');
   if (credential[2] !== region) {
     throw new StreamRefusal('InvalidSignatureException', `Credential should be scoped to a valid region, not '${credential[2]}'.`);
   }
   const date = AMZ_DATE_PATTERN.exec(required('X-Amz-Date', 'AccessDeniedException'));
   if (!date) throw new StreamRefusal('AccessDeniedException', 'X-Amz-Date must be yyyymmddThhmmssZ');
-  if (credential[1] !== `${date[1]}${date[2]}${date[3]}`) throw new StreamRefusal('AccessDeniedException', 'X-Amz-Credential date is not the X-Amz-Date day');
+  if (credential[1] !== `${date[1]}${date[2]}${date[3]}`)
+    throw new StreamRefusal('AccessDeniedException', 'X-Amz-Credential date is not the X-Amz-Date day');
   const signedAt = Date.UTC(Number(date[1]), Number(date[2]) - 1, Number(date[3]), Number(date[4]), Number(date[5]), Number(date[6]));
   const expires = Number(required('X-Amz-Expires', 'AccessDeniedException'));
   if (!Number.isInteger(expires) || expires < 1 || expires > 604800) {
@@ -132,7 +134,8 @@ export function parseStartQuery(url: URL, region: string, now: number): StartQue
   }
 
   const sessionId = required('session-id', 'ValidationException');
-  if (!SESSION_ID_PATTERN.test(sessionId)) throw new StreamRefusal('ValidationException', 'session-id must be a 36-character lowercase UUID');
+  if (!SESSION_ID_PATTERN.test(sessionId))
+    throw new StreamRefusal('ValidationException', 'session-id must be a 36-character lowercase UUID');
   const dimension = (name: string) => {
     const value = required(name, 'ValidationException');
     if (!/^[0-9]{3,4}$/.test(value) || Number(value) > MAX_VIDEO_SIDE) {
@@ -169,7 +172,9 @@ export function startStreamServer(options: StreamServerOptions): { server: Serve
         return;
       }
       openStreams += 1;
-      ws.once('close', () => { openStreams -= 1; });
+      ws.once('close', () => {
+        openStreams -= 1;
+      });
       new LivenessStream(ws, url, options).run();
     });
   });
@@ -240,7 +245,9 @@ class LivenessStream {
     session.status = 'IN_PROGRESS';
     const challenge = selectChallenge(session.challengePreferences, query.challengeVersions);
     if (!challenge) {
-      void this.refuse(new StreamRefusal('ValidationException', 'None of the client challenge-versions matches the session challenge preferences'));
+      void this.refuse(
+        new StreamRefusal('ValidationException', 'None of the client challenge-versions matches the session challenge preferences'),
+      );
       return;
     }
     session.challenge = challenge;
@@ -306,7 +313,9 @@ class LivenessStream {
     // While completing, ffmpeg flushes the last frames: those count.
     if (this.finished && !this.completing) return;
     if (this.frames.length >= this.options.limits.maxFrames) {
-      void this.refuse(new StreamRefusal('ValidationException', `Video longer than ${this.options.limits.maxFrames / this.options.limits.sampleFps} s`));
+      void this.refuse(
+        new StreamRefusal('ValidationException', `Video longer than ${this.options.limits.maxFrames / this.options.limits.sampleFps} s`),
+      );
       return;
     }
     const frame: AnalysedFrame = { offsetMs, image, faces: [] };
@@ -403,7 +412,7 @@ class LivenessStream {
 
   private async markFailed(reason: string): Promise<void> {
     const session = this.session;
-    if (!session || session.status !== 'IN_PROGRESS') return;
+    if (session?.status !== 'IN_PROGRESS') return;
     session.status = 'FAILED';
     session.failure = reason;
     try {

@@ -19,18 +19,46 @@ function spawnVp8Encoder({ width, height }: FrameSize, fps: number) {
   const ffmpeg = spawn(
     FFMPEG_PATH,
     [
-      '-hide_banner', '-nostdin', '-loglevel', 'error',
-      '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0',
-      '-c:v', 'libvpx', '-b:v', '1M', '-deadline', 'realtime', '-cpu-used', '8', '-auto-alt-ref', '0',
-      '-cluster_time_limit', '1000', '-flush_packets', '1',
-      '-f', 'webm', 'pipe:1',
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-s',
+      `${width}x${height}`,
+      '-r',
+      String(fps),
+      '-i',
+      'pipe:0',
+      '-c:v',
+      'libvpx',
+      '-b:v',
+      '1M',
+      '-deadline',
+      'realtime',
+      '-cpu-used',
+      '8',
+      '-auto-alt-ref',
+      '0',
+      '-cluster_time_limit',
+      '1000',
+      '-flush_packets',
+      '1',
+      '-f',
+      'webm',
+      'pipe:1',
     ],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
   let errors = '';
   ffmpeg.stderr.on('data', (data: Buffer) => (errors += data.toString()));
   const exited = new Promise<void>((resolve, reject) =>
-    ffmpeg.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg could not encode the video (exit ${code}): ${errors.trim()}`)))),
+    ffmpeg.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`ffmpeg could not encode the video (exit ${code}): ${errors.trim()}`)),
+    ),
   );
   const write = async (frame: Buffer) => {
     if (frame.length !== width * height * 3) throw new Error(`frame of ${frame.length} bytes is not ${width}x${height} RGB`);
@@ -214,7 +242,12 @@ export async function* movingCloserFrames(photo: PreparedPhoto, plan: MovingClos
     const cx = start.x + (oval.CenterX - start.x) * progress;
     const cy = start.y + (oval.CenterY - start.y) * progress;
     // The frame's window onto the photo, in photo pixels.
-    const window = { left: photo.faceCx - cx / scale, top: photo.faceCy - cy / scale, width: size.width / scale, height: size.height / scale };
+    const window = {
+      left: photo.faceCx - cx / scale,
+      top: photo.faceCy - cy / scale,
+      width: size.width / scale,
+      height: size.height / scale,
+    };
     const colour = plan.colours?.filter((c) => c.fromMs <= tMs).at(-1);
     yield await renderFrame(photo, window, size, colour?.rgb);
   }
@@ -230,7 +263,12 @@ async function renderFrame(
   const { surround } = photo;
   const s = (v: number) => (v + surround.pad) / SURROUND_SCALE;
   const backgroundRegion = fitInside(
-    { left: Math.floor(s(window.left)), top: Math.floor(s(window.top)), width: Math.ceil(window.width / SURROUND_SCALE), height: Math.ceil(window.height / SURROUND_SCALE) },
+    {
+      left: Math.floor(s(window.left)),
+      top: Math.floor(s(window.top)),
+      width: Math.ceil(window.width / SURROUND_SCALE),
+      height: Math.ceil(window.height / SURROUND_SCALE),
+    },
     surround.width,
     surround.height,
   );
@@ -247,7 +285,10 @@ async function renderFrame(
   const height = Math.min(size.height - top, Math.round((y1 - y0) * scale));
   if (width > 0 && height > 0) {
     const visible = cropRows(photo.rgb, photo.width, { left: x0, top: y0, width: x1 - x0, height: y1 - y0 });
-    const overlay = await sharp(visible, { raw: { width: x1 - x0, height: y1 - y0, channels: 3 } }).resize(width, height, { fit: 'fill' }).raw().toBuffer();
+    const overlay = await sharp(visible, { raw: { width: x1 - x0, height: y1 - y0, channels: 3 } })
+      .resize(width, height, { fit: 'fill' })
+      .raw()
+      .toBuffer();
     frame = sharp(await frame.raw().toBuffer(), { raw: { width: size.width, height: size.height, channels: 3 } }).composite([
       { input: overlay, raw: { width, height, channels: 3 }, left, top },
     ]);

@@ -53,11 +53,19 @@ export class VideoDecoder {
     this.process = spawn(
       FFMPEG_PATH,
       [
-        '-hide_banner', '-nostdin', '-loglevel', 'info',
-        '-i', 'pipe:0',
+        '-hide_banner',
+        '-nostdin',
+        '-loglevel',
+        'info',
+        '-i',
+        'pipe:0',
         '-an',
-        '-vf', `fps=${fps},scale=${width}:${height}`,
-        '-f', 'rawvideo', '-pix_fmt', 'rgb24',
+        '-vf',
+        `fps=${fps},scale=${width}:${height}`,
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'rgb24',
         'pipe:1',
       ],
       { stdio: ['pipe', 'pipe', 'pipe'] },
@@ -84,7 +92,11 @@ export class VideoDecoder {
     const code = await this.exited;
     const size = /Stream #\d+:\d+.*?: Video: [^\n]*?, (\d{2,5})x(\d{2,5})/.exec(this.stderr);
     if (code !== 0 || this.frameCount === 0) {
-      const reason = this.stderr.split('\n').filter((line) => /error|invalid/i.test(line)).slice(-2).join('; ');
+      const reason = this.stderr
+        .split('\n')
+        .filter((line) => /error|invalid/i.test(line))
+        .slice(-2)
+        .join('; ');
       throw new VideoDecodeError(
         `video could not be decoded (ffmpeg exit ${code}, ${this.frameCount} frames${reason ? `: ${reason}` : ''}${this.stdinError ? `; ${this.stdinError.message}` : ''})`,
       );

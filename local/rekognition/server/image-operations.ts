@@ -9,7 +9,15 @@ import sharp from 'sharp';
 import type { CollectionStore, StoredFace } from '../collections/store';
 import { ImageDimensionError, ImageFormatError, type AnalysedImage, type DetectedFace, type FaceEngine } from '../engine/types';
 import type { AnalysisLimiter } from './analysis-limiter';
-import { boundingBox, faceDetail, faceRecord, QUALITY_FILTERS, qualityReasons, type QualityFilter, type UnindexedReason } from './face-shapes';
+import {
+  boundingBox,
+  faceDetail,
+  faceRecord,
+  QUALITY_FILTERS,
+  qualityReasons,
+  type QualityFilter,
+  type UnindexedReason,
+} from './face-shapes';
 import { readImage, type ImageInput, type ImageSource } from './image-source';
 import { RekognitionError, type OperationTable } from './operation';
 import { RequestReader } from './request-reader';
@@ -36,8 +44,20 @@ const FACE_ID = { pattern: '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9
 const EXTERNAL_IMAGE_ID = { minLength: 1, maxLength: 255, pattern: '[a-zA-Z0-9_.\\-:]+' } as const;
 const USER_ID = { minLength: 1, maxLength: 128, pattern: '[a-zA-Z0-9_.\\-:]+' } as const;
 const ATTRIBUTES = [
-  'DEFAULT', 'ALL', 'AGE_RANGE', 'BEARD', 'EMOTIONS', 'EYE_DIRECTION', 'EYEGLASSES', 'EYES_OPEN',
-  'GENDER', 'MOUTH_OPEN', 'MUSTACHE', 'FACE_OCCLUDED', 'SMILE', 'SUNGLASSES',
+  'DEFAULT',
+  'ALL',
+  'AGE_RANGE',
+  'BEARD',
+  'EMOTIONS',
+  'EYE_DIRECTION',
+  'EYEGLASSES',
+  'EYES_OPEN',
+  'GENDER',
+  'MOUTH_OPEN',
+  'MUSTACHE',
+  'FACE_OCCLUDED',
+  'SMILE',
+  'SUNGLASSES',
 ] as const;
 
 const NO_FACE_MESSAGE = 'There are no faces in the image. Should be at least 1.';
@@ -162,7 +182,7 @@ export function createImageOperations({ engine, store, images, limiter }: ImageO
       const reader = new RequestReader(input);
       const resourceArn = reader.string('ResourceArn', { required: true, minLength: 20, maxLength: 2048 });
       reader.finish();
-      const [, collectionId] = /^arn:[a-z-]+:rekognition:[a-z0-9-]+:\d{12}:collection\/([a-zA-Z0-9_.\-]{1,255})$/.exec(resourceArn) ?? [];
+      const [, collectionId] = /^arn:[a-z-]+:rekognition:[a-z0-9-]+:\d{12}:collection\/([a-zA-Z0-9_.-]{1,255})$/.exec(resourceArn) ?? [];
       if (!collectionId) throw new RekognitionError('InvalidParameterException', `Invalid resource ARN: ${resourceArn}`);
       return { Tags: store.get(collectionId).tags };
     },
@@ -215,7 +235,11 @@ export function createImageOperations({ engine, store, images, limiter }: ImageO
           },
         });
       }
-      if (indexed.length > 0) await store.addFaces(collectionId, indexed.map(({ stored }) => stored));
+      if (indexed.length > 0)
+        await store.addFaces(
+          collectionId,
+          indexed.map(({ stored }) => stored),
+        );
       return {
         FaceRecords: indexed.map(({ face, stored }) => ({ Face: faceRecord(stored), FaceDetail: faceDetail(face) })),
         FaceModelVersion: engine.modelVersion,

@@ -51,7 +51,8 @@ export interface S3ObjectLimit {
 
 const REKOGNITION_S3_LIMIT: S3ObjectLimit = {
   maxBytes: MAX_S3_IMAGE_BYTES,
-  tooLarge: (bytes) => new RekognitionError('ImageTooLargeException', `Image size is too large: ${bytes} bytes, the limit from S3 is ${MAX_S3_IMAGE_BYTES}`),
+  tooLarge: (bytes) =>
+    new RekognitionError('ImageTooLargeException', `Image size is too large: ${bytes} bytes, the limit from S3 is ${MAX_S3_IMAGE_BYTES}`),
 };
 
 export class ImageSource {
@@ -97,7 +98,10 @@ export class ImageSource {
     const body = object.Body;
     if (!body) throw unreadable('empty response');
     if ((object.ContentLength ?? 0) > this.limit.maxBytes) {
-      body.transformToWebStream().cancel().catch(() => undefined);
+      body
+        .transformToWebStream()
+        .cancel()
+        .catch(() => undefined);
       throw this.limit.tooLarge(object.ContentLength ?? 0);
     }
     try {

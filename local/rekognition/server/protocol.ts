@@ -163,7 +163,12 @@ export function createJsonProtocolListener(
           sendError(response, requestId, error, service);
         } else {
           logError(error);
-          sendError(response, requestId, new ServiceError('InternalServerError', `${service.title} experienced a service issue`, 500), service);
+          sendError(
+            response,
+            requestId,
+            new ServiceError('InternalServerError', `${service.title} experienced a service issue`, 500),
+            service,
+          );
         }
       },
     );

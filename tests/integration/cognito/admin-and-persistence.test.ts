@@ -1,12 +1,22 @@
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AdminDeleteUserCommand, AdminGetUserCommand, GetUserCommand, GlobalSignOutCommand, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  AdminDeleteUserCommand,
+  AdminGetUserCommand,
+  GetUserCommand,
+  GlobalSignOutCommand,
+  InitiateAuthCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { CLIENT_ID, POOL_ID, clientFor, signIn, signUpAndConfirm, startCustomAuth, startTestPool, type TestPool } from './harness';
 
 let pool: TestPool;
-beforeEach(async () => { pool = await startTestPool(); });
-afterEach(async () => { await pool.stop(); });
+beforeEach(async () => {
+  pool = await startTestPool();
+});
+afterEach(async () => {
+  await pool.stop();
+});
 
 describe('admin operations', () => {
   test('AdminGetUser returns the user by email or by username', async () => {
@@ -23,16 +33,28 @@ describe('admin operations', () => {
     await signUpAndConfirm(pool, 'gone@example.com');
     const tokens = await signIn(pool, 'gone@example.com');
     await pool.client.send(new AdminDeleteUserCommand({ UserPoolId: POOL_ID, Username: 'gone@example.com' }));
-    await expect(pool.client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: 'gone@example.com' })))
-      .rejects.toMatchObject({ name: 'UserNotFoundException', message: 'User does not exist.' });
-    await expect(pool.client.send(new GetUserCommand({ AccessToken: tokens.AccessToken! }))).rejects.toMatchObject({ name: 'NotAuthorizedException' });
-    await expect(pool.client.send(new InitiateAuthCommand({ ClientId: CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! } })))
-      .rejects.toMatchObject({ name: 'NotAuthorizedException' });
+    await expect(pool.client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: 'gone@example.com' }))).rejects.toMatchObject({
+      name: 'UserNotFoundException',
+      message: 'User does not exist.',
+    });
+    await expect(pool.client.send(new GetUserCommand({ AccessToken: tokens.AccessToken! }))).rejects.toMatchObject({
+      name: 'NotAuthorizedException',
+    });
+    await expect(
+      pool.client.send(
+        new InitiateAuthCommand({
+          ClientId: CLIENT_ID,
+          AuthFlow: 'REFRESH_TOKEN_AUTH',
+          AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'NotAuthorizedException' });
   });
 
   test('refuses an unknown user pool id', async () => {
-    await expect(pool.client.send(new AdminGetUserCommand({ UserPoolId: 'eu-west-1_Other', Username: 'x@example.com' })))
-      .rejects.toMatchObject({ name: 'ResourceNotFoundException', message: 'User pool eu-west-1_Other does not exist.' });
+    await expect(
+      pool.client.send(new AdminGetUserCommand({ UserPoolId: 'eu-west-1_Other', Username: 'x@example.com' })),
+    ).rejects.toMatchObject({ name: 'ResourceNotFoundException', message: 'User pool eu-west-1_Other does not exist.' });
   });
 
   test.each([
@@ -42,7 +64,9 @@ describe('admin operations', () => {
     await signUpAndConfirm(pool, 'sig@example.com');
     const client = clientFor(pool.emulator, credentials);
     try {
-      await expect(client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: 'sig@example.com' }))).rejects.toMatchObject({ name });
+      await expect(client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: 'sig@example.com' }))).rejects.toMatchObject({
+        name,
+      });
     } finally {
       client.destroy();
     }
@@ -66,8 +90,13 @@ describe('persistence', () => {
     const keysBefore = await (await fetch(pool.emulator.jwksUri)).json();
     await pool.restart();
     expect(await (await fetch(pool.emulator.jwksUri)).json()).toEqual(keysBefore);
-    const refreshed = await pool.client.send(new InitiateAuthCommand({
-      ClientId: CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! } }));
+    const refreshed = await pool.client.send(
+      new InitiateAuthCommand({
+        ClientId: CLIENT_ID,
+        AuthFlow: 'REFRESH_TOKEN_AUTH',
+        AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! },
+      }),
+    );
     const { payload } = await jwtVerify(refreshed.AuthenticationResult!.IdToken!, createRemoteJWKSet(new URL(pool.emulator.jwksUri)));
     expect(payload.sub).toBe(sub);
     expect((await startCustomAuth(pool, 'stay@example.com')).ChallengeParameters?.USERNAME).toBe(sub);
@@ -78,9 +107,15 @@ describe('persistence', () => {
     const tokens = await signIn(pool, 'revoked@example.com');
     await pool.client.send(new GlobalSignOutCommand({ AccessToken: tokens.AccessToken! }));
     await pool.restart();
-    await expect(pool.client.send(new InitiateAuthCommand({
-      ClientId: CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! } })))
-      .rejects.toMatchObject({ message: 'Refresh Token has been revoked' });
+    await expect(
+      pool.client.send(
+        new InitiateAuthCommand({
+          ClientId: CLIENT_ID,
+          AuthFlow: 'REFRESH_TOKEN_AUTH',
+          AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! },
+        }),
+      ),
+    ).rejects.toMatchObject({ message: 'Refresh Token has been revoked' });
   });
 
   test('writes no refresh token in the clear and leaves no temporary files', async () => {

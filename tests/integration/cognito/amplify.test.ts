@@ -8,7 +8,9 @@ beforeAll(async () => {
   pool = await startTestPool();
   Amplify.configure({ Auth: { Cognito: { userPoolId: POOL_ID, userPoolClientId: CLIENT_ID, userPoolEndpoint: pool.emulator.endpoint } } });
 });
-afterAll(async () => { await pool.stop(); });
+afterAll(async () => {
+  await pool.stop();
+});
 
 test('amplify signs up, confirms, signs in with custom auth, refreshes and signs out globally', async () => {
   const email = 'amplify@example.com';
@@ -20,7 +22,10 @@ test('amplify signs up, confirms, signs in with custom auth, refreshes and signs
   expect(started.nextStep.signInStep).toBe('CONFIRM_SIGN_IN_WITH_CUSTOM_CHALLENGE');
   const enrolStep = started.nextStep as { additionalInfo: Record<string, string> };
   expect(enrolStep.additionalInfo.step).toBe('ENROLL');
-  const faceStep = await confirmSignIn({ challengeResponse: enrolStep.additionalInfo.hint!, options: { clientMetadata: { from: 'amplify' } } });
+  const faceStep = await confirmSignIn({
+    challengeResponse: enrolStep.additionalInfo.hint!,
+    options: { clientMetadata: { from: 'amplify' } },
+  });
   const faceInfo = (faceStep.nextStep as { additionalInfo: Record<string, string> }).additionalInfo;
   expect(faceInfo.step).toBe('FACE');
   expect((await confirmSignIn({ challengeResponse: faceInfo.hint! })).isSignedIn).toBe(true);

@@ -2,8 +2,12 @@ import { InitiateAuthCommand, RespondToAuthChallengeCommand, SignUpCommand } fro
 import { CLIENT_ID, answer, signIn, signUpAndConfirm, startCustomAuth, startTestPool, type TestPool } from './harness';
 
 let pool: TestPool;
-beforeEach(async () => { pool = await startTestPool(); });
-afterEach(async () => { await pool.stop(); });
+beforeEach(async () => {
+  pool = await startTestPool();
+});
+afterEach(async () => {
+  await pool.stop();
+});
 
 describe('custom authentication', () => {
   test('runs the two-step flow and issues tokens after the second right answer', async () => {
@@ -36,7 +40,9 @@ describe('custom authentication', () => {
     step = await answer(pool, 'thrice@example.com', step.Session!, 'wrong-1');
     step = await answer(pool, 'thrice@example.com', step.Session!, 'wrong-2');
     await expect(answer(pool, 'thrice@example.com', step.Session!, 'wrong-3')).rejects.toMatchObject({
-      name: 'NotAuthorizedException', message: 'Incorrect username or password.' });
+      name: 'NotAuthorizedException',
+      message: 'Incorrect username or password.',
+    });
   });
 
   test('gives a name that matches nobody a challenge that looks like a real one', async () => {
@@ -51,20 +57,26 @@ describe('custom authentication', () => {
 
   test('never issues tokens for a name that matches nobody, even if Define says so', async () => {
     pool.handlers.DefineAuthChallenge = async (event) => {
-      event.response = event.request.session.length === 0
-        ? { challengeName: 'CUSTOM_CHALLENGE', issueTokens: false, failAuthentication: false }
-        : { issueTokens: true, failAuthentication: false };
+      event.response =
+        event.request.session.length === 0
+          ? { challengeName: 'CUSTOM_CHALLENGE', issueTokens: false, failAuthentication: false }
+          : { issueTokens: true, failAuthentication: false };
       return event;
     };
     const ghost = await startCustomAuth(pool, 'ghost@example.com');
     await expect(answer(pool, 'ghost@example.com', ghost.Session!, ghost.ChallengeParameters!.hint!)).rejects.toMatchObject({
-      name: 'NotAuthorizedException', message: 'Incorrect username or password.' });
+      name: 'NotAuthorizedException',
+      message: 'Incorrect username or password.',
+    });
   });
 
   test('reports an unknown user with UserNotFoundException when existence errors are not prevented', async () => {
     const legacy = await startTestPool({ userPool: { preventUserExistenceErrors: false } });
     try {
-      await expect(startCustomAuth(legacy, 'ghost@example.com')).rejects.toMatchObject({ name: 'UserNotFoundException', message: 'User does not exist.' });
+      await expect(startCustomAuth(legacy, 'ghost@example.com')).rejects.toMatchObject({
+        name: 'UserNotFoundException',
+        message: 'User does not exist.',
+      });
     } finally {
       await legacy.stop();
     }
@@ -80,7 +92,9 @@ describe('custom authentication', () => {
     const first = await startCustomAuth(pool, 'reuse@example.com');
     await answer(pool, 'reuse@example.com', first.Session!, first.ChallengeParameters!.hint!);
     await expect(answer(pool, 'reuse@example.com', first.Session!, first.ChallengeParameters!.hint!)).rejects.toMatchObject({
-      name: 'NotAuthorizedException', message: 'Invalid session for the user.' });
+      name: 'NotAuthorizedException',
+      message: 'Invalid session for the user.',
+    });
   });
 
   test('refuses a Session older than the auth session validity', async () => {
@@ -88,7 +102,9 @@ describe('custom authentication', () => {
     const first = await startCustomAuth(pool, 'slow@example.com');
     pool.advance(181 * 1000);
     await expect(answer(pool, 'slow@example.com', first.Session!, first.ChallengeParameters!.hint!)).rejects.toMatchObject({
-      name: 'NotAuthorizedException', message: 'Invalid session for the user, session is expired.' });
+      name: 'NotAuthorizedException',
+      message: 'Invalid session for the user, session is expired.',
+    });
   });
 
   test('refuses a Session answered for another user', async () => {
@@ -96,7 +112,9 @@ describe('custom authentication', () => {
     await signUpAndConfirm(pool, 'other@example.com');
     const first = await startCustomAuth(pool, 'owner@example.com');
     await expect(answer(pool, 'other@example.com', first.Session!, first.ChallengeParameters!.hint!)).rejects.toMatchObject({
-      name: 'NotAuthorizedException', message: 'Invalid session for the user.' });
+      name: 'NotAuthorizedException',
+      message: 'Invalid session for the user.',
+    });
   });
 
   test('refuses a made-up Session', async () => {
@@ -107,9 +125,16 @@ describe('custom authentication', () => {
   test('refuses an answer without ANSWER', async () => {
     await signUpAndConfirm(pool, 'blank@example.com');
     const first = await startCustomAuth(pool, 'blank@example.com');
-    await expect(pool.client.send(new RespondToAuthChallengeCommand({
-      ClientId: CLIENT_ID, ChallengeName: 'CUSTOM_CHALLENGE', Session: first.Session, ChallengeResponses: { USERNAME: 'blank@example.com' },
-    }))).rejects.toMatchObject({ name: 'InvalidParameterException', message: 'Missing required parameter ANSWER' });
+    await expect(
+      pool.client.send(
+        new RespondToAuthChallengeCommand({
+          ClientId: CLIENT_ID,
+          ChallengeName: 'CUSTOM_CHALLENGE',
+          Session: first.Session,
+          ChallengeResponses: { USERNAME: 'blank@example.com' },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidParameterException', message: 'Missing required parameter ANSWER' });
   });
 
   test.each([
@@ -118,8 +143,9 @@ describe('custom authentication', () => {
     ['CUSTOM_AUTH', { USERNAME: 'a@example.com', SRP_A: 'abc' }, 'USER_SRP_AUTH is not enabled for the client.'],
     ['ADMIN_USER_PASSWORD_AUTH', { USERNAME: 'a@example.com', PASSWORD: 'x' }, 'Initiate Auth method not supported.'],
   ] as const)('refuses %s with %j as the client does not allow it', async (flow, parameters, message) => {
-    await expect(pool.client.send(new InitiateAuthCommand({ ClientId: CLIENT_ID, AuthFlow: flow, AuthParameters: parameters })))
-      .rejects.toMatchObject({ name: 'InvalidParameterException', message });
+    await expect(
+      pool.client.send(new InitiateAuthCommand({ ClientId: CLIENT_ID, AuthFlow: flow, AuthParameters: parameters })),
+    ).rejects.toMatchObject({ name: 'InvalidParameterException', message });
   });
 
   test('runs a second, independent sign-in for the same user', async () => {

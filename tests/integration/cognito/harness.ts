@@ -14,7 +14,13 @@ import {
   RespondToAuthChallengeCommand,
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { createMailbox, startCognitoEmulator, type CognitoEmulator, type CognitoEmulatorOptions, type TriggerName } from '../../../local/cognito/index';
+import {
+  createMailbox,
+  startCognitoEmulator,
+  type CognitoEmulator,
+  type CognitoEmulatorOptions,
+  type TriggerName,
+} from '../../../local/cognito/index';
 
 export const REGION = 'eu-west-1';
 export const POOL_ID = 'eu-west-1_TestPool1';
@@ -22,9 +28,13 @@ export const CLIENT_ID = 'testclient1';
 export const ADMIN = { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-test-secret' };
 export const PASSWORD = 'Aa1!random-password';
 
+// biome-ignore lint/suspicious/noExplicitAny: the harness records whatever event the emulator sends
 type AnyEvent = { request: Record<string, any>; response: Record<string, any>; [key: string]: any };
 export type TriggerHandler = (event: AnyEvent) => Promise<object>;
-export interface RecordedCall { trigger: TriggerName; event: AnyEvent }
+export interface RecordedCall {
+  trigger: TriggerName;
+  event: AnyEvent;
+}
 
 /** The test Define trigger: ENROLL, then FACE, tokens after a correct FACE; three wrong answers fail. */
 export const defineEnrolLike: TriggerHandler = async (event) => {
@@ -76,7 +86,9 @@ export interface TestPool {
   stop(): Promise<void>;
 }
 
-export async function startTestPool(overrides: Partial<Omit<CognitoEmulatorOptions, 'userPool'>> & { userPool?: Partial<CognitoEmulatorOptions['userPool']> } = {}): Promise<TestPool> {
+export async function startTestPool(
+  overrides: Partial<Omit<CognitoEmulatorOptions, 'userPool'>> & { userPool?: Partial<CognitoEmulatorOptions['userPool']> } = {},
+): Promise<TestPool> {
   const dataDir = await mkdtemp(join(tmpdir(), 'cognito-emulator-'));
   let offset = 0;
   const calls: RecordedCall[] = [];
@@ -95,10 +107,17 @@ export async function startTestPool(overrides: Partial<Omit<CognitoEmulatorOptio
     dataDir,
     region: REGION,
     userPool: {
-      id: POOL_ID, name: 'test-pool', clientId: CLIENT_ID, clientName: 'test-web',
-      authSessionValiditySeconds: 180, accessTokenValiditySeconds: 3600, idTokenValiditySeconds: 3600,
-      refreshTokenValiditySeconds: 86400, preventUserExistenceErrors: true,
-      explicitAuthFlows: ['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'], allowedOrigins: ['http://localhost:3000'],
+      id: POOL_ID,
+      name: 'test-pool',
+      clientId: CLIENT_ID,
+      clientName: 'test-web',
+      authSessionValiditySeconds: 180,
+      accessTokenValiditySeconds: 3600,
+      idTokenValiditySeconds: 3600,
+      refreshTokenValiditySeconds: 86400,
+      preventUserExistenceErrors: true,
+      explicitAuthFlows: ['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      allowedOrigins: ['http://localhost:3000'],
       ...userPool,
     },
     triggers: async (trigger, event) => {
@@ -113,8 +132,13 @@ export async function startTestPool(overrides: Partial<Omit<CognitoEmulatorOptio
   const pool: TestPool = {
     emulator: await startCognitoEmulator(options),
     client: undefined as unknown as CognitoIdentityProviderClient,
-    calls, handlers, consoleLines, dataDir,
-    advance: (ms) => { offset += ms; },
+    calls,
+    handlers,
+    consoleLines,
+    dataDir,
+    advance: (ms) => {
+      offset += ms;
+    },
     async restart() {
       await pool.emulator.close();
       pool.client.destroy();
@@ -144,24 +168,39 @@ export function latestCode(pool: TestPool, email: string): string {
 }
 
 export async function signUpAndConfirm(pool: TestPool, email: string): Promise<string> {
-  const { UserSub } = await pool.client.send(new SignUpCommand({
-    ClientId: CLIENT_ID, Username: email, Password: PASSWORD, UserAttributes: [{ Name: 'email', Value: email }],
-  }));
+  const { UserSub } = await pool.client.send(
+    new SignUpCommand({
+      ClientId: CLIENT_ID,
+      Username: email,
+      Password: PASSWORD,
+      UserAttributes: [{ Name: 'email', Value: email }],
+    }),
+  );
   await pool.client.send(new ConfirmSignUpCommand({ ClientId: CLIENT_ID, Username: email, ConfirmationCode: latestCode(pool, email) }));
   return UserSub!;
 }
 
 export function startCustomAuth(pool: TestPool, username: string, clientMetadata?: Record<string, string>) {
-  return pool.client.send(new InitiateAuthCommand({
-    ClientId: CLIENT_ID, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: username }, ClientMetadata: clientMetadata,
-  }));
+  return pool.client.send(
+    new InitiateAuthCommand({
+      ClientId: CLIENT_ID,
+      AuthFlow: 'CUSTOM_AUTH',
+      AuthParameters: { USERNAME: username },
+      ClientMetadata: clientMetadata,
+    }),
+  );
 }
 
 export function answer(pool: TestPool, username: string, session: string, value: string, clientMetadata?: Record<string, string>) {
-  return pool.client.send(new RespondToAuthChallengeCommand({
-    ClientId: CLIENT_ID, ChallengeName: 'CUSTOM_CHALLENGE', Session: session,
-    ChallengeResponses: { USERNAME: username, ANSWER: value }, ClientMetadata: clientMetadata,
-  }));
+  return pool.client.send(
+    new RespondToAuthChallengeCommand({
+      ClientId: CLIENT_ID,
+      ChallengeName: 'CUSTOM_CHALLENGE',
+      Session: session,
+      ChallengeResponses: { USERNAME: username, ANSWER: value },
+      ClientMetadata: clientMetadata,
+    }),
+  );
 }
 
 /** Runs the whole enrol-like sign-in with right answers and returns the tokens. */

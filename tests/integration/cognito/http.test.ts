@@ -5,19 +5,27 @@ import { startCognitoEmulator } from '../../../local/cognito/index';
 import { ADMIN, CLIENT_ID, PASSWORD, startTestPool, type TestPool } from './harness';
 
 let pool: TestPool;
-beforeEach(async () => { pool = await startTestPool(); });
-afterEach(async () => { await pool.stop(); });
+beforeEach(async () => {
+  pool = await startTestPool();
+});
+afterEach(async () => {
+  await pool.stop();
+});
 
 const APP_ORIGIN = 'http://localhost:3000';
-const post = (target: string, body: string, headers: Record<string, string> = {}) => fetch(pool.emulator.endpoint, {
-  method: 'POST',
-  headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityProviderService.${target}`, ...headers },
-  body,
-});
+const post = (target: string, body: string, headers: Record<string, string> = {}) =>
+  fetch(pool.emulator.endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityProviderService.${target}`, ...headers },
+    body,
+  });
 
 describe('HTTP protocol', () => {
   test('answers an error as JSON 1.1 with __type, message and x-amzn-ErrorType', async () => {
-    const response = await post('InitiateAuth', JSON.stringify({ ClientId: 'nope', AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: 'a@example.com' } }));
+    const response = await post(
+      'InitiateAuth',
+      JSON.stringify({ ClientId: 'nope', AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: 'a@example.com' } }),
+    );
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toBe('application/x-amz-json-1.1');
     expect(response.headers.get('x-amzn-errortype')).toBe('ResourceNotFoundException:');
@@ -27,11 +35,17 @@ describe('HTTP protocol', () => {
   test('refuses malformed JSON with SerializationException', async () => {
     const response = await post('SignUp', '{"ClientId": ');
     expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ __type: 'SerializationException', message: expect.stringMatching(/^Malformed JSON request body: /) });
+    expect(await response.json()).toMatchObject({
+      __type: 'SerializationException',
+      message: expect.stringMatching(/^Malformed JSON request body: /),
+    });
   });
 
   test('refuses a JSON body that is not an object', async () => {
-    expect(await (await post('SignUp', '[1,2]')).json()).toEqual({ __type: 'SerializationException', message: 'The request body must be a JSON object.' });
+    expect(await (await post('SignUp', '[1,2]')).json()).toEqual({
+      __type: 'SerializationException',
+      message: 'The request body must be a JSON object.',
+    });
   });
 
   test('refuses a body over the size cap with 413', async () => {
@@ -52,16 +66,23 @@ describe('HTTP protocol', () => {
 
   test('refuses a missing required member with the AWS validation message', async () => {
     const response = await post('SignUp', JSON.stringify({ ClientId: CLIENT_ID, Password: PASSWORD }));
-    expect(await response.json()).toEqual({ __type: 'InvalidParameterException',
-      message: "1 validation error detected: Value null at 'username' failed to satisfy constraint: Member must not be null" });
+    expect(await response.json()).toEqual({
+      __type: 'InvalidParameterException',
+      message: "1 validation error detected: Value null at 'username' failed to satisfy constraint: Member must not be null",
+    });
   });
 });
 
 describe('CORS for the app', () => {
   test('allows the preflight amplify sends from an allowed origin', async () => {
-    const response = await fetch(pool.emulator.endpoint, { method: 'OPTIONS', headers: {
-      origin: APP_ORIGIN, 'access-control-request-method': 'POST',
-      'access-control-request-headers': 'content-type,x-amz-target,x-amz-user-agent,cache-control' } });
+    const response = await fetch(pool.emulator.endpoint, {
+      method: 'OPTIONS',
+      headers: {
+        origin: APP_ORIGIN,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,x-amz-target,x-amz-user-agent,cache-control',
+      },
+    });
     expect(response.status).toBe(204);
     expect(response.headers.get('access-control-allow-origin')).toBe(APP_ORIGIN);
     expect(response.headers.get('access-control-allow-headers')).toContain('x-amz-user-agent');
@@ -69,15 +90,26 @@ describe('CORS for the app', () => {
   });
 
   test('refuses the preflight from another origin', async () => {
-    const response = await fetch(pool.emulator.endpoint, { method: 'OPTIONS', headers: {
-      origin: 'http://evil.example', 'access-control-request-method': 'POST' } });
+    const response = await fetch(pool.emulator.endpoint, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'http://evil.example',
+        'access-control-request-method': 'POST',
+      },
+    });
     expect(response.status).toBe(403);
     expect(response.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   test('refuses a preflight asking for a header it does not accept', async () => {
-    const response = await fetch(pool.emulator.endpoint, { method: 'OPTIONS', headers: {
-      origin: APP_ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-custom-thing' } });
+    const response = await fetch(pool.emulator.endpoint, {
+      method: 'OPTIONS',
+      headers: {
+        origin: APP_ORIGIN,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'x-custom-thing',
+      },
+    });
     expect(response.status).toBe(403);
   });
 
@@ -95,15 +127,31 @@ describe('dev mailbox over HTTP', () => {
     const all = await (await fetch(`${pool.emulator.endpoint}/mailbox`)).json();
     expect(all.messages.map((m: { to: string }) => m.to)).toEqual(['ada@example.com', 'bob@example.com']);
     const ada = await (await fetch(`${pool.emulator.endpoint}/mailbox/${encodeURIComponent('Ada@Example.com')}`)).json();
-    expect(ada).toEqual({ address: 'Ada@Example.com', messages: [expect.objectContaining({
-      to: 'ada@example.com', subject: 'Your verification code', code: expect.stringMatching(/^\d{6}$/) })] });
+    expect(ada).toEqual({
+      address: 'Ada@Example.com',
+      messages: [
+        expect.objectContaining({
+          to: 'ada@example.com',
+          subject: 'Your verification code',
+          code: expect.stringMatching(/^\d{6}$/),
+        }),
+      ],
+    });
   });
 });
 
 describe('configuration', () => {
   test.each([
-    ['a session validity Cognito does not allow', { authSessionValiditySeconds: 60 }, /authSessionValiditySeconds must be an integer from 180 to 900/],
-    ['an auth flow the emulator does not implement', { explicitAuthFlows: ['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_SRP_AUTH'] }, /ALLOW_USER_SRP_AUTH are not implemented/],
+    [
+      'a session validity Cognito does not allow',
+      { authSessionValiditySeconds: 60 },
+      /authSessionValiditySeconds must be an integer from 180 to 900/,
+    ],
+    [
+      'an auth flow the emulator does not implement',
+      { explicitAuthFlows: ['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_SRP_AUTH'] },
+      /ALLOW_USER_SRP_AUTH are not implemented/,
+    ],
     ['a pool id of another region', { id: 'us-east-1_Pool' }, /must look like 'eu-west-1_/],
   ])('refuses to start with %s', async (_, userPool, message) => {
     await expect(startWith({ userPool })).rejects.toThrow(message);
@@ -119,12 +167,24 @@ async function startWith(change: { host?: string; userPool?: Record<string, unkn
   const dataDir = await mkdtemp(join(tmpdir(), 'cognito-config-'));
   try {
     const emulator = await startCognitoEmulator({
-      host: change.host ?? '127.0.0.1', port: 0, dataDir, region: 'eu-west-1', adminCredentials: ADMIN,
+      host: change.host ?? '127.0.0.1',
+      port: 0,
+      dataDir,
+      region: 'eu-west-1',
+      adminCredentials: ADMIN,
       triggers: async () => ({}),
       userPool: {
-        id: 'eu-west-1_Pool', name: 'p', clientId: 'c', clientName: 'c', authSessionValiditySeconds: 180,
-        accessTokenValiditySeconds: 3600, idTokenValiditySeconds: 3600, refreshTokenValiditySeconds: 86400,
-        preventUserExistenceErrors: true, explicitAuthFlows: ['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'], allowedOrigins: [],
+        id: 'eu-west-1_Pool',
+        name: 'p',
+        clientId: 'c',
+        clientName: 'c',
+        authSessionValiditySeconds: 180,
+        accessTokenValiditySeconds: 3600,
+        idTokenValiditySeconds: 3600,
+        refreshTokenValiditySeconds: 86400,
+        preventUserExistenceErrors: true,
+        explicitAuthFlows: ['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+        allowedOrigins: [],
         ...change.userPool,
       },
     });
@@ -135,19 +195,27 @@ async function startWith(change: { host?: string; userPool?: Record<string, unkn
 }
 
 describe('usernames that name members of Object.prototype', () => {
-  test.each(['__proto__', 'constructor', 'toString'])("treat '%s' as a name that matches nobody and leave the mailbox working", async (name) => {
-    const resend = await post('ResendConfirmationCode', JSON.stringify({ ClientId: CLIENT_ID, Username: name }));
-    expect(await resend.json()).toEqual({ CodeDeliveryDetails: { Destination: `${name.charAt(0)}***@e***.com`, DeliveryMedium: 'EMAIL', AttributeName: 'email' } });
-    const confirm = await post('ConfirmSignUp', JSON.stringify({ ClientId: CLIENT_ID, Username: name, ConfirmationCode: '123456' }));
-    expect((await confirm.json()).__type).toBe('CodeMismatchException');
-    expect(Object.prototype).not.toHaveProperty('confirmation');
-    const mailbox = await fetch(`${pool.emulator.endpoint}/mailbox/${encodeURIComponent('ada@example.com')}`);
-    expect(mailbox.status).toBe(200);
-    expect(await mailbox.json()).toEqual({ address: 'ada@example.com', messages: [] });
-  });
+  test.each(['__proto__', 'constructor', 'toString'])(
+    "treat '%s' as a name that matches nobody and leave the mailbox working",
+    async (name) => {
+      const resend = await post('ResendConfirmationCode', JSON.stringify({ ClientId: CLIENT_ID, Username: name }));
+      expect(await resend.json()).toEqual({
+        CodeDeliveryDetails: { Destination: `${name.charAt(0)}***@e***.com`, DeliveryMedium: 'EMAIL', AttributeName: 'email' },
+      });
+      const confirm = await post('ConfirmSignUp', JSON.stringify({ ClientId: CLIENT_ID, Username: name, ConfirmationCode: '123456' }));
+      expect((await confirm.json()).__type).toBe('CodeMismatchException');
+      expect(Object.prototype).not.toHaveProperty('confirmation');
+      const mailbox = await fetch(`${pool.emulator.endpoint}/mailbox/${encodeURIComponent('ada@example.com')}`);
+      expect(mailbox.status).toBe(200);
+      expect(await mailbox.json()).toEqual({ address: 'ada@example.com', messages: [] });
+    },
+  );
 
   test('never finds a user by __proto__ when starting a sign-in', async () => {
-    const response = await post('InitiateAuth', JSON.stringify({ ClientId: CLIENT_ID, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: '__proto__' } }));
+    const response = await post(
+      'InitiateAuth',
+      JSON.stringify({ ClientId: CLIENT_ID, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: '__proto__' } }),
+    );
     const started = await response.json();
     expect(response.status).toBe(200);
     expect(pool.calls[0]?.event.request).toMatchObject({ userNotFound: true, userAttributes: {} });

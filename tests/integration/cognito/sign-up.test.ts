@@ -3,8 +3,12 @@ import { CODE_THROTTLE_WINDOW_MS } from '../../../local/cognito/code-throttle';
 import { CLIENT_ID, PASSWORD, latestCode, startTestPool, type TestPool } from './harness';
 
 let pool: TestPool;
-beforeEach(async () => { pool = await startTestPool(); });
-afterEach(async () => { await pool.stop(); });
+beforeEach(async () => {
+  pool = await startTestPool();
+});
+afterEach(async () => {
+  await pool.stop();
+});
 
 const signUp = (username: string, password = PASSWORD, attributes = [{ Name: 'email', Value: username }]) =>
   pool.client.send(new SignUpCommand({ ClientId: CLIENT_ID, Username: username, Password: password, UserAttributes: attributes }));
@@ -22,21 +26,27 @@ describe('sign-up and confirmation', () => {
 
   test('prints each mailed code on one console line', async () => {
     await signUp('line@example.com');
-    expect(pool.consoleLines).toEqual([`[mailbox] to=line@example.com subject="Your verification code" code=${latestCode(pool, 'line@example.com')}`]);
+    expect(pool.consoleLines).toEqual([
+      `[mailbox] to=line@example.com subject="Your verification code" code=${latestCode(pool, 'line@example.com')}`,
+    ]);
   });
 
   test('confirms a user with the mailed code', async () => {
     await signUp('grace@example.com');
     await expect(confirm('grace@example.com', latestCode(pool, 'grace@example.com'))).resolves.toBeDefined();
     await expect(confirm('grace@example.com', '000000')).rejects.toMatchObject({
-      name: 'NotAuthorizedException', message: 'User cannot be confirmed. Current status is CONFIRMED' });
+      name: 'NotAuthorizedException',
+      message: 'User cannot be confirmed. Current status is CONFIRMED',
+    });
   });
 
   test('rejects a wrong code with CodeMismatchException', async () => {
     await signUp('wrong@example.com');
     const wrong = latestCode(pool, 'wrong@example.com') === '123456' ? '654321' : '123456';
     await expect(confirm('wrong@example.com', wrong)).rejects.toMatchObject({
-      name: 'CodeMismatchException', message: 'Invalid verification code provided, please try again.' });
+      name: 'CodeMismatchException',
+      message: 'Invalid verification code provided, please try again.',
+    });
   });
 
   test('rejects a code older than 24 hours with ExpiredCodeException', async () => {
@@ -60,11 +70,16 @@ describe('sign-up and confirmation', () => {
   test('refuses a second account for the same email, whatever its case', async () => {
     await signUp('twice@example.com');
     await expect(signUp('TWICE@example.com')).rejects.toMatchObject({
-      name: 'UsernameExistsException', message: 'An account with the given email already exists.' });
+      name: 'UsernameExistsException',
+      message: 'An account with the given email already exists.',
+    });
   });
 
   test('refuses a username that is not an email', async () => {
-    await expect(signUp('not-an-email', PASSWORD, [])).rejects.toMatchObject({ name: 'InvalidParameterException', message: 'Username should be an email.' });
+    await expect(signUp('not-an-email', PASSWORD, [])).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+      message: 'Username should be an email.',
+    });
   });
 
   test.each([
@@ -75,17 +90,24 @@ describe('sign-up and confirmation', () => {
     ['no symbol', 'Aa1aaaaaaa', 'Password must have symbol characters'],
   ])('refuses a password with %s against the policy', async (_, password, reason) => {
     await expect(signUp('policy@example.com', password)).rejects.toMatchObject({
-      name: 'InvalidPasswordException', message: `Password did not conform with policy: ${reason}` });
+      name: 'InvalidPasswordException',
+      message: `Password did not conform with policy: ${reason}`,
+    });
   });
 
   test('refuses attributes outside the schema and writes to email_verified', async () => {
-    await expect(signUp('attr@example.com', PASSWORD, [{ Name: 'nickname', Value: 'x' }])).rejects.toMatchObject({ name: 'InvalidParameterException' });
-    await expect(signUp('attr@example.com', PASSWORD, [{ Name: 'email_verified', Value: 'true' }])).rejects.toMatchObject({ name: 'NotAuthorizedException' });
+    await expect(signUp('attr@example.com', PASSWORD, [{ Name: 'nickname', Value: 'x' }])).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+    });
+    await expect(signUp('attr@example.com', PASSWORD, [{ Name: 'email_verified', Value: 'true' }])).rejects.toMatchObject({
+      name: 'NotAuthorizedException',
+    });
   });
 
   test('refuses an unknown client id with ResourceNotFoundException', async () => {
-    await expect(pool.client.send(new SignUpCommand({ ClientId: 'nope', Username: 'x@example.com', Password: PASSWORD })))
-      .rejects.toMatchObject({ name: 'ResourceNotFoundException', message: 'User pool client nope does not exist.' });
+    await expect(
+      pool.client.send(new SignUpCommand({ ClientId: 'nope', Username: 'x@example.com', Password: PASSWORD })),
+    ).rejects.toMatchObject({ name: 'ResourceNotFoundException', message: 'User pool client nope does not exist.' });
   });
 
   test('hides whether a user exists when confirming or resending for an unknown name', async () => {
@@ -161,8 +183,9 @@ describe('sign-up with user existence errors shown', () => {
   test('reports an unknown user on confirmation with UserNotFoundException', async () => {
     const legacy = await startTestPool({ userPool: { preventUserExistenceErrors: false } });
     try {
-      await expect(legacy.client.send(new ConfirmSignUpCommand({ ClientId: CLIENT_ID, Username: 'ghost@example.com', ConfirmationCode: '123456' })))
-        .rejects.toMatchObject({ name: 'UserNotFoundException' });
+      await expect(
+        legacy.client.send(new ConfirmSignUpCommand({ ClientId: CLIENT_ID, Username: 'ghost@example.com', ConfirmationCode: '123456' })),
+      ).rejects.toMatchObject({ name: 'UserNotFoundException' });
     } finally {
       await legacy.stop();
     }

@@ -23,7 +23,12 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 function writeOutputs(cognito: string): void {
   const outputs = {
     region: 'us-east-1',
-    endpoints: { cognito, jwks: `${cognito}/us-east-1_demo/.well-known/jwks.json`, liveness: 'https://127.0.0.1:1', mailbox: `${cognito}/mailbox` },
+    endpoints: {
+      cognito,
+      jwks: `${cognito}/us-east-1_demo/.well-known/jwks.json`,
+      liveness: 'https://127.0.0.1:1',
+      mailbox: `${cognito}/mailbox`,
+    },
     userPoolId: 'us-east-1_demo',
     userPoolClientId: 'democlient',
     livenessCertificatePath: join(dir, 'cert.pem'),
@@ -45,7 +50,9 @@ describe('the demo command line', () => {
   });
 
   it('refuses a photo path that does not exist, naming the option and the path', () => {
-    expect(() => parseDemoArguments(['--selfie', join(dir, 'missing.jpg')])).toThrow(`--selfie: ${join(dir, 'missing.jpg')} does not exist`);
+    expect(() => parseDemoArguments(['--selfie', join(dir, 'missing.jpg')])).toThrow(
+      `--selfie: ${join(dir, 'missing.jpg')} does not exist`,
+    );
   });
 
   it('refuses the same photo as the selfie and as the other person', () => {
@@ -62,7 +69,10 @@ describe('finding a running stack', () => {
 
   it('does not take a stack-outputs.json left by a stack that is gone for a running stack', async () => {
     writeOutputs(`http://127.0.0.1:${await freePort()}`);
-    await expect(detectRunningStack(dir)).resolves.toEqual({ running: false, why: expect.stringContaining('left from a stack that is gone') });
+    await expect(detectRunningStack(dir)).resolves.toEqual({
+      running: false,
+      why: expect.stringContaining('left from a stack that is gone'),
+    });
   });
 
   it('finds a stack whose Cognito endpoint serves the JWKS', async () => {
@@ -100,7 +110,12 @@ describe('finding a running stack', () => {
 describe('the photos the demo uploads', () => {
   it('converts a PNG ID photo to JPEG, the one type the upload policy takes', async () => {
     const png = join(dir, 'id.png');
-    writeFileSync(png, await sharp({ create: { width: 64, height: 64, channels: 4, background: { r: 200, g: 100, b: 50, alpha: 1 } } }).png().toBuffer());
+    writeFileSync(
+      png,
+      await sharp({ create: { width: 64, height: 64, channels: 4, background: { r: 200, g: 100, b: 50, alpha: 1 } } })
+        .png()
+        .toBuffer(),
+    );
     const bytes = await readPhoto(png, '--id-photo');
     expect((await sharp(bytes).metadata()).format).toBe('jpeg');
   });
@@ -114,14 +129,20 @@ describe('the photos the demo uploads', () => {
 
 describe('reading the email code from the dev mailbox', () => {
   /** A mailbox that answers `messages` for one address, the way the stack's serves GET /mailbox/<email>. */
-  async function mailbox(address: string, messages: () => Array<{ code: string }>): Promise<{ url: string; close: () => Promise<unknown> }> {
+  async function mailbox(
+    address: string,
+    messages: () => Array<{ code: string }>,
+  ): Promise<{ url: string; close: () => Promise<unknown> }> {
     const server: Server = createServer((req, res) => {
       const mine = req.url === `/mailbox/${encodeURIComponent(address)}`;
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ messages: mine ? messages() : [] }));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/mailbox`, close: () => new Promise((resolve) => server.close(resolve)) };
+    return {
+      url: `http://127.0.0.1:${(server.address() as { port: number }).port}/mailbox`,
+      close: () => new Promise((resolve) => server.close(resolve)),
+    };
   }
 
   it('takes the code of the newest message to the address', async () => {
@@ -146,7 +167,9 @@ describe('reading the email code from the dev mailbox', () => {
   it('names the address when no code arrives in time', async () => {
     const box = await mailbox('ada@example.com', () => [{ code: '111111' }]);
     try {
-      await expect(mailboxCode(box.url, 'nobody@example.com', 200)).rejects.toThrow('no message with a code for nobody@example.com in the mailbox after 200 ms');
+      await expect(mailboxCode(box.url, 'nobody@example.com', 200)).rejects.toThrow(
+        'no message with a code for nobody@example.com in the mailbox after 200 ms',
+      );
     } finally {
       await box.close();
     }

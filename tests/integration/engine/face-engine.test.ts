@@ -68,7 +68,10 @@ describe('recognition', () => {
 describe('detection', () => {
   it('finds no face in a photo of a plain wall', async () => {
     // The top-left corner of the group selfie is the lift wall behind the people.
-    const wall = await sharp(await fixture('engine-group-selfie.jpg')).extract({ left: 0, top: 0, width: 200, height: 180 }).jpeg().toBuffer();
+    const wall = await sharp(await fixture('engine-group-selfie.jpg'))
+      .extract({ left: 0, top: 0, width: 200, height: 180 })
+      .jpeg()
+      .toBuffer();
     const analysed = await engine.analyse(wall);
     expect(analysed.faces).toEqual([]);
     expect([analysed.width, analysed.height]).toEqual([200, 180]);
@@ -113,7 +116,11 @@ describe('detection', () => {
 
   it('finds a faint face that the whole-image pass misses, with the level-stretched second pass', async () => {
     // At 15% contrast the detector scores this face under 0.1 in the whole 1100x800 image.
-    const faint = await sharp(await fixture('engine-lfw-george_w_bush_0353.jpg')).resize(300).linear(0.15, 149).jpeg().toBuffer();
+    const faint = await sharp(await fixture('engine-lfw-george_w_bush_0353.jpg'))
+      .resize(300)
+      .linear(0.15, 149)
+      .jpeg()
+      .toBuffer();
     const scene = await sharp({ create: { width: 1100, height: 800, channels: 3, background: '#a8a8a8' } })
       .composite([{ input: faint, left: 120, top: 200 }])
       .jpeg({ quality: 90 })
@@ -133,21 +140,29 @@ describe('detection', () => {
   it('measures the roll of a face tilted by 20 degrees', async () => {
     const upright = await onlyFace(await fixture('engine-lfw-george_w_bush_0353.jpg'));
     // sharp rotates clockwise for positive angles; in image coordinates (y down) that is a positive roll.
-    const tilted = await sharp(await fixture('engine-lfw-george_w_bush_0353.jpg')).rotate(20, { background: '#808080' }).jpeg().toBuffer();
+    const tilted = await sharp(await fixture('engine-lfw-george_w_bush_0353.jpg'))
+      .rotate(20, { background: '#808080' })
+      .jpeg()
+      .toBuffer();
     const face = await onlyFace(tilted);
     expect(face.pose.roll - upright.pose.roll).toBeCloseTo(20, -1);
   });
 
   it('reads a blurred face as less sharp than the original', async () => {
     const sharpFace = await onlyFace(await fixture('engine-lfw-george_w_bush_0353.jpg'));
-    const blurred = await sharp(await fixture('engine-lfw-george_w_bush_0353.jpg')).blur(2).jpeg().toBuffer();
+    const blurred = await sharp(await fixture('engine-lfw-george_w_bush_0353.jpg'))
+      .blur(2)
+      .jpeg()
+      .toBuffer();
     expect((await onlyFace(blurred)).quality.sharpness).toBeLessThan(sharpFace.quality.sharpness);
   });
 });
 
 describe('input handling', () => {
   it('refuses text renamed .jpg with ImageFormatError', async () => {
-    await expect(engine.analyse(Buffer.from('this is not an image, just text in a file called photo.jpg\n'))).rejects.toThrow(ImageFormatError);
+    await expect(engine.analyse(Buffer.from('this is not an image, just text in a file called photo.jpg\n'))).rejects.toThrow(
+      ImageFormatError,
+    );
   });
 
   it('refuses a truncated JPEG with ImageFormatError', async () => {
@@ -156,12 +171,16 @@ describe('input handling', () => {
   });
 
   it('refuses formats other than JPEG and PNG, even when sharp could read them', async () => {
-    const webp = await sharp(await fixture('engine-lfw-aj_cook_0001.jpg')).webp().toBuffer();
+    const webp = await sharp(await fixture('engine-lfw-aj_cook_0001.jpg'))
+      .webp()
+      .toBuffer();
     await expect(engine.analyse(webp)).rejects.toThrow(ImageFormatError);
   });
 
   it('refuses a 1x1 image with ImageDimensionError', async () => {
-    const dot = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#ffffff' } }).png().toBuffer();
+    const dot = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#ffffff' } })
+      .png()
+      .toBuffer();
     await expect(engine.analyse(dot)).rejects.toThrow(ImageDimensionError);
   });
 
@@ -189,7 +208,10 @@ describe('input handling', () => {
   });
 
   it('decodes a 20-megapixel photo within its limits, shrunk to fit 1600 px', async () => {
-    const large = await sharp(await fixture('engine-group-selfie.jpg')).resize(5472, 3648, { fit: 'fill' }).jpeg({ quality: 85 }).toBuffer();
+    const large = await sharp(await fixture('engine-group-selfie.jpg'))
+      .resize(5472, 3648, { fit: 'fill' })
+      .jpeg({ quality: 85 })
+      .toBuffer();
     const analysed: AnalysedImage = await engine.analyse(large);
     expect([analysed.width, analysed.height]).toEqual([1600, 1067]);
     expect(analysed.faces.length).toBeGreaterThanOrEqual(4);
@@ -218,7 +240,9 @@ describe('input handling', () => {
   });
 
   it('accepts raw RGB frames and finds the same face as in the encoded image', async () => {
-    const png = await sharp(await fixture('engine-lfw-aj_cook_0001.jpg')).png().toBuffer();
+    const png = await sharp(await fixture('engine-lfw-aj_cook_0001.jpg'))
+      .png()
+      .toBuffer();
     const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
     const fromRaw = await onlyFace({ data, width: info.width, height: info.height, channels: 3 });
     const fromPng = await onlyFace(png);
@@ -227,7 +251,9 @@ describe('input handling', () => {
   });
 
   it('refuses a raw frame whose buffer does not match its size with ImageFormatError', async () => {
-    await expect(engine.analyse({ data: Buffer.alloc(100 * 100 * 3 - 1), width: 100, height: 100, channels: 3 })).rejects.toThrow(ImageFormatError);
+    await expect(engine.analyse({ data: Buffer.alloc(100 * 100 * 3 - 1), width: 100, height: 100, channels: 3 })).rejects.toThrow(
+      ImageFormatError,
+    );
   });
 });
 

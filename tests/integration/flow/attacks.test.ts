@@ -18,7 +18,8 @@ import { enrol, fixture, flowUser, printedLine, startEnrolment, streamLiveness, 
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 /** One person of samples/ per test, so that no enrollment meets another test's confirmed face. */
-const sample = (person: string, photo: 'id-photo' | 'selfie') => readFileSync(new URL(`../../../samples/${person}/${photo}.jpg`, import.meta.url));
+const sample = (person: string, photo: 'id-photo' | 'selfie') =>
+  readFileSync(new URL(`../../../samples/${person}/${photo}.jpg`, import.meta.url));
 const ANGELINA_PUBLIC_PHOTO = fixture('liveness-id-photo-angelina_jolie-img2.jpg');
 const JENNIFER = sample('jennifer_aniston', 'selfie');
 const SCARLETT = sample('scarlett_johansson', 'selfie');
@@ -36,7 +37,10 @@ describe('attacks on the sign-in through the public APIs', () => {
 
   /** Runs a call that must be refused and keeps the message the caller saw. */
   async function refused(call: Promise<unknown>, name = 'NotAuthorizedException'): Promise<void> {
-    const error = (await call.then(() => undefined, (caught: unknown) => caught)) as Error | undefined;
+    const error = (await call.then(
+      () => undefined,
+      (caught: unknown) => caught,
+    )) as Error | undefined;
     expect(error?.name).toBe(name);
     callerMessages.push(error!.message);
   }
@@ -84,12 +88,16 @@ describe('attacks on the sign-in through the public APIs', () => {
     (await table.send(new GetCommand({ TableName: stack.outputs.tableName, Key: { pk: `USER#${sub}`, sk }, ConsistentRead: true }))).Item;
 
   const failureCount = async (sub: string) =>
-    (await table.send(new QueryCommand({
-      TableName: stack.outputs.tableName,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :failure)',
-      ExpressionAttributeValues: { ':pk': `USER#${sub}`, ':failure': 'FAILURE#' },
-      ConsistentRead: true,
-    }))).Items?.length ?? 0;
+    (
+      await table.send(
+        new QueryCommand({
+          TableName: stack.outputs.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :failure)',
+          ExpressionAttributeValues: { ':pk': `USER#${sub}`, ':failure': 'FAILURE#' },
+          ConsistentRead: true,
+        }),
+      )
+    ).Items?.length ?? 0;
 
   beforeAll(async () => {
     stack = await startStackProcess(['--parameter', 'LockoutFailures=3']);
@@ -157,7 +165,9 @@ describe('attacks on the sign-in through the public APIs', () => {
       const user = flowUser(stack, 'policy-lifetime@example.com');
       await user.signUp();
       const challenge = await startEnrolment(user);
-      const policy = JSON.parse(Buffer.from(JSON.parse(challenge.ChallengeParameters!.uploadFields!).Policy, 'base64').toString()) as { expiration: string };
+      const policy = JSON.parse(Buffer.from(JSON.parse(challenge.ChallengeParameters!.uploadFields!).Policy, 'base64').toString()) as {
+        expiration: string;
+      };
       const lifetimeSeconds = (Date.parse(policy.expiration) - Date.now()) / 1000;
       expect(lifetimeSeconds).toBeGreaterThan(90);
       expect(lifetimeSeconds).toBeLessThanOrEqual(120);
@@ -261,7 +271,11 @@ describe('attacks on the sign-in through the public APIs', () => {
       const user = flowUser(stack, 'metadata-junk@example.com');
       await user.signUp();
       const first = await user.startSignIn();
-      const next = await user.answer(first.Session!, await user.mailboxCode(), { contentType: 'image/gif', livenessPassed: 'true', step: 'x'.repeat(500) });
+      const next = await user.answer(first.Session!, await user.mailboxCode(), {
+        contentType: 'image/gif',
+        livenessPassed: 'true',
+        step: 'x'.repeat(500),
+      });
       expect(next.ChallengeParameters?.step).toBe('ENROLL_ID_PHOTO');
       expect(next.ChallengeParameters?.contentTypes).toBe('image/jpeg');
     }, 60000);
@@ -283,11 +297,25 @@ describe('attacks on the sign-in through the public APIs', () => {
     async function invokeVerify(eventFile: string): Promise<boolean> {
       const port = (url: string | undefined) => new URL(url!).port;
       const { endpoints } = stack.outputs;
-      const { stdout } = await run(join(ROOT, 'node_modules/.bin/tsx'), [
-        'local/invoke.ts', 'VerifyAuthChallengeFunction', eventFile, '--parameter', 'LockoutFailures=3',
-        '--dynamodb-port', port(endpoints.dynamodb), '--s3-port', port(endpoints.s3), '--rekognition-port', port(endpoints.rekognition),
-        '--textract-port', port(endpoints.textract),
-      ], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
+      const { stdout } = await run(
+        join(ROOT, 'node_modules/.bin/tsx'),
+        [
+          'local/invoke.ts',
+          'VerifyAuthChallengeFunction',
+          eventFile,
+          '--parameter',
+          'LockoutFailures=3',
+          '--dynamodb-port',
+          port(endpoints.dynamodb),
+          '--s3-port',
+          port(endpoints.s3),
+          '--rekognition-port',
+          port(endpoints.rekognition),
+          '--textract-port',
+          port(endpoints.textract),
+        ],
+        { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 },
+      );
       const verdict = /"answerCorrect":\s*(true|false)/.exec(stdout);
       if (!verdict) throw new Error(`no answer in the invocation's output:\n${stdout}`);
       return verdict[1] === 'true';
@@ -302,18 +330,24 @@ describe('attacks on the sign-in through the public APIs', () => {
       const folder = mkdtempSync(join(tmpdir(), 'verify-retry-'));
       try {
         const eventFile = join(folder, 'event.json');
-        writeFileSync(eventFile, JSON.stringify({
-          version: '1', region: stack.outputs.region, userPoolId: stack.outputs.userPoolId, userName: sub,
-          callerContext: { awsSdkVersion: 'aws-sdk-unknown-unknown', clientId: stack.outputs.userPoolClientId },
-          triggerSource: 'VerifyAuthChallengeResponse_Authentication',
-          request: {
-            userAttributes: { sub, email: 'retried-verify@example.com', email_verified: 'false' },
-            privateChallengeParameters: { step: 'FACE_LIVENESS', sessionId },
-            challengeAnswer: sessionId,
-            userNotFound: false,
-          },
-          response: { answerCorrect: null },
-        }));
+        writeFileSync(
+          eventFile,
+          JSON.stringify({
+            version: '1',
+            region: stack.outputs.region,
+            userPoolId: stack.outputs.userPoolId,
+            userName: sub,
+            callerContext: { awsSdkVersion: 'aws-sdk-unknown-unknown', clientId: stack.outputs.userPoolClientId },
+            triggerSource: 'VerifyAuthChallengeResponse_Authentication',
+            request: {
+              userAttributes: { sub, email: 'retried-verify@example.com', email_verified: 'false' },
+              privateChallengeParameters: { step: 'FACE_LIVENESS', sessionId },
+              challengeAnswer: sessionId,
+              userNotFound: false,
+            },
+            response: { answerCorrect: null },
+          }),
+        );
         const [first, retry] = await Promise.all([invokeVerify(eventFile), invokeVerify(eventFile)]);
         // Normally true (the genuine face); the stand-in liveness may score a photo-made video low. Either way the
         // verdict is the first one, the session was consumed once and a failure was counted at most once.

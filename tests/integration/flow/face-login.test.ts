@@ -72,7 +72,13 @@ describe('face login through the local stack', () => {
   }, 120000);
 
   it('refreshes the tokens with the refresh token', async () => {
-    const refreshed = await stack.cognito.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! } }));
+    const refreshed = await stack.cognito.send(
+      new InitiateAuthCommand({
+        ClientId: clientId,
+        AuthFlow: 'REFRESH_TOKEN_AUTH',
+        AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! },
+      }),
+    );
     const user = await stack.cognito.send(new GetUserCommand({ AccessToken: refreshed.AuthenticationResult!.AccessToken! }));
     expect(user.UserAttributes).toContainEqual({ Name: 'email', Value: email });
   });
@@ -80,7 +86,13 @@ describe('face login through the local stack', () => {
   it('signs out globally, after which the refresh token no longer works', async () => {
     await stack.cognito.send(new GlobalSignOutCommand({ AccessToken: tokens.AccessToken! }));
     await expect(
-      stack.cognito.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! } })),
+      stack.cognito.send(
+        new InitiateAuthCommand({
+          ClientId: clientId,
+          AuthFlow: 'REFRESH_TOKEN_AUTH',
+          AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! },
+        }),
+      ),
     ).rejects.toMatchObject({ name: 'NotAuthorizedException' });
   });
 

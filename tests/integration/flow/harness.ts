@@ -4,11 +4,7 @@
  * client reads it), uploads ID photos by presigned POST and streams liveness video with the Node liveness client.
  */
 import { readFileSync } from 'node:fs';
-import {
-  InitiateAuthCommand,
-  RespondToAuthChallengeCommand,
-  SignUpCommand,
-} from '@aws-sdk/client-cognito-identity-provider';
+import { InitiateAuthCommand, RespondToAuthChallengeCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { DetectFacesCommand } from '@aws-sdk/client-rekognition';
 import { mailboxCode } from '../../../local/demo/face-login-client';
 import { runLivenessSession } from '../../../local/rekognition/liveness/client';
@@ -51,8 +47,16 @@ export function flowUser(stack: StackProcess, email: string) {
     email,
     /** SignUp as the app does it; PreSignUp confirms it at once. */
     signUp: () =>
-      stack.cognito.send(new SignUpCommand({ ClientId: clientId, Username: email, Password: `Fl0w-${crypto.randomUUID()}!`, UserAttributes: [{ Name: 'email', Value: email }] })),
-    startSignIn: () => stack.cognito.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } })),
+      stack.cognito.send(
+        new SignUpCommand({
+          ClientId: clientId,
+          Username: email,
+          Password: `Fl0w-${crypto.randomUUID()}!`,
+          UserAttributes: [{ Name: 'email', Value: email }],
+        }),
+      ),
+    startSignIn: () =>
+      stack.cognito.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } })),
     /** The newest code the dev mailbox holds for this user. */
     mailboxCode: () => mailboxCode(stack.outputs.endpoints.mailbox!, email),
     answer: (session: string, response: string, clientMetadata?: Record<string, string>) =>
@@ -73,9 +77,11 @@ export type FlowUser = ReturnType<typeof flowUser>;
 /** Starts a sign-in of a user with no enrolment and answers its EMAIL_CODE step: returns the ENROLL_ID_PHOTO challenge. */
 export async function startEnrolment(user: FlowUser) {
   const emailCode = await user.startSignIn();
-  if (emailCode.ChallengeParameters?.step !== 'EMAIL_CODE') throw new Error(`expected EMAIL_CODE, got ${emailCode.ChallengeParameters?.step}`);
+  if (emailCode.ChallengeParameters?.step !== 'EMAIL_CODE')
+    throw new Error(`expected EMAIL_CODE, got ${emailCode.ChallengeParameters?.step}`);
   const challenge = await user.answer(emailCode.Session!, await user.mailboxCode());
-  if (challenge.ChallengeParameters?.step !== 'ENROLL_ID_PHOTO') throw new Error(`expected ENROLL_ID_PHOTO after the email code, got ${challenge.ChallengeParameters?.step}`);
+  if (challenge.ChallengeParameters?.step !== 'ENROLL_ID_PHOTO')
+    throw new Error(`expected ENROLL_ID_PHOTO after the email code, got ${challenge.ChallengeParameters?.step}`);
   return challenge;
 }
 
@@ -99,7 +105,11 @@ export async function enrol(user: FlowUser, idPhoto: Buffer) {
 export async function printedLine(stack: StackProcess, since: number, pattern: RegExp, waitMs = 10000): Promise<string> {
   const deadline = Date.now() + waitMs;
   for (;;) {
-    const line = stack.output().slice(since).split('\n').find((candidate) => pattern.test(candidate));
+    const line = stack
+      .output()
+      .slice(since)
+      .split('\n')
+      .find((candidate) => pattern.test(candidate));
     if (line) return line;
     if (Date.now() > deadline) throw new Error(`the stack printed no line matching ${pattern}:\n${stack.output().slice(since)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -15,7 +15,17 @@ import { ListFacesCommand } from '@aws-sdk/client-rekognition';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { startStackProcess, type StackProcess } from '../stack/stack-process';
-import { enrol, fixture, flowUser, printedLine, startEnrolment, streamLiveness, subOfEnrollChallenge, uploadIdPhoto, type FlowUser } from './harness';
+import {
+  enrol,
+  fixture,
+  flowUser,
+  printedLine,
+  startEnrolment,
+  streamLiveness,
+  subOfEnrollChallenge,
+  uploadIdPhoto,
+  type FlowUser,
+} from './harness';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const ANGELINA_ID_PHOTO = fixture('app-id-photo-angelina_jolie-img6.jpg');
@@ -114,7 +124,9 @@ describe('refused sign-ins through the local stack', () => {
   });
 
   it('refuses a second answer to an enrolment challenge already answered', async () => {
-    await expect(scarlettUser.answer(scarlett.enrolChallenge.Session!, 'uploaded')).rejects.toMatchObject({ name: 'NotAuthorizedException' });
+    await expect(scarlettUser.answer(scarlett.enrolChallenge.Session!, 'uploaded')).rejects.toMatchObject({
+      name: 'NotAuthorizedException',
+    });
   });
 
   it('ends the auth session at the third wrong answer, after which the session is refused', async () => {
@@ -122,8 +134,13 @@ describe('refused sign-ins through the local stack', () => {
     const second = await scarlettUser.answer(first.Session!, 'wrong-1');
     const third = await scarlettUser.answer(second.Session!, 'wrong-2');
     expect(third.ChallengeParameters?.step).toBe('FACE_LIVENESS');
-    await expect(scarlettUser.answer(third.Session!, 'wrong-3')).rejects.toMatchObject({ name: 'NotAuthorizedException', message: 'Incorrect username or password.' });
-    await expect(scarlettUser.answer(third.Session!, third.ChallengeParameters!.sessionId!)).rejects.toMatchObject({ name: 'NotAuthorizedException' });
+    await expect(scarlettUser.answer(third.Session!, 'wrong-3')).rejects.toMatchObject({
+      name: 'NotAuthorizedException',
+      message: 'Incorrect username or password.',
+    });
+    await expect(scarlettUser.answer(third.Session!, third.ChallengeParameters!.sessionId!)).rejects.toMatchObject({
+      name: 'NotAuthorizedException',
+    });
   });
 
   it('gives a user that does not exist a liveness challenge shaped like a real one, which never succeeds', async () => {
@@ -141,7 +158,10 @@ describe('refused sign-ins through the local stack', () => {
     expectRetry(retry, decoySessionId);
     const last = await ghost.answer(retry.Session!, retry.ChallengeParameters!.sessionId!);
     // The same refusal a real user's third wrong answer gets.
-    await expect(ghost.answer(last.Session!, last.ChallengeParameters!.sessionId!)).rejects.toMatchObject({ name: 'NotAuthorizedException', message: 'Incorrect username or password.' });
+    await expect(ghost.answer(last.Session!, last.ChallengeParameters!.sessionId!)).rejects.toMatchObject({
+      name: 'NotAuthorizedException',
+      message: 'Incorrect username or password.',
+    });
   });
 
   it('asks again for the email code after a wrong one, and takes the code it sent then', async () => {
@@ -187,9 +207,13 @@ describe('refused sign-ins through the local stack', () => {
     }
 
     const rejected = (sub: string, reason: string) =>
-      new RegExp(`\\[VerifyAuthChallengeFunction\\] .*"message":"enrollment answer checked".*"sub":"${sub}".*"status":"REJECTED".*"reason":"${reason}"`);
+      new RegExp(
+        `\\[VerifyAuthChallengeFunction\\] .*"message":"enrollment answer checked".*"sub":"${sub}".*"status":"REJECTED".*"reason":"${reason}"`,
+      );
     const photoMissing = (sub: string) =>
-      new RegExp(`\\[VerifyAuthChallengeFunction\\] \\{"level":"INFO","message":"answer refused".*"sub":"${sub}".*"why":"no photo was uploaded at the issued key"`);
+      new RegExp(
+        `\\[VerifyAuthChallengeFunction\\] \\{"level":"INFO","message":"answer refused".*"sub":"${sub}".*"why":"no photo was uploaded at the issued key"`,
+      );
 
     it("refuses an upload to another sub's key at the S3 POST gate, and the enrolment answer", async () => {
       const { user, challenge, sub } = await enrolChallenge('tamper@example.com');
@@ -200,7 +224,9 @@ describe('refused sign-ins through the local stack', () => {
       const s3 = new S3Client({ endpoint: endpoints.s3, region, credentials, forcePathStyle: true });
       try {
         // Nothing was stored: S3 answers a role without s3:ListBucket 403 for a missing key.
-        await expect(s3.send(new HeadObjectCommand({ Bucket: bucketName, Key: otherKey }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+        await expect(s3.send(new HeadObjectCommand({ Bucket: bucketName, Key: otherKey }))).rejects.toMatchObject({
+          $metadata: { httpStatusCode: 403 },
+        });
       } finally {
         s3.destroy();
       }
@@ -221,7 +247,10 @@ describe('refused sign-ins through the local stack', () => {
 
     it('refuses an empty ID photo at the S3 POST gate, and the enrolment answer', async () => {
       const { user, challenge, sub } = await enrolChallenge('empty@example.com');
-      expect(await uploadIdPhoto(challenge.ChallengeParameters!, Buffer.alloc(0))).toMatchObject({ status: 400, body: expect.stringContaining('EntityTooSmall') });
+      expect(await uploadIdPhoto(challenge.ChallengeParameters!, Buffer.alloc(0))).toMatchObject({
+        status: 400,
+        body: expect.stringContaining('EntityTooSmall'),
+      });
       await expectEnrolmentRefused(user, challenge, photoMissing(sub));
     });
 
@@ -230,7 +259,10 @@ describe('refused sign-ins through the local stack', () => {
       const maxBytes = Number(challenge.ChallengeParameters!.maxBytes);
       expect(maxBytes).toBe(5 * 1024 * 1024);
       const oversized = Buffer.concat([ANGELINA_ID_PHOTO, Buffer.alloc(maxBytes + 1 - ANGELINA_ID_PHOTO.length)]);
-      expect(await uploadIdPhoto(challenge.ChallengeParameters!, oversized)).toMatchObject({ status: 400, body: expect.stringContaining('EntityTooLarge') });
+      expect(await uploadIdPhoto(challenge.ChallengeParameters!, oversized)).toMatchObject({
+        status: 400,
+        body: expect.stringContaining('EntityTooLarge'),
+      });
       await expectEnrolmentRefused(user, challenge, photoMissing(sub));
     });
 
@@ -244,9 +276,12 @@ describe('refused sign-ins through the local stack', () => {
   it('changes nothing when the S3 event of an accepted enrolment is delivered again', async () => {
     const { endpoints, credentials, region, tableName, collectionId, bucketName } = stack.outputs;
     const table = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: endpoints.dynamodb, region, credentials }));
-    const active = async () => (await table.send(new GetCommand({ TableName: tableName, Key: { pk: `USER#${jack.sub}`, sk: 'ACTIVE_ENROLLMENT' } }))).Item!;
-    const enrollment = async (key: string) => (await table.send(new GetCommand({ TableName: tableName, Key: { pk: `USER#${jack.sub}`, sk: `ENROLLMENT#${key}` } }))).Item;
-    const faces = async () => (await stack.rekognition.send(new ListFacesCommand({ CollectionId: collectionId, MaxResults: 100 }))).Faces ?? [];
+    const active = async () =>
+      (await table.send(new GetCommand({ TableName: tableName, Key: { pk: `USER#${jack.sub}`, sk: 'ACTIVE_ENROLLMENT' } }))).Item!;
+    const enrollment = async (key: string) =>
+      (await table.send(new GetCommand({ TableName: tableName, Key: { pk: `USER#${jack.sub}`, sk: `ENROLLMENT#${key}` } }))).Item;
+    const faces = async () =>
+      (await stack.rekognition.send(new ListFacesCommand({ CollectionId: collectionId, MaxResults: 100 }))).Faces ?? [];
     const eventDir = mkdtempSync(join(tmpdir(), 's3-event-'));
     try {
       const activeBefore = await active();
@@ -256,18 +291,39 @@ describe('refused sign-ins through the local stack', () => {
       expect(facesBefore.filter((face) => face.ExternalImageId === jack.sub).map((face) => face.FaceId)).toEqual([activeBefore.faceId]);
 
       const event = {
-        Records: [{
-          eventVersion: '2.1', eventSource: 'aws:s3', awsRegion: region, eventTime: new Date().toISOString(), eventName: 'ObjectCreated:Post',
-          s3: { s3SchemaVersion: '1.0', bucket: { name: bucketName, arn: `arn:aws:s3:::${bucketName}` }, object: { key: activeBefore.key, size: JACK.length } },
-        }],
+        Records: [
+          {
+            eventVersion: '2.1',
+            eventSource: 'aws:s3',
+            awsRegion: region,
+            eventTime: new Date().toISOString(),
+            eventName: 'ObjectCreated:Post',
+            s3: {
+              s3SchemaVersion: '1.0',
+              bucket: { name: bucketName, arn: `arn:aws:s3:::${bucketName}` },
+              object: { key: activeBefore.key, size: JACK.length },
+            },
+          },
+        ],
       };
       const eventFile = join(eventDir, 'event.json');
       writeFileSync(eventFile, JSON.stringify(event));
       const port = (url: string | undefined) => new URL(url!).port;
       const { stdout } = await promisify(execFile)(
         join(ROOT, 'node_modules/.bin/tsx'),
-        ['local/invoke.ts', 'IndexFaceFunction', eventFile, '--dynamodb-port', port(endpoints.dynamodb), '--s3-port', port(endpoints.s3), '--rekognition-port', port(endpoints.rekognition),
-          '--textract-port', port(endpoints.textract)],
+        [
+          'local/invoke.ts',
+          'IndexFaceFunction',
+          eventFile,
+          '--dynamodb-port',
+          port(endpoints.dynamodb),
+          '--s3-port',
+          port(endpoints.s3),
+          '--rekognition-port',
+          port(endpoints.rekognition),
+          '--textract-port',
+          port(endpoints.textract),
+        ],
         { cwd: ROOT },
       );
       expect(stdout).toContain('using the running local stack');

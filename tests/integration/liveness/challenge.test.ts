@@ -31,7 +31,10 @@ describe('the oval a session is given', () => {
   it('gives every session a fresh random oval unless the centred placement is asked for', () => {
     const random = Array.from({ length: 20 }, () => buildServerChallenge('FaceMovementAndLightChallenge', WIDTH, HEIGHT).OvalParameters);
     expect(new Set(random.map((oval) => JSON.stringify(oval))).size).toBeGreaterThan(1);
-    const centred = Array.from({ length: 5 }, () => buildServerChallenge('FaceMovementAndLightChallenge', WIDTH, HEIGHT, 'centred').OvalParameters);
+    const centred = Array.from(
+      { length: 5 },
+      () => buildServerChallenge('FaceMovementAndLightChallenge', WIDTH, HEIGHT, 'centred').OvalParameters,
+    );
     expect(centred).toEqual(Array.from({ length: 5 }, () => centredOval(WIDTH, HEIGHT)));
   });
 });

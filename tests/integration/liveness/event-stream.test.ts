@@ -26,14 +26,21 @@ describe('server messages', () => {
   const light = buildServerChallenge('FaceMovementAndLightChallenge', 640, 480);
   const events: ServerEvent[] = [
     { ServerSessionInformationEvent: { SessionInformation: { Challenge: { FaceMovementAndLightChallenge: light } } } },
-    { ServerSessionInformationEvent: { SessionInformation: { Challenge: { FaceMovementChallenge: buildServerChallenge('FaceMovementChallenge', 640, 480) } } } },
+    {
+      ServerSessionInformationEvent: {
+        SessionInformation: { Challenge: { FaceMovementChallenge: buildServerChallenge('FaceMovementChallenge', 640, 480) } },
+      },
+    },
     { DisconnectionEvent: { TimestampMillis: 1_700_000_000_000 } },
     { ChallengeEvent: { Type: 'FaceMovementAndLightChallenge', Version: '2.0.0' } },
   ];
 
   const named = events.map((event) => {
     const [name, body] = Object.entries(event)[0]!;
-    const challenge = name === 'ServerSessionInformationEvent' ? ` (${Object.keys((body as { SessionInformation: { Challenge: object } }).SessionInformation.Challenge)[0]})` : '';
+    const challenge =
+      name === 'ServerSessionInformationEvent'
+        ? ` (${Object.keys((body as { SessionInformation: { Challenge: object } }).SessionInformation.Challenge)[0]})`
+        : '';
     return [`${name}${challenge}`, event] as const;
   });
 
@@ -42,7 +49,11 @@ describe('server messages', () => {
   });
 
   it.each(STREAM_EXCEPTIONS.map((name) => [name]))('round-trip the %s exception', (exception) => {
-    expect(decodeServerMessage(encodeServerException({ exception, message: 'why' }))).toEqual({ kind: 'exception', exception, message: 'why' });
+    expect(decodeServerMessage(encodeServerException({ exception, message: 'why' }))).toEqual({
+      kind: 'exception',
+      exception,
+      message: 'why',
+    });
   });
 
   it('carry the headers the SDK reads', () => {
@@ -52,7 +63,9 @@ describe('server messages', () => {
       ':message-type': { type: 'string', value: 'event' },
       ':content-type': { type: 'string', value: 'application/json' },
     });
-    expect(codec.decode(encodeServerException({ exception: 'ThrottlingException', message: 'slow down' })).headers[':exception-type']).toEqual({
+    expect(
+      codec.decode(encodeServerException({ exception: 'ThrottlingException', message: 'slow down' })).headers[':exception-type'],
+    ).toEqual({
       type: 'string',
       value: 'ThrottlingException',
     });
@@ -61,9 +74,17 @@ describe('server messages', () => {
   it('give the component every ChallengeConfig field, non-zero where it reads them, and an oval inside the frame', () => {
     expect(Object.keys(light.ChallengeConfig).sort()).toEqual(
       [
-        'BlazeFaceDetectionThreshold', 'FaceDistanceThreshold', 'FaceDistanceThresholdMax', 'FaceDistanceThresholdMin',
-        'FaceIouHeightThreshold', 'FaceIouWidthThreshold', 'OvalFitTimeout', 'OvalHeightWidthRatio',
-        'OvalIouHeightThreshold', 'OvalIouThreshold', 'OvalIouWidthThreshold',
+        'BlazeFaceDetectionThreshold',
+        'FaceDistanceThreshold',
+        'FaceDistanceThresholdMax',
+        'FaceDistanceThresholdMin',
+        'FaceIouHeightThreshold',
+        'FaceIouWidthThreshold',
+        'OvalFitTimeout',
+        'OvalHeightWidthRatio',
+        'OvalIouHeightThreshold',
+        'OvalIouThreshold',
+        'OvalIouWidthThreshold',
       ].sort(),
     );
     const { FaceDistanceThresholdMax: _unread, ...read } = light.ChallengeConfig;
@@ -94,7 +115,12 @@ describe('client frames', () => {
         Challenge: {
           FaceMovementAndLightChallenge: {
             ChallengeId: 'c1',
-            ColorDisplayed: { CurrentColor: { RGB: [255, 0, 0] }, PreviousColor: { RGB: [0, 0, 0] }, SequenceNumber: 1, CurrentColorStartTimestamp: 3 },
+            ColorDisplayed: {
+              CurrentColor: { RGB: [255, 0, 0] },
+              PreviousColor: { RGB: [0, 0, 0] },
+              SequenceNumber: 1,
+              CurrentColorStartTimestamp: 3,
+            },
           },
         },
       },
@@ -116,9 +142,12 @@ describe('client frames', () => {
     },
   ];
 
-  it.each(events.map((event, i) => [`${Object.keys(event)[0]} #${i}`, event] as const))('unwrap the signed envelope around %s', (_name, event) => {
-    expect(decodeClientFrame(signed(event))).toEqual({ kind: 'event', event });
-  });
+  it.each(events.map((event, i) => [`${Object.keys(event)[0]} #${i}`, event] as const))(
+    'unwrap the signed envelope around %s',
+    (_name, event) => {
+      expect(decodeClientFrame(signed(event))).toEqual({ kind: 'event', event });
+    },
+  );
 
   it('read an envelope with an empty body as the end of the request stream', () => {
     expect(decodeClientFrame(encodeSignedEnvelope(new Uint8Array(0), new Date(), signature))).toEqual({ kind: 'end' });
@@ -126,15 +155,46 @@ describe('client frames', () => {
 
   it('read an empty video chunk as an empty VideoChunk', () => {
     const frame = signed({ VideoEvent: { VideoChunk: new Uint8Array(0), TimestampMillis: 4 } });
-    expect(decodeClientFrame(frame)).toEqual({ kind: 'event', event: { VideoEvent: { VideoChunk: new Uint8Array(0), TimestampMillis: 4 } } });
+    expect(decodeClientFrame(frame)).toEqual({
+      kind: 'event',
+      event: { VideoEvent: { VideoChunk: new Uint8Array(0), TimestampMillis: 4 } },
+    });
   });
 
   it.each([
     ['bytes that are not a message', new Uint8Array([1, 2, 3, 4, 5])],
-    ['an unknown event type', codec.encode({ headers: { ':message-type': { type: 'string', value: 'event' }, ':event-type': { type: 'string', value: 'AudioEvent' } }, body: fromUtf8('{}') })],
-    ['a body that is not JSON', codec.encode({ headers: { ':message-type': { type: 'string', value: 'event' }, ':event-type': { type: 'string', value: 'VideoEvent' } }, body: fromUtf8('{') })],
-    ['a signed envelope without :date', codec.encode({ headers: { ':chunk-signature': { type: 'binary', value: signature } }, body: encodeClientEvent(events[0]!) })],
-    ['a challenge event naming no challenge', encodeSignedEnvelope(codec.encode({ headers: { ':message-type': { type: 'string', value: 'event' }, ':event-type': { type: 'string', value: 'ClientSessionInformationEvent' } }, body: fromUtf8('{"Challenge":{}}') }), new Date(), signature)],
+    [
+      'an unknown event type',
+      codec.encode({
+        headers: { ':message-type': { type: 'string', value: 'event' }, ':event-type': { type: 'string', value: 'AudioEvent' } },
+        body: fromUtf8('{}'),
+      }),
+    ],
+    [
+      'a body that is not JSON',
+      codec.encode({
+        headers: { ':message-type': { type: 'string', value: 'event' }, ':event-type': { type: 'string', value: 'VideoEvent' } },
+        body: fromUtf8('{'),
+      }),
+    ],
+    [
+      'a signed envelope without :date',
+      codec.encode({ headers: { ':chunk-signature': { type: 'binary', value: signature } }, body: encodeClientEvent(events[0]!) }),
+    ],
+    [
+      'a challenge event naming no challenge',
+      encodeSignedEnvelope(
+        codec.encode({
+          headers: {
+            ':message-type': { type: 'string', value: 'event' },
+            ':event-type': { type: 'string', value: 'ClientSessionInformationEvent' },
+          },
+          body: fromUtf8('{"Challenge":{}}'),
+        }),
+        new Date(),
+        signature,
+      ),
+    ],
   ])('refuse %s', (_name, frame) => {
     expect(() => decodeClientFrame(frame)).toThrow(MalformedFrameError);
   });
@@ -142,7 +202,13 @@ describe('client frames', () => {
 
 describe('the presigned query', () => {
   const presigned = async (overrides: { region?: string } = {}) =>
-    new URL(await presignStreamUrl({ endpoint: 'https://localhost:4581', region: overrides.region ?? 'us-east-1', sessionId: SESSION_ID }, 640, 480));
+    new URL(
+      await presignStreamUrl(
+        { endpoint: 'https://localhost:4581', region: overrides.region ?? 'us-east-1', sessionId: SESSION_ID },
+        640,
+        480,
+      ),
+    );
 
   it('is accepted as the client signs it, with any access key', async () => {
     expect(parseStartQuery(await presigned(), 'us-east-1', Date.now())).toEqual({

@@ -14,7 +14,14 @@ const HEIGHT = 480;
 const FPS = 4;
 const T0 = 1_700_000_000_000;
 const APPROACH_MS = 1500;
-const cosine = { similarity: (a: Float32Array, b: Float32Array) => 100 * Math.max(0, a.reduce((sum, v, i) => sum + v * b[i]!, 0)) };
+const cosine = {
+  similarity: (a: Float32Array, b: Float32Array) =>
+    100 *
+    Math.max(
+      0,
+      a.reduce((sum, v, i) => sum + v * b[i]!, 0),
+    ),
+};
 
 const unit = (axis: number) => Float32Array.from({ length: 4 }, (_, i) => (i === axis ? 1 : 0));
 
@@ -51,10 +58,16 @@ function session(): ScoringInput {
     BoundingBox: { Width: start.width, Height: start.height, Left: start.left, Top: start.top },
     InitialFaceDetectedTimestamp: T0,
   };
-  const colours = colourSchedule(challenge, APPROACH_MS + 1000).starts.map(({ fromMs, index }): ClientChallenge => ({
-    ChallengeId: 'c',
-    ColorDisplayed: { CurrentColor: challenge.ColorSequences![index]!.FreshnessColor, SequenceNumber: index, CurrentColorStartTimestamp: T0 + fromMs },
-  }));
+  const colours = colourSchedule(challenge, APPROACH_MS + 1000).starts.map(
+    ({ fromMs, index }): ClientChallenge => ({
+      ChallengeId: 'c',
+      ColorDisplayed: {
+        CurrentColor: challenge.ColorSequences![index]!.FreshnessColor,
+        SequenceNumber: index,
+        CurrentColorStartTimestamp: T0 + fromMs,
+      },
+    }),
+  );
   const fit = T0 + APPROACH_MS - 100;
   return {
     challengeType: 'FaceMovementAndLightChallenge',
@@ -100,7 +113,9 @@ it('passes a face that moves into the oval while the colours play, scoring the m
 it("accepts colour 0 giving way to colour 1 at the component's first tick", () => {
   const input = session();
   const [first, second] = input.clientChallenges.filter((c) => c.ColorDisplayed).map((c) => c.ColorDisplayed!);
-  expect([first!.SequenceNumber, second!.SequenceNumber, second!.CurrentColorStartTimestamp - first!.CurrentColorStartTimestamp]).toEqual([0, 1, 0]);
+  expect([first!.SequenceNumber, second!.SequenceNumber, second!.CurrentColorStartTimestamp - first!.CurrentColorStartTimestamp]).toEqual([
+    0, 1, 0,
+  ]);
   expect(decideLiveness(cosine, input).status).toBe('SUCCEEDED');
 });
 

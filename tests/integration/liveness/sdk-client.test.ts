@@ -96,7 +96,10 @@ async function startStream(sessionId: string, requests: ReturnType<typeof reques
 it('completes a session driven through the SDK client the component uses', async () => {
   const { SessionId } = await stack.rekognition.send(new CreateFaceLivenessSessionCommand({}));
   const photo = await fixture('liveness-selfie-angelina_jolie-img6.jpg');
-  const source = await prepareSource({ kind: 'moving-closer', photo, face: await locateFace(stack.rekognition, photo) }, { width: 640, height: 480 });
+  const source = await prepareSource(
+    { kind: 'moving-closer', photo, face: await locateFace(stack.rekognition, photo) },
+    { width: 640, height: 480 },
+  );
   const requests = requestStream();
   const { client, responses } = await startStream(SessionId!, requests);
   const received: string[] = [];

@@ -31,8 +31,17 @@ const liveness = await startLivenessService({
   ...(options.limits ? { limits: options.limits } : {}),
   log: (entry) => console.error(JSON.stringify(entry)),
 });
-const server = await startRekognitionServer({ port: 0, dataDir: options.dataDir, region: options.region, s3, engine, extraOperations: liveness.operations });
-console.log(`ready ${JSON.stringify({ endpoint: server.endpoint, streamingEndpoint: liveness.streamingEndpoint, certificatePath: liveness.certificatePath })}`);
+const server = await startRekognitionServer({
+  port: 0,
+  dataDir: options.dataDir,
+  region: options.region,
+  s3,
+  engine,
+  extraOperations: liveness.operations,
+});
+console.log(
+  `ready ${JSON.stringify({ endpoint: server.endpoint, streamingEndpoint: liveness.streamingEndpoint, certificatePath: liveness.certificatePath })}`,
+);
 process.on('SIGTERM', () => {
   void Promise.all([server.close(), liveness.close()]).then(() => process.exit(0));
 });

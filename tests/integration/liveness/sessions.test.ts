@@ -14,16 +14,7 @@ import sharp from 'sharp';
 import WebSocket from 'ws';
 import { presignStreamUrl, runLivenessSession, type VideoSource } from '../../../local/rekognition/liveness/client';
 import { decodeServerMessage } from '../../../local/rekognition/liveness/event-stream';
-import {
-  locateFace,
-  fixture,
-  noFaceImage,
-  REGION,
-  startLivenessStack,
-  startS3,
-  temporaryDirectory,
-  type LivenessStack,
-} from './harness';
+import { locateFace, fixture, noFaceImage, REGION, startLivenessStack, startS3, temporaryDirectory, type LivenessStack } from './harness';
 
 const BUCKET = 'face-login-test';
 let directory: Awaited<ReturnType<typeof temporaryDirectory>>;
@@ -206,7 +197,13 @@ it('keeps sessions and their results across a restart', async () => {
   try {
     finished = await createSession(first, { ChallengePreferences: [{ Type: 'FaceMovementChallenge' }] });
     waiting = await createSession(first);
-    await runLivenessSession({ endpoint: first.streamingEndpoint, ca: first.ca, region: REGION, sessionId: finished, source: await movingCloser(selfie) });
+    await runLivenessSession({
+      endpoint: first.streamingEndpoint,
+      ca: first.ca,
+      region: REGION,
+      sessionId: finished,
+      source: await movingCloser(selfie),
+    });
   } finally {
     await first.stop();
   }

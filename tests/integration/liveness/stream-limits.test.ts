@@ -25,7 +25,12 @@ beforeAll(async () => {
   stack = await startLivenessStack({
     dataDir: `${directory.path}/server`,
     s3Endpoint: s3.endpoint,
-    limits: { maxConcurrentStreams: MAX_STREAMS, firstEventTimeoutMs: FIRST_EVENT_TIMEOUT_MS, startScreenTimeoutMs: START_SCREEN_TIMEOUT_MS, idleTimeoutMs: 3000 },
+    limits: {
+      maxConcurrentStreams: MAX_STREAMS,
+      firstEventTimeoutMs: FIRST_EVENT_TIMEOUT_MS,
+      startScreenTimeoutMs: START_SCREEN_TIMEOUT_MS,
+      idleTimeoutMs: 3000,
+    },
   });
   selfie = await fixture('liveness-selfie-angelina_jolie-img6.jpg');
 }, 60_000);
@@ -37,7 +42,8 @@ afterAll(async () => {
 });
 
 const createSession = async () => (await stack.rekognition.send(new CreateFaceLivenessSessionCommand({}))).SessionId!;
-const statusOf = async (sessionId: string) => (await stack.rekognition.send(new GetFaceLivenessSessionResultsCommand({ SessionId: sessionId }))).Status;
+const statusOf = async (sessionId: string) =>
+  (await stack.rekognition.send(new GetFaceLivenessSessionResultsCommand({ SessionId: sessionId }))).Status;
 
 interface SilentStream {
   sessionId: string;
@@ -56,8 +62,15 @@ async function connectSilently({ startScreen = false } = {}): Promise<SilentStre
   const ws = new WebSocket(url, { ca: stack.ca });
   const exceptions: string[] = [];
   let markReady!: () => void;
-  const ready = new Promise<void>((resolve) => { markReady = resolve; });
-  const closed = new Promise<number>((resolve) => ws.on('close', (code) => { markReady(); resolve(code); }));
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
+  const closed = new Promise<number>((resolve) =>
+    ws.on('close', (code) => {
+      markReady();
+      resolve(code);
+    }),
+  );
   ws.on('error', () => undefined);
   ws.on('message', (data: Buffer) => {
     const message = decodeServerMessage(data);
@@ -83,7 +96,8 @@ function decoderProcesses(): number {
     }
   }
   const descends = (pid: number): boolean => {
-    for (let current = parents.get(pid); current !== undefined && current > 1; current = parents.get(current)) if (current === stack.pid) return true;
+    for (let current = parents.get(pid); current !== undefined && current > 1; current = parents.get(current))
+      if (current === stack.pid) return true;
     return false;
   };
   return [...names].filter(([pid, name]) => name === 'ffmpeg' && descends(pid)).length;
@@ -102,9 +116,17 @@ it('starts no ffmpeg for connections that have claimed a session but sent no vid
 
 it('starts ffmpeg at the first video chunk', async () => {
   // A ready-made WebM, so the client's first event comes well within the first-event timeout.
-  const webm = await imagesToWebm(Array.from({ length: 20 }, () => selfie), { width: 640, height: 480 }, 10);
+  const webm = await imagesToWebm(
+    Array.from({ length: 20 }, () => selfie),
+    { width: 640, height: 480 },
+    10,
+  );
   const run = runLivenessSession({
-    endpoint: stack.streamingEndpoint, ca: stack.ca, region: REGION, sessionId: await createSession(), stopAfterChunks: 1,
+    endpoint: stack.streamingEndpoint,
+    ca: stack.ca,
+    region: REGION,
+    sessionId: await createSession(),
+    stopAfterChunks: 1,
     source: { kind: 'webm', webm, durationMs: 2000 },
   });
   const deadline = Date.now() + 10_000;

@@ -14,8 +14,13 @@ let client: SESv2Client;
 beforeAll(async () => {
   mailbox = createMailbox(() => undefined);
   ses = await startSesEndpoint({
-    host: '127.0.0.1', port: 0, region: LOCAL_REGION, credentials: credentialsOf(LOCAL_CREDENTIALS), mailbox,
-    maxBodyBytes: 64 * 1024, log: () => undefined,
+    host: '127.0.0.1',
+    port: 0,
+    region: LOCAL_REGION,
+    credentials: credentialsOf(LOCAL_CREDENTIALS),
+    mailbox,
+    maxBodyBytes: 64 * 1024,
+    log: () => undefined,
   });
   client = clientWith(LOCAL_CREDENTIALS);
 });
@@ -31,17 +36,29 @@ function clientWith(credentials: { accessKeyId: string; secretAccessKey: string 
 const email = (to: string, subject: string, text?: string, html?: string): SendEmailCommandInput => ({
   FromEmailAddress: 'no-reply@example.com',
   Destination: { ToAddresses: [to] },
-  Content: { Simple: { Subject: { Data: subject }, Body: { ...(text !== undefined ? { Text: { Data: text } } : {}), ...(html !== undefined ? { Html: { Data: html } } : {}) } } },
+  Content: {
+    Simple: {
+      Subject: { Data: subject },
+      Body: { ...(text !== undefined ? { Text: { Data: text } } : {}), ...(html !== undefined ? { Html: { Data: html } } : {}) },
+    },
+  },
 });
 
 /** A raw POST signed as the SDK would sign it, for bodies the SDK cannot produce. */
 async function signedPost(body: string) {
   const { hostname, port } = new URL(ses.endpoint);
   const signer = new SignatureV4({ credentials: LOCAL_CREDENTIALS, region: LOCAL_REGION, service: 'ses', sha256: Sha256 });
-  const signed = await signer.sign(new HttpRequest({
-    method: 'POST', protocol: 'http:', hostname, port: Number(port), path: SEND_EMAIL_PATH,
-    headers: { host: `${hostname}:${port}`, 'content-type': 'application/json' }, body,
-  }));
+  const signed = await signer.sign(
+    new HttpRequest({
+      method: 'POST',
+      protocol: 'http:',
+      hostname,
+      port: Number(port),
+      path: SEND_EMAIL_PATH,
+      headers: { host: `${hostname}:${port}`, 'content-type': 'application/json' },
+      body,
+    }),
+  );
   return fetch(`${ses.endpoint}${SEND_EMAIL_PATH}`, { method: 'POST', headers: signed.headers, body });
 }
 
@@ -50,10 +67,18 @@ const post = (body: string, headers: Record<string, string> = {}) =>
 
 describe('SES v2 SendEmail into the dev mailbox', () => {
   test('stores a message sent with the SDK and answers its MessageId', async () => {
-    const sent = await client.send(new SendEmailCommand(email('ada@example.com', 'Your sign-in code', 'Your sign-in code is 123456', '<p>123456</p>')));
+    const sent = await client.send(
+      new SendEmailCommand(email('ada@example.com', 'Your sign-in code', 'Your sign-in code is 123456', '<p>123456</p>')),
+    );
     expect(sent.MessageId).toMatch(/^[0-9a-f]{16}-[0-9a-f-]{36}-000000$/);
-    expect(mailbox.to('ada@example.com')).toEqual([expect.objectContaining({
-      to: 'ada@example.com', subject: 'Your sign-in code', body: 'Your sign-in code is 123456', code: '123456' })]);
+    expect(mailbox.to('ada@example.com')).toEqual([
+      expect.objectContaining({
+        to: 'ada@example.com',
+        subject: 'Your sign-in code',
+        body: 'Your sign-in code is 123456',
+        code: '123456',
+      }),
+    ]);
   });
 
   test('takes the code from the subject before the text', async () => {
@@ -72,7 +97,12 @@ describe('SES v2 SendEmail into the dev mailbox', () => {
   });
 
   test('delivers one message to each recipient', async () => {
-    await client.send(new SendEmailCommand({ ...email('one@example.com', 'Hi', 'text'), Destination: { ToAddresses: ['one@example.com', 'two@example.com'], BccAddresses: ['three@example.com'] } }));
+    await client.send(
+      new SendEmailCommand({
+        ...email('one@example.com', 'Hi', 'text'),
+        Destination: { ToAddresses: ['one@example.com', 'two@example.com'], BccAddresses: ['three@example.com'] },
+      }),
+    );
     for (const to of ['one@example.com', 'two@example.com', 'three@example.com']) expect(mailbox.to(to)).toHaveLength(1);
   });
 });
@@ -85,7 +115,10 @@ describe('SES v2 refusals', () => {
     ['a body with neither text nor html', email('x@example.com', 's')],
     ['raw content', { ...email('x@example.com', 's', 't'), Content: { Raw: { Data: Buffer.from('From: a@b.c\r\n\r\nhi') } } }],
   ] as Array<[string, SendEmailCommandInput]>)('refuses %s with BadRequestException', async (_, input) => {
-    await expect(client.send(new SendEmailCommand(input))).rejects.toMatchObject({ name: 'BadRequestException', $metadata: { httpStatusCode: 400 } });
+    await expect(client.send(new SendEmailCommand(input))).rejects.toMatchObject({
+      name: 'BadRequestException',
+      $metadata: { httpStatusCode: 400 },
+    });
   });
 
   test('answers a signed body that is not JSON with 400 BadRequestException and a message', async () => {
@@ -97,7 +130,10 @@ describe('SES v2 refusals', () => {
 
   test('refuses a Simple message without a body', async () => {
     const input = { ...email('x@example.com', 's', 't'), Content: { Simple: { Subject: { Data: 's' } } } } as SendEmailCommandInput;
-    await expect(client.send(new SendEmailCommand(input))).rejects.toMatchObject({ name: 'BadRequestException', message: 'Content.Simple.Body must be a JSON object.' });
+    await expect(client.send(new SendEmailCommand(input))).rejects.toMatchObject({
+      name: 'BadRequestException',
+      message: 'Content.Simple.Body must be a JSON object.',
+    });
   });
 
   test('refuses a body over the size limit with MessageRejected', async () => {
@@ -116,20 +152,26 @@ describe('SES v2 refusals', () => {
 
   test('refuses a request signed with the wrong secret', async () => {
     const forged = clientWith({ accessKeyId: LOCAL_CREDENTIALS.accessKeyId, secretAccessKey: 'guessed' });
-    await expect(forged.send(new SendEmailCommand(email('forged@example.com', 's', 't')))).rejects.toMatchObject({ name: 'InvalidSignatureException' });
+    await expect(forged.send(new SendEmailCommand(email('forged@example.com', 's', 't')))).rejects.toMatchObject({
+      name: 'InvalidSignatureException',
+    });
     forged.destroy();
     expect(mailbox.to('forged@example.com')).toEqual([]);
   });
 
   test('refuses an unknown access key', async () => {
     const stranger = clientWith({ accessKeyId: 'AKIDSTRANGER', secretAccessKey: LOCAL_CREDENTIALS.secretAccessKey });
-    await expect(stranger.send(new SendEmailCommand(email('x@example.com', 's', 't')))).rejects.toMatchObject({ name: 'UnrecognizedClientException' });
+    await expect(stranger.send(new SendEmailCommand(email('x@example.com', 's', 't')))).rejects.toMatchObject({
+      name: 'UnrecognizedClientException',
+    });
     stranger.destroy();
   });
 
   test('refuses a signature scoped to another region', async () => {
     const elsewhere = clientWith(LOCAL_CREDENTIALS, 'eu-west-1');
-    await expect(elsewhere.send(new SendEmailCommand(email('x@example.com', 's', 't')))).rejects.toMatchObject({ name: 'InvalidSignatureException' });
+    await expect(elsewhere.send(new SendEmailCommand(email('x@example.com', 's', 't')))).rejects.toMatchObject({
+      name: 'InvalidSignatureException',
+    });
     elsewhere.destroy();
   });
 

@@ -38,14 +38,12 @@ describe('the local:rekognition command', () => {
     }
   });
 
-  it.each([
-    [['--port', 'eighty']],
-    [['--port', '70000']],
-    [['--s3-endpoint', 'not a url']],
-    [['--colour', 'blue']],
-  ])('refuses the options %j with exit code 2 and the usage line', async (args) => {
-    const cli = runCli(args);
-    expect(await cli.exited).toBe(2);
-    expect(cli.output().stderr).toContain('usage: npm run local:rekognition');
-  });
+  it.each([[['--port', 'eighty']], [['--port', '70000']], [['--s3-endpoint', 'not a url']], [['--colour', 'blue']]])(
+    'refuses the options %j with exit code 2 and the usage line',
+    async (args) => {
+      const cli = runCli(args);
+      expect(await cli.exited).toBe(2);
+      expect(cli.output().stderr).toContain('usage: npm run local:rekognition');
+    },
+  );
 });

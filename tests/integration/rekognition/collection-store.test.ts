@@ -32,7 +32,10 @@ describe('CollectionStore', () => {
   it('gives back the collections and faces, embeddings included, after reopening', async () => {
     const store = await CollectionStore.open({ dataDir: dataDir.path, ...OPTIONS });
     await store.create('people', 'model-1', { team: 'faces' });
-    await store.addFaces('people', [face('bbbbbbbb-0000-4000-8000-000000000000', [0.6, 0.8]), face('aaaaaaaa-0000-4000-8000-000000000000', [1, 0])]);
+    await store.addFaces('people', [
+      face('bbbbbbbb-0000-4000-8000-000000000000', [0.6, 0.8]),
+      face('aaaaaaaa-0000-4000-8000-000000000000', [1, 0]),
+    ]);
 
     const reopened = await CollectionStore.open({ dataDir: dataDir.path, ...OPTIONS });
     const collection = reopened.get('people');

@@ -58,10 +58,13 @@ describe('collection lifecycle', () => {
 
   it('lists the tags a collection was created with, found by its ARN', async () => {
     await server.client.send(new CreateCollectionCommand({ CollectionId: 'tagged', Tags: { 'face-login:stack-id': 'stack-1' } }));
-    const answer = await server.client.send(new ListTagsForResourceCommand({ ResourceArn: 'arn:aws:rekognition:us-east-1:000000000000:collection/tagged' }));
+    const answer = await server.client.send(
+      new ListTagsForResourceCommand({ ResourceArn: 'arn:aws:rekognition:us-east-1:000000000000:collection/tagged' }),
+    );
     expect(answer.Tags).toEqual({ 'face-login:stack-id': 'stack-1' });
-    await expect(server.client.send(new ListTagsForResourceCommand({ ResourceArn: 'arn:aws:rekognition:us-east-1:000000000000:collection/absent' })))
-      .rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(
+      server.client.send(new ListTagsForResourceCommand({ ResourceArn: 'arn:aws:rekognition:us-east-1:000000000000:collection/absent' })),
+    ).rejects.toBeInstanceOf(ResourceNotFoundException);
   });
 
   it('deletes a collection, after which it is not found', async () => {
@@ -119,7 +122,11 @@ describe('persistence and concurrency', () => {
   it('keeps collections and their faces across a server restart, and searches the stored faces', async () => {
     await server.client.send(new CreateCollectionCommand({ CollectionId: 'persistent' }));
     const indexed = await server.client.send(
-      new IndexFacesCommand({ CollectionId: 'persistent', Image: { Bytes: await fixture('server-jack-dorsey-a.jpg') }, ExternalImageId: 'jack' }),
+      new IndexFacesCommand({
+        CollectionId: 'persistent',
+        Image: { Bytes: await fixture('server-jack-dorsey-a.jpg') },
+        ExternalImageId: 'jack',
+      }),
     );
     const before = await server.client.send(new ListFacesCommand({ CollectionId: 'persistent' }));
 
@@ -141,7 +148,9 @@ describe('persistence and concurrency', () => {
     );
     const answers = await Promise.all(
       Array.from({ length: 16 }, (_, i) =>
-        server.client.send(new IndexFacesCommand({ CollectionId: 'parallel', Image: { Bytes: photos[i % photos.length] }, ExternalImageId: `n${i}` })),
+        server.client.send(
+          new IndexFacesCommand({ CollectionId: 'parallel', Image: { Bytes: photos[i % photos.length] }, ExternalImageId: `n${i}` }),
+        ),
       ),
     );
     const indexedIds = answers.flatMap((answer) => answer.FaceRecords!.map(({ Face }) => Face!.FaceId!)).sort();

@@ -47,7 +47,9 @@ async function newCollection(): Promise<string> {
 }
 
 async function index(collectionId: string, bytes: Buffer, externalImageId?: string) {
-  return server.client.send(new IndexFacesCommand({ CollectionId: collectionId, Image: { Bytes: bytes }, ExternalImageId: externalImageId }));
+  return server.client.send(
+    new IndexFacesCommand({ CollectionId: collectionId, Image: { Bytes: bytes }, ExternalImageId: externalImageId }),
+  );
 }
 
 function expectNormalised(box: BoundingBox | undefined): void {
@@ -218,7 +220,9 @@ describe('SearchFacesByImage and SearchFaces', () => {
   });
 
   it('finds the same person in the collection at a similarity of at least 90', async () => {
-    const answer = await server.client.send(new SearchFacesByImageCommand({ CollectionId: collectionId, Image: { Bytes: photos.dorseyB } }));
+    const answer = await server.client.send(
+      new SearchFacesByImageCommand({ CollectionId: collectionId, Image: { Bytes: photos.dorseyB } }),
+    );
     expect(answer.FaceMatches!.map(({ Face }) => Face!.ExternalImageId).sort()).toEqual(['dorseyA', 'dorseyC']);
     for (const match of answer.FaceMatches!) expect(match.Similarity).toBeGreaterThanOrEqual(90);
     expectNormalised(answer.SearchedFaceBoundingBox);

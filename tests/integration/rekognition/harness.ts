@@ -117,5 +117,7 @@ export async function noFaceImage(): Promise<Buffer> {
       pixels[offset + 2] = (x + y) % 64 < 32 ? 200 : 60;
     }
   }
-  return sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg().toBuffer();
+  return sharp(pixels, { raw: { width, height, channels: 3 } })
+    .jpeg()
+    .toBuffer();
 }

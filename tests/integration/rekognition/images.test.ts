@@ -78,7 +78,9 @@ describe('images as Bytes', () => {
   });
 
   it('refuses a 1x1 image with InvalidParameterException', async () => {
-    const dot = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#808080' } }).png().toBuffer();
+    const dot = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#808080' } })
+      .png()
+      .toBuffer();
     await expect(detect({ Bytes: dot })).rejects.toBeInstanceOf(InvalidParameterException);
   });
 
@@ -86,7 +88,9 @@ describe('images as Bytes', () => {
     const sixMegabytes = Buffer.concat([portrait, Buffer.alloc(6 * 1024 * 1024 - portrait.length)]);
     await expect(detect({ Bytes: sixMegabytes })).rejects.toMatchObject({
       name: 'ValidationException',
-      message: expect.stringContaining("at 'image.bytes' failed to satisfy constraint: Member must have length less than or equal to 5242880"),
+      message: expect.stringContaining(
+        "at 'image.bytes' failed to satisfy constraint: Member must have length less than or equal to 5242880",
+      ),
     });
   });
 
@@ -147,9 +151,7 @@ describe('images as S3Object', () => {
   });
 
   it('refuses a bucket that does not exist with InvalidS3ObjectException', async () => {
-    await expect(detect({ S3Object: { Bucket: 'no-such-bucket', Name: 'portrait.jpg' } })).rejects.toBeInstanceOf(
-      InvalidS3ObjectException,
-    );
+    await expect(detect({ S3Object: { Bucket: 'no-such-bucket', Name: 'portrait.jpg' } })).rejects.toBeInstanceOf(InvalidS3ObjectException);
   });
 
   it('refuses an object over 15 MB with ImageTooLargeException', async () => {

@@ -38,7 +38,11 @@ async function post(target: string | undefined, body: string | Uint8Array<ArrayB
     },
     body,
   });
-  return { status: response.status, errorType: response.headers.get('x-amzn-errortype'), body: (await response.json()) as Record<string, unknown> };
+  return {
+    status: response.status,
+    errorType: response.headers.get('x-amzn-errortype'),
+    body: (await response.json()) as Record<string, unknown>,
+  };
 }
 
 describe('the Rekognition JSON protocol', () => {
@@ -114,7 +118,10 @@ describe('the Rekognition JSON protocol', () => {
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () => {
           pending.destroy();
-          resolve({ status: response.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> });
+          resolve({
+            status: response.statusCode ?? 0,
+            body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>,
+          });
         });
       });
       pending.on('error', (error) => reject(error));

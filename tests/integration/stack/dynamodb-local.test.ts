@@ -10,7 +10,11 @@ import { freePort, LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../../../local/templat
 import { readStackWiring } from '../../../local/template/wiring';
 
 describe('DynamoDB Local with the template tables', () => {
-  const deployment = new LocalDeployment(readStackWiring(loadTemplate()), { stackName: 'ddb-test', region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID });
+  const deployment = new LocalDeployment(readStackWiring(loadTemplate()), {
+    stackName: 'ddb-test',
+    region: LOCAL_REGION,
+    accountId: LOCAL_ACCOUNT_ID,
+  });
   const tableName = deployment.ref('FaceLoginTable');
   let dataDir: string;
   let port: number;
@@ -31,7 +35,9 @@ describe('DynamoDB Local with the template tables', () => {
   });
 
   it('refuses to start with a message that says how to install Java when there is none', () => {
-    expect(() => requireJava({ ...process.env, PATH: '/nonexistent' })).toThrow(/DynamoDB Local needs Java 17 or newer, and `java` is not on PATH .*Install a JRE/);
+    expect(() => requireJava({ ...process.env, PATH: '/nonexistent' })).toThrow(
+      /DynamoDB Local needs Java 17 or newer, and `java` is not on PATH .*Install a JRE/,
+    );
   });
 
   it('creates the table from template.yaml with its key schema and TTL', async () => {
@@ -39,19 +45,26 @@ describe('DynamoDB Local with the template tables', () => {
     const [table] = await ensureTables(dynamodb.client, deployment, deployment.wiring.tables);
     expect(table).toEqual({ logicalId: 'FaceLoginTable', tableName, ttlAttribute: 'expiresAt', created: true });
     const { Table } = await dynamodb.client.send(new DescribeTableCommand({ TableName: tableName }));
-    expect(Table?.KeySchema).toEqual([{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }]);
+    expect(Table?.KeySchema).toEqual([
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ]);
     expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
     const { TimeToLiveDescription } = await dynamodb.client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
     expect(TimeToLiveDescription).toEqual({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });
   });
 
   it('keeps items across a restart, and creating the tables again changes nothing', async () => {
-    await dynamodb!.client.send(new PutItemCommand({ TableName: tableName, Item: { pk: { S: 'USER#1' }, sk: { S: 'ENROLLMENT' }, status: { S: 'ACCEPTED' } } }));
+    await dynamodb!.client.send(
+      new PutItemCommand({ TableName: tableName, Item: { pk: { S: 'USER#1' }, sk: { S: 'ENROLLMENT' }, status: { S: 'ACCEPTED' } } }),
+    );
     await dynamodb!.stop();
     dynamodb = await startDynamoDbLocal({ port, dataDir });
     const [table] = await ensureTables(dynamodb.client, deployment, deployment.wiring.tables);
     expect(table?.created).toBe(false);
-    const { Item } = await dynamodb.client.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: 'USER#1' }, sk: { S: 'ENROLLMENT' } } }));
+    const { Item } = await dynamodb.client.send(
+      new GetItemCommand({ TableName: tableName, Key: { pk: { S: 'USER#1' }, sk: { S: 'ENROLLMENT' } } }),
+    );
     expect(Item?.status).toEqual({ S: 'ACCEPTED' });
   });
 

@@ -47,9 +47,16 @@ describe('npm run invoke', () => {
       const port = (url: string | undefined) => new URL(url!).port;
       const { endpoints } = stack.outputs;
       const { stdout } = await invoke([
-        'DefineAuthChallengeFunction', 'events/define-auth-challenge.first-sign-in.json',
-        '--dynamodb-port', String(stack.dynamodbPort), '--s3-port', port(endpoints.s3), '--rekognition-port', port(endpoints.rekognition),
-        '--textract-port', port(endpoints.textract),
+        'DefineAuthChallengeFunction',
+        'events/define-auth-challenge.first-sign-in.json',
+        '--dynamodb-port',
+        String(stack.dynamodbPort),
+        '--s3-port',
+        port(endpoints.s3),
+        '--rekognition-port',
+        port(endpoints.rekognition),
+        '--textract-port',
+        port(endpoints.textract),
       ]);
       expect(stdout).toContain('[invoke] using the running local stack');
       expect(stdout).toMatch(/\[DefineAuthChallengeFunction\] REPORT RequestId: \S+\tDuration: /);
@@ -62,11 +69,29 @@ describe('npm run invoke', () => {
   it('starts the data services itself when no stack runs, and prints what CloudFormation would receive', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'local-invoke-'));
     try {
-      const ports = ['--dynamodb-port', String(await freePort()), '--s3-port', String(await freePort()), '--rekognition-port', String(await freePort()), '--textract-port', String(await freePort())];
+      const ports = [
+        '--dynamodb-port',
+        String(await freePort()),
+        '--s3-port',
+        String(await freePort()),
+        '--rekognition-port',
+        String(await freePort()),
+        '--textract-port',
+        String(await freePort()),
+      ];
       const { stdout } = await invoke(['InitCollectionFunction', 'events/init-collection.create.json', '--data-dir', dataDir, ...ports]);
       expect(stdout).toContain('[invoke] no local stack is running');
-      const answer = JSON.parse(stdout.slice(stdout.indexOf('CloudFormation received:') + 'CloudFormation received:'.length, stdout.indexOf('InitCollectionFunction returned:')));
-      expect(answer).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: 'cognito-face-login-faces', LogicalResourceId: 'FaceCollection' });
+      const answer = JSON.parse(
+        stdout.slice(
+          stdout.indexOf('CloudFormation received:') + 'CloudFormation received:'.length,
+          stdout.indexOf('InitCollectionFunction returned:'),
+        ),
+      );
+      expect(answer).toMatchObject({
+        Status: 'SUCCESS',
+        PhysicalResourceId: 'cognito-face-login-faces',
+        LogicalResourceId: 'FaceCollection',
+      });
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }

@@ -36,7 +36,16 @@ describe('npm start', () => {
   it('prints every endpoint, the Amplify configuration and its startup time in one block', () => {
     const { endpoints, userPoolId, userPoolClientId } = stack.outputs;
     const printed = stack.output();
-    for (const url of [endpoints.dynamodb, endpoints.s3, endpoints.rekognition!, endpoints.textract!, endpoints.cognito!, endpoints.mailbox!, endpoints.sesv2!]) expect(printed).toContain(url);
+    for (const url of [
+      endpoints.dynamodb,
+      endpoints.s3,
+      endpoints.rekognition!,
+      endpoints.textract!,
+      endpoints.cognito!,
+      endpoints.mailbox!,
+      endpoints.sesv2!,
+    ])
+      expect(printed).toContain(url);
     expect(printed).toContain(`"userPoolId": "${userPoolId}"`);
     expect(printed).toContain(`"userPoolClientId": "${userPoolClientId}"`);
     expect(printed).toMatch(/local stack ready in \d+\.\d s/);
@@ -55,7 +64,11 @@ describe('npm start', () => {
   });
 
   it('answers Textract AnalyzeID at the endpoint in stack-outputs.json', async () => {
-    const textract = new TextractClient({ endpoint: stack.outputs.endpoints.textract, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    const textract = new TextractClient({
+      endpoint: stack.outputs.endpoints.textract,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
     const answer = await textract.send(new AnalyzeIDCommand({ DocumentPages: [{ Bytes: readFileSync(ID_PHOTO) }] }));
     textract.destroy();
     expect(answer.DocumentMetadata).toEqual({ Pages: 1 });
@@ -69,15 +82,32 @@ describe('npm start', () => {
 
   it('runs sign-up through PreSignUp, mails the sign-in code through the dev mailbox, then asks for the ID photo', async () => {
     const ClientId = stack.outputs.userPoolClientId!;
-    await stack.cognito.send(new SignUpCommand({ ClientId, Username: email, Password: 'Local-Stack-Test-Password-1!', UserAttributes: [{ Name: 'email', Value: email }] }));
-    const emailCode = await stack.cognito.send(new InitiateAuthCommand({ ClientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } }));
+    await stack.cognito.send(
+      new SignUpCommand({
+        ClientId,
+        Username: email,
+        Password: 'Local-Stack-Test-Password-1!',
+        UserAttributes: [{ Name: 'email', Value: email }],
+      }),
+    );
+    const emailCode = await stack.cognito.send(
+      new InitiateAuthCommand({ ClientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } }),
+    );
     expect(emailCode.ChallengeName).toBe('CUSTOM_CHALLENGE');
     expect(emailCode.ChallengeParameters?.step).toBe('EMAIL_CODE');
     const code = await mailboxCode(stack.outputs.endpoints.mailbox!, email);
     const challenge = await stack.cognito.send(
-      new RespondToAuthChallengeCommand({ ClientId, ChallengeName: 'CUSTOM_CHALLENGE', Session: emailCode.Session!, ChallengeResponses: { USERNAME: email, ANSWER: code } }),
+      new RespondToAuthChallengeCommand({
+        ClientId,
+        ChallengeName: 'CUSTOM_CHALLENGE',
+        Session: emailCode.Session!,
+        ChallengeResponses: { USERNAME: email, ANSWER: code },
+      }),
     );
-    expect(challenge.ChallengeParameters).toMatchObject({ step: 'ENROLL_ID_PHOTO', uploadUrl: `${stack.outputs.endpoints.s3}/${stack.outputs.bucketName}` });
+    expect(challenge.ChallengeParameters).toMatchObject({
+      step: 'ENROLL_ID_PHOTO',
+      uploadUrl: `${stack.outputs.endpoints.s3}/${stack.outputs.bucketName}`,
+    });
     uploadChallenge = challenge.ChallengeParameters!;
   });
 
@@ -97,11 +127,13 @@ describe('npm start', () => {
   it('serves SES v2 SendEmail at the sesv2 endpoint, into the mailbox the stack lists', async () => {
     const { region, credentials, endpoints } = stack.outputs;
     const ses = new SESv2Client({ endpoint: endpoints.sesv2!, region, credentials });
-    await ses.send(new SendEmailCommand({
-      FromEmailAddress: 'no-reply@example.com',
-      Destination: { ToAddresses: ['mail@example.com'] },
-      Content: { Simple: { Subject: { Data: 'Your sign-in code' }, Body: { Text: { Data: 'Your sign-in code is 314159' } } } },
-    }));
+    await ses.send(
+      new SendEmailCommand({
+        FromEmailAddress: 'no-reply@example.com',
+        Destination: { ToAddresses: ['mail@example.com'] },
+        Content: { Simple: { Subject: { Data: 'Your sign-in code' }, Body: { Text: { Data: 'Your sign-in code is 314159' } } } },
+      }),
+    );
     ses.destroy();
     expect(await mailboxCode(endpoints.mailbox!, 'mail@example.com')).toBe('314159');
   });

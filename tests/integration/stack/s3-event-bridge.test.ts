@@ -16,7 +16,11 @@ import { readStackWiring } from '../../../local/template/wiring';
 const INDEXER = fileURLToPath(new URL('./fixtures/recording-indexer.mjs', import.meta.url));
 
 describe('the S3 event bridge', () => {
-  const deployment = new LocalDeployment(readStackWiring(loadTemplate()), { stackName: 'bridge-test', region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID });
+  const deployment = new LocalDeployment(readStackWiring(loadTemplate()), {
+    stackName: 'bridge-test',
+    region: LOCAL_REGION,
+    accountId: LOCAL_ACCOUNT_ID,
+  });
   const bucket = deployment.ref('FaceBucket');
   let dataDir: string;
   let recordFile: string;
@@ -40,7 +44,10 @@ describe('the S3 event bridge', () => {
 
   function delivered(): S3Event[] {
     if (!existsSync(recordFile)) return [];
-    return readFileSync(recordFile, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as S3Event);
+    return readFileSync(recordFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as S3Event);
   }
 
   const keysDelivered = () => delivered().map((event) => event.Records[0]!.s3.object.key);
@@ -59,7 +66,13 @@ describe('the S3 event bridge', () => {
       region: LOCAL_REGION,
       credentials: { [LOCAL_CREDENTIALS.accessKeyId]: LOCAL_CREDENTIALS.secretAccessKey },
     });
-    client = new S3Client({ endpoint: s3.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' });
+    client = new S3Client({
+      endpoint: s3.endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      forcePathStyle: true,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+    });
     runner = new LambdaRunner({ log: () => undefined });
     runner.register({
       logicalId: 'IndexFaceFunction',
@@ -117,7 +130,12 @@ describe('the S3 event bridge', () => {
 
   it('delivers a presigned POST upload as ObjectCreated:Post', async () => {
     const key = 'enrollment/user-2/id.png';
-    const post = await createPresignedPost(client, { Bucket: bucket, Key: key, Conditions: [['content-length-range', 1, 100]], Fields: { 'Content-Type': 'image/png' } });
+    const post = await createPresignedPost(client, {
+      Bucket: bucket,
+      Key: key,
+      Conditions: [['content-length-range', 1, 100]],
+      Fields: { 'Content-Type': 'image/png' },
+    });
     const form = new FormData();
     for (const [name, value] of Object.entries(post.fields)) form.append(name, value);
     form.append('file', new Blob([Buffer.from('png bytes')]), 'id.png');
@@ -154,14 +172,19 @@ describe('the S3 event bridge', () => {
     await put('enrollment/user-1/fail-twice.jpg');
     await put('enrollment/user-2/id.jpg');
     await bridge.idle();
-    expect(keysDelivered().indexOf('enrollment/user-2/id.jpg')).toBeLessThan(keysDelivered().lastIndexOf('enrollment/user-1/fail-twice.jpg'));
+    expect(keysDelivered().indexOf('enrollment/user-2/id.jpg')).toBeLessThan(
+      keysDelivered().lastIndexOf('enrollment/user-1/fail-twice.jpg'),
+    );
   });
 
   it('delivers after a restart what was still queued when the bridge stopped', async () => {
     bridge.stop();
     const pending = join(dataDir, 'events', 'pending');
     const event = { Records: [{ s3: { object: { key: 'enrollment/user-3/id.jpg' } } }] };
-    writeFileSync(join(pending, '000000000000001-left-over.json'), JSON.stringify({ id: '000000000000001-left-over', functionLogicalId: 'IndexFaceFunction', event, attempts: 0, notBefore: 0 }));
+    writeFileSync(
+      join(pending, '000000000000001-left-over.json'),
+      JSON.stringify({ id: '000000000000001-left-over', functionLogicalId: 'IndexFaceFunction', event, attempts: 0, notBefore: 0 }),
+    );
     bridge = startBridge();
     await bridge.idle();
     expect(keysDelivered()).toEqual(['enrollment/user-3/id.jpg']);

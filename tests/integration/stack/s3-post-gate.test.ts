@@ -12,7 +12,10 @@ const KEY = 'enrollment/user-1/photo one.jpg';
 
 /** What an SDK call that S3 refused raised: its name and HTTP status. */
 async function refusal(call: Promise<unknown>): Promise<{ name: string; status: number | undefined }> {
-  const error = (await call.then(() => undefined, (raised: unknown) => raised)) as { name: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  const error = (await call.then(
+    () => undefined,
+    (raised: unknown) => raised,
+  )) as { name: string; $metadata?: { httpStatusCode?: number } } | undefined;
   if (!error) throw new Error('the call succeeded');
   return { name: error.name, status: error.$metadata?.httpStatusCode };
 }
@@ -27,7 +30,20 @@ describe('the local S3 POST gate', () => {
     s3 = await startLocalS3({
       port: await freePort(),
       dataDir,
-      buckets: [{ name: BUCKET, cors: [{ allowedOrigins: [APP_ORIGIN], allowedMethods: ['POST', 'GET'], allowedHeaders: ['*'], exposedHeaders: ['ETag'], maxAgeSeconds: 300 }] }],
+      buckets: [
+        {
+          name: BUCKET,
+          cors: [
+            {
+              allowedOrigins: [APP_ORIGIN],
+              allowedMethods: ['POST', 'GET'],
+              allowedHeaders: ['*'],
+              exposedHeaders: ['ETag'],
+              maxAgeSeconds: 300,
+            },
+          ],
+        },
+      ],
       region: LOCAL_REGION,
       credentials: { [LOCAL_CREDENTIALS.accessKeyId]: LOCAL_CREDENTIALS.secretAccessKey },
       maxPostBytes: 1024 * 1024,
@@ -51,7 +67,11 @@ describe('the local S3 POST gate', () => {
     return createPresignedPost(client, {
       Bucket: BUCKET,
       Key: KEY,
-      Conditions: [['eq', '$key', KEY], ['eq', '$Content-Type', 'image/jpeg'], ['content-length-range', 1, options.maxBytes ?? 1000]],
+      Conditions: [
+        ['eq', '$key', KEY],
+        ['eq', '$Content-Type', 'image/jpeg'],
+        ['content-length-range', 1, options.maxBytes ?? 1000],
+      ],
       Fields: { 'Content-Type': 'image/jpeg' },
       Expires: options.expires ?? 300,
     });
@@ -76,7 +96,9 @@ describe('the local S3 POST gate', () => {
     const response = await upload(await presign(), 500, { key: 'enrollment/someone-else/photo.jpg' });
     expect(response.status).toBe(403);
     expect(response.body).toContain('<Code>AccessDenied</Code>');
-    expect(response.body).toContain('Invalid according to Policy: Policy Condition failed: ["eq", "$key", "enrollment/user-1/photo one.jpg"]');
+    expect(response.body).toContain(
+      'Invalid according to Policy: Policy Condition failed: ["eq", "$key", "enrollment/user-1/photo one.jpg"]',
+    );
   });
 
   it('refuses a content type other than the one the policy pins', async () => {
@@ -165,7 +187,10 @@ describe('the local S3 POST gate', () => {
     const MISSING = 'enrollment/user-1/never-uploaded.jpg';
 
     it('refuses a GET of a missing object with 403 AccessDenied, not 404 NoSuchKey', async () => {
-      expect(await refusal(client.send(new GetObjectCommand({ Bucket: BUCKET, Key: MISSING })))).toEqual({ name: 'AccessDenied', status: 403 });
+      expect(await refusal(client.send(new GetObjectCommand({ Bucket: BUCKET, Key: MISSING })))).toEqual({
+        name: 'AccessDenied',
+        status: 403,
+      });
     });
 
     it('answers a HEAD of a missing object with 403', async () => {
@@ -174,7 +199,10 @@ describe('the local S3 POST gate', () => {
     });
 
     it('still answers 404 NoSuchBucket for a bucket that does not exist', async () => {
-      expect(await refusal(client.send(new GetObjectCommand({ Bucket: 'no-such-bucket', Key: MISSING })))).toEqual({ name: 'NoSuchBucket', status: 404 });
+      expect(await refusal(client.send(new GetObjectCommand({ Bucket: 'no-such-bucket', Key: MISSING })))).toEqual({
+        name: 'NoSuchBucket',
+        status: 404,
+      });
     });
   });
 });

@@ -20,7 +20,10 @@ describe('the local S3 gate refuses what S3 refuses without a valid signature', 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'local-s3-signed-'));
     s3 = await startLocalS3({
-      port: await freePort(), dataDir, buckets: [{ name: BUCKET, cors: [] }], region: LOCAL_REGION,
+      port: await freePort(),
+      dataDir,
+      buckets: [{ name: BUCKET, cors: [] }],
+      region: LOCAL_REGION,
       credentials: { [LOCAL_CREDENTIALS.accessKeyId]: LOCAL_CREDENTIALS.secretAccessKey },
     });
     client = clientWith(LOCAL_CREDENTIALS);
@@ -37,7 +40,14 @@ describe('the local S3 gate refuses what S3 refuses without a valid signature', 
   });
 
   function clientWith(credentials: { accessKeyId: string; secretAccessKey: string }) {
-    return new S3Client({ endpoint: s3.endpoint, region: LOCAL_REGION, credentials, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', maxAttempts: 1 });
+    return new S3Client({
+      endpoint: s3.endpoint,
+      region: LOCAL_REGION,
+      credentials,
+      forcePathStyle: true,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      maxAttempts: 1,
+    });
   }
 
   const objectUrl = (key: string) => `${s3.endpoint}/${BUCKET}/${key}`;
@@ -54,15 +64,31 @@ describe('the local S3 gate refuses what S3 refuses without a valid signature', 
   }
 
   /** A presigned GET URL as the S3 presigner makes it: only host signed, payload unsigned. */
-  async function presignedGet(key: string, { expiresIn = 60, signingDate = new Date(), secretAccessKey = LOCAL_CREDENTIALS.secretAccessKey } = {}) {
+  async function presignedGet(
+    key: string,
+    { expiresIn = 60, signingDate = new Date(), secretAccessKey = LOCAL_CREDENTIALS.secretAccessKey } = {},
+  ) {
     const { hostname, port } = new URL(s3.endpoint);
-    const signer = new SignatureV4({ credentials: { ...LOCAL_CREDENTIALS, secretAccessKey }, region: LOCAL_REGION, service: 's3', sha256: Sha256, uriEscapePath: false });
+    const signer = new SignatureV4({
+      credentials: { ...LOCAL_CREDENTIALS, secretAccessKey },
+      region: LOCAL_REGION,
+      service: 's3',
+      sha256: Sha256,
+      uriEscapePath: false,
+    });
     const request = new HttpRequest({
-      method: 'GET', protocol: 'http:', hostname, port: Number(port), path: `/${BUCKET}/${key}`,
+      method: 'GET',
+      protocol: 'http:',
+      hostname,
+      port: Number(port),
+      path: `/${BUCKET}/${key}`,
       headers: { host: `${hostname}:${port}`, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
     });
     const presigned = await signer.presign(request, {
-      expiresIn, signingDate, unsignableHeaders: new Set(['x-amz-content-sha256']), unhoistableHeaders: new Set(['x-amz-content-sha256']),
+      expiresIn,
+      signingDate,
+      unsignableHeaders: new Set(['x-amz-content-sha256']),
+      unhoistableHeaders: new Set(['x-amz-content-sha256']),
     });
     const query = new URLSearchParams(presigned.query as Record<string, string>).toString();
     return `${s3.endpoint}${presigned.path}?${query}`;
@@ -91,7 +117,11 @@ describe('the local S3 gate refuses what S3 refuses without a valid signature', 
   });
 
   it('refuses an anonymous PUT over an enrolled face and keeps the face', async () => {
-    await expectRefusal(await fetch(objectUrl(ENROLLED), { method: 'PUT', body: 'attacker face', headers: { 'content-type': 'image/jpeg' } }), 403, 'AccessDenied');
+    await expectRefusal(
+      await fetch(objectUrl(ENROLLED), { method: 'PUT', body: 'attacker face', headers: { 'content-type': 'image/jpeg' } }),
+      403,
+      'AccessDenied',
+    );
     expect(await storedBytes()).toBe(ENROLLED_BYTES.toString());
   });
 
@@ -107,15 +137,19 @@ describe('the local S3 gate refuses what S3 refuses without a valid signature', 
 
   it('refuses a request signed with the wrong secret with SignatureDoesNotMatch', async () => {
     const forged = clientWith({ accessKeyId: LOCAL_CREDENTIALS.accessKeyId, secretAccessKey: 'guessed-secret' });
-    await expect(forged.send(new PutObjectCommand({ Bucket: BUCKET, Key: ENROLLED, Body: 'attacker face' })))
-      .rejects.toMatchObject({ name: 'SignatureDoesNotMatch', $metadata: { httpStatusCode: 403 } });
+    await expect(forged.send(new PutObjectCommand({ Bucket: BUCKET, Key: ENROLLED, Body: 'attacker face' }))).rejects.toMatchObject({
+      name: 'SignatureDoesNotMatch',
+      $metadata: { httpStatusCode: 403 },
+    });
     forged.destroy();
     expect(await storedBytes()).toBe(ENROLLED_BYTES.toString());
   });
 
   it('refuses an access key it does not know with InvalidAccessKeyId', async () => {
     const stranger = clientWith({ accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
-    await expect(stranger.send(new GetObjectCommand({ Bucket: BUCKET, Key: ENROLLED }))).rejects.toMatchObject({ name: 'InvalidAccessKeyId' });
+    await expect(stranger.send(new GetObjectCommand({ Bucket: BUCKET, Key: ENROLLED }))).rejects.toMatchObject({
+      name: 'InvalidAccessKeyId',
+    });
     stranger.destroy();
   });
 
@@ -133,11 +167,24 @@ describe('the local S3 gate refuses what S3 refuses without a valid signature', 
 
   it('refuses a signed PUT whose body is not the one signed', async () => {
     const { hostname, port } = new URL(s3.endpoint);
-    const signer = new SignatureV4({ credentials: LOCAL_CREDENTIALS, region: LOCAL_REGION, service: 's3', sha256: Sha256, uriEscapePath: false });
-    const signed = await signer.sign(new HttpRequest({
-      method: 'PUT', protocol: 'http:', hostname, port: Number(port), path: `/${BUCKET}/${ENROLLED}`,
-      headers: { host: `${hostname}:${port}`, 'content-type': 'image/jpeg' }, body: 'the signed body',
-    }));
+    const signer = new SignatureV4({
+      credentials: LOCAL_CREDENTIALS,
+      region: LOCAL_REGION,
+      service: 's3',
+      sha256: Sha256,
+      uriEscapePath: false,
+    });
+    const signed = await signer.sign(
+      new HttpRequest({
+        method: 'PUT',
+        protocol: 'http:',
+        hostname,
+        port: Number(port),
+        path: `/${BUCKET}/${ENROLLED}`,
+        headers: { host: `${hostname}:${port}`, 'content-type': 'image/jpeg' },
+        body: 'the signed body',
+      }),
+    );
     const response = await fetch(objectUrl(ENROLLED), { method: 'PUT', headers: signed.headers, body: 'attacker face' });
     await expectRefusal(response, 400, 'XAmzContentSHA256Mismatch');
     expect(await storedBytes()).toBe(ENROLLED_BYTES.toString());

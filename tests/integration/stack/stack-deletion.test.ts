@@ -84,7 +84,14 @@ async function send(requestType: 'Create' | 'Delete', stackId: string, propertie
     RequestId: `request-${Math.random()}`,
     LogicalResourceId: 'FaceCollection',
     ResourceType: 'Custom::RekognitionCollection',
-    ResourceProperties: { ServiceToken: 'token', CollectionId: COLLECTION, BucketName: BUCKET, RetainOnDelete: 'false', AdoptExisting: 'false', ...properties },
+    ResourceProperties: {
+      ServiceToken: 'token',
+      CollectionId: COLLECTION,
+      BucketName: BUCKET,
+      RetainOnDelete: 'false',
+      AdoptExisting: 'false',
+      ...properties,
+    },
     ...(requestType === 'Delete' ? { PhysicalResourceId: COLLECTION } : {}),
   } as CloudFormationCustomResourceEvent;
   await handler(event, { getRemainingTimeInMillis: () => 300_000, logStreamName: 'local' } as Context);
@@ -95,7 +102,9 @@ async function send(requestType: 'Create' | 'Delete', stackId: string, propertie
 /** A stack in use: its collection with one enrolled face, and PHOTO_COUNT photos in the bucket. */
 async function deployedWithData(stackId: string): Promise<void> {
   expect(await send('Create', stackId)).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: COLLECTION });
-  await rekognition.client.send(new IndexFacesCommand({ CollectionId: COLLECTION, Image: { Bytes: await fixture('server-jack-dorsey-a.jpg') }, MaxFaces: 1 }));
+  await rekognition.client.send(
+    new IndexFacesCommand({ CollectionId: COLLECTION, Image: { Bytes: await fixture('server-jack-dorsey-a.jpg') }, MaxFaces: 1 }),
+  );
   const keys = Array.from({ length: PHOTO_COUNT }, (_, index) => `${index % 2 ? 'enrollment' : 'liveness'}/user-${index}/photo.jpg`);
   await Promise.all(keys.map((Key) => s3Client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'photo' }))));
 }
@@ -120,12 +129,18 @@ describe("the stack's deletion through the collection custom resource", () => {
 
   test("makes a later stack of the same name fail on the kept collection's faces", async () => {
     const answer = await send('Create', NEXT_STACK);
-    expect(answer).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining(`already exists and holds 1 face of another stack (${STACK})`) });
+    expect(answer).toMatchObject({
+      Status: 'FAILED',
+      Reason: expect.stringContaining(`already exists and holds 1 face of another stack (${STACK})`),
+    });
     expect(await faceCount()).toBe(1);
   });
 
   test('lets a later stack adopt the kept collection with its faces when AdoptExisting says so', async () => {
-    expect(await send('Create', NEXT_STACK, { AdoptExisting: 'true' })).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: COLLECTION });
+    expect(await send('Create', NEXT_STACK, { AdoptExisting: 'true' })).toMatchObject({
+      Status: 'SUCCESS',
+      PhysicalResourceId: COLLECTION,
+    });
     expect(await faceCount()).toBe(1);
   });
 

@@ -42,7 +42,27 @@ export async function startStackProcess(extraArgs: string[] = [], options: { dat
   const dynamodbPort = await freePort();
   const child: ChildProcess = spawn(
     join(ROOT, 'node_modules/.bin/tsx'),
-    ['local/start.ts', '--data-dir', dataDir, '--dynamodb-port', String(dynamodbPort), '--s3-port', '0', '--rekognition-port', '0', '--liveness-port', '0', '--textract-port', '0', '--cognito-port', '0', '--ses-port', '0', ...appArgs, ...extraArgs],
+    [
+      'local/start.ts',
+      '--data-dir',
+      dataDir,
+      '--dynamodb-port',
+      String(dynamodbPort),
+      '--s3-port',
+      '0',
+      '--rekognition-port',
+      '0',
+      '--liveness-port',
+      '0',
+      '--textract-port',
+      '0',
+      '--cognito-port',
+      '0',
+      '--ses-port',
+      '0',
+      ...appArgs,
+      ...extraArgs,
+    ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let printed = '';

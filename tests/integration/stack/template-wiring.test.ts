@@ -16,10 +16,20 @@ describe('the local wiring of template.yaml', () => {
   it('finds the seven functions with their bundle folder, handler export, timeout and memory', () => {
     const { functions } = deploy().wiring;
     expect(Object.keys(functions).sort()).toEqual([
-      'CreateAuthChallengeFunction', 'DefineAuthChallengeFunction', 'ExpireEnrollmentsFunction', 'IndexFaceFunction', 'InitCollectionFunction',
-      'PreSignUpFunction', 'VerifyAuthChallengeFunction',
+      'CreateAuthChallengeFunction',
+      'DefineAuthChallengeFunction',
+      'ExpireEnrollmentsFunction',
+      'IndexFaceFunction',
+      'InitCollectionFunction',
+      'PreSignUpFunction',
+      'VerifyAuthChallengeFunction',
     ]);
-    expect(functions.IndexFaceFunction).toMatchObject({ bundleFolder: 'index-face', handlerExport: 'handler', timeoutSeconds: 30, memorySizeMb: 512 });
+    expect(functions.IndexFaceFunction).toMatchObject({
+      bundleFolder: 'index-face',
+      handlerExport: 'handler',
+      timeoutSeconds: 30,
+      memorySizeMb: 512,
+    });
     expect(functions.DefineAuthChallengeFunction).toMatchObject({ bundleFolder: 'define-auth-challenge', timeoutSeconds: 5 });
   });
 
@@ -34,7 +44,14 @@ describe('the local wiring of template.yaml', () => {
 
   it("reads the indexer subscription with its prefix filter from the bucket's NotificationConfiguration", () => {
     expect(deploy().wiring.s3Notifications).toEqual([
-      { configurationId: 'FaceBucketLambda1', functionLogicalId: 'IndexFaceFunction', bucketLogicalId: 'FaceBucket', events: ['s3:ObjectCreated:*'], prefix: 'enrollment/', suffix: '' },
+      {
+        configurationId: 'FaceBucketLambda1',
+        functionLogicalId: 'IndexFaceFunction',
+        bucketLogicalId: 'FaceBucket',
+        events: ['s3:ObjectCreated:*'],
+        prefix: 'enrollment/',
+        suffix: '',
+      },
     ]);
   });
 
@@ -70,10 +87,18 @@ describe('the local wiring of template.yaml', () => {
       timeoutSeconds: 30,
       memorySizeMb: 512,
     };
-    const environment = lambdaEnvironment(spec, LOCAL_REGION, {
-      s3: 'http://127.0.0.1:4569', dynamodb: 'http://127.0.0.1:8000', rekognition: 'http://127.0.0.1:4580', sesv2: 'http://127.0.0.1:4579',
-      textract: 'http://127.0.0.1:4582',
-    }, deployment.functionEnvironment('IndexFaceFunction'));
+    const environment = lambdaEnvironment(
+      spec,
+      LOCAL_REGION,
+      {
+        s3: 'http://127.0.0.1:4569',
+        dynamodb: 'http://127.0.0.1:8000',
+        rekognition: 'http://127.0.0.1:4580',
+        sesv2: 'http://127.0.0.1:4579',
+        textract: 'http://127.0.0.1:4582',
+      },
+      deployment.functionEnvironment('IndexFaceFunction'),
+    );
     expect(environment).toMatchObject({
       AWS_LAMBDA_FUNCTION_NAME: 'face-stack-IndexFaceFunction',
       AWS_REGION: LOCAL_REGION,
@@ -107,7 +132,9 @@ describe('the local wiring of template.yaml', () => {
   });
 
   it('refuses a reference to a resource that has no local stand-in yet', () => {
-    expect(() => deploy().ref('FaceCollection')).toThrow('FaceCollection (Custom::RekognitionCollection) has not been created in the local stack');
+    expect(() => deploy().ref('FaceCollection')).toThrow(
+      'FaceCollection (Custom::RekognitionCollection) has not been created in the local stack',
+    );
   });
 
   it('reads a SAM S3 event of a function as a notification too', () => {
@@ -129,7 +156,14 @@ Resources:
             Filter: { S3Key: { Rules: [{ Name: suffix, Value: .jpg }] } }
 `);
     expect(readStackWiring(template).s3Notifications).toEqual([
-      { configurationId: 'IndexerUpload', functionLogicalId: 'Indexer', bucketLogicalId: 'Uploads', events: ['s3:ObjectCreated:Post'], prefix: '', suffix: '.jpg' },
+      {
+        configurationId: 'IndexerUpload',
+        functionLogicalId: 'Indexer',
+        bucketLogicalId: 'Uploads',
+        events: ['s3:ObjectCreated:Post'],
+        prefix: '',
+        suffix: '.jpg',
+      },
     ]);
   });
 
@@ -188,7 +222,9 @@ describe('intrinsic functions', () => {
   const resolve = (value: Parameters<typeof resolveIntrinsics>[0]) => resolveIntrinsics(value, context);
 
   it('substitutes pseudo parameters, parameters, resources and attributes in Fn::Sub, keeping ${!Literal}', () => {
-    expect(resolve({ 'Fn::Sub': '${AWS::StackName}-${Stage}-${Table}-${Table.Arn}-${!Literal}' })).toBe('demo-dev-Table-physical-Table.Arn-value-${Literal}');
+    expect(resolve({ 'Fn::Sub': '${AWS::StackName}-${Stage}-${Table}-${Table.Arn}-${!Literal}' })).toBe(
+      'demo-dev-Table-physical-Table.Arn-value-${Literal}',
+    );
   });
 
   it('evaluates Fn::Join, Fn::Select and Fn::Split together', () => {
@@ -196,7 +232,9 @@ describe('intrinsic functions', () => {
   });
 
   it('resolves a list parameter to a list and Fn::If by its condition, dropping AWS::NoValue', () => {
-    expect(resolve({ Origins: { Ref: 'Origins' }, Extra: { 'Fn::If': ['IsDev', { Ref: 'AWS::NoValue' }, 'prod'] } })).toEqual({ Origins: ['http://a', 'http://b'] });
+    expect(resolve({ Origins: { Ref: 'Origins' }, Extra: { 'Fn::If': ['IsDev', { Ref: 'AWS::NoValue' }, 'prod'] } })).toEqual({
+      Origins: ['http://a', 'http://b'],
+    });
   });
 
   it('refuses an Fn::Select index outside the list', () => {

@@ -73,7 +73,12 @@ describe('local Textract AnalyzeID', () => {
     expect(read.MRZ_CODE?.Text).toBe(td3Lines(HOLDER).join('\n'));
     expect(read.EXPIRATION_DATE?.NormalizedValue).toEqual({ Value: '2031-04-15T00:00:00', ValueType: 'DATE' });
     expect(read.DATE_OF_BIRTH?.NormalizedValue).toEqual({ Value: '1974-08-12T00:00:00', ValueType: 'DATE' });
-    expect([read.FIRST_NAME?.Text, read.MIDDLE_NAME?.Text, read.LAST_NAME?.Text, read.DOCUMENT_NUMBER?.Text]).toEqual(['ANNA', 'MARIA', 'ERIKSSON', 'L898902C3']);
+    expect([read.FIRST_NAME?.Text, read.MIDDLE_NAME?.Text, read.LAST_NAME?.Text, read.DOCUMENT_NUMBER?.Text]).toEqual([
+      'ANNA',
+      'MARIA',
+      'ERIKSSON',
+      'L898902C3',
+    ]);
     expect(read.EXPIRATION_DATE?.Confidence).toBeGreaterThan(50);
   });
 
@@ -88,7 +93,9 @@ describe('local Textract AnalyzeID', () => {
     const read = fields(output);
     expect(read.ID_TYPE).toEqual({ Text: '', Confidence: 0 });
     expect(read.MRZ_CODE).toEqual({ Text: '', Confidence: 0 });
-    expect(Object.keys(read)).toEqual(expect.arrayContaining(['FIRST_NAME', 'LAST_NAME', 'DOCUMENT_NUMBER', 'EXPIRATION_DATE', 'DATE_OF_BIRTH', 'ID_TYPE', 'MRZ_CODE']));
+    expect(Object.keys(read)).toEqual(
+      expect.arrayContaining(['FIRST_NAME', 'LAST_NAME', 'DOCUMENT_NUMBER', 'EXPIRATION_DATE', 'DATE_OF_BIRTH', 'ID_TYPE', 'MRZ_CODE']),
+    );
   });
 
   test('reads the document from S3 when given an S3Object', async () => {
@@ -109,7 +116,9 @@ describe('local Textract AnalyzeID', () => {
   });
 
   test('refuses a JPEG that does not decode as BadDocumentException', async () => {
-    await expect(analyze({ Bytes: Buffer.concat([passport.subarray(0, 2000), Buffer.alloc(64)]) })).rejects.toBeInstanceOf(BadDocumentException);
+    await expect(analyze({ Bytes: Buffer.concat([passport.subarray(0, 2000), Buffer.alloc(64)]) })).rejects.toBeInstanceOf(
+      BadDocumentException,
+    );
   });
 
   test('refuses an S3 document over 10 MB as DocumentTooLargeException', async () => {
@@ -122,7 +131,9 @@ describe('local Textract AnalyzeID', () => {
   });
 
   test('refuses a page with both Bytes and S3Object as InvalidParameterException', async () => {
-    await expect(analyze({ Bytes: passport, S3Object: { Bucket: BUCKET, Name: 'x.jpg' } })).rejects.toBeInstanceOf(InvalidParameterException);
+    await expect(analyze({ Bytes: passport, S3Object: { Bucket: BUCKET, Name: 'x.jpg' } })).rejects.toBeInstanceOf(
+      InvalidParameterException,
+    );
   });
 
   test('refuses more than two pages with a ValidationException', async () => {
@@ -148,8 +159,15 @@ describe('local Textract AnalyzeID', () => {
     });
 
     test('refuses an identity card that expired as EXPIRED_DOCUMENT', async () => {
-      const expired = await renderCard({ layout: 'TD1', holder: { ...HOLDER, expiryDate: '2020-03-01' }, portrait: 'app-id-photo-angelina_jolie-img6.jpg' });
-      await expect(checkDocument({ bytes: expired }, options())).resolves.toMatchObject({ refusal: 'EXPIRED_DOCUMENT', document: { expiresOn: '2020-03-01' } });
+      const expired = await renderCard({
+        layout: 'TD1',
+        holder: { ...HOLDER, expiryDate: '2020-03-01' },
+        portrait: 'app-id-photo-angelina_jolie-img6.jpg',
+      });
+      await expect(checkDocument({ bytes: expired }, options())).resolves.toMatchObject({
+        refusal: 'EXPIRED_DOCUMENT',
+        document: { expiresOn: '2020-03-01' },
+      });
     });
   });
 });

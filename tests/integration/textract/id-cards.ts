@@ -62,7 +62,7 @@ export function td1Lines(holder: CardHolder): string[] {
   return [line1, `${line2Start}${checkDigit(composite)}`, name(holder, 30)];
 }
 
-const escape = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+const escapeXml = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 
 /** Wavy security lines behind the text, as on real cards: OCR has to read through them. */
 function guilloche(width: number, height: number): string {
@@ -104,7 +104,7 @@ export async function renderCard({ layout, holder, portrait, width = 1100 }: Car
     ['Date of expiry', holder.expiryDate],
   ];
   const text = (x: number, y: number, size: number, value: string, extra = '') =>
-    `<text x="${x * scale}" y="${y * scale}" font-size="${size * scale}" ${extra}>${escape(value)}</text>`;
+    `<text x="${x * scale}" y="${y * scale}" font-size="${size * scale}" ${extra}>${escapeXml(value)}</text>`;
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
     <rect width="100%" height="100%" fill="#eef3f6"/>
     ${guilloche(width, height)}
@@ -114,7 +114,7 @@ export async function renderCard({ layout, holder, portrait, width = 1100 }: Car
       ${fields.map(([label, value], index) => text(380, 130 + index * 62, 18, label!) + text(380, 158 + index * 62, 26, value!)).join('')}
     </g>
     <g font-family="DejaVu Sans Mono" fill="#111">
-      ${lines.map((line, index) => `<text x="${24 * scale}" y="${mrzTop + lineHeight * (index + 1) - mrzFont * 0.3}" font-size="${mrzFont}" xml:space="preserve">${escape(line)}</text>`).join('')}
+      ${lines.map((line, index) => `<text x="${24 * scale}" y="${mrzTop + lineHeight * (index + 1) - mrzFont * 0.3}" font-size="${mrzFont}" xml:space="preserve">${escapeXml(line)}</text>`).join('')}
     </g>
   </svg>`;
   const photoHeight = Math.round(Math.min(380 * scale, mrzTop - 110 * scale));

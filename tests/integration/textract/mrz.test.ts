@@ -3,7 +3,15 @@ import { readMrzLines } from '../../../local/textract/mrz';
 import { td1Lines, td3Lines, type CardHolder } from './id-cards';
 
 const NOW = new Date('2026-12-01T00:00:00Z');
-const HOLDER: CardHolder = { surname: 'Eriksson', givenNames: 'Anna Maria', documentNumber: 'L898902C3', country: 'NLD', birthDate: '1974-08-12', expiryDate: '2031-04-15', sex: 'F' };
+const HOLDER: CardHolder = {
+  surname: 'Eriksson',
+  givenNames: 'Anna Maria',
+  documentNumber: 'L898902C3',
+  country: 'NLD',
+  birthDate: '1974-08-12',
+  expiryDate: '2031-04-15',
+  sex: 'F',
+};
 
 describe('reading an MRZ from OCR lines', () => {
   test('reads a passport (TD3) zone: holder, number, dates and issuing state', () => {
@@ -40,7 +48,9 @@ describe('reading an MRZ from OCR lines', () => {
   });
 
   test('reads an expiry date in the century nearest today, so a zone that expired in 1998 is not valid until 2098', () => {
-    expect(readMrzLines(td3Lines({ ...HOLDER, birthDate: '1960-01-01', expiryDate: '1998-06-30' }), NOW)?.expirationDate).toBe('1998-06-30');
+    expect(readMrzLines(td3Lines({ ...HOLDER, birthDate: '1960-01-01', expiryDate: '1998-06-30' }), NOW)?.expirationDate).toBe(
+      '1998-06-30',
+    );
   });
 
   test('reads a birth date in the latest century that does not put it in the future', () => {

@@ -1,6 +1,6 @@
 /**
  * The AWS clients the functions use, mocked (aws-sdk-client-mock), reset before every test. Calls are asserted
- * through `commandCalls`: the aws-sdk-client-mock-jest matchers do not load under jest 29's ESM resolver.
+ * through `commandCalls`, which read as plain data in every assertion.
  */
 import { RekognitionClient } from '@aws-sdk/client-rekognition';
 import { S3Client, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
@@ -32,7 +32,9 @@ export function forgetAwsCalls(): void {
  */
 export function arrangeEmptyTable(): void {
   dynamoMock.on(GetCommand).resolves({});
-  dynamoMock.on(GetCommand, { Key: { pk: 'SYSTEM', sk: 'PSEUDONYM_KEY' } }).resolves({ Item: { pk: 'SYSTEM', sk: 'PSEUDONYM_KEY', secret: PSEUDONYM_SECRET } });
+  dynamoMock
+    .on(GetCommand, { Key: { pk: 'SYSTEM', sk: 'PSEUDONYM_KEY' } })
+    .resolves({ Item: { pk: 'SYSTEM', sk: 'PSEUDONYM_KEY', secret: PSEUDONYM_SECRET } });
   dynamoMock.on(PutCommand).resolves({});
   dynamoMock.on(UpdateCommand).resolves({});
   dynamoMock.on(DeleteCommand).resolves({});
@@ -61,7 +63,10 @@ interface RecordedCall {
 function recordedCalls(): { name: string; call: RecordedCall }[] {
   return Object.entries(MOCKS)
     .flatMap(([service, mock]) =>
-      (mock.calls() as unknown as RecordedCall[]).map((call) => ({ name: `${service}.${(call.args[0] as object).constructor.name}`, call })),
+      (mock.calls() as unknown as RecordedCall[]).map((call) => ({
+        name: `${service}.${(call.args[0] as object).constructor.name}`,
+        call,
+      })),
     )
     .sort((a, b) => a.call.callId - b.call.callId);
 }
@@ -86,7 +91,7 @@ export function objectBody(bytes: Uint8Array): GetObjectCommandOutput['Body'] {
   return { transformToByteArray: async () => bytes } as unknown as GetObjectCommandOutput['Body'];
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any client's stub
+// biome-ignore lint/suspicious/noExplicitAny: any client's stub
 type AnyStub = AwsStub<any, any, any>;
 
 /** The inputs of every call of one command, in order. */
@@ -117,7 +122,10 @@ export interface StoredEnrollment {
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 /** Gives `sub` an enrollment; a PROVISIONAL one stays current for another hour unless `provisionalUntil` says otherwise. */
-export function storeEnrollment(sub: string, enrollment: StoredEnrollment): Required<Omit<StoredEnrollment, 'provisionalUntil'>> & StoredEnrollment {
+export function storeEnrollment(
+  sub: string,
+  enrollment: StoredEnrollment,
+): Required<Omit<StoredEnrollment, 'provisionalUntil'>> & StoredEnrollment {
   const item = {
     key: `enrollment/${sub}/0e4a7c19-5b2d-4f36-8a91-c7d3e5f60b28.jpg`,
     photoKey: `id-photos/${sub}/5c2e8f14-9a3b-4d71-b0e6-2f8d4c1a7e93.jpg`,

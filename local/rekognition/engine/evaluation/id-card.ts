@@ -71,8 +71,28 @@ const MONO = "'DejaVu Sans Mono', monospace";
 /** DejaVu Sans Mono's advance width per em: sets the MRZ font size from the width each character may take. */
 const MONO_ADVANCE = 0.602;
 
-const SURNAMES = ['ERIKSSON', 'MARTIN', 'NOWAK', 'GARCIA', 'ROSSI', 'SILVA', 'OKAFOR', 'TANAKA', 'MUELLER', 'DUBOIS',
-  'JANSEN', 'KOWALSKI', 'PETROV', 'HANSEN', 'MORENO', 'LINDQVIST', 'OBRIEN', 'NGUYEN', 'SCHMIDT', 'FERREIRA'];
+const SURNAMES = [
+  'ERIKSSON',
+  'MARTIN',
+  'NOWAK',
+  'GARCIA',
+  'ROSSI',
+  'SILVA',
+  'OKAFOR',
+  'TANAKA',
+  'MUELLER',
+  'DUBOIS',
+  'JANSEN',
+  'KOWALSKI',
+  'PETROV',
+  'HANSEN',
+  'MORENO',
+  'LINDQVIST',
+  'OBRIEN',
+  'NGUYEN',
+  'SCHMIDT',
+  'FERREIRA',
+];
 const GIVEN_NAMES: Record<'M' | 'F', readonly string[]> = {
   F: ['ANNA MARIA', 'SOFIA', 'ELENA', 'CLAIRE', 'AMARA', 'YUKI', 'LAURA JANE', 'INGRID', 'MARTA', 'NORA'],
   M: ['JOHN', 'PAUL ANDRE', 'LUCAS', 'KENJI', 'DAVID', 'MATEO', 'OLAF', 'SAMUEL', 'PIOTR', 'ARTHUR JAMES'],
@@ -178,8 +198,7 @@ function person(random: Random, dateOfExpiry: string | undefined): Person {
   const sex = random() < 0.5 ? 'F' : 'M';
   const dateOfIssue = randomDate(random, 2024, 2026);
   const letters = 'CFGHJKLMNPRTVWXYZ';
-  const documentNumber =
-    pick(random, [...letters]) + pick(random, [...letters]) + String(Math.floor(between(random, 1e6, 1e7)));
+  const documentNumber = pick(random, [...letters]) + pick(random, [...letters]) + String(Math.floor(between(random, 1e6, 1e7)));
   return {
     surname: pick(random, SURNAMES),
     givenNames: pick(random, GIVEN_NAMES[sex]),
@@ -318,16 +337,34 @@ async function renderDocument(photo: Buffer, layout: Layout, p: Person, mrz: str
     `<stop offset="1" stop-color="${colours.paper[1]}"/></linearGradient></defs>`,
     `<rect width="${width}" height="${height}" rx="28" fill="url(#paper)"/>`,
     waveLines(random, { left: 0, top: 0, width, height }, 46, colours.guilloche, 0.35),
-    rosette(random, between(random, 0.55, 0.8) * width, between(random, 0.35, 0.6) * height, between(random, 140, 230), colours.guilloche, 0.45),
+    rosette(
+      random,
+      between(random, 0.55, 0.8) * width,
+      between(random, 0.35, 0.6) * height,
+      between(random, 140, 230),
+      colours.guilloche,
+      0.45,
+    ),
     rosette(random, between(random, 0.1, 0.3) * width, between(random, 0.7, 0.9) * height, between(random, 70, 130), colours.accent, 0.35),
     `<rect width="${width}" height="64" fill="${colours.accent}" opacity="0.9"/>`,
   ].join('');
   const base = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${background}</svg>`);
 
-  const portrait = await printedPortrait(photo, options.portraitCrop ?? defaultCrop(...(await sizeOf(photo))), layout.portrait, grayscale, random);
+  const portrait = await printedPortrait(
+    photo,
+    options.portraitCrop ?? defaultCrop(...(await sizeOf(photo))),
+    layout.portrait,
+    grayscale,
+    random,
+  );
   const composites: OverlayOptions[] = [{ input: portrait, left: layout.portrait.left, top: layout.portrait.top }];
   if (layout.ghost) {
-    const ghost = await sharp(portrait).resize(layout.ghost.width, layout.ghost.height).grayscale().ensureAlpha(0.3).png(FAST_PNG).toBuffer();
+    const ghost = await sharp(portrait)
+      .resize(layout.ghost.width, layout.ghost.height)
+      .grayscale()
+      .ensureAlpha(0.3)
+      .png(FAST_PNG)
+      .toBuffer();
     composites.push({ input: ghost, left: layout.ghost.left, top: layout.ghost.top });
   }
 
@@ -335,8 +372,20 @@ async function renderDocument(photo: Buffer, layout: Layout, p: Person, mrz: str
     text(30, 44, 30, layout.title, `font-weight="bold" fill="#ffffff"`),
     text(width - 30, 44, 26, `${COUNTRY} · ${COUNTRY_CODE}`, `font-weight="bold" fill="#ffffff" text-anchor="end"`),
     // Security lines printed across part of the portrait, as real documents do.
-    waveLines(random, { ...layout.portrait, top: layout.portrait.top + layout.portrait.height * 0.55, height: layout.portrait.height * 0.45 }, 8, colours.guilloche, 0.4),
-    text(width - 30, height - (layout.mrzBox ? layout.mrzBox.height + 8 : 20), 18, 'SPECIMEN', `fill="${colours.accent}" text-anchor="end" opacity="0.7"`),
+    waveLines(
+      random,
+      { ...layout.portrait, top: layout.portrait.top + layout.portrait.height * 0.55, height: layout.portrait.height * 0.45 },
+      8,
+      colours.guilloche,
+      0.4,
+    ),
+    text(
+      width - 30,
+      height - (layout.mrzBox ? layout.mrzBox.height + 8 : 20),
+      18,
+      'SPECIMEN',
+      `fill="${colours.accent}" text-anchor="end" opacity="0.7"`,
+    ),
   ];
   for (const field of layout.fields(p)) {
     const numbered = /^\d/.test(field.label);
@@ -351,18 +400,29 @@ async function renderDocument(photo: Buffer, layout: Layout, p: Person, mrz: str
   if (mrz && layout.mrzBox) {
     const box = layout.mrzBox;
     const characters = mrz[0]!.length;
-    const size = Math.min((box.width / characters) / MONO_ADVANCE, (box.height / mrz.length) * 0.82);
-    overlay.push(`<rect x="${box.left - 10}" y="${box.top}" width="${box.width + 20}" height="${box.height}" fill="#ffffff" opacity="0.55"/>`);
+    const size = Math.min(box.width / characters / MONO_ADVANCE, (box.height / mrz.length) * 0.82);
+    overlay.push(
+      `<rect x="${box.left - 10}" y="${box.top}" width="${box.width + 20}" height="${box.height}" fill="#ffffff" opacity="0.55"/>`,
+    );
     mrz.forEach((line, i) => {
       const y = box.top + (box.height / mrz.length) * (i + 0.78);
-      overlay.push(`<text x="${box.left}" y="${y.toFixed(1)}" font-family="${MONO}" font-size="${size.toFixed(1)}" fill="#101010">${escapeXml(line)}</text>`);
+      overlay.push(
+        `<text x="${box.left}" y="${y.toFixed(1)}" font-family="${MONO}" font-size="${size.toFixed(1)}" fill="#101010">${escapeXml(line)}</text>`,
+      );
     });
   }
-  composites.push({ input: Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${overlay.join('')}</svg>`) });
+  composites.push({
+    input: Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${overlay.join('')}</svg>`),
+  });
   const document = await sharp(base).composite(composites).png(FAST_PNG).toBuffer();
   // Round the corners again: the portrait and overlay are drawn over the rounded paper.
-  const mask = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="${width}" height="${height}" rx="28"/></svg>`);
-  return sharp(document).composite([{ input: mask, blend: 'dest-in' }]).png(FAST_PNG).toBuffer();
+  const mask = Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="${width}" height="${height}" rx="28"/></svg>`,
+  );
+  return sharp(document)
+    .composite([{ input: mask, blend: 'dest-in' }])
+    .png(FAST_PNG)
+    .toBuffer();
 }
 
 async function sizeOf(photo: Buffer): Promise<[number, number]> {
@@ -371,12 +431,22 @@ async function sizeOf(photo: Buffer): Promise<[number, number]> {
 }
 
 /** The document photographed on a table: tilted, slightly sheared, unevenly lit, with a glare spot, then JPEG. */
-async function photograph(document: Buffer, outputWidth: number, random: Random): Promise<{ image: Buffer; width: number; height: number }> {
+async function photograph(
+  document: Buffer,
+  outputWidth: number,
+  random: Random,
+): Promise<{ image: Buffer; width: number; height: number }> {
   const angle = (between(random, -8, 8) * Math.PI) / 180;
   const shear = between(random, -0.05, 0.05);
   const [cos, sin] = [Math.cos(angle), Math.sin(angle)];
   const tilted = await sharp(document)
-    .affine([[cos, -sin + shear], [sin, cos]], { background: { r: 0, g: 0, b: 0, alpha: 0 }, interpolator: 'bilinear' })
+    .affine(
+      [
+        [cos, -sin + shear],
+        [sin, cos],
+      ],
+      { background: { r: 0, g: 0, b: 0, alpha: 0 }, interpolator: 'bilinear' },
+    )
     .png(FAST_PNG)
     .toBuffer({ resolveWithObject: true });
   // The document fills 82-95% of the frame's width.

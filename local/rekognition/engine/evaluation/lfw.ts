@@ -64,7 +64,9 @@ const ENGINE_FINGERPRINT = ((): string => {
   const hash = createHash('sha256');
   for (const { sha256 } of Object.values(MODEL_FILES)) hash.update(sha256);
   const engineDir = fileURLToPath(new URL('..', import.meta.url));
-  for (const file of readdirSync(engineDir).filter((f) => f.endsWith('.ts')).sort()) {
+  for (const file of readdirSync(engineDir)
+    .filter((f) => f.endsWith('.ts'))
+    .sort()) {
     hash.update(file).update(readFileSync(path.join(engineDir, file)));
   }
   return hash.digest('hex').slice(0, 16);
@@ -138,7 +140,9 @@ export async function embedImages(
     } else {
       const subject = source.subject((await engine.analyse(await source.read(image))).faces);
       result.set(image, subject?.embedding ?? null);
-      cached[image] = subject ? Buffer.from(subject.embedding.buffer, subject.embedding.byteOffset, subject.embedding.byteLength).toString('base64') : null;
+      cached[image] = subject
+        ? Buffer.from(subject.embedding.buffer, subject.embedding.byteOffset, subject.embedding.byteLength).toString('base64')
+        : null;
     }
     onProgress?.(++done, images.length);
   }
