@@ -28,6 +28,7 @@ const functionEnv = {
   TABLE_NAME: 'bench-table',
   BUCKET_NAME: 'bench-bucket',
   COLLECTION_ID: 'bench-faces',
+  EMAIL_SENDER: 'sign-in@example.com',
   LOG_LEVEL: 'SILENT',
 };
 

@@ -1,5 +1,5 @@
 /**
- * Bundles each Lambda (functions/<name>/handler.ts) into dist/functions/<name>/: minified ESM for Node 22 on
+ * Bundles each Lambda (its entry functions/<name>/index.ts) into dist/functions/<name>/: minified ESM for Node 22 on
  * arm64: one file, `index.mjs`, exporting `handler`, with the AWS SDK included so a bundle does not depend on the
  * runtime's copy. The settings match the template's `BuildMethod: esbuild` metadata, so the local stack runs the
  * same code `sam build` deploys (tests/template checks that build too).
@@ -11,7 +11,7 @@ import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const functionsDir = join(root, 'functions');
-const functionNames = readdirSync(functionsDir).filter((name) => existsSync(join(functionsDir, name, 'handler.ts')));
+const functionNames = readdirSync(functionsDir).filter((name) => existsSync(join(functionsDir, name, 'index.ts')));
 
 /** Size limit per bundle; a larger one means a dependency slipped in that the function does not need. */
 const MAX_BUNDLE_BYTES = 1024 * 1024;
@@ -20,7 +20,7 @@ for (const name of functionNames) {
   const outdir = join(root, 'dist', 'functions', name);
   rmSync(outdir, { recursive: true, force: true });
   await build({
-    entryPoints: { index: join(functionsDir, name, 'handler.ts') },
+    entryPoints: { index: join(functionsDir, name, 'index.ts') },
     outdir,
     outExtension: { '.js': '.mjs' },
     bundle: true,

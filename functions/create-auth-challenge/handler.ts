@@ -5,87 +5,92 @@
  */
 import type { CreateAuthChallengeTriggerEvent } from 'aws-lambda';
 import { EMAIL_CODE, ENROLL_ID_PHOTO, FACE_LIVENESS, nextStep, readSession } from '../lib/challenge-flow';
-import { config } from '../lib/config';
 import { EMAIL_CODE_LENGTH, issueEmailCode, maskEmail, sendEmailCode } from '../lib/email-code';
 import { ENROLLMENT_CONTENT_TYPE } from '../lib/enrollment-key';
 import { startLivenessSession } from '../lib/liveness';
 import { logger } from '../lib/logger';
 import { countVerdict } from '../lib/metrics';
-import { pseudonymKey, pseudoSub } from '../lib/pseudonym';
-import { getCurrentEnrollment } from '../lib/store';
+import type { Parts } from '../lib/parts';
+import { Pseudonyms } from '../lib/pseudonym';
+import { getCurrentEnrollment, Store } from '../lib/store';
 import { Refusal, withErrorPolicy } from '../lib/trigger';
 import { issueEnrollmentUpload } from '../lib/upload';
 
-const { region, enrollmentMaxBytes } = config();
-
 type Challenge = CreateAuthChallengeTriggerEvent['response'];
 
-async function livenessChallenge(sub: string, nowMs: number): Promise<Challenge> {
-  const sessionId = await startLivenessSession(sub, nowMs);
-  return {
-    publicChallengeParameters: { step: FACE_LIVENESS, sessionId, region },
-    privateChallengeParameters: { step: FACE_LIVENESS, sessionId },
-    challengeMetadata: FACE_LIVENESS,
-  };
-}
+export function makeHandler(parts: Parts<'dynamo' | 'rekognition' | 's3' | 'ses'>) {
+  const { config, clock } = parts;
+  const store = new Store(parts.clients.dynamo, config.tableName);
+  const deps = { config, clients: parts.clients, store };
+  const pseudonyms = new Pseudonyms(store, clock);
 
-async function emailCodeChallenge(sub: string, email: string | undefined, nowMs: number): Promise<Challenge> {
-  if (!email) throw new Refusal('the user has no email address');
-  const { code, privateParameters } = issueEmailCode(await pseudonymKey(), nowMs);
-  try {
-    await sendEmailCode(email, code);
-  } catch (error) {
-    countVerdict('EmailCodeFailed', 'SEND_FAILED');
-    throw error;
+  async function livenessChallenge(sub: string, nowMs: number): Promise<Challenge> {
+    const sessionId = await startLivenessSession(deps, sub, nowMs);
+    return {
+      publicChallengeParameters: { step: FACE_LIVENESS, sessionId, region: config.region },
+      privateChallengeParameters: { step: FACE_LIVENESS, sessionId },
+      challengeMetadata: FACE_LIVENESS,
+    };
   }
-  countVerdict('EmailCodeSent');
-  logger.info('email code sent', { sub });
-  return {
-    publicChallengeParameters: { step: EMAIL_CODE, destination: maskEmail(email), codeLength: String(EMAIL_CODE_LENGTH) },
-    privateChallengeParameters: { step: EMAIL_CODE, ...privateParameters },
-    challengeMetadata: EMAIL_CODE,
-  };
-}
 
-async function enrollmentChallenge(sub: string, nowMs: number): Promise<Challenge> {
-  const upload = await issueEnrollmentUpload(sub, nowMs);
-  logger.info('enrollment challenge issued', { sub, key: upload.key });
-  return {
-    publicChallengeParameters: {
-      step: ENROLL_ID_PHOTO,
-      uploadUrl: upload.url,
-      uploadFields: JSON.stringify(upload.fields),
-      maxBytes: String(enrollmentMaxBytes),
-      contentTypes: ENROLLMENT_CONTENT_TYPE,
-    },
-    privateChallengeParameters: { step: ENROLL_ID_PHOTO, key: upload.key },
-    challengeMetadata: ENROLL_ID_PHOTO,
-  };
-}
-
-async function create(event: CreateAuthChallengeTriggerEvent): Promise<CreateAuthChallengeTriggerEvent> {
-  if (event.request.challengeName !== 'CUSTOM_CHALLENGE') throw new Refusal(`challenge ${event.request.challengeName}`);
-  const progress = readSession(event.request.session ?? []);
-  if (!progress.valid) throw new Refusal(`invalid session: ${progress.why}`);
-  const nowMs = Date.now();
-  const decoy = event.request.userNotFound === true;
-  const sub = decoy ? await pseudoSub(event.userName) : event.request.userAttributes.sub;
-  if (!sub) throw new Refusal('the user has no sub attribute');
-  // The same read for everyone: an unknown username's pseudo-identity simply has no enrollment.
-  const enrolled = async () => (await getCurrentEnrollment(sub, nowMs)) !== undefined || decoy;
-  const step = await nextStep(progress, enrolled);
-  if (step === FACE_LIVENESS) {
-    event.response = await livenessChallenge(sub, nowMs);
-    // Counted for both kinds, so a decoy costs exactly what a real challenge costs; the reason tells them apart.
-    countVerdict('LivenessChallenge', decoy ? 'DECOY' : 'USER');
-    // The session id is the expected answer, so it is not logged.
-    logger.info('liveness challenge issued', { sub });
-  } else if (step === EMAIL_CODE) {
-    event.response = await emailCodeChallenge(sub, event.request.userAttributes.email, nowMs);
-  } else {
-    event.response = await enrollmentChallenge(sub, nowMs);
+  async function emailCodeChallenge(sub: string, email: string | undefined, nowMs: number): Promise<Challenge> {
+    if (!email) throw new Refusal('the user has no email address');
+    const { code, privateParameters } = issueEmailCode(await pseudonyms.key(), nowMs);
+    try {
+      await sendEmailCode(deps, email, code);
+    } catch (error) {
+      countVerdict('EmailCodeFailed', 'SEND_FAILED');
+      throw error;
+    }
+    countVerdict('EmailCodeSent');
+    logger.info('email code sent', { sub });
+    return {
+      publicChallengeParameters: { step: EMAIL_CODE, destination: maskEmail(email), codeLength: String(EMAIL_CODE_LENGTH) },
+      privateChallengeParameters: { step: EMAIL_CODE, ...privateParameters },
+      challengeMetadata: EMAIL_CODE,
+    };
   }
-  return event;
-}
 
-export const handler = withErrorPolicy(create);
+  async function enrollmentChallenge(sub: string, nowMs: number): Promise<Challenge> {
+    const upload = await issueEnrollmentUpload(deps, sub, nowMs);
+    logger.info('enrollment challenge issued', { sub, key: upload.key });
+    return {
+      publicChallengeParameters: {
+        step: ENROLL_ID_PHOTO,
+        uploadUrl: upload.url,
+        uploadFields: JSON.stringify(upload.fields),
+        maxBytes: String(config.enrollmentMaxBytes),
+        contentTypes: ENROLLMENT_CONTENT_TYPE,
+      },
+      privateChallengeParameters: { step: ENROLL_ID_PHOTO, key: upload.key },
+      challengeMetadata: ENROLL_ID_PHOTO,
+    };
+  }
+
+  async function create(event: CreateAuthChallengeTriggerEvent): Promise<CreateAuthChallengeTriggerEvent> {
+    if (event.request.challengeName !== 'CUSTOM_CHALLENGE') throw new Refusal(`challenge ${event.request.challengeName}`);
+    const progress = readSession(event.request.session ?? []);
+    if (!progress.valid) throw new Refusal(`invalid session: ${progress.why}`);
+    const nowMs = clock.now();
+    const decoy = event.request.userNotFound === true;
+    const sub = decoy ? await pseudonyms.sub(event.userName) : event.request.userAttributes.sub;
+    if (!sub) throw new Refusal('the user has no sub attribute');
+    // The same read for everyone: an unknown username's pseudo-identity simply has no enrollment.
+    const enrolled = async () => (await getCurrentEnrollment(store, sub, nowMs)) !== undefined || decoy;
+    const step = await nextStep(progress, enrolled);
+    if (step === FACE_LIVENESS) {
+      event.response = await livenessChallenge(sub, nowMs);
+      // Counted for both kinds, so a decoy costs exactly what a real challenge costs; the reason tells them apart.
+      countVerdict('LivenessChallenge', decoy ? 'DECOY' : 'USER');
+      // The session id is the expected answer, so it is not logged.
+      logger.info('liveness challenge issued', { sub });
+    } else if (step === EMAIL_CODE) {
+      event.response = await emailCodeChallenge(sub, event.request.userAttributes.email, nowMs);
+    } else {
+      event.response = await enrollmentChallenge(sub, nowMs);
+    }
+    return event;
+  }
+
+  return withErrorPolicy(create);
+}

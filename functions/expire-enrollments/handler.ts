@@ -6,42 +6,44 @@
  * removal is conditional on the exact provisional face).
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo, requestOptions } from '../lib/aws-clients';
-import { config } from '../lib/config';
+import { requestOptions } from '../lib/aws-clients';
 import { removeExpiredProvisionalEnrollment } from '../lib/enrollment';
 import { logger } from '../lib/logger';
+import type { Parts } from '../lib/parts';
+import { Store } from '../lib/store';
 import { withErrorPolicy } from '../lib/trigger';
-
-config();
 
 /** The function's Timeout is 300 s; the sweep stops a little before, and the next run goes on. */
 const SWEEP_BUDGET_MS = 280_000;
 
-async function expireEnrollments(): Promise<{ removed: number }> {
-  const { tableName } = config();
-  const nowMs = Date.now();
-  let removed = 0;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo().send(
-      new ScanCommand({
-        TableName: tableName,
-        FilterExpression: 'sk = :active AND #state = :provisional AND provisionalUntil <= :now',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':active': 'ACTIVE_ENROLLMENT', ':provisional': 'PROVISIONAL', ':now': Math.floor(nowMs / 1000) },
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-      requestOptions(),
-    );
-    for (const item of page.Items ?? []) {
-      const sub = String(item.pk).slice('USER#'.length);
-      const enrollment = { key: String(item.key), faceId: String(item.faceId), photoKey: String(item.photoKey) };
-      if (await removeExpiredProvisionalEnrollment(sub, enrollment, nowMs)) removed += 1;
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  logger.info('expired provisional enrollments removed', { removed });
-  return { removed };
-}
+export function makeHandler({ config, clients, clock }: Parts<'dynamo' | 'rekognition' | 's3'>) {
+  const deps = { config, clients, store: new Store(clients.dynamo, config.tableName) };
 
-export const handler = withErrorPolicy(expireEnrollments, SWEEP_BUDGET_MS);
+  async function expireEnrollments(): Promise<{ removed: number }> {
+    const nowMs = clock.now();
+    let removed = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await clients.dynamo.send(
+        new ScanCommand({
+          TableName: config.tableName,
+          FilterExpression: 'sk = :active AND #state = :provisional AND provisionalUntil <= :now',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':active': 'ACTIVE_ENROLLMENT', ':provisional': 'PROVISIONAL', ':now': Math.floor(nowMs / 1000) },
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+        requestOptions(),
+      );
+      for (const item of page.Items ?? []) {
+        const sub = String(item.pk).slice('USER#'.length);
+        const enrollment = { key: String(item.key), faceId: String(item.faceId), photoKey: String(item.photoKey) };
+        if (await removeExpiredProvisionalEnrollment(deps, sub, enrollment, nowMs)) removed += 1;
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    logger.info('expired provisional enrollments removed', { removed });
+    return { removed };
+  }
+
+  return withErrorPolicy(expireEnrollments, SWEEP_BUDGET_MS);
+}

@@ -5,14 +5,13 @@
  */
 import type { S3Event, S3EventRecord } from 'aws-lambda';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { requestOptions, s3 } from '../lib/aws-clients';
-import { config } from '../lib/config';
+import { requestOptions } from '../lib/aws-clients';
 import { indexEnrollment, KeyNotIssuedError, PhotoMissingError } from '../lib/enrollment';
 import { decodeS3EventKey, parseEnrollmentKey } from '../lib/enrollment-key';
 import { logger } from '../lib/logger';
+import type { Parts } from '../lib/parts';
+import { Store } from '../lib/store';
 import { withErrorPolicy } from '../lib/trigger';
-
-const { bucketName } = config();
 
 /** The function's Timeout is 30 s; the work stops a little before, so its failure is logged, not cut off. */
 const INDEX_BUDGET_MS = 27_000;
@@ -25,29 +24,34 @@ function keyOf(record: S3EventRecord): string | undefined {
   }
 }
 
-async function processRecord(record: S3EventRecord): Promise<void> {
-  const refuse = (why: string) => logger.warn('S3 record refused', { why, bucket: record.s3?.bucket?.name, key: record.s3?.object?.key });
-  if (!record.eventName?.startsWith('ObjectCreated:')) return refuse('not an ObjectCreated event');
-  if (record.s3.bucket.name !== bucketName) return refuse('not our bucket');
-  const key = keyOf(record);
-  if (!key) return refuse('key is not valid URL encoding');
-  const parsed = parseEnrollmentKey(key);
-  if (!parsed) return refuse('not an enrollment/<sub>/<uuid>.jpg key');
-  try {
-    await indexEnrollment(parsed.sub, key, Date.now());
-  } catch (error) {
-    if (error instanceof PhotoMissingError) return refuse('object no longer exists');
-    if (error instanceof KeyNotIssuedError) {
-      // Nobody may decide on it, and nothing else reads it: it goes.
-      await s3().send(new DeleteObjectCommand({ Bucket: bucketName, Key: key }), requestOptions());
-      return refuse('key was not issued');
+export function makeHandler({ config, clients, clock }: Parts<'dynamo' | 'rekognition' | 's3' | 'textract'>) {
+  const deps = { config, clients, store: new Store(clients.dynamo, config.tableName) };
+  const { bucketName } = config;
+
+  async function processRecord(record: S3EventRecord): Promise<void> {
+    const refuse = (why: string) => logger.warn('S3 record refused', { why, bucket: record.s3?.bucket?.name, key: record.s3?.object?.key });
+    if (!record.eventName?.startsWith('ObjectCreated:')) return refuse('not an ObjectCreated event');
+    if (record.s3.bucket.name !== bucketName) return refuse('not our bucket');
+    const key = keyOf(record);
+    if (!key) return refuse('key is not valid URL encoding');
+    const parsed = parseEnrollmentKey(key);
+    if (!parsed) return refuse('not an enrollment/<sub>/<uuid>.jpg key');
+    try {
+      await indexEnrollment(deps, parsed.sub, key, clock.now());
+    } catch (error) {
+      if (error instanceof PhotoMissingError) return refuse('object no longer exists');
+      if (error instanceof KeyNotIssuedError) {
+        // Nobody may decide on it, and nothing else reads it: it goes.
+        await clients.s3.send(new DeleteObjectCommand({ Bucket: bucketName, Key: key }), requestOptions());
+        return refuse('key was not issued');
+      }
+      throw error;
     }
-    throw error;
   }
-}
 
-async function indexUploads(event: S3Event): Promise<void> {
-  for (const record of event.Records ?? []) await processRecord(record);
-}
+  async function indexUploads(event: S3Event): Promise<void> {
+    for (const record of event.Records ?? []) await processRecord(record);
+  }
 
-export const handler = withErrorPolicy(indexUploads, INDEX_BUDGET_MS);
+  return withErrorPolicy(indexUploads, INDEX_BUDGET_MS);
+}

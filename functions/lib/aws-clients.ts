@@ -1,7 +1,8 @@
 /**
- * AWS clients, created once per container. Every call gets a connection and request timeout and a bounded
- * number of attempts so a Cognito trigger answers inside its 5 s budget. Endpoints are never set here: the
- * SDK reads AWS_ENDPOINT_URL_<SERVICE> itself, which is how the local stack redirects the same code.
+ * How the functions make their AWS clients: one of each per container (`fromEnvironment` in parts.ts), every call
+ * with a connection and request timeout and a bounded number of attempts, so a Cognito trigger answers inside its
+ * 5 s budget. Endpoints are never set here: the SDK reads AWS_ENDPOINT_URL_<SERVICE> itself, which is how the
+ * local stack redirects the same code. One factory per client, so a bundle holds only the SDKs its function uses.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -10,12 +11,24 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { TextractClient } from '@aws-sdk/client-textract';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { loadClientSettings } from './config';
+import type { ClientSettings } from './config';
 import { currentAbortSignal } from './deadline';
 
-const settings = loadClientSettings(process.env);
+/** The AWS clients the functions use. */
+export interface Clients {
+  dynamo: DynamoDBDocumentClient;
+  s3: S3Client;
+  rekognition: RekognitionClient;
+  ses: SESv2Client;
+  textract: TextractClient;
+}
 
-function commonOptions() {
+export type ClientName = keyof Clients;
+
+/** Makes one client with the container's settings. */
+export type ClientFactory<C extends ClientName> = (settings: ClientSettings) => Clients[C];
+
+function commonOptions(settings: ClientSettings) {
   return {
     maxAttempts: settings.maxAttempts,
     requestHandler: new NodeHttpHandler({
@@ -34,35 +47,14 @@ export function requestOptions(): { abortSignal?: AbortSignal } {
   return abortSignal ? { abortSignal } : {};
 }
 
-let rekognitionClient: RekognitionClient | undefined;
-let sesClient: SESv2Client | undefined;
-let s3Client: S3Client | undefined;
-let documentClient: DynamoDBDocumentClient | undefined;
-let textractClient: TextractClient | undefined;
+export const createRekognition: ClientFactory<'rekognition'> = (settings) => new RekognitionClient(commonOptions(settings));
 
-export function rekognition(): RekognitionClient {
-  rekognitionClient ??= new RekognitionClient(commonOptions());
-  return rekognitionClient;
-}
+export const createSes: ClientFactory<'ses'> = (settings) => new SESv2Client(commonOptions(settings));
 
-export function ses(): SESv2Client {
-  sesClient ??= new SESv2Client(commonOptions());
-  return sesClient;
-}
+export const createS3: ClientFactory<'s3'> = (settings) =>
+  new S3Client({ ...commonOptions(settings), forcePathStyle: settings.forcePathStyle });
 
-export function s3(): S3Client {
-  s3Client ??= new S3Client({ ...commonOptions(), forcePathStyle: settings.forcePathStyle });
-  return s3Client;
-}
+export const createDynamo: ClientFactory<'dynamo'> = (settings) =>
+  DynamoDBDocumentClient.from(new DynamoDBClient(commonOptions(settings)), { marshallOptions: { removeUndefinedValues: true } });
 
-export function dynamo(): DynamoDBDocumentClient {
-  documentClient ??= DynamoDBDocumentClient.from(new DynamoDBClient(commonOptions()), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
-  return documentClient;
-}
-
-export function textract(): TextractClient {
-  textractClient ??= new TextractClient(commonOptions());
-  return textractClient;
-}
+export const createTextract: ClientFactory<'textract'> = (settings) => new TextractClient(commonOptions(settings));

@@ -139,11 +139,3 @@ export function loadConfig(env: Env): Config {
     provisionalEnrollmentHours: integer(env, 'PROVISIONAL_ENROLLMENT_HOURS', 24, 1, 720),
   };
 }
-
-let cached: Config | undefined;
-
-/** The container's configuration, validated on first use (module load of every handler that needs it). */
-export function config(): Config {
-  cached ??= loadConfig(process.env);
-  return cached;
-}

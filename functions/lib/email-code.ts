@@ -5,8 +5,8 @@
  */
 import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { requestOptions, ses } from './aws-clients';
-import { config } from './config';
+import { type Clients, requestOptions } from './aws-clients';
+import type { Config } from './config';
 
 export const EMAIL_CODE_LENGTH = 6;
 /** A code is valid for 10 minutes (and only within its auth session, which Cognito ends after at most 15). */
@@ -62,10 +62,14 @@ export function maskEmail(email: string): string {
 }
 
 /** Sends the code through SES v2 from the configured sender (and its identity, for sending authorisation). */
-export async function sendEmailCode(to: string, code: string): Promise<void> {
-  const { emailSender, emailIdentityArn } = config();
+export async function sendEmailCode(
+  { config, clients }: { config: Config; clients: Pick<Clients, 'ses'> },
+  to: string,
+  code: string,
+): Promise<void> {
+  const { emailSender, emailIdentityArn } = config;
   const text = `Your sign-in code is ${code}. It is valid for 10 minutes. If you did not try to sign in, ignore this email.`;
-  await ses().send(
+  await clients.ses.send(
     new SendEmailCommand({
       FromEmailAddress: emailSender,
       ...(emailIdentityArn ? { FromEmailAddressIdentityArn: emailIdentityArn } : {}),

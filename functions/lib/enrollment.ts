@@ -16,12 +16,12 @@ import {
   type Image,
 } from '@aws-sdk/client-rekognition';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { rekognition, requestOptions, s3, textract } from './aws-clients';
-import { config } from './config';
+import { requestOptions } from './aws-clients';
 import { checkDocument } from './document-check';
 import { ENROLLMENT_CONTENT_TYPE } from './enrollment-key';
 import { logger } from './logger';
 import { countVerdict } from './metrics';
+import type { Deps } from './parts';
 import {
   activateEnrollment,
   confirmEnrollment,
@@ -35,6 +35,11 @@ import {
   type EnrollmentDecision,
   type RejectionReason,
 } from './store';
+
+/** What removing an enrollment uses: its face leaves the collection and its pinned photo the bucket. */
+type RemovalDeps = Deps<'rekognition' | 's3'>;
+/** What deciding on an upload uses: the document check reads the photo with Textract too. */
+type IndexingDeps = Deps<'rekognition' | 's3' | 'textract'>;
 
 /** Rekognition refusals that are about the image itself, so retrying cannot help. */
 const IMAGE_REFUSALS: Record<string, RejectionReason> = {
@@ -77,39 +82,39 @@ class Rejection {
 
 const MISSING_OBJECT_ERRORS = new Set(['NotFound', 'NoSuchKey', 'Forbidden', 'AccessDenied']);
 
-async function deleteFaces(faceIds: string[]): Promise<void> {
+async function deleteFaces({ config, clients }: RemovalDeps, faceIds: string[]): Promise<void> {
   if (faceIds.length === 0) return;
-  await rekognition().send(new DeleteFacesCommand({ CollectionId: config().collectionId, FaceIds: faceIds }), requestOptions());
+  await clients.rekognition.send(new DeleteFacesCommand({ CollectionId: config.collectionId, FaceIds: faceIds }), requestOptions());
 }
 
-async function deleteObject(key: string): Promise<void> {
-  await s3().send(new DeleteObjectCommand({ Bucket: config().bucketName, Key: key }), requestOptions());
+async function deleteObject({ config, clients }: RemovalDeps, key: string): Promise<void> {
+  await clients.s3.send(new DeleteObjectCommand({ Bucket: config.bucketName, Key: key }), requestOptions());
 }
 
 /** Reads the photo after checking what S3 says about it; a rejection when it cannot be an acceptable ID photo. */
-async function readPhoto(key: string): Promise<{ bytes: Uint8Array; uploadedAt: string } | Rejection> {
-  const { bucketName, enrollmentMaxBytes } = config();
+async function readPhoto(
+  { config, clients }: IndexingDeps,
+  key: string,
+  nowMs: number,
+): Promise<{ bytes: Uint8Array; uploadedAt: string } | Rejection> {
+  const { bucketName, enrollmentMaxBytes } = config;
   const missing = (error: Error) => {
     throw MISSING_OBJECT_ERRORS.has(error.name) || statusOf(error) === 403 || statusOf(error) === 404 ? new PhotoMissingError(key) : error;
   };
-  const head = await s3()
-    .send(new HeadObjectCommand({ Bucket: bucketName, Key: key }), requestOptions())
-    .catch(missing);
+  const head = await clients.s3.send(new HeadObjectCommand({ Bucket: bucketName, Key: key }), requestOptions()).catch(missing);
   const size = head.ContentLength ?? 0;
   if (size === 0) return new Rejection('EMPTY');
   if (size > enrollmentMaxBytes) return new Rejection('TOO_LARGE');
   if (head.ContentType !== ENROLLMENT_CONTENT_TYPE) return new Rejection('WRONG_TYPE');
   // Removed between HEAD and GET (the other runner decided it): missing too, not an error.
-  const object = await s3()
-    .send(new GetObjectCommand({ Bucket: bucketName, Key: key }), requestOptions())
-    .catch(missing);
+  const object = await clients.s3.send(new GetObjectCommand({ Bucket: bucketName, Key: key }), requestOptions()).catch(missing);
   if (!object.Body) throw new Error(`GetObject returned no body for ${key}`);
   const bytes = await object.Body.transformToByteArray();
   // The object may have been replaced between HEAD and GET: the bytes we hold are what we check and pin.
   if (bytes.length === 0) return new Rejection('EMPTY');
   if (bytes.length > enrollmentMaxBytes) return new Rejection('TOO_LARGE');
   if (!hasJpegSignature(bytes)) return new Rejection('NOT_AN_IMAGE');
-  return { bytes, uploadedAt: (object.LastModified ?? head.LastModified ?? new Date()).toISOString() };
+  return { bytes, uploadedAt: (object.LastModified ?? head.LastModified ?? new Date(nowMs)).toISOString() };
 }
 
 function statusOf(error: Error): number | undefined {
@@ -121,46 +126,46 @@ function statusOf(error: Error): number | undefined {
  * Provisional faces never block: anyone can enrol a public photo of someone else, but only its owner can
  * confirm it with a live match.
  */
-async function matchesConfirmedFaceOfAnother(sub: string, matches: FaceMatch[]): Promise<boolean> {
+async function matchesConfirmedFaceOfAnother({ store }: Deps<never>, sub: string, matches: FaceMatch[]): Promise<boolean> {
   for (const match of matches) {
     const owner = match.Face?.ExternalImageId;
     if (!owner || owner === sub || !match.Face?.FaceId) continue;
-    const enrollment = await getActiveEnrollment(owner);
+    const enrollment = await getActiveEnrollment(store, owner);
     if (enrollment?.state === 'CONFIRMED' && enrollment.faceId === match.Face.FaceId) return true;
   }
   return false;
 }
 
-async function isDuplicateByImage(sub: string, image: Image): Promise<boolean> {
-  const { collectionId, faceMatchThreshold, duplicateFacePolicy } = config();
+async function isDuplicateByImage(deps: Deps<'rekognition'>, sub: string, image: Image): Promise<boolean> {
+  const { collectionId, faceMatchThreshold, duplicateFacePolicy } = deps.config;
   if (duplicateFacePolicy === 'ALLOW') return false;
-  const { FaceMatches = [] } = await rekognition().send(
+  const { FaceMatches = [] } = await deps.clients.rekognition.send(
     new SearchFacesByImageCommand({ CollectionId: collectionId, Image: image, FaceMatchThreshold: faceMatchThreshold, MaxFaces: 10 }),
     requestOptions(),
   );
-  return matchesConfirmedFaceOfAnother(sub, FaceMatches);
+  return matchesConfirmedFaceOfAnother(deps, sub, FaceMatches);
 }
 
-async function isDuplicateByFace(sub: string, faceId: string): Promise<boolean> {
-  const { collectionId, faceMatchThreshold, duplicateFacePolicy } = config();
+async function isDuplicateByFace(deps: Deps<'rekognition'>, sub: string, faceId: string): Promise<boolean> {
+  const { collectionId, faceMatchThreshold, duplicateFacePolicy } = deps.config;
   if (duplicateFacePolicy === 'ALLOW') return false;
-  const { FaceMatches = [] } = await rekognition().send(
+  const { FaceMatches = [] } = await deps.clients.rekognition.send(
     new SearchFacesCommand({ CollectionId: collectionId, FaceId: faceId, FaceMatchThreshold: faceMatchThreshold, MaxFaces: 10 }),
     requestOptions(),
   );
-  return matchesConfirmedFaceOfAnother(sub, FaceMatches);
+  return matchesConfirmedFaceOfAnother(deps, sub, FaceMatches);
 }
 
-async function indexFace(sub: string, image: Image): Promise<string | Rejection> {
-  const { collectionId, qualityFilter } = config();
-  const { FaceRecords = [], UnindexedFaces = [] } = await rekognition().send(
+async function indexFace(deps: RemovalDeps, sub: string, image: Image): Promise<string | Rejection> {
+  const { collectionId, qualityFilter } = deps.config;
+  const { FaceRecords = [], UnindexedFaces = [] } = await deps.clients.rekognition.send(
     new IndexFacesCommand({ CollectionId: collectionId, Image: image, ExternalImageId: sub, MaxFaces: 1, QualityFilter: qualityFilter }),
     requestOptions(),
   );
   const indexedIds = FaceRecords.flatMap((record) => (record.Face?.FaceId ? [record.Face.FaceId] : []));
   // MaxFaces 1 indexes the largest face and reports the others as EXCEEDS_MAX_FACES: an ID photo shows one person.
   if (UnindexedFaces.some((face) => face.Reasons?.includes('EXCEEDS_MAX_FACES'))) {
-    await deleteFaces(indexedIds);
+    await deleteFaces(deps, indexedIds);
     return new Rejection('MULTIPLE_FACES');
   }
   const [faceId] = indexedIds;
@@ -182,31 +187,31 @@ async function imageCall<T>(call: () => Promise<T>): Promise<T | Rejection> {
   }
 }
 
-async function decide(sub: string, key: string, nowMs: number): Promise<EnrollmentDecision> {
+async function decide(deps: IndexingDeps, sub: string, key: string, nowMs: number): Promise<EnrollmentDecision> {
+  const { config, clients, store } = deps;
   const rejected = (rejection: Rejection): EnrollmentDecision => ({ key, status: 'REJECTED', reason: rejection.reason });
   // An upload never replaces a current enrolment: replacing the ID photo is a separate, signed-in flow.
-  if (await getCurrentEnrollment(sub, nowMs)) return rejected(new Rejection('ALREADY_ENROLLED'));
-  const photo = await readPhoto(key);
+  if (await getCurrentEnrollment(store, sub, nowMs)) return rejected(new Rejection('ALREADY_ENROLLED'));
+  const photo = await readPhoto(deps, key, nowMs);
   if (photo instanceof Rejection) return rejected(photo);
   // The photo must show an identity document (DOCUMENT_CHECK); only its type, country and expiry are kept.
-  const { documentCheck, documentKeepIdentity } = config();
   const document = await checkDocument(
     { bytes: photo.bytes },
-    { client: textract(), policy: documentCheck, now: new Date(nowMs), keepIdentity: documentKeepIdentity },
+    { client: clients.textract, policy: config.documentCheck, now: new Date(nowMs), keepIdentity: config.documentKeepIdentity },
   );
   if (document.refusal) return rejected(new Rejection(document.refusal));
   const image: Image = { Bytes: photo.bytes };
-  const duplicate = await imageCall(() => isDuplicateByImage(sub, image));
+  const duplicate = await imageCall(() => isDuplicateByImage(deps, sub, image));
   if (duplicate instanceof Rejection) return rejected(duplicate);
   if (duplicate) return rejected(new Rejection('DUPLICATE_FACE'));
   const photoKey = pinnedPhotoKey(sub);
-  await s3().send(
-    new PutObjectCommand({ Bucket: config().bucketName, Key: photoKey, Body: photo.bytes, ContentType: ENROLLMENT_CONTENT_TYPE }),
+  await clients.s3.send(
+    new PutObjectCommand({ Bucket: config.bucketName, Key: photoKey, Body: photo.bytes, ContentType: ENROLLMENT_CONTENT_TYPE }),
     requestOptions(),
   );
-  const faceId = await imageCall(() => indexFace(sub, image));
+  const faceId = await imageCall(() => indexFace(deps, sub, image));
   if (faceId instanceof Rejection) {
-    await deleteObject(photoKey);
+    await deleteObject(deps, photoKey);
     return rejected(faceId);
   }
   return {
@@ -220,22 +225,27 @@ async function decide(sub: string, key: string, nowMs: number): Promise<Enrollme
 }
 
 /** Makes an accepted photo the user's provisional enrolment; a face that cannot become active leaves the collection. */
-async function activate(sub: string, decision: Extract<EnrollmentDecision, { status: 'ACCEPTED' }>, nowMs: number): Promise<boolean> {
-  const current = await getActiveEnrollment(sub);
+async function activate(
+  deps: RemovalDeps,
+  sub: string,
+  decision: Extract<EnrollmentDecision, { status: 'ACCEPTED' }>,
+  nowMs: number,
+): Promise<boolean> {
+  const current = await getActiveEnrollment(deps.store, sub);
   if (current?.key === decision.key) return true;
-  const provisionalUntilMs = nowMs + config().provisionalEnrollmentHours * 3600_000;
+  const provisionalUntilMs = nowMs + deps.config.provisionalEnrollmentHours * 3600_000;
   const { key, faceId, photoKey, uploadedAt } = decision;
-  const activation = await activateEnrollment(sub, { key, faceId, photoKey, uploadedAt }, provisionalUntilMs, nowMs);
+  const activation = await activateEnrollment(deps.store, sub, { key, faceId, photoKey, uploadedAt }, provisionalUntilMs, nowMs);
   if (!activation.activated) {
     // Another upload of the same user became current first (two open sessions): this face is never compared.
     logger.info('accepted photo not activated: the user enrolled meanwhile', { sub, key });
-    await deleteFaces([faceId]);
+    await deleteFaces(deps, [faceId]);
     return false;
   }
   if (activation.expired) {
     logger.info('an expired provisional enrollment was replaced', { sub });
-    await deleteFaces([activation.expired.faceId]);
-    await deleteObject(activation.expired.photoKey);
+    await deleteFaces(deps, [activation.expired.faceId]);
+    await deleteObject(deps, activation.expired.photoKey);
   }
   return true;
 }
@@ -250,31 +260,33 @@ export interface EnrollmentOutcome {
  * Decides on the photo at `key` (issued to `sub`) exactly once. Safe to run again and concurrently: the first
  * decision written wins, later runs return it. Throws KeyNotIssuedError for a key create never issued.
  */
-export async function indexEnrollment(sub: string, key: string, nowMs: number): Promise<EnrollmentOutcome> {
-  const existing = await getEnrollment(sub, key);
+export async function indexEnrollment(deps: IndexingDeps, sub: string, key: string, nowMs: number): Promise<EnrollmentOutcome> {
+  const { store } = deps;
+  const existing = await getEnrollment(store, sub, key);
   if (!existing) throw new KeyNotIssuedError(key);
   if (existing.status !== 'ISSUED') {
     // Finishes an activation a crashed earlier run may have left undone; a no-op otherwise.
-    const active = existing.status === 'ACCEPTED' && (await activate(sub, existing, nowMs));
+    const active = existing.status === 'ACCEPTED' && (await activate(deps, sub, existing, nowMs));
     // A second upload to a decided key (the policy is still valid) is never looked at: remove it.
-    await deleteObject(key);
+    await deleteObject(deps, key);
     return { decision: existing, active };
   }
   let decision: EnrollmentDecision;
   try {
-    decision = await decide(sub, key, nowMs);
+    decision = await decide(deps, sub, key, nowMs);
   } catch (error) {
     // The other runner (the S3 event or verify) may have decided and removed the upload while this one looked.
-    if (error instanceof PhotoMissingError && (await getEnrollment(sub, key))?.status !== 'ISSUED') return indexEnrollment(sub, key, nowMs);
+    if (error instanceof PhotoMissingError && (await getEnrollment(store, sub, key))?.status !== 'ISSUED')
+      return indexEnrollment(deps, sub, key, nowMs);
     throw error;
   }
-  if (!(await saveEnrollmentDecision(sub, decision, nowMs))) {
+  if (!(await saveEnrollmentDecision(store, sub, decision, nowMs))) {
     // Lost the race to a concurrent run: our face and pinned copy are strays.
     if (decision.status === 'ACCEPTED') {
-      await deleteFaces([decision.faceId]);
-      await deleteObject(decision.photoKey);
+      await deleteFaces(deps, [decision.faceId]);
+      await deleteObject(deps, decision.photoKey);
     }
-    return indexEnrollment(sub, key, nowMs);
+    return indexEnrollment(deps, sub, key, nowMs);
   }
   logger.info('enrollment decided', {
     sub,
@@ -286,32 +298,34 @@ export async function indexEnrollment(sub: string, key: string, nowMs: number): 
     decision.status === 'ACCEPTED' ? 'EnrollmentAccepted' : 'EnrollmentRejected',
     decision.status === 'REJECTED' ? decision.reason : undefined,
   );
-  const active = decision.status === 'ACCEPTED' && (await activate(sub, decision, nowMs));
-  await deleteObject(key);
+  const active = decision.status === 'ACCEPTED' && (await activate(deps, sub, decision, nowMs));
+  await deleteObject(deps, key);
   return { decision, active };
 }
 
 /** Removes a provisional enrollment, its face and pinned photo, and revokes its upload's decision; false if it changed meanwhile. */
 async function removeProvisional(
+  deps: RemovalDeps,
   sub: string,
   enrollment: Pick<ActiveEnrollment, 'key' | 'faceId' | 'photoKey'>,
   reason: RejectionReason,
   nowMs: number,
 ): Promise<boolean> {
-  if (!(await removeProvisionalEnrollment(sub, enrollment.faceId))) return false;
-  await revokeAcceptedEnrollment(sub, enrollment.key, reason, nowMs);
-  await deleteFaces([enrollment.faceId]);
-  await deleteObject(enrollment.photoKey);
+  if (!(await removeProvisionalEnrollment(deps.store, sub, enrollment.faceId))) return false;
+  await revokeAcceptedEnrollment(deps.store, sub, enrollment.key, reason, nowMs);
+  await deleteFaces(deps, [enrollment.faceId]);
+  await deleteObject(deps, enrollment.photoKey);
   return true;
 }
 
 /** The sweep's removal of a provisional enrollment that expired unconfirmed. */
 export async function removeExpiredProvisionalEnrollment(
+  deps: RemovalDeps,
   sub: string,
   enrollment: Pick<ActiveEnrollment, 'key' | 'faceId' | 'photoKey'>,
   nowMs: number,
 ): Promise<boolean> {
-  const removed = await removeProvisional(sub, enrollment, 'EXPIRED_UNCONFIRMED', nowMs);
+  const removed = await removeProvisional(deps, sub, enrollment, 'EXPIRED_UNCONFIRMED', nowMs);
   if (removed) countVerdict('EnrollmentRejected', 'EXPIRED_UNCONFIRMED');
   return removed;
 }
@@ -321,19 +335,24 @@ export async function removeExpiredProvisionalEnrollment(
  * confirmed faces. False when the face is another account's confirmed face: the provisional enrolment is then
  * removed (face and pinned photo too), so its owner can enrol again.
  */
-export async function confirmProvisionalEnrollment(sub: string, enrollment: ActiveEnrollment, nowMs: number): Promise<boolean> {
-  if (await isDuplicateByFace(sub, enrollment.faceId)) {
+export async function confirmProvisionalEnrollment(
+  deps: RemovalDeps,
+  sub: string,
+  enrollment: ActiveEnrollment,
+  nowMs: number,
+): Promise<boolean> {
+  if (await isDuplicateByFace(deps, sub, enrollment.faceId)) {
     logger.warn('provisional enrollment refused at confirmation: the face is confirmed for another account', { sub });
     countVerdict('EnrollmentRejected', 'DUPLICATE_FACE');
-    await removeProvisional(sub, enrollment, 'DUPLICATE_FACE', nowMs);
+    await removeProvisional(deps, sub, enrollment, 'DUPLICATE_FACE', nowMs);
     return false;
   }
-  if (await confirmEnrollment(sub, enrollment.faceId, nowMs)) {
+  if (await confirmEnrollment(deps.store, sub, enrollment.faceId, nowMs)) {
     logger.info('enrollment confirmed by a live match', { sub });
     countVerdict('EnrollmentConfirmed');
     return true;
   }
   // A concurrent sign-in may have confirmed it first; anything else (expired, replaced) is not this face.
-  const now = await getActiveEnrollment(sub);
+  const now = await getActiveEnrollment(deps.store, sub);
   return now?.state === 'CONFIRMED' && now.faceId === enrollment.faceId;
 }

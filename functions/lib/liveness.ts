@@ -4,9 +4,9 @@
  * client. A first passed check confirms a provisional enrolment.
  */
 import { CompareFacesCommand, CreateFaceLivenessSessionCommand, GetFaceLivenessSessionResultsCommand } from '@aws-sdk/client-rekognition';
-import { rekognition, requestOptions } from './aws-clients';
-import { config } from './config';
+import { requestOptions } from './aws-clients';
 import { confirmProvisionalEnrollment } from './enrollment';
+import type { Deps } from './parts';
 import { getCurrentEnrollment, saveLivenessSession } from './store';
 
 /** Liveness output goes here, so a reference image elsewhere was not produced for this user's session. */
@@ -15,9 +15,9 @@ export const livenessPrefix = (sub: string) => `liveness/${sub}/`;
 /** How many extra audit images Rekognition stores beside the reference image. */
 const AUDIT_IMAGES_LIMIT = 2;
 
-export async function startLivenessSession(sub: string, nowMs: number): Promise<string> {
-  const { bucketName, livenessSessionTtlSeconds } = config();
-  const { SessionId } = await rekognition().send(
+export async function startLivenessSession({ config, clients, store }: Deps<'rekognition'>, sub: string, nowMs: number): Promise<string> {
+  const { bucketName, livenessSessionTtlSeconds } = config;
+  const { SessionId } = await clients.rekognition.send(
     new CreateFaceLivenessSessionCommand({
       Settings: {
         OutputConfig: { S3Bucket: bucketName, S3KeyPrefix: livenessPrefix(sub) },
@@ -27,7 +27,7 @@ export async function startLivenessSession(sub: string, nowMs: number): Promise<
     requestOptions(),
   );
   if (!SessionId) throw new Error('CreateFaceLivenessSession returned no SessionId');
-  await saveLivenessSession(sub, SessionId, nowMs + livenessSessionTtlSeconds * 1000);
+  await saveLivenessSession(store, sub, SessionId, nowMs + livenessSessionTtlSeconds * 1000);
   return SessionId;
 }
 
@@ -62,9 +62,15 @@ const NOT_STREAMED_STATUSES = new Set(['CREATED', 'IN_PROGRESS', 'EXPIRED']);
  * Checks a liveness session that was issued to `sub` and has just been consumed. For an unknown username (a
  * pseudo-identity with no enrolment) the same calls are made, so it takes as long, and it never passes.
  */
-export async function checkLivenessSession(sub: string, sessionId: string, nowMs: number): Promise<LivenessVerdict> {
-  const { bucketName, livenessThreshold, similarityThreshold } = config();
-  const results = await rekognition().send(new GetFaceLivenessSessionResultsCommand({ SessionId: sessionId }), requestOptions());
+export async function checkLivenessSession(
+  deps: Deps<'rekognition' | 's3'>,
+  sub: string,
+  sessionId: string,
+  nowMs: number,
+): Promise<LivenessVerdict> {
+  const { config, clients, store } = deps;
+  const { bucketName, livenessThreshold, similarityThreshold } = config;
+  const results = await clients.rekognition.send(new GetFaceLivenessSessionResultsCommand({ SessionId: sessionId }), requestOptions());
   const status = results.Status ?? 'UNKNOWN';
   if (NOT_STREAMED_STATUSES.has(status)) return { passed: false, failure: 'NOT_STREAMED', detail: status };
   if (status !== 'SUCCEEDED') return { passed: false, failure: 'NOT_SUCCEEDED', detail: status };
@@ -74,9 +80,9 @@ export async function checkLivenessSession(sub: string, sessionId: string, nowMs
     return { passed: false, failure: 'REFERENCE_OUTSIDE_BUCKET' };
   }
   const referenceImage = { S3Object: { Bucket: bucketName, Name: reference.Name } };
-  const enrollment = await getCurrentEnrollment(sub, nowMs);
+  const enrollment = await getCurrentEnrollment(store, sub, nowMs);
   // No enrolment: compare the reference with itself, so this refusal costs what a real comparison costs.
-  const comparison = await rekognition().send(
+  const comparison = await clients.rekognition.send(
     new CompareFacesCommand({
       SourceImage: enrollment ? { S3Object: { Bucket: bucketName, Name: enrollment.photoKey } } : referenceImage,
       TargetImage: referenceImage,
@@ -90,7 +96,7 @@ export async function checkLivenessSession(sub: string, sessionId: string, nowMs
   const facesInReference = matches.length + (comparison.UnmatchedFaces ?? []).length;
   if (facesInReference !== 1) return { passed: false, failure: 'FACE_COUNT', detail: String(facesInReference) };
   if ((matches[0]?.Similarity ?? 0) < similarityThreshold) return { passed: false, failure: 'NO_MATCH' };
-  if (enrollment.state === 'PROVISIONAL' && !(await confirmProvisionalEnrollment(sub, enrollment, nowMs))) {
+  if (enrollment.state === 'PROVISIONAL' && !(await confirmProvisionalEnrollment(deps, sub, enrollment, nowMs))) {
     return { passed: false, failure: 'DUPLICATE_FACE' };
   }
   return { passed: true };

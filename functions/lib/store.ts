@@ -11,9 +11,8 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo, requestOptions } from './aws-clients';
-import { config } from './config';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { requestOptions } from './aws-clients';
 import type { DocumentRecord } from './document-check';
 
 export type RejectionReason =
@@ -72,6 +71,18 @@ const epochSeconds = (epochMs: number) => Math.floor(epochMs / 1000);
 /** Issued keys, verdicts and decisions are kept a day for investigation, then TTL removes them. */
 const RECORD_RETENTION_SECONDS = 24 * 60 * 60;
 
+/**
+ * The table a function works on: its client and name. Every read and write below takes it first. They are
+ * functions, not methods, so a bundle holds only the DynamoDB commands its function calls: the IAM tests read a
+ * function's permissions from its bundle (tests/template/iam.test.ts), and a class would put every command in each.
+ */
+export class Store {
+  constructor(
+    readonly dynamo: DynamoDBDocumentClient,
+    readonly tableName: string,
+  ) {}
+}
+
 function isConditionFailure(error: unknown): boolean {
   return error instanceof ConditionalCheckFailedException || (error as Error | undefined)?.name === 'ConditionalCheckFailedException';
 }
@@ -87,9 +98,9 @@ async function conditionally(write: () => Promise<unknown>): Promise<boolean> {
   }
 }
 
-async function getItem(pk: string, sk: string): Promise<Record<string, unknown> | undefined> {
-  const { Item } = await dynamo().send(
-    new GetCommand({ TableName: config().tableName, Key: { pk, sk }, ConsistentRead: true }),
+async function getItem(store: Store, pk: string, sk: string): Promise<Record<string, unknown> | undefined> {
+  const { Item } = await store.dynamo.send(
+    new GetCommand({ TableName: store.tableName, Key: { pk, sk }, ConsistentRead: true }),
     requestOptions(),
   );
   return Item;
@@ -98,10 +109,10 @@ async function getItem(pk: string, sk: string): Promise<Record<string, unknown> 
 // --- enrolment uploads -------------------------------------------------------------------------------------
 
 /** Records a key as issued to this user for an open challenge; only issued keys are ever decided. */
-export async function recordIssuedUpload(sub: string, key: string, nowMs: number): Promise<void> {
-  await dynamo().send(
+export async function recordIssuedUpload(store: Store, sub: string, key: string, nowMs: number): Promise<void> {
+  await store.dynamo.send(
     new PutCommand({
-      TableName: config().tableName,
+      TableName: store.tableName,
       Item: {
         pk: userPk(sub),
         sk: enrollmentSk(key),
@@ -116,8 +127,8 @@ export async function recordIssuedUpload(sub: string, key: string, nowMs: number
   );
 }
 
-export async function getEnrollment(sub: string, key: string): Promise<EnrollmentRecord | undefined> {
-  const item = await getItem(userPk(sub), enrollmentSk(key));
+export async function getEnrollment(store: Store, sub: string, key: string): Promise<EnrollmentRecord | undefined> {
+  const item = await getItem(store, userPk(sub), enrollmentSk(key));
   if (!item) return undefined;
   if (item.status === 'ACCEPTED') {
     return {
@@ -134,7 +145,7 @@ export async function getEnrollment(sub: string, key: string): Promise<Enrollmen
 }
 
 /** Writes the decision on an issued key once; false means the key was not issued or was decided already. */
-export async function saveEnrollmentDecision(sub: string, decision: EnrollmentDecision, nowMs: number): Promise<boolean> {
+export async function saveEnrollmentDecision(store: Store, sub: string, decision: EnrollmentDecision, nowMs: number): Promise<boolean> {
   const { key, status, ...details } = decision;
   const names: Record<string, string> = { '#status': 'status' };
   const values: Record<string, unknown> = { ':issued': 'ISSUED', ':status': status, ':decidedAt': new Date(nowMs).toISOString() };
@@ -145,9 +156,9 @@ export async function saveEnrollmentDecision(sub: string, decision: EnrollmentDe
     sets.push(`#${field} = :${field}`);
   }
   return conditionally(() =>
-    dynamo().send(
+    store.dynamo.send(
       new UpdateCommand({
-        TableName: config().tableName,
+        TableName: store.tableName,
         Key: { pk: userPk(sub), sk: enrollmentSk(key) },
         UpdateExpression: `SET ${sets.join(', ')}`,
         ConditionExpression: 'attribute_exists(pk) AND #status = :issued',
@@ -163,11 +174,17 @@ export async function saveEnrollmentDecision(sub: string, decision: EnrollmentDe
  * Turns an ACCEPTED decision into REJECTED (its face was refused at confirmation), so a redelivered upload event
  * can never make it the enrollment again. The only change a decision ever gets, and only from ACCEPTED.
  */
-export async function revokeAcceptedEnrollment(sub: string, key: string, reason: RejectionReason, nowMs: number): Promise<boolean> {
+export async function revokeAcceptedEnrollment(
+  store: Store,
+  sub: string,
+  key: string,
+  reason: RejectionReason,
+  nowMs: number,
+): Promise<boolean> {
   return conditionally(() =>
-    dynamo().send(
+    store.dynamo.send(
       new UpdateCommand({
-        TableName: config().tableName,
+        TableName: store.tableName,
         Key: { pk: userPk(sub), sk: enrollmentSk(key) },
         UpdateExpression: 'SET #status = :status, #reason = :reason, revokedAt = :now REMOVE faceId, photoKey',
         ConditionExpression: '#status = :accepted',
@@ -203,14 +220,14 @@ export function isCurrent(enrollment: ActiveEnrollment, nowMs: number): boolean 
 }
 
 /** The user's enrolment as recorded, expired provisional ones included (see `isCurrent`). */
-export async function getActiveEnrollment(sub: string): Promise<ActiveEnrollment | undefined> {
-  const item = await getItem(userPk(sub), ACTIVE_SK);
+export async function getActiveEnrollment(store: Store, sub: string): Promise<ActiveEnrollment | undefined> {
+  const item = await getItem(store, userPk(sub), ACTIVE_SK);
   return item ? toActiveEnrollment(item) : undefined;
 }
 
 /** The enrolment sign-ins compare against, or undefined when there is none or it expired unconfirmed. */
-export async function getCurrentEnrollment(sub: string, nowMs: number): Promise<ActiveEnrollment | undefined> {
-  const enrollment = await getActiveEnrollment(sub);
+export async function getCurrentEnrollment(store: Store, sub: string, nowMs: number): Promise<ActiveEnrollment | undefined> {
+  const enrollment = await getActiveEnrollment(store, sub);
   return enrollment && isCurrent(enrollment, nowMs) ? enrollment : undefined;
 }
 
@@ -222,15 +239,16 @@ export type Activation = { activated: true; expired?: { faceId: string; photoKey
  * unconfirmed: an upload never replaces a current enrolment. Returns what it displaced.
  */
 export async function activateEnrollment(
+  store: Store,
   sub: string,
   enrollment: Omit<ActiveEnrollment, 'state' | 'provisionalUntil'>,
   provisionalUntilMs: number,
   nowMs: number,
 ): Promise<Activation> {
   try {
-    const { Attributes } = await dynamo().send(
+    const { Attributes } = await store.dynamo.send(
       new PutCommand({
-        TableName: config().tableName,
+        TableName: store.tableName,
         Item: {
           pk: userPk(sub),
           sk: ACTIVE_SK,
@@ -255,11 +273,11 @@ export async function activateEnrollment(
 }
 
 /** PROVISIONAL -> CONFIRMED for this exact face, after the first successful live match against it. */
-export async function confirmEnrollment(sub: string, faceId: string, nowMs: number): Promise<boolean> {
+export async function confirmEnrollment(store: Store, sub: string, faceId: string, nowMs: number): Promise<boolean> {
   return conditionally(() =>
-    dynamo().send(
+    store.dynamo.send(
       new UpdateCommand({
-        TableName: config().tableName,
+        TableName: store.tableName,
         Key: { pk: userPk(sub), sk: ACTIVE_SK },
         UpdateExpression: 'SET #state = :confirmed, confirmedAt = :now REMOVE provisionalUntil, expiresAt',
         ConditionExpression: '#state = :provisional AND faceId = :faceId',
@@ -277,11 +295,11 @@ export async function confirmEnrollment(sub: string, faceId: string, nowMs: numb
 }
 
 /** Removes a PROVISIONAL enrolment of this exact face (refused at confirmation); never a confirmed one. */
-export async function removeProvisionalEnrollment(sub: string, faceId: string): Promise<boolean> {
+export async function removeProvisionalEnrollment(store: Store, sub: string, faceId: string): Promise<boolean> {
   return conditionally(() =>
-    dynamo().send(
+    store.dynamo.send(
       new DeleteCommand({
-        TableName: config().tableName,
+        TableName: store.tableName,
         Key: { pk: userPk(sub), sk: ACTIVE_SK },
         ConditionExpression: '#state = :provisional AND faceId = :faceId',
         ExpressionAttributeNames: { '#state': 'state' },
@@ -294,10 +312,10 @@ export async function removeProvisionalEnrollment(sub: string, faceId: string): 
 
 // --- liveness sessions and verdicts ------------------------------------------------------------------------
 
-export async function saveLivenessSession(sub: string, sessionId: string, expiresAtMs: number): Promise<void> {
-  await dynamo().send(
+export async function saveLivenessSession(store: Store, sub: string, sessionId: string, expiresAtMs: number): Promise<void> {
+  await store.dynamo.send(
     new PutCommand({
-      TableName: config().tableName,
+      TableName: store.tableName,
       Item: { pk: userPk(sub), sk: livenessSk(sessionId), used: false, expiresAt: epochSeconds(expiresAtMs) },
       ConditionExpression: 'attribute_not_exists(pk)',
     }),
@@ -309,11 +327,11 @@ export async function saveLivenessSession(sub: string, sessionId: string, expire
  * Marks a session issued to this user as used, atomically. False when it was never issued to this sub,
  * was used already, or has expired (TTL deletion is lazy, so expiry is checked here too).
  */
-export async function consumeLivenessSession(sub: string, sessionId: string, nowMs: number): Promise<boolean> {
+export async function consumeLivenessSession(store: Store, sub: string, sessionId: string, nowMs: number): Promise<boolean> {
   return conditionally(() =>
-    dynamo().send(
+    store.dynamo.send(
       new UpdateCommand({
-        TableName: config().tableName,
+        TableName: store.tableName,
         Key: { pk: userPk(sub), sk: livenessSk(sessionId) },
         UpdateExpression: 'SET used = :true, usedAt = :usedAt',
         ConditionExpression: 'attribute_exists(pk) AND used = :false AND expiresAt > :now',
@@ -330,22 +348,22 @@ export async function consumeLivenessSession(sub: string, sessionId: string, now
 }
 
 /** Whether a session issued to this user was consumed: another run then owns its verdict. */
-export async function isLivenessSessionUsed(sub: string, sessionId: string): Promise<boolean> {
-  const item = await getItem(userPk(sub), livenessSk(sessionId));
+export async function isLivenessSessionUsed(store: Store, sub: string, sessionId: string): Promise<boolean> {
+  const item = await getItem(store, userPk(sub), livenessSk(sessionId));
   return item?.used === true;
 }
 
-export async function getVerdict(sub: string, challengeId: string): Promise<Verdict | undefined> {
-  const item = await getItem(userPk(sub), verdictSk(challengeId));
+export async function getVerdict(store: Store, sub: string, challengeId: string): Promise<Verdict | undefined> {
+  const item = await getItem(store, userPk(sub), verdictSk(challengeId));
   return item ? { passed: item.passed === true, counted: item.counted === true } : undefined;
 }
 
 /** Records the first verdict on a challenge; false when another run recorded one first (keep theirs). */
-export async function saveVerdict(sub: string, challengeId: string, verdict: Verdict, nowMs: number): Promise<boolean> {
+export async function saveVerdict(store: Store, sub: string, challengeId: string, verdict: Verdict, nowMs: number): Promise<boolean> {
   return conditionally(() =>
-    dynamo().send(
+    store.dynamo.send(
       new PutCommand({
-        TableName: config().tableName,
+        TableName: store.tableName,
         Item: {
           pk: userPk(sub),
           sk: verdictSk(challengeId),
@@ -363,18 +381,17 @@ export async function saveVerdict(sub: string, challengeId: string, verdict: Ver
 // --- lockout -----------------------------------------------------------------------------------------------
 
 /** Records one failed check and returns how many the user has within the window ending now, this one included. */
-export async function recordFailure(sub: string, nowMs: number, windowSeconds: number): Promise<number> {
-  const table = config().tableName;
-  await dynamo().send(
+export async function recordFailure(store: Store, sub: string, nowMs: number, windowSeconds: number): Promise<number> {
+  await store.dynamo.send(
     new PutCommand({
-      TableName: table,
+      TableName: store.tableName,
       Item: { pk: userPk(sub), sk: failureSk(nowMs, randomUUID()), expiresAt: epochSeconds(nowMs) + windowSeconds },
     }),
     requestOptions(),
   );
-  const { Count } = await dynamo().send(
+  const { Count } = await store.dynamo.send(
     new QueryCommand({
-      TableName: table,
+      TableName: store.tableName,
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
       ExpressionAttributeValues: {
         ':pk': userPk(sub),
@@ -390,11 +407,11 @@ export async function recordFailure(sub: string, nowMs: number, windowSeconds: n
 }
 
 /** Locks the user until `lockedUntilMs` unless a lock is already in force: a lock is never extended. */
-export async function saveLockout(sub: string, lockedUntilMs: number, nowMs: number): Promise<boolean> {
+export async function saveLockout(store: Store, sub: string, lockedUntilMs: number, nowMs: number): Promise<boolean> {
   return conditionally(() =>
-    dynamo().send(
+    store.dynamo.send(
       new PutCommand({
-        TableName: config().tableName,
+        TableName: store.tableName,
         Item: { pk: userPk(sub), sk: LOCKOUT_SK, lockedUntil: epochSeconds(lockedUntilMs), expiresAt: epochSeconds(lockedUntilMs) },
         ConditionExpression: 'attribute_not_exists(pk) OR lockedUntil <= :now',
         ExpressionAttributeValues: { ':now': epochSeconds(nowMs) },
@@ -405,8 +422,8 @@ export async function saveLockout(sub: string, lockedUntilMs: number, nowMs: num
 }
 
 /** When the user's lockout ends (epoch seconds), or undefined when there is none on record. */
-export async function getLockedUntil(sub: string): Promise<number | undefined> {
-  const item = await getItem(userPk(sub), LOCKOUT_SK);
+export async function getLockedUntil(store: Store, sub: string): Promise<number | undefined> {
+  const item = await getItem(store, userPk(sub), LOCKOUT_SK);
   return item?.lockedUntil as number | undefined;
 }
 
@@ -416,22 +433,22 @@ export async function getLockedUntil(sub: string): Promise<number | undefined> {
  * The secret behind unknown users' pseudo-identities, made by whichever function needs it first (a conditional
  * write, so concurrent cold starts agree on one) and never leaving the table.
  */
-export async function getOrCreatePseudonymKey(): Promise<Buffer> {
-  const existing = await getItem(SYSTEM_PK, PSEUDONYM_KEY_SK);
+export async function getOrCreatePseudonymKey(store: Store, nowMs: number): Promise<Buffer> {
+  const existing = await getItem(store, SYSTEM_PK, PSEUDONYM_KEY_SK);
   if (typeof existing?.secret === 'string') return Buffer.from(existing.secret, 'base64');
   const secret = randomBytes(32).toString('base64');
   const created = await conditionally(() =>
-    dynamo().send(
+    store.dynamo.send(
       new PutCommand({
-        TableName: config().tableName,
-        Item: { pk: SYSTEM_PK, sk: PSEUDONYM_KEY_SK, secret, createdAt: new Date().toISOString() },
+        TableName: store.tableName,
+        Item: { pk: SYSTEM_PK, sk: PSEUDONYM_KEY_SK, secret, createdAt: new Date(nowMs).toISOString() },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
       requestOptions(),
     ),
   );
   if (created) return Buffer.from(secret, 'base64');
-  const winner = await getItem(SYSTEM_PK, PSEUDONYM_KEY_SK);
+  const winner = await getItem(store, SYSTEM_PK, PSEUDONYM_KEY_SK);
   if (typeof winner?.secret !== 'string') throw new Error('the pseudonym key vanished after a conditional-write conflict');
   return Buffer.from(winner.secret, 'base64');
 }

@@ -5,9 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
-import { s3 } from './aws-clients';
-import { config } from './config';
 import { ENROLLMENT_CONTENT_TYPE, enrollmentKey } from './enrollment-key';
+import type { Deps } from './parts';
 import { recordIssuedUpload } from './store';
 
 export interface EnrollmentUpload {
@@ -16,11 +15,11 @@ export interface EnrollmentUpload {
   fields: Record<string, string>;
 }
 
-export async function issueEnrollmentUpload(sub: string, nowMs: number): Promise<EnrollmentUpload> {
-  const { bucketName, enrollmentMaxBytes, uploadUrlTtlSeconds } = config();
+export async function issueEnrollmentUpload({ config, clients, store }: Deps<'s3'>, sub: string, nowMs: number): Promise<EnrollmentUpload> {
+  const { bucketName, enrollmentMaxBytes, uploadUrlTtlSeconds } = config;
   const key = enrollmentKey(sub, randomUUID());
-  await recordIssuedUpload(sub, key, nowMs);
-  const { url, fields } = await createPresignedPost(s3(), {
+  await recordIssuedUpload(store, sub, key, nowMs);
+  const { url, fields } = await createPresignedPost(clients.s3, {
     Bucket: bucketName,
     Key: key,
     Conditions: [

@@ -4,7 +4,8 @@
  */
 import { currentAbortSignal } from './deadline';
 import { recordFailedCheck } from './lockout';
-import { getVerdict, saveVerdict, type Verdict } from './store';
+import type { Deps } from './parts';
+import { getVerdict, saveVerdict, type Store, type Verdict } from './store';
 
 /** How often a retried answer looks for the verdict of the run that is still deciding. */
 const VERDICT_POLL_MS = 200;
@@ -12,11 +13,11 @@ const VERDICT_POLL_MS = 200;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits for the verdict another run is writing, until the invocation's deadline gives up. */
-async function awaitVerdict(sub: string, challengeId: string): Promise<Verdict | undefined> {
+async function awaitVerdict(store: Store, sub: string, challengeId: string): Promise<Verdict | undefined> {
   const signal = currentAbortSignal();
   while (!signal?.aborted) {
     await pause(VERDICT_POLL_MS);
-    const verdict = await getVerdict(sub, challengeId);
+    const verdict = await getVerdict(store, sub, challengeId);
     if (verdict) return verdict;
     if (!signal) return undefined;
   }
@@ -29,16 +30,18 @@ async function awaitVerdict(sub: string, challengeId: string): Promise<Verdict |
  * counts the failure toward lockout, once.
  */
 export async function verdictOnce(
+  deps: Deps<never>,
   sub: string,
   challengeId: string,
   nowMs: number,
   decide: () => Promise<Verdict | undefined>,
 ): Promise<Verdict> {
-  const earlier = await getVerdict(sub, challengeId);
+  const { store } = deps;
+  const earlier = await getVerdict(store, sub, challengeId);
   if (earlier) return earlier;
   const verdict = await decide();
-  if (!verdict) return (await awaitVerdict(sub, challengeId)) ?? { passed: false, counted: false };
-  if (!(await saveVerdict(sub, challengeId, verdict, nowMs))) return (await getVerdict(sub, challengeId)) ?? verdict;
-  if (verdict.counted) await recordFailedCheck(sub, nowMs);
+  if (!verdict) return (await awaitVerdict(store, sub, challengeId)) ?? { passed: false, counted: false };
+  if (!(await saveVerdict(store, sub, challengeId, verdict, nowMs))) return (await getVerdict(store, sub, challengeId)) ?? verdict;
+  if (verdict.counted) await recordFailedCheck(deps, sub, nowMs);
   return verdict;
 }

@@ -8,15 +8,18 @@
 import type { PreSignUpTriggerEvent } from 'aws-lambda';
 import { Refusal, withErrorPolicy } from '../lib/trigger';
 
-async function preSignUp(event: PreSignUpTriggerEvent): Promise<PreSignUpTriggerEvent> {
-  if (event.triggerSource === 'PreSignUp_ExternalProvider') throw new Refusal('sign-up through an external provider');
-  if (!event.request.userAttributes.email) throw new Refusal('no email attribute');
-  event.response = {
-    autoConfirmUser: event.triggerSource === 'PreSignUp_SignUp',
-    autoVerifyEmail: false,
-    autoVerifyPhone: false,
-  };
-  return event;
-}
+/** Pre sign-up needs no parts: it reads nothing and calls no AWS service. */
+export function makeHandler() {
+  async function preSignUp(event: PreSignUpTriggerEvent): Promise<PreSignUpTriggerEvent> {
+    if (event.triggerSource === 'PreSignUp_ExternalProvider') throw new Refusal('sign-up through an external provider');
+    if (!event.request.userAttributes.email) throw new Refusal('no email attribute');
+    event.response = {
+      autoConfirmUser: event.triggerSource === 'PreSignUp_SignUp',
+      autoVerifyEmail: false,
+      autoVerifyPhone: false,
+    };
+    return event;
+  }
 
-export const handler = withErrorPolicy(preSignUp);
+  return withErrorPolicy(preSignUp);
+}

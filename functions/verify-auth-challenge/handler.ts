@@ -6,7 +6,6 @@
  */
 import type { VerifyAuthChallengeResponseTriggerEvent } from 'aws-lambda';
 import { EMAIL_CODE, ENROLL_ID_PHOTO, FACE_LIVENESS } from '../lib/challenge-flow';
-import { config } from '../lib/config';
 import { checkEmailCode } from '../lib/email-code';
 import { indexEnrollment, KeyNotIssuedError, PhotoMissingError } from '../lib/enrollment';
 import { parseEnrollmentKey } from '../lib/enrollment-key';
@@ -14,12 +13,11 @@ import { checkLivenessSession, FACE_CHECK_FAILURES } from '../lib/liveness';
 import { isLockedOut } from '../lib/lockout';
 import { describeError, logger } from '../lib/logger';
 import { countVerdict } from '../lib/metrics';
-import { pseudonymKey, pseudoSub } from '../lib/pseudonym';
-import { consumeLivenessSession, isLivenessSessionUsed, type Verdict } from '../lib/store';
+import type { Parts } from '../lib/parts';
+import { Pseudonyms } from '../lib/pseudonym';
+import { consumeLivenessSession, isLivenessSessionUsed, Store, type Verdict } from '../lib/store';
 import { withErrorPolicy } from '../lib/trigger';
 import { verdictOnce } from '../lib/verdicts';
-
-config();
 
 /**
  * Cognito waits 5 s for a trigger. Each AWS call is bounded, but a check makes several in a row, so the whole
@@ -34,99 +32,106 @@ const refused = (sub: string, why: string): boolean => {
   return false;
 };
 
-async function verifyEmailCode(sub: string, parameters: Parameters, answer: string, nowMs: number): Promise<boolean> {
-  const challengeId = parameters.salt;
-  if (!challengeId) return refused(sub, 'the challenge carries no code');
-  const key = await pseudonymKey();
-  const verdict = await verdictOnce(sub, `EMAIL_CODE#${challengeId}`, nowMs, async () => {
-    const check = checkEmailCode(key, parameters, answer, nowMs);
-    if (check !== 'MATCH') countVerdict('EmailCodeFailed', check);
-    return { passed: check === 'MATCH', counted: check === 'WRONG_CODE' };
-  });
-  logger.info('email code checked', { sub, passed: verdict.passed });
-  return verdict.passed;
-}
+export function makeHandler(parts: Parts<'dynamo' | 'rekognition' | 's3' | 'textract'>) {
+  const { config, clients, clock } = parts;
+  const store = new Store(clients.dynamo, config.tableName);
+  const deps = { config, clients, store };
+  const pseudonyms = new Pseudonyms(store, clock);
 
-/** The enrollment answer is right when the photo at the key issued in this challenge was accepted and is current. */
-async function verifyEnrollment(sub: string, key: string | undefined, answer: string, nowMs: number): Promise<boolean> {
-  if (!key || parseEnrollmentKey(key)?.sub !== sub || answer !== 'uploaded') {
-    return refused(sub, 'key or answer does not match the challenge');
+  async function verifyEmailCode(sub: string, parameters: Parameters, answer: string, nowMs: number): Promise<boolean> {
+    const challengeId = parameters.salt;
+    if (!challengeId) return refused(sub, 'the challenge carries no code');
+    const key = await pseudonyms.key();
+    const verdict = await verdictOnce(deps, sub, `EMAIL_CODE#${challengeId}`, nowMs, async () => {
+      const check = checkEmailCode(key, parameters, answer, nowMs);
+      if (check !== 'MATCH') countVerdict('EmailCodeFailed', check);
+      return { passed: check === 'MATCH', counted: check === 'WRONG_CODE' };
+    });
+    logger.info('email code checked', { sub, passed: verdict.passed });
+    return verdict.passed;
   }
-  try {
-    const { decision, active } = await indexEnrollment(sub, key, nowMs);
-    const reason = decision.status === 'REJECTED' ? decision.reason : undefined;
-    logger.info('enrollment answer checked', { sub, key, status: decision.status, reason, active });
-    return decision.status === 'ACCEPTED' && active;
-  } catch (error) {
-    // Any client can answer `uploaded` without uploading: a plain refusal, not an error worth an alarm.
-    if (error instanceof PhotoMissingError) return refused(sub, 'no photo was uploaded at the issued key');
-    if (error instanceof KeyNotIssuedError) return refused(sub, 'the key was not issued');
-    throw error;
-  }
-}
 
-async function verifyLiveness(sub: string, sessionId: string | undefined, answer: string, nowMs: number): Promise<boolean> {
-  if (!sessionId || answer !== sessionId) return refused(sub, 'the answer is not the issued session id');
-  const verdict = await verdictOnce(sub, `LIVENESS#${sessionId}`, nowMs, async (): Promise<Verdict | undefined> => {
-    // Consume first: a replay fails even if it races the original answer; the loser awaits the winner's verdict.
-    // A session that is expired or was never issued has no winner to wait for: it is refused at once.
-    if (!(await consumeLivenessSession(sub, sessionId, nowMs))) {
-      if (await isLivenessSessionUsed(sub, sessionId)) return undefined;
-      return { passed: false, counted: false };
+  /** The enrollment answer is right when the photo at the key issued in this challenge was accepted and is current. */
+  async function verifyEnrollment(sub: string, key: string | undefined, answer: string, nowMs: number): Promise<boolean> {
+    if (!key || parseEnrollmentKey(key)?.sub !== sub || answer !== 'uploaded') {
+      return refused(sub, 'key or answer does not match the challenge');
     }
-    const check = await checkLivenessSession(sub, sessionId, nowMs);
-    if (check.passed) {
-      countVerdict('LivenessPassed');
-      return { passed: true, counted: false };
+    try {
+      const { decision, active } = await indexEnrollment(deps, sub, key, nowMs);
+      const reason = decision.status === 'REJECTED' ? decision.reason : undefined;
+      logger.info('enrollment answer checked', { sub, key, status: decision.status, reason, active });
+      return decision.status === 'ACCEPTED' && active;
+    } catch (error) {
+      // Any client can answer `uploaded` without uploading: a plain refusal, not an error worth an alarm.
+      if (error instanceof PhotoMissingError) return refused(sub, 'no photo was uploaded at the issued key');
+      if (error instanceof KeyNotIssuedError) return refused(sub, 'the key was not issued');
+      throw error;
     }
-    logger.info('liveness check failed', { sub, failure: check.failure, detail: check.detail });
-    countVerdict('LivenessFailed', check.failure);
-    return { passed: false, counted: FACE_CHECK_FAILURES.has(check.failure) };
-  });
-  if (verdict.passed) logger.info('liveness check passed', { sub });
-  return verdict.passed;
-}
-
-async function check(event: VerifyAuthChallengeResponseTriggerEvent): Promise<boolean> {
-  const nowMs = Date.now();
-  const decoy = event.request.userNotFound === true;
-  const sub = decoy ? await pseudoSub(event.userName) : event.request.userAttributes.sub;
-  if (!sub) return false;
-  if (await isLockedOut(sub, nowMs)) return refused(sub, 'the user is locked out');
-  const parameters: Parameters = event.request.privateChallengeParameters ?? {};
-  const answer = String(event.request.challengeAnswer ?? '');
-  switch (parameters.step) {
-    case EMAIL_CODE:
-      return verifyEmailCode(sub, parameters, answer, nowMs);
-    case ENROLL_ID_PHOTO:
-      return verifyEnrollment(sub, parameters.key, answer, nowMs);
-    case FACE_LIVENESS:
-      return verifyLiveness(sub, parameters.sessionId, answer, nowMs);
-    default:
-      return refused(sub, `unknown step ${String(parameters.step)}`);
   }
-}
 
-/** Never throws: an answer that could not be checked is a wrong answer, and the log says why. */
-async function verify(event: VerifyAuthChallengeResponseTriggerEvent): Promise<VerifyAuthChallengeResponseTriggerEvent> {
-  let passed = false;
-  try {
-    passed = await check(event);
-  } catch (error) {
-    logger.error('answer refused: the check could not complete', describeError(error));
+  async function verifyLiveness(sub: string, sessionId: string | undefined, answer: string, nowMs: number): Promise<boolean> {
+    if (!sessionId || answer !== sessionId) return refused(sub, 'the answer is not the issued session id');
+    const verdict = await verdictOnce(deps, sub, `LIVENESS#${sessionId}`, nowMs, async (): Promise<Verdict | undefined> => {
+      // Consume first: a replay fails even if it races the original answer; the loser awaits the winner's verdict.
+      // A session that is expired or was never issued has no winner to wait for: it is refused at once.
+      if (!(await consumeLivenessSession(store, sub, sessionId, nowMs))) {
+        if (await isLivenessSessionUsed(store, sub, sessionId)) return undefined;
+        return { passed: false, counted: false };
+      }
+      const check = await checkLivenessSession(deps, sub, sessionId, nowMs);
+      if (check.passed) {
+        countVerdict('LivenessPassed');
+        return { passed: true, counted: false };
+      }
+      logger.info('liveness check failed', { sub, failure: check.failure, detail: check.detail });
+      countVerdict('LivenessFailed', check.failure);
+      return { passed: false, counted: FACE_CHECK_FAILURES.has(check.failure) };
+    });
+    if (verdict.passed) logger.info('liveness check passed', { sub });
+    return verdict.passed;
   }
-  event.response = { answerCorrect: passed };
-  return event;
-}
 
-const checkWithinBudget = withErrorPolicy(verify, ANSWER_BUDGET_MS);
+  async function check(event: VerifyAuthChallengeResponseTriggerEvent): Promise<boolean> {
+    const nowMs = clock.now();
+    const decoy = event.request.userNotFound === true;
+    const sub = decoy ? await pseudonyms.sub(event.userName) : event.request.userAttributes.sub;
+    if (!sub) return false;
+    if (await isLockedOut(store, sub, nowMs)) return refused(sub, 'the user is locked out');
+    const parameters: Parameters = event.request.privateChallengeParameters ?? {};
+    const answer = String(event.request.challengeAnswer ?? '');
+    switch (parameters.step) {
+      case EMAIL_CODE:
+        return verifyEmailCode(sub, parameters, answer, nowMs);
+      case ENROLL_ID_PHOTO:
+        return verifyEnrollment(sub, parameters.key, answer, nowMs);
+      case FACE_LIVENESS:
+        return verifyLiveness(sub, parameters.sessionId, answer, nowMs);
+      default:
+        return refused(sub, `unknown step ${String(parameters.step)}`);
+    }
+  }
 
-export const handler = async (event: VerifyAuthChallengeResponseTriggerEvent): Promise<VerifyAuthChallengeResponseTriggerEvent> => {
-  try {
-    return await checkWithinBudget(event);
-  } catch {
-    // Only the deadline ends up here; its cause is logged by the policy.
-    event.response = { answerCorrect: false };
+  /** Never throws: an answer that could not be checked is a wrong answer, and the log says why. */
+  async function verify(event: VerifyAuthChallengeResponseTriggerEvent): Promise<VerifyAuthChallengeResponseTriggerEvent> {
+    let passed = false;
+    try {
+      passed = await check(event);
+    } catch (error) {
+      logger.error('answer refused: the check could not complete', describeError(error));
+    }
+    event.response = { answerCorrect: passed };
     return event;
   }
-};
+
+  const checkWithinBudget = withErrorPolicy(verify, ANSWER_BUDGET_MS);
+
+  return async (event: VerifyAuthChallengeResponseTriggerEvent): Promise<VerifyAuthChallengeResponseTriggerEvent> => {
+    try {
+      return await checkWithinBudget(event);
+    } catch {
+      // Only the deadline ends up here; its cause is logged by the policy.
+      event.response = { answerCorrect: false };
+      return event;
+    }
+  };
+}

@@ -1,5 +1,5 @@
 /**
- * The IAM actions a function's code needs, read from the code itself: esbuild bundles its handler.ts with every
+ * The IAM actions a function's code needs, read from the code itself: esbuild bundles its entry (index.ts) with every
  * package left external and drops what the handler cannot reach, and each AWS SDK command constructed in what
  * is left maps to the action IAM checks for it. Least privilege is then a comparison: the template must grant
  * exactly these actions, no more and no fewer.

@@ -54,17 +54,19 @@ describe('the functions', () => {
     expect(declared.sort()).toEqual([...FUNCTION_IDS].sort());
   });
 
-  test.each(FUNCTION_IDS)('%s runs on Node.js 22 on arm64 from functions/<folder>/handler.ts', (id) => {
+  test.each(FUNCTION_IDS)('%s runs on Node.js 22 on arm64 from functions/<folder>/index.ts', (id) => {
     expect(functionSetting(id, 'Runtime')).toBe('nodejs22.x');
     expect(functionSetting(id, 'Architectures')).toEqual(['arm64']);
     expect(functionSetting(id, 'CodeUri')).toBe(`functions/${FUNCTION_FOLDERS[id]}/`);
-    expect(functionSetting(id, 'Handler')).toBe('handler.handler');
+    expect(functionSetting(id, 'Handler')).toBe('index.handler');
   });
 
-  test.each(FUNCTION_IDS)("%s's handler file exists and exports handler", (id) => {
-    const file = new URL(`../../functions/${FUNCTION_FOLDERS[id]}/handler.ts`, import.meta.url);
-    expect(existsSync(file)).toBe(true);
-    expect(readFileSync(file, 'utf8')).toMatch(/export\s+(const|(async\s+)?function)\s+handler\b/);
+  test.each(FUNCTION_IDS)("%s's entry file exists and exports handler, built by its handler.ts's makeHandler", (id) => {
+    const entry = new URL(`../../functions/${FUNCTION_FOLDERS[id]}/index.ts`, import.meta.url);
+    expect(existsSync(entry)).toBe(true);
+    expect(readFileSync(entry, 'utf8')).toMatch(/export\s+const\s+handler\s*=\s*makeHandler\(/);
+    const handler = new URL(`../../functions/${FUNCTION_FOLDERS[id]}/handler.ts`, import.meta.url);
+    expect(readFileSync(handler, 'utf8')).toMatch(/export\s+function\s+makeHandler\b/);
   });
 
   test.each(TRIGGERS)("%s answers within Cognito's 5 second trigger limit", (id) => {
@@ -77,7 +79,7 @@ describe('the functions', () => {
     expect(BuildProperties).toMatchObject({
       Format: 'esm',
       Minify: true,
-      EntryPoints: ['handler.ts'],
+      EntryPoints: ['index.ts'],
       OutExtension: ['.js=.mjs'],
     });
   });

@@ -66,12 +66,12 @@ describe('IAM', () => {
   });
 
   test('PreSignUpFunction calls no AWS service and is granted no AWS action', async () => {
-    expect([...(await actionsNeededBy('functions/pre-sign-up/handler.ts'))]).toEqual([]);
+    expect([...(await actionsNeededBy('functions/pre-sign-up/index.ts'))]).toEqual([]);
     expect(allowedActions('PreSignUpFunction')).toEqual([]);
   });
 
   test.each(FUNCTION_IDS.filter((id) => id !== 'PreSignUpFunction'))('%s is granted exactly the AWS actions its code calls', async (id) => {
-    const needed = await actionsNeededBy(`functions/${FUNCTION_FOLDERS[id]}/handler.ts`);
+    const needed = await actionsNeededBy(`functions/${FUNCTION_FOLDERS[id]}/index.ts`);
     expect(needed.size).toBeGreaterThan(0);
     expect([...new Set(allowedActions(id))].sort()).toEqual([...needed].sort());
   });

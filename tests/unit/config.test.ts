@@ -1,5 +1,4 @@
-import './support/env';
-import { config, loadClientSettings, loadConfig } from '../../functions/lib/config';
+import { loadClientSettings, loadConfig } from '../../functions/lib/config';
 
 const REQUIRED = {
   AWS_REGION: 'eu-west-1',
@@ -149,16 +148,5 @@ describe('function configuration', () => {
 
   test('refuses a path-style flag that is not true or false', () => {
     expect(() => loadClientSettings({ S3_FORCE_PATH_STYLE: 'yes' })).toThrow('S3_FORCE_PATH_STYLE must be one of true, false, got "yes"');
-  });
-
-  test('reads the environment once per container', () => {
-    const first = config();
-    process.env.MAX_ATTEMPTS = '7';
-    try {
-      expect(config()).toBe(first);
-      expect(config().maxAttempts).toBe(3);
-    } finally {
-      delete process.env.MAX_ATTEMPTS;
-    }
   });
 });

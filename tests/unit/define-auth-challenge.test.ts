@@ -1,8 +1,6 @@
-import './support/env';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { DefineAuthChallengeTriggerEvent } from 'aws-lambda';
-import { handler } from '../../functions/define-auth-challenge/handler';
-import { pseudoSub } from '../../functions/lib/pseudonym';
+import { makeHandler } from '../../functions/define-auth-challenge/handler';
 import {
   arrangeEmptyTable,
   dynamoMock,
@@ -13,7 +11,10 @@ import {
   storeItem,
   writeCallNames,
 } from './support/aws-mocks';
-import { defineEvent, SUB, UNKNOWN_USERNAME } from './support/events';
+import { defineEvent, SUB, UNKNOWN_PSEUDO_SUB } from './support/events';
+import { testParts } from './support/parts';
+
+const handler = makeHandler(testParts());
 
 type SessionEntry = DefineAuthChallengeTriggerEvent['request']['session'][number];
 const entry = (challengeMetadata: string, challengeResult: boolean, challengeName = 'CUSTOM_CHALLENGE'): SessionEntry =>
@@ -147,7 +148,7 @@ describe('define auth challenge: unknown usernames', () => {
   });
 
   test('are locked out under their pseudo-identity, as a real user is', async () => {
-    lock(await pseudoSub(UNKNOWN_USERNAME));
+    lock(UNKNOWN_PSEUDO_SUB);
     expect((await handler(defineEvent('user-not-found'))).response).toEqual(failure);
   });
 });

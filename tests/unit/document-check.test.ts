@@ -1,4 +1,3 @@
-import './support/env';
 import { AnalyzeIDCommand, TextractClient, type AnalyzeIDCommandOutput, type IdentityDocumentField } from '@aws-sdk/client-textract';
 import { mockClient } from 'aws-sdk-client-mock';
 import { checkDocument, type DocumentCheckOptions } from '../../functions/lib/document-check';

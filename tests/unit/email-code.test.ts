@@ -1,4 +1,3 @@
-import './support/env';
 import { checkEmailCode, issueEmailCode, maskEmail } from '../../functions/lib/email-code';
 
 const KEY = Buffer.alloc(32, 7);

@@ -1,11 +1,12 @@
-import './support/env';
 import { DeleteFacesCommand } from '@aws-sdk/client-rekognition';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { DeleteCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { handler } from '../../functions/expire-enrollments/handler';
+import { makeHandler } from '../../functions/expire-enrollments/handler';
 import { conditionalCheckFailed, dynamoMock, receivedInputs, rekognitionMock, resetAwsMocks, s3Mock } from './support/aws-mocks';
-import { BUCKET, COLLECTION } from './support/env';
 import { OTHER_SUB, SUB } from './support/events';
+import { BUCKET, COLLECTION, testParts } from './support/parts';
+
+const handler = makeHandler(testParts());
 
 const expired = (sub: string, faceId: string) => ({
   pk: `USER#${sub}`,

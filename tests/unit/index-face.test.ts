@@ -1,15 +1,15 @@
-import './support/env';
 import { jest } from '@jest/globals';
 import {
   DeleteFacesCommand,
   IndexFacesCommand,
   SearchFacesByImageCommand,
+  SearchFacesCommand,
   type IndexFacesCommandOutput,
 } from '@aws-sdk/client-rekognition';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { S3Event } from 'aws-lambda';
-import { handler } from '../../functions/index-face/handler';
+import { makeHandler } from '../../functions/index-face/handler';
 import { hasJpegSignature } from '../../functions/lib/enrollment';
 import { decodeS3EventKey } from '../../functions/lib/enrollment-key';
 import {
@@ -27,10 +27,12 @@ import {
   serviceError,
   storeEnrollment,
 } from './support/aws-mocks';
-import { BUCKET, COLLECTION } from './support/env';
 import { ENROLL_KEY, OTHER_SUB, s3Event, SUB } from './support/events';
 import { watchMetrics, type CountedMetric } from './support/metrics';
 import { arrangeCollection, faceMatch, issueKey, JPEG, NEW_FACE_ID, storePhoto, UPLOADED_AT } from './support/photos';
+import { BUCKET, COLLECTION, testParts } from './support/parts';
+
+const handler = makeHandler(testParts());
 
 const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d]);
 const PINNED_KEY = new RegExp(`^id-photos/${SUB}/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.jpg$`);
@@ -174,6 +176,15 @@ describe('index face: accepted photos', () => {
     dynamoMock.on(PutCommand, { Item: { sk: 'ACTIVE_ENROLLMENT' } }).rejects(conditionalCheckFailed());
     await handler(s3Event('enrollment-upload'));
     expect(deletedFaces()).toEqual([{ CollectionId: COLLECTION, FaceIds: [NEW_FACE_ID] }]);
+  });
+
+  test('with DUPLICATE_FACE_POLICY=ALLOW, enrolls a face without searching other accounts', async () => {
+    const allowing = makeHandler(testParts({ env: { DUPLICATE_FACE_POLICY: 'ALLOW' } }));
+    await allowing(s3Event('enrollment-upload'));
+    expect(rekognitionMock.commandCalls(SearchFacesByImageCommand)).toHaveLength(0);
+    expect(rekognitionMock.commandCalls(SearchFacesCommand)).toHaveLength(0);
+    expect(rekognitionMock.commandCalls(IndexFacesCommand)).toHaveLength(1);
+    expect(writtenDecision()).toMatchObject({ status: 'ACCEPTED' });
   });
 });
 

@@ -1,4 +1,3 @@
-import './support/env';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -9,9 +8,12 @@ import {
 } from '@aws-sdk/client-rekognition';
 import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
-import { handler, STACK_TAG } from '../../functions/init-collection/handler';
+import { makeHandler, STACK_TAG } from '../../functions/init-collection/handler';
 import { awsCallNames, rekognitionMock, resetAwsMocks, s3Mock, serviceError } from './support/aws-mocks';
 import { customResourceEvent } from './support/events';
+import { testClients } from './support/parts';
+
+const handler = makeHandler({ clients: testClients() });
 
 interface CloudFormationReply {
   method: string;

@@ -1,10 +1,9 @@
-import './support/env';
 import { jest } from '@jest/globals';
 import { CompareFacesCommand, CreateFaceLivenessSessionCommand, GetFaceLivenessSessionResultsCommand } from '@aws-sdk/client-rekognition';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { handler as createChallenge } from '../../functions/create-auth-challenge/handler';
-import { handler as verifyChallenge } from '../../functions/verify-auth-challenge/handler';
+import { makeHandler as makeCreate } from '../../functions/create-auth-challenge/handler';
+import { makeHandler as makeVerify } from '../../functions/verify-auth-challenge/handler';
 import { describeError, logger, redactEvent } from '../../functions/lib/logger';
 import {
   arrangeEmptyTable,
@@ -17,9 +16,13 @@ import {
   storeEnrollment,
 } from './support/aws-mocks';
 import { createEvent, EMAIL_CODE_ANSWER, EMAIL_CODE_ISSUED_AT_MS, ENROLL_KEY, SESSION_ID, SUB, verifyEvent } from './support/events';
+import { FakeClock, testParts } from './support/parts';
 import { issueKey } from './support/photos';
 
 const LIVE_SESSION = '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a';
+const clock = new FakeClock();
+const createChallenge = makeCreate(testParts({ clock }));
+const verifyChallenge = makeVerify(testParts({ clock }));
 
 /** Everything the logger writes (stdout and stderr) while `run` runs, at the given level. */
 async function captureLogs(level: 'DEBUG' | 'INFO', run: () => Promise<unknown>): Promise<string> {
@@ -72,7 +75,7 @@ describe('logging', () => {
   });
 
   test('never logs an email code answer or the hash it is checked against, even at DEBUG', async () => {
-    jest.spyOn(Date, 'now').mockReturnValue(EMAIL_CODE_ISSUED_AT_MS + 60_000);
+    clock.set(EMAIL_CODE_ISSUED_AT_MS + 60_000);
     const event = verifyEvent('email-code-answer');
     const logs = await captureLogs('DEBUG', () => verifyChallenge(event));
     expect(logs).toContain('email code checked');

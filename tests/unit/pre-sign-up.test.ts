@@ -1,7 +1,8 @@
-import './support/env';
-import { handler } from '../../functions/pre-sign-up/handler';
+import { makeHandler } from '../../functions/pre-sign-up/handler';
 import { awsCallNames, resetAwsMocks } from './support/aws-mocks';
 import { preSignUpEvent } from './support/events';
+
+const handler = makeHandler();
 
 beforeEach(resetAwsMocks);
 

@@ -1,14 +1,20 @@
-import './support/env';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { pseudoSub } from '../../functions/lib/pseudonym';
-import { getOrCreatePseudonymKey } from '../../functions/lib/store';
+import { Pseudonyms } from '../../functions/lib/pseudonym';
+import { getOrCreatePseudonymKey, Store } from '../../functions/lib/store';
 import { conditionalCheckFailed, dynamoMock, receivedInputs, resetAwsMocks, serviceError } from './support/aws-mocks';
 import { PSEUDONYM_SECRET } from './support/events';
+import { NOW_MS, TABLE, testClients } from './support/parts';
 
 const KEY_ITEM = { Key: { pk: 'SYSTEM', sk: 'PSEUDONYM_KEY' } };
 const WINNER_SECRET = Buffer.alloc(32, 9).toString('base64');
+const store = new Store(testClients().dynamo, TABLE);
+const readOrCreateKey = () => getOrCreatePseudonymKey(store, NOW_MS);
+/** A function container's pseudonyms: each handler makes one, with the table's key read once. */
+let pseudonyms: Pseudonyms;
+const pseudoSub = (userName: string) => pseudonyms.sub(userName);
 
 beforeEach(() => {
+  pseudonyms = new Pseudonyms(store, { now: () => NOW_MS });
   resetAwsMocks();
   dynamoMock.on(PutCommand).resolves({});
 });
@@ -16,17 +22,17 @@ beforeEach(() => {
 describe('the pseudonym key', () => {
   test('is read from the table when it exists', async () => {
     dynamoMock.on(GetCommand, KEY_ITEM).resolves({ Item: { secret: PSEUDONYM_SECRET } });
-    expect((await getOrCreatePseudonymKey()).toString('base64')).toBe(PSEUDONYM_SECRET);
+    expect((await readOrCreateKey()).toString('base64')).toBe(PSEUDONYM_SECRET);
     expect(dynamoMock.commandCalls(PutCommand)).toHaveLength(0);
   });
 
   test('is made once, 32 random bytes, with a conditional write, when there is none', async () => {
     dynamoMock.on(GetCommand, KEY_ITEM).resolves({});
-    const key = await getOrCreatePseudonymKey();
+    const key = await readOrCreateKey();
     expect(key).toHaveLength(32);
     expect(receivedInputs(dynamoMock, PutCommand)).toEqual([
       expect.objectContaining({
-        Item: expect.objectContaining({ pk: 'SYSTEM', sk: 'PSEUDONYM_KEY', secret: key.toString('base64') }),
+        Item: { pk: 'SYSTEM', sk: 'PSEUDONYM_KEY', secret: key.toString('base64'), createdAt: new Date(NOW_MS).toISOString() },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     ]);
@@ -38,18 +44,18 @@ describe('the pseudonym key', () => {
       .resolvesOnce({})
       .resolves({ Item: { secret: WINNER_SECRET } });
     dynamoMock.on(PutCommand).rejects(conditionalCheckFailed());
-    expect((await getOrCreatePseudonymKey()).toString('base64')).toBe(WINNER_SECRET);
+    expect((await readOrCreateKey()).toString('base64')).toBe(WINNER_SECRET);
   });
 
   test('is never made up when the conflicting key cannot be read back', async () => {
     dynamoMock.on(GetCommand, KEY_ITEM).resolves({});
     dynamoMock.on(PutCommand).rejects(conditionalCheckFailed());
-    await expect(getOrCreatePseudonymKey()).rejects.toThrow('the pseudonym key vanished');
+    await expect(readOrCreateKey()).rejects.toThrow('the pseudonym key vanished');
   });
 });
 
 describe('pseudo-identities', () => {
-  test('read the key once per container, and again after a failed read', async () => {
+  test('read the key once per handler (that is, per container), and again after a failed read', async () => {
     dynamoMock
       .on(GetCommand, KEY_ITEM)
       .rejectsOnce(serviceError('ThrottlingException'))

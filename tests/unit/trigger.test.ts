@@ -1,4 +1,3 @@
-import './support/env';
 import { jest } from '@jest/globals';
 import { currentAbortSignal, withDeadline } from '../../functions/lib/deadline';
 import { FAILED_MESSAGE, REFUSED_MESSAGE, Refusal, withErrorPolicy } from '../../functions/lib/trigger';

@@ -1,4 +1,3 @@
-import './support/env';
 import { jest } from '@jest/globals';
 import {
   CompareFacesCommand,
@@ -11,8 +10,7 @@ import {
 import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { VerifyAuthChallengeResponseTriggerEvent } from 'aws-lambda';
-import { pseudoSub } from '../../functions/lib/pseudonym';
-import { ANSWER_BUDGET_MS, handler } from '../../functions/verify-auth-challenge/handler';
+import { ANSWER_BUDGET_MS, makeHandler } from '../../functions/verify-auth-challenge/handler';
 import {
   abortSignals,
   arrangeEmptyTable,
@@ -32,7 +30,6 @@ import {
   storeItem,
   writeCallNames,
 } from './support/aws-mocks';
-import { BUCKET, COLLECTION } from './support/env';
 import {
   EMAIL_CODE_ANSWER,
   EMAIL_CODE_ISSUED_AT_MS,
@@ -40,13 +37,17 @@ import {
   OTHER_SUB,
   SESSION_ID,
   SUB,
-  UNKNOWN_USERNAME,
+  UNKNOWN_PSEUDO_SUB,
   verifyEvent,
 } from './support/events';
 import { watchMetrics, type CountedMetric } from './support/metrics';
+import { BUCKET, COLLECTION, FakeClock, NOW_MS, testParts } from './support/parts';
 import { arrangeCollection, faceMatch, issueKey, NEW_FACE_ID, storePhoto } from './support/photos';
 
 type Event = VerifyAuthChallengeResponseTriggerEvent;
+
+const clock = new FakeClock();
+const handler = makeHandler(testParts({ clock }));
 const referenceKey = (sub: string, sessionId: string) => `liveness/${sub}/${sessionId}/reference.jpg`;
 
 const succeeded = (overrides: Partial<GetFaceLivenessSessionResultsCommandOutput> = {}, reference = referenceKey(SUB, SESSION_ID)) => ({
@@ -76,6 +77,7 @@ let enrollment: ReturnType<typeof storeEnrollment>;
 
 /** Everything in place for a liveness answer that passes; tests break one condition each. */
 beforeEach(() => {
+  clock.set(NOW_MS);
   resetAwsMocks();
   arrangeEmptyTable();
   arrangeCollection();
@@ -307,7 +309,7 @@ describe('verify auth challenge: provisional enrollment', () => {
 
 describe('verify auth challenge: email code', () => {
   beforeEach(() => {
-    jest.spyOn(Date, 'now').mockReturnValue(EMAIL_CODE_ISSUED_AT_MS + 60_000);
+    clock.set(EMAIL_CODE_ISSUED_AT_MS + 60_000);
   });
 
   const answerCode = (answer: string) => answerCorrect('email-code-answer', (event) => (event.request.challengeAnswer = answer));
@@ -324,7 +326,7 @@ describe('verify auth challenge: email code', () => {
   });
 
   test('rejects the right code after it expired, without counting it toward lockout', async () => {
-    jest.spyOn(Date, 'now').mockReturnValue(EMAIL_CODE_ISSUED_AT_MS + 600_000);
+    clock.set(EMAIL_CODE_ISSUED_AT_MS + 600_000);
     expect(await answerCode(EMAIL_CODE_ANSWER)).toBe(false);
     expect(failuresRecorded()).toBe(0);
     expect(metrics).toEqual([{ name: 'EmailCodeFailed', reason: 'EXPIRED' }]);
@@ -472,32 +474,28 @@ describe('verify auth challenge: lockout', () => {
 
   test('records a failed check under the user, expiring with the window', async () => {
     rekognitionMock.on(CompareFacesCommand).resolves(NO_MATCH);
-    const before = nowSeconds();
     await answerCorrect();
     const [failure] = putItems('FAILURE#');
     expect(failure!.pk).toBe(`USER#${SUB}`);
-    expect(failure!.sk).toMatch(/^FAILURE#\d{15}#[0-9a-f-]{36}$/);
-    expect(failure!.expiresAt).toBeGreaterThanOrEqual(before + 180);
+    expect(failure!.sk).toMatch(new RegExp(`^FAILURE#${String(NOW_MS).padStart(15, '0')}#[0-9a-f-]{36}$`));
+    expect(failure!.expiresAt).toBe(nowSeconds() + 180);
   });
 
   test('counts the failures within the window only', async () => {
     rekognitionMock.on(CompareFacesCommand).resolves(NO_MATCH);
-    const now = Date.now();
     await answerCorrect();
     const [query] = receivedInputs(dynamoMock, QueryCommand);
     const from = Number(String((query!.ExpressionAttributeValues as Record<string, string>)[':from']).split('#')[1]);
-    expect(from).toBeGreaterThanOrEqual(now - 180_000);
-    expect(from - (now - 180_000)).toBeLessThan(1000);
+    expect(from).toBe(NOW_MS - 180_000);
   });
 
   test('locks the user for LOCKOUT_MINUTES at the fifth failure, only where no lock is in force', async () => {
     rekognitionMock.on(CompareFacesCommand).resolves(NO_MATCH);
     dynamoMock.on(QueryCommand).resolves({ Count: 5 });
-    const before = nowSeconds();
     await answerCorrect();
     const lockout = receivedInputs(dynamoMock, PutCommand).find((input) => (input.Item as { sk: string }).sk === 'LOCKOUT');
     expect(lockout).toMatchObject({ Item: { pk: `USER#${SUB}` }, ConditionExpression: 'attribute_not_exists(pk) OR lockedUntil <= :now' });
-    expect((lockout!.Item as { lockedUntil: number }).lockedUntil).toBeGreaterThanOrEqual(before + 30 * 60);
+    expect((lockout!.Item as { lockedUntil: number }).lockedUntil).toBe(nowSeconds() + 30 * 60);
     expect(metrics).toContainEqual({ name: 'Lockout' });
   });
 
@@ -535,10 +533,9 @@ describe('verify auth challenge: lockout', () => {
 
 describe('verify auth challenge: unknown usernames', () => {
   const DECOY_SESSION = verifyEvent('user-not-found').request.privateChallengeParameters.sessionId!;
-  let pseudo: string;
+  const pseudo = UNKNOWN_PSEUDO_SUB;
 
-  beforeEach(async () => {
-    pseudo = await pseudoSub(UNKNOWN_USERNAME);
+  beforeEach(() => {
     rekognitionMock
       .on(GetFaceLivenessSessionResultsCommand, { SessionId: DECOY_SESSION })
       .resolves(succeeded({ SessionId: DECOY_SESSION }, referenceKey(pseudo, DECOY_SESSION)));

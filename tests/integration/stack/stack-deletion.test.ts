@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { DescribeCollectionCommand, IndexFacesCommand, ResourceNotFoundException } from '@aws-sdk/client-rekognition';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
+import { makeHandler } from '../../../functions/init-collection/handler';
+import { logger } from '../../../functions/lib/logger';
 import { startLocalS3, type LocalS3 } from '../../../local/s3/local-s3';
 import { freePort } from '../../../local/template/local-environment';
 import { CREDENTIALS, fixture, REGION, startServer, temporaryDirectory, type RunningServer } from '../rekognition/harness';
@@ -44,16 +46,8 @@ beforeAll(async () => {
   });
   s3Client = new S3Client({ endpoint: s3.endpoint, region: REGION, credentials: CREDENTIALS, forcePathStyle: true });
   rekognition = await startServer({ dataDir: `${dataDir.path}/rekognition` });
-  Object.assign(process.env, {
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
-    AWS_ENDPOINT_URL_REKOGNITION: rekognition.endpoint,
-    S3_FORCE_PATH_STYLE: 'true',
-    LOG_LEVEL: 'SILENT',
-  });
-  ({ handler } = (await import('../../../functions/init-collection/handler')) as { handler: Handler });
+  logger.setLogLevel('SILENT');
+  handler = makeHandler({ clients: { s3: s3Client, rekognition: rekognition.client } });
   cloudFormation = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -9,6 +9,7 @@ import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCom
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import { PSEUDONYM_SECRET } from './events';
+import { NOW_MS } from './parts';
 
 export const rekognitionMock = mockClient(RekognitionClient);
 export const s3Mock = mockClient(S3Client);
@@ -119,7 +120,8 @@ export interface StoredEnrollment {
   provisionalUntil?: number;
 }
 
-export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+/** The fake clock's time in epoch seconds, as the table stores times. */
+export const nowSeconds = (): number => Math.floor(NOW_MS / 1000);
 
 /** Gives `sub` an enrollment; a PROVISIONAL one stays current for another hour unless `provisionalUntil` says otherwise. */
 export function storeEnrollment(

@@ -8,6 +8,7 @@ import type {
   S3Event,
   VerifyAuthChallengeResponseTriggerEvent,
 } from 'aws-lambda';
+import { pseudoSubOf } from '../../../functions/lib/pseudonym';
 
 function load<T>(name: string): T {
   return JSON.parse(readFileSync(new URL(`../../../events/${name}.json`, import.meta.url), 'utf8')) as T;
@@ -37,3 +38,6 @@ export const SESSION_ID = 'a6c1f2d8-3e4b-4c5a-9d7e-8f0b1c2d3e4f';
 export const PSEUDONYM_SECRET = 'CzBVep/E6Q4zWH2ix+wRNluApcrvFDleg6jN8hc8YYY=';
 export const EMAIL_CODE_ANSWER = '482913';
 export const EMAIL_CODE_ISSUED_AT_MS = Date.parse('2026-11-21T15:28:04.000Z');
+
+/** The pseudo-identity the sample unknown username gets under the table's pseudonym key. */
+export const UNKNOWN_PSEUDO_SUB = pseudoSubOf(Buffer.from(PSEUDONYM_SECRET, 'base64'), UNKNOWN_USERNAME);

@@ -1,0 +1,44 @@
+/**
+ * What a function is built from, as Powertools builds handlers: its configuration, its AWS clients and a clock.
+ * Each function's handler.ts exports `makeHandler(parts)`; its index.ts, the bundle's entry, exports
+ * `makeHandler(fromEnvironment(...))`, so configuration is validated at a cold start and fails it loudly, while
+ * tests build the handler from their own parts without touching the environment.
+ */
+import type { ClientFactory, ClientName, Clients } from './aws-clients';
+import { type Config, loadClientSettings, loadConfig } from './config';
+import type { Store } from './store';
+
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export interface Parts<C extends ClientName = ClientName> {
+  config: Config;
+  clients: Pick<Clients, C>;
+  clock: Clock;
+}
+
+/** What the steps of a handler use: its configuration and clients, and the table behind them. */
+export interface Deps<C extends ClientName = ClientName> {
+  config: Config;
+  clients: Pick<Clients, C>;
+  store: Store;
+}
+
+type Env = Record<string, string | undefined>;
+export type ClientFactories<C extends ClientName> = { [K in C]: ClientFactory<K> };
+
+/** The clients `factories` make, with the settings of the environment (timeouts, attempts, path style). */
+export function clientsFromEnvironment<C extends ClientName>(factories: ClientFactories<C>, env: Env = process.env): Pick<Clients, C> {
+  const settings = loadClientSettings(env);
+  const entries = Object.entries<ClientFactory<C>>(factories).map(([name, create]) => [name, create(settings)]);
+  return Object.fromEntries(entries) as Pick<Clients, C>;
+}
+
+/** The container's parts: its validated configuration (a bad value throws), the clients it needs, the system clock. */
+export function fromEnvironment<C extends ClientName>(factories: ClientFactories<C>, env: Env = process.env): Parts<C> {
+  return { config: loadConfig(env), clients: clientsFromEnvironment(factories, env), clock: systemClock };
+}

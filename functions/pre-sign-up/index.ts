@@ -1,0 +1,4 @@
+/** The Lambda entry. */
+import { makeHandler } from './handler';
+
+export const handler = makeHandler();
