@@ -1,0 +1,162 @@
+/**
+ * Removes everything stored about one user: the faces in the collection, the objects under the user's prefixes,
+ * and the DynamoDB items under `USER#<sub>`. Each step pages until nothing is left and ignores what is already
+ * gone, so a purge that failed halfway finishes when it runs again. Faces go first and items last: the items are
+ * where a retry would otherwise find face ids, and the collection is searched by ExternalImageId as well, so a
+ * face whose record was lost is found too. The Cognito user is the caller's business, after this.
+ */
+import { DeleteFacesCommand, ListFacesCommand, type RekognitionClient } from '@aws-sdk/client-rekognition';
+import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { BatchWriteCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { requestOptions } from './aws-clients';
+
+export interface PurgeTargets {
+  dynamo: DynamoDBDocumentClient;
+  s3: S3Client;
+  rekognition: RekognitionClient;
+  tableName: string;
+  bucketName: string;
+  collectionId: string;
+}
+
+/** How much of a user's data one purge removed. */
+export interface PurgeCounts {
+  faces: number;
+  objects: number;
+  items: number;
+}
+
+/** Every S3 prefix that holds a user's images: uploads, pinned ID photos, liveness reference and audit images. */
+export const userPrefixes = (sub: string): string[] => [`enrollment/${sub}/`, `id-photos/${sub}/`, `liveness/${sub}/`];
+
+/** DeleteFaces takes at most 4096 ids; ListFaces pages hold at most 4096 faces. */
+const FACE_BATCH = 4096;
+/** DeleteObjects takes at most 1000 keys, one ListObjectsV2 page. */
+const OBJECT_BATCH = 1000;
+/** BatchWriteItem takes at most 25 requests. */
+const ITEM_BATCH = 25;
+/** Unprocessed batch items are retried this many times (with a short pause) before the purge fails, to be run again. */
+const UNPROCESSED_RETRIES = 5;
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
+  return result;
+}
+
+/**
+ * The face ids of each owner in `owners`, by ExternalImageId (IndexFaces sets it to the sub), in one pass over
+ * the collection: the sweep asks for many owners at once.
+ */
+export async function facesByOwner(targets: PurgeTargets, owners: ReadonlySet<string>): Promise<Map<string, string[]>> {
+  const found = new Map<string, string[]>();
+  let nextToken: string | undefined;
+  do {
+    const page = await targets.rekognition.send(
+      new ListFacesCommand({ CollectionId: targets.collectionId, MaxResults: FACE_BATCH, NextToken: nextToken }),
+      requestOptions(),
+    );
+    for (const face of page.Faces ?? []) {
+      const owner = face.ExternalImageId;
+      if (!owner || !face.FaceId || !owners.has(owner)) continue;
+      found.set(owner, [...(found.get(owner) ?? []), face.FaceId]);
+    }
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return found;
+}
+
+/** Deletes these faces; faces already gone count as nothing. */
+export async function deleteFaces(targets: PurgeTargets, faceIds: string[]): Promise<number> {
+  let deleted = 0;
+  for (const batch of chunks(faceIds, FACE_BATCH)) {
+    const { DeletedFaces = [] } = await targets.rekognition.send(
+      new DeleteFacesCommand({ CollectionId: targets.collectionId, FaceIds: batch }),
+      requestOptions(),
+    );
+    deleted += DeletedFaces.length;
+  }
+  return deleted;
+}
+
+/** Deletes every object under the prefix (the whole bucket without one), a page at a time. */
+export async function deleteObjectsUnder(s3: S3Client, bucket: string, prefix?: string): Promise<number> {
+  let deleted = 0;
+  let continuationToken: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: OBJECT_BATCH, ContinuationToken: continuationToken }),
+      requestOptions(),
+    );
+    const objects = (page.Contents ?? []).flatMap(({ Key }) => (Key === undefined ? [] : [{ Key }]));
+    if (objects.length > 0) {
+      const { Errors = [] } = await s3.send(
+        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }),
+        requestOptions(),
+      );
+      if (Errors.length > 0) {
+        const [first] = Errors;
+        throw new Error(`${Errors.length} of ${objects.length} objects could not be deleted, e.g. ${first?.Code} ${first?.Message ?? ''}`);
+      }
+      deleted += objects.length;
+    }
+    continuationToken = page.NextContinuationToken;
+  } while (continuationToken);
+  return deleted;
+}
+
+/** Every item under `USER#<sub>`, read consistently so nothing written before the purge is missed. */
+async function userItems(targets: PurgeTargets, sub: string): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let exclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await targets.dynamo.send(
+      new QueryCommand({
+        TableName: targets.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `USER#${sub}` },
+        ProjectionExpression: 'pk, sk, faceId',
+        ConsistentRead: true,
+        ExclusiveStartKey: exclusiveStartKey,
+      }),
+      requestOptions(),
+    );
+    items.push(...(page.Items ?? []));
+    exclusiveStartKey = page.LastEvaluatedKey;
+  } while (exclusiveStartKey);
+  return items;
+}
+
+async function deleteItems(targets: PurgeTargets, keys: Record<string, unknown>[]): Promise<void> {
+  let requests = keys.map((Key) => ({ DeleteRequest: { Key } }));
+  for (let attempt = 0; requests.length > 0; attempt++) {
+    if (attempt > UNPROCESSED_RETRIES) throw new Error(`${requests.length} items stayed unprocessed`);
+    if (attempt > 0) await pause(50 * 2 ** attempt);
+    const { UnprocessedItems } = await targets.dynamo.send(
+      new BatchWriteCommand({ RequestItems: { [targets.tableName]: requests } }),
+      requestOptions(),
+    );
+    requests = (UnprocessedItems?.[targets.tableName] ?? []).flatMap((request) =>
+      request.DeleteRequest?.Key ? [{ DeleteRequest: { Key: request.DeleteRequest.Key } }] : [],
+    );
+  }
+}
+
+/**
+ * Removes every face, object and item of the user. Faces are found by the ids the items store and by owner in the
+ * collection; `facesOfOwner` are the ones the caller already found by owner (the sweep's one pass over the
+ * collection), otherwise the collection is searched for this user alone.
+ */
+export async function purgeUserData(targets: PurgeTargets, sub: string, facesOfOwner?: string[]): Promise<PurgeCounts> {
+  const storedFaceIds = (await userItems(targets, sub)).flatMap(({ faceId }) => (typeof faceId === 'string' ? [faceId] : []));
+  const ownedFaceIds = facesOfOwner ?? (await facesByOwner(targets, new Set([sub]))).get(sub) ?? [];
+  const faces = await deleteFaces(targets, [...new Set([...storedFaceIds, ...ownedFaceIds])]);
+  let objects = 0;
+  for (const prefix of userPrefixes(sub)) objects += await deleteObjectsUnder(targets.s3, targets.bucketName, prefix);
+  // Read again: items written while the faces and objects went (a sign-in in flight) go too.
+  const keys = (await userItems(targets, sub)).map(({ pk, sk }) => ({ pk, sk }));
+  for (const batch of chunks(keys, ITEM_BATCH)) await deleteItems(targets, batch);
+  return { faces, objects, items: keys.length };
+}
