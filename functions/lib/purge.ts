@@ -27,7 +27,8 @@ export interface PurgeCounts {
 }
 
 /** Every S3 prefix that holds a user's images: uploads, pinned ID photos, liveness reference and audit images. */
-export const userPrefixes = (sub: string): string[] => [`enrollment/${sub}/`, `id-photos/${sub}/`, `liveness/${sub}/`];
+export const USER_PREFIX_ROOTS = ['enrollment/', 'id-photos/', 'liveness/'] as const;
+export const userPrefixes = (sub: string): string[] => USER_PREFIX_ROOTS.map((root) => `${root}${sub}/`);
 
 /** DeleteFaces takes at most 4096 ids; ListFaces pages hold at most 4096 faces. */
 const FACE_BATCH = 4096;
@@ -47,10 +48,10 @@ function chunks<T>(items: T[], size: number): T[][] {
 }
 
 /**
- * The face ids of each owner in `owners`, by ExternalImageId (IndexFaces sets it to the sub), in one pass over
- * the collection: the sweep asks for many owners at once.
+ * The face ids of each owner (the ExternalImageId IndexFaces sets to the sub), in one pass over the collection;
+ * only the `owners` given, or every owner when none are.
  */
-export async function facesByOwner(targets: PurgeTargets, owners: ReadonlySet<string>): Promise<Map<string, string[]>> {
+export async function facesByOwner(targets: PurgeTargets, owners?: ReadonlySet<string>): Promise<Map<string, string[]>> {
   const found = new Map<string, string[]>();
   let nextToken: string | undefined;
   do {
@@ -60,7 +61,7 @@ export async function facesByOwner(targets: PurgeTargets, owners: ReadonlySet<st
     );
     for (const face of page.Faces ?? []) {
       const owner = face.ExternalImageId;
-      if (!owner || !face.FaceId || !owners.has(owner)) continue;
+      if (!owner || !face.FaceId || (owners && !owners.has(owner))) continue;
       found.set(owner, [...(found.get(owner) ?? []), face.FaceId]);
     }
     nextToken = page.NextToken;

@@ -1,0 +1,99 @@
+/**
+ * Finds the data of users who no longer exist in the pool (deleted in the console, or by their own DeleteUser
+ * call, which no trigger sees) and purges it. Every sub that owns data anywhere (an item, an object under a user
+ * prefix, a face) is a candidate; the pool's subs are read once, and each candidate is looked up once more just
+ * before its purge, so a user created during the sweep is never touched. Each run pages through everything and
+ * is idempotent: what one run could not finish, the next one does.
+ */
+import { type CognitoIdentityProviderClient, ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { requestOptions } from './aws-clients';
+import { facesByOwner, type PurgeCounts, type PurgeTargets, purgeUserData, USER_PREFIX_ROOTS } from './purge';
+
+export interface SweepTargets extends PurgeTargets {
+  cognito: CognitoIdentityProviderClient;
+  userPoolId: string;
+}
+
+export interface SweepReport extends PurgeCounts {
+  /** Subs that own data and are not in the pool. */
+  candidates: number;
+  /** Of those, the ones purged (a candidate found in the pool on the second look is left alone). */
+  purged: number;
+}
+
+/** Cognito subs are UUIDs, and so are the pseudo-identities of unknown usernames; nothing else is a user's. */
+const SUB = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+async function subsWithItems(targets: SweepTargets): Promise<Set<string>> {
+  const subs = new Set<string>();
+  let exclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await targets.dynamo.send(
+      new ScanCommand({
+        TableName: targets.tableName,
+        ProjectionExpression: 'pk',
+        FilterExpression: 'begins_with(pk, :user)',
+        ExpressionAttributeValues: { ':user': 'USER#' },
+        ExclusiveStartKey: exclusiveStartKey,
+      }),
+      requestOptions(),
+    );
+    for (const { pk } of page.Items ?? []) subs.add(String(pk).slice('USER#'.length));
+    exclusiveStartKey = page.LastEvaluatedKey;
+  } while (exclusiveStartKey);
+  return subs;
+}
+
+async function subsWithObjects(targets: SweepTargets): Promise<Set<string>> {
+  const subs = new Set<string>();
+  for (const root of USER_PREFIX_ROOTS) {
+    let continuationToken: string | undefined;
+    do {
+      const page = await targets.s3.send(
+        new ListObjectsV2Command({ Bucket: targets.bucketName, Prefix: root, Delimiter: '/', ContinuationToken: continuationToken }),
+        requestOptions(),
+      );
+      for (const { Prefix } of page.CommonPrefixes ?? []) if (Prefix) subs.add(Prefix.slice(root.length, -1));
+      continuationToken = page.NextContinuationToken;
+    } while (continuationToken);
+  }
+  return subs;
+}
+
+async function subsInPool(targets: SweepTargets, filter?: string): Promise<Set<string>> {
+  const subs = new Set<string>();
+  let paginationToken: string | undefined;
+  do {
+    const page = await targets.cognito.send(
+      new ListUsersCommand({ UserPoolId: targets.userPoolId, AttributesToGet: ['sub'], Filter: filter, PaginationToken: paginationToken }),
+      requestOptions(),
+    );
+    for (const user of page.Users ?? []) {
+      const sub = user.Attributes?.find(({ Name }) => Name === 'sub')?.Value;
+      if (sub) subs.add(sub);
+    }
+    paginationToken = page.PaginationToken;
+  } while (paginationToken);
+  return subs;
+}
+
+const isInPool = async (targets: SweepTargets, sub: string) => (await subsInPool(targets, `sub = "${sub}"`)).has(sub);
+
+export async function sweepDeletedUsers(targets: SweepTargets): Promise<SweepReport> {
+  const faces = await facesByOwner(targets);
+  const owners = new Set([...(await subsWithItems(targets)), ...(await subsWithObjects(targets)), ...faces.keys()]);
+  const inPool = await subsInPool(targets);
+  const candidates = [...owners].filter((sub) => SUB.test(sub) && !inPool.has(sub));
+  const report: SweepReport = { candidates: candidates.length, purged: 0, faces: 0, objects: 0, items: 0 };
+  for (const sub of candidates) {
+    if (await isInPool(targets, sub)) continue;
+    const counts = await purgeUserData(targets, sub, faces.get(sub) ?? []);
+    report.purged += 1;
+    report.faces += counts.faces;
+    report.objects += counts.objects;
+    report.items += counts.items;
+  }
+  return report;
+}

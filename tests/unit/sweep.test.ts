@@ -1,0 +1,127 @@
+import { CognitoIdentityProviderClient, ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteFacesCommand, ListFacesCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
+import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { type SweepTargets, sweepDeletedUsers } from '../../functions/lib/sweep';
+
+const GONE = '6f1e3b52-8c4d-4e7a-9b10-2d3c4e5f6a7b';
+const LIVING = '0a9b8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d';
+const TABLE = 'face-login-table';
+const POOL = 'us-east-1_Example';
+
+const rekognitionMock = mockClient(RekognitionClient);
+const s3Mock = mockClient(S3Client);
+const dynamoMock = mockClient(DynamoDBDocumentClient);
+const cognitoMock = mockClient(CognitoIdentityProviderClient);
+
+const targets: SweepTargets = {
+  rekognition: new RekognitionClient({ region: 'us-east-1' }),
+  s3: new S3Client({ region: 'us-east-1' }),
+  dynamo: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
+  cognito: new CognitoIdentityProviderClient({ region: 'us-east-1' }),
+  tableName: TABLE,
+  bucketName: 'face-login-photos',
+  collectionId: 'face-login-faces',
+  userPoolId: POOL,
+};
+
+const poolUser = (sub: string) => ({ Username: sub, Attributes: [{ Name: 'sub', Value: sub }] });
+const queriedSubs = () => dynamoMock.commandCalls(QueryCommand).map((call) => call.args[0].input.ExpressionAttributeValues?.[':pk']);
+const purgedPrefixes = () =>
+  s3Mock
+    .commandCalls(ListObjectsV2Command)
+    .map((call) => call.args[0].input)
+    .filter((input) => input.Delimiter === undefined)
+    .map((input) => input.Prefix);
+
+beforeEach(() => {
+  for (const mock of [rekognitionMock, s3Mock, dynamoMock, cognitoMock]) mock.reset();
+  rekognitionMock.on(ListFacesCommand).resolves({ Faces: [] });
+  rekognitionMock.on(DeleteFacesCommand).callsFake(({ FaceIds }) => ({ DeletedFaces: FaceIds }));
+  s3Mock.on(ListObjectsV2Command).resolves({});
+  s3Mock.on(DeleteObjectsCommand).resolves({});
+  dynamoMock.on(ScanCommand).resolves({ Items: [] });
+  dynamoMock.on(QueryCommand).resolves({ Items: [] });
+  dynamoMock.on(BatchWriteCommand).resolves({});
+  cognitoMock.on(ListUsersCommand).resolves({ Users: [poolUser(LIVING)] });
+  cognitoMock.on(ListUsersCommand, { Filter: `sub = "${GONE}"` }).resolves({ Users: [] });
+});
+
+describe('sweeping the data of deleted users', () => {
+  test('purges a sub that owns items but is not in the pool, and reports the counts', async () => {
+    dynamoMock.on(ScanCommand).resolves({ Items: [{ pk: `USER#${GONE}` }, { pk: `USER#${LIVING}` }, { pk: 'SYSTEM' }] });
+    dynamoMock.on(QueryCommand, { ExpressionAttributeValues: { ':pk': `USER#${GONE}` } }).resolves({
+      Items: [{ pk: `USER#${GONE}`, sk: 'ACTIVE_ENROLLMENT', faceId: 'face-g' }],
+    });
+    const report = await sweepDeletedUsers(targets);
+    expect(report).toEqual({ candidates: 1, purged: 1, faces: 1, objects: 0, items: 1 });
+    expect(queriedSubs().every((pk) => pk === `USER#${GONE}`)).toBe(true);
+  });
+
+  test('finds a deleted user who left only objects, under any of the user prefixes', async () => {
+    s3Mock
+      .on(ListObjectsV2Command, { Prefix: 'liveness/', Delimiter: '/' })
+      .resolves({ CommonPrefixes: [{ Prefix: `liveness/${GONE}/` }] });
+    s3Mock.on(ListObjectsV2Command, { Prefix: `liveness/${GONE}/` }).resolves({ Contents: [{ Key: `liveness/${GONE}/s/reference.jpg` }] });
+    const report = await sweepDeletedUsers(targets);
+    expect(purgedPrefixes()).toEqual([`enrollment/${GONE}/`, `id-photos/${GONE}/`, `liveness/${GONE}/`]);
+    expect(report).toMatchObject({ purged: 1, objects: 1 });
+  });
+
+  test('finds a deleted user who left only a face in the collection', async () => {
+    rekognitionMock.on(ListFacesCommand).resolves({
+      Faces: [
+        { FaceId: 'face-g', ExternalImageId: GONE },
+        { FaceId: 'face-l', ExternalImageId: LIVING },
+      ],
+    });
+    const report = await sweepDeletedUsers(targets);
+    expect(rekognitionMock.commandCalls(DeleteFacesCommand).map((call) => call.args[0].input.FaceIds)).toEqual([['face-g']]);
+    expect(report).toMatchObject({ purged: 1, faces: 1 });
+  });
+
+  test('never touches the data of a user who is in the pool', async () => {
+    dynamoMock.on(ScanCommand).resolves({ Items: [{ pk: `USER#${LIVING}` }] });
+    s3Mock
+      .on(ListObjectsV2Command, { Prefix: 'id-photos/', Delimiter: '/' })
+      .resolves({ CommonPrefixes: [{ Prefix: `id-photos/${LIVING}/` }] });
+    expect(await sweepDeletedUsers(targets)).toEqual({ candidates: 0, purged: 0, faces: 0, objects: 0, items: 0 });
+    expect(dynamoMock.commandCalls(BatchWriteCommand)).toHaveLength(0);
+    expect(rekognitionMock.commandCalls(DeleteFacesCommand)).toHaveLength(0);
+  });
+
+  test('leaves a candidate alone when the pool knows it on the second look', async () => {
+    dynamoMock.on(ScanCommand).resolves({ Items: [{ pk: `USER#${GONE}` }] });
+    cognitoMock.on(ListUsersCommand, { Filter: `sub = "${GONE}"` }).resolves({ Users: [poolUser(GONE)] });
+    expect(await sweepDeletedUsers(targets)).toMatchObject({ candidates: 1, purged: 0 });
+    expect(dynamoMock.commandCalls(BatchWriteCommand)).toHaveLength(0);
+  });
+
+  test('pages through the table, the prefixes and the pool', async () => {
+    dynamoMock
+      .on(ScanCommand)
+      .resolvesOnce({ Items: [], LastEvaluatedKey: { pk: 'x', sk: 'y' } })
+      .resolves({ Items: [{ pk: `USER#${GONE}` }] });
+    cognitoMock
+      .on(ListUsersCommand, { Filter: undefined })
+      .resolvesOnce({ Users: [], PaginationToken: 'users-2' })
+      .resolves({ Users: [poolUser(LIVING)] });
+    s3Mock
+      .on(ListObjectsV2Command, { Prefix: 'enrollment/', Delimiter: '/' })
+      .resolvesOnce({ CommonPrefixes: [], NextContinuationToken: 'objects-2' })
+      .resolves({ CommonPrefixes: [{ Prefix: `enrollment/${LIVING}/` }] });
+    expect(await sweepDeletedUsers(targets)).toMatchObject({ candidates: 1, purged: 1 });
+    expect(dynamoMock.commandCalls(ScanCommand)[1]?.args[0].input.ExclusiveStartKey).toEqual({ pk: 'x', sk: 'y' });
+    expect(cognitoMock.commandCalls(ListUsersCommand)[1]?.args[0].input.PaginationToken).toBe('users-2');
+  });
+
+  test('ignores prefixes and owners that are not subs, so no filter is built from them', async () => {
+    s3Mock
+      .on(ListObjectsV2Command, { Prefix: 'enrollment/', Delimiter: '/' })
+      .resolves({ CommonPrefixes: [{ Prefix: 'enrollment/x" or sub ^= "/' }] });
+    expect(await sweepDeletedUsers(targets)).toMatchObject({ candidates: 0 });
+    expect(cognitoMock.commandCalls(ListUsersCommand).every((call) => call.args[0].input.Filter === undefined)).toBe(true);
+  });
+});
