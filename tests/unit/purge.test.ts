@@ -1,31 +1,13 @@
-import { DeleteFacesCommand, ListFacesCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
-import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { purgeUserData, type PurgeTargets } from '../../functions/lib/purge';
+import { DeleteFacesCommand, ListFacesCommand } from '@aws-sdk/client-rekognition';
+import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { purgeUserData } from '../../functions/lib/purge';
+import { deletedFaceIds, dynamoMock, rekognitionMock, resetEmptyTargets, s3Mock, TABLE, targets } from './support/purge-targets';
 
 const SUB = '6f1e3b52-8c4d-4e7a-9b10-2d3c4e5f6a7b';
 const OTHER_SUB = '0a9b8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d';
-const TABLE = 'face-login-table';
-const BUCKET = 'face-login-photos';
-const COLLECTION = 'face-login-faces';
-
-const rekognitionMock = mockClient(RekognitionClient);
-const s3Mock = mockClient(S3Client);
-const dynamoMock = mockClient(DynamoDBDocumentClient);
-
-const targets: PurgeTargets = {
-  rekognition: new RekognitionClient({ region: 'us-east-1' }),
-  s3: new S3Client({ region: 'us-east-1' }),
-  dynamo: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
-  tableName: TABLE,
-  bucketName: BUCKET,
-  collectionId: COLLECTION,
-};
 
 const item = (sk: string, extra: Record<string, unknown> = {}) => ({ pk: `USER#${SUB}`, sk, ...extra });
-const deletedFaceIds = () => rekognitionMock.commandCalls(DeleteFacesCommand).flatMap((call) => call.args[0].input.FaceIds ?? []);
 const deletedKeys = () =>
   dynamoMock
     .commandCalls(BatchWriteCommand)
@@ -33,17 +15,7 @@ const deletedKeys = () =>
     .map((request) => request.DeleteRequest?.Key);
 const listedPrefixes = () => s3Mock.commandCalls(ListObjectsV2Command).map((call) => call.args[0].input.Prefix);
 
-beforeEach(() => {
-  rekognitionMock.reset();
-  s3Mock.reset();
-  dynamoMock.reset();
-  rekognitionMock.on(ListFacesCommand).resolves({ Faces: [] });
-  rekognitionMock.on(DeleteFacesCommand).callsFake(({ FaceIds }) => ({ DeletedFaces: FaceIds }));
-  s3Mock.on(ListObjectsV2Command).resolves({ Contents: [] });
-  s3Mock.on(DeleteObjectsCommand).resolves({});
-  dynamoMock.on(QueryCommand).resolves({ Items: [] });
-  dynamoMock.on(BatchWriteCommand).resolves({});
-});
+beforeEach(resetEmptyTargets);
 
 describe('purging one user', () => {
   test('deletes the faces the records name and the faces the collection holds for the sub, each once', async () => {

@@ -1,31 +1,12 @@
-import { CognitoIdentityProviderClient, ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteFacesCommand, ListFacesCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
-import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { type SweepTargets, sweepDeletedUsers } from '../../functions/lib/sweep';
+import { ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { DeleteFacesCommand, ListFacesCommand } from '@aws-sdk/client-rekognition';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { BatchWriteCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { sweepDeletedUsers } from '../../functions/lib/sweep';
+import { cognitoMock, dynamoMock, rekognitionMock, resetEmptyTargets, s3Mock, targets } from './support/purge-targets';
 
 const GONE = '6f1e3b52-8c4d-4e7a-9b10-2d3c4e5f6a7b';
 const LIVING = '0a9b8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d';
-const TABLE = 'face-login-table';
-const POOL = 'us-east-1_Example';
-
-const rekognitionMock = mockClient(RekognitionClient);
-const s3Mock = mockClient(S3Client);
-const dynamoMock = mockClient(DynamoDBDocumentClient);
-const cognitoMock = mockClient(CognitoIdentityProviderClient);
-
-const targets: SweepTargets = {
-  rekognition: new RekognitionClient({ region: 'us-east-1' }),
-  s3: new S3Client({ region: 'us-east-1' }),
-  dynamo: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
-  cognito: new CognitoIdentityProviderClient({ region: 'us-east-1' }),
-  tableName: TABLE,
-  bucketName: 'face-login-photos',
-  collectionId: 'face-login-faces',
-  userPoolId: POOL,
-};
 
 const poolUser = (sub: string) => ({ Username: sub, Attributes: [{ Name: 'sub', Value: sub }] });
 const queriedSubs = () => dynamoMock.commandCalls(QueryCommand).map((call) => call.args[0].input.ExpressionAttributeValues?.[':pk']);
@@ -37,14 +18,7 @@ const purgedPrefixes = () =>
     .map((input) => input.Prefix);
 
 beforeEach(() => {
-  for (const mock of [rekognitionMock, s3Mock, dynamoMock, cognitoMock]) mock.reset();
-  rekognitionMock.on(ListFacesCommand).resolves({ Faces: [] });
-  rekognitionMock.on(DeleteFacesCommand).callsFake(({ FaceIds }) => ({ DeletedFaces: FaceIds }));
-  s3Mock.on(ListObjectsV2Command).resolves({});
-  s3Mock.on(DeleteObjectsCommand).resolves({});
-  dynamoMock.on(ScanCommand).resolves({ Items: [] });
-  dynamoMock.on(QueryCommand).resolves({ Items: [] });
-  dynamoMock.on(BatchWriteCommand).resolves({});
+  resetEmptyTargets();
   cognitoMock.on(ListUsersCommand).resolves({ Users: [poolUser(LIVING)] });
   cognitoMock.on(ListUsersCommand, { Filter: `sub = "${GONE}"` }).resolves({ Users: [] });
 });
