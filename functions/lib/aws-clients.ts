@@ -4,6 +4,7 @@
  * 5 s budget. Endpoints are never set here: the SDK reads AWS_ENDPOINT_URL_<SERVICE> itself, which is how the
  * local stack redirects the same code. One factory per client, so a bundle holds only the SDKs its function uses.
  */
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RekognitionClient } from '@aws-sdk/client-rekognition';
@@ -21,6 +22,7 @@ export interface Clients {
   rekognition: RekognitionClient;
   ses: SESv2Client;
   textract: TextractClient;
+  cognito: CognitoIdentityProviderClient;
 }
 
 export type ClientName = keyof Clients;
@@ -58,3 +60,5 @@ export const createDynamo: ClientFactory<'dynamo'> = (settings) =>
   DynamoDBDocumentClient.from(new DynamoDBClient(commonOptions(settings)), { marshallOptions: { removeUndefinedValues: true } });
 
 export const createTextract: ClientFactory<'textract'> = (settings) => new TextractClient(commonOptions(settings));
+
+export const createCognito: ClientFactory<'cognito'> = (settings) => new CognitoIdentityProviderClient(commonOptions(settings));

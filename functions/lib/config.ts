@@ -34,6 +34,8 @@ export interface Config {
   emailIdentityArn?: string;
   /** How long an accepted ID photo stays provisional (blocks nobody) before it expires unconfirmed. */
   provisionalEnrollmentHours: number;
+  /** How long after a face sign-in its tokens may replace the ID photo or delete the account. */
+  freshSignInMinutes: number;
 }
 
 /** What every AWS client needs; init-collection uses only this, so it needs no table or bucket. */
@@ -137,5 +139,13 @@ export function loadConfig(env: Env): Config {
     emailSender: emailAddress(env, 'EMAIL_SENDER'),
     ...optionalArn(env, 'EMAIL_IDENTITY_ARN', 'emailIdentityArn'),
     provisionalEnrollmentHours: integer(env, 'PROVISIONAL_ENROLLMENT_HOURS', 24, 1, 720),
+    freshSignInMinutes: integer(env, 'FRESH_SIGN_IN_MINUTES', 5, 1, 60),
   };
+}
+
+/** The user pool of the functions that manage users (not the triggers: the pool depends on them, a cycle). */
+export function loadUserPoolId(env: Env): string {
+  const value = required(env, 'USER_POOL_ID');
+  if (!/^[\w-]+_[0-9a-zA-Z]+$/.test(value)) throw new ConfigError(`USER_POOL_ID must be a user pool id, got "${value}"`);
+  return value;
 }

@@ -1,8 +1,9 @@
 import { AdminDeleteUserCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { deleteAccount } from '../../functions/lib/account-deletion';
-import { cognitoMock, deletedFaceIds, dynamoMock, POOL, resetEmptyTargets, targets } from './support/purge-targets';
-import { serviceError } from './support/aws-mocks';
+import { cognitoMock, dynamoMock, serviceError } from './support/aws-mocks';
+import { USER_POOL_ID } from './support/parts';
+import { deletedFaceIds, resetEmptyTargets, targets } from './support/purge-targets';
 
 const USER = { sub: '6f1e3b52-8c4d-4e7a-9b10-2d3c4e5f6a7b', username: '6f1e3b52-8c4d-4e7a-9b10-2d3c4e5f6a7b' };
 
@@ -20,7 +21,10 @@ describe('deleting an account', () => {
     expect(await deleteAccount(targets, USER)).toEqual({ faces: 1, objects: 0, items: 1, user: true });
     expect(deletedFaceIds()).toEqual(['face-a']);
     expect(order).toEqual(['items', 'user']);
-    expect(cognitoMock.commandCalls(AdminDeleteUserCommand)[0]?.args[0].input).toEqual({ UserPoolId: POOL, Username: USER.username });
+    expect(cognitoMock.commandCalls(AdminDeleteUserCommand)[0]?.args[0].input).toEqual({
+      UserPoolId: USER_POOL_ID,
+      Username: USER.username,
+    });
   });
 
   test('leaves the user in the pool when the purge fails, so the same call can run again', async () => {

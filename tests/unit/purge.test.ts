@@ -2,7 +2,9 @@ import { DeleteFacesCommand, ListFacesCommand } from '@aws-sdk/client-rekognitio
 import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { purgeUserData } from '../../functions/lib/purge';
-import { deletedFaceIds, dynamoMock, rekognitionMock, resetEmptyTargets, s3Mock, TABLE, targets } from './support/purge-targets';
+import { dynamoMock, rekognitionMock, s3Mock } from './support/aws-mocks';
+import { TABLE } from './support/parts';
+import { deletedFaceIds, resetEmptyTargets, targets } from './support/purge-targets';
 
 const SUB = '6f1e3b52-8c4d-4e7a-9b10-2d3c4e5f6a7b';
 const OTHER_SUB = '0a9b8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d';

@@ -3,7 +3,8 @@ import { DeleteFacesCommand, ListFacesCommand } from '@aws-sdk/client-rekognitio
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { BatchWriteCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { sweepDeletedUsers } from '../../functions/lib/sweep';
-import { cognitoMock, dynamoMock, rekognitionMock, resetEmptyTargets, s3Mock, targets } from './support/purge-targets';
+import { cognitoMock, dynamoMock, rekognitionMock, s3Mock } from './support/aws-mocks';
+import { resetEmptyTargets, targets } from './support/purge-targets';
 
 const GONE = '6f1e3b52-8c4d-4e7a-9b10-2d3c4e5f6a7b';
 const LIVING = '0a9b8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d';

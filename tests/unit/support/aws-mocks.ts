@@ -2,6 +2,7 @@
  * The AWS clients the functions use, mocked (aws-sdk-client-mock), reset before every test. Calls are asserted
  * through `commandCalls`, which read as plain data in every assertion.
  */
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { RekognitionClient } from '@aws-sdk/client-rekognition';
 import { S3Client, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
@@ -15,8 +16,9 @@ export const rekognitionMock = mockClient(RekognitionClient);
 export const s3Mock = mockClient(S3Client);
 export const sesMock = mockClient(SESv2Client);
 export const dynamoMock = mockClient(DynamoDBDocumentClient);
+export const cognitoMock = mockClient(CognitoIdentityProviderClient);
 
-const MOCKS = { Rekognition: rekognitionMock, S3: s3Mock, SESv2: sesMock, DynamoDB: dynamoMock } as const;
+const MOCKS = { Rekognition: rekognitionMock, S3: s3Mock, SESv2: sesMock, DynamoDB: dynamoMock, Cognito: cognitoMock } as const;
 
 export function resetAwsMocks(): void {
   for (const mock of Object.values(MOCKS)) mock.reset();

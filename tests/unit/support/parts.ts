@@ -2,6 +2,7 @@
  * The parts unit tests build handlers from: the configuration of a correctly configured function, clients whose
  * calls the class-level mocks of aws-mocks.ts answer, and a clock that stands still until a test moves it.
  */
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { RekognitionClient } from '@aws-sdk/client-rekognition';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
@@ -19,6 +20,7 @@ export const BUCKET = 'face-login-000000000000-00000000-0000-0000-0000-000000000
 export const COLLECTION = 'cognito-face-login-faces';
 export const EMAIL_SENDER = 'sign-in@example.com';
 export const EMAIL_IDENTITY_ARN = 'arn:aws:ses:us-east-1:000000000000:identity/example.com';
+export const USER_POOL_ID = 'us-east-1_UnitTest1';
 
 /** The environment of a correctly configured function; tests change one variable at a time. */
 export const FUNCTION_ENV: Record<string, string> = {
@@ -49,6 +51,7 @@ export function testClients(): Clients {
     rekognition: new RekognitionClient(clientOptions),
     ses: new SESv2Client(clientOptions),
     textract: new TextractClient(clientOptions),
+    cognito: new CognitoIdentityProviderClient(clientOptions),
   };
 }
 

@@ -1,0 +1,28 @@
+/**
+ * Sweep deleted users (daily schedule by default): a user deleted in the console, or by their own DeleteUser
+ * call, leaves faces, photos and items behind that no trigger sees. This purges the data of every sub the pool
+ * no longer has (functions/lib/sweep.ts). Idempotent: what one run cannot finish, the next one does.
+ */
+import { logger } from '../lib/logger';
+import type { Parts } from '../lib/parts';
+import { sweepDeletedUsers } from '../lib/sweep';
+import { withErrorPolicy } from '../lib/trigger';
+
+/** The function's Timeout is 900 s; the sweep stops a little before, and the next run goes on. */
+const SWEEP_BUDGET_MS = 880_000;
+
+export type SweepParts = Parts<'dynamo' | 'rekognition' | 's3' | 'cognito'> & { userPoolId: string };
+
+export function makeHandler({ config, clients, userPoolId }: SweepParts) {
+  const { tableName, bucketName, collectionId } = config;
+  const targets = { ...clients, tableName, bucketName, collectionId, userPoolId };
+
+  async function sweep() {
+    const report = await sweepDeletedUsers(targets);
+    // Counts only: never a sub, key or image of anyone.
+    logger.info('data of deleted users purged', { ...report });
+    return report;
+  }
+
+  return withErrorPolicy(sweep, SWEEP_BUDGET_MS);
+}
