@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  CompareFacesCommand,
   DeleteFacesCommand,
   IndexFacesCommand,
   SearchFacesByImageCommand,
@@ -19,6 +20,8 @@ import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectComm
 import { requestOptions } from './aws-clients';
 import { checkDocument } from './document-check';
 import { ENROLLMENT_CONTENT_TYPE } from './enrollment-key';
+import { referenceMismatch } from './liveness';
+import { recordFailedCheck } from './lockout';
 import { logger } from './logger';
 import { countVerdict } from './metrics';
 import type { Deps } from './parts';
@@ -29,11 +32,13 @@ import {
   getCurrentEnrollment,
   getEnrollment,
   removeProvisionalEnrollment,
+  replaceConfirmedEnrollment,
   revokeAcceptedEnrollment,
   saveEnrollmentDecision,
   type ActiveEnrollment,
   type EnrollmentDecision,
   type RejectionReason,
+  type Replacement,
 } from './store';
 
 /** What removing an enrollment uses: its face leaves the collection and its pinned photo the bucket. */
@@ -187,11 +192,45 @@ async function imageCall<T>(call: () => Promise<T>): Promise<T | Rejection> {
   }
 }
 
-async function decide(deps: IndexingDeps, sub: string, key: string, nowMs: number): Promise<EnrollmentDecision> {
+/**
+ * Whether the photo's face is the face in the liveness reference image of the sign-in that asked to replace the
+ * ID photo: a stolen fresh token cannot put a stranger's face on the account.
+ */
+async function matchesLiveFace(deps: IndexingDeps, image: Image, replacement: Replacement): Promise<boolean | Rejection> {
+  const { config, clients } = deps;
+  return imageCall(async () => {
+    const comparison = await clients.rekognition.send(
+      new CompareFacesCommand({
+        SourceImage: image,
+        TargetImage: { S3Object: { Bucket: config.bucketName, Name: replacement.referenceKey } },
+        SimilarityThreshold: config.similarityThreshold,
+      }),
+      requestOptions(),
+    );
+    return referenceMismatch(comparison, config.similarityThreshold) === undefined;
+  });
+}
+
+/** Whether the user's enrollment is still the confirmed one a replacement upload was issued for. */
+async function isReplaceable(deps: IndexingDeps, sub: string, replacement: Replacement, nowMs: number): Promise<boolean> {
+  const current = await getCurrentEnrollment(deps.store, sub, nowMs);
+  return current?.state === 'CONFIRMED' && current.faceId === replacement.replacesFaceId;
+}
+
+async function decide(
+  deps: IndexingDeps,
+  sub: string,
+  key: string,
+  replacement: Replacement | undefined,
+  nowMs: number,
+): Promise<EnrollmentDecision> {
   const { config, clients, store } = deps;
-  const rejected = (rejection: Rejection): EnrollmentDecision => ({ key, status: 'REJECTED', reason: rejection.reason });
-  // An upload never replaces a current enrolment: replacing the ID photo is a separate, signed-in flow.
-  if (await getCurrentEnrollment(store, sub, nowMs)) return rejected(new Rejection('ALREADY_ENROLLED'));
+  const rejected = (rejection: Rejection): EnrollmentDecision => ({ key, status: 'REJECTED', reason: rejection.reason, ...replacing });
+  const replacing = replacement ? { replacement } : {};
+  if (replacement) {
+    if (!(await isReplaceable(deps, sub, replacement, nowMs))) return rejected(new Rejection('ENROLLMENT_CHANGED'));
+    // An upload issued at sign-in never replaces a current enrollment: only the signed-in replacement does.
+  } else if (await getCurrentEnrollment(store, sub, nowMs)) return rejected(new Rejection('ALREADY_ENROLLED'));
   const photo = await readPhoto(deps, key, nowMs);
   if (photo instanceof Rejection) return rejected(photo);
   // The photo must show an identity document (DOCUMENT_CHECK); only its type, country and expiry are kept.
@@ -204,6 +243,11 @@ async function decide(deps: IndexingDeps, sub: string, key: string, nowMs: numbe
   const duplicate = await imageCall(() => isDuplicateByImage(deps, sub, image));
   if (duplicate instanceof Rejection) return rejected(duplicate);
   if (duplicate) return rejected(new Rejection('DUPLICATE_FACE'));
+  if (replacement) {
+    const live = await matchesLiveFace(deps, image, replacement);
+    if (live instanceof Rejection) return rejected(live);
+    if (!live) return rejected(new Rejection('NO_MATCH'));
+  }
   const photoKey = pinnedPhotoKey(sub);
   await clients.s3.send(
     new PutObjectCommand({ Bucket: config.bucketName, Key: photoKey, Body: photo.bytes, ContentType: ENROLLMENT_CONTENT_TYPE }),
@@ -221,6 +265,7 @@ async function decide(deps: IndexingDeps, sub: string, key: string, nowMs: numbe
     photoKey,
     uploadedAt: photo.uploadedAt,
     ...(document.document ? { document: document.document } : {}),
+    ...replacing,
   };
 }
 
@@ -233,6 +278,7 @@ async function activate(
 ): Promise<boolean> {
   const current = await getActiveEnrollment(deps.store, sub);
   if (current?.key === decision.key) return true;
+  if (decision.replacement) return activateReplacement(deps, sub, decision, decision.replacement, nowMs);
   const provisionalUntilMs = nowMs + deps.config.provisionalEnrollmentHours * 3600_000;
   const { key, faceId, photoKey, uploadedAt } = decision;
   const activation = await activateEnrollment(deps.store, sub, { key, faceId, photoKey, uploadedAt }, provisionalUntilMs, nowMs);
@@ -247,6 +293,37 @@ async function activate(
     await deleteFaces(deps, [activation.expired.faceId]);
     await deleteObject(deps, activation.expired.photoKey);
   }
+  return true;
+}
+
+/** Puts an accepted replacement in the place of the confirmed enrollment, whose face and photo then go. */
+async function activateReplacement(
+  deps: RemovalDeps,
+  sub: string,
+  decision: Extract<EnrollmentDecision, { status: 'ACCEPTED' }>,
+  replacement: Replacement,
+  nowMs: number,
+): Promise<boolean> {
+  const { key, faceId, photoKey, uploadedAt } = decision;
+  const replaced = await replaceConfirmedEnrollment(
+    deps.store,
+    sub,
+    { key, faceId, photoKey, uploadedAt },
+    replacement.replacesFaceId,
+    nowMs,
+  );
+  if (!replaced) {
+    logger.info('replacement photo not activated: the enrollment changed meanwhile', { sub, key });
+    // Its status must not read ACCEPTED: the photo never became the enrollment.
+    await revokeAcceptedEnrollment(deps.store, sub, key, 'ENROLLMENT_CHANGED', nowMs);
+    await deleteFaces(deps, [faceId]);
+    await deleteObject(deps, photoKey);
+    return false;
+  }
+  logger.info('ID photo replaced', { sub });
+  countVerdict('EnrollmentReplaced');
+  await deleteFaces(deps, [replaced.faceId]);
+  await deleteObject(deps, replaced.photoKey);
   return true;
 }
 
@@ -273,7 +350,7 @@ export async function indexEnrollment(deps: IndexingDeps, sub: string, key: stri
   }
   let decision: EnrollmentDecision;
   try {
-    decision = await decide(deps, sub, key, nowMs);
+    decision = await decide(deps, sub, key, existing.replacement, nowMs);
   } catch (error) {
     // The other runner (the S3 event or verify) may have decided and removed the upload while this one looked.
     if (error instanceof PhotoMissingError && (await getEnrollment(store, sub, key))?.status !== 'ISSUED')
@@ -298,6 +375,8 @@ export async function indexEnrollment(deps: IndexingDeps, sub: string, key: stri
     decision.status === 'ACCEPTED' ? 'EnrollmentAccepted' : 'EnrollmentRejected',
     decision.status === 'REJECTED' ? decision.reason : undefined,
   );
+  // A replacement photo that is not the live face is a failed face check: it counts toward lockout, once.
+  if (decision.status === 'REJECTED' && decision.reason === 'NO_MATCH') await recordFailedCheck(deps, sub, nowMs);
   const active = decision.status === 'ACCEPTED' && (await activate(deps, sub, decision, nowMs));
   await deleteObject(deps, key);
   return { decision, active };

@@ -3,11 +3,16 @@
  * every condition holds; each early return names the failed condition for the log and the metrics, never for the
  * client. A first passed check confirms a provisional enrolment.
  */
-import { CompareFacesCommand, CreateFaceLivenessSessionCommand, GetFaceLivenessSessionResultsCommand } from '@aws-sdk/client-rekognition';
+import {
+  CompareFacesCommand,
+  type CompareFacesCommandOutput,
+  CreateFaceLivenessSessionCommand,
+  GetFaceLivenessSessionResultsCommand,
+} from '@aws-sdk/client-rekognition';
 import { requestOptions } from './aws-clients';
 import { confirmProvisionalEnrollment } from './enrollment';
 import type { Deps } from './parts';
-import { getCurrentEnrollment, saveLivenessSession } from './store';
+import { getCurrentEnrollment, saveFaceSignIn, saveLivenessSession } from './store';
 
 /** Liveness output goes here, so a reference image elsewhere was not produced for this user's session. */
 export const livenessPrefix = (sub: string) => `liveness/${sub}/`;
@@ -91,13 +96,27 @@ export async function checkLivenessSession(
     requestOptions(),
   );
   if (!enrollment) return { passed: false, failure: 'NOT_ENROLLED' };
-  const matches = comparison.FaceMatches ?? [];
-  // The reference image must show exactly one face: a second person in frame is not a clean proof.
-  const facesInReference = matches.length + (comparison.UnmatchedFaces ?? []).length;
-  if (facesInReference !== 1) return { passed: false, failure: 'FACE_COUNT', detail: String(facesInReference) };
-  if ((matches[0]?.Similarity ?? 0) < similarityThreshold) return { passed: false, failure: 'NO_MATCH' };
+  const mismatch = referenceMismatch(comparison, similarityThreshold);
+  if (mismatch) return { passed: false, ...mismatch };
   if (enrollment.state === 'PROVISIONAL' && !(await confirmProvisionalEnrollment(deps, sub, enrollment, nowMs))) {
     return { passed: false, failure: 'DUPLICATE_FACE' };
   }
+  // What a replacement of the ID photo, asked for within the freshness window, must match.
+  await saveFaceSignIn(store, sub, { sessionId, referenceKey: reference.Name, passedAtMs: nowMs });
   return { passed: true };
+}
+
+/**
+ * Why a CompareFaces of a photo (source) with a liveness reference image (target) is not a match: the reference
+ * must show exactly one face (a second person in frame is not a clean proof), and it must be the photo's face.
+ */
+export function referenceMismatch(
+  comparison: CompareFacesCommandOutput,
+  similarityThreshold: number,
+): { failure: 'FACE_COUNT' | 'NO_MATCH'; detail?: string } | undefined {
+  const matches = comparison.FaceMatches ?? [];
+  const facesInReference = matches.length + (comparison.UnmatchedFaces ?? []).length;
+  if (facesInReference !== 1) return { failure: 'FACE_COUNT', detail: String(facesInReference) };
+  if ((matches[0]?.Similarity ?? 0) < similarityThreshold) return { failure: 'NO_MATCH' };
+  return undefined;
 }

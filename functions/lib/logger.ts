@@ -10,8 +10,17 @@ export const logger = new Logger({
 });
 
 const REDACTED = '[redacted]';
-/** Fields of trigger events that carry answers, the server's private state or presigned upload credentials. */
-const SECRET_FIELDS = new Set(['challengeAnswer', 'privateChallengeParameters', 'uploadUrl', 'uploadFields', 'clientMetadata']);
+/** Fields of events that carry answers, the server's private state, presigned upload credentials or tokens. */
+const SECRET_FIELDS = new Set([
+  'challengeAnswer',
+  'privateChallengeParameters',
+  'uploadUrl',
+  'uploadFields',
+  'clientMetadata',
+  'authorization',
+  'cookie',
+  'cookies',
+]);
 
 /** A deep copy of an event with every secret field replaced, safe to log at DEBUG. */
 export function redactEvent(value: unknown): unknown {

@@ -15,6 +15,8 @@ export type VerdictMetric =
   | 'EnrollmentAccepted'
   | 'EnrollmentRejected'
   | 'EnrollmentConfirmed'
+  | 'EnrollmentReplaced'
+  | 'AccountDeleted'
   | 'LivenessPassed'
   | 'LivenessFailed'
   | 'Lockout'

@@ -4,8 +4,8 @@
  * `makeHandler(fromEnvironment(...))`, so configuration is validated at a cold start and fails it loudly, while
  * tests build the handler from their own parts without touching the environment.
  */
-import type { ClientFactory, ClientName, Clients } from './aws-clients';
-import { type Config, loadClientSettings, loadConfig } from './config';
+import { type ClientFactory, type ClientName, type Clients, createCognito, createDynamo, createRekognition, createS3 } from './aws-clients';
+import { type Config, loadClientSettings, loadConfig, loadUserPoolId } from './config';
 import type { Store } from './store';
 
 export interface Clock {
@@ -41,4 +41,12 @@ export function clientsFromEnvironment<C extends ClientName>(factories: ClientFa
 /** The container's parts: its validated configuration (a bad value throws), the clients it needs, the system clock. */
 export function fromEnvironment<C extends ClientName>(factories: ClientFactories<C>, env: Env = process.env): Parts<C> {
   return { config: loadConfig(env), clients: clientsFromEnvironment(factories, env), clock: systemClock };
+}
+
+/** The parts of the functions that manage users (account API, sweep): they know the pool, which triggers cannot. */
+export type UserPoolParts = Parts<'dynamo' | 'rekognition' | 's3' | 'cognito'> & { userPoolId: string };
+
+export function userPoolPartsFromEnvironment(env: Env = process.env): UserPoolParts {
+  const factories = { dynamo: createDynamo, rekognition: createRekognition, s3: createS3, cognito: createCognito };
+  return { ...fromEnvironment(factories, env), userPoolId: loadUserPoolId(env) };
 }

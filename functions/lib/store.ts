@@ -7,6 +7,7 @@
  *   sk `VERDICT#<id>`       the first verdict on one challenge, so a retried answer gets it again
  *   sk `FAILURE#<ms>#<id>`  one failed check, expires after the lockout window
  *   sk `LOCKOUT`            the user is locked until lockedUntil
+ *   sk `FACE_SIGN_IN`       the last passed face check: its session, reference image and time
  * and pk `SYSTEM`, sk `PSEUDONYM_KEY`: the secret that turns an unknown username into a stable pseudo-identity.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -27,13 +28,26 @@ export type RejectionReason =
   | 'ALREADY_ENROLLED'
   | 'NOT_A_DOCUMENT'
   | 'EXPIRED_DOCUMENT'
-  | 'EXPIRED_UNCONFIRMED';
+  | 'EXPIRED_UNCONFIRMED'
+  /** A replacement photo whose face is not the face of the sign-in that asked for it. */
+  | 'NO_MATCH'
+  /** A replacement photo for an enrollment that changed (or went) after the upload was issued. */
+  | 'ENROLLMENT_CHANGED';
+
+/** What an upload issued to replace a confirmed ID photo must match, and which enrollment it replaces. */
+export interface Replacement {
+  /** The liveness reference image of the fresh face sign-in that asked for the upload. */
+  referenceKey: string;
+  /** The confirmed face the new photo takes the place of. */
+  replacesFaceId: string;
+}
 
 /** An issued upload key and, once the photo behind it was checked, the decision on it. */
-export type EnrollmentRecord =
+export type EnrollmentRecord = (
   | { key: string; status: 'ISSUED' }
   | { key: string; status: 'ACCEPTED'; faceId: string; photoKey: string; uploadedAt: string; document?: DocumentRecord }
-  | { key: string; status: 'REJECTED'; reason: RejectionReason };
+  | { key: string; status: 'REJECTED'; reason: RejectionReason }
+) & { replacement?: Replacement };
 
 export type EnrollmentDecision = Exclude<EnrollmentRecord, { status: 'ISSUED' }>;
 
@@ -60,6 +74,7 @@ export interface Verdict {
 const userPk = (sub: string) => `USER#${sub}`;
 const ACTIVE_SK = 'ACTIVE_ENROLLMENT';
 const LOCKOUT_SK = 'LOCKOUT';
+const FACE_SIGN_IN_SK = 'FACE_SIGN_IN';
 const SYSTEM_PK = 'SYSTEM';
 const PSEUDONYM_KEY_SK = 'PSEUDONYM_KEY';
 const enrollmentSk = (key: string) => `ENROLLMENT#${key}`;
@@ -108,8 +123,11 @@ async function getItem(store: Store, pk: string, sk: string): Promise<Record<str
 
 // --- enrolment uploads -------------------------------------------------------------------------------------
 
-/** Records a key as issued to this user for an open challenge; only issued keys are ever decided. */
-export async function recordIssuedUpload(store: Store, sub: string, key: string, nowMs: number): Promise<void> {
+/**
+ * Records a key as issued to this user, for an open challenge or (with `replacement`) for a signed-in
+ * replacement of the ID photo; only issued keys are ever decided.
+ */
+export async function recordIssuedUpload(store: Store, sub: string, key: string, nowMs: number, replacement?: Replacement): Promise<void> {
   await store.dynamo.send(
     new PutCommand({
       TableName: store.tableName,
@@ -118,6 +136,7 @@ export async function recordIssuedUpload(store: Store, sub: string, key: string,
         sk: enrollmentSk(key),
         key,
         status: 'ISSUED',
+        ...(replacement ? { replacement } : {}),
         issuedAt: new Date(nowMs).toISOString(),
         expiresAt: epochSeconds(nowMs) + RECORD_RETENTION_SECONDS,
       },
@@ -130,6 +149,7 @@ export async function recordIssuedUpload(store: Store, sub: string, key: string,
 export async function getEnrollment(store: Store, sub: string, key: string): Promise<EnrollmentRecord | undefined> {
   const item = await getItem(store, userPk(sub), enrollmentSk(key));
   if (!item) return undefined;
+  const replacement = item.replacement ? { replacement: item.replacement as Replacement } : {};
   if (item.status === 'ACCEPTED') {
     return {
       key,
@@ -138,15 +158,16 @@ export async function getEnrollment(store: Store, sub: string, key: string): Pro
       photoKey: String(item.photoKey),
       uploadedAt: String(item.uploadedAt),
       ...(item.document ? { document: item.document as DocumentRecord } : {}),
+      ...replacement,
     };
   }
-  if (item.status === 'REJECTED') return { key, status: 'REJECTED', reason: item.reason as RejectionReason };
-  return { key, status: 'ISSUED' };
+  if (item.status === 'REJECTED') return { key, status: 'REJECTED', reason: item.reason as RejectionReason, ...replacement };
+  return { key, status: 'ISSUED', ...replacement };
 }
 
 /** Writes the decision on an issued key once; false means the key was not issued or was decided already. */
 export async function saveEnrollmentDecision(store: Store, sub: string, decision: EnrollmentDecision, nowMs: number): Promise<boolean> {
-  const { key, status, ...details } = decision;
+  const { key, status, replacement: _issuedWith, ...details } = decision;
   const names: Record<string, string> = { '#status': 'status' };
   const values: Record<string, unknown> = { ':issued': 'ISSUED', ':status': status, ':decidedAt': new Date(nowMs).toISOString() };
   const sets = ['#status = :status', 'decidedAt = :decidedAt'];
@@ -272,6 +293,39 @@ export async function activateEnrollment(
   }
 }
 
+/**
+ * Puts a replacement photo in the place of this exact confirmed face. It is CONFIRMED at once: its face matched
+ * the live face of the fresh sign-in that asked for it. Returns what it displaced; false when the enrollment
+ * changed since the upload was issued.
+ */
+export async function replaceConfirmedEnrollment(
+  store: Store,
+  sub: string,
+  enrollment: Omit<ActiveEnrollment, 'state' | 'provisionalUntil'>,
+  replacesFaceId: string,
+  nowMs: number,
+): Promise<{ faceId: string; photoKey: string } | undefined> {
+  try {
+    const { Attributes } = await store.dynamo.send(
+      new PutCommand({
+        TableName: store.tableName,
+        Item: { pk: userPk(sub), sk: ACTIVE_SK, ...enrollment, state: 'CONFIRMED', confirmedAt: new Date(nowMs).toISOString() },
+        ConditionExpression: '#state = :confirmed AND faceId = :replaced',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':confirmed': 'CONFIRMED', ':replaced': replacesFaceId },
+        ReturnValues: 'ALL_OLD',
+      }),
+      requestOptions(),
+    );
+    // The condition held, so there was an enrollment: what it held is what the caller removes.
+    if (!Attributes) throw new Error('the replaced enrollment came back without its attributes');
+    return { faceId: String(Attributes.faceId), photoKey: String(Attributes.photoKey) };
+  } catch (error) {
+    if (isConditionFailure(error)) return undefined;
+    throw error;
+  }
+}
+
 /** PROVISIONAL -> CONFIRMED for this exact face, after the first successful live match against it. */
 export async function confirmEnrollment(store: Store, sub: string, faceId: string, nowMs: number): Promise<boolean> {
   return conditionally(() =>
@@ -311,6 +365,30 @@ export async function removeProvisionalEnrollment(store: Store, sub: string, fac
 }
 
 // --- liveness sessions and verdicts ------------------------------------------------------------------------
+
+/** The last passed face check of a user: what a replacement photo must match, and when it passed. */
+export interface FaceSignIn {
+  sessionId: string;
+  referenceKey: string;
+  passedAtMs: number;
+}
+
+/** Records a passed face check (the latest wins); it is kept a day, far longer than any freshness window. */
+export async function saveFaceSignIn(store: Store, sub: string, signIn: FaceSignIn): Promise<void> {
+  await store.dynamo.send(
+    new PutCommand({
+      TableName: store.tableName,
+      Item: { pk: userPk(sub), sk: FACE_SIGN_IN_SK, ...signIn, expiresAt: epochSeconds(signIn.passedAtMs) + RECORD_RETENTION_SECONDS },
+    }),
+    requestOptions(),
+  );
+}
+
+export async function getFaceSignIn(store: Store, sub: string): Promise<FaceSignIn | undefined> {
+  const item = await getItem(store, userPk(sub), FACE_SIGN_IN_SK);
+  if (!item) return undefined;
+  return { sessionId: String(item.sessionId), referenceKey: String(item.referenceKey), passedAtMs: Number(item.passedAtMs) };
+}
 
 export async function saveLivenessSession(store: Store, sub: string, sessionId: string, expiresAtMs: number): Promise<void> {
   await store.dynamo.send(

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { ENROLLMENT_CONTENT_TYPE, enrollmentKey } from './enrollment-key';
 import type { Deps } from './parts';
-import { recordIssuedUpload } from './store';
+import { recordIssuedUpload, type Replacement } from './store';
 
 export interface EnrollmentUpload {
   key: string;
@@ -15,10 +15,15 @@ export interface EnrollmentUpload {
   fields: Record<string, string>;
 }
 
-export async function issueEnrollmentUpload({ config, clients, store }: Deps<'s3'>, sub: string, nowMs: number): Promise<EnrollmentUpload> {
+export async function issueEnrollmentUpload(
+  { config, clients, store }: Deps<'s3'>,
+  sub: string,
+  nowMs: number,
+  replacement?: Replacement,
+): Promise<EnrollmentUpload> {
   const { bucketName, enrollmentMaxBytes, uploadUrlTtlSeconds } = config;
   const key = enrollmentKey(sub, randomUUID());
-  await recordIssuedUpload(store, sub, key, nowMs);
+  await recordIssuedUpload(store, sub, key, nowMs, replacement);
   const { url, fields } = await createPresignedPost(clients.s3, {
     Bucket: bucketName,
     Key: key,

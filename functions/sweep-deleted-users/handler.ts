@@ -4,16 +4,14 @@
  * no longer has (functions/lib/sweep.ts). Idempotent: what one run cannot finish, the next one does.
  */
 import { logger } from '../lib/logger';
-import type { Parts } from '../lib/parts';
+import type { UserPoolParts } from '../lib/parts';
 import { sweepDeletedUsers } from '../lib/sweep';
 import { withErrorPolicy } from '../lib/trigger';
 
 /** The function's Timeout is 900 s; the sweep stops a little before, and the next run goes on. */
 const SWEEP_BUDGET_MS = 880_000;
 
-export type SweepParts = Parts<'dynamo' | 'rekognition' | 's3' | 'cognito'> & { userPoolId: string };
-
-export function makeHandler({ config, clients, userPoolId }: SweepParts) {
+export function makeHandler({ config, clients, userPoolId }: UserPoolParts) {
   const { tableName, bucketName, collectionId } = config;
   const targets = { ...clients, tableName, bucketName, collectionId, userPoolId };
 

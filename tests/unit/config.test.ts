@@ -1,4 +1,4 @@
-import { loadClientSettings, loadConfig } from '../../functions/lib/config';
+import { loadClientSettings, loadConfig, loadUserPoolId } from '../../functions/lib/config';
 
 const REQUIRED = {
   AWS_REGION: 'eu-west-1',
@@ -32,7 +32,19 @@ describe('function configuration', () => {
       documentKeepIdentity: false,
       emailSender: 'sign-in@example.com',
       provisionalEnrollmentHours: 24,
+      freshSignInMinutes: 5,
     });
+  });
+
+  test('refuses a freshness window for account changes outside 1 to 60 minutes', () => {
+    expect(() => load({ FRESH_SIGN_IN_MINUTES: '0' })).toThrow('FRESH_SIGN_IN_MINUTES must be from 1 to 60');
+    expect(() => load({ FRESH_SIGN_IN_MINUTES: '61' })).toThrow('FRESH_SIGN_IN_MINUTES must be from 1 to 60');
+  });
+
+  test('reads the user pool id of the functions that manage users, and refuses anything else', () => {
+    expect(loadUserPoolId({ USER_POOL_ID: 'eu-west-1_AbC123' })).toBe('eu-west-1_AbC123');
+    expect(() => loadUserPoolId({})).toThrow('USER_POOL_ID is required');
+    expect(() => loadUserPoolId({ USER_POOL_ID: 'arn:aws:cognito-idp:eu-west-1:1:userpool/x' })).toThrow('must be a user pool id');
   });
 
   test.each(Object.keys(REQUIRED))('refuses to start without %s', (name) => {

@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
 import {
+  CompareFacesCommand,
   DeleteFacesCommand,
   IndexFacesCommand,
   SearchFacesByImageCommand,
@@ -17,6 +18,7 @@ import {
   awsCallNames,
   conditionalCheckFailed,
   dynamoMock,
+  failuresRecorded,
   nowSeconds,
   objectBody,
   putItems,
@@ -390,5 +392,65 @@ describe('index face: keys and events', () => {
     expect(hasJpegSignature(JPEG)).toBe(true);
     expect(hasJpegSignature(PNG)).toBe(false);
     expect(hasJpegSignature(Uint8Array.from([0xff, 0xd8]))).toBe(false);
+  });
+});
+
+describe('index face: a replacement of a confirmed ID photo', () => {
+  const REFERENCE_KEY = `liveness/${SUB}/session-1/reference.jpg`;
+  const replacement = { referenceKey: REFERENCE_KEY, replacesFaceId: 'face-old' };
+  let old: ReturnType<typeof storeEnrollment>;
+
+  beforeEach(() => {
+    old = storeEnrollment(SUB, { state: 'CONFIRMED', faceId: 'face-old' });
+    issueKey(SUB, ENROLL_KEY, { status: 'ISSUED', replacement });
+    rekognitionMock.on(CompareFacesCommand).resolves({ FaceMatches: [{ Similarity: 99.1, Face: {} }], UnmatchedFaces: [] });
+    dynamoMock.on(PutCommand, { Item: { sk: 'ACTIVE_ENROLLMENT' } }).resolves({ Attributes: { ...old } });
+  });
+
+  test('compares the new photo with the liveness reference image of the sign-in that asked for it', async () => {
+    await handler(s3Event('enrollment-upload'));
+    expect(receivedInputs(rekognitionMock, CompareFacesCommand)).toEqual([
+      { SourceImage: { Bytes: JPEG }, TargetImage: { S3Object: { Bucket: BUCKET, Name: REFERENCE_KEY } }, SimilarityThreshold: 90 },
+    ]);
+  });
+
+  test('makes a matching photo the CONFIRMED enrollment in place of the old face, which leaves with its photo', async () => {
+    await handler(s3Event('enrollment-upload'));
+    expect(writtenDecision()).toMatchObject({ status: 'ACCEPTED', faceId: NEW_FACE_ID });
+    const put = receivedInputs(dynamoMock, PutCommand).find((input) => (input.Item as { sk: string }).sk === 'ACTIVE_ENROLLMENT');
+    expect(put).toMatchObject({
+      Item: { key: ENROLL_KEY, faceId: NEW_FACE_ID, state: 'CONFIRMED' },
+      ConditionExpression: '#state = :confirmed AND faceId = :replaced',
+      ExpressionAttributeValues: { ':confirmed': 'CONFIRMED', ':replaced': 'face-old' },
+    });
+    expect(deletedFaces()).toEqual([{ CollectionId: COLLECTION, FaceIds: ['face-old'] }]);
+    expect(deletedObjects()).toEqual(expect.arrayContaining([old.photoKey, ENROLL_KEY]));
+    expect(metrics).toEqual([{ name: 'EnrollmentAccepted' }, { name: 'EnrollmentReplaced' }]);
+  });
+
+  test('rejects a photo whose face is not the live face as NO_MATCH, counts it toward lockout, and keeps the enrollment', async () => {
+    rekognitionMock.on(CompareFacesCommand).resolves({ FaceMatches: [], UnmatchedFaces: [{ Confidence: 99.9 }] });
+    await handler(s3Event('enrollment-upload'));
+    expect(writtenDecision()).toMatchObject({ status: 'REJECTED', reason: 'NO_MATCH' });
+    expect(activeEnrollment()).toBeUndefined();
+    expect(rekognitionMock.commandCalls(IndexFacesCommand)).toHaveLength(0);
+    expect(failuresRecorded()).toBe(1);
+  });
+
+  test('rejects a replacement for an enrollment that changed since the upload was issued, before looking at the photo', async () => {
+    storeEnrollment(SUB, { state: 'CONFIRMED', faceId: 'face-other' });
+    await handler(s3Event('enrollment-upload'));
+    expect(writtenDecision()).toMatchObject({ status: 'REJECTED', reason: 'ENROLLMENT_CHANGED' });
+    expect(rekognitionMock.calls()).toHaveLength(0);
+    expect(failuresRecorded()).toBe(0);
+  });
+
+  test('revokes an accepted replacement that lost the race to another change, and removes its face and photo', async () => {
+    dynamoMock.on(PutCommand, { Item: { sk: 'ACTIVE_ENROLLMENT' } }).rejects(conditionalCheckFailed());
+    await handler(s3Event('enrollment-upload'));
+    const revoke = receivedInputs(dynamoMock, UpdateCommand).at(-1);
+    expect(revoke?.ExpressionAttributeValues).toMatchObject({ ':status': 'REJECTED', ':reason': 'ENROLLMENT_CHANGED' });
+    expect(deletedFaces()).toEqual([{ CollectionId: COLLECTION, FaceIds: [NEW_FACE_ID] }]);
+    expect(deletedObjects()).toContain(pinnedCopies()[0]?.Key);
   });
 });

@@ -100,6 +100,19 @@ describe('verify auth challenge: liveness', () => {
     expect(metrics).toEqual([{ name: 'LivenessPassed' }]);
   });
 
+  test('records the passed face check with its reference image, which a replacement of the ID photo must match', async () => {
+    await answerCorrect();
+    expect(putItems('FACE_SIGN_IN')).toEqual([
+      expect.objectContaining({ pk: `USER#${SUB}`, sessionId: SESSION_ID, referenceKey: referenceKey(SUB, SESSION_ID), passedAtMs: NOW_MS }),
+    ]);
+  });
+
+  test('records no face check when the live face does not match', async () => {
+    rekognitionMock.on(CompareFacesCommand).resolves(NO_MATCH);
+    await answerCorrect();
+    expect(putItems('FACE_SIGN_IN')).toEqual([]);
+  });
+
   test('compares the pinned copy of the checked ID photo with the liveness reference image', async () => {
     await answerCorrect();
     expect(receivedInputs(rekognitionMock, CompareFacesCommand)).toEqual([

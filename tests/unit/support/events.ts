@@ -1,6 +1,7 @@
 /** The sample events in events/, so the files `sam local invoke` and `npm run invoke` use are the ones under test. */
 import { readFileSync } from 'node:fs';
 import type {
+  APIGatewayProxyEventV2WithJWTAuthorizer,
   CloudFormationCustomResourceEvent,
   CreateAuthChallengeTriggerEvent,
   DefineAuthChallengeTriggerEvent,
@@ -19,6 +20,7 @@ export const defineEvent = (name: string) => load<DefineAuthChallengeTriggerEven
 export const createEvent = (name: string) => load<CreateAuthChallengeTriggerEvent>(`create-auth-challenge.${name}`);
 export const verifyEvent = (name: string) => load<VerifyAuthChallengeResponseTriggerEvent>(`verify-auth-challenge.${name}`);
 export const s3Event = (name: string) => load<S3Event>(`index-face.${name}`);
+export const accountEvent = (name: string) => load<APIGatewayProxyEventV2WithJWTAuthorizer>(`account.${name}`);
 export const customResourceEvent = (name: string) => load<CloudFormationCustomResourceEvent>(`init-collection.${name}`);
 
 /** The user every sample event is about (email ada@example.com), and another one. */
