@@ -103,7 +103,12 @@ describe('verify auth challenge: liveness', () => {
   test('records the passed face check with its reference image, which a replacement of the ID photo must match', async () => {
     await answerCorrect();
     expect(putItems('FACE_SIGN_IN')).toEqual([
-      expect.objectContaining({ pk: `USER#${SUB}`, sessionId: SESSION_ID, referenceKey: referenceKey(SUB, SESSION_ID), passedAtMs: NOW_MS }),
+      expect.objectContaining({
+        pk: `USER#${SUB}`,
+        sessionId: SESSION_ID,
+        referenceKey: referenceKey(SUB, SESSION_ID),
+        passedAtMs: NOW_MS,
+      }),
     ]);
   });
 
