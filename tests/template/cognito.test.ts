@@ -143,6 +143,8 @@ describe('the stack outputs', () => {
       BucketName: { Ref: 'FaceBucket' },
       CollectionId: { Ref: 'FaceCollection' },
       TableName: { Ref: 'FaceLoginTable' },
+      AccountApiUrl: { 'Fn::Sub': 'https://${AccountApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}' },
+      FreshSignInMinutes: { Ref: 'FreshSignInMinutes' },
     });
   });
 });

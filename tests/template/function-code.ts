@@ -32,6 +32,7 @@ const SERVICE_OF_CLIENT: Record<string, string> = {
   '@aws-sdk/client-textract': 'textract',
   // SES v2's SendEmail is authorised by the IAM action ses:SendEmail.
   '@aws-sdk/client-sesv2': 'ses',
+  '@aws-sdk/client-cognito-identity-provider': 'cognito-idp',
 };
 
 /** Calls (not commands) that need an IAM action: a presigned POST carries the signer's s3:PutObject. */

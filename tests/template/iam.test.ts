@@ -119,10 +119,20 @@ describe('IAM', () => {
     ['VerifyAuthChallengeFunction', 's3:GetObject', ['enrollment/', 'id-photos/', 'liveness/']],
     ['VerifyAuthChallengeFunction', 's3:PutObject', ['id-photos/']],
     ['VerifyAuthChallengeFunction', 's3:DeleteObject', ['enrollment/', 'id-photos/']],
-    ['IndexFaceFunction', 's3:GetObject', ['enrollment/']],
+    ['IndexFaceFunction', 's3:GetObject', ['enrollment/', 'liveness/']],
     ['IndexFaceFunction', 's3:PutObject', ['id-photos/']],
     ['IndexFaceFunction', 's3:DeleteObject', ['enrollment/', 'id-photos/']],
+    ['AccountFunction', 's3:PutObject', ['enrollment/']],
+    ['AccountFunction', 's3:DeleteObject', ['enrollment/', 'id-photos/', 'liveness/']],
+    ['SweepDeletedUsersFunction', 's3:DeleteObject', ['enrollment/', 'id-photos/', 'liveness/']],
   ] as const)('%s gets %s only on the face bucket objects under %j', (id, action, prefixes) => {
     expect(resourcesFor(id, action)).toEqual(prefixes.map(objectsUnder).sort());
+  });
+
+  test.each(['AccountFunction', 'SweepDeletedUsersFunction'] as const)('%s lists only the face bucket and acts only on this pool', (id) => {
+    expect(resourcesFor(id, 's3:ListBucket')).toEqual([`arn:aws:s3:::${BUCKET_NAME}`]);
+    const poolActions = allowedActions(id).filter((action) => action.startsWith('cognito-idp:'));
+    expect(poolActions).toHaveLength(1);
+    for (const action of poolActions) expect(resourcesFor(id, action)).toEqual([String(resolved({ 'Fn::GetAtt': ['UserPool', 'Arn'] }))]);
   });
 });

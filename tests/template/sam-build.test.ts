@@ -12,7 +12,7 @@ import { delimiter, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { samconfigTable } from './samconfig';
-import { asMap, deployedEnvironment, EXAMPLE_STACK, globalFunction, propertiesOf, resource, TEMPLATE_FUNCTION_IDS } from './stack';
+import { asMap, functionEnvironment, EXAMPLE_STACK, globalFunction, propertiesOf, resource, TEMPLATE_FUNCTION_IDS } from './stack';
 
 const run = promisify(execFile);
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -36,11 +36,11 @@ function python3Installed(): boolean {
 
 const setting = (id: string, name: string) => propertiesOf(id)[name] ?? globalFunction[name];
 
-/** Imports the bundle in a fresh Node process with the deployed environment and reports its handler's type. */
-async function handlerTypeOf(bundle: string): Promise<string> {
+/** Imports the bundle in a fresh Node process with the function's deployed environment and reports its handler's type. */
+async function handlerTypeOf(id: string, bundle: string): Promise<string> {
   const script = 'const module = await import(process.argv[1]); console.log(typeof module.handler);';
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script, pathToFileURL(bundle).href], {
-    env: { PATH: PATH_WITHOUT_PROJECT_BINARIES, ...deployedEnvironment(), AWS_REGION: EXAMPLE_STACK.region },
+    env: { PATH: PATH_WITHOUT_PROJECT_BINARIES, ...functionEnvironment(id), AWS_REGION: EXAMPLE_STACK.region },
   });
   return stdout.trim();
 }
@@ -86,7 +86,7 @@ const build = samconfigTable('default.build.parameters');
       await run('python3', args, { cwd: PROJECT_ROOT, env: { ...process.env, PATH: PATH_WITHOUT_PROJECT_BINARIES } });
       const handlerFile = String(setting(id, 'Handler')).split('.')[0];
       expect(readdirSync(artifacts)).toEqual([`${handlerFile}.mjs`]);
-      expect(await handlerTypeOf(join(artifacts, `${handlerFile}.mjs`))).toBe('function');
+      expect(await handlerTypeOf(id, join(artifacts, `${handlerFile}.mjs`))).toBe('function');
     },
     BUILD_MINUTES * 60_000,
   );

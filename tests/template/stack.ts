@@ -17,6 +17,8 @@ export const FUNCTION_FOLDERS = {
   VerifyAuthChallengeFunction: 'verify-auth-challenge',
   IndexFaceFunction: 'index-face',
   InitCollectionFunction: 'init-collection',
+  AccountFunction: 'account',
+  SweepDeletedUsersFunction: 'sweep-deleted-users',
 } as const;
 export type FunctionId = keyof typeof FUNCTION_FOLDERS;
 export const FUNCTION_IDS = Object.keys(FUNCTION_FOLDERS) as FunctionId[];
@@ -119,6 +121,7 @@ function parameterDefaults(): Record<string, string | string[]> {
 
 /** What a deployed stack's resources resolve to; only the ones the tests resolve values through. */
 const TABLE_NAME = 'face-login-test-FaceLoginTable-1A2B3C4D5E6F';
+const USER_POOL_ID = 'eu-west-1_Ab12Cd34E';
 
 function bucketName(): string {
   return String(resolved(propertiesOf('FaceBucket').BucketName));
@@ -127,6 +130,7 @@ function bucketName(): string {
 function ref(logicalId: string): string {
   if (logicalId === 'FaceLoginTable') return TABLE_NAME;
   if (logicalId === 'FaceBucket') return bucketName();
+  if (logicalId === 'UserPool') return USER_POOL_ID;
   throw new TemplateResolutionError(`the template tests do not resolve !Ref ${logicalId}`);
 }
 
@@ -134,6 +138,7 @@ function getAtt(logicalId: string, attribute: string): string {
   const { region, accountId } = EXAMPLE_STACK;
   if (logicalId === 'FaceLoginTable' && attribute === 'Arn') return `arn:aws:dynamodb:${region}:${accountId}:table/${TABLE_NAME}`;
   if (logicalId === 'FaceBucket' && attribute === 'Arn') return `arn:aws:s3:::${bucketName()}`;
+  if (logicalId === 'UserPool' && attribute === 'Arn') return `arn:aws:cognito-idp:${region}:${accountId}:userpool/${USER_POOL_ID}`;
   throw new TemplateResolutionError(`the template tests do not resolve !GetAtt ${logicalId}.${attribute}`);
 }
 
