@@ -169,7 +169,7 @@ describe('the account actions of the signed-in screen', () => {
     await expect(page.getByRole('button', { name: 'Replace my ID photo' }).count()).resolves.toBe(1);
     await expect(page.getByRole('button', { name: 'Delete my account' }).count()).resolves.toBe(1);
     await expect(page.getByText(`Within ${FRESH_SIGN_IN_MINUTES} minutes of a face sign-in`).count()).resolves.toBe(1);
-    await screenshot(page, 'account-signed-in');
+    await screenshot(page, 'account-actions');
     expectNothingLeftTheMachine(record);
     expect(record.consoleErrors).toEqual([]);
     await close();
@@ -270,7 +270,7 @@ describe('deleting the account', () => {
     await expect(deleteButton(page).isEnabled()).resolves.toBe(true);
     // The button fades from its disabled colour.
     await deleteButton(page).evaluate((button) => Promise.all(button.getAnimations().map((animation) => animation.finished)));
-    await screenshot(page, 'delete-account-confirm');
+    await screenshot(page, 'delete-account');
     expect(api.calls).toEqual([]);
     await page.getByRole('button', { name: 'Keep my account' }).click();
     await page.getByRole('heading', { name: 'You are signed in' }).waitFor();
