@@ -20,7 +20,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { FaceEngine } from '../engine/types';
-import type { OperationTable } from '../server/operation';
+import type { OperationTable } from '../../aws/json-protocol';
 import { loadLocalhostCertificate } from '../../tls/localhost-certificate';
 import type { OvalPlacement } from './challenge';
 import { createSessionOperations } from './operations';

@@ -11,21 +11,24 @@
  *
  * The operation table is composed explicitly: `createImageOperations({ engine, store, images, limiter })` gives the image
  * and collection operations, `extraOperations` adds others (a name served twice is a startup error). Every
- * operation receives the parsed JSON body and answers the JSON response, or throws a RekognitionError.
- * Requests need a well-formed SigV4 Authorization header (any credentials); bodies are capped at 16 MB. At most
+ * operation receives the parsed JSON body and answers the JSON response, or throws an AwsError. Requests need a SigV4
+ * signature (../../aws/sigv4.ts): with `credentials`, a valid one of those keys (the local stack's functions sign with
+ * its credentials); without, any key of the right form passes (standalone use and tests, whose callers may sign with
+ * anything). Bodies are capped at 16 MB. At most
  * `maxConcurrentAnalyses` images (default 2) are analysed at once and `maxQueuedAnalyses` (default 32) wait; more
  * are refused with ThrottlingException.
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Clock } from '../../aws/clock';
+import { AwsError } from '../../aws/errors';
+import { createJsonProtocolListener, isCommonException, type JsonProtocolService, type OperationTable } from '../../aws/json-protocol';
+import { startListener } from '../../aws/listener';
+import { jsonServiceAuthenticator } from '../../aws/sigv4';
 import { CollectionStore } from '../collections/store';
 import { createFaceEngine } from '../engine';
 import type { FaceEngine } from '../engine/types';
 import { AnalysisLimiter } from './analysis-limiter';
 import { createImageOperations } from './image-operations';
 import { ImageSource, type S3Settings } from './image-source';
-import type { OperationTable } from './operation';
-import { createJsonProtocolListener } from './protocol';
 
 export { AnalysisLimiter } from './analysis-limiter';
 export { createImageOperations } from './image-operations';
@@ -48,6 +51,9 @@ export interface RekognitionServerOptions {
   extraOperations?: OperationTable;
   maxConcurrentAnalyses?: number;
   maxQueuedAnalyses?: number;
+  /** Access key id -> secret: when given, only valid signatures of these keys pass; else any well-formed one. */
+  credentials?: Readonly<Record<string, string>>;
+  now?: Clock;
   /** Where failures that are not Rekognition errors are reported; defaults to console.error. */
   logError?: (error: unknown) => void;
 }
@@ -70,6 +76,29 @@ export function combineOperations(...tables: OperationTable[]): OperationTable {
   return combined;
 }
 
+/** Rekognition's and Textract's check: a valid signature of `credentials` if given, else one of the right form. */
+export function signatureCheck(
+  service: string,
+  region: string,
+  options: { credentials?: Readonly<Record<string, string>>; now?: Clock },
+): JsonProtocolService['authenticate'] {
+  const check = jsonServiceAuthenticator({
+    service,
+    region,
+    credentials: options.credentials ?? {},
+    mode: options.credentials ? 'verify' : 'shape',
+    now: options.now ?? Date.now,
+    status: 403,
+    log: (line) => console.warn(`[${service}] ${line}`),
+  });
+  return async (request, body) => {
+    await check(request, body);
+  };
+}
+
+/** Two 5 MB images base64-encoded (CompareFaces) fit. */
+const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+
 export async function startRekognitionServer(options: RekognitionServerOptions): Promise<RekognitionServer> {
   const { host = '127.0.0.1', port = 4580, dataDir, region = 'us-east-1', accountId = '000000000000' } = options;
   const store = await CollectionStore.open({ dataDir, region, accountId });
@@ -77,26 +106,32 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
   const images = new ImageSource(options.s3);
   const limiter = new AnalysisLimiter(options.maxConcurrentAnalyses ?? 2, options.maxQueuedAnalyses ?? 32);
   const operations = combineOperations(createImageOperations({ engine, store, images, limiter }), options.extraOperations ?? {});
-  const server = createServer(createJsonProtocolListener(operations, options.logError ?? ((error) => console.error(error))));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
+  const logError = options.logError ?? ((error) => console.error(error));
+  const listener = await startListener(
+    createJsonProtocolListener({
+      targetPrefix: 'RekognitionService.',
+      operations,
+      maxRequestBytes: MAX_REQUEST_BYTES,
+      // Rekognition's own exceptions carry a Code and a Logref; the common ones a Message only.
+      errorBody: (error, requestId) =>
+        isCommonException(error.type) ? { Message: error.message } : { Code: error.type, Logref: requestId, Message: error.message },
+      authenticate: signatureCheck('rekognition', region, options),
+      internalError: () => new AwsError('InternalServerError', 'Amazon Rekognition experienced a service issue', 500),
+      logError,
+    }),
+    { host, port, finishRequestsOnClose: true },
+  ).catch((error: unknown) => {
+    images.close();
+    throw error;
   });
-  const address = server.address() as AddressInfo;
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
-    endpoint: `http://${shownHost}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => {
-          images.close();
-          if (error) reject(error);
-          else resolve();
-        });
-        server.closeIdleConnections();
-      }),
+    endpoint: listener.endpoint,
+    close: async () => {
+      try {
+        await listener.close();
+      } finally {
+        images.close();
+      }
+    },
   };
 }
