@@ -238,12 +238,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             s3: s3Settings,
             engine,
             extraOperations: liveness.operations,
+            credentials: credentialsOf(LOCAL_CREDENTIALS),
           }).catch(namePortConflict('Rekognition', ports.rekognition));
           stoppers.push(() => server.close());
           // Textract AnalyzeID (the enrolment's document check) is an image analysis too, started with them.
-          const textract = await startTextractServer({ host: LOCAL_HOST, port: ports.textract, s3: s3Settings }).catch(
-            namePortConflict('Textract', ports.textract),
-          );
+          const textract = await startTextractServer({
+            host: LOCAL_HOST,
+            port: ports.textract,
+            s3: s3Settings,
+            region: LOCAL_REGION,
+            credentials: credentialsOf(LOCAL_CREDENTIALS),
+          }).catch(namePortConflict('Textract', ports.textract));
           stoppers.push(() => textract.close());
           log(`Rekognition, Face Liveness and Textract ready at ${elapsed()}`);
           return { server, liveness, textract };

@@ -154,7 +154,7 @@ export class RequestReader {
   }
 
   /** A map of string to string (e.g. Tags). */
-  stringMap(name: string, rule: { maxEntries: number; key: StringRule; value: StringRule }): Record<string, string> | undefined {
+  stringMap(name: string, rule: { maxEntries?: number; key?: StringRule; value?: StringRule } = {}): Record<string, string> | undefined {
     const value = this.present(name, false);
     if (value === undefined) return undefined;
     if (!isObject(value)) this.typeError(name, 'a map');
@@ -163,8 +163,8 @@ export class RequestReader {
     this.checkLength(path, `'{${entries.length} entries}'`, entries.length, { maxLength: rule.maxEntries });
     for (const [key, entry] of entries) {
       if (typeof entry !== 'string') this.typeError(`${name}.${key}`, 'a string');
-      this.checkString(`${path}.${key}.key`, key, rule.key);
-      this.checkString(`${path}.${key}.value`, entry, rule.value);
+      this.checkString(`${path}.${key}.key`, key, rule.key ?? {});
+      this.checkString(`${path}.${key}.value`, entry, rule.value ?? {});
     }
     return value as Record<string, string>;
   }

@@ -326,7 +326,7 @@ export function jsonServiceAuthenticator(check: JsonServiceAuthentication) {
       );
     } catch (error) {
       if (!(error instanceof SigV4Failure)) throw error;
-      log(`${check.service} request refused: ${error.detail}`);
+      log(error.detail);
       throw new AwsError(JSON_SERVICE_EXCEPTION[error.kind], error.message, status);
     }
   };

@@ -89,7 +89,7 @@ export function signatureCheck(
     mode: options.credentials ? 'verify' : 'shape',
     now: options.now ?? Date.now,
     status: 403,
-    log: (line) => console.warn(`[${service}] ${line}`),
+    log: (reason) => console.warn(`[${service}] request refused: ${reason}`),
   });
   return async (request, body) => {
     await check(request, body);

@@ -28,22 +28,20 @@ afterAll(async () => {
   await removeDataDir();
 });
 
-/** The headers of `body` signed for Rekognition with `credentials`, then `headers` over them. */
-async function signedHeaders(headers: Record<string, string>, body: string, credentials = STRANGER): Promise<Record<string, string>> {
+/** The headers of `body` signed for Rekognition with a stranger's key at `signingDate`, then `headers` over them. */
+async function signedHeaders(headers: Record<string, string>, body: string, signingDate = new Date()): Promise<Record<string, string>> {
   const { hostname, port } = new URL(server.endpoint);
-  const signer = new SignatureV4({ credentials, region: 'us-east-1', service: 'rekognition', sha256: Sha256 });
-  const signed = await signer.sign(
-    new HttpRequest({
-      method: 'POST',
-      protocol: 'http:',
-      hostname,
-      port: Number(port),
-      path: '/',
-      headers: { host: `${hostname}:${port}`, ...headers },
-      body,
-    }),
-  );
-  return signed.headers;
+  const signer = new SignatureV4({ credentials: STRANGER, region: 'us-east-1', service: 'rekognition', sha256: Sha256 });
+  const request = new HttpRequest({
+    method: 'POST',
+    protocol: 'http:',
+    hostname,
+    port: Number(port),
+    path: '/',
+    headers: { host: `${hostname}:${port}`, ...headers },
+    body,
+  });
+  return (await signer.sign(request, { signingDate })).headers;
 }
 
 async function post(target: string | undefined, body: string, headers: Record<string, string> = {}) {
@@ -73,25 +71,13 @@ describe('the Rekognition JSON protocol', () => {
   });
 
   it('refuses a signature whose date is an hour old with InvalidSignatureException', async () => {
-    const { hostname, port } = new URL(server.endpoint);
-    const signer = new SignatureV4({ credentials: STRANGER, region: 'us-east-1', service: 'rekognition', sha256: Sha256 });
-    const signed = await signer.sign(
-      new HttpRequest({
-        method: 'POST',
-        protocol: 'http:',
-        hostname,
-        port: Number(port),
-        path: '/',
-        headers: {
-          host: `${hostname}:${port}`,
-          'content-type': 'application/x-amz-json-1.1',
-          'x-amz-target': 'RekognitionService.ListCollections',
-        },
-        body: '{}',
-      }),
-      { signingDate: new Date(Date.now() - 3600_000) },
+    const body = '{}';
+    const headers = await signedHeaders(
+      { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'RekognitionService.ListCollections' },
+      body,
+      new Date(Date.now() - 3600_000),
     );
-    const response = await fetch(server.endpoint, { method: 'POST', headers: signed.headers, body: '{}' });
+    const response = await fetch(server.endpoint, { method: 'POST', headers, body });
     expect(response.status).toBe(403);
     expect(((await response.json()) as { __type: string }).__type).toBe('InvalidSignatureException');
   });
