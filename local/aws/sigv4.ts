@@ -117,7 +117,31 @@ export function credentialsOf(identity: { accessKeyId: string; secretAccessKey: 
   return { [identity.accessKeyId]: identity.secretAccessKey };
 }
 
+/** The check in the mode `check.mode` says (default `verify`); throws a SigV4Failure. */
 export async function checkSigV4(request: SigV4Request, check: SigV4Check): Promise<SigV4Identity> {
+  const shape = checkShape(request, check);
+  if (check.mode === 'shape') return shape.identity;
+  return verifySignature(request, check, shape);
+}
+
+/**
+ * `shape` mode on its own, synchronously: for a check that cannot wait (the liveness stream parses its query before
+ * it answers the upgrade) and whose callers cannot have the secret.
+ */
+export function checkSigV4Shape(request: SigV4Request, check: Omit<SigV4Check, 'credentials' | 'mode'>): SigV4Identity {
+  return checkShape(request, check).identity;
+}
+
+interface CheckedShape {
+  identity: SigV4Identity;
+  url: URL;
+  parts: SignatureParts;
+  signedHeaders: string[];
+  /** The signed headers' values, by lower-case name. */
+  headers: Record<string, string>;
+}
+
+function checkShape(request: SigV4Request, check: Omit<SigV4Check, 'credentials' | 'mode'>): CheckedShape {
   const url = new URL(request.url, 'http://local');
   const fromQuery = !request.headers.authorization && url.searchParams.has('X-Amz-Signature');
   const parts = fromQuery ? queryParts(url) : headerParts(request.headers);
@@ -175,8 +199,13 @@ export async function checkSigV4(request: SigV4Request, check: SigV4Check): Prom
   ) {
     throw new SigV4Failure('mismatch', MISMATCH, 'x-amz-content-sha256 is not the hash of the body');
   }
-  const identity: SigV4Identity = { accessKeyId, location: fromQuery ? 'query' : 'header', signedAt };
-  if (check.mode === 'shape') return identity;
+  return { identity: { accessKeyId, location: fromQuery ? 'query' : 'header', signedAt }, url, parts, signedHeaders, headers };
+}
+
+async function verifySignature(request: SigV4Request, check: SigV4Check, shape: CheckedShape): Promise<SigV4Identity> {
+  const { identity, url, parts, signedHeaders, headers } = shape;
+  const { accessKeyId, signedAt } = identity;
+  const fromQuery = identity.location === 'query';
 
   const secretAccessKey = Object.hasOwn(check.credentials, accessKeyId) ? check.credentials[accessKeyId] : undefined;
   if (secretAccessKey === undefined) {
