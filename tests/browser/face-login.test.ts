@@ -13,7 +13,7 @@ import { RekognitionClient } from '@aws-sdk/client-rekognition';
 import type { Page, Request } from 'playwright-core';
 import sharp from 'sharp';
 import { mailboxCode } from '../../local/demo/face-login-client';
-import { locateFace } from '../../local/rekognition/liveness/client';
+import { locateFace } from '../../local/rekognition/liveness-client/client';
 import type { LivenessSession } from '../../local/rekognition/liveness/sessions';
 import { freePort, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/template/local-environment';
 import { launchBrowser, openPage, type PageRecord, type TestBrowser } from './browser';

@@ -10,14 +10,7 @@ import { mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/prom
 import { join } from 'node:path';
 import { AwsError } from '../../aws/errors';
 import { KeyedMutex } from './keyed-mutex';
-
-/** Rekognition's BoundingBox member names. */
-export interface BoundingBox {
-  Width: number;
-  Height: number;
-  Left: number;
-  Top: number;
-}
+import type { BoundingBox } from '../../aws/bounding-box';
 
 export interface StoredFace {
   faceId: string;

@@ -3,6 +3,7 @@
  * validation with Rekognition's constraints and exception names, idempotency by ClientRequestToken, and results
  * answered as S3Object (when the session has an output location) or Bytes.
  */
+import type { Clock } from '../../aws/clock';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -25,7 +26,7 @@ export interface SessionOperationsOptions {
   store: SessionStore;
   /** How long a session lives after creation (Rekognition: 3 minutes). */
   sessionLifetimeMs: number;
-  now: () => number;
+  now: Clock;
 }
 
 export function createSessionOperations({ store, sessionLifetimeMs, now }: SessionOperationsOptions): OperationTable {

@@ -14,6 +14,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { Clock } from '../../aws/clock';
 import { checkSigV4Shape, SigV4Failure } from '../../aws/sigv4';
 import type { FaceEngine } from '../engine/types';
 import { buildServerChallenge, selectChallenge, type OvalPlacement } from './challenge';
@@ -71,7 +72,7 @@ export interface StreamServerOptions {
   region: string;
   limits: StreamLimits;
   ovalPlacement: OvalPlacement;
-  now: () => number;
+  now: Clock;
   tls: { key: string; cert: string };
   log: (entry: Record<string, unknown>) => void;
 }

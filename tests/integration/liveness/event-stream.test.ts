@@ -2,7 +2,7 @@
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { buildServerChallenge } from '../../../local/rekognition/liveness/challenge';
-import { presignStreamUrl } from '../../../local/rekognition/liveness/client';
+import { presignStreamUrl } from '../../../local/rekognition/liveness-client/client';
 import {
   decodeClientFrame,
   decodeServerMessage,
