@@ -20,7 +20,7 @@
  */
 import type { Clock } from '../../aws/clock';
 import { AwsError } from '../../aws/errors';
-import { createJsonProtocolListener, isCommonException, type JsonProtocolService, type OperationTable } from '../../aws/json-protocol';
+import { createJsonProtocolListener, isCommonException, type OperationTable } from '../../aws/json-protocol';
 import { startListener } from '../../aws/listener';
 import { jsonServiceAuthenticator } from '../../aws/sigv4';
 import { CollectionStore } from '../collections/store';
@@ -35,7 +35,7 @@ export { createImageOperations } from './image-operations';
 export { ImageSource, type S3Settings } from './image-source';
 export { CollectionStore } from '../collections/store';
 
-export interface RekognitionServerOptions {
+export interface RekognitionServerOptions extends ImageServerChecks {
   /** Default 127.0.0.1: the local stack listens on loopback only. */
   host?: string;
   /** Default 4580; 0 picks a free port. */
@@ -51,10 +51,14 @@ export interface RekognitionServerOptions {
   extraOperations?: OperationTable;
   maxConcurrentAnalyses?: number;
   maxQueuedAnalyses?: number;
+}
+
+/** How the image servers (Rekognition, Textract) check signatures and report failures. */
+export interface ImageServerChecks {
   /** Access key id -> secret: when given, only valid signatures of these keys pass; else any well-formed one. */
   credentials?: Readonly<Record<string, string>>;
   now?: Clock;
-  /** Where failures that are not Rekognition errors are reported; defaults to console.error. */
+  /** Where failures that are not the service's own refusals are reported; defaults to console.error. */
   logError?: (error: unknown) => void;
 }
 
@@ -76,23 +80,67 @@ export function combineOperations(...tables: OperationTable[]): OperationTable {
   return combined;
 }
 
-/** Rekognition's and Textract's check: a valid signature of `credentials` if given, else one of the right form. */
-export function signatureCheck(
-  service: string,
-  region: string,
-  options: { credentials?: Readonly<Record<string, string>>; now?: Clock },
-): JsonProtocolService['authenticate'] {
-  const check = jsonServiceAuthenticator({
-    service,
-    region,
-    credentials: options.credentials ?? {},
-    mode: options.credentials ? 'verify' : 'shape',
-    now: options.now ?? Date.now,
+/** What differs between the image servers: the service, its operations, and what its own exceptions carry. */
+export interface ImageServerSpec {
+  /** The signing name, e.g. `rekognition`. */
+  service: string;
+  /** As the internal error names it, e.g. `Amazon Rekognition`. */
+  title: string;
+  targetPrefix: string;
+  region: string;
+  operations: OperationTable;
+  maxRequestBytes: number;
+  /** Members of the service's own exceptions besides `__type` and `Message` (the common ones have none). */
+  exceptionMembers(type: string, requestId: string): Record<string, string>;
+  host: string;
+  port: number;
+  /** Frees what the operations hold, once the server has stopped (or failed to start). */
+  release(): Promise<void>;
+}
+
+/**
+ * Serves an image service on the shared JSON protocol, its signatures checked by the shared verifier: valid ones of
+ * `credentials` if given, else any of the right form.
+ */
+export async function startImageServer(spec: ImageServerSpec, checks: ImageServerChecks): Promise<RekognitionServer> {
+  const checkSignature = jsonServiceAuthenticator({
+    service: spec.service,
+    region: spec.region,
+    credentials: checks.credentials ?? {},
+    mode: checks.credentials ? 'verify' : 'shape',
+    now: checks.now ?? Date.now,
     status: 403,
-    log: (reason) => console.warn(`[${service}] request refused: ${reason}`),
+    log: (reason) => console.warn(`[${spec.service}] request refused: ${reason}`),
   });
-  return async (request, body) => {
-    await check(request, body);
+  const listener = await startListener(
+    createJsonProtocolListener({
+      targetPrefix: spec.targetPrefix,
+      operations: spec.operations,
+      maxRequestBytes: spec.maxRequestBytes,
+      errorBody: (error, requestId) =>
+        isCommonException(error.type)
+          ? { Message: error.message }
+          : { ...spec.exceptionMembers(error.type, requestId), Message: error.message },
+      authenticate: async (request, body) => {
+        await checkSignature(request, body);
+      },
+      internalError: () => new AwsError('InternalServerError', `${spec.title} experienced a service issue`, 500),
+      logError: checks.logError ?? ((error) => console.error(error)),
+    }),
+    { host: spec.host, port: spec.port, finishRequestsOnClose: true },
+  ).catch(async (error: unknown) => {
+    await spec.release();
+    throw error;
+  });
+  return {
+    endpoint: listener.endpoint,
+    close: async () => {
+      try {
+        await listener.close();
+      } finally {
+        await spec.release();
+      }
+    },
   };
 }
 
@@ -106,32 +154,20 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
   const images = new ImageSource(options.s3);
   const limiter = new AnalysisLimiter(options.maxConcurrentAnalyses ?? 2, options.maxQueuedAnalyses ?? 32);
   const operations = combineOperations(createImageOperations({ engine, store, images, limiter }), options.extraOperations ?? {});
-  const logError = options.logError ?? ((error) => console.error(error));
-  const listener = await startListener(
-    createJsonProtocolListener({
+  return startImageServer(
+    {
+      service: 'rekognition',
+      title: 'Amazon Rekognition',
       targetPrefix: 'RekognitionService.',
+      region,
       operations,
       maxRequestBytes: MAX_REQUEST_BYTES,
-      // Rekognition's own exceptions carry a Code and a Logref; the common ones a Message only.
-      errorBody: (error, requestId) =>
-        isCommonException(error.type) ? { Message: error.message } : { Code: error.type, Logref: requestId, Message: error.message },
-      authenticate: signatureCheck('rekognition', region, options),
-      internalError: () => new AwsError('InternalServerError', 'Amazon Rekognition experienced a service issue', 500),
-      logError,
-    }),
-    { host, port, finishRequestsOnClose: true },
-  ).catch((error: unknown) => {
-    images.close();
-    throw error;
-  });
-  return {
-    endpoint: listener.endpoint,
-    close: async () => {
-      try {
-        await listener.close();
-      } finally {
-        images.close();
-      }
+      // Rekognition's own exceptions carry a Code and a Logref.
+      exceptionMembers: (type, requestId) => ({ Code: type, Logref: requestId }),
+      host,
+      port,
+      release: async () => images.close(),
     },
-  };
+    options,
+  );
 }
