@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import type { VideoSource } from './rekognition/liveness/client';
+import type { VideoSource } from './rekognition/liveness-client/client';
 import { DEMO_USAGE, parseDemoArguments, UsageError, type DemoArguments } from './demo/arguments';
 import { FaceLoginClient, readPhoto, type SignInStep } from './demo/face-login-client';
 import { detectRunningStack, startOwnStack, type StackConnection } from './demo/stack-connection';

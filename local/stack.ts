@@ -10,8 +10,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createMailbox, startCognitoEmulator, type CognitoEmulator, type TriggerName } from './cognito/index';
-import { startSesEndpoint } from './mailbox/ses';
+import { createMailbox, startCognitoEmulator, type CognitoEmulator, type Mailbox, type TriggerName } from './cognito/index';
+import { startSesEndpoint, type SesEndpoint } from './mailbox/ses';
 import { credentialsOf } from './aws/sigv4';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb/dynamodb-local';
 import { ensureTables } from './dynamodb/tables';
@@ -20,12 +20,13 @@ import type { LocalEndpoints } from './lambda/environment';
 import { LambdaRunner } from './lambda/runner';
 import { registerTemplateFunction } from './lambda/template-functions';
 import { createFaceEngine } from './rekognition/engine/index';
+import type { FaceEngine } from './rekognition/engine/types';
 import type { OvalPlacement } from './rekognition/liveness/challenge';
 import { startLivenessService, type LivenessService } from './rekognition/liveness/index';
 import { startRekognitionServer, type RekognitionServer } from './rekognition/server/index';
 import { corsRulesFromTemplate } from './s3/cors';
 import { notificationTargets, S3EventBridge } from './s3/event-bridge';
-import { startLocalS3, type LocalS3 } from './s3/local-s3';
+import { startLocalS3, type LocalBucket, type LocalS3 } from './s3/local-s3';
 import { localUserPool, type LocalUserPool } from './template/cognito-settings';
 import { startTextractServer, type TextractServer } from './textract/index';
 import { createCustomResources } from './template/custom-resources';
@@ -39,7 +40,7 @@ import {
   LOCAL_REGION,
   LOCAL_STACK_NAME,
 } from './template/local-environment';
-import { readStackWiring } from './template/wiring';
+import { readStackWiring, type StackWiring } from './template/wiring';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -148,16 +149,68 @@ function namePortConflict(service: string, port: number) {
 
 const DEFAULT_SERVICES: LocalServices = { cognito: true, rekognition: true, s3Events: true };
 
+/** What every phase of the start needs. */
+interface StartContext {
+  options: LocalStackOptions;
+  services: LocalServices;
+  ports: LocalPorts;
+  dataDir: string;
+  wiring: StackWiring;
+  deployment: LocalDeployment;
+  distDir: string;
+  log: (line: string) => void;
+  /** Time since the start, for the log. */
+  elapsed: () => string;
+  /** Registers how to stop a part that has started. */
+  onStop: (stopOne: () => Promise<void>) => void;
+}
+
+interface ImageServices {
+  server: RekognitionServer;
+  liveness: LivenessService;
+  textract: TextractServer;
+}
+
+interface DataServices {
+  /** One mailbox: the codes Cognito mails and the functions' SES messages land in the same place. */
+  mailbox: Mailbox;
+  ses: SesEndpoint;
+  dynamodb: DynamoDbLocal;
+  s3: LocalS3;
+  buckets: LocalBucket[];
+  rekognition: ImageServices | undefined;
+}
+
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const started = performance.now();
+  const stoppers: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    // Last started, first stopped: nothing is left calling a part that is already gone.
+    const failures: unknown[] = [];
+    for (const stopOne of stoppers.splice(0).reverse()) await stopOne().catch((error: unknown) => failures.push(error));
+    if (failures.length > 0) throw new AggregateError(failures, 'stopping the local stack failed');
+  };
+  const context = prepareDeployment(options, started, (stopOne) => stoppers.push(stopOne));
+  try {
+    const data = await startDataServices(context);
+    const { runner, stack } = await deployFunctions(context, data, stop);
+    if (context.services.cognito && context.wiring.userPool) await startUserPool(context, data, runner, stack);
+    if (context.services.s3Events) startEventBridge(context, data.s3, runner, stack);
+    stack.startupMs = performance.now() - started;
+    writeStackOutputs(context, stack);
+    return stack;
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The data folder, the template read into a deployment, and the function bundles built if stale. */
+function prepareDeployment(options: LocalStackOptions, started: number, onStop: StartContext['onStop']): StartContext {
   const log = options.log ?? ((line: string) => console.log(line));
-  const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
-  const services = { ...DEFAULT_SERVICES, ...options.services };
-  const ports: LocalPorts = { ...DEFAULT_PORTS, ...options.ports };
   const dataDir = resolve(options.dataDir ?? join(PROJECT_ROOT, '.local-data'));
   if (options.reset) rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
-
   const wiring = readStackWiring(loadTemplate(options.templatePath ? new URL(`file://${resolve(options.templatePath)}`) : undefined));
   const deployment = new LocalDeployment(wiring, {
     stackName: options.stackName ?? LOCAL_STACK_NAME,
@@ -166,199 +219,219 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ...(options.parameterOverrides ? { parameterOverrides: options.parameterOverrides } : {}),
   });
   const distDir = resolve(options.distDir ?? join(PROJECT_ROOT, 'dist'));
-  const functions = Object.values(wiring.functions);
-  if (options.build ?? true) ensureBuilt(PROJECT_ROOT, functionBundles(functions.map((fn) => fn.bundleFolder)), log);
-
-  const stoppers: Array<() => Promise<void>> = [];
-  const stop = async () => {
-    // Last started, first stopped: nothing is left calling a part that is already gone.
-    const failures: unknown[] = [];
-    for (const stopOne of stoppers.splice(0).reverse()) await stopOne().catch((error: unknown) => failures.push(error));
-    if (failures.length > 0) throw new AggregateError(failures, 'stopping the local stack failed');
+  if (options.build ?? true) ensureBuilt(PROJECT_ROOT, functionBundles(Object.values(wiring.functions).map((fn) => fn.bundleFolder)), log);
+  return {
+    options,
+    services: { ...DEFAULT_SERVICES, ...options.services },
+    ports: { ...DEFAULT_PORTS, ...options.ports },
+    dataDir,
+    wiring,
+    deployment,
+    distDir,
+    log,
+    elapsed: () => `${((performance.now() - started) / 1000).toFixed(1)} s`,
+    onStop,
   };
+}
 
-  try {
-    const buckets = wiring.buckets.map((bucket) => ({
-      name: deployment.ref(bucket.logicalId),
-      cors: corsRulesFromTemplate(deployment.resolve(bucket.properties.CorsConfiguration ?? null)),
-    }));
-    const allowedOrigins = [...new Set(buckets.flatMap((bucket) => bucket.cors.flatMap((rule) => rule.allowedOrigins)))];
+/** SES first, then DynamoDB Local, S3 and the image services in parallel. */
+async function startDataServices(context: StartContext): Promise<DataServices> {
+  const { deployment, wiring, ports, dataDir, log, elapsed, onStop } = context;
+  const buckets = wiring.buckets.map((bucket) => ({
+    name: deployment.ref(bucket.logicalId),
+    cors: corsRulesFromTemplate(deployment.resolve(bucket.properties.CorsConfiguration ?? null)),
+  }));
+  const mailbox = createMailbox();
+  const ses = await startSesEndpoint({
+    host: LOCAL_HOST,
+    port: ports.ses,
+    region: LOCAL_REGION,
+    credentials: credentialsOf(LOCAL_CREDENTIALS),
+    mailbox,
+    log,
+  }).catch(namePortConflict('SES', ports.ses));
+  onStop(() => ses.close());
 
-    // One mailbox: the codes Cognito mails and the functions' SES messages land in the same place.
-    const mailbox = createMailbox();
-    const ses = await startSesEndpoint({
-      host: LOCAL_HOST,
-      port: ports.ses,
-      region: LOCAL_REGION,
-      credentials: credentialsOf(LOCAL_CREDENTIALS),
-      mailbox,
-      log,
-    }).catch(namePortConflict('SES', ports.ses));
-    stoppers.push(() => ses.close());
+  const dynamodbStart = startDynamoDbLocal({ port: ports.dynamodb, dataDir: join(dataDir, 'dynamodb') }).then((dynamodb) => {
+    onStop(() => dynamodb.stop());
+    log(`DynamoDB Local ready at ${elapsed()}`);
+    return dynamodb;
+  });
+  const s3Start = startLocalS3({
+    port: ports.s3,
+    dataDir: join(dataDir, 's3'),
+    buckets,
+    region: LOCAL_REGION,
+    credentials: credentialsOf(LOCAL_CREDENTIALS),
+    log,
+  }).then((s3) => {
+    onStop(() => s3.stop());
+    return s3;
+  });
+  const rekognitionStart = context.services.rekognition
+    ? Promise.all([s3Start, createFaceEngine()]).then(([s3, engine]) => startImageServices(context, s3, engine))
+    : Promise.resolve(undefined);
+  // allSettled: a failure must not leave a sibling still starting after stop() has run.
+  const results = await Promise.allSettled([dynamodbStart, s3Start, rekognitionStart]);
+  const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failure) throw failure.reason;
+  const [dynamodb, s3, rekognition] = results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as [
+    DynamoDbLocal,
+    LocalS3,
+    ImageServices | undefined,
+  ];
+  return { mailbox, ses, dynamodb, s3, buckets, rekognition };
+}
 
-    const dynamodbStart = startDynamoDbLocal({ port: ports.dynamodb, dataDir: join(dataDir, 'dynamodb') }).then(
-      (dynamodb: DynamoDbLocal) => {
-        stoppers.push(() => dynamodb.stop());
-        log(`DynamoDB Local ready at ${elapsed()}`);
-        return dynamodb;
-      },
-    );
-    const s3Start = startLocalS3({
-      port: ports.s3,
-      dataDir: join(dataDir, 's3'),
-      buckets,
-      region: LOCAL_REGION,
-      credentials: credentialsOf(LOCAL_CREDENTIALS),
-      log,
-    }).then((s3: LocalS3) => {
-      stoppers.push(() => s3.stop());
-      return s3;
+/** Rekognition, Face Liveness and Textract, on one face engine (as the Rekognition CLI does). */
+async function startImageServices(context: StartContext, s3: LocalS3, engine: FaceEngine): Promise<ImageServices> {
+  const { ports, dataDir, onStop } = context;
+  const s3Settings = { endpoint: s3.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+  const rekognitionDir = join(dataDir, 'rekognition');
+  const liveness = await startLivenessService({
+    engine,
+    s3: s3Settings,
+    dataDir: rekognitionDir,
+    host: LOCAL_HOST,
+    port: ports.liveness,
+    region: LOCAL_REGION,
+    ovalPlacement: context.options.livenessOvalPlacement,
+  }).catch(namePortConflict('Face Liveness', ports.liveness));
+  onStop(() => liveness.close());
+  const server = await startRekognitionServer({
+    host: LOCAL_HOST,
+    port: ports.rekognition,
+    dataDir: rekognitionDir,
+    region: LOCAL_REGION,
+    accountId: LOCAL_ACCOUNT_ID,
+    s3: s3Settings,
+    engine,
+    extraOperations: liveness.operations,
+    credentials: credentialsOf(LOCAL_CREDENTIALS),
+  }).catch(namePortConflict('Rekognition', ports.rekognition));
+  onStop(() => server.close());
+  // Textract AnalyzeID (the enrollment's document check) is an image analysis too, started with them.
+  const textract = await startTextractServer({
+    host: LOCAL_HOST,
+    port: ports.textract,
+    s3: s3Settings,
+    region: LOCAL_REGION,
+    credentials: credentialsOf(LOCAL_CREDENTIALS),
+  }).catch(namePortConflict('Textract', ports.textract));
+  onStop(() => textract.close());
+  context.log(`Rekognition, Face Liveness and Textract ready at ${context.elapsed()}`);
+  return { server, liveness, textract };
+}
+
+/** Tables, then the functions: the custom resources' first (as CloudFormation runs them), then the others, warmed. */
+async function deployFunctions(
+  context: StartContext,
+  data: DataServices,
+  stop: () => Promise<void>,
+): Promise<{ runner: LambdaRunner; stack: LocalStack }> {
+  const { deployment, wiring, log, elapsed, options } = context;
+  const { rekognition } = data;
+  const tables = await ensureTables(data.dynamodb.client, deployment, wiring.tables);
+  log(`tables ${tables.map((table) => `${table.tableName} (${table.created ? 'created' : 'existing'})`).join(', ')} ready at ${elapsed()}`);
+
+  const endpoints: LocalStack['endpoints'] = {
+    dynamodb: data.dynamodb.endpoint,
+    s3: data.s3.endpoint,
+    sesv2: data.ses.endpoint,
+    ...(rekognition
+      ? {
+          rekognition: rekognition.server.endpoint,
+          liveness: rekognition.liveness.streamingEndpoint,
+          textract: rekognition.textract.endpoint,
+        }
+      : {}),
+  };
+  const runner = new LambdaRunner({ ...(options.functionLog ? { log: options.functionLog } : {}) });
+  context.onStop(() => runner.stop());
+  const register = (logicalId: string) => registerTemplateFunction(runner, deployment, logicalId, { endpoints, distDir: context.distDir });
+
+  // Service-token functions first: the resources they create may be referenced by the others' environments.
+  const serviceFunctions = [...new Set(wiring.customResources.map((resource) => resource.serviceTokenFunction))];
+  serviceFunctions.forEach(register);
+  if (rekognition) {
+    await createCustomResources(deployment, wiring.customResources, async (logicalId, event) => {
+      await runner.invokeForResult(logicalId, event);
     });
-    // Rekognition and Face Liveness share one face engine, as the Rekognition CLI does.
-    const rekognitionStart = services.rekognition
-      ? Promise.all([s3Start, createFaceEngine()]).then(async ([s3, engine]) => {
-          const s3Settings = { endpoint: s3.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
-          const rekognitionDir = join(dataDir, 'rekognition');
-          const liveness = await startLivenessService({
-            engine,
-            s3: s3Settings,
-            dataDir: rekognitionDir,
-            host: LOCAL_HOST,
-            port: ports.liveness,
-            region: LOCAL_REGION,
-            ovalPlacement: options.livenessOvalPlacement,
-          }).catch(namePortConflict('Face Liveness', ports.liveness));
-          stoppers.push(() => liveness.close());
-          const server = await startRekognitionServer({
-            host: LOCAL_HOST,
-            port: ports.rekognition,
-            dataDir: rekognitionDir,
-            region: LOCAL_REGION,
-            accountId: LOCAL_ACCOUNT_ID,
-            s3: s3Settings,
-            engine,
-            extraOperations: liveness.operations,
-          }).catch(namePortConflict('Rekognition', ports.rekognition));
-          stoppers.push(() => server.close());
-          // Textract AnalyzeID (the enrolment's document check) is an image analysis too, started with them.
-          const textract = await startTextractServer({ host: LOCAL_HOST, port: ports.textract, s3: s3Settings }).catch(
-            namePortConflict('Textract', ports.textract),
-          );
-          stoppers.push(() => textract.close());
-          log(`Rekognition, Face Liveness and Textract ready at ${elapsed()}`);
-          return { server, liveness, textract };
-        })
-      : Promise.resolve(undefined);
-    // allSettled: a failure must not leave a sibling still starting after stop() has run.
-    const [dynamodb, s3, rekognition] = await Promise.allSettled([dynamodbStart, s3Start, rekognitionStart]).then((results) => {
-      const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-      if (failure) throw failure.reason;
-      return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as [
-        DynamoDbLocal,
-        LocalS3,
-        { server: RekognitionServer; liveness: LivenessService; textract: TextractServer } | undefined,
-      ];
-    });
-    const tables = await ensureTables(dynamodb.client, deployment, wiring.tables);
-    log(
-      `tables ${tables.map((table) => `${table.tableName} (${table.created ? 'created' : 'existing'})`).join(', ')} ready at ${elapsed()}`,
-    );
-
-    const endpoints: LocalStack['endpoints'] = {
-      dynamodb: dynamodb.endpoint,
-      s3: s3.endpoint,
-      sesv2: ses.endpoint,
-      ...(rekognition
-        ? {
-            rekognition: rekognition.server.endpoint,
-            liveness: rekognition.liveness.streamingEndpoint,
-            textract: rekognition.textract.endpoint,
-          }
-        : {}),
-    };
-    const runner = new LambdaRunner({ ...(options.functionLog ? { log: options.functionLog } : {}) });
-    stoppers.push(() => runner.stop());
-    const register = (logicalId: string) => registerTemplateFunction(runner, deployment, logicalId, { endpoints, distDir });
-
-    // Service-token functions first: the resources they create may be referenced by the others' environments.
-    const serviceFunctions = [...new Set(wiring.customResources.map((resource) => resource.serviceTokenFunction))];
-    serviceFunctions.forEach(register);
-    if (rekognition) {
-      await createCustomResources(deployment, wiring.customResources, async (logicalId, event) => {
-        await runner.invokeForResult(logicalId, event);
-      });
-    }
-    for (const fn of functions) if (!serviceFunctions.includes(fn.logicalId)) register(fn.logicalId);
-    log(`custom resources ${wiring.customResources.map((resource) => resource.logicalId).join(', ')} created at ${elapsed()}`);
-    if (options.warm ?? true) {
-      await Promise.all(runner.functions().map((fn) => runner.warm(fn.logicalId)));
-      log(`${runner.functions().length} functions warm at ${elapsed()}`);
-    }
-
-    const collection = wiring.customResources.find((resource) => resource.type === 'Custom::RekognitionCollection');
-    const stack: LocalStack = {
-      dataDir,
-      region: LOCAL_REGION,
-      deployment,
-      runner,
-      endpoints,
-      tableName: tables[0]?.tableName ?? '',
-      bucketName: buckets[0]?.name ?? '',
-      // The collection custom resource's physical id, which the functions also get as COLLECTION_ID.
-      collectionId:
-        collection && rekognition ? deployment.ref(collection.logicalId) : (runner.functions()[0]?.environment.COLLECTION_ID ?? ''),
-      ...(rekognition ? { livenessCertificatePath: rekognition.liveness.certificatePath } : {}),
-      startupMs: 0,
-      stop,
-    };
-
-    if (services.cognito && wiring.userPool) {
-      const pool = localUserPool(deployment, allowedOrigins);
-      const triggers = wiring.userPool.triggers;
-      const cognito = await startCognitoEmulator({
-        host: LOCAL_HOST,
-        port: ports.cognito,
-        dataDir,
-        region: LOCAL_REGION,
-        userPool: pool.settings,
-        adminCredentials: LOCAL_CREDENTIALS,
-        mailbox,
-        configuredTriggers: Object.keys(triggers) as TriggerName[],
-        triggers: async (trigger: TriggerName, event: object) => {
-          const logicalId = triggers[trigger];
-          if (!logicalId) throw new Error(`template.yaml configures no ${trigger} trigger on ${pool.logicalId}`);
-          return runner.invokeForResult<object>(logicalId, event);
-        },
-      }).catch(namePortConflict('Cognito', ports.cognito));
-      stoppers.push(() => cognito.close());
-      Object.assign(stack, { cognito, userPool: pool.settings });
-      Object.assign(stack.endpoints, { cognito: cognito.endpoint, mailbox: `${cognito.endpoint}/mailbox`, jwks: cognito.jwksUri });
-    }
-
-    if (services.s3Events) {
-      const bridge = new S3EventBridge({
-        source: s3.events,
-        targets: notificationTargets(deployment),
-        region: LOCAL_REGION,
-        queueDir: join(dataDir, 's3-events'),
-        deliver: async (logicalId, event) => {
-          await runner.invokeForResult(logicalId, event);
-        },
-        ...(options.eventRetryDelaysMs ? { retryDelaysMs: options.eventRetryDelaysMs } : {}),
-        log,
-      });
-      bridge.start();
-      stoppers.push(async () => bridge.stop());
-      stack.bridge = bridge;
-    }
-    stack.startupMs = performance.now() - started;
-    const outputsFile = join(dataDir, STACK_OUTPUTS_FILE);
-    writeFileSync(outputsFile, `${JSON.stringify(stackOutputs(stack), null, 2)}\n`);
-    // Removed first on stop: the file's presence means "running".
-    stoppers.push(async () => rmSync(outputsFile, { force: true }));
-    return stack;
-  } catch (error) {
-    await stop().catch(() => undefined);
-    throw error;
   }
+  for (const fn of Object.values(wiring.functions)) if (!serviceFunctions.includes(fn.logicalId)) register(fn.logicalId);
+  log(`custom resources ${wiring.customResources.map((resource) => resource.logicalId).join(', ')} created at ${elapsed()}`);
+  if (options.warm ?? true) {
+    await Promise.all(runner.functions().map((fn) => runner.warm(fn.logicalId)));
+    log(`${runner.functions().length} functions warm at ${elapsed()}`);
+  }
+
+  const collection = wiring.customResources.find((resource) => resource.type === 'Custom::RekognitionCollection');
+  const stack: LocalStack = {
+    dataDir: context.dataDir,
+    region: LOCAL_REGION,
+    deployment,
+    runner,
+    endpoints,
+    tableName: tables[0]?.tableName ?? '',
+    bucketName: data.buckets[0]?.name ?? '',
+    // The collection custom resource's physical id, which the functions also get as COLLECTION_ID.
+    collectionId:
+      collection && rekognition ? deployment.ref(collection.logicalId) : (runner.functions()[0]?.environment.COLLECTION_ID ?? ''),
+    ...(rekognition ? { livenessCertificatePath: rekognition.liveness.certificatePath } : {}),
+    startupMs: 0,
+    stop,
+  };
+  return { runner, stack };
+}
+
+/** The Cognito emulator for the template's user pool, its triggers run by the functions' containers. */
+async function startUserPool(context: StartContext, data: DataServices, runner: LambdaRunner, stack: LocalStack): Promise<void> {
+  const { deployment, wiring, ports } = context;
+  const userPool = wiring.userPool!;
+  const allowedOrigins = [...new Set(data.buckets.flatMap((bucket) => bucket.cors.flatMap((rule) => rule.allowedOrigins)))];
+  const pool = localUserPool(deployment, allowedOrigins);
+  const triggers = userPool.triggers;
+  const cognito = await startCognitoEmulator({
+    host: LOCAL_HOST,
+    port: ports.cognito,
+    dataDir: context.dataDir,
+    region: LOCAL_REGION,
+    userPool: pool.settings,
+    adminCredentials: LOCAL_CREDENTIALS,
+    mailbox: data.mailbox,
+    configuredTriggers: Object.keys(triggers) as TriggerName[],
+    triggers: async (trigger: TriggerName, event: object) => {
+      const logicalId = triggers[trigger];
+      if (!logicalId) throw new Error(`template.yaml configures no ${trigger} trigger on ${pool.logicalId}`);
+      return runner.invokeForResult<object>(logicalId, event);
+    },
+  }).catch(namePortConflict('Cognito', ports.cognito));
+  context.onStop(() => cognito.close());
+  Object.assign(stack, { cognito, userPool: pool.settings });
+  Object.assign(stack.endpoints, { cognito: cognito.endpoint, mailbox: `${cognito.endpoint}/mailbox`, jwks: cognito.jwksUri });
+}
+
+/** Delivers S3 ObjectCreated events to the subscribed functions, as S3 notifications do. */
+function startEventBridge(context: StartContext, s3: LocalS3, runner: LambdaRunner, stack: LocalStack): void {
+  const bridge = new S3EventBridge({
+    source: s3.events,
+    targets: notificationTargets(context.deployment),
+    region: LOCAL_REGION,
+    queueDir: join(context.dataDir, 's3-events'),
+    deliver: async (logicalId, event) => {
+      await runner.invokeForResult(logicalId, event);
+    },
+    ...(context.options.eventRetryDelaysMs ? { retryDelaysMs: context.options.eventRetryDelaysMs } : {}),
+    log: context.log,
+  });
+  bridge.start();
+  context.onStop(async () => bridge.stop());
+  stack.bridge = bridge;
+}
+
+/** Writes the outputs file, whose presence means "running": it is the first thing stop() removes. */
+function writeStackOutputs(context: StartContext, stack: LocalStack): void {
+  const outputsFile = join(context.dataDir, STACK_OUTPUTS_FILE);
+  writeFileSync(outputsFile, `${JSON.stringify(stackOutputs(stack), null, 2)}\n`);
+  context.onStop(async () => rmSync(outputsFile, { force: true }));
 }

@@ -5,7 +5,8 @@
  *   npx tsx scripts/app-config-from-stack.ts outputs.json > dist/app/config.json
  *
  * Needs the Outputs Region, UserPoolId, UserPoolClientId and IdentityPoolId (BucketName is not the app's
- * business: upload URLs come with each challenge). The face model and wasm binaries are served with the app.
+ * business: upload URLs come with each challenge), and takes AccountApiUrl with FreshSignInMinutes when the stack
+ * has the account API. The face model and wasm binaries are served with the app.
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +30,11 @@ export function appConfigFromStackOutputs(outputs: unknown, lockoutMinutes = DEF
   }
   const missing = REQUIRED.filter((key) => !values.has(key));
   if (missing.length > 0) throw new Error(`the stack outputs lack ${missing.join(', ')}`);
+  const accountApiUrl = values.get('AccountApiUrl');
   return parseAppConfig({
+    ...(accountApiUrl === undefined
+      ? {}
+      : { accountApiUrl: accountApiUrl.replace(/\/+$/, ''), freshSignInMinutes: Number(values.get('FreshSignInMinutes')) }),
     region: values.get('Region'),
     userPoolId: values.get('UserPoolId'),
     userPoolClientId: values.get('UserPoolClientId'),

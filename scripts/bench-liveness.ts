@@ -10,7 +10,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createFaceEngine } from '../local/rekognition/engine';
 import { startLivenessService } from '../local/rekognition/liveness';
-import { runLivenessSession } from '../local/rekognition/liveness/client';
+import { runLivenessSession } from '../local/rekognition/liveness-client/client';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
 const runs = Number(values.runs);

@@ -32,8 +32,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { FaceLoginClient } from '../local/demo/face-login-client';
 import { startOwnStack, type StackConnection } from '../local/demo/stack-connection';
 import { randomOval } from '../local/rekognition/liveness/challenge';
-import type { VideoSource } from '../local/rekognition/liveness/client';
-import { encodeWebm, movingCloserFrames, preparePhoto } from '../local/rekognition/liveness/synthetic-video';
+import type { VideoSource } from '../local/rekognition/liveness-client/client';
+import { encodeWebm, movingCloserFrames, preparePhoto } from '../local/rekognition/liveness-client/synthetic-video';
 
 const USAGE =
   'usage: npm run bench:stack -- [--users 25] [--impostors 5] [--decoys 0] [--ramp MS] [--video pregenerated|per-session] [--timeout SECONDS]';

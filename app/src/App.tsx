@@ -1,13 +1,17 @@
-import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Loader } from '@aws-amplify/ui-react';
 import { confirmSignIn, fetchAuthSession, getCurrentUser, signIn, signOut, type SignInOutput } from 'aws-amplify/auth';
+import { accountClient, type DeletedAccount } from './account';
 import { ENROLL_ANSWER, type Challenge, type EmailCodeChallenge, type EnrollChallenge, type LivenessChallenge } from './challenge';
 import type { AppConfig } from './config';
-import { livenessCredentialProvider, absoluteUrl } from './amplify';
+import { accessToken, livenessCredentialProvider, absoluteUrl } from './amplify';
 import { nextFlowStep } from './flow';
 import { answerMessage, signInStartMessage } from './messages';
+import { AccountDeletedScreen } from './screens/AccountDeletedScreen';
+import { DeleteAccountScreen } from './screens/DeleteAccountScreen';
 import { EmailCodeScreen } from './screens/EmailCodeScreen';
 import { EnrollScreen } from './screens/EnrollScreen';
+import { ReplaceIdPhotoScreen } from './screens/ReplaceIdPhotoScreen';
 import type { Notice } from './screens/Screen';
 import { SignedInScreen, type IdentityClaims } from './screens/SignedInScreen';
 import { SignInScreen } from './screens/SignInScreen';
@@ -24,7 +28,10 @@ type View =
   | { name: 'emailCode'; email: string; challenge: EmailCodeChallenge; previousRefused: boolean; round: number }
   | { name: 'enroll'; email: string; challenge: EnrollChallenge; previousRefused: boolean }
   | { name: 'liveness'; email: string; challenge: LivenessChallenge; previousRefused: boolean }
-  | { name: 'signedIn'; claims: IdentityClaims };
+  | { name: 'signedIn'; claims: IdentityClaims }
+  | { name: 'replaceIdPhoto'; claims: IdentityClaims }
+  | { name: 'deleteAccount'; claims: IdentityClaims }
+  | { name: 'accountDeleted'; deleted: DeletedAccount };
 
 async function identityClaims(): Promise<IdentityClaims> {
   const { tokens } = await fetchAuthSession();
@@ -105,6 +112,20 @@ export function App({ config }: { config: AppConfig }) {
     [config.lockoutMinutes, follow],
   );
 
+  const account = useMemo(
+    () =>
+      config.accountApiUrl === undefined
+        ? undefined
+        : { client: accountClient({ baseUrl: config.accountApiUrl, accessToken }), freshSignInMinutes: config.freshSignInMinutes },
+    [config.accountApiUrl, config.freshSignInMinutes],
+  );
+
+  /** Leaves the session behind; `email` fills the sign-in form. */
+  const signOutTo = useCallback(async (notice: Notice, email?: string) => {
+    await signOut();
+    setView({ name: 'signIn', email, notice });
+  }, []);
+
   switch (view.name) {
     case 'loading':
       return <Loader size="large" ariaLabel="Loading" />;
@@ -157,14 +178,53 @@ export function App({ config }: { config: AppConfig }) {
           />
         </Suspense>
       );
-    case 'signedIn':
+    case 'signedIn': {
+      const { claims } = view;
       return (
         <SignedInScreen
-          claims={view.claims}
-          onSignOut={async () => {
+          claims={claims}
+          account={
+            account && {
+              freshSignInMinutes: account.freshSignInMinutes,
+              onReplaceIdPhoto: () => setView({ name: 'replaceIdPhoto', claims }),
+              onDeleteAccount: () => setView({ name: 'deleteAccount', claims }),
+            }
+          }
+          onSignOut={() => signOutTo({ tone: 'info', text: 'You are signed out.' })}
+        />
+      );
+    }
+    case 'replaceIdPhoto':
+    case 'deleteAccount': {
+      // Only the signed-in screen opens these, and it offers them only with the account API configured.
+      if (!account) return null;
+      const { claims } = view;
+      const accountScreen = {
+        account: account.client,
+        freshSignInMinutes: account.freshSignInMinutes,
+        onBack: () => setView({ name: 'signedIn', claims }),
+        onSignInAgain: () => signOutTo({ tone: 'info', text: 'You are signed out. Sign in again with your face.' }, claims.email),
+        onSignedOut: () => signOutTo({ tone: 'info', text: 'Your session has ended. Sign in again.' }, claims.email),
+      };
+      if (view.name === 'replaceIdPhoto') return <ReplaceIdPhotoScreen {...accountScreen} />;
+      return (
+        <DeleteAccountScreen
+          {...accountScreen}
+          email={claims.email}
+          onDeleted={async (deleted) => {
+            // The user no longer exists: only the tokens this browser keeps are left to forget.
             await signOut();
-            setView({ name: 'signIn', notice: { tone: 'info', text: 'You are signed out.' } });
+            setView({ name: 'accountDeleted', deleted });
           }}
+        />
+      );
+    }
+    case 'accountDeleted':
+      return (
+        <AccountDeletedScreen
+          deleted={view.deleted}
+          onSignUp={() => setView({ name: 'signUp' })}
+          onSignIn={() => setView({ name: 'signIn' })}
         />
       );
   }

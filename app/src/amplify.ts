@@ -1,5 +1,6 @@
 /** Amplify wiring from the runtime config. */
 import { Amplify } from 'aws-amplify';
+import { fetchAuthSession } from 'aws-amplify/auth';
 import type { AwsCredentialProvider } from '@aws-amplify/ui-react-liveness';
 import type { AppConfig } from './config';
 
@@ -30,4 +31,10 @@ export function livenessCredentialProvider(config: AppConfig): AwsCredentialProv
 /** Resolves config URLs that may be relative to the page (the component wants absolute ones). */
 export function absoluteUrl(url: string): string {
   return new URL(url, window.location.href).href;
+}
+
+/** The access token for the account API; Amplify refreshes it first when it has expired. */
+export async function accessToken(): Promise<string | undefined> {
+  const { tokens } = await fetchAuthSession();
+  return tokens?.accessToken.toString();
 }

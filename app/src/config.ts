@@ -11,7 +11,20 @@ export interface LivenessConfig {
   binaryPath: string;
 }
 
-export interface AppConfig {
+/**
+ * The signed-in account API (replace the ID photo, delete the account). A stack without it leaves both fields out,
+ * and the signed-in screen then offers neither action.
+ */
+export type AccountApiConfig =
+  | { accountApiUrl?: undefined; freshSignInMinutes?: undefined }
+  | {
+      /** Base URL of the API, without a trailing slash. */
+      accountApiUrl: string;
+      /** How long after a face sign-in the API allows those actions (the account function's window). */
+      freshSignInMinutes: number;
+    };
+
+export type AppConfig = AccountApiConfig & {
   region: string;
   userPoolId: string;
   userPoolClientId: string;
@@ -24,7 +37,7 @@ export interface AppConfig {
   /** How long a user stays locked out after too many failed checks (LOCKOUT_MINUTES of the functions). */
   lockoutMinutes: number;
   liveness: LivenessConfig;
-}
+};
 
 export const DEFAULT_LOCKOUT_MINUTES = 30;
 
@@ -49,6 +62,14 @@ function requiredString(source: JsonObject, key: string, where: string): string 
 function optionalString(source: JsonObject, key: string, where: string): string | undefined {
   if (source[key] === undefined) return undefined;
   return requiredString(source, key, where);
+}
+
+function minutes(source: JsonObject, key: string, fallback?: number): number {
+  const value = source[key] ?? fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new AppConfigError(`config.${key} must be a positive whole number`);
+  }
+  return value;
 }
 
 function optionalUrl(source: JsonObject, key: string, where: string, protocols: string[]): string | undefined {
@@ -78,10 +99,11 @@ export function parseAppConfig(raw: unknown): AppConfig {
   if (!USER_POOL_ID.test(userPoolId)) {
     throw new AppConfigError(`config.userPoolId must look like "<region>_<id>", got "${userPoolId}"`);
   }
-  const lockoutMinutes = raw.lockoutMinutes ?? DEFAULT_LOCKOUT_MINUTES;
-  if (typeof lockoutMinutes !== 'number' || !Number.isInteger(lockoutMinutes) || lockoutMinutes < 1) {
-    throw new AppConfigError('config.lockoutMinutes must be a positive whole number');
-  }
+  const accountApiUrl = optionalUrl(raw, 'accountApiUrl', 'config', ['http:', 'https:']);
+  // The client appends paths that start with "/".
+  if (accountApiUrl?.endsWith('/')) throw new AppConfigError('config.accountApiUrl must not end with "/"');
+  // The window has no default: a wrong one would tell the user a wrong deadline.
+  const accountApi: AccountApiConfig = accountApiUrl ? { accountApiUrl, freshSignInMinutes: minutes(raw, 'freshSignInMinutes') } : {};
   const liveness = raw.liveness;
   if (!isObject(liveness)) throw new AppConfigError('config.liveness must be an object');
   const binaryPath = requiredString(liveness, 'binaryPath', 'config.liveness');
@@ -101,7 +123,8 @@ export function parseAppConfig(raw: unknown): AppConfig {
     userPoolEndpoint: optionalUrl(raw, 'userPoolEndpoint', 'config', ['http:', 'https:']),
     identityPoolId,
     mailboxUrl: optionalUrl(raw, 'mailboxUrl', 'config', ['http:', 'https:']),
-    lockoutMinutes,
+    lockoutMinutes: minutes(raw, 'lockoutMinutes', DEFAULT_LOCKOUT_MINUTES),
+    ...accountApi,
     liveness: {
       endpointOverride,
       faceModelUrl: requiredString(liveness, 'faceModelUrl', 'config.liveness'),

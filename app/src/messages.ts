@@ -2,6 +2,8 @@
  * What the user reads when Cognito refuses something. The triggers can only pass or fail, so the wording
  * names the likely cause and what to try, never a score or which check failed (that would help an attacker).
  */
+import { AccountApiError } from './account';
+
 export function errorName(error: unknown): string {
   if (typeof error === 'object' && error !== null && 'name' in error && typeof error.name === 'string') return error.name;
   return 'Error';
@@ -75,4 +77,40 @@ const INTERRUPTION_HINTS: Record<string, string> = {
 export function livenessInterruptionMessage(state: string): string {
   const hint = INTERRUPTION_HINTS[state] ?? 'The check could not reach the service. Check your connection.';
   return `${hint} Trying again starts a new check and counts as one attempt.`;
+}
+
+/**
+ * Why a replacement ID photo was refused, by the account API's reason code. The user has just proven who they are
+ * with their face, so the reason is theirs to know; an unknown or missing code reads as a plain refusal.
+ */
+const ID_PHOTO_REFUSALS = new Map<string, string>([
+  ['EMPTY', 'The photo arrived empty. Choose the photo again.'],
+  ['TOO_LARGE', 'The photo is too large. Choose another photo.'],
+  ['WRONG_TYPE', 'The photo did not arrive as a JPEG image. Choose the photo again.'],
+  ['NOT_AN_IMAGE', 'The file could not be read as a photo. Choose another photo.'],
+  ['NO_FACE', 'No face was found in the photo. Make sure the face on the document is sharp and in view.'],
+  ['MULTIPLE_FACES', 'More than one face is in the photo. Photograph only your ID document, with no other faces in view.'],
+  ['LOW_QUALITY', 'The face in the photo is too blurred, dark or small. Take a sharper, well-lit photo, closer to the document.'],
+  ['DUPLICATE_FACE', 'This face is already registered to another account.'],
+  ['NOT_A_DOCUMENT', 'This does not look like an ID document. Photograph a passport, ID card or driving licence, all of it in view.'],
+  ['EXPIRED_DOCUMENT', 'This document has expired. Use a valid one.'],
+  ['NO_MATCH', 'The face on the document does not match the face of your video check. Use your own ID document.'],
+]);
+
+export function idPhotoRefusedMessage(reason: string | undefined): string {
+  const why = (reason === undefined ? undefined : ID_PHOTO_REFUSALS.get(reason)) ?? 'We could not use that photo.';
+  return `${why} Your current ID photo stays registered.`;
+}
+
+/** The account API refused an action (403): only a recent face sign-in may change or delete the account. */
+export function freshSignInNeededMessage(action: string, freshSignInMinutes: number): string {
+  return `This needs a recent face sign-in. Sign in again with your face, then ${action} within ${freshSignInMinutes} minutes.`;
+}
+
+/** The account API could not be used: no status or server text, which are not the user's business. */
+export function accountFailureMessage(error: unknown): string {
+  if (error instanceof AccountApiError && error.kind === 'timedOut') {
+    return 'There is no answer about your photo yet. It is still being checked and may be accepted later; you can also send it again.';
+  }
+  return 'That did not work, because of a problem on our side or with the connection. Try again in a few minutes.';
 }

@@ -1,10 +1,13 @@
 /**
- * The ID-photo upload through the presigned S3 POST the ENROLL_ID_PHOTO challenge carries. The upload policy pins
+ * The ID-photo upload through a presigned S3 POST (an ENROLL_ID_PHOTO challenge's or a replacement's). The upload policy pins
  * image/jpeg, so every chosen photo (JPEG, PNG or WebP, or a camera frame) is decoded and re-encoded here as a JPEG
- * within the challenge's size limit; that also drops the file's metadata (location, camera). The checks only give a
+ * within the upload's size limit; that also drops the file's metadata (location, camera). The checks only give a
  * friendly message early: the POST policy and the indexer enforce type and size anyway.
  */
 import { UPLOAD_TYPE, type EnrollChallenge } from './challenge';
+
+/** Where a photo goes: the presigned POST of an ENROLL_ID_PHOTO challenge or of an ID photo replacement. */
+export type UploadTarget = Pick<EnrollChallenge, 'uploadUrl' | 'uploadFields' | 'maxBytes'>;
 
 export interface PhotoFacts {
   type: string;
@@ -109,9 +112,9 @@ export async function toUploadJpeg(photo: Blob, maxBytes: number): Promise<Blob>
  * The multipart body S3 expects: every policy field first, then Content-Type (pinned by the policy to JPEG),
  * then the file last (S3 ignores fields after the file).
  */
-export function uploadForm(challenge: EnrollChallenge, jpeg: Blob): FormData {
+export function uploadForm(target: UploadTarget, jpeg: Blob): FormData {
   const form = new FormData();
-  for (const [name, value] of Object.entries(challenge.uploadFields)) {
+  for (const [name, value] of Object.entries(target.uploadFields)) {
     if (name.toLowerCase() !== 'content-type') form.append(name, value);
   }
   form.append('Content-Type', UPLOAD_TYPE);
@@ -120,10 +123,10 @@ export function uploadForm(challenge: EnrollChallenge, jpeg: Blob): FormData {
 }
 
 /** Posts a JPEG made by toUploadJpeg. */
-export async function uploadIdPhoto(challenge: EnrollChallenge, jpeg: Blob, fetchImpl: typeof fetch = fetch): Promise<void> {
+export async function uploadIdPhoto(target: UploadTarget, jpeg: Blob, fetchImpl: typeof fetch = fetch): Promise<void> {
   let response: Response;
   try {
-    response = await fetchImpl(challenge.uploadUrl, { method: 'POST', body: uploadForm(challenge, jpeg) });
+    response = await fetchImpl(target.uploadUrl, { method: 'POST', body: uploadForm(target, jpeg) });
   } catch {
     throw new UploadError('The photo could not be sent. Check your connection and try again.');
   }

@@ -1,13 +1,21 @@
 /** Reading a request body with a size cap, for the local AWS endpoints. */
 import type { IncomingMessage } from 'node:http';
+import { AwsError } from './errors';
 
-export class BodyTooLargeError extends Error {
-  override name = 'BodyTooLargeError';
+/** Named as AWS's JSON services name it; S3 and SES answer their own exceptions for it. */
+export class BodyTooLargeError extends AwsError {
   constructor(
     readonly limit: number,
     readonly size: number,
   ) {
-    super(`request body of at least ${size} bytes exceeds the ${limit}-byte limit`);
+    super('RequestEntityTooLargeException', `Request body of at least ${size} bytes exceeds the ${limit}-byte limit.`, 413);
+  }
+}
+
+/** The client hung up before its body ended. */
+export class RequestAbortedError extends AwsError {
+  constructor() {
+    super('RequestAbortedException', 'The client closed the request before its body ended.');
   }
 }
 
@@ -20,13 +28,18 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      req.resume();
-      throw new BodyTooLargeError(maxBytes, size);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBytes) {
+        req.resume();
+        throw new BodyTooLargeError(maxBytes, size);
+      }
+      chunks.push(chunk);
     }
-    chunks.push(chunk);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError || req.complete) throw error;
+    throw new RequestAbortedError();
   }
   return Buffer.concat(chunks);
 }

@@ -11,10 +11,12 @@
  * `detail` the reason, for the log only.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
+import type { Clock } from './clock';
+import { AwsError } from './errors';
 
 export interface SigV4Request {
   method: string;
@@ -115,7 +117,31 @@ export function credentialsOf(identity: { accessKeyId: string; secretAccessKey: 
   return { [identity.accessKeyId]: identity.secretAccessKey };
 }
 
+/** The check in the mode `check.mode` says (default `verify`); throws a SigV4Failure. */
 export async function checkSigV4(request: SigV4Request, check: SigV4Check): Promise<SigV4Identity> {
+  const shape = checkShape(request, check);
+  if (check.mode === 'shape') return shape.identity;
+  return verifySignature(request, check, shape);
+}
+
+/**
+ * `shape` mode on its own, synchronously: for a check that cannot wait (the liveness stream parses its query before
+ * it answers the upgrade) and whose callers cannot have the secret.
+ */
+export function checkSigV4Shape(request: SigV4Request, check: Omit<SigV4Check, 'credentials' | 'mode'>): SigV4Identity {
+  return checkShape(request, check).identity;
+}
+
+interface CheckedShape {
+  identity: SigV4Identity;
+  url: URL;
+  parts: SignatureParts;
+  signedHeaders: string[];
+  /** The signed headers' values, by lower-case name. */
+  headers: Record<string, string>;
+}
+
+function checkShape(request: SigV4Request, check: Omit<SigV4Check, 'credentials' | 'mode'>): CheckedShape {
   const url = new URL(request.url, 'http://local');
   const fromQuery = !request.headers.authorization && url.searchParams.has('X-Amz-Signature');
   const parts = fromQuery ? queryParts(url) : headerParts(request.headers);
@@ -173,8 +199,13 @@ export async function checkSigV4(request: SigV4Request, check: SigV4Check): Prom
   ) {
     throw new SigV4Failure('mismatch', MISMATCH, 'x-amz-content-sha256 is not the hash of the body');
   }
-  const identity: SigV4Identity = { accessKeyId, location: fromQuery ? 'query' : 'header', signedAt };
-  if (check.mode === 'shape') return identity;
+  return { identity: { accessKeyId, location: fromQuery ? 'query' : 'header', signedAt }, url, parts, signedHeaders, headers };
+}
+
+async function verifySignature(request: SigV4Request, check: SigV4Check, shape: CheckedShape): Promise<SigV4Identity> {
+  const { identity, url, parts, signedHeaders, headers } = shape;
+  const { accessKeyId, signedAt } = identity;
+  const fromQuery = identity.location === 'query';
 
   const secretAccessKey = Object.hasOwn(check.credentials, accessKeyId) ? check.credentials[accessKeyId] : undefined;
   if (secretAccessKey === undefined) {
@@ -233,8 +264,8 @@ interface SignatureParts {
 
 function headerParts(headers: IncomingHttpHeaders): SignatureParts {
   const authorization = headerValue(headers, 'authorization');
-  if (authorization === undefined)
-    throw new SigV4Failure('missing', 'Missing Authentication Token', 'no Authorization header and no presigned query');
+  // An empty header is no header, as AWS reads it.
+  if (!authorization) throw new SigV4Failure('missing', 'Missing Authentication Token', 'no Authorization header and no presigned query');
   const match = AUTHORIZATION.exec(authorization);
   if (!match) throw malformed(`Authorization header is not ${ALGORITHM} Credential=..., SignedHeaders=..., Signature=...`);
   const [, credential = '', signedHeaders = '', signature = ''] = match;
@@ -300,4 +331,32 @@ function parseAmzDate(value: string): Date | undefined {
   const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
   const date = new Date(Date.UTC(y!, mo! - 1, d!, h!, mi!, s!));
   return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+export interface JsonServiceAuthentication extends Omit<SigV4Check, 'now'> {
+  now: Clock;
+  /** The status the service answers a refused signature with. */
+  status: number;
+  /** Where the reason of a refusal goes (never to the caller). */
+  log: (line: string) => void;
+}
+
+/**
+ * The check as an AWS JSON or REST-JSON service (Cognito, SES, Rekognition, Textract) runs it on a request whose
+ * body it has read: a refusal is the AwsError the service answers (JSON_SERVICE_EXCEPTION), its reason logged.
+ */
+export function jsonServiceAuthenticator(check: JsonServiceAuthentication) {
+  const { status, log, now, ...rest } = check;
+  return async (request: IncomingMessage, body: string | Uint8Array): Promise<SigV4Identity> => {
+    try {
+      return await checkSigV4(
+        { method: request.method ?? 'POST', url: request.url ?? '/', headers: request.headers, body },
+        { ...rest, now: now() },
+      );
+    } catch (error) {
+      if (!(error instanceof SigV4Failure)) throw error;
+      log(error.detail);
+      throw new AwsError(JSON_SERVICE_EXCEPTION[error.kind], error.message, status);
+    }
+  };
 }

@@ -4,6 +4,8 @@
  * within the window. Kept in memory (a restart forgets it), keyed by the lower-cased name whether or not a user
  * has it, so the limits behave the same for unknown names and leak nothing.
  */
+import type { Clock } from '../aws/clock';
+
 export const CODE_THROTTLE_WINDOW_MS = 15 * 60 * 1000;
 export const MAX_CODE_FAILURES = 5;
 export const MAX_CODE_RESENDS = 5;
@@ -16,7 +18,7 @@ interface Attempts {
 export class CodeThrottle {
   private readonly attempts = new Map<string, Attempts>();
 
-  constructor(private readonly now: () => number) {}
+  constructor(private readonly now: Clock) {}
 
   /** Whether confirmation is locked for `name` (5 failures within the window). */
   locked(name: string): boolean {

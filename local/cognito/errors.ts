@@ -1,24 +1,9 @@
 /**
- * Cognito's error wire shape: JSON 1.1 `{"__type": "<Exception>", "message": "..."}` plus the
- * `x-amzn-ErrorType` header; the SDK reads the exception name from `__type`.
+ * Cognito's common refusals, as the shared AwsError (../aws/errors.ts); the server writes them as Cognito does:
+ * `{"__type": "<Exception>", "message": "..."}` plus the `x-amzn-ErrorType` header.
  */
-export class CognitoError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-    this.name = type;
-  }
-}
+import { AwsError } from '../aws/errors';
 
-export const invalidParameter = (message: string) => new CognitoError('InvalidParameterException', message);
-export const notAuthorized = (message: string) => new CognitoError('NotAuthorizedException', message);
-
-/** The validation message AWS JSON services give for a missing or malformed member (member names in camelCase). */
-export function validationError(member: string, constraint: string, value: unknown = null): CognitoError {
-  const shown = value === null || value === undefined ? 'null' : `'${String(value)}'`;
-  const name = member.charAt(0).toLowerCase() + member.slice(1);
-  return invalidParameter(`1 validation error detected: Value ${shown} at '${name}' failed to satisfy constraint: ${constraint}`);
-}
+export const invalidParameter = (message: string) => new AwsError('InvalidParameterException', message);
+export const notAuthorized = (message: string) => new AwsError('NotAuthorizedException', message);
+export const userNotFound = (message = 'User does not exist.') => new AwsError('UserNotFoundException', message);

@@ -28,19 +28,18 @@
  * attempt; a trigger that does not answer in time is called again, 3 attempts in all, as Cognito does. Users, refresh tokens, revocations and the signing key live
  * under `<dataDir>/cognito/`; auth Sessions live in memory, as short-lived as Cognito's.
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Clock } from '../aws/clock';
+import { startListener } from '../aws/listener';
 import { createMailbox, type Mailbox } from '../mailbox/index';
-import { createRequestListener } from './server';
-import type { AdminCredentials } from './sigv4';
+import { createRequestListener, type AdminCredentials } from './server';
 import { openStore } from './store';
 import { TokenSigner } from './tokens';
 import { TriggerRunner, type TriggerInvoker, type TriggerName } from './triggers';
-import { UserPool, type UserPoolSettings } from './user-pool';
+import { userPoolOperations, type UserPoolSettings } from './user-pool';
 
 export type { AuthChallengeTrigger, TriggerInvoker, TriggerName } from './triggers';
 export type { UserPoolSettings } from './user-pool';
-export type { AdminCredentials } from './sigv4';
+export type { AdminCredentials } from './server';
 export { createMailbox, type Mailbox, type MailMessage } from '../mailbox/index';
 
 export interface CognitoEmulatorOptions {
@@ -60,8 +59,8 @@ export interface CognitoEmulatorOptions {
   /** Cognito gives each trigger attempt 5 s (and makes 3); tests inject a shorter limit. */
   triggerTimeoutMs?: number;
   maxBodyBytes?: number;
-  /** Epoch milliseconds; tests inject a clock to reach expiry without waiting. */
-  clock?: () => number;
+  /** Tests inject a clock to reach expiry without waiting. */
+  clock?: Clock;
 }
 
 export interface CognitoEmulator {
@@ -87,20 +86,19 @@ export async function startCognitoEmulator(options: CognitoEmulatorOptions): Pro
   const signer = new Promise<TokenSigner>((resolve) => {
     resolveSigner = resolve;
   });
-  const pool = signer.then(
-    (s) =>
-      new UserPool(
-        settings,
-        region,
-        store,
-        s,
-        new TriggerRunner(options.triggers, options.triggerTimeoutMs ?? 5000, new Set(options.configuredTriggers ?? AUTH_TRIGGERS)),
-        mailbox,
-        now,
-      ),
+  const operations = signer.then((s) =>
+    userPoolOperations({
+      settings,
+      region,
+      store,
+      signer: s,
+      triggers: new TriggerRunner(options.triggers, options.triggerTimeoutMs ?? 5000, new Set(options.configuredTriggers ?? AUTH_TRIGGERS)),
+      mailbox,
+      now,
+    }),
   );
 
-  const server = createServer(
+  const listener = await startListener(
     createRequestListener(
       {
         userPoolId: settings.id,
@@ -110,44 +108,21 @@ export async function startCognitoEmulator(options: CognitoEmulatorOptions): Pro
         maxBodyBytes: options.maxBodyBytes ?? 256 * 1024,
         now,
       },
-      pool,
+      operations,
       signer,
       mailbox,
     ),
+    { host, port: options.port },
   );
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const endpoint = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const issuer = `${endpoint}/${settings.id}`;
+  const issuer = `${listener.endpoint}/${settings.id}`;
   try {
     resolveSigner(await TokenSigner.load(store.signingKey, issuer));
-    await pool;
+    await operations;
   } catch (error) {
-    server.close();
+    await listener.close();
     throw error;
   }
-
-  let closing: Promise<void> | undefined;
-  return {
-    endpoint,
-    issuer,
-    jwksUri: `${issuer}/.well-known/jwks.json`,
-    mailbox,
-    close: () => {
-      // Idempotent: the stack's shutdown and a failed restart may both close it.
-      closing ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
-      return closing;
-    },
-  };
+  return { endpoint: listener.endpoint, issuer, jwksUri: `${issuer}/.well-known/jwks.json`, mailbox, close: listener.close };
 }
 
 /** Refuses a configuration Cognito would refuse, or that this emulator does not implement, with the reason. */

@@ -1,14 +1,10 @@
 /**
- * Cognito's default password policy (length >= 8 with upper, lower, digit and symbol) and scrypt hashing.
- * Our users never type a password (the app signs up with a random one), but SignUp still enforces the
- * policy as Cognito does, so the app's generator is tested against the real rule.
+ * Cognito's default password policy (length >= 8 with upper, lower, digit and symbol). Our users never type a
+ * password (the app signs up with a random one, and the client allows no password flow), so the emulator keeps
+ * none; SignUp still enforces the policy as Cognito does, so the app's generator is tested against the real rule.
  */
-import { randomBytes, scrypt } from 'node:crypto';
-import { promisify } from 'node:util';
-import { CognitoError } from './errors';
+import { AwsError } from '../aws/errors';
 
-const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
-const SCRYPT = { N: 16384, r: 8, p: 1 };
 /** The special characters Cognito counts as symbols. */
 const SYMBOLS = new Set('^$*.[]{}()?"!@#%&/\\,><\':;|_~`=+- ');
 const MAX_LENGTH = 256;
@@ -25,11 +21,5 @@ export function checkPasswordPolicy(password: string): void {
     [password.trim() === password, 'Password cannot have leading or trailing whitespace'],
   ];
   const broken = rules.find(([ok]) => !ok);
-  if (broken) throw new CognitoError('InvalidPasswordException', `Password did not conform with policy: ${broken[1]}`);
-}
-
-export async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(16);
-  const hash = await scryptAsync(password, salt, 64, { ...SCRYPT, maxmem: 64 * 1024 * 1024 });
-  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64'), hash.toString('base64')].join('$');
+  if (broken) throw new AwsError('InvalidPasswordException', `Password did not conform with policy: ${broken[1]}`);
 }

@@ -16,8 +16,6 @@ export interface StoredUser {
   email: string;
   emailVerified: boolean;
   status: UserStatus;
-  /** `scrypt$N$r$p$<salt>$<hash>` (base64). */
-  passwordHash: string;
   createdAt: number;
   updatedAt: number;
   confirmation?: { code: string; expiresAt: number };

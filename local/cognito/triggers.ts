@@ -3,7 +3,8 @@
  * what the function returns. The stack passes a TriggerInvoker that runs the real Lambda; the returned value is the
  * event with `response` filled in, as a Lambda trigger returns it.
  */
-import { CognitoError, invalidParameter } from './errors';
+import { AwsError } from '../aws/errors';
+import { invalidParameter } from './errors';
 
 export type TriggerName = 'PreSignUp' | 'DefineAuthChallenge' | 'CreateAuthChallenge' | 'VerifyAuthChallengeResponse';
 export type AuthChallengeTrigger = Exclude<TriggerName, 'PreSignUp'>;
@@ -189,7 +190,7 @@ export class TriggerRunner {
         const result = await Promise.race([this.invoke(trigger, structuredClone(event)), timeout]);
         if (result !== TIMED_OUT) return result;
       } catch (error) {
-        throw new CognitoError(
+        throw new AwsError(
           'UserLambdaValidationException',
           `${trigger} failed with error ${error instanceof Error ? error.message : String(error)}.`,
         );
@@ -197,7 +198,7 @@ export class TriggerRunner {
         clearTimeout(timer);
       }
     }
-    throw new CognitoError(
+    throw new AwsError(
       'UnexpectedLambdaException',
       `${trigger} invocation failed due to error Socket timeout while invoking Lambda function.`,
     );
@@ -210,7 +211,7 @@ function responseOf(result: unknown): Record<string, unknown> {
   return response;
 }
 
-const unrecognizable = () => new CognitoError('InvalidLambdaResponseException', 'Unrecognizable lambda output');
+const unrecognizable = () => new AwsError('InvalidLambdaResponseException', 'Unrecognizable lambda output');
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 

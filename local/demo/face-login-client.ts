@@ -26,8 +26,8 @@ import {
 } from '@aws-sdk/client-rekognition';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import sharp from 'sharp';
-import { locateFace, runLivenessSession, type LivenessClientResult, type VideoSource } from '../rekognition/liveness/client';
-import type { PhotoFace } from '../rekognition/liveness/synthetic-video';
+import { locateFace, runLivenessSession, type LivenessClientResult, type VideoSource } from '../rekognition/liveness-client/client';
+import type { PhotoFace } from '../rekognition/liveness-client/synthetic-video';
 import type { StackOutputs } from './stack-connection';
 
 /** One step of the sign-in: either the next challenge or the tokens. */

@@ -12,10 +12,12 @@
  * MessageRejected (400) over 10 MB, the SigV4 exceptions (403) for a missing or wrong signature.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import { BodyTooLargeError, readBody } from '../aws/body';
-import { checkSigV4, JSON_SERVICE_EXCEPTION, SigV4Failure } from '../aws/sigv4';
+import type { Clock } from '../aws/clock';
+import { AwsError } from '../aws/errors';
+import { sendJson, sendJsonError, startListener } from '../aws/listener';
+import { jsonServiceAuthenticator } from '../aws/sigv4';
 import type { Mailbox } from './index';
 
 export interface SesEndpointOptions {
@@ -28,7 +30,7 @@ export interface SesEndpointOptions {
   mailbox: Mailbox;
   /** SES's limit on a message: 10 MB. */
   maxBodyBytes?: number;
-  now?: () => number;
+  now?: Clock;
   log?: (line: string) => void;
 }
 
@@ -44,39 +46,29 @@ const MAX_RECIPIENTS = 50;
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
 const CODE = /(?<!\d)\d{6,10}(?!\d)/;
 
-class SesError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
-
-const badRequest = (message: string) => new SesError('BadRequestException', message);
+const badRequest = (message: string) => new AwsError('BadRequestException', message);
 
 export async function startSesEndpoint(options: SesEndpointOptions): Promise<SesEndpoint> {
   const log = options.log ?? ((line: string) => console.log(line));
   const now = options.now ?? Date.now;
   const maxBodyBytes = options.maxBodyBytes ?? MAX_MESSAGE_BYTES;
 
+  const checkSignature = jsonServiceAuthenticator({
+    service: 'ses',
+    region: options.region,
+    credentials: options.credentials,
+    now,
+    status: 403,
+    log: (reason) => log(`[ses] SendEmail refused: ${reason}`),
+  });
+
   const sendEmail = async (req: IncomingMessage): Promise<{ MessageId: string }> => {
     const body = await readBody(req, maxBodyBytes).catch((error: unknown) => {
       if (error instanceof BodyTooLargeError)
-        throw new SesError('MessageRejected', `Message length is more than ${maxBodyBytes} bytes long.`);
+        throw new AwsError('MessageRejected', `Message length is more than ${maxBodyBytes} bytes long.`);
       throw error;
     });
-    try {
-      await checkSigV4(
-        { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body },
-        { service: 'ses', region: options.region, credentials: options.credentials, now: now() },
-      );
-    } catch (error) {
-      if (!(error instanceof SigV4Failure)) throw error;
-      log(`[ses] SendEmail refused: ${error.detail}`);
-      throw new SesError(JSON_SERVICE_EXCEPTION[error.kind], error.message, 403);
-    }
+    await checkSignature(req, body);
     const message = parseSendEmail(body);
     const messageId = `${now().toString(16).padStart(16, '0')}-${randomUUID()}-000000`;
     for (const to of message.recipients) {
@@ -85,42 +77,34 @@ export async function startSesEndpoint(options: SesEndpointOptions): Promise<Ses
     return { MessageId: messageId };
   };
 
-  const server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://ses').pathname;
-    const answer =
-      req.method === 'POST' && path === SEND_EMAIL_PATH
-        ? sendEmail(req)
-        : Promise.reject(
-            new SesError('UnknownOperationException', `No operation for ${req.method} ${path}; this endpoint serves SendEmail only.`, 404),
-          );
-    answer.then(
-      (output) => sendJson(res, 200, output),
-      (error: unknown) => {
-        if (error instanceof SesError) {
-          if (error.status !== 403) log(`[ses] refused: ${error.type}: ${error.message}`);
-          return sendJson(res, error.status, { message: error.message }, error.type);
-        }
-        console.error('[ses] internal error', error);
-        sendJson(res, 500, { message: 'Internal error' }, 'InternalFailure');
-      },
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  const listener = await startListener(
+    (req, res) => {
+      const path = new URL(req.url ?? '/', 'http://ses').pathname;
+      const answer =
+        req.method === 'POST' && path === SEND_EMAIL_PATH
+          ? sendEmail(req)
+          : Promise.reject(
+              new AwsError(
+                'UnknownOperationException',
+                `No operation for ${req.method} ${path}; this endpoint serves SendEmail only.`,
+                404,
+              ),
+            );
+      answer.then(
+        (output) => sendJson(res, 200, output),
+        (error: unknown) => {
+          if (error instanceof AwsError) {
+            if (error.status !== 403) log(`[ses] refused: ${error.type}: ${error.message}`);
+            return sendJsonError(res, error);
+          }
+          console.error('[ses] internal error', error);
+          sendJsonError(res, new AwsError('InternalFailure', 'Internal error', 500));
+        },
+      );
+    },
+    { host: options.host, port: options.port },
+  );
+  return { endpoint: listener.endpoint, close: listener.close };
 }
 
 interface ParsedEmail {
@@ -176,15 +160,4 @@ function textContent(value: unknown, what: string): string {
   const data = record(value, what).Data;
   if (typeof data !== 'string') throw badRequest(`${what}.Data must be a string.`);
   return data;
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown, errorType?: string) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    'x-amzn-requestid': randomUUID(),
-    ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
-  });
-  res.end(text);
 }

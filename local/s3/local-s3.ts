@@ -15,7 +15,7 @@ import { freePort, LOCAL_HOST } from '../template/local-environment';
 import { corsResponseHeaders, preflightHeaders, type CorsRule } from './cors';
 import { multipartBoundary, parseMultipart } from './multipart';
 import { verifyPostPolicy } from './post-policy';
-import { authenticateS3Request } from './request-auth';
+import { authenticateS3Request, readS3Body } from './request-auth';
 import { S3Error, s3ErrorXml } from './s3-error';
 
 export interface LocalBucket {
@@ -75,37 +75,6 @@ const S3rver = require('s3rver') as new (options: Record<string, unknown>) => S3
 const s3rverAccounts = require('s3rver/lib/models/account') as { DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void } };
 
 const DEFAULT_MAX_POST_BYTES = 64 * 1024 * 1024;
-
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (declared > limit) {
-    return Promise.reject(
-      new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400, {
-        ProposedSize: declared,
-        MaxSizeAllowed: limit,
-      }),
-    );
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let length = 0;
-    req.on('data', (chunk: Buffer) => {
-      length += chunk.length;
-      if (length > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(
-          new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400, {
-            ProposedSize: length,
-            MaxSizeAllowed: limit,
-          }),
-        );
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   mkdirSync(options.dataDir, { recursive: true });
@@ -207,13 +176,13 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
         return forward(req, res, cors, body, isObjectRead);
       } catch (error) {
         if (!(error instanceof S3Error)) throw error;
-        options.log?.(`${method} ${url.pathname} refused: ${error.code}: ${error.message}`);
+        options.log?.(`${method} ${url.pathname} refused: ${error.type}: ${error.message}`);
         return refuse(res, error, cors, method === 'HEAD');
       }
     }
     try {
       const boundary = multipartBoundary(req.headers['content-type']);
-      const body = await readBody(req, maxPostBytes);
+      const body = await readS3Body(req, maxPostBytes);
       const accepted = await verifyPostPolicy(parseMultipart(body, boundary), {
         bucket,
         region: options.region,
@@ -224,7 +193,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       forward(req, res, cors, body);
     } catch (error) {
       if (!(error instanceof S3Error)) throw error;
-      options.log?.(`POST s3://${bucket} refused: ${error.code}: ${error.message}`);
+      options.log?.(`POST s3://${bucket} refused: ${error.type}: ${error.message}`);
       refuse(res, error, cors);
     }
   };

@@ -39,15 +39,7 @@ export async function authenticateS3Request(req: IncomingMessage, context: S3Aut
   if (typeof payloadHash !== 'string' || !HEX_SHA256.test(payloadHash)) {
     throw new S3Error('NotImplemented', 'The local S3 gate takes a payload hash or UNSIGNED-PAYLOAD, not aws-chunked uploads.', 501);
   }
-  const body = await readBody(req, context.maxBodyBytes).catch((error: unknown) => {
-    if (error instanceof BodyTooLargeError) {
-      throw new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400, {
-        ProposedSize: error.size,
-        MaxSizeAllowed: error.limit,
-      });
-    }
-    throw error;
-  });
+  const body = await readS3Body(req, context.maxBodyBytes);
   if (createHash('sha256').update(body).digest('hex') !== payloadHash) {
     throw new S3Error('XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.", 400);
   }
@@ -93,4 +85,17 @@ function s3Refusal(failure: SigV4Failure, fromHeader: boolean, region: string): 
             400,
           );
   }
+}
+
+/** The whole body up to `maxBytes`; past it, S3's EntityTooLarge. */
+export function readS3Body(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return readBody(req, maxBytes).catch((error: unknown) => {
+    if (error instanceof BodyTooLargeError) {
+      throw new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400, {
+        ProposedSize: error.size,
+        MaxSizeAllowed: error.limit,
+      });
+    }
+    throw error;
+  });
 }

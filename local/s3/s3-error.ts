@@ -1,19 +1,19 @@
 /**
  * S3's error responses: `<Error><Code/><Message/>...<RequestId/><HostId/></Error>` with the status S3 uses,
- * for the refusals the local S3 gate answers itself.
+ * for the refusals the local S3 gate answers itself. The refusal is the shared AwsError, its `type` S3's Code.
  */
 import { randomBytes } from 'node:crypto';
+import { AwsError } from '../aws/errors';
 
-export class S3Error extends Error {
+export class S3Error extends AwsError {
   constructor(
-    readonly code: string,
+    code: string,
     message: string,
-    readonly status: number,
+    status: number,
     /** Extra elements S3 adds for this error, e.g. ProposedSize and MaxSizeAllowed for EntityTooLarge. */
     readonly details: Record<string, string | number> = {},
   ) {
-    super(message);
-    this.name = code;
+    super(code, message, status);
   }
 }
 
@@ -25,7 +25,7 @@ function escapeXml(text: string): string {
 
 export function s3ErrorXml(error: S3Error, requestId = randomBytes(8).toString('hex').toUpperCase()): string {
   const elements = {
-    Code: error.code,
+    Code: error.type,
     Message: error.message,
     ...error.details,
     RequestId: requestId,

@@ -13,8 +13,9 @@ import { randomUUID } from 'node:crypto';
 import sharp from 'sharp';
 import type { AnalysisLimiter } from '../rekognition/server/analysis-limiter';
 import { imageFrom, type ImageInput, type ImageSource } from '../rekognition/server/image-source';
-import { ServiceError, type OperationTable } from '../rekognition/server/operation';
-import { RequestReader } from '../rekognition/server/request-reader';
+import { AwsError } from '../aws/errors';
+import type { OperationTable } from '../aws/json-protocol';
+import { RequestReader } from '../aws/request-reader';
 import { identityDocumentFields } from './identity-document';
 import { findMrzBand, readMrzLines, type MachineReadableZone } from './mrz';
 import type { TextLine, TextReader } from './text-reader';
@@ -34,7 +35,7 @@ const SIGNATURES: [string, number[]][] = [
 ];
 
 function readDocumentPages(body: Record<string, unknown>): ImageInput[] {
-  const reader = new RequestReader(body);
+  const reader = RequestReader.of(body);
   const pages = reader.structureList('DocumentPages', { required: true, minLength: 1, maxLength: MAX_PAGES }) ?? [];
   const inputs = pages.map((page, index) => imageFrom(page, `DocumentPages.${index + 1}`, MAX_DOCUMENT_BYTES));
   reader.finish();
@@ -44,7 +45,7 @@ function readDocumentPages(body: Record<string, unknown>): ImageInput[] {
 /** The page as a grayscale PNG no wider than PAGE_WIDTH, upright as its EXIF says. */
 async function preparePage(bytes: Buffer): Promise<{ png: Buffer; width: number; height: number }> {
   if (!SIGNATURES.some(([, signature]) => signature.every((byte, index) => bytes[index] === byte))) {
-    throw new ServiceError('UnsupportedDocumentException', 'Request has unsupported document format');
+    throw new AwsError('UnsupportedDocumentException', 'Request has unsupported document format');
   }
   try {
     const { data, info } = await sharp(bytes, { limitInputPixels: 10000 * 10000 })
@@ -55,7 +56,7 @@ async function preparePage(bytes: Buffer): Promise<{ png: Buffer; width: number;
       .toBuffer({ resolveWithObject: true });
     return { png: data, width: info.width, height: info.height };
   } catch {
-    throw new ServiceError('BadDocumentException', 'Unable to read the document');
+    throw new AwsError('BadDocumentException', 'Unable to read the document');
   }
 }
 

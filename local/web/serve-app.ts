@@ -47,7 +47,7 @@ function livenessOrigin(url: string): string {
 /** The policy for this config: everything 'self', plus exactly the endpoints the app is told to call. */
 export function contentSecurityPolicy(config: AppConfig, connectSources: string[] = []): string {
   const connect = new Set(["'self'"]);
-  for (const url of [config.userPoolEndpoint, ...connectSources]) {
+  for (const url of [config.userPoolEndpoint, config.accountApiUrl, ...connectSources]) {
     if (url) connect.add(new URL(url).origin);
   }
   if (config.liveness.endpointOverride) connect.add(livenessOrigin(config.liveness.endpointOverride));

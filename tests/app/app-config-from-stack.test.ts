@@ -27,6 +27,23 @@ describe('config.json from the SAM stack outputs', () => {
     });
   });
 
+  it('takes the account API URL, without a trailing slash, and its fresh sign-in window when the stack has that API', () => {
+    const withAccountApi = [
+      ...outputs,
+      { OutputKey: 'AccountApiUrl', OutputValue: 'https://abc123.execute-api.eu-west-1.amazonaws.com/' },
+      { OutputKey: 'FreshSignInMinutes', OutputValue: '5' },
+    ];
+    expect(appConfigFromStackOutputs(withAccountApi)).toMatchObject({
+      accountApiUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com',
+      freshSignInMinutes: 5,
+    });
+  });
+
+  it('refuses an account API URL without its fresh sign-in window', () => {
+    const withoutWindow = [...outputs, { OutputKey: 'AccountApiUrl', OutputValue: 'https://abc123.execute-api.eu-west-1.amazonaws.com' }];
+    expect(() => appConfigFromStackOutputs(withoutWindow)).toThrow('config.freshSignInMinutes must be a positive whole number');
+  });
+
   it('names the outputs a stack lacks', () => {
     expect(() => appConfigFromStackOutputs(outputs.filter((o) => o.OutputKey !== 'IdentityPoolId' && o.OutputKey !== 'Region'))).toThrow(
       'the stack outputs lack Region, IdentityPoolId',

@@ -76,3 +76,36 @@ describe('the runtime config of the web app', () => {
     expect(() => parseAppConfig({ ...local, lockoutMinutes: 0.5 })).toThrow('config.lockoutMinutes');
   });
 });
+
+describe('the account API settings of the runtime config', () => {
+  const withAccountApi = { ...local, accountApiUrl: 'http://localhost:4590', freshSignInMinutes: 5 };
+
+  it('takes the account API URL with the fresh sign-in window', () => {
+    expect(parseAppConfig(withAccountApi)).toMatchObject({ accountApiUrl: 'http://localhost:4590', freshSignInMinutes: 5 });
+  });
+
+  it('leaves both out for a stack without the account API', () => {
+    const config = parseAppConfig(local);
+    expect(config.accountApiUrl).toBeUndefined();
+    expect(config.freshSignInMinutes).toBeUndefined();
+  });
+
+  it('refuses an account API URL that is not absolute', () => {
+    expect(() => parseAppConfig({ ...withAccountApi, accountApiUrl: '/api' })).toThrow('config.accountApiUrl must be an absolute URL');
+  });
+
+  it('refuses an account API URL with a trailing slash', () => {
+    expect(() => parseAppConfig({ ...withAccountApi, accountApiUrl: 'http://localhost:4590/' })).toThrow(
+      'config.accountApiUrl must not end with "/"',
+    );
+  });
+
+  it('requires the fresh sign-in window with the account API, since a guessed one would tell the user a wrong deadline', () => {
+    const { freshSignInMinutes: _omitted, ...rest } = withAccountApi;
+    expect(() => parseAppConfig(rest)).toThrow('config.freshSignInMinutes must be a positive whole number');
+  });
+
+  it('refuses a fresh sign-in window that is not a positive whole number of minutes', () => {
+    expect(() => parseAppConfig({ ...withAccountApi, freshSignInMinutes: 0 })).toThrow('config.freshSignInMinutes');
+  });
+});

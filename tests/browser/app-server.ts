@@ -56,9 +56,14 @@ export async function codeFieldCleared(page: Page): Promise<void> {
   await page.waitForFunction(() => (document.querySelector('input[name="code"]') as HTMLInputElement | null)?.value === '');
 }
 
-/** From the sign-in screen: sign `email` up and prove it with the code the sign-in sends, up to the ID photo screen. */
-export async function signUpAndProveEmail(page: Page, email: string, mailboxUrl: string): Promise<void> {
+/** From the sign-in screen: sign `email` up and prove it with the code the sign-in sends, up to the screen after it. */
+export async function signUpAndProveEmail(
+  page: Page,
+  email: string,
+  mailboxUrl: string,
+  nextHeading = 'Register your ID photo',
+): Promise<void> {
   await submitSignUp(page, email);
   await enterEmailCode(page, email, mailboxUrl);
-  await page.getByRole('heading', { name: 'Register your ID photo' }).waitFor();
+  await page.getByRole('heading', { name: nextHeading }).waitFor();
 }

@@ -1,138 +1,34 @@
 /**
  * The built web app in headless Chromium, served by startAppServer, against the local Cognito emulator:
  * what it shows, where it sends the user, that it stays on this machine and keeps to its Content-Security-Policy.
- * The emulator calls stand-ins for the triggers that go as far as the first step (EMAIL_CODE); sign-in past it
- * needs the whole local stack and the real functions: see face-login.test.ts.
+ * The emulator calls stand-ins for the triggers (stand-in-stack.ts) that go as far as ENROLL_ID_PHOTO; sign-in past
+ * it needs the whole local stack and the real functions: see face-login.test.ts.
  */
-import { randomInt } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { get as httpGet } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { get as httpGet } from 'node:http';
 import type { Page } from 'playwright-core';
-import { createMailbox, startCognitoEmulator, type CognitoEmulator, type Mailbox } from '../../local/cognito/index';
-import { startAppServer, type AppServer } from '../../local/web/serve-app';
-import type { AppConfig } from '../../app/src/config';
+import { startAppServer } from '../../local/web/serve-app';
 import { launchBrowser, openPage, type PageRecord, type TestBrowser } from './browser';
 import { freePort } from '../../local/template/local-environment';
 import { codeFieldCleared, DIST_DIR, enterEmailCode, requireBuiltApp, screenshot, submitSignUp } from './app-server';
+import { appConfig, POOL_ID, startStandInStack, type StandInStack } from './stand-in-stack';
 
-const REGION = 'us-east-1';
-const POOL_ID = 'us-east-1_AppTest1';
-const CLIENT_ID = 'apptestclient';
-
-function appConfig(cognitoEndpoint: string): AppConfig {
-  return {
-    region: REGION,
-    userPoolId: POOL_ID,
-    userPoolClientId: CLIENT_ID,
-    userPoolEndpoint: cognitoEndpoint,
-    mailboxUrl: `${cognitoEndpoint}/mailbox`,
-    lockoutMinutes: 30,
-    liveness: { endpointOverride: 'wss://localhost:4581', faceModelUrl: '/models/blazeface/model.json', binaryPath: '/tfjs-wasm/' },
-  };
-}
-
-interface TriggerEvent {
-  request: {
-    userAttributes: Record<string, string>;
-    session?: Array<{ challengeResult: boolean; challengeMetadata?: string }>;
-    challengeAnswer?: string;
-    privateChallengeParameters?: Record<string, string>;
-  };
-}
-
-/**
- * The triggers as far as these tests go, to the contract the functions keep (docs/internals.md): PreSignUp confirms
- * the user; the first step is EMAIL_CODE, mailed to the dev mailbox; three wrong answers end the sign-in; the right
- * code leads to ENROLL_ID_PHOTO, whose upload URL goes nowhere (uploads are face-login.test.ts's).
- */
-function triggersUpTo(mailbox: Mailbox) {
-  return async (trigger: string, event: object): Promise<object> => {
-    const { request } = event as TriggerEvent;
-    const session = request.session ?? [];
-    const emailProven = session.some((step) => step.challengeMetadata === 'EMAIL_CODE' && step.challengeResult);
-    switch (trigger) {
-      case 'PreSignUp':
-        return { ...event, response: { autoConfirmUser: true, autoVerifyEmail: false, autoVerifyPhone: false } };
-      case 'DefineAuthChallenge': {
-        const failAuthentication = session.filter((step) => !step.challengeResult).length >= 3;
-        return { ...event, response: { challengeName: 'CUSTOM_CHALLENGE', issueTokens: false, failAuthentication } };
-      }
-      case 'CreateAuthChallenge': {
-        if (emailProven) {
-          const publicChallengeParameters = {
-            step: 'ENROLL_ID_PHOTO',
-            uploadUrl: 'http://127.0.0.1:9/bucket',
-            uploadFields: '{"key":"enrollment/x/y.jpg"}',
-            maxBytes: '5242880',
-            contentTypes: 'image/jpeg',
-          };
-          return {
-            ...event,
-            response: { publicChallengeParameters, privateChallengeParameters: {}, challengeMetadata: 'ENROLL_ID_PHOTO' },
-          };
-        }
-        const email = request.userAttributes.email!;
-        const code = String(randomInt(1_000_000)).padStart(6, '0');
-        mailbox.deliver({ to: email, subject: 'Your sign-in code', body: `Your sign-in code is ${code}`, code });
-        const [name, domain] = email.split('@') as [string, string];
-        const publicChallengeParameters = { step: 'EMAIL_CODE', destination: `${name[0]}***@${domain[0]}***.com`, codeLength: '6' };
-        return { ...event, response: { publicChallengeParameters, privateChallengeParameters: { code }, challengeMetadata: 'EMAIL_CODE' } };
-      }
-      case 'VerifyAuthChallengeResponse':
-        return { ...event, response: { answerCorrect: request.challengeAnswer === request.privateChallengeParameters?.code } };
-      default:
-        throw new Error(`${trigger} is not wired in this test`);
-    }
-  };
-}
-
+let stack: StandInStack;
+let app: StandInStack['app'];
+let cognito: StandInStack['cognito'];
 let dataDir: string;
-let cognito: CognitoEmulator;
-let app: AppServer;
 let browser: TestBrowser;
 
 beforeAll(async () => {
   await requireBuiltApp();
-  dataDir = await mkdtemp(join(tmpdir(), 'app-test-'));
-  // The app's origin must be known to Cognito's CORS, and Cognito's endpoint to the app's config.
-  const [cognitoPort, appPort] = await Promise.all([freePort(), freePort()]);
-  const cognitoEndpoint = `http://127.0.0.1:${cognitoPort}`;
-  app = await startAppServer({ host: '127.0.0.1', port: appPort, distDir: DIST_DIR, config: appConfig(cognitoEndpoint) });
-  // Read over HTTP like a developer would; nothing printed.
-  const mailbox = createMailbox(() => undefined);
-  cognito = await startCognitoEmulator({
-    host: '127.0.0.1',
-    port: cognitoPort,
-    dataDir,
-    region: REGION,
-    userPool: {
-      id: POOL_ID,
-      name: 'app-test',
-      clientId: CLIENT_ID,
-      clientName: 'web',
-      authSessionValiditySeconds: 180,
-      accessTokenValiditySeconds: 3600,
-      idTokenValiditySeconds: 3600,
-      refreshTokenValiditySeconds: 86400,
-      preventUserExistenceErrors: true,
-      explicitAuthFlows: ['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
-      allowedOrigins: [app.url],
-    },
-    triggers: triggersUpTo(mailbox),
-    configuredTriggers: ['PreSignUp', 'DefineAuthChallenge', 'CreateAuthChallenge', 'VerifyAuthChallengeResponse'],
-    adminCredentials: { accessKeyId: 'LOCALDEVELOPMENT', secretAccessKey: 'local-development-not-a-secret' },
-    mailbox,
-  });
+  stack = await startStandInStack({ afterEmailCode: 'ENROLL_ID_PHOTO' });
+  ({ app, cognito, dataDir } = stack);
   browser = await launchBrowser();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await app?.close();
-  await cognito?.close();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await stack?.close();
 });
 
 async function open(options?: Parameters<typeof openPage>[1]): Promise<{ page: Page; record: PageRecord; close: () => Promise<void> }> {

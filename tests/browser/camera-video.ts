@@ -1,6 +1,6 @@
 /**
  * Fake-camera videos for Chromium (`--use-file-for-fake-video-capture`), made at test time from a still photo with
- * the liveness client's own moving-closer frames (local/rekognition/liveness/synthetic-video.ts: the photo over a
+ * the liveness client's own moving-closer frames (local/rekognition/liveness-client/synthetic-video.ts: the photo over a
  * blurred surround of itself, which the anti-spoof model reads as a live scene, not a held-up print). The person
  * waits at arm's length, moves closer into the oval, and holds still there while the screen flashes.
  *
@@ -18,7 +18,7 @@ import {
   preparePhoto,
   type FrameSize,
   type PhotoFace,
-} from '../../local/rekognition/liveness/synthetic-video';
+} from '../../local/rekognition/liveness-client/synthetic-video';
 import { FFMPEG_PATH } from '../../local/rekognition/liveness/video-decoder';
 
 export const FIXTURE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'faces');

@@ -5,7 +5,6 @@
  * with no face is refused at enrolment, and a PNG ID photo (re-encoded to JPEG by the app, as the upload policy pins
  * image/jpeg) enrols and signs in after a wrong code was refused. Screenshots of every screen go to test-artifacts/browser/.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +12,7 @@ import { RekognitionClient } from '@aws-sdk/client-rekognition';
 import type { Page, Request } from 'playwright-core';
 import sharp from 'sharp';
 import { mailboxCode } from '../../local/demo/face-login-client';
-import { locateFace } from '../../local/rekognition/liveness/client';
+import { locateFace } from '../../local/rekognition/liveness-client/client';
 import type { LivenessSession } from '../../local/rekognition/liveness/sessions';
 import { freePort, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/template/local-environment';
 import { launchBrowser, openPage, type PageRecord, type TestBrowser } from './browser';
@@ -29,11 +28,6 @@ import {
 } from './app-server';
 import { startStackProcess, type StackProcess } from './stack-process';
 import { ID_PHOTO, makeCameraVideo, NO_FACE_PHOTO, SELFIE_OTHER_PERSON, SELFIE_SAME_PERSON } from './camera-video';
-
-// The stack assembly is another part of the project; until it exists this file has nothing to run against.
-const STACK_MODULE = join(ROOT, 'local', 'stack.ts');
-const describeWithStack = existsSync(STACK_MODULE) ? describe : describe.skip;
-if (!existsSync(STACK_MODULE)) console.warn(`face-login.test.ts skipped: ${STACK_MODULE} (startLocalStack) does not exist yet`);
 
 // Liveness streams a few seconds of video and the stack scores it on the CPU.
 const LIVENESS_TIMEOUT_MS = 120_000;
@@ -161,7 +155,7 @@ async function withBrowser<T>(cameraVideo: string, use: (browser: TestBrowser) =
   }
 }
 
-describeWithStack('face login in a browser on the local stack', () => {
+describe('face login in a browser on the local stack', () => {
   it(
     'signs up, enrols an ID photo and signs in with a live video of the same person',
     async () => {

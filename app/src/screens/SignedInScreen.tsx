@@ -1,6 +1,6 @@
-import { useState } from 'react';
-import { Button, Text } from '@aws-amplify/ui-react';
+import { Button, Flex, Heading, Text } from '@aws-amplify/ui-react';
 import { Screen } from './Screen';
+import { SignOutButton } from './SignOutButton';
 
 export interface IdentityClaims {
   email: string;
@@ -9,8 +9,22 @@ export interface IdentityClaims {
   authTime?: number;
 }
 
-export function SignedInScreen({ claims, onSignOut }: { claims: IdentityClaims; onSignOut: () => Promise<void> }) {
-  const [busy, setBusy] = useState(false);
+/** The account actions, offered when the stack has the account API. */
+export interface AccountActions {
+  freshSignInMinutes: number;
+  onReplaceIdPhoto: () => void;
+  onDeleteAccount: () => void;
+}
+
+export function SignedInScreen({
+  claims,
+  account,
+  onSignOut,
+}: {
+  claims: IdentityClaims;
+  account?: AccountActions;
+  onSignOut: () => Promise<void>;
+}) {
   return (
     <Screen title="You are signed in">
       <dl className="claims">
@@ -28,17 +42,23 @@ export function SignedInScreen({ claims, onSignOut }: { claims: IdentityClaims; 
         )}
       </dl>
       <Text>Your face was checked live and matched the photo on your ID document.</Text>
-      <Button
-        variation="primary"
-        isLoading={busy}
-        loadingText="Signing out…"
-        onClick={async () => {
-          setBusy(true);
-          await onSignOut();
-        }}
-      >
-        Sign out
-      </Button>
+      {account && (
+        <section aria-labelledby="account-actions">
+          <Flex direction="column" gap="small">
+            <Heading level={2} id="account-actions" className="section-title">
+              Your account
+            </Heading>
+            <Text>Within {account.freshSignInMinutes} minutes of a face sign-in you can replace your ID photo or delete your account.</Text>
+            <Flex gap="small" wrap="wrap">
+              <Button onClick={account.onReplaceIdPhoto}>Replace my ID photo</Button>
+              <Button colorTheme="error" onClick={account.onDeleteAccount}>
+                Delete my account
+              </Button>
+            </Flex>
+          </Flex>
+        </section>
+      )}
+      <SignOutButton label="Sign out" onSignOut={onSignOut} />
     </Screen>
   );
 }

@@ -8,16 +8,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RekognitionError } from '../server/operation';
+import { AwsError } from '../../aws/errors';
 import { KeyedMutex } from './keyed-mutex';
-
-/** Rekognition's BoundingBox member names. */
-export interface BoundingBox {
-  Width: number;
-  Height: number;
-  Left: number;
-  Top: number;
-}
+import type { BoundingBox } from '../../aws/bounding-box';
 
 export interface StoredFace {
   faceId: string;
@@ -69,8 +62,8 @@ function fileName(collectionId: string): string {
   return `${createHash('sha256').update(collectionId).digest('hex')}.json`;
 }
 
-function notFound(collectionId: string): RekognitionError {
-  return new RekognitionError('ResourceNotFoundException', `The collection id: ${collectionId} does not exist`);
+function notFound(collectionId: string): AwsError {
+  return new AwsError('ResourceNotFoundException', `The collection id: ${collectionId} does not exist`);
 }
 
 function byFaceId(a: StoredFace, b: StoredFace): number {
@@ -129,7 +122,7 @@ export class CollectionStore {
   create(collectionId: string, faceModelVersion: string, tags: Record<string, string>): Promise<Collection> {
     return this.mutex.run(collectionId, async () => {
       if (this.collections.has(collectionId)) {
-        throw new RekognitionError('ResourceAlreadyExistsException', `The collection id: ${collectionId} already exists`);
+        throw new AwsError('ResourceAlreadyExistsException', `The collection id: ${collectionId} already exists`);
       }
       const { region, accountId } = this.options;
       const collection: Collection = {

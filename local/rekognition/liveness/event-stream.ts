@@ -10,18 +10,12 @@
  */
 import { EventStreamCodec, type Message, type MessageHeaders } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
+import type { BoundingBox } from '../../aws/bounding-box';
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 
 /** Where the FaceLivenessDetector connects (the SDK appends `-websocket` to the operation's path). */
 export const STREAM_PATH = '/start-face-liveness-session-websocket';
-
-export interface BoundingBoxRatios {
-  Width: number;
-  Height: number;
-  Left: number;
-  Top: number;
-}
 
 export interface FreshnessColor {
   RGB: number[];
@@ -75,9 +69,9 @@ export interface ClientChallenge {
   ChallengeId: string;
   VideoStartTimestamp?: number;
   VideoEndTimestamp?: number;
-  InitialFace?: { BoundingBox: BoundingBoxRatios; InitialFaceDetectedTimestamp: number };
+  InitialFace?: { BoundingBox: BoundingBox; InitialFaceDetectedTimestamp: number };
   TargetFace?: {
-    BoundingBox: BoundingBoxRatios;
+    BoundingBox: BoundingBox;
     FaceDetectedInTargetPositionStartTimestamp: number;
     FaceDetectedInTargetPositionEndTimestamp: number;
   };

@@ -16,11 +16,12 @@
  * (60 s before the first one when the client declares a start screen), ffmpeg only from the first video chunk,
  * at most 10 streams at once (ThrottlingException beyond), frames sampled at 4 per second, at most 120 of them
  * (30 s). Lifetime, limits and the oval's placement are injectable for tests. Scoring: see ./scoring.ts. The Node client of the
- * protocol: ./client.ts.
+ * protocol: ../liveness-client/client.ts.
  */
 import type { AddressInfo } from 'node:net';
+import type { Clock } from '../../aws/clock';
 import type { FaceEngine } from '../engine/types';
-import type { OperationTable } from '../server/operation';
+import type { OperationTable } from '../../aws/json-protocol';
 import { loadLocalhostCertificate } from '../../tls/localhost-certificate';
 import type { OvalPlacement } from './challenge';
 import { createSessionOperations } from './operations';
@@ -47,7 +48,8 @@ export interface LivenessServiceOptions {
   limits?: Partial<StreamLimits>;
   /** Where each session's oval goes (./challenge.ts); default `random`, as Rekognition. */
   ovalPlacement?: OvalPlacement;
-  now?: () => number;
+  /** Tests inject a clock to reach a session's expiry without waiting. */
+  now?: Clock;
   log?: (entry: Record<string, unknown>) => void;
 }
 
@@ -60,7 +62,7 @@ export interface LivenessService {
 
 export async function startLivenessService(options: LivenessServiceOptions): Promise<LivenessService> {
   const now = options.now ?? Date.now;
-  const store = await SessionStore.open(options.dataDir);
+  const store = await SessionStore.open(options.dataDir, now);
   const certificate = await loadLocalhostCertificate(options.dataDir);
   const limits = { ...DEFAULT_STREAM_LIMITS, ...options.limits };
   const { server, close } = startStreamServer({

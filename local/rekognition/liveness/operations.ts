@@ -3,10 +3,12 @@
  * validation with Rekognition's constraints and exception names, idempotency by ClientRequestToken, and results
  * answered as S3Object (when the session has an output location) or Bytes.
  */
+import type { Clock } from '../../aws/clock';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { RekognitionError, type OperationTable } from '../server/operation';
+import { AwsError } from '../../aws/errors';
+import type { OperationTable } from '../../aws/json-protocol';
 import { DEFAULT_CHALLENGE_PREFERENCES, isVersion, type ChallengePreference } from './challenge';
 import { isChallengeType } from './event-stream';
 import { effectiveStatus, type LivenessSession, type SessionStore, type StoredImage } from './sessions';
@@ -16,7 +18,7 @@ const TOKEN_PATTERN = /^[a-zA-Z0-9-_]{1,64}$/;
 const BUCKET_PATTERN = /^[0-9A-Za-z.\-_]{3,255}$/;
 const MAX_KEY_PREFIX = 950;
 
-const invalid = (message: string) => new RekognitionError('InvalidParameterException', message);
+const invalid = (message: string) => new AwsError('InvalidParameterException', message);
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -24,7 +26,7 @@ export interface SessionOperationsOptions {
   store: SessionStore;
   /** How long a session lives after creation (Rekognition: 3 minutes). */
   sessionLifetimeMs: number;
-  now: () => number;
+  now: Clock;
 }
 
 export function createSessionOperations({ store, sessionLifetimeMs, now }: SessionOperationsOptions): OperationTable {
@@ -58,7 +60,7 @@ export function createSessionOperations({ store, sessionLifetimeMs, now }: Sessi
       const session = store.get(sessionId);
       const status = session ? effectiveStatus(session, now()) : 'GONE';
       if (!session || status === 'GONE') {
-        throw new RekognitionError('SessionNotFoundException', `Session not found: ${sessionId}`);
+        throw new AwsError('SessionNotFoundException', `Session not found: ${sessionId}`);
       }
       const output: Record<string, unknown> = { SessionId: sessionId, Status: status };
       if (session.challenge) output.Challenge = { Type: session.challenge.type, Version: session.challenge.version };

@@ -21,7 +21,8 @@
  * the remaining single-face frames.
  */
 import type { DetectedFace, FaceEngine, NormalisedBox, RawImage } from '../engine/types';
-import type { BoundingBoxRatios, ChallengeType, ClientChallenge, ColorDisplayed, ServerChallenge } from './event-stream';
+import type { BoundingBox } from '../../aws/bounding-box';
+import type { ChallengeType, ClientChallenge, ColorDisplayed, ServerChallenge } from './event-stream';
 
 export interface AnalysedFrame {
   /** Milliseconds from the first frame. */
@@ -46,7 +47,7 @@ export interface ScoringInput {
 
 export interface ChosenFrame {
   frame: AnalysedFrame;
-  box: BoundingBoxRatios;
+  box: BoundingBox;
 }
 
 export interface LivenessDecision {
@@ -211,11 +212,11 @@ function frontalSharpness(detected: DetectedFace): number {
  * The InitialFace the component reports is in the video's own coordinates, as the frames: it detects on the mirrored
  * view and flips the box's left back.
  */
-function toBox(box: BoundingBoxRatios): NormalisedBox {
+function toBox(box: BoundingBox): NormalisedBox {
   return { left: box.Left, top: box.Top, width: box.Width, height: box.Height };
 }
 
-function isInOval(box: NormalisedBox, oval: BoundingBoxRatios): boolean {
+function isInOval(box: NormalisedBox, oval: BoundingBox): boolean {
   const [cx, cy] = centre(box);
   const ox = oval.Left + oval.Width / 2;
   const oy = oval.Top + oval.Height / 2;
@@ -249,4 +250,4 @@ function spread<T>(items: T[], count: number): T[] {
   return Array.from({ length: count }, (_, i) => items[Math.floor(((i + 0.5) * items.length) / count)]!);
 }
 
-const toRatios = (box: NormalisedBox): BoundingBoxRatios => ({ Width: box.width, Height: box.height, Left: box.left, Top: box.top });
+const toRatios = (box: NormalisedBox): BoundingBox => ({ Width: box.width, Height: box.height, Left: box.left, Top: box.top });

@@ -7,21 +7,16 @@
  */
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { BoundingBox } from '../../aws/bounding-box';
+import type { Clock } from '../../aws/clock';
 import type { ChallengePreference } from './challenge';
 import type { ChallengeType } from './event-stream';
 
 export type LivenessStatus = 'CREATED' | 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED' | 'EXPIRED';
 
-export interface ImageBox {
-  Width: number;
-  Height: number;
-  Left: number;
-  Top: number;
-}
-
 /** An image of the result: in S3 (`s3Key` in the session's output bucket) or kept locally (`file` under the dataDir). */
 export interface StoredImage {
-  boundingBox: ImageBox;
+  boundingBox: BoundingBox;
   s3Key?: string;
   file?: string;
 }
@@ -67,10 +62,11 @@ export class SessionStore {
     this.dir = path.join(dataDir, 'liveness', 'sessions');
   }
 
-  static async open(dataDir: string): Promise<SessionStore> {
+  /** Opens the sessions kept under `dataDir`, judging their age and state by `clock`. */
+  static async open(dataDir: string, clock: Clock): Promise<SessionStore> {
     const store = new SessionStore(dataDir);
     await mkdir(store.dir, { recursive: true });
-    const now = Date.now();
+    const now = clock();
     for (const name of await readdir(store.dir)) {
       if (!name.endsWith('.json')) continue;
       const file = path.join(store.dir, name);

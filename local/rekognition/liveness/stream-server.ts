@@ -11,9 +11,11 @@
  * FAILED (or, past its lifetime, EXPIRED): never IN_PROGRESS with nobody streaming.
  */
 import { createServer, type Server } from 'node:https';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { Clock } from '../../aws/clock';
+import { checkSigV4Shape, SigV4Failure } from '../../aws/sigv4';
 import type { FaceEngine } from '../engine/types';
 import { buildServerChallenge, selectChallenge, type OvalPlacement } from './challenge';
 import {
@@ -22,6 +24,7 @@ import {
   encodeServerException,
   MalformedFrameError,
   STREAM_PATH,
+  type ChallengeType,
   type ClientChallenge,
   type ServerChallenge,
   type StreamException,
@@ -69,14 +72,12 @@ export interface StreamServerOptions {
   region: string;
   limits: StreamLimits;
   ovalPlacement: OvalPlacement;
-  now: () => number;
+  now: Clock;
   tls: { key: string; cert: string };
   log: (entry: Record<string, unknown>) => void;
 }
 
 const CHALLENGE_VERSIONS_PATTERN = /^([a-zA-Z]{10,}_\d+\.\d+\.\d+)(,[a-zA-Z]{10,}_\d+\.\d+\.\d+)*$/;
-const CREDENTIAL_PATTERN = /^[^/\s]+\/(\d{8})\/([a-z0-9-]+)\/rekognition\/aws4_request$/;
-const AMZ_DATE_PATTERN = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 const CLOCK_SKEW_MS = 5 * 60 * 1000;
 const MAX_VIDEO_SIDE = 1920;
 
@@ -98,39 +99,27 @@ export interface StartQuery {
   startScreen: boolean;
 }
 
-/** Checks the presigned query's presence, shape and expiry (any access key is accepted) and the session parameters. */
-export function parseStartQuery(url: URL, region: string, now: number): StartQuery {
+/**
+ * Checks the presigned query with the shared SigV4 verifier in `shape` mode (form, rekognition scope, region, date
+ * and expiry; any access key and signature of the right form: the browser signs with whatever keys it has, as no
+ * identity pool is emulated), then the session parameters.
+ */
+export function parseStartQuery(url: URL, headers: IncomingHttpHeaders, region: string, now: number): StartQuery {
   const q = url.searchParams;
   const required = (name: string, exception: StreamRefusal['exception']) => {
     const value = q.get(name);
     if (value === null || value === '') throw new StreamRefusal(exception, `Missing query parameter ${name}`);
     return value;
   };
-  if (required('X-Amz-Algorithm', 'AccessDeniedException') !== 'AWS4-HMAC-SHA256') {
-    throw new StreamRefusal('AccessDeniedException', 'X-Amz-Algorithm must be AWS4-HMAC-SHA256');
-  }
-  const credential = CREDENTIAL_PATTERN.exec(required('X-Amz-Credential', 'AccessDeniedException'));
-  if (!credential)
-    throw new StreamRefusal('AccessDeniedException', 'X-Amz-Credential must be <key>/<yyyymmdd>/<region>/rekognition/aws4_request');
-  if (credential[2] !== region) {
-    throw new StreamRefusal('InvalidSignatureException', `Credential should be scoped to a valid region, not '${credential[2]}'.`);
-  }
-  const date = AMZ_DATE_PATTERN.exec(required('X-Amz-Date', 'AccessDeniedException'));
-  if (!date) throw new StreamRefusal('AccessDeniedException', 'X-Amz-Date must be yyyymmddThhmmssZ');
-  if (credential[1] !== `${date[1]}${date[2]}${date[3]}`)
-    throw new StreamRefusal('AccessDeniedException', 'X-Amz-Credential date is not the X-Amz-Date day');
-  const signedAt = Date.UTC(Number(date[1]), Number(date[2]) - 1, Number(date[3]), Number(date[4]), Number(date[5]), Number(date[6]));
-  const expires = Number(required('X-Amz-Expires', 'AccessDeniedException'));
-  if (!Number.isInteger(expires) || expires < 1 || expires > 604800) {
-    throw new StreamRefusal('AccessDeniedException', 'X-Amz-Expires must be an integer from 1 to 604800');
-  }
-  if (now < signedAt - CLOCK_SKEW_MS) throw new StreamRefusal('AccessDeniedException', 'Signature not yet current');
-  if (now > signedAt + expires * 1000) throw new StreamRefusal('AccessDeniedException', 'Signature expired');
-  if (!required('X-Amz-SignedHeaders', 'AccessDeniedException').split(';').includes('host')) {
-    throw new StreamRefusal('AccessDeniedException', 'X-Amz-SignedHeaders must include host');
-  }
-  if (!/^[0-9a-f]{64}$/.test(required('X-Amz-Signature', 'AccessDeniedException'))) {
-    throw new StreamRefusal('AccessDeniedException', 'X-Amz-Signature must be 64 hex digits');
+  try {
+    checkSigV4Shape(
+      { method: 'GET', url: `${url.pathname}${url.search}`, headers },
+      { service: 'rekognition', region, now, maxSkewMs: CLOCK_SKEW_MS },
+    );
+  } catch (error) {
+    if (!(error instanceof SigV4Failure)) throw error;
+    // The component recognises a wrong region by InvalidSignatureException; everything else is access denied.
+    throw new StreamRefusal(error.kind === 'wrong-region' ? 'InvalidSignatureException' : 'AccessDeniedException', error.message);
   }
 
   const sessionId = required('session-id', 'ValidationException');
@@ -175,7 +164,7 @@ export function startStreamServer(options: StreamServerOptions): { server: Serve
       ws.once('close', () => {
         openStreams -= 1;
       });
-      new LivenessStream(ws, url, options).run();
+      new LivenessStream(ws, url, request.headers, options).run();
     });
   });
   server.on('request', (_request, response) => {
@@ -192,27 +181,51 @@ export function startStreamServer(options: StreamServerOptions): { server: Serve
   return { server, close };
 }
 
+/** What a stream holds once it has claimed its session. */
+interface ClaimedSession {
+  session: LivenessSession;
+  challengeType: ChallengeType;
+  query: StartQuery;
+  serverChallenge: ServerChallenge;
+  /** What the client reported of the challenge (ClientSessionInformationEvent), in order. */
+  clientChallenges: ClientChallenge[];
+}
+
+/**
+ * The video once it has come: ffmpeg runs, and frames are analysed one at a time while the client keeps streaming.
+ * One object from the first chunk to the decision, so that frames flushed while completing are counted.
+ */
+interface Video {
+  decoder: VideoDecoder;
+  bytes: number;
+  frames: AnalysedFrame[];
+  analysis: Promise<void>;
+}
+
+/**
+ * Where a stream is. Client input is taken while awaiting or receiving video; while completing (the empty chunk
+ * came) ffmpeg flushes the last frames, which still count; finished takes nothing more.
+ */
+type StreamState =
+  | { phase: 'awaiting-session' }
+  | ({ phase: 'awaiting-video' } & ClaimedSession)
+  | ({ phase: 'receiving-video'; video: Video } & ClaimedSession)
+  | ({ phase: 'completing'; video: Video } & ClaimedSession)
+  | { phase: 'finished'; session: LivenessSession | undefined };
+
+/** Close code of a stream ended for sending nothing. */
+const IDLE_CLOSE_CODE = 4001;
+
 /** One websocket connection and the session it runs. */
 class LivenessStream {
-  private session: LivenessSession | undefined;
-  private decoder: VideoDecoder | undefined;
-  private serverChallenge: ServerChallenge | undefined;
-  private query: StartQuery | undefined;
-  private readonly clientChallenges: ClientChallenge[] = [];
-  private readonly frames: AnalysedFrame[] = [];
-  private analysis: Promise<void> = Promise.resolve();
-  private videoBytes = 0;
+  private state: StreamState = { phase: 'awaiting-session' };
   private idleTimer: NodeJS.Timeout | undefined;
   private lifetimeTimer: NodeJS.Timeout | undefined;
-  private idleTimedOut = false;
-  /** No more client input is taken (completed, refused or closed). */
-  private finished = false;
-  /** The final decision is being made: frame analysis must run to the end. */
-  private completing = false;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly url: URL,
+    private readonly headers: IncomingHttpHeaders,
     private readonly options: StreamServerOptions,
   ) {}
 
@@ -220,12 +233,11 @@ class LivenessStream {
     const { options } = this;
     let query: StartQuery;
     try {
-      query = parseStartQuery(this.url, options.region, options.now());
+      query = parseStartQuery(this.url, this.headers, options.region, options.now());
     } catch (error) {
       void this.refuse(error);
       return;
     }
-    this.query = query;
     const session = options.store.get(query.sessionId);
     if (!session) {
       void this.refuse(new StreamRefusal('SessionNotFoundException', `Session not found: ${query.sessionId}`));
@@ -241,18 +253,19 @@ class LivenessStream {
       return;
     }
     // Claim synchronously: the store's copy changes before any other connection can look.
-    this.session = session;
     session.status = 'IN_PROGRESS';
     const challenge = selectChallenge(session.challengePreferences, query.challengeVersions);
     if (!challenge) {
-      void this.refuse(
+      this.state = { phase: 'finished', session };
+      void this.refuseFinished(
         new StreamRefusal('ValidationException', 'None of the client challenge-versions matches the session challenge preferences'),
       );
       return;
     }
     session.challenge = challenge;
     void options.store.put(session).catch((error) => this.internalError(error));
-    this.serverChallenge = buildServerChallenge(challenge.type, query.videoWidth, query.videoHeight, options.ovalPlacement);
+    const serverChallenge = buildServerChallenge(challenge.type, query.videoWidth, query.videoHeight, options.ovalPlacement);
+    this.state = { phase: 'awaiting-video', session, challengeType: challenge.type, query, serverChallenge, clientChallenges: [] };
 
     this.ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     this.ws.on('close', (code) => this.onClose(code));
@@ -266,14 +279,13 @@ class LivenessStream {
     );
     this.send(encodeServerEvent({ ChallengeEvent: { Type: challenge.type, Version: challenge.version } }));
     this.send(
-      encodeServerEvent({
-        ServerSessionInformationEvent: { SessionInformation: { Challenge: { [challenge.type]: this.serverChallenge } } },
-      }),
+      encodeServerEvent({ ServerSessionInformationEvent: { SessionInformation: { Challenge: { [challenge.type]: serverChallenge } } } }),
     );
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
-    if (this.finished) return;
+    const state = this.state;
+    if (state.phase !== 'awaiting-video' && state.phase !== 'receiving-video') return;
     this.armIdleTimer();
     try {
       if (!isBinary) throw new MalformedFrameError('text websocket message; event-stream frames are binary');
@@ -281,10 +293,9 @@ class LivenessStream {
       if (decoded.kind === 'end') throw new MalformedFrameError('request stream ended before the empty video chunk');
       const { event } = decoded;
       if ('ClientSessionInformationEvent' in event) {
-        const challenges = event.ClientSessionInformationEvent.Challenge;
-        const reported = challenges[this.session!.challenge!.type];
-        if (!reported) throw new MalformedFrameError(`ClientSessionInformationEvent is not for ${this.session!.challenge!.type}`);
-        this.clientChallenges.push(reported);
+        const reported = event.ClientSessionInformationEvent.Challenge[state.challengeType];
+        if (!reported) throw new MalformedFrameError(`ClientSessionInformationEvent is not for ${state.challengeType}`);
+        state.clientChallenges.push(reported);
         return;
       }
       const chunk = event.VideoEvent.VideoChunk;
@@ -292,37 +303,50 @@ class LivenessStream {
         void this.complete();
         return;
       }
-      this.videoBytes += chunk.byteLength;
-      if (this.videoBytes > this.options.limits.maxVideoBytes) {
+      const bytes = (state.phase === 'receiving-video' ? state.video.bytes : 0) + chunk.byteLength;
+      if (bytes > this.options.limits.maxVideoBytes) {
         throw new StreamRefusal('ValidationException', `Video exceeds ${this.options.limits.maxVideoBytes} bytes`);
       }
-      // ffmpeg only once video comes: a connection that sends none costs no process.
-      this.decoder ??= new VideoDecoder({
-        fps: this.options.limits.sampleFps,
-        width: this.query!.videoWidth,
-        height: this.query!.videoHeight,
-        onFrame: (frame) => this.enqueueFrame(frame.offsetMs, frame.image),
-      });
-      this.decoder.write(chunk);
+      let video: Video;
+      if (state.phase === 'receiving-video') video = state.video;
+      else {
+        // ffmpeg only once video comes: a connection that sends none costs no process.
+        video = { decoder: this.startDecoder(state.query), bytes: 0, frames: [], analysis: Promise.resolve() };
+        this.state = { ...state, phase: 'receiving-video', video };
+      }
+      video.bytes = bytes;
+      video.decoder.write(chunk);
     } catch (error) {
       void this.refuse(error);
     }
   }
 
+  private startDecoder(query: StartQuery): VideoDecoder {
+    return new VideoDecoder({
+      fps: this.options.limits.sampleFps,
+      width: query.videoWidth,
+      height: query.videoHeight,
+      onFrame: (frame) => this.enqueueFrame(frame.offsetMs, frame.image),
+    });
+  }
+
   private enqueueFrame(offsetMs: number, image: AnalysedFrame['image']): void {
-    // While completing, ffmpeg flushes the last frames: those count.
-    if (this.finished && !this.completing) return;
-    if (this.frames.length >= this.options.limits.maxFrames) {
-      void this.refuse(
-        new StreamRefusal('ValidationException', `Video longer than ${this.options.limits.maxFrames / this.options.limits.sampleFps} s`),
-      );
+    const state = this.state;
+    if (state.phase !== 'receiving-video' && state.phase !== 'completing') return;
+    const { limits } = this.options;
+    const { video } = state;
+    if (video.frames.length >= limits.maxFrames) {
+      // While completing, the flushed frames past the limit are dropped; before, the video is too long.
+      if (state.phase === 'receiving-video') {
+        void this.refuse(new StreamRefusal('ValidationException', `Video longer than ${limits.maxFrames / limits.sampleFps} s`));
+      }
       return;
     }
     const frame: AnalysedFrame = { offsetMs, image, faces: [] };
-    this.frames.push(frame);
+    video.frames.push(frame);
     // One frame at a time, in order, while the client keeps streaming.
-    this.analysis = this.analysis.then(async () => {
-      if (this.finished && !this.completing) return;
+    video.analysis = video.analysis.then(async () => {
+      if (this.state.phase !== 'receiving-video' && this.state.phase !== 'completing') return;
       const { faces } = await this.options.engine.analyse(image);
       frame.faces = faces;
       if (faces.length === 1) frame.live = await this.options.engine.liveProbability(image, faces[0]!);
@@ -330,24 +354,30 @@ class LivenessStream {
   }
 
   private async complete(): Promise<void> {
-    const session = this.session!;
-    this.completing = true;
-    this.finished = true;
+    const state = this.state;
+    if (state.phase === 'awaiting-video') {
+      this.finish();
+      await this.refuseFinished(new StreamRefusal('ValidationException', 'The stream ended without any video'));
+      return;
+    }
+    if (state.phase !== 'receiving-video') return;
+    this.state = { ...state, phase: 'completing' };
     this.stopTimers();
+    const { session, video } = state;
     try {
-      if (!this.decoder) throw new VideoDecodeError('The stream ended without any video');
-      const decoded = await this.decoder.finish();
-      await this.analysis;
+      const decoded = await video.decoder.finish();
+      await video.analysis;
       const decision = decideLiveness(this.options.engine, {
-        challengeType: session.challenge!.type,
-        serverChallenge: this.serverChallenge!,
-        videoWidth: this.query!.videoWidth,
-        videoHeight: this.query!.videoHeight,
+        challengeType: state.challengeType,
+        serverChallenge: state.serverChallenge,
+        videoWidth: state.query.videoWidth,
+        videoHeight: state.query.videoHeight,
         decoded: { ...decoded, fps: this.options.limits.sampleFps },
-        clientChallenges: this.clientChallenges,
-        frames: this.frames,
+        clientChallenges: state.clientChallenges,
+        frames: video.frames,
         auditImagesLimit: session.auditImagesLimit,
       });
+      this.state = { phase: 'finished', session };
       const images = decision.status === 'SUCCEEDED' ? await this.options.results.store(session, decision) : { auditImages: [] };
       session.status = decision.status;
       session.result = { confidence: decision.confidence, ...images, reasons: decision.reasons };
@@ -356,34 +386,27 @@ class LivenessStream {
       this.send(encodeServerEvent({ DisconnectionEvent: { TimestampMillis: this.options.now() } }));
       this.ws.close(1000);
     } catch (error) {
-      if (error instanceof VideoDecodeError) {
-        this.completing = false;
-        await this.refuseAfterFinish(new StreamRefusal('ValidationException', error.message));
-      } else {
-        this.completing = false;
-        await this.internalError(error);
-      }
+      this.finish();
+      if (error instanceof VideoDecodeError) await this.refuseFinished(new StreamRefusal('ValidationException', error.message));
+      else await this.internalError(error);
     }
   }
 
   private onClose(code: number): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.stopTimers();
-    this.decoder?.abort();
-    void this.markFailed(`client closed the stream (code ${code}) before the video ended`);
+    if (this.state.phase === 'finished' || this.state.phase === 'completing') return;
+    const session = this.finish();
+    void this.markFailed(session, `client closed the stream (code ${code}) before the video ended`);
   }
 
-  /** Sends the exception, closes, and leaves the session FAILED (or EXPIRED when its lifetime ran out). */
-  private async refuse(error: unknown, why: 'refused' | 'expired' = 'refused'): Promise<void> {
-    if (this.finished) return;
-    this.finished = true;
-    await this.refuseAfterFinish(error, why);
+  /** Unless the stream is already ending: sends the exception, closes, and leaves the session FAILED (or EXPIRED). */
+  private async refuse(error: unknown, why: 'refused' | 'expired' = 'refused', closeCode = 1000): Promise<void> {
+    if (this.state.phase === 'finished' || this.state.phase === 'completing') return;
+    this.finish();
+    await this.refuseFinished(error, why, closeCode);
   }
 
-  private async refuseAfterFinish(error: unknown, why: 'refused' | 'expired' = 'refused'): Promise<void> {
-    this.stopTimers();
-    this.decoder?.abort();
+  /** The refusal of a finished stream; past its lifetime the session keeps IN_PROGRESS, which then reads EXPIRED. */
+  private async refuseFinished(error: unknown, why: 'refused' | 'expired' = 'refused', closeCode = 1000): Promise<void> {
     const refusal =
       error instanceof StreamRefusal
         ? error
@@ -395,23 +418,33 @@ class LivenessStream {
       return;
     }
     this.send(encodeServerException({ exception: refusal.exception, message: refusal.message }));
-    this.ws.close(this.idleTimedOut ? 4001 : 1000, refusal.exception);
-    // Past its lifetime the session reads EXPIRED on its own; keep IN_PROGRESS stored so it does.
-    if (why !== 'expired') await this.markFailed(refusal.message);
+    this.ws.close(closeCode, refusal.exception);
+    if (why !== 'expired') await this.markFailed(this.claimedSession(), refusal.message);
   }
 
   private async internalError(error: unknown): Promise<void> {
-    this.finished = true;
-    this.stopTimers();
-    this.decoder?.abort();
+    const session = this.state.phase === 'finished' ? this.state.session : this.finish();
     this.options.log({ event: 'liveness-internal-error', error: String((error as Error)?.stack ?? error) });
     this.send(encodeServerException({ exception: 'InternalServerException', message: 'Internal server error' }));
     this.ws.close(1000);
-    await this.markFailed('internal error');
+    await this.markFailed(session, 'internal error');
   }
 
-  private async markFailed(reason: string): Promise<void> {
-    const session = this.session;
+  /** Takes no more input: stops the timers and ffmpeg; returns the claimed session, if any. */
+  private finish(): LivenessSession | undefined {
+    const state = this.state;
+    this.stopTimers();
+    if (state.phase === 'receiving-video' || state.phase === 'completing') state.video.decoder.abort();
+    const session = this.claimedSession();
+    this.state = { phase: 'finished', session };
+    return session;
+  }
+
+  private claimedSession(): LivenessSession | undefined {
+    return this.state.phase === 'awaiting-session' ? undefined : this.state.session;
+  }
+
+  private async markFailed(session: LivenessSession | undefined, reason: string): Promise<void> {
     if (session?.status !== 'IN_PROGRESS') return;
     session.status = 'FAILED';
     session.failure = reason;
@@ -424,10 +457,15 @@ class LivenessStream {
 
   private armIdleTimer(timeoutMs = this.options.limits.idleTimeoutMs): void {
     clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => {
-      this.idleTimedOut = true;
-      void this.refuse(new StreamRefusal('ValidationException', `No event for ${timeoutMs} ms: stream idle timeout`));
-    }, timeoutMs);
+    this.idleTimer = setTimeout(
+      () =>
+        void this.refuse(
+          new StreamRefusal('ValidationException', `No event for ${timeoutMs} ms: stream idle timeout`),
+          'refused',
+          IDLE_CLOSE_CODE,
+        ),
+      timeoutMs,
+    );
   }
 
   private stopTimers(): void {

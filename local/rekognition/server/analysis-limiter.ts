@@ -3,7 +3,7 @@
  * number wait their turn, and beyond that a request is refused with ThrottlingException, which the SDK retries
  * with backoff, instead of piling decoded images up in memory.
  */
-import { RekognitionError } from './operation';
+import { AwsError } from '../../aws/errors';
 
 export class AnalysisLimiter {
   private running = 0;
@@ -21,7 +21,7 @@ export class AnalysisLimiter {
     if (this.running >= this.maxRunning) {
       if (this.waiting.length >= this.maxWaiting) {
         // Rekognition answers ThrottlingException with HTTP 500: it is a server-side fault the client retries.
-        throw new RekognitionError('ThrottlingException', 'Too many images are being analysed; retry later', 500);
+        throw new AwsError('ThrottlingException', 'Too many images are being analysed; retry later', 500);
       }
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else {

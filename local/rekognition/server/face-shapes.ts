@@ -20,7 +20,8 @@
  * quality and confidence, and nothing here guesses age, emotions or the rest, so those members are left out.
  */
 import type { AnalysedImage, DetectedFace } from '../engine/types';
-import type { BoundingBox, StoredFace } from '../collections/store';
+import type { BoundingBox } from '../../aws/bounding-box';
+import type { StoredFace } from '../collections/store';
 
 export const QUALITY_FILTERS = ['NONE', 'AUTO', 'LOW', 'MEDIUM', 'HIGH'] as const;
 export type QualityFilter = (typeof QUALITY_FILTERS)[number];

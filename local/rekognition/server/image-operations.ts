@@ -19,8 +19,9 @@ import {
   type UnindexedReason,
 } from './face-shapes';
 import { readImage, type ImageInput, type ImageSource } from './image-source';
-import { RekognitionError, type OperationTable } from './operation';
-import { RequestReader } from './request-reader';
+import { AwsError } from '../../aws/errors';
+import type { OperationTable } from '../../aws/json-protocol';
+import { RequestReader } from '../../aws/request-reader';
 
 export interface ImageOperationsOptions {
   engine: FaceEngine;
@@ -76,7 +77,7 @@ function paginate<T>(items: readonly T[], keyOf: (item: T) => string, kind: stri
   if (token !== undefined) {
     const decoded = Buffer.from(token, 'base64url').toString('utf8');
     if (!decoded.startsWith(`${kind}:`) || Buffer.from(decoded, 'utf8').toString('base64url') !== token) {
-      throw new RekognitionError('InvalidPaginationTokenException', 'Invalid pagination token');
+      throw new AwsError('InvalidPaginationTokenException', 'Invalid pagination token');
     }
     const after = decoded.slice(kind.length + 1);
     start = items.findIndex((item) => keyOf(item) > after);
@@ -100,14 +101,14 @@ export function createImageOperations({ engine, store, images, limiter }: ImageO
       return { ...analysed, faces: analysed.faces.slice(0, MAX_FACES_PER_IMAGE) };
     } catch (error) {
       if (error instanceof ImageFormatError) {
-        throw new RekognitionError('InvalidImageFormatException', `Request has invalid image format: ${error.message}`);
+        throw new AwsError('InvalidImageFormatException', `Request has invalid image format: ${error.message}`);
       }
       if (error instanceof ImageDimensionError) {
         const { width = 0, height = 0 } = await sharp(bytes).metadata();
         if (Math.min(width, height) < MIN_IMAGE_SIDE) {
-          throw new RekognitionError('InvalidParameterException', `Request has invalid parameters: ${error.message}`);
+          throw new AwsError('InvalidParameterException', `Request has invalid parameters: ${error.message}`);
         }
-        throw new RekognitionError('ImageTooLargeException', `Image size is too large: ${error.message}`);
+        throw new AwsError('ImageTooLargeException', `Image size is too large: ${error.message}`);
       }
       throw error;
     }
@@ -117,7 +118,7 @@ export function createImageOperations({ engine, store, images, limiter }: ImageO
   function comparableCollection(collectionId: string) {
     const collection = store.get(collectionId);
     if (collection.faceModelVersion !== engine.modelVersion) {
-      throw new RekognitionError(
+      throw new AwsError(
         'InvalidParameterException',
         `The collection id: ${collectionId} holds faces of model version ${collection.faceModelVersion}; this engine is ${engine.modelVersion}`,
       );
@@ -128,7 +129,7 @@ export function createImageOperations({ engine, store, images, limiter }: ImageO
   /** The largest face passing the quality filter; Rekognition refuses an image without one. */
   function largestFace(image: AnalysedImage, filter: QualityFilter): DetectedFace {
     const face = image.faces.find((candidate) => qualityReasons(candidate, image, filter).length === 0);
-    if (!face) throw new RekognitionError('InvalidParameterException', NO_FACE_MESSAGE);
+    if (!face) throw new AwsError('InvalidParameterException', NO_FACE_MESSAGE);
     return face;
   }
 
@@ -144,7 +145,7 @@ export function createImageOperations({ engine, store, images, limiter }: ImageO
 
   return {
     async CreateCollection(input) {
-      const reader = new RequestReader(input);
+      const reader = RequestReader.of(input);
       const collectionId = reader.string('CollectionId', COLLECTION_ID);
       const tags = reader.stringMap('Tags', {
         maxEntries: 200,
@@ -157,7 +158,7 @@ export function createImageOperations({ engine, store, images, limiter }: ImageO
     },
 
     async DeleteCollection(input) {
-      const reader = new RequestReader(input);
+      const reader = RequestReader.of(input);
       const collectionId = reader.string('CollectionId', COLLECTION_ID);
       reader.finish();
       await store.delete(collectionId);
@@ -165,7 +166,7 @@ export function createImageOperations({ engine, store, images, limiter }: ImageO
     },
 
     async DescribeCollection(input) {
-      const reader = new RequestReader(input);
+      const reader = RequestReader.of(input);
       const collectionId = reader.string('CollectionId', COLLECTION_ID);
       reader.finish();
       const collection = store.get(collectionId);
@@ -179,16 +180,16 @@ export function createImageOperations({ engine, store, images, limiter }: ImageO
     },
 
     async ListTagsForResource(input) {
-      const reader = new RequestReader(input);
+      const reader = RequestReader.of(input);
       const resourceArn = reader.string('ResourceArn', { required: true, minLength: 20, maxLength: 2048 });
       reader.finish();
       const [, collectionId] = /^arn:[a-z-]+:rekognition:[a-z0-9-]+:\d{12}:collection\/([a-zA-Z0-9_.-]{1,255})$/.exec(resourceArn) ?? [];
-      if (!collectionId) throw new RekognitionError('InvalidParameterException', `Invalid resource ARN: ${resourceArn}`);
+      if (!collectionId) throw new AwsError('InvalidParameterException', `Invalid resource ARN: ${resourceArn}`);
       return { Tags: store.get(collectionId).tags };
     },
 
     async ListCollections(input) {
-      const reader = new RequestReader(input);
+      const reader = RequestReader.of(input);
       const nextToken = reader.string('NextToken');
       const maxResults = reader.integer('MaxResults', { min: 0, max: MAX_PAGE_SIZE });
       reader.finish();
@@ -201,7 +202,7 @@ export function createImageOperations({ engine, store, images, limiter }: ImageO
     },
 
     async IndexFaces(input) {
-      const reader = new RequestReader(input);
+      const reader = RequestReader.of(input);
       const collectionId = reader.string('CollectionId', COLLECTION_ID);
       const image = readImage(reader, 'Image');
       const externalImageId = reader.string('ExternalImageId', EXTERNAL_IMAGE_ID);
@@ -248,7 +249,7 @@ export function createImageOperations({ engine, store, images, limiter }: ImageO
     },
 
     async ListFaces(input) {
-      const reader = new RequestReader(input);
+      const reader = RequestReader.of(input);
       const collectionId = reader.string('CollectionId', COLLECTION_ID);
       const nextToken = reader.string('NextToken', { maxLength: 255 });
       const maxResults = reader.integer('MaxResults', { min: 0, max: MAX_PAGE_SIZE });
@@ -268,7 +269,7 @@ export function createImageOperations({ engine, store, images, limiter }: ImageO
     },
 
     async DeleteFaces(input) {
-      const reader = new RequestReader(input);
+      const reader = RequestReader.of(input);
       const collectionId = reader.string('CollectionId', COLLECTION_ID);
       const faceIds = reader.stringList('FaceIds', { required: true, minLength: 1, maxLength: 4096 }, FACE_ID);
       reader.finish();
@@ -280,7 +281,7 @@ export function createImageOperations({ engine, store, images, limiter }: ImageO
     },
 
     async SearchFacesByImage(input) {
-      const reader = new RequestReader(input);
+      const reader = RequestReader.of(input);
       const collectionId = reader.string('CollectionId', COLLECTION_ID);
       const image = readImage(reader, 'Image');
       const maxFaces = reader.integer('MaxFaces', { min: 1, max: 4096 });
@@ -301,7 +302,7 @@ export function createImageOperations({ engine, store, images, limiter }: ImageO
     },
 
     async SearchFaces(input) {
-      const reader = new RequestReader(input);
+      const reader = RequestReader.of(input);
       const collectionId = reader.string('CollectionId', COLLECTION_ID);
       const faceId = reader.string('FaceId', { required: true, ...FACE_ID });
       const maxFaces = reader.integer('MaxFaces', { min: 1, max: 4096 });
@@ -309,7 +310,7 @@ export function createImageOperations({ engine, store, images, limiter }: ImageO
       reader.finish();
       const { faces } = comparableCollection(collectionId);
       const searched = faces.find((face) => face.faceId === faceId);
-      if (!searched) throw new RekognitionError('InvalidParameterException', `faceId ${faceId} was not found in the collection.`);
+      if (!searched) throw new AwsError('InvalidParameterException', `faceId ${faceId} was not found in the collection.`);
       const others = faces.filter((face) => face.faceId !== faceId);
       return {
         SearchedFaceId: faceId,
@@ -319,7 +320,7 @@ export function createImageOperations({ engine, store, images, limiter }: ImageO
     },
 
     async CompareFaces(input) {
-      const reader = new RequestReader(input);
+      const reader = RequestReader.of(input);
       const sourceImage = readImage(reader, 'SourceImage');
       const targetImage = readImage(reader, 'TargetImage');
       const threshold = reader.float('SimilarityThreshold', { min: 0, max: 100 }) ?? DEFAULT_THRESHOLD;
@@ -342,7 +343,7 @@ export function createImageOperations({ engine, store, images, limiter }: ImageO
     },
 
     async DetectFaces(input) {
-      const reader = new RequestReader(input);
+      const reader = RequestReader.of(input);
       const image = readImage(reader, 'Image');
       reader.stringList('Attributes', {}, { values: ATTRIBUTES });
       reader.finish();

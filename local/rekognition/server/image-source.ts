@@ -7,8 +7,8 @@
  */
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { RekognitionError } from './operation';
-import type { RequestReader } from './request-reader';
+import { AwsError } from '../../aws/errors';
+import type { RequestReader } from '../../aws/request-reader';
 
 export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 export const MAX_S3_IMAGE_BYTES = 15 * 1024 * 1024;
@@ -37,7 +37,7 @@ export function imageFrom(image: RequestReader, member: string, maxBytes: number
     version: s3.string('Version', { minLength: 1, maxLength: 1024 }),
   };
   if ((bytes === undefined) === (s3Object === undefined)) {
-    throw new RekognitionError('InvalidParameterException', `${member} must have exactly one of Bytes or S3Object`);
+    throw new AwsError('InvalidParameterException', `${member} must have exactly one of Bytes or S3Object`);
   }
   if (bytes) return { bytes };
   return { s3Object: { bucket: s3Object!.bucket, name: s3Object!.name, version: s3Object!.version } };
@@ -46,13 +46,13 @@ export function imageFrom(image: RequestReader, member: string, maxBytes: number
 /** The most an S3 object may hold, and the service's error for one that holds more. */
 export interface S3ObjectLimit {
   maxBytes: number;
-  tooLarge(bytes: number): RekognitionError;
+  tooLarge(bytes: number): AwsError;
 }
 
 const REKOGNITION_S3_LIMIT: S3ObjectLimit = {
   maxBytes: MAX_S3_IMAGE_BYTES,
   tooLarge: (bytes) =>
-    new RekognitionError('ImageTooLargeException', `Image size is too large: ${bytes} bytes, the limit from S3 is ${MAX_S3_IMAGE_BYTES}`),
+    new AwsError('ImageTooLargeException', `Image size is too large: ${bytes} bytes, the limit from S3 is ${MAX_S3_IMAGE_BYTES}`),
 };
 
 export class ImageSource {
@@ -84,7 +84,7 @@ export class ImageSource {
 
   private async fetch({ bucket, name, version }: { bucket: string; name: string; version?: string }): Promise<Buffer> {
     const unreadable = (reason: string) =>
-      new RekognitionError(
+      new AwsError(
         'InvalidS3ObjectException',
         `Unable to get object metadata from S3. Check object key, region and/or access permissions. (s3://${bucket}/${name}: ${reason})`,
       );

@@ -11,28 +11,31 @@
  *
  * The operation table is composed explicitly: `createImageOperations({ engine, store, images, limiter })` gives the image
  * and collection operations, `extraOperations` adds others (a name served twice is a startup error). Every
- * operation receives the parsed JSON body and answers the JSON response, or throws a RekognitionError.
- * Requests need a well-formed SigV4 Authorization header (any credentials); bodies are capped at 16 MB. At most
+ * operation receives the parsed JSON body and answers the JSON response, or throws an AwsError. Requests need a SigV4
+ * signature (../../aws/sigv4.ts): with `credentials`, a valid one of those keys (the local stack's functions sign with
+ * its credentials); without, any key of the right form passes (standalone use and tests, whose callers may sign with
+ * anything). Bodies are capped at 16 MB. At most
  * `maxConcurrentAnalyses` images (default 2) are analysed at once and `maxQueuedAnalyses` (default 32) wait; more
  * are refused with ThrottlingException.
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Clock } from '../../aws/clock';
+import { AwsError } from '../../aws/errors';
+import { createJsonProtocolListener, isCommonException, type OperationTable } from '../../aws/json-protocol';
+import { startListener } from '../../aws/listener';
+import { jsonServiceAuthenticator } from '../../aws/sigv4';
 import { CollectionStore } from '../collections/store';
 import { createFaceEngine } from '../engine';
 import type { FaceEngine } from '../engine/types';
 import { AnalysisLimiter } from './analysis-limiter';
 import { createImageOperations } from './image-operations';
 import { ImageSource, type S3Settings } from './image-source';
-import type { OperationTable } from './operation';
-import { createJsonProtocolListener } from './protocol';
 
 export { AnalysisLimiter } from './analysis-limiter';
 export { createImageOperations } from './image-operations';
 export { ImageSource, type S3Settings } from './image-source';
 export { CollectionStore } from '../collections/store';
 
-export interface RekognitionServerOptions {
+export interface RekognitionServerOptions extends ImageServerChecks {
   /** Default 127.0.0.1: the local stack listens on loopback only. */
   host?: string;
   /** Default 4580; 0 picks a free port. */
@@ -48,7 +51,14 @@ export interface RekognitionServerOptions {
   extraOperations?: OperationTable;
   maxConcurrentAnalyses?: number;
   maxQueuedAnalyses?: number;
-  /** Where failures that are not Rekognition errors are reported; defaults to console.error. */
+}
+
+/** How the image servers (Rekognition, Textract) check signatures and report failures. */
+export interface ImageServerChecks {
+  /** Access key id -> secret: when given, only valid signatures of these keys pass; else any well-formed one. */
+  credentials?: Readonly<Record<string, string>>;
+  now?: Clock;
+  /** Where failures that are not the service's own refusals are reported; defaults to console.error. */
   logError?: (error: unknown) => void;
 }
 
@@ -70,6 +80,73 @@ export function combineOperations(...tables: OperationTable[]): OperationTable {
   return combined;
 }
 
+/** What differs between the image servers: the service, its operations, and what its own exceptions carry. */
+export interface ImageServerSpec {
+  /** The signing name, e.g. `rekognition`. */
+  service: string;
+  /** As the internal error names it, e.g. `Amazon Rekognition`. */
+  title: string;
+  targetPrefix: string;
+  region: string;
+  operations: OperationTable;
+  maxRequestBytes: number;
+  /** Members of the service's own exceptions besides `__type` and `Message` (the common ones have none). */
+  exceptionMembers(type: string, requestId: string): Record<string, string>;
+  host: string;
+  port: number;
+  /** Frees what the operations hold, once the server has stopped (or failed to start). */
+  release(): Promise<void>;
+}
+
+/**
+ * Serves an image service on the shared JSON protocol, its signatures checked by the shared verifier: valid ones of
+ * `credentials` if given, else any of the right form.
+ */
+export async function startImageServer(spec: ImageServerSpec, checks: ImageServerChecks): Promise<RekognitionServer> {
+  const checkSignature = jsonServiceAuthenticator({
+    service: spec.service,
+    region: spec.region,
+    credentials: checks.credentials ?? {},
+    mode: checks.credentials ? 'verify' : 'shape',
+    now: checks.now ?? Date.now,
+    status: 403,
+    log: (reason) => console.warn(`[${spec.service}] request refused: ${reason}`),
+  });
+  const listener = await startListener(
+    createJsonProtocolListener({
+      targetPrefix: spec.targetPrefix,
+      operations: spec.operations,
+      maxRequestBytes: spec.maxRequestBytes,
+      errorBody: (error, requestId) =>
+        isCommonException(error.type)
+          ? { Message: error.message }
+          : { ...spec.exceptionMembers(error.type, requestId), Message: error.message },
+      authenticate: async (request, body) => {
+        await checkSignature(request, body);
+      },
+      internalError: () => new AwsError('InternalServerError', `${spec.title} experienced a service issue`, 500),
+      logError: checks.logError ?? ((error) => console.error(error)),
+    }),
+    { host: spec.host, port: spec.port, finishRequestsOnClose: true },
+  ).catch(async (error: unknown) => {
+    await spec.release();
+    throw error;
+  });
+  return {
+    endpoint: listener.endpoint,
+    close: async () => {
+      try {
+        await listener.close();
+      } finally {
+        await spec.release();
+      }
+    },
+  };
+}
+
+/** Two 5 MB images base64-encoded (CompareFaces) fit. */
+const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+
 export async function startRekognitionServer(options: RekognitionServerOptions): Promise<RekognitionServer> {
   const { host = '127.0.0.1', port = 4580, dataDir, region = 'us-east-1', accountId = '000000000000' } = options;
   const store = await CollectionStore.open({ dataDir, region, accountId });
@@ -77,26 +154,20 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
   const images = new ImageSource(options.s3);
   const limiter = new AnalysisLimiter(options.maxConcurrentAnalyses ?? 2, options.maxQueuedAnalyses ?? 32);
   const operations = combineOperations(createImageOperations({ engine, store, images, limiter }), options.extraOperations ?? {});
-  const server = createServer(createJsonProtocolListener(operations, options.logError ?? ((error) => console.error(error))));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return {
-    endpoint: `http://${shownHost}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => {
-          images.close();
-          if (error) reject(error);
-          else resolve();
-        });
-        server.closeIdleConnections();
-      }),
-  };
+  return startImageServer(
+    {
+      service: 'rekognition',
+      title: 'Amazon Rekognition',
+      targetPrefix: 'RekognitionService.',
+      region,
+      operations,
+      maxRequestBytes: MAX_REQUEST_BYTES,
+      // Rekognition's own exceptions carry a Code and a Logref.
+      exceptionMembers: (type, requestId) => ({ Code: type, Logref: requestId }),
+      host,
+      port,
+      release: async () => images.close(),
+    },
+    options,
+  );
 }

@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { InitiateAuthCommand, RespondToAuthChallengeCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { DetectFacesCommand } from '@aws-sdk/client-rekognition';
 import { mailboxCode } from '../../../local/demo/face-login-client';
-import { runLivenessSession } from '../../../local/rekognition/liveness/client';
-import type { StackProcess } from '../stack/stack-process';
+import { runLivenessSession } from '../../../local/rekognition/liveness-client/client';
+import { waitUntil, type StackProcess } from '../stack/stack-process';
 
 export const fixture = (name: string) => readFileSync(new URL(`../../fixtures/faces/${name}`, import.meta.url));
 
@@ -103,15 +103,16 @@ export async function enrol(user: FlowUser, idPhoto: Buffer) {
 
 /** Waits until the stack has printed a line matching `pattern` after `since` characters of its output. */
 export async function printedLine(stack: StackProcess, since: number, pattern: RegExp, waitMs = 10000): Promise<string> {
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    const line = stack
+  const find = () =>
+    stack
       .output()
       .slice(since)
       .split('\n')
       .find((candidate) => pattern.test(candidate));
-    if (line) return line;
-    if (Date.now() > deadline) throw new Error(`the stack printed no line matching ${pattern}:\n${stack.output().slice(since)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await waitUntil(
+    () => find() !== undefined,
+    waitMs,
+    () => `a line matching ${pattern}; the stack printed:\n${stack.output().slice(since)}`,
+  );
+  return find()!;
 }

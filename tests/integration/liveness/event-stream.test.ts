@@ -2,7 +2,7 @@
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { buildServerChallenge } from '../../../local/rekognition/liveness/challenge';
-import { presignStreamUrl } from '../../../local/rekognition/liveness/client';
+import { presignStreamUrl } from '../../../local/rekognition/liveness-client/client';
 import {
   decodeClientFrame,
   decodeServerMessage,
@@ -201,6 +201,8 @@ describe('client frames', () => {
 });
 
 describe('the presigned query', () => {
+  /** The upgrade request's headers: the presigned URL signs its host. */
+  const HOST = { host: 'localhost:4581' };
   const presigned = async (overrides: { region?: string } = {}) =>
     new URL(
       await presignStreamUrl(
@@ -211,7 +213,7 @@ describe('the presigned query', () => {
     );
 
   it('is accepted as the client signs it, with any access key', async () => {
-    expect(parseStartQuery(await presigned(), 'us-east-1', Date.now())).toEqual({
+    expect(parseStartQuery(await presigned(), HOST, 'us-east-1', Date.now())).toEqual({
       sessionId: SESSION_ID,
       videoWidth: 640,
       videoHeight: 480,
@@ -221,14 +223,16 @@ describe('the presigned query', () => {
   });
 
   it('is refused once expired', async () => {
-    await expect(presigned().then((url) => parseStartQuery(url, 'us-east-1', Date.now() + 300_000))).rejects.toMatchObject({
+    await expect(presigned().then((url) => parseStartQuery(url, HOST, 'us-east-1', Date.now() + 300_000))).rejects.toMatchObject({
       exception: 'AccessDeniedException',
-      message: 'Signature expired',
+      message: 'Request has expired',
     });
   });
 
   it('is refused when signed for another region, as the component recognises', async () => {
-    await expect(presigned({ region: 'eu-west-1' }).then((url) => parseStartQuery(url, 'us-east-1', Date.now()))).rejects.toMatchObject({
+    await expect(
+      presigned({ region: 'eu-west-1' }).then((url) => parseStartQuery(url, HOST, 'us-east-1', Date.now())),
+    ).rejects.toMatchObject({
       exception: 'InvalidSignatureException',
       message: expect.stringContaining('valid region'),
     });
@@ -243,12 +247,14 @@ describe('the presigned query', () => {
   ])('is refused without %s', async (name, exception) => {
     const url = await presigned();
     url.searchParams.delete(name);
-    expect(() => parseStartQuery(url, 'us-east-1', Date.now())).toThrow(expect.objectContaining({ exception }));
+    expect(() => parseStartQuery(url, HOST, 'us-east-1', Date.now())).toThrow(expect.objectContaining({ exception }));
   });
 
   it('is refused with a session id that is not a UUID', async () => {
     const url = await presigned();
     url.searchParams.set('session-id', 'not-a-session');
-    expect(() => parseStartQuery(url, 'us-east-1', Date.now())).toThrow(expect.objectContaining({ exception: 'ValidationException' }));
+    expect(() => parseStartQuery(url, HOST, 'us-east-1', Date.now())).toThrow(
+      expect.objectContaining({ exception: 'ValidationException' }),
+    );
   });
 });

@@ -8,9 +8,11 @@ import type { StreamLimits } from '../../../local/rekognition/liveness/stream-se
 import { CREDENTIALS, REGION } from '../rekognition/harness';
 
 export { CREDENTIALS, REGION, fixture, noFaceImage, startS3, temporaryDirectory } from '../rekognition/harness';
-export { locateFace } from '../../../local/rekognition/liveness/client';
+export { locateFace } from '../../../local/rekognition/liveness-client/client';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+/** Loading the face engine takes seconds; a minute means something is wrong, and the failure shows the output. */
+const READY_TIMEOUT_MS = 60_000;
 
 export interface LivenessStack {
   /** The server process (its ffmpeg decoders are among its descendants). */
@@ -19,6 +21,8 @@ export interface LivenessStack {
   streamingEndpoint: string;
   /** PEM of the self-signed certificate, to trust. */
   ca: string;
+  /** Moves the server's clock forward, as time passing would. */
+  advanceClock(ms: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -31,19 +35,45 @@ export async function startLivenessStack(options: {
   const child = spawn(
     join(ROOT, 'node_modules/.bin/tsx'),
     ['tests/integration/liveness/serve.ts', JSON.stringify({ ...options, region: REGION, credentials: CREDENTIALS })],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] },
   );
-  const ready = await new Promise<{ endpoint: string; streamingEndpoint: string; certificatePath: string }>((resolve, reject) => {
-    let output = '';
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /^ready (\{.*\})$/m.exec(output);
-      if (match) resolve(JSON.parse(match[1]!));
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`liveness server exited with ${code} before it was ready:\n${output}`)));
-  });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output += chunk.toString();
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  /** Resolves with the first match of `pattern` in the output after `since` characters, within `timeoutMs`. */
+  const printed = (pattern: RegExp, since: number, timeoutMs: number, what: string) =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      const check = () => {
+        const match = pattern.exec(output.slice(since));
+        if (!match) return;
+        done();
+        resolve(match);
+      };
+      const fail = (error: Error) => {
+        done();
+        reject(error);
+      };
+      const onExit = (code: number | null) => fail(new Error(`liveness server exited with ${code} before ${what}:\n${output}`));
+      const timer = setTimeout(() => fail(new Error(`liveness server: no ${what} within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        child.stdout!.off('data', check);
+        child.off('exit', onExit);
+      };
+      child.stdout!.on('data', check);
+      child.once('exit', onExit);
+      check();
+    });
+  const ready = await printed(/^ready (\{.*\})$/m, 0, READY_TIMEOUT_MS, 'it was ready').then(
+    (match) => JSON.parse(match[1]!) as { endpoint: string; streamingEndpoint: string; certificatePath: string },
+    (error: unknown) => {
+      child.kill('SIGTERM');
+      throw error;
+    },
+  );
   // The server logs each decision with its reasons; LIVENESS_TEST_LOG=1 shows them.
   if (process.env.LIVENESS_TEST_LOG) child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(chunk));
   const rekognition = new RekognitionClient({ endpoint: ready.endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
@@ -52,6 +82,11 @@ export async function startLivenessStack(options: {
     rekognition,
     streamingEndpoint: ready.streamingEndpoint,
     ca: await readFile(ready.certificatePath, 'utf8'),
+    advanceClock: async (ms) => {
+      const since = output.length;
+      child.stdin!.write(`advance ${ms}\n`);
+      await printed(/^advanced \d+$/m, since, 5000, 'the clock advanced');
+    },
     stop: async () => {
       rekognition.destroy();
       if (child.exitCode !== null) return;

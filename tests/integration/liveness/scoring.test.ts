@@ -4,7 +4,7 @@
  * embeddings, mapped to 0-100.
  */
 import { buildServerChallenge } from '../../../local/rekognition/liveness/challenge';
-import { colourSchedule } from '../../../local/rekognition/liveness/client';
+import { colourSchedule } from '../../../local/rekognition/liveness-client/client';
 import type { ClientChallenge, ServerChallenge } from '../../../local/rekognition/liveness/event-stream';
 import { decideLiveness, type AnalysedFrame, type ScoringInput } from '../../../local/rekognition/liveness/scoring';
 import type { DetectedFace } from '../../../local/rekognition/engine/types';

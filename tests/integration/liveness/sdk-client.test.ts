@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-rekognitionstreaming';
 import { WebSocketFetchHandler } from '@aws-sdk/middleware-websocket';
 import WS from 'ws';
-import { COMPONENT_CHALLENGE_VERSIONS, performChallenge, prepareSource } from '../../../local/rekognition/liveness/client';
+import { COMPONENT_CHALLENGE_VERSIONS, performChallenge, prepareSource } from '../../../local/rekognition/liveness-client/client';
 import type { ChallengeType, ClientEvent, ServerChallenge } from '../../../local/rekognition/liveness/event-stream';
 import { CREDENTIALS, locateFace, fixture, REGION, startLivenessStack, startS3, temporaryDirectory, type LivenessStack } from './harness';
 

@@ -2,8 +2,10 @@
  * The Rekognition JSON server with Face Liveness, for the liveness tests: run by the harness as
  * `tsx tests/integration/liveness/serve.ts '<json options>'` in a child process (onnxruntime's native addon and
  * jest's module registry do not mix). Options: dataDir, s3Endpoint, sessionLifetimeMs, limits. Prints one
- * `ready {...}` line with the endpoints.
+ * `ready {...}` line with the endpoints. The server runs on a test clock: real time plus however far the test has
+ * moved it with an `advance <ms>` line on stdin, which is answered `advanced <total ms>`.
  */
+import { createInterface } from 'node:readline';
 import { createFaceEngine } from '../../../local/rekognition/engine';
 import { startLivenessService } from '../../../local/rekognition/liveness';
 import type { StreamLimits } from '../../../local/rekognition/liveness/stream-server';
@@ -20,6 +22,14 @@ interface ServeOptions {
 
 const options = JSON.parse(process.argv[2] ?? '{}') as ServeOptions;
 const s3 = { endpoint: options.s3Endpoint, region: options.region, credentials: options.credentials };
+let clockOffsetMs = 0;
+const now = () => Date.now() + clockOffsetMs;
+createInterface({ input: process.stdin }).on('line', (line) => {
+  const advance = /^advance (\d+)$/.exec(line);
+  if (!advance) return;
+  clockOffsetMs += Number(advance[1]);
+  console.log(`advanced ${clockOffsetMs}`);
+});
 const engine = await createFaceEngine();
 const liveness = await startLivenessService({
   engine,
@@ -29,6 +39,7 @@ const liveness = await startLivenessService({
   region: options.region,
   ...(options.sessionLifetimeMs ? { sessionLifetimeMs: options.sessionLifetimeMs } : {}),
   ...(options.limits ? { limits: options.limits } : {}),
+  now,
   log: (entry) => console.error(JSON.stringify(entry)),
 });
 const server = await startRekognitionServer({
@@ -38,6 +49,7 @@ const server = await startRekognitionServer({
   s3,
   engine,
   extraOperations: liveness.operations,
+  now,
 });
 console.log(
   `ready ${JSON.stringify({ endpoint: server.endpoint, streamingEndpoint: liveness.streamingEndpoint, certificatePath: liveness.certificatePath })}`,

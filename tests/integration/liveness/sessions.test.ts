@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-rekognition';
 import sharp from 'sharp';
 import WebSocket from 'ws';
-import { presignStreamUrl, runLivenessSession, type VideoSource } from '../../../local/rekognition/liveness/client';
+import { presignStreamUrl, runLivenessSession, type VideoSource } from '../../../local/rekognition/liveness-client/client';
 import { decodeServerMessage } from '../../../local/rekognition/liveness/event-stream';
 import { locateFace, fixture, noFaceImage, REGION, startLivenessStack, startS3, temporaryDirectory, type LivenessStack } from './harness';
 
@@ -24,8 +24,8 @@ let stack: LivenessStack;
 let tight: LivenessStack;
 let selfie: Buffer;
 const TIGHT_LIFETIME_MS = 30_000;
-/** Created first, streamed last: by then its lifetime has passed. */
-let expiringSession: { id: string; createdAt: number };
+/** Created first, streamed last, after the server's clock has been moved past its lifetime. */
+let expiringSessionId: string;
 
 beforeAll(async () => {
   directory = await temporaryDirectory('liveness-test-');
@@ -40,7 +40,7 @@ beforeAll(async () => {
     }),
   ]);
   selfie = await fixture('liveness-selfie-angelina_jolie-img6.jpg');
-  expiringSession = { id: await createSession(tight), createdAt: Date.now() };
+  expiringSessionId = await createSession(tight);
 }, 60_000);
 
 afterAll(async () => {
@@ -240,8 +240,8 @@ describe('the session operations', () => {
 });
 
 it('refuses a stream for an expired session and reports it EXPIRED', async () => {
-  await new Promise((resolve) => setTimeout(resolve, expiringSession.createdAt + TIGHT_LIFETIME_MS + 500 - Date.now()));
-  const outcome = await stream(tight, expiringSession.id, await movingCloser(selfie));
+  await tight.advanceClock(TIGHT_LIFETIME_MS + 500);
+  const outcome = await stream(tight, expiringSessionId, await movingCloser(selfie));
   expect(outcome.exceptions.map((e) => e.exception)).toEqual(['SessionNotFoundException']);
-  expect((await results(tight, expiringSession.id)).Status).toBe('EXPIRED');
+  expect((await results(tight, expiringSessionId)).Status).toBe('EXPIRED');
 }, 60_000);

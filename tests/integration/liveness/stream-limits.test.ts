@@ -5,9 +5,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { CreateFaceLivenessSessionCommand, GetFaceLivenessSessionResultsCommand } from '@aws-sdk/client-rekognition';
 import WebSocket from 'ws';
-import { presignStreamUrl, runLivenessSession } from '../../../local/rekognition/liveness/client';
+import { presignStreamUrl, runLivenessSession } from '../../../local/rekognition/liveness-client/client';
 import { decodeServerMessage } from '../../../local/rekognition/liveness/event-stream';
-import { imagesToWebm } from '../../../local/rekognition/liveness/synthetic-video';
+import { imagesToWebm } from '../../../local/rekognition/liveness-client/synthetic-video';
 import { fixture, REGION, startLivenessStack, startS3, temporaryDirectory, type LivenessStack } from './harness';
 
 const FIRST_EVENT_TIMEOUT_MS = 1500;

@@ -1,6 +1,6 @@
 /** The analysis limiter: a bounded number of analyses run, a bounded number wait, the rest are throttled. */
 import { AnalysisLimiter } from '../../../local/rekognition/server/analysis-limiter';
-import { RekognitionError } from '../../../local/rekognition/server/operation';
+import { AwsError } from '../../../local/aws/errors';
 
 /** A task that runs until the test finishes it, and records that it started. */
 function controllable(started: string[], name: string) {
@@ -43,7 +43,7 @@ describe('AnalysisLimiter', () => {
     const accepted = [limiter.run(running!.task), limiter.run(waiting!.task)];
     const throttled = limiter.run(refused!.task);
     await expect(throttled).rejects.toMatchObject({ type: 'ThrottlingException', status: 500 });
-    await expect(throttled).rejects.toBeInstanceOf(RekognitionError);
+    await expect(throttled).rejects.toBeInstanceOf(AwsError);
     running!.finish();
     waiting!.finish();
     await Promise.all(accepted);

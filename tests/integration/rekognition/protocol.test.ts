@@ -5,13 +5,14 @@ import {
   DescribeCollectionCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-rekognition';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { request as httpRequest } from 'node:http';
 import { startServer, temporaryDirectory, type RunningServer } from './harness';
 
-/** Well-formed SigV4: the local server checks the form of the header, not the signature. */
-const AUTHORIZATION =
-  'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/rekognition/aws4_request, SignedHeaders=host;x-amz-date, Signature=' +
-  'a'.repeat(64);
+/** A key the server has never heard of: standalone, it checks the signature's form, scope and date, not the key. */
+const STRANGER = { accessKeyId: 'AKIDSTRANGER', secretAccessKey: 'anything' };
 
 let server: RunningServer;
 let removeDataDir: () => Promise<void>;
@@ -27,17 +28,25 @@ afterAll(async () => {
   await removeDataDir();
 });
 
-async function post(target: string | undefined, body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string> = {}) {
-  const response = await fetch(server.endpoint, {
+/** The headers of `body` signed for Rekognition with a stranger's key at `signingDate`, then `headers` over them. */
+async function signedHeaders(headers: Record<string, string>, body: string, signingDate = new Date()): Promise<Record<string, string>> {
+  const { hostname, port } = new URL(server.endpoint);
+  const signer = new SignatureV4({ credentials: STRANGER, region: 'us-east-1', service: 'rekognition', sha256: Sha256 });
+  const request = new HttpRequest({
     method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-json-1.1',
-      authorization: AUTHORIZATION,
-      ...(target ? { 'x-amz-target': target } : {}),
-      ...headers,
-    },
+    protocol: 'http:',
+    hostname,
+    port: Number(port),
+    path: '/',
+    headers: { host: `${hostname}:${port}`, ...headers },
     body,
   });
+  return (await signer.sign(request, { signingDate })).headers;
+}
+
+async function post(target: string | undefined, body: string, headers: Record<string, string> = {}) {
+  const signed = await signedHeaders({ 'content-type': 'application/x-amz-json-1.1', ...(target ? { 'x-amz-target': target } : {}) }, body);
+  const response = await fetch(server.endpoint, { method: 'POST', headers: { ...signed, ...headers }, body });
   return {
     status: response.status,
     errorType: response.headers.get('x-amzn-errortype'),
@@ -61,7 +70,19 @@ describe('the Rekognition JSON protocol', () => {
     expect(answer.body.__type).toBe('IncompleteSignatureException');
   });
 
-  it('answers any well-formed SigV4 request, whatever the credentials', async () => {
+  it('refuses a signature whose date is an hour old with InvalidSignatureException', async () => {
+    const body = '{}';
+    const headers = await signedHeaders(
+      { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'RekognitionService.ListCollections' },
+      body,
+      new Date(Date.now() - 3600_000),
+    );
+    const response = await fetch(server.endpoint, { method: 'POST', headers, body });
+    expect(response.status).toBe(403);
+    expect(((await response.json()) as { __type: string }).__type).toBe('InvalidSignatureException');
+  });
+
+  it('answers a well-formed SigV4 request signed with any key when started without credentials', async () => {
     const answer = await post('RekognitionService.ListCollections', '{}');
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({ CollectionIds: [], FaceModelVersions: [] });
@@ -103,15 +124,14 @@ describe('the Rekognition JSON protocol', () => {
   it('refuses a body over 16 MB with RequestEntityTooLargeException without reading it all', async () => {
     // Declare 17 MB but send only the first kilobyte: the answer must come from the declared length alone. (Sending the
     // whole body races the server's hang-up, so the client may see EPIPE before it reads the 413.)
+    const headers = await signedHeaders(
+      { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'RekognitionService.DetectFaces' },
+      '',
+    );
     const answer = await new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
       const pending = httpRequest(server.endpoint, {
         method: 'POST',
-        headers: {
-          'content-type': 'application/x-amz-json-1.1',
-          authorization: AUTHORIZATION,
-          'x-amz-target': 'RekognitionService.DetectFaces',
-          'content-length': String(17 * 1024 * 1024),
-        },
+        headers: { ...headers, 'content-length': String(17 * 1024 * 1024) },
       });
       pending.on('response', (response) => {
         const chunks: Buffer[] = [];

@@ -7,7 +7,7 @@ import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { AnalyzeIDCommand, TextractClient } from '@aws-sdk/client-textract';
 import { mailboxCode } from '../../../local/demo/face-login-client';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../local/template/local-environment';
-import { startStackProcess, type StackProcess } from './stack-process';
+import { startStackProcess, waitUntil, type StackProcess } from './stack-process';
 
 const ID_PHOTO = new URL('../../fixtures/faces/app-id-photo-angelina_jolie-img6.jpg', import.meta.url);
 
@@ -118,7 +118,11 @@ describe('npm start', () => {
     form.append('file', new Blob([readFileSync(ID_PHOTO)], { type: 'image/jpeg' }), 'id.jpg');
     expect((await fetch(uploadUrl!, { method: 'POST', body: form })).status).toBe(204);
     // The event is delivered asynchronously, as S3 does; the indexer's REPORT line says it has finished.
-    while (!/\[IndexFaceFunction\] REPORT RequestId/.test(stack.output())) await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitUntil(
+      () => /\[IndexFaceFunction\] REPORT RequestId/.test(stack.output()),
+      30_000,
+      () => 'the IndexFaceFunction REPORT line',
+    );
     const { Faces } = await stack.rekognition.send(new ListFacesCommand({ CollectionId: stack.outputs.collectionId }));
     expect(Faces).toHaveLength(1);
     expect(Faces![0]!.ExternalImageId).toMatch(/^[0-9a-f-]{36}$/);

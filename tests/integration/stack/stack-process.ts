@@ -17,6 +17,21 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 export type StackOutputs = ReturnType<typeof stackOutputs>;
 
+/** How long npm start may take to be ready: well inside the tests' 120 s beforeAll, so the failure says why. */
+const READY_TIMEOUT_MS = 110_000;
+
+/**
+ * Polls `isDone` every 100 ms until it holds, or throws after `timeoutMs` with `describe()`'s account of what was
+ * awaited. `isDone` may throw to give up early (a process that died).
+ */
+export async function waitUntil(isDone: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!isDone()) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${describe()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 export interface StackProcess {
   dataDir: string;
   outputs: StackOutputs;
@@ -77,10 +92,18 @@ export async function startStackProcess(extraArgs: string[] = [], options: { dat
     }),
   );
   const outputsFile = join(dataDir, 'stack-outputs.json');
-  while (!existsSync(outputsFile) || !printed.includes('Ctrl-C stops everything')) {
-    if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode} before it was ready:\n${printed}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await waitUntil(
+    () => {
+      if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode} before it was ready:\n${printed}`);
+      return existsSync(outputsFile) && printed.includes('Ctrl-C stops everything');
+    },
+    READY_TIMEOUT_MS,
+    () => `npm start ready; it printed:\n${printed}`,
+  ).catch((error: unknown) => {
+    stopping = true;
+    child.kill('SIGTERM');
+    throw error;
+  });
   const stop = async () => {
     stopping = true;
     if (child.exitCode === null) child.kill('SIGTERM');

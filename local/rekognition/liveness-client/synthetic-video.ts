@@ -6,8 +6,8 @@
  */
 import { spawn } from 'node:child_process';
 import sharp from 'sharp';
-import type { OvalParameters } from './event-stream';
-import { FFMPEG_PATH } from './video-decoder';
+import type { OvalParameters } from '../liveness/event-stream';
+import { FFMPEG_PATH } from '../liveness/video-decoder';
 
 export interface FrameSize {
   width: number;

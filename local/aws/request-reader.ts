@@ -1,10 +1,11 @@
 /**
  * Reads and checks the members of a JSON request body the way AWS's front end does: a member of the wrong JSON
  * type is a SerializationException (the body cannot be read as the operation's input), and values that break the
- * model's constraints are collected into one ValidationException worded as AWS words it
- * ("2 validation errors detected: Value 'x' at 'collectionId' failed to satisfy constraint: ...").
+ * model's constraints are collected into one exception worded as AWS words it
+ * ("2 validation errors detected: Value 'x' at 'collectionId' failed to satisfy constraint: ..."): a
+ * ValidationException, or what the service names it (Cognito: InvalidParameterException).
  */
-import { RekognitionError } from './operation';
+import { AwsError } from './errors';
 
 type Json = Record<string, unknown>;
 
@@ -37,19 +38,26 @@ function isBase64(value: string): boolean {
   return value.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(value);
 }
 
-export class RequestReader {
-  private readonly violations: string[];
+/** What the readers of one request report into. */
+interface Report {
+  violations: string[];
+  exception: string;
+}
 
-  constructor(
+export class RequestReader {
+  private constructor(
     private readonly body: Json,
-    private readonly path = '',
-    violations?: string[],
-  ) {
-    this.violations = violations ?? [];
+    private readonly path: string,
+    private readonly report: Report,
+  ) {}
+
+  /** A reader of a whole request body; broken constraints are refused as `exception` (default ValidationException). */
+  static of(body: Json, exception = 'ValidationException'): RequestReader {
+    return new RequestReader(body, '', { violations: [], exception });
   }
 
   private violate(path: string, shown: string, constraint: string): void {
-    this.violations.push(`Value ${shown} at '${path}' failed to satisfy constraint: Member must ${constraint}`);
+    this.report.violations.push(`Value ${shown} at '${path}' failed to satisfy constraint: Member must ${constraint}`);
   }
 
   private present(name: string, required: boolean | undefined): unknown {
@@ -62,7 +70,7 @@ export class RequestReader {
   }
 
   private typeError(name: string, expected: string): never {
-    throw new RekognitionError('SerializationException', `${memberPath(this.path, name)} must be ${expected}`);
+    throw new AwsError('SerializationException', `${memberPath(this.path, name)} must be ${expected}`);
   }
 
   private checkLength(path: string, shown: string, length: number, rule: { minLength?: number; maxLength?: number }): void {
@@ -146,7 +154,7 @@ export class RequestReader {
   }
 
   /** A map of string to string (e.g. Tags). */
-  stringMap(name: string, rule: { maxEntries: number; key: StringRule; value: StringRule }): Record<string, string> | undefined {
+  stringMap(name: string, rule: { maxEntries?: number; key?: StringRule; value?: StringRule } = {}): Record<string, string> | undefined {
     const value = this.present(name, false);
     if (value === undefined) return undefined;
     if (!isObject(value)) this.typeError(name, 'a map');
@@ -155,8 +163,8 @@ export class RequestReader {
     this.checkLength(path, `'{${entries.length} entries}'`, entries.length, { maxLength: rule.maxEntries });
     for (const [key, entry] of entries) {
       if (typeof entry !== 'string') this.typeError(`${name}.${key}`, 'a string');
-      this.checkString(`${path}.${key}.key`, key, rule.key);
-      this.checkString(`${path}.${key}.value`, entry, rule.value);
+      this.checkString(`${path}.${key}.key`, key, rule.key ?? {});
+      this.checkString(`${path}.${key}.value`, entry, rule.value ?? {});
     }
     return value as Record<string, string>;
   }
@@ -176,7 +184,7 @@ export class RequestReader {
     const value = this.present(name, required);
     if (value === undefined) return undefined;
     if (!isObject(value)) this.typeError(name, 'a structure');
-    return new RequestReader(value, memberPath(this.path, name), this.violations);
+    return new RequestReader(value, memberPath(this.path, name), this.report);
   }
 
   /** A list of structures, each read with its own reader that reports into this one. */
@@ -188,15 +196,15 @@ export class RequestReader {
     this.checkLength(path, `'[${value.length} items]'`, value.length, list);
     return value.map((entry, index) => {
       if (!isObject(entry)) this.typeError(`${name}.${index + 1}`, 'a structure');
-      return new RequestReader(entry, `${path}.${index + 1}.member`, this.violations);
+      return new RequestReader(entry, `${path}.${index + 1}.member`, this.report);
     });
   }
 
-  /** Throws the ValidationException for every constraint broken so far, if any. */
+  /** Throws the exception for every constraint broken so far, if any. */
   finish(): void {
-    const count = this.violations.length;
-    if (count === 0) return;
-    const detected = `${count} validation error${count === 1 ? '' : 's'} detected`;
-    throw new RekognitionError('ValidationException', `${detected}: ${this.violations.join('; ')}`);
+    const { violations, exception } = this.report;
+    if (violations.length === 0) return;
+    const detected = `${violations.length} validation error${violations.length === 1 ? '' : 's'} detected`;
+    throw new AwsError(exception, `${detected}: ${violations.join('; ')}`);
   }
 }

@@ -19,14 +19,14 @@ import {
   decodeServerMessage,
   encodeClientEvent,
   encodeSignedEnvelope,
-  type BoundingBoxRatios,
   type ChallengeType,
   type ClientChallenge,
   type ClientEvent,
   type ServerChallenge,
   STREAM_PATH,
   type StreamException,
-} from './event-stream';
+} from '../liveness/event-stream';
+import type { BoundingBox } from '../../aws/bounding-box';
 import {
   chunkLikeMediaRecorder,
   imagesToWebm,
@@ -39,16 +39,16 @@ import {
   type PhotoFace,
   type PreparedPhoto,
 } from './synthetic-video';
-import { FFMPEG_PATH } from './video-decoder';
+import { FFMPEG_PATH } from '../liveness/video-decoder';
 
 /** What @aws-amplify/ui-react-liveness 3.x sends as challenge-versions. */
 export const COMPONENT_CHALLENGE_VERSIONS = 'FaceMovementAndLightChallenge_2.0.0,FaceMovementChallenge_1.0.0';
 
 export type VideoSource =
   /** A recorded WebM; the client claims the face reached the oval `inOvalAtMs` into it (default: 1 s before colours). */
-  | { kind: 'webm'; webm: Buffer; durationMs?: number; initialFace?: BoundingBoxRatios; inOvalAtMs?: number }
+  | { kind: 'webm'; webm: Buffer; durationMs?: number; initialFace?: BoundingBox; inOvalAtMs?: number }
   /** Still images shown one after another at `fps`. */
-  | { kind: 'images'; images: Buffer[]; fps: number; initialFace?: BoundingBoxRatios; inOvalAtMs?: number }
+  | { kind: 'images'; images: Buffer[]; fps: number; initialFace?: BoundingBox; inOvalAtMs?: number }
   /** One photo, zoomed so the face moves from afar into the server's oval over `approachMs`. */
   | { kind: 'moving-closer'; photo: Buffer; face: PhotoFace; approachMs?: number; prepared?: PreparedPhoto };
 
@@ -320,7 +320,7 @@ interface VideoPlan {
   /** Records the video in real time, handing out MediaRecorder-like chunks. */
   record(onChunk: (chunk: Buffer) => void): Promise<void>;
   /** Where the face is at the start, in video ratios. */
-  initialFace: BoundingBoxRatios;
+  initialFace: BoundingBox;
   inOvalAtMs: number;
   /** When each colour report is due (ms from the start), as the component reports them. */
   colourStarts: { fromMs: number; index: number }[];
@@ -420,7 +420,7 @@ async function probeDurationMs(webm: Buffer): Promise<number> {
   return Math.round((Number(last[1]) * 3600 + Number(last[2]) * 60 + Number(last[3])) * 1000);
 }
 
-function ovalBox(challenge: ServerChallenge, width: number, height: number): BoundingBoxRatios {
+function ovalBox(challenge: ServerChallenge, width: number, height: number): BoundingBox {
   const oval = challenge.OvalParameters;
   return {
     Width: oval.Width / width,
