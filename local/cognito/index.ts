@@ -17,7 +17,7 @@
  * - `POST /` JSON 1.1 (`X-Amz-Target: AWSCognitoIdentityProviderService.<Operation>`): SignUp, ConfirmSignUp,
  *   ResendConfirmationCode, InitiateAuth (CUSTOM_AUTH, REFRESH_TOKEN_AUTH / REFRESH_TOKEN), RespondToAuthChallenge
  *   (CUSTOM_CHALLENGE), GetTokensFromRefreshToken (amplify v6 refreshes with it), GetUser, GlobalSignOut,
- *   RevokeToken; and, SigV4-signed with `adminCredentials`, AdminGetUser and AdminDeleteUser.
+ *   RevokeToken; and, SigV4-signed with `adminCredentials`, AdminGetUser, AdminDeleteUser and ListUsers.
  * - `GET /<userPoolId>/.well-known/jwks.json` and `GET /.well-known/jwks.json`: the RS256 public key.
  *   Tokens carry `iss` = `http://<host>:<port>/<userPoolId>`.
  * - `GET /mailbox` and `GET /mailbox/<email>`: the dev mailbox as JSON. `host` must be a loopback address.

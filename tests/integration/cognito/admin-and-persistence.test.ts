@@ -6,6 +6,7 @@ import {
   GetUserCommand,
   GlobalSignOutCommand,
   InitiateAuthCommand,
+  ListUsersCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { CLIENT_ID, POOL_ID, clientFor, signIn, signUpAndConfirm, startCustomAuth, startTestPool, type TestPool } from './harness';
@@ -49,6 +50,34 @@ describe('admin operations', () => {
         }),
       ),
     ).rejects.toMatchObject({ name: 'NotAuthorizedException' });
+  });
+
+  test('ListUsers finds a user by sub with only the attributes asked for, and no one for a sub that is gone', async () => {
+    const sub = await signUpAndConfirm(pool, 'ada@example.com');
+    await signUpAndConfirm(pool, 'bob@example.com');
+    const found = await pool.client.send(new ListUsersCommand({ UserPoolId: POOL_ID, Filter: `sub = "${sub}"`, AttributesToGet: ['sub'] }));
+    expect(found.Users).toEqual([expect.objectContaining({ Username: sub, Attributes: [{ Name: 'sub', Value: sub }] })]);
+    await pool.client.send(new AdminDeleteUserCommand({ UserPoolId: POOL_ID, Username: sub }));
+    expect((await pool.client.send(new ListUsersCommand({ UserPoolId: POOL_ID, Filter: `sub = "${sub}"` }))).Users).toEqual([]);
+  });
+
+  test('ListUsers pages through every user, and filters by email prefix', async () => {
+    for (const name of ['a', 'b', 'c']) await signUpAndConfirm(pool, `${name}@example.com`);
+    const first = await pool.client.send(new ListUsersCommand({ UserPoolId: POOL_ID, Limit: 2 }));
+    const second = await pool.client.send(new ListUsersCommand({ UserPoolId: POOL_ID, Limit: 2, PaginationToken: first.PaginationToken }));
+    expect(first.Users).toHaveLength(2);
+    expect(second.Users).toHaveLength(1);
+    expect(second.PaginationToken).toBeUndefined();
+    const emails = [...first.Users!, ...second.Users!].map((user) => user.Attributes?.find(({ Name }) => Name === 'email')?.Value).sort();
+    expect(emails).toEqual(['a@example.com', 'b@example.com', 'c@example.com']);
+    const prefixed = await pool.client.send(new ListUsersCommand({ UserPoolId: POOL_ID, Filter: 'email ^= "b@"' }));
+    expect(prefixed.Users?.map((user) => user.Attributes?.find(({ Name }) => Name === 'email')?.Value)).toEqual(['b@example.com']);
+  });
+
+  test('ListUsers refuses a filter it cannot read', async () => {
+    await expect(pool.client.send(new ListUsersCommand({ UserPoolId: POOL_ID, Filter: 'sub = x" or 1' }))).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+    });
   });
 
   test('refuses an unknown user pool id', async () => {
