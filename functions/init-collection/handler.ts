@@ -65,7 +65,8 @@ export function makeHandler({ clients }: CollectionParts) {
       return undefined;
     }
     return (
-      `Collection ${collectionId} already exists and holds ${plural(FaceCount, 'face')} of another stack (${Tags[STACK_TAG] ?? 'untagged'}). ` +
+      `Collection ${collectionId} already exists and holds ${plural(FaceCount, 'face')} ` +
+      `of another stack (${Tags[STACK_TAG] ?? 'untagged'}). ` +
       'Delete it (aws rekognition delete-collection) or deploy with AdoptExistingCollection=true.'
     );
   }
@@ -113,9 +114,8 @@ export function makeHandler({ clients }: CollectionParts) {
         const { Errors = [] } = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }));
         if (Errors.length > 0) {
           const [first] = Errors;
-          throw new Error(
-            `${plural(Errors.length, 'object')} of ${bucket} could not be deleted, e.g. ${first?.Key}: ${first?.Code} ${first?.Message ?? ''}`.trim(),
-          );
+          const example = `${first?.Key}: ${first?.Code} ${first?.Message ?? ''}`.trim();
+          throw new Error(`${plural(Errors.length, 'object')} of ${bucket} could not be deleted, e.g. ${example}`);
         }
         deleted += objects.length;
       }

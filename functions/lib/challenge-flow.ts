@@ -1,5 +1,5 @@
 /**
- * The sign-in state machine shared by define and create. A user with no current enrolment proves the email first
+ * The sign-in state machine shared by define and create. A user with no current enrollment proves the email first
  * (EMAIL_CODE), then uploads the ID photo (ENROLL_ID_PHOTO), then passes FACE_LIVENESS; an enrolled user (and an
  * unknown username, under its pseudo-identity) goes straight to FACE_LIVENESS. Tokens only after a passed
  * FACE_LIVENESS. A session that does not follow this order was not produced by our triggers and is refused.
@@ -38,7 +38,7 @@ export function readSession(session: readonly ChallengeResult[]): SessionProgres
         break;
       case ENROLL_ID_PHOTO:
         // An upload is only ever offered after the email was proven in this same session.
-        if (!progress.emailProven || progress.enrolled || progress.livenessStarted) return { valid: false, why: 'enrolment out of order' };
+        if (!progress.emailProven || progress.enrolled || progress.livenessStarted) return { valid: false, why: 'enrollment out of order' };
         progress.enrolled = entry.challengeResult;
         break;
       case FACE_LIVENESS:

@@ -1,11 +1,11 @@
 /**
- * The document check at enrolment: Amazon Textract AnalyzeID reads the uploaded photo, and the photo counts as an
+ * The document check at enrollment: Amazon Textract AnalyzeID reads the uploaded photo, and the photo counts as an
  * identity document when AnalyzeID names a document type (ID_TYPE) or reads a machine-readable zone (MRZ_CODE),
  * and is refused as expired when its expiry date is before today (UTC; a document is valid on its expiry day).
  *
  *   const check = await checkDocument({ bytes }, { client: textract(), policy: config().documentCheck, now: new Date() });
- *   if (check.refusal) -> reject the enrolment with check.refusal ('NOT_A_DOCUMENT' | 'EXPIRED_DOCUMENT')
- *   check.document     -> what may be stored with the enrolment
+ *   if (check.refusal) -> reject the enrollment with check.refusal ('NOT_A_DOCUMENT' | 'EXPIRED_DOCUMENT')
+ *   check.document     -> what may be stored with the enrollment
  *
  * Data minimisation: of everything AnalyzeID reads, only the document type, the issuing country and the expiry date
  * leave this module, unless `keepIdentity` (DOCUMENT_KEEP_IDENTITY) asks for the holder's name, document number and

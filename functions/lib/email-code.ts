@@ -68,7 +68,8 @@ export async function sendEmailCode(
   code: string,
 ): Promise<void> {
   const { emailSender, emailIdentityArn } = config;
-  const text = `Your sign-in code is ${code}. It is valid for 10 minutes. If you did not try to sign in, ignore this email.`;
+  const validity = 'It is valid for 10 minutes. If you did not try to sign in, ignore this email.';
+  const text = `Your sign-in code is ${code}. ${validity}`;
   await clients.ses.send(
     new SendEmailCommand({
       FromEmailAddress: emailSender,
@@ -80,7 +81,7 @@ export async function sendEmailCode(
           Body: {
             Text: { Data: text, Charset: 'UTF-8' },
             Html: {
-              Data: `<p>Your sign-in code is <strong>${code}</strong>.</p><p>It is valid for 10 minutes. If you did not try to sign in, ignore this email.</p>`,
+              Data: `<p>Your sign-in code is <strong>${code}</strong>.</p><p>${validity}</p>`,
               Charset: 'UTF-8',
             },
           },

@@ -1,9 +1,9 @@
 /**
  * The idempotent indexing routine for one uploaded ID photo, run by index-face on the S3 event and by verify
  * when the event has not been processed yet. It decides only on a key that create issued to this user, only
- * while the user has no current enrolment, and only once (a conditional write). The bytes it checked are pinned
+ * while the user has no current enrollment, and only once (a conditional write). The bytes it checked are pinned
  * to a key no upload policy can write (`id-photos/`), and that copy is what every later CompareFaces reads. An
- * accepted photo becomes a PROVISIONAL enrolment, confirmed by the first successful live match against it.
+ * accepted photo becomes a PROVISIONAL enrollment, confirmed by the first successful live match against it.
  * Permanent problems with the photo become REJECTED; transient AWS errors are thrown so the caller retries.
  */
 import { randomUUID } from 'node:crypto';
@@ -128,7 +128,7 @@ function statusOf(error: Error): number | undefined {
 
 /**
  * True when one of the matches is another account's CONFIRMED face (and the policy forbids sharing a face).
- * Provisional faces never block: anyone can enrol a public photo of someone else, but only its owner can
+ * Provisional faces never block: anyone can enroll a public photo of someone else, but only its owner can
  * confirm it with a live match.
  */
 async function matchesConfirmedFaceOfAnother({ store }: Deps<never>, sub: string, matches: FaceMatch[]): Promise<boolean> {
@@ -269,7 +269,7 @@ async function decide(
   };
 }
 
-/** Makes an accepted photo the user's provisional enrolment; a face that cannot become active leaves the collection. */
+/** Makes an accepted photo the user's provisional enrollment; a face that cannot become active leaves the collection. */
 async function activate(
   deps: RemovalDeps,
   sub: string,
@@ -329,7 +329,7 @@ async function activateReplacement(
 
 export interface EnrollmentOutcome {
   decision: EnrollmentDecision;
-  /** Whether the photo at this key is the user's current enrolment now. */
+  /** Whether the photo at this key is the user's current enrollment now. */
   active: boolean;
 }
 
@@ -410,9 +410,9 @@ export async function removeExpiredProvisionalEnrollment(
 }
 
 /**
- * Confirms a provisional enrolment after a successful live match, running the duplicate check again against
- * confirmed faces. False when the face is another account's confirmed face: the provisional enrolment is then
- * removed (face and pinned photo too), so its owner can enrol again.
+ * Confirms a provisional enrollment after a successful live match, running the duplicate check again against
+ * confirmed faces. False when the face is another account's confirmed face: the provisional enrollment is then
+ * removed (face and pinned photo too), so its owner can enroll again.
  */
 export async function confirmProvisionalEnrollment(
   deps: RemovalDeps,

@@ -1,7 +1,7 @@
 /**
  * Face Liveness: issuing a session bound to a user, and the full check of an answer. The check passes only when
  * every condition holds; each early return names the failed condition for the log and the metrics, never for the
- * client. A first passed check confirms a provisional enrolment.
+ * client. A first passed check confirms a provisional enrollment.
  */
 import {
   CompareFacesCommand,
@@ -65,7 +65,7 @@ const NOT_STREAMED_STATUSES = new Set(['CREATED', 'IN_PROGRESS', 'EXPIRED']);
 
 /**
  * Checks a liveness session that was issued to `sub` and has just been consumed. For an unknown username (a
- * pseudo-identity with no enrolment) the same calls are made, so it takes as long, and it never passes.
+ * pseudo-identity with no enrollment) the same calls are made, so it takes as long, and it never passes.
  */
 export async function checkLivenessSession(
   deps: Deps<'rekognition' | 's3'>,
@@ -86,7 +86,7 @@ export async function checkLivenessSession(
   }
   const referenceImage = { S3Object: { Bucket: bucketName, Name: reference.Name } };
   const enrollment = await getCurrentEnrollment(store, sub, nowMs);
-  // No enrolment: compare the reference with itself, so this refusal costs what a real comparison costs.
+  // No enrollment: compare the reference with itself, so this refusal costs what a real comparison costs.
   const comparison = await clients.rekognition.send(
     new CompareFacesCommand({
       SourceImage: enrollment ? { S3Object: { Bucket: bucketName, Name: enrollment.photoKey } } : referenceImage,

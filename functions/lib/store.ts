@@ -61,7 +61,7 @@ export interface ActiveEnrollment {
   faceId: string;
   uploadedAt: string;
   state: EnrollmentState;
-  /** Epoch seconds after which a PROVISIONAL enrolment no longer counts. */
+  /** Epoch seconds after which a PROVISIONAL enrollment no longer counts. */
   provisionalUntil?: number;
 }
 
@@ -121,7 +121,7 @@ async function getItem(store: Store, pk: string, sk: string): Promise<Record<str
   return Item;
 }
 
-// --- enrolment uploads -------------------------------------------------------------------------------------
+// --- enrollment uploads -------------------------------------------------------------------------------------
 
 /**
  * Records a key as issued to this user, for an open challenge or (with `replacement`) for a signed-in
@@ -222,7 +222,7 @@ export async function revokeAcceptedEnrollment(
   );
 }
 
-// --- the active enrolment ----------------------------------------------------------------------------------
+// --- the active enrollment ----------------------------------------------------------------------------------
 
 function toActiveEnrollment(item: Record<string, unknown>): ActiveEnrollment {
   return {
@@ -235,18 +235,18 @@ function toActiveEnrollment(item: Record<string, unknown>): ActiveEnrollment {
   };
 }
 
-/** True while an enrolment counts: confirmed, or provisional and not yet expired. */
+/** True while an enrollment counts: confirmed, or provisional and not yet expired. */
 export function isCurrent(enrollment: ActiveEnrollment, nowMs: number): boolean {
   return enrollment.state === 'CONFIRMED' || (enrollment.provisionalUntil ?? 0) * 1000 > nowMs;
 }
 
-/** The user's enrolment as recorded, expired provisional ones included (see `isCurrent`). */
+/** The user's enrollment as recorded, expired provisional ones included (see `isCurrent`). */
 export async function getActiveEnrollment(store: Store, sub: string): Promise<ActiveEnrollment | undefined> {
   const item = await getItem(store, userPk(sub), ACTIVE_SK);
   return item ? toActiveEnrollment(item) : undefined;
 }
 
-/** The enrolment sign-ins compare against, or undefined when there is none or it expired unconfirmed. */
+/** The enrollment sign-ins compare against, or undefined when there is none or it expired unconfirmed. */
 export async function getCurrentEnrollment(store: Store, sub: string, nowMs: number): Promise<ActiveEnrollment | undefined> {
   const enrollment = await getActiveEnrollment(store, sub);
   return enrollment && isCurrent(enrollment, nowMs) ? enrollment : undefined;
@@ -256,8 +256,8 @@ export async function getCurrentEnrollment(store: Store, sub: string, nowMs: num
 export type Activation = { activated: true; expired?: { faceId: string; photoKey: string } } | { activated: false };
 
 /**
- * Makes an accepted photo the user's PROVISIONAL enrolment, only where there is none or the one there expired
- * unconfirmed: an upload never replaces a current enrolment. Returns what it displaced.
+ * Makes an accepted photo the user's PROVISIONAL enrollment, only where there is none or the one there expired
+ * unconfirmed: an upload never replaces a current enrollment. Returns what it displaced.
  */
 export async function activateEnrollment(
   store: Store,
@@ -348,7 +348,7 @@ export async function confirmEnrollment(store: Store, sub: string, faceId: strin
   );
 }
 
-/** Removes a PROVISIONAL enrolment of this exact face (refused at confirmation); never a confirmed one. */
+/** Removes a PROVISIONAL enrollment of this exact face (refused at confirmation); never a confirmed one. */
 export async function removeProvisionalEnrollment(store: Store, sub: string, faceId: string): Promise<boolean> {
   return conditionally(() =>
     store.dynamo.send(

@@ -43,11 +43,10 @@ describe('expire enrollments (the hourly sweep)', () => {
     expect(await sweep()).toEqual({ removed: 1 });
     expect(receivedInputs(dynamoMock, DeleteCommand)[0]).toMatchObject({
       Key: { pk: `USER#${SUB}`, sk: 'ACTIVE_ENROLLMENT' },
-      ConditionExpression: '#state = :provisional AND faceId = :faceId',
       ExpressionAttributeValues: { ':provisional': 'PROVISIONAL', ':faceId': 'face-1' },
     });
     expect(receivedInputs(dynamoMock, UpdateCommand)[0]).toMatchObject({
-      ConditionExpression: '#status = :accepted',
+      Key: { pk: `USER#${SUB}`, sk: `ENROLLMENT#enrollment/${SUB}/0e4a7c19-5b2d-4f36-8a91-c7d3e5f60b28.jpg` },
       ExpressionAttributeValues: expect.objectContaining({ ':status': 'REJECTED', ':reason': 'EXPIRED_UNCONFIRMED' }),
     });
     expect(receivedInputs(rekognitionMock, DeleteFacesCommand)).toEqual([{ CollectionId: COLLECTION, FaceIds: ['face-1'] }]);
