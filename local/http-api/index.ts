@@ -172,7 +172,8 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
         error instanceof GatewayRefusal
           ? error
           : new GatewayRefusal(500, 'Internal Server Error', `the local HTTP API failed: ${(error as Error).stack ?? String(error)}`);
-      options.log(`${req.method} ${req.url} ${refusal.status} (request ${requestId}): ${refusal.reason}`);
+      // The path only: a query string may carry a token (an authorizer's $request.querystring source).
+      options.log(`${req.method} ${(req.url ?? '').split('?')[0]} ${refusal.status} (request ${requestId}): ${refusal.reason}`);
       // A client that hung up mid-body gets no answer.
       if (req.socket.destroyed) return;
       answer = {
