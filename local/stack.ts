@@ -438,7 +438,10 @@ async function startHttpApis(context: StartContext, runner: LambdaRunner, stack:
   const accountApiUrl = httpApiOutputs(deployment, apis).AccountApiUrl;
   const freshSignInMinutes = deployment.parameters.FreshSignInMinutes;
   if (accountApiUrl) {
-    stack.accountApi = { url: accountApiUrl, ...(freshSignInMinutes !== undefined ? { freshSignInMinutes: Number(freshSignInMinutes) } : {}) };
+    stack.accountApi = {
+      url: accountApiUrl,
+      ...(freshSignInMinutes !== undefined ? { freshSignInMinutes: Number(freshSignInMinutes) } : {}),
+    };
   }
   log(`HTTP APIs ${apis.map((api) => `${api.logicalId} (${api.endpoint})`).join(', ')} ready at ${elapsed()}`);
 }

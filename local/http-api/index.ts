@@ -12,9 +12,10 @@
  * its result is malformed), 503 `Service Unavailable` (no result within the route's TimeoutInMillis). Why is logged,
  * never answered.
  */
-import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { BodyTooLargeError, readBody } from '../aws/body';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { BodyTooLargeError, readBody, RequestAbortedError } from '../aws/body';
+import { systemClock, type Clock } from '../aws/clock';
+import { sendJson, startListener, type Listener } from '../aws/listener';
 import type { LambdaErrorPayload } from '../lambda/runner';
 import { isPreflight, preflightHeaders, responseCorsHeaders, type HttpApiCors } from './cors';
 import { JwtVerifier, type JwtAuthorizer, type JwtContext } from './jwt-authorizer';
@@ -46,16 +47,10 @@ export interface HttpApiOptions {
   invoke(functionLogicalId: string, event: unknown): Promise<{ payload?: unknown; error?: LambdaErrorPayload }>;
   /** Why a request was refused or failed. */
   log(line: string): void;
-  /** Epoch milliseconds, for token expiry and the event's time. */
-  clock?: () => number;
+  /** For token expiry and the event's time. */
+  clock?: Clock;
   /** API Gateway's payload limit. */
   maxBodyBytes?: number;
-}
-
-export interface HttpApi {
-  endpoint: string;
-  port: number;
-  close(): Promise<void>;
 }
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -79,8 +74,8 @@ function within<T>(promise: Promise<T>, timeoutMs: number): Promise<T | 'timeout
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
-  const clock = options.clock ?? Date.now;
+export async function startHttpApi(options: HttpApiOptions): Promise<Listener> {
+  const clock = options.clock ?? systemClock;
   const routes = new RouteTable(options.routes);
   const verifier = new JwtVerifier(clock);
   const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
@@ -147,6 +142,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     return answer;
   }
 
+  /** The function's answer; the integration's own CORS headers give way to the API's. */
   function send(res: ServerResponse, answer: HttpAnswer, extraHeaders: OutgoingHttpHeaders): void {
     const headers = Object.fromEntries(
       Object.entries(answer.headers).filter(([name]) => !(options.cors && name.startsWith('access-control-'))),
@@ -163,47 +159,21 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
       res.end();
       return;
     }
-    const corsHeaders = options.cors ? responseCorsHeaders(options.cors, req.headers.origin) : {};
-    let answer: HttpAnswer;
+    const headers = { ...(options.cors ? responseCorsHeaders(options.cors, req.headers.origin) : {}), ...idHeader };
     try {
-      answer = await integrate(req, requestId);
+      send(res, await integrate(req, requestId), headers);
     } catch (error) {
+      // A client that hung up mid-body gets no answer.
+      if (error instanceof RequestAbortedError) return;
       const refusal =
         error instanceof GatewayRefusal
           ? error
           : new GatewayRefusal(500, 'Internal Server Error', `the local HTTP API failed: ${(error as Error).stack ?? String(error)}`);
       // The path only: a query string may carry a token (an authorizer's $request.querystring source).
       options.log(`${req.method} ${(req.url ?? '').split('?')[0]} ${refusal.status} (request ${requestId}): ${refusal.reason}`);
-      // A client that hung up mid-body gets no answer.
-      if (req.socket.destroyed) return;
-      answer = {
-        status: refusal.status,
-        headers: { 'content-type': 'application/json' },
-        body: Buffer.from(JSON.stringify({ message: refusal.message })),
-      };
+      sendJson(res, refusal.status, { message: refusal.message }, headers);
     }
-    send(res, answer, { ...corsHeaders, ...idHeader });
   }
 
-  const server = createServer((req, res) => void handle(req, res));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  let closing: Promise<void> | undefined;
-  return {
-    endpoint: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`,
-    port,
-    close: () => {
-      closing ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
-      return closing;
-    },
-  };
+  return startListener((req, res) => void handle(req, res), { host: options.host, port: options.port });
 }

@@ -7,6 +7,7 @@
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html
  */
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import type { Clock } from '../aws/clock';
 
 export interface JwtAuthorizer {
   name: string;
@@ -52,7 +53,7 @@ function tokenScopes(payload: JWTPayload): string[] {
 export class JwtVerifier {
   private readonly keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
 
-  constructor(private readonly clock: () => number) {}
+  constructor(private readonly clock: Clock) {}
 
   /** The token the identity source names, without a `Bearer ` prefix; undefined when the request has none. */
   static token(identitySource: string, headers: Record<string, string | string[] | undefined>, query: URLSearchParams) {
