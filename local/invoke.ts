@@ -140,7 +140,7 @@ if (await listening(ports.dynamodb)) {
       // Nobody streams video during one invocation: the liveness stream may take any free port.
       ports: { ...ports, liveness: 0, ses: 0 },
       parameterOverrides,
-      services: { cognito: false, s3Events: false },
+      services: { cognito: false, s3Events: false, httpApi: false },
       warm: false,
       log: (line) => console.log(`[invoke] ${line}`),
       functionLog: printLog,

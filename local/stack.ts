@@ -5,7 +5,7 @@
  * `npm start`, `npm run invoke`, the flow tests and the demo all use it. Order: the SES endpoint, data services in
  * parallel, then tables, then the custom resources (the
  * collection, by running InitCollectionFunction as CloudFormation would), then the user pool with its triggers,
- * then the S3 event bridge. All on 127.0.0.1 (DynamoDB Local itself has no bind option); data under `dataDir`.
+ * then the HTTP APIs (their JWT authorizers check the user pool's tokens), then the S3 event bridge. All on 127.0.0.1 (DynamoDB Local itself has no bind option); data under `dataDir`.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -14,6 +14,7 @@ import { createMailbox, startCognitoEmulator, type CognitoEmulator, type Mailbox
 import { startSesEndpoint, type SesEndpoint } from './mailbox/ses';
 import { credentialsOf } from './aws/sigv4';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb/dynamodb-local';
+import { httpApiOutputs, startTemplateHttpApis } from './http-api/from-template';
 import { ensureTables } from './dynamodb/tables';
 import { ensureBuilt, functionBundles } from './lambda/bundles';
 import type { LocalEndpoints } from './lambda/environment';
@@ -52,6 +53,8 @@ export interface LocalServices {
   rekognition: boolean;
   /** Deliver S3 ObjectCreated events to the subscribed functions. */
   s3Events: boolean;
+  /** Serve the template's HTTP APIs (an authorizer on the user pool needs the cognito service too). */
+  httpApi: boolean;
 }
 
 export interface LocalStackOptions {
@@ -95,6 +98,10 @@ export interface LocalStack {
   userPool?: LocalUserPool['settings'];
   cognito?: CognitoEmulator;
   bridge?: S3EventBridge;
+  /** The URL of each HTTP API of the template, by logical id. */
+  httpApis: Record<string, string>;
+  /** The template's `AccountApiUrl` output, locally, and the `FreshSignInMinutes` parameter its actions allow. */
+  accountApi?: { url: string; freshSignInMinutes?: number };
   /** Milliseconds from the call to everything ready. */
   startupMs: number;
   stop(): Promise<void>;
@@ -134,6 +141,8 @@ export function stackOutputs(stack: LocalStack) {
     tableName: stack.tableName,
     collectionId: stack.collectionId,
     livenessCertificatePath: stack.livenessCertificatePath ?? null,
+    httpApis: stack.httpApis,
+    accountApiUrl: stack.accountApi?.url ?? null,
     credentials: LOCAL_CREDENTIALS,
     amplify: amplifyConfiguration(stack),
   };
@@ -147,7 +156,7 @@ function namePortConflict(service: string, port: number) {
   };
 }
 
-const DEFAULT_SERVICES: LocalServices = { cognito: true, rekognition: true, s3Events: true };
+const DEFAULT_SERVICES: LocalServices = { cognito: true, rekognition: true, s3Events: true, httpApi: true };
 
 /** What every phase of the start needs. */
 interface StartContext {
@@ -195,6 +204,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const data = await startDataServices(context);
     const { runner, stack } = await deployFunctions(context, data, stop);
     if (context.services.cognito && context.wiring.userPool) await startUserPool(context, data, runner, stack);
+    if (context.services.httpApi && context.wiring.httpApis.length > 0) await startHttpApis(context, runner, stack);
     if (context.services.s3Events) startEventBridge(context, data.s3, runner, stack);
     stack.startupMs = performance.now() - started;
     writeStackOutputs(context, stack);
@@ -378,6 +388,7 @@ async function deployFunctions(
     collectionId:
       collection && rekognition ? deployment.ref(collection.logicalId) : (runner.functions()[0]?.environment.COLLECTION_ID ?? ''),
     ...(rekognition ? { livenessCertificatePath: rekognition.liveness.certificatePath } : {}),
+    httpApis: {},
     startupMs: 0,
     stop,
   };
@@ -409,6 +420,30 @@ async function startUserPool(context: StartContext, data: DataServices, runner: 
   context.onStop(() => cognito.close());
   Object.assign(stack, { cognito, userPool: pool.settings });
   Object.assign(stack.endpoints, { cognito: cognito.endpoint, mailbox: `${cognito.endpoint}/mailbox`, jwks: cognito.jwksUri });
+}
+
+/** The template's HTTP APIs, their functions run by the containers; the AccountApiUrl output is the local URL. */
+async function startHttpApis(context: StartContext, runner: LambdaRunner, stack: LocalStack): Promise<void> {
+  const { deployment, ports, log, elapsed } = context;
+  const { cognito, userPool } = stack;
+  const apis = await startTemplateHttpApis(deployment, {
+    host: LOCAL_HOST,
+    port: ports.httpApi,
+    ...(cognito && userPool ? { localIssuer: { userPoolId: userPool.id, issuer: cognito.issuer, jwksUri: cognito.jwksUri } } : {}),
+    invoke: (logicalId, event) => runner.invoke(logicalId, event),
+    log,
+  }).catch(namePortConflict('HTTP API', ports.httpApi));
+  for (const api of apis) context.onStop(() => api.close());
+  stack.httpApis = Object.fromEntries(apis.map((api) => [api.logicalId, api.endpoint]));
+  const accountApiUrl = httpApiOutputs(deployment, apis).AccountApiUrl;
+  const freshSignInMinutes = deployment.parameters.FreshSignInMinutes;
+  if (accountApiUrl) {
+    stack.accountApi = {
+      url: accountApiUrl,
+      ...(freshSignInMinutes !== undefined ? { freshSignInMinutes: Number(freshSignInMinutes) } : {}),
+    };
+  }
+  log(`HTTP APIs ${apis.map((api) => `${api.logicalId} (${api.endpoint})`).join(', ')} ready at ${elapsed()}`);
 }
 
 /** Delivers S3 ObjectCreated events to the subscribed functions, as S3 notifications do. */

@@ -5,7 +5,7 @@
  *
  *   npm start -- [--reset] [--data-dir .local-data] [--dynamodb-port 8000] [--s3-port 4569]
  *     [--rekognition-port 4580] [--liveness-port 4581] [--textract-port 4582] [--cognito-port 9229] [--ses-port 4579]
- *     [--app-port 3000] [--skip-app]
+ *     [--http-api-port 4583] [--app-port 3000] [--skip-app]
  *     [--parameter Name=Value ...]
  *
  * The web app (dist/app, built by `npm run build:app` when missing or stale) is served with its config.json.
@@ -21,8 +21,8 @@ import { STREAM_PATH } from './rekognition/liveness/index';
 import { DEFAULT_PORTS } from './template/local-environment';
 
 const USAGE = `usage: npm start -- [--reset] [--data-dir DIR] [--dynamodb-port N] [--s3-port N] [--rekognition-port N]
-                   [--liveness-port N] [--textract-port N] [--cognito-port N] [--ses-port N] [--app-port N] [--skip-app]
-                   [--parameter Name=Value ...]`;
+                   [--liveness-port N] [--textract-port N] [--cognito-port N] [--ses-port N] [--http-api-port N]
+                   [--app-port N] [--skip-app] [--parameter Name=Value ...]`;
 
 function fail(message: string): never {
   console.error(`${message}\n${USAGE}`);
@@ -76,6 +76,11 @@ function readyBlock(stack: LocalStack, appUrl: string | undefined): string {
     ['JWKS', endpoints.jwks ?? '-', ''],
     ['Mailbox (codes)', endpoints.mailbox ?? '-', 'confirmation codes are printed here too'],
     ['SES v2 (SendEmail)', endpoints.sesv2 ?? '-', "the functions' AWS_ENDPOINT_URL_SESV2; messages go to the mailbox"],
+    ...stack.deployment.wiring.httpApis.map((api): [string, string, string] => [
+      `HTTP API ${api.logicalId}`,
+      stack.httpApis[api.logicalId] ?? '-',
+      api.routes.map((route) => `${route.routeKey}${route.authorizer ? ` (${route.authorizer})` : ''}`).join(', '),
+    ]),
   ];
   const width = Math.max(...rows.map(([name]) => name.length));
   const urlWidth = Math.max(...rows.map(([, url]) => url.length));
@@ -115,6 +120,7 @@ try {
       'textract-port': { type: 'string' },
       'cognito-port': { type: 'string' },
       'ses-port': { type: 'string' },
+      'http-api-port': { type: 'string' },
       'app-port': { type: 'string' },
       'skip-app': { type: 'boolean', default: false },
       parameter: { type: 'string', multiple: true, default: [] },
@@ -140,6 +146,7 @@ const ports: LocalPorts = {
   textract: port(args['textract-port'], 'textract-port', DEFAULT_PORTS.textract),
   cognito: port(args['cognito-port'], 'cognito-port', DEFAULT_PORTS.cognito),
   ses: port(args['ses-port'], 'ses-port', DEFAULT_PORTS.ses),
+  httpApi: port(args['http-api-port'], 'http-api-port', DEFAULT_PORTS.httpApi),
   app: port(args['app-port'], 'app-port', DEFAULT_PORTS.app),
 };
 

@@ -15,7 +15,8 @@ export interface CorsRule {
   maxAgeSeconds?: number;
 }
 
-function wildcard(pattern: string): RegExp {
+/** A pattern where `*` stands for any text, matched without regard to case. */
+export function wildcard(pattern: string): RegExp {
   return new RegExp(
     `^${pattern
       .split('*')

@@ -21,7 +21,8 @@ function validitySeconds(client: Properties, property: string, unitKey: string, 
   return Number(client[property] ?? defaultValue) * seconds;
 }
 
-function derivedId(seed: string, alphabet: string, length: number): string {
+/** An id that looks like an AWS-generated one, the same for the same seed on every start. */
+export function derivedId(seed: string, alphabet: string, length: number): string {
   const digest = createHash('sha256').update(seed).digest();
   return Array.from(digest.subarray(0, length), (byte) => alphabet[byte % alphabet.length]).join('');
 }

@@ -38,7 +38,10 @@ export class LocalDeployment implements ResourceLookup {
     readonly wiring: StackWiring,
     readonly options: DeploymentOptions,
   ) {
-    this.parameters = resolveParameters(wiring, { ...LOCAL_PARAMETER_DEFAULTS, ...options.parameterOverrides });
+    // The local defaults are for the parameters a template declares (a test's template may have none of them).
+    const declared = wiring.template.Parameters ?? {};
+    const localDefaults = Object.entries(LOCAL_PARAMETER_DEFAULTS).filter(([name]) => name in declared);
+    this.parameters = resolveParameters(wiring, { ...Object.fromEntries(localDefaults), ...options.parameterOverrides });
     this.context = {
       parameters: this.parameters,
       pseudo: { region: options.region, accountId: options.accountId, stackName: options.stackName },

@@ -16,6 +16,8 @@ export const DEFAULT_PORTS = {
   textract: 4582,
   cognito: 9229,
   ses: 4579,
+  /** The first HTTP API of the template; more take the ports after it. */
+  httpApi: 4583,
   app: 3000,
 } as const;
 

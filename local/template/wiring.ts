@@ -2,8 +2,9 @@
  * Reads what the local stack needs out of template.yaml: the functions (bundle, handler, timeout, environment with
  * Globals merged), which function is which Cognito trigger, the S3 notifications (a bucket's
  * `NotificationConfiguration.LambdaConfigurations` or a function's SAM `Events` of type S3) with their filters, the
- * tables, buckets, custom resources, user pool and app clients. Values stay unresolved here; LocalDeployment
- * resolves them once the local stand-ins have physical ids.
+ * tables, buckets, custom resources, user pool and app clients, and the HTTP APIs (`AWS::Serverless::HttpApi`, their
+ * JWT authorizers and CORS, and the functions' SAM `Events` of type HttpApi as routes). Values stay unresolved here;
+ * LocalDeployment resolves them once the local stand-ins have physical ids.
  */
 import { basename } from 'node:path';
 import type { CloudFormationResource, CloudFormationTemplate, TemplateValue } from './load-template';
@@ -57,6 +58,39 @@ export interface UserPoolWiring extends ResourceWiring {
   triggers: Partial<Record<CognitoTrigger, string>>;
 }
 
+/** A JWT authorizer of an HTTP API (SAM's OAuth2Authorizer); issuer and audience unresolved. */
+export interface JwtAuthorizerWiring {
+  name: string;
+  issuer: TemplateValue;
+  audience: TemplateValue;
+  /** Where the token is: `$request.header.<Name>` (SAM's default: Authorization) or `$request.querystring.<name>`. */
+  identitySource: string;
+  /** The authorizer's AuthorizationScopes, the default of its routes; unresolved. */
+  authorizationScopes: TemplateValue;
+}
+
+export interface HttpApiRouteWiring {
+  functionLogicalId: string;
+  eventName: string;
+  /** API Gateway's route key: `POST /account/id-photo`, `ANY /{proxy+}`, or `$default`. */
+  routeKey: string;
+  /** The authorizer's name; absent when the route is open (`Authorizer: NONE`, or no DefaultAuthorizer). */
+  authorizer?: string;
+  /** Scopes the token must hold one of (the route's AuthorizationScopes, else the authorizer's); unresolved. */
+  authorizationScopes: TemplateValue;
+  /** TimeoutInMillis: how long API Gateway waits for the function before it answers 503. */
+  timeoutMs: number;
+}
+
+export interface HttpApiWiring {
+  /** `ServerlessHttpApi` for SAM's implicit API of the function events without an ApiId. */
+  logicalId: string;
+  authorizers: Record<string, JwtAuthorizerWiring>;
+  /** CorsConfiguration as written (Globals.HttpApi's when the API has none); absent means no CORS handling. */
+  corsConfiguration?: TemplateValue;
+  routes: HttpApiRouteWiring[];
+}
+
 export interface StackWiring {
   template: CloudFormationTemplate;
   functions: Record<string, FunctionWiring>;
@@ -66,11 +100,16 @@ export interface StackWiring {
   userPool?: UserPoolWiring;
   userPoolClients: ResourceWiring[];
   s3Notifications: S3NotificationWiring[];
+  httpApis: HttpApiWiring[];
 }
 
 /** Lambda's defaults when neither the function nor Globals say otherwise. */
 const DEFAULT_TIMEOUT_SECONDS = 3;
 const DEFAULT_MEMORY_MB = 128;
+/** SAM's name for the API of HttpApi events without an ApiId. */
+export const IMPLICIT_HTTP_API = 'ServerlessHttpApi';
+/** HTTP APIs' integration timeout: the default is also the maximum. */
+const MAX_INTEGRATION_TIMEOUT_MS = 30000;
 
 export class TemplateWiringError extends Error {
   override name = 'TemplateWiringError';
@@ -156,15 +195,25 @@ function bucketNotifications(logicalId: string, properties: TemplateMap): S3Noti
   });
 }
 
+/** A function's SAM event of type HttpApi, before its API is known to exist. */
+interface HttpApiEvent {
+  functionLogicalId: string;
+  eventName: string;
+  apiLogicalId: string;
+  properties: TemplateMap;
+}
+
 function functionEvents(
   logicalId: string,
   resource: CloudFormationResource,
 ): {
   notifications: S3NotificationWiring[];
   triggers: Array<{ userPool: string; trigger: CognitoTrigger }>;
+  httpApiEvents: HttpApiEvent[];
 } {
   const notifications: S3NotificationWiring[] = [];
   const triggers: Array<{ userPool: string; trigger: CognitoTrigger }> = [];
+  const httpApiEvents: HttpApiEvent[] = [];
   for (const [eventName, event] of Object.entries(asMap(asMap(resource.Properties).Events))) {
     const { Type, Properties } = asMap(event);
     const properties = asMap(Properties);
@@ -184,9 +233,116 @@ function functionEvents(
           triggers.push({ userPool: targetLogicalId(properties.UserPool, `${where}.UserPool`), trigger: name as CognitoTrigger });
         }
       }
+    } else if (Type === 'HttpApi') {
+      const apiLogicalId = properties.ApiId === undefined ? IMPLICIT_HTTP_API : targetLogicalId(properties.ApiId, `${where}.ApiId`);
+      httpApiEvents.push({ functionLogicalId: logicalId, eventName, apiLogicalId, properties });
     }
   }
-  return { notifications, triggers };
+  return { notifications, triggers, httpApiEvents };
+}
+
+const HTTP_API_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'ANY'];
+
+/** SAM's Method and Path as a route key; neither of them means the `$default` route, as SAM makes it. */
+function httpApiRouteKey({ Method, Path }: TemplateMap, where: string): string {
+  if (Method === undefined && Path === undefined) return '$default';
+  const method =
+    Method === undefined || String(Method).toLowerCase() === 'x-amazon-apigateway-any-method' ? 'ANY' : String(Method).toUpperCase();
+  if (!HTTP_API_METHODS.includes(method)) throw new TemplateWiringError(`${where}.Method ${JSON.stringify(Method)} is not an HTTP method`);
+  if (typeof Path !== 'string' || !Path.startsWith('/')) {
+    throw new TemplateWiringError(`${where}.Path must be a string that starts with /, got ${JSON.stringify(Path)}`);
+  }
+  const segments = Path.split('/').slice(1);
+  segments.forEach((segment, index) => {
+    const parameter = /^\{[\w.-]+(\+?)\}$/.exec(segment);
+    if ((!parameter && /[{}]/.test(segment)) || (parameter?.[1] && index < segments.length - 1)) {
+      throw new TemplateWiringError(`${where}.Path ${Path}: a segment is {name}, or {name+} as the last one`);
+    }
+  });
+  return `${method} ${Path}`;
+}
+
+function jwtAuthorizers(logicalId: string, auth: TemplateMap): Record<string, JwtAuthorizerWiring> {
+  const authorizers: Record<string, JwtAuthorizerWiring> = {};
+  for (const [name, value] of Object.entries(asMap(auth.Authorizers))) {
+    const authorizer = asMap(value);
+    const where = `${logicalId}.Auth.Authorizers.${name}`;
+    const jwt = asMap(authorizer.JwtConfiguration);
+    // SAM reads issuer and audience in either case.
+    const issuer = jwt.issuer ?? jwt.Issuer;
+    const audience = jwt.audience ?? jwt.Audience;
+    if (issuer === undefined || audience === undefined) {
+      throw new TemplateWiringError(`${where}: the local stack emulates JWT authorizers only, with JwtConfiguration issuer and audience`);
+    }
+    const identitySource = authorizer.IdentitySource ?? '$request.header.Authorization';
+    if (typeof identitySource !== 'string' || !/^\$request\.(header|querystring)\.[^.\s]+$/.test(identitySource)) {
+      throw new TemplateWiringError(`${where}.IdentitySource must be $request.header.<name> or $request.querystring.<name>`);
+    }
+    authorizers[name] = { name, issuer, audience, identitySource, authorizationScopes: authorizer.AuthorizationScopes ?? [] };
+  }
+  return authorizers;
+}
+
+/** Each HttpApi resource (Globals.HttpApi beneath its Properties), and SAM's implicit one if an event needs it. */
+function readHttpApis(template: CloudFormationTemplate, events: HttpApiEvent[]): HttpApiWiring[] {
+  const globals = asMap(template.Globals?.HttpApi);
+  const declared = Object.entries(template.Resources)
+    .filter(([, resource]) => resource.Type === 'AWS::Serverless::HttpApi')
+    .map(([logicalId, resource]): [string, TemplateMap] => [logicalId, asMap(resource.Properties)]);
+  if (events.some((event) => event.apiLogicalId === IMPLICIT_HTTP_API) && !template.Resources[IMPLICIT_HTTP_API]) {
+    declared.push([IMPLICIT_HTTP_API, {}]);
+  }
+  const stray = events.find((event) => !declared.some(([logicalId]) => logicalId === event.apiLogicalId));
+  if (stray) {
+    throw new TemplateWiringError(
+      `${stray.functionLogicalId}.Events.${stray.eventName} names ApiId ${stray.apiLogicalId}, which is not an HttpApi of this template`,
+    );
+  }
+  return declared.map(([logicalId, own]) => {
+    const properties = { ...globals, ...own };
+    if (properties.StageName !== undefined && properties.StageName !== '$default') {
+      throw new TemplateWiringError(`${logicalId}.StageName: the local stack serves the $default stage only`);
+    }
+    const auth = asMap(properties.Auth);
+    const authorizers = jwtAuthorizers(logicalId, auth);
+    const routes = events
+      .filter((event) => event.apiLogicalId === logicalId)
+      .map(({ functionLogicalId, eventName, properties: event }): HttpApiRouteWiring => {
+        const where = `${functionLogicalId}.Events.${eventName}`;
+        if (String(event.PayloadFormatVersion ?? '2.0') !== '2.0') {
+          throw new TemplateWiringError(`${where}.PayloadFormatVersion: the local stack emulates payload format 2.0 only`);
+        }
+        const routeAuth = asMap(event.Auth);
+        const name = routeAuth.Authorizer ?? auth.DefaultAuthorizer;
+        if (name !== undefined && name !== 'NONE' && !(typeof name === 'string' && authorizers[name])) {
+          throw new TemplateWiringError(`${where}: authorizer ${JSON.stringify(name)} is not a JWT authorizer of ${logicalId}`);
+        }
+        const authorizer = name === undefined || name === 'NONE' ? undefined : authorizers[name as string];
+        const timeoutMs = positiveNumber(event.TimeoutInMillis, MAX_INTEGRATION_TIMEOUT_MS, `${where}.TimeoutInMillis`);
+        if (timeoutMs > MAX_INTEGRATION_TIMEOUT_MS) {
+          throw new TemplateWiringError(`${where}.TimeoutInMillis must be at most ${MAX_INTEGRATION_TIMEOUT_MS}`);
+        }
+        return {
+          functionLogicalId,
+          eventName,
+          routeKey: httpApiRouteKey(event, where),
+          ...(authorizer ? { authorizer: authorizer.name } : {}),
+          authorizationScopes: authorizer ? (routeAuth.AuthorizationScopes ?? authorizer.authorizationScopes) : [],
+          timeoutMs,
+        };
+      });
+    const seen = new Set<string>();
+    for (const { routeKey } of routes) {
+      if (seen.has(routeKey)) throw new TemplateWiringError(`${logicalId} has the route ${routeKey} twice`);
+      seen.add(routeKey);
+    }
+    return {
+      logicalId,
+      authorizers,
+      ...(properties.CorsConfiguration !== undefined ? { corsConfiguration: properties.CorsConfiguration } : {}),
+      routes,
+    };
+  });
 }
 
 export function readStackWiring(template: CloudFormationTemplate): StackWiring {
@@ -199,15 +355,18 @@ export function readStackWiring(template: CloudFormationTemplate): StackWiring {
     customResources: [],
     userPoolClients: [],
     s3Notifications: [],
+    httpApis: [],
   };
+  const httpApiEvents: HttpApiEvent[] = [];
   const eventTriggers: Array<{ userPool: string; trigger: CognitoTrigger; functionLogicalId: string }> = [];
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     const properties = asMap(resource.Properties);
     const entry = { logicalId, type: resource.Type, properties };
     if (resource.Type === 'AWS::Serverless::Function') {
       wiring.functions[logicalId] = functionWiring(logicalId, resource, globals);
-      const { notifications, triggers } = functionEvents(logicalId, resource);
+      const { notifications, triggers, httpApiEvents: events } = functionEvents(logicalId, resource);
       wiring.s3Notifications.push(...notifications);
+      httpApiEvents.push(...events);
       eventTriggers.push(...triggers.map((trigger) => ({ ...trigger, functionLogicalId: logicalId })));
     } else if (resource.Type === 'AWS::DynamoDB::Table') wiring.tables.push(entry);
     else if (resource.Type === 'AWS::S3::Bucket') {
@@ -230,6 +389,7 @@ export function readStackWiring(template: CloudFormationTemplate): StackWiring {
       });
     }
   }
+  wiring.httpApis = readHttpApis(template, httpApiEvents);
   for (const { userPool, trigger, functionLogicalId } of eventTriggers) {
     if (!wiring.userPool || wiring.userPool.logicalId !== userPool) {
       throw new TemplateWiringError(

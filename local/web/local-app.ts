@@ -13,6 +13,8 @@ export interface LocalStackEndpoints {
   region: string;
   userPool?: { id: string; clientId: string };
   endpoints: { s3: string; cognito?: string; mailbox?: string; liveness?: string };
+  /** The account API's URL and the FreshSignInMinutes window of its actions, when the template has them. */
+  accountApi?: { url: string; freshSignInMinutes?: number };
   /** Each function's environment, for LOCKOUT_MINUTES (the Define trigger's lockout). */
   runner: { functions(): { environment: Record<string, string> }[] };
 }
@@ -22,7 +24,13 @@ export function localAppConfig(stack: LocalStackEndpoints): AppConfig {
   if (!userPool || !endpoints.cognito) throw new Error('the local stack runs no user pool: start it with the cognito service');
   if (!endpoints.liveness) throw new Error('the local stack has no Face Liveness endpoint: start it with the rekognition service');
   const lockout = stack.runner.functions().find((fn) => fn.environment.LOCKOUT_MINUTES)?.environment.LOCKOUT_MINUTES;
-  return {
+  const { accountApi } = stack;
+  // The app takes the account API only with its window: without it, it would show the user a wrong deadline.
+  const account =
+    accountApi?.freshSignInMinutes === undefined
+      ? undefined
+      : { accountApiUrl: accountApi.url, freshSignInMinutes: accountApi.freshSignInMinutes };
+  const config: AppConfig = {
     region: stack.region,
     userPoolId: userPool.id,
     userPoolClientId: userPool.clientId,
@@ -32,6 +40,7 @@ export function localAppConfig(stack: LocalStackEndpoints): AppConfig {
     lockoutMinutes: lockout ? Number(lockout) : DEFAULT_LOCKOUT_MINUTES,
     liveness: { endpointOverride: endpoints.liveness, faceModelUrl: '/models/blazeface/model.json', binaryPath: '/tfjs-wasm/' },
   };
+  return account ? { ...config, ...account } : config;
 }
 
 /**

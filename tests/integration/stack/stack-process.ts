@@ -75,6 +75,8 @@ export async function startStackProcess(extraArgs: string[] = [], options: { dat
       '0',
       '--ses-port',
       '0',
+      '--http-api-port',
+      '0',
       ...appArgs,
       ...extraArgs,
     ],

@@ -209,6 +209,131 @@ Resources:
   });
 });
 
+describe('the HTTP APIs of a template', () => {
+  const FUNCTION = `
+  AccountFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: functions/account/
+      Handler: index.handler
+      Events:`;
+  const API = `
+  AccountApi:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        DefaultAuthorizer: UserPoolJwt
+        Authorizers:
+          UserPoolJwt:
+            IdentitySource: $request.header.Authorization
+            JwtConfiguration:
+              issuer: !Sub 'https://cognito-idp.\${AWS::Region}.amazonaws.com/\${UserPool}'
+              audience: [!Ref UserPoolClient]
+      CorsConfiguration:
+        AllowOrigins: !Ref AllowedOrigins
+        AllowMethods: [GET, POST, DELETE]`;
+  const wire = (resources: string) => readStackWiring(parseTemplate(`Resources:${resources}`));
+
+  it('reads an HttpApi with its JWT authorizer, its CORS and the routes of the function events that name it', () => {
+    const [api] = wire(`${API}${FUNCTION}
+        ReplaceIdPhoto: { Type: HttpApi, Properties: { ApiId: !Ref AccountApi, Method: post, Path: /account/id-photo } }
+        IdPhotoStatus: { Type: HttpApi, Properties: { ApiId: !Ref AccountApi, Method: GET, Path: '/account/id-photo/{uploadId}' } }
+`).httpApis;
+    expect(api).toEqual({
+      logicalId: 'AccountApi',
+      authorizers: {
+        UserPoolJwt: {
+          name: 'UserPoolJwt',
+          issuer: { 'Fn::Sub': 'https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}' },
+          audience: [{ Ref: 'UserPoolClient' }],
+          identitySource: '$request.header.Authorization',
+          authorizationScopes: [],
+        },
+      },
+      corsConfiguration: { AllowOrigins: { Ref: 'AllowedOrigins' }, AllowMethods: ['GET', 'POST', 'DELETE'] },
+      routes: [
+        {
+          functionLogicalId: 'AccountFunction',
+          eventName: 'ReplaceIdPhoto',
+          routeKey: 'POST /account/id-photo',
+          authorizer: 'UserPoolJwt',
+          authorizationScopes: [],
+          timeoutMs: 30000,
+        },
+        expect.objectContaining({ routeKey: 'GET /account/id-photo/{uploadId}', authorizer: 'UserPoolJwt' }),
+      ],
+    });
+  });
+
+  it('opens a route whose Auth names the authorizer NONE, and takes its own AuthorizationScopes and TimeoutInMillis', () => {
+    const [api] = wire(`${API}${FUNCTION}
+        Health: { Type: HttpApi, Properties: { ApiId: !Ref AccountApi, Method: GET, Path: /health, Auth: { Authorizer: NONE } } }
+        Admin:
+          Type: HttpApi
+          Properties: { ApiId: !Ref AccountApi, Path: /admin, TimeoutInMillis: 5000, Auth: { AuthorizationScopes: [admin] } }
+`).httpApis;
+    expect(api!.routes).toEqual([
+      { functionLogicalId: 'AccountFunction', eventName: 'Health', routeKey: 'GET /health', authorizationScopes: [], timeoutMs: 30000 },
+      {
+        functionLogicalId: 'AccountFunction',
+        eventName: 'Admin',
+        routeKey: 'ANY /admin',
+        authorizer: 'UserPoolJwt',
+        authorizationScopes: ['admin'],
+        timeoutMs: 5000,
+      },
+    ]);
+  });
+
+  it("gives an HttpApi event without ApiId to SAM's implicit ServerlessHttpApi, and one without Path to $default", () => {
+    const { httpApis } = wire(`${FUNCTION}
+        Everything: { Type: HttpApi }
+`);
+    expect(httpApis).toEqual([
+      {
+        logicalId: 'ServerlessHttpApi',
+        authorizers: {},
+        routes: [
+          {
+            functionLogicalId: 'AccountFunction',
+            eventName: 'Everything',
+            routeKey: '$default',
+            authorizationScopes: [],
+            timeoutMs: 30000,
+          },
+        ],
+      },
+    ]);
+  });
+
+  it.each([
+    ['an ApiId that is not an HttpApi of the template', '{ ApiId: !Ref Elsewhere, Path: /a }', 'which is not an HttpApi of this template'],
+    ['an authorizer the API does not have', '{ ApiId: !Ref AccountApi, Path: /a, Auth: { Authorizer: Other } }', 'authorizer "Other"'],
+    ['payload format 1.0', '{ ApiId: !Ref AccountApi, Path: /a, PayloadFormatVersion: "1.0" }', 'payload format 2.0 only'],
+    [
+      'a greedy segment before the last',
+      "{ ApiId: !Ref AccountApi, Path: '/{proxy+}/a' }",
+      'a segment is {name}, or {name+} as the last one',
+    ],
+    ['a timeout over 30 s', '{ ApiId: !Ref AccountApi, Path: /a, TimeoutInMillis: 30001 }', 'TimeoutInMillis must be at most 30000'],
+  ])('refuses %s', (_case, properties, message) => {
+    expect(() =>
+      wire(`${API}${FUNCTION}
+        Route: { Type: HttpApi, Properties: ${properties} }
+`),
+    ).toThrow(message);
+  });
+
+  it('refuses the same route twice in one API', () => {
+    expect(() =>
+      wire(`${API}${FUNCTION}
+        First: { Type: HttpApi, Properties: { ApiId: !Ref AccountApi, Method: GET, Path: /a } }
+        Second: { Type: HttpApi, Properties: { ApiId: !Ref AccountApi, Method: GET, Path: /a } }
+`),
+    ).toThrow('AccountApi has the route GET /a twice');
+  });
+});
+
 describe('intrinsic functions', () => {
   const context: IntrinsicContext = {
     parameters: { Origins: ['http://a', 'http://b'], Stage: 'dev' },
