@@ -6,7 +6,7 @@
  * a local ResponseURL, and the answer CloudFormation would have received is printed too.
  *
  *   npm run invoke -- <LogicalId> <event.json> [--data-dir .local-data] [--dynamodb-port 8000] [--s3-port 4569]
- *     [--rekognition-port 4580] [--textract-port 4582] [--parameter Name=Value ...]
+ *     [--rekognition-port 4580] [--textract-port 4582] [--cognito-port 9229] [--parameter Name=Value ...]
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -19,6 +19,7 @@ import { registerTemplateFunction } from './lambda/template-functions';
 import { PROJECT_ROOT, startLocalStack, type LocalStack } from './stack';
 import { CloudFormationResponseServer, type CloudFormationResponse } from './template/custom-resources';
 import { LocalDeployment } from './template/deployment';
+import { localUserPool } from './template/cognito-settings';
 import { loadTemplate } from './template/load-template';
 import { DEFAULT_PORTS, LOCAL_ACCOUNT_ID, LOCAL_HOST, LOCAL_REGION, LOCAL_STACK_NAME } from './template/local-environment';
 import { readStackWiring } from './template/wiring';
@@ -27,7 +28,7 @@ import { readStackWiring } from './template/wiring';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const USAGE = `usage: npm run invoke -- <LogicalId> <event.json> [--data-dir DIR] [--dynamodb-port N] [--s3-port N]
-                          [--rekognition-port N] [--textract-port N] [--parameter Name=Value ...]`;
+                          [--rekognition-port N] [--textract-port N] [--cognito-port N] [--parameter Name=Value ...]`;
 
 function fail(message: string): never {
   console.error(`${message}\n${USAGE}`);
@@ -61,6 +62,7 @@ try {
       's3-port': { type: 'string' },
       'rekognition-port': { type: 'string' },
       'textract-port': { type: 'string' },
+      'cognito-port': { type: 'string' },
       parameter: { type: 'string', multiple: true, default: [] },
     },
     strict: true,
@@ -95,6 +97,7 @@ const ports = {
   s3: port(args['s3-port'], 's3-port', DEFAULT_PORTS.s3),
   rekognition: port(args['rekognition-port'], 'rekognition-port', DEFAULT_PORTS.rekognition),
   textract: port(args['textract-port'], 'textract-port', DEFAULT_PORTS.textract),
+  cognito: port(args['cognito-port'], 'cognito-port', DEFAULT_PORTS.cognito),
 };
 const printLog = (id: string, line: string) => console.log(`[${id}] ${line}`);
 
@@ -119,6 +122,8 @@ if (await listening(ports.dynamodb)) {
     accountId: LOCAL_ACCOUNT_ID,
     parameterOverrides,
   });
+  // The pool's id is derived from the stack, as the running stack derives it, so `!Ref UserPool` resolves.
+  if (wiring.userPool) localUserPool(deployment, []);
   ensureBuilt(PROJECT_ROOT, functionBundles([wiring.functions[logicalId]!.bundleFolder]), (line) => console.log(`[invoke] ${line}`));
   runner = new LambdaRunner({ log: printLog });
   const url = (number: number) => `http://${LOCAL_HOST}:${number}`;
@@ -129,6 +134,7 @@ if (await listening(ports.dynamodb)) {
       rekognition: url(ports.rekognition),
       textract: url(ports.textract),
       sesv2: url(DEFAULT_PORTS.ses),
+      ...((await listening(ports.cognito)) ? { cognito: url(ports.cognito) } : {}),
     },
     distDir: join(PROJECT_ROOT, 'dist'),
   });

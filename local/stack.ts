@@ -35,6 +35,7 @@ import { LocalDeployment } from './template/deployment';
 import { loadTemplate } from './template/load-template';
 import {
   DEFAULT_PORTS,
+  freePort,
   LOCAL_ACCOUNT_ID,
   LOCAL_CREDENTIALS,
   LOCAL_HOST,
@@ -202,8 +203,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const context = prepareDeployment(options, started, (stopOne) => stoppers.push(stopOne));
   try {
     const data = await startDataServices(context);
-    const { runner, stack } = await deployFunctions(context, data, stop);
-    if (context.services.cognito && context.wiring.userPool) await startUserPool(context, data, runner, stack);
+    const pool = context.wiring.userPool ? await reserveUserPool(context, data) : undefined;
+    const { runner, stack } = await deployFunctions(context, data, pool, stop);
+    if (pool?.endpoint) await startUserPool(context, data, pool, runner, stack);
     if (context.services.httpApi && context.wiring.httpApis.length > 0) await startHttpApis(context, runner, stack);
     if (context.services.s3Events) startEventBridge(context, data.s3, runner, stack);
     stack.startupMs = performance.now() - started;
@@ -334,9 +336,30 @@ async function startImageServices(context: StartContext, s3: LocalS3, engine: Fa
 }
 
 /** Tables, then the functions: the custom resources' first (as CloudFormation runs them), then the others, warmed. */
+/** The template's user pool, named before anything starts; where the Cognito emulator will serve it, if it runs. */
+interface ReservedUserPool {
+  pool: LocalUserPool;
+  port: number;
+  endpoint?: string;
+}
+
+/**
+ * Names the user pool (its id, so `!Ref UserPool` resolves in a function's environment, whether or not the
+ * emulator runs) and fixes the emulator's port before the functions are deployed: the functions that manage users
+ * need both, and the pool itself starts only after them, because it invokes the triggers.
+ */
+async function reserveUserPool(context: StartContext, data: DataServices): Promise<ReservedUserPool> {
+  const allowedOrigins = [...new Set(data.buckets.flatMap((bucket) => bucket.cors.flatMap((rule) => rule.allowedOrigins)))];
+  const pool = localUserPool(context.deployment, allowedOrigins);
+  if (!context.services.cognito) return { pool, port: 0 };
+  const port = context.ports.cognito === 0 ? await freePort() : context.ports.cognito;
+  return { pool, port, endpoint: `http://${LOCAL_HOST}:${port}` };
+}
+
 async function deployFunctions(
   context: StartContext,
   data: DataServices,
+  pool: ReservedUserPool | undefined,
   stop: () => Promise<void>,
 ): Promise<{ runner: LambdaRunner; stack: LocalStack }> {
   const { deployment, wiring, log, elapsed, options } = context;
@@ -348,6 +371,7 @@ async function deployFunctions(
     dynamodb: data.dynamodb.endpoint,
     s3: data.s3.endpoint,
     sesv2: data.ses.endpoint,
+    ...(pool?.endpoint ? { cognito: pool.endpoint } : {}),
     ...(rekognition
       ? {
           rekognition: rekognition.server.endpoint,
@@ -396,15 +420,18 @@ async function deployFunctions(
 }
 
 /** The Cognito emulator for the template's user pool, its triggers run by the functions' containers. */
-async function startUserPool(context: StartContext, data: DataServices, runner: LambdaRunner, stack: LocalStack): Promise<void> {
-  const { deployment, wiring, ports } = context;
-  const userPool = wiring.userPool!;
-  const allowedOrigins = [...new Set(data.buckets.flatMap((bucket) => bucket.cors.flatMap((rule) => rule.allowedOrigins)))];
-  const pool = localUserPool(deployment, allowedOrigins);
-  const triggers = userPool.triggers;
+async function startUserPool(
+  context: StartContext,
+  data: DataServices,
+  reserved: ReservedUserPool,
+  runner: LambdaRunner,
+  stack: LocalStack,
+): Promise<void> {
+  const { pool, port } = reserved;
+  const triggers = context.wiring.userPool!.triggers;
   const cognito = await startCognitoEmulator({
     host: LOCAL_HOST,
-    port: ports.cognito,
+    port,
     dataDir: context.dataDir,
     region: LOCAL_REGION,
     userPool: pool.settings,
@@ -416,7 +443,7 @@ async function startUserPool(context: StartContext, data: DataServices, runner: 
       if (!logicalId) throw new Error(`template.yaml configures no ${trigger} trigger on ${pool.logicalId}`);
       return runner.invokeForResult<object>(logicalId, event);
     },
-  }).catch(namePortConflict('Cognito', ports.cognito));
+  }).catch(namePortConflict('Cognito', port));
   context.onStop(() => cognito.close());
   Object.assign(stack, { cognito, userPool: pool.settings });
   Object.assign(stack.endpoints, { cognito: cognito.endpoint, mailbox: `${cognito.endpoint}/mailbox`, jwks: cognito.jwksUri });

@@ -14,6 +14,8 @@ export interface LocalEndpoints {
   textract?: string;
   /** SES v2 SendEmail into the dev mailbox. */
   sesv2?: string;
+  /** The Cognito emulator, for the functions that manage users (ListUsers, AdminDeleteUser). */
+  cognito?: string;
 }
 
 export function lambdaEnvironment(
@@ -44,6 +46,7 @@ export function lambdaEnvironment(
     ...(endpoints.rekognition ? { AWS_ENDPOINT_URL_REKOGNITION: endpoints.rekognition } : {}),
     ...(endpoints.textract ? { AWS_ENDPOINT_URL_TEXTRACT: endpoints.textract } : {}),
     ...(endpoints.sesv2 ? { AWS_ENDPOINT_URL_SESV2: endpoints.sesv2 } : {}),
+    ...(endpoints.cognito ? { AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: endpoints.cognito } : {}),
     // An S3-compatible server on one host:port needs path-style URLs, whatever the template's default says.
     S3_FORCE_PATH_STYLE: 'true',
     // The functions run on Node 22 on Lambda; a Node 20 host would otherwise get the SDK's upgrade notice in every log.
