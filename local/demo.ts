@@ -5,7 +5,9 @@
  * enrolment by presigned POST, a Face Liveness session streamed from a "moving closer" video of another photo of the
  * same person, tokens checked against the JWKS; then the refusals: another person, an unknown email (the decoy walks
  * an enrolled user's path), three wrong answers (which end a sign-in but never lock), and the lockout by five failed
- * face checks that refuses even the right face. Exits 1 as soon as a step does not behave as described, 2 on a bad command line.
+ * face checks that refuses even the right face. At the end people own their face data: an administrator forgets the
+ * locked user, and a second user, with a fresh face sign-in, replaces the ID photo (someone else's face is refused)
+ * and deletes the account. Exits 1 as soon as a step does not behave as described, 2 on a bad command line.
  *
  *   npm run demo -- [--id-photo PATH] [--selfie PATH] [--other-person PATH] [--data-dir DIR] [--own-stack]
  */
@@ -71,6 +73,7 @@ function templateLimits() {
     lockoutFailures: number('LockoutFailures'),
     lockoutWindowSeconds: number('LockoutWindowSeconds'),
     lockoutMinutes: number('LockoutMinutes'),
+    freshSignInMinutes: number('FreshSignInMinutes'),
   };
 }
 
@@ -338,15 +341,76 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
       const message = await expectNotAuthorized(() => client.initiate(email), 'InitiateAuth for a locked user should fail');
       return { value: undefined, outcome: `NotAuthorizedException "${message}" (Define ends it before any challenge)` };
     });
+
+    await step('an administrator forgets the locked user (npm run forget): every face, photo and record, then the user', async () => {
+      const deleted = await client.forget(email);
+      signedUp = false;
+      return { value: undefined, outcome: counted(deleted) };
+    });
+    await ownFaceData(client, args, photos, limits.freshSignInMinutes);
   } finally {
-    if (signedUp && !stack.owned) {
-      // A shared stack keeps its collection: remove the demo's face so the same ID photo can be enrolled next time.
-      await step('clean up: delete the demo user and its indexed face', async () => {
-        const removed = await client.removeUser(email);
-        return { value: undefined, outcome: `${removed} face(s) deleted, user deleted` };
-      }).catch(() => undefined);
+    if (signedUp) {
+      // The demo stopped early: remove its user and face data, so the same ID photo can be enrolled next time.
+      await step('clean up: forget the demo user', async () => ({ value: undefined, outcome: counted(await client.forget(email)) })).catch(
+        () => undefined,
+      );
     }
     client.destroy();
+  }
+}
+
+const counted = (deleted: { faces: number; objects: number; items: number; user: boolean }) =>
+  `${deleted.faces} face(s), ${deleted.objects} object(s), ${deleted.items} item(s)${deleted.user ? ', the user' : ''} deleted`;
+
+/**
+ * People own their face data: a second user, the other person, signs in with their face and then, with that fresh
+ * sign-in, replaces the ID photo (someone else's face is refused, their own accepted) and deletes the account.
+ */
+async function ownFaceData(
+  client: FaceLoginClient,
+  args: DemoArguments,
+  photos: { idPhoto: Buffer; same: VideoSource; other: VideoSource },
+  freshSignInMinutes: number,
+): Promise<void> {
+  const email = `demo-${Date.now()}-${randomBytes(3).toString('hex')}-owner@example.com`;
+  const otherPhoto = await readPhoto(args.otherPerson, '--other-person');
+  let signedUp = false;
+  try {
+    const tokens = await step('another person signs up, enrolls and signs in with their face', async () => {
+      await client.signUp(email);
+      signedUp = true;
+      const run = await client.signIn(email, { idPhoto: otherPhoto, video: photos.other });
+      ensure(run.outcome === 'tokens' && run.last?.tokens, `the sign-in ended ${run.outcome}`);
+      return { value: run.last!.tokens!, outcome: `tokens issued after ${run.answered.map((answered) => answered.step).join(', ')}` };
+    });
+    const accessToken = tokens.AccessToken!;
+    note(`For ${freshSignInMinutes} minutes after a face sign-in, its access token may replace the ID photo or delete the account.`);
+    await step('replace the ID photo with a photo of someone else: refused, and counted toward lockout', async () => {
+      const decision = await client.replaceIdPhoto(accessToken, photos.idPhoto);
+      ensure(
+        decision.status === 'REJECTED' && decision.reason === 'NO_MATCH',
+        `expected REJECTED NO_MATCH, got ${JSON.stringify(decision)}`,
+      );
+      return { value: undefined, outcome: 'REJECTED NO_MATCH: the new face is not the live face of this sign-in; the old photo stays' };
+    });
+    await step('replace the ID photo with a new photo of their own face: accepted', async () => {
+      const decision = await client.replaceIdPhoto(accessToken, otherPhoto);
+      ensure(decision.status === 'ACCEPTED', `expected ACCEPTED, got ${JSON.stringify(decision)}`);
+      return { value: undefined, outcome: 'ACCEPTED: the new photo is the enrollment; the old face and pinned photo are deleted' };
+    });
+    await step('delete the account (DELETE /account): every face, photo and record, then the user', async () => {
+      const { status, body } = await client.account('DELETE', '/account', accessToken);
+      ensure(status === 200, `the account API answered ${status}`);
+      signedUp = false;
+      return { value: undefined, outcome: counted(body.deleted as Parameters<typeof counted>[0]) };
+    });
+    await step('the deleted user is gone: a new sign-in meets the unknown-email path', async () => {
+      const next = await client.initiate(email);
+      ensure(next.step === 'FACE_LIVENESS', `expected the decoy's FACE_LIVENESS, got ${next.step ?? 'nothing'}`);
+      return { value: undefined, outcome: 'FACE_LIVENESS, as for any address without an account: nothing of the user is left to match' };
+    });
+  } finally {
+    if (signedUp) await client.forget(email).catch(() => undefined);
   }
 }
 

@@ -8,8 +8,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
-  AdminDeleteUserCommand,
-  AdminGetUserCommand,
   CognitoIdentityProviderClient,
   InitiateAuthCommand,
   RespondToAuthChallengeCommand,
@@ -18,9 +16,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import {
   CompareFacesCommand,
-  DeleteFacesCommand,
   GetFaceLivenessSessionResultsCommand,
-  ListFacesCommand,
   RekognitionClient,
   SearchFacesByImageCommand,
 } from '@aws-sdk/client-rekognition';
@@ -29,6 +25,8 @@ import sharp from 'sharp';
 import { locateFace, runLivenessSession, type LivenessClientResult, type VideoSource } from '../rekognition/liveness-client/client';
 import type { PhotoFace } from '../rekognition/liveness-client/synthetic-video';
 import type { StackOutputs } from './stack-connection';
+import type { AccountDeletion } from '../../functions/lib/account-deletion';
+import { destroyTargets, forgetUser, localAccountTargets } from '../account-targets';
 
 /** One step of the sign-in: either the next challenge or the tokens. */
 export interface SignInStep {
@@ -70,6 +68,8 @@ export interface SignInRun {
 }
 
 const MAILBOX_WAIT_MS = 5000;
+/** How long a replacement photo may take to be decided (the indexer runs on the S3 event). */
+const DECISION_WAIT_MS = 60_000;
 
 /**
  * The code of the newest message the dev mailbox (`GET <mailboxUrl>/<email>`) holds for `email`. The stack delivers
@@ -275,23 +275,42 @@ export class FaceLoginClient {
     }
   }
 
-  /** Removes a user and the faces indexed for it, so its photo can be enrolled again by a later run. */
-  async removeUser(email: string): Promise<number> {
-    const user = await this.cognito.send(new AdminGetUserCommand({ UserPoolId: this.outputs.userPoolId!, Username: email }));
-    const sub = user.UserAttributes?.find((attribute) => attribute.Name === 'sub')?.Value;
-    const faceIds: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await this.rekognition.send(
-        new ListFacesCommand({ CollectionId: this.outputs.collectionId, ...(nextToken ? { NextToken: nextToken } : {}) }),
-      );
-      for (const face of page.Faces ?? []) if (sub && face.ExternalImageId === sub && face.FaceId) faceIds.push(face.FaceId);
-      nextToken = page.NextToken;
-    } while (nextToken);
-    if (faceIds.length > 0)
-      await this.rekognition.send(new DeleteFacesCommand({ CollectionId: this.outputs.collectionId, FaceIds: faceIds }));
-    await this.cognito.send(new AdminDeleteUserCommand({ UserPoolId: this.outputs.userPoolId!, Username: email }));
-    return faceIds.length;
+  /** Purges a user as an administrator would (`npm run forget`): every face, photo and record, then the user. */
+  async forget(email: string): Promise<AccountDeletion> {
+    const targets = localAccountTargets(this.outputs);
+    try {
+      return await forgetUser(targets, email);
+    } finally {
+      destroyTargets(targets);
+    }
+  }
+
+  /** A call to the account API with the user's access token: the HTTP status and the JSON answer. */
+  async account(method: string, path: string, accessToken: string): Promise<{ status: number; body: Record<string, unknown> }> {
+    const base = this.outputs.accountApiUrl;
+    if (!base) throw new Error('the local stack serves no account API (no AccountApiUrl output)');
+    const response = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${accessToken}` } });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  /** Replaces the ID photo from a fresh sign-in: asks for the upload, posts the JPEG, and waits for the decision. */
+  async replaceIdPhoto(accessToken: string, photo: Buffer): Promise<{ status: string; reason?: string }> {
+    const issued = await this.account('POST', '/account/id-photo', accessToken);
+    if (issued.status !== 200) throw new Error(`the account API refused the replacement upload (${issued.status})`);
+    const { uploadId, upload } = issued.body as { uploadId: string; upload: { url: string; fields: Record<string, string> } };
+    const form = new FormData();
+    for (const [name, value] of Object.entries(upload.fields)) form.append(name, value);
+    form.append('file', new Blob([new Uint8Array(photo)], { type: 'image/jpeg' }), 'id-photo.jpg');
+    const posted = await fetch(upload.url, { method: 'POST', body: form });
+    if (posted.status >= 300) throw new Error(`the upload was refused (${posted.status})`);
+    const deadline = Date.now() + DECISION_WAIT_MS;
+    for (;;) {
+      const { status, body } = await this.account('GET', `/account/id-photo/${uploadId}`, accessToken);
+      if (status !== 200) throw new Error(`the account API refused the status of ${uploadId} (${status})`);
+      if (body.status !== 'PENDING') return body as { status: string; reason?: string };
+      if (Date.now() > deadline) throw new Error(`no decision on ${uploadId} after ${DECISION_WAIT_MS} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
 
   destroy(): void {
