@@ -54,6 +54,7 @@ beforeAll(async () => {
     textract: await freePort(),
     cognito: await freePort(),
     ses: await freePort(),
+    httpApi: await freePort(),
   };
   // Every session gets the centred oval, the one the camera videos move into (see camera-video.ts).
   stack = await startStackProcess(
@@ -253,7 +254,7 @@ describe('face login in a browser on the local stack', () => {
   );
 
   it(
-    'enrols from a PNG ID photo, sent as a JPEG, and signs that person in, after refusing a wrong email code',
+    'enrols from a PNG ID photo, sent as a JPEG, signs that person in after refusing a wrong email code, then replaces the photo and deletes the account',
     async () => {
       await withBrowser(otherVideo, async ({ browser }) => {
         const { page, record } = await openPage(browser);
@@ -289,6 +290,27 @@ describe('face login in a browser on the local stack', () => {
         await screenshot(page, '42-png-signed-in');
         expect({ outcome, refusals: stack.livenessFailures().slice(failuresBefore) }).toEqual({ outcome: 'signed in', refusals: [] });
         await expect(page.getByTestId('signed-in-email').textContent()).resolves.toBe(newcomer);
+        expectCleanRun(record);
+
+        // With that fresh face sign-in, the account API of the stack: replace the ID photo, then delete the account.
+        await page.getByRole('button', { name: 'Replace my ID photo' }).click();
+        await page.locator('input[name="id-photo"]').setInputFiles(SELFIE_OTHER_PERSON);
+        await page.getByRole('button', { name: 'Use this photo' }).click();
+        const accepted = page.getByRole('status');
+        await accepted.waitFor({ timeout: 60_000 });
+        await expect(accepted.textContent()).resolves.toContain('Your new ID photo is registered');
+        await page.getByRole('button', { name: 'Back to my account' }).click();
+        await page.getByRole('button', { name: 'Delete my account' }).click();
+        await page.getByLabel('To confirm, type your email address').fill(newcomer);
+        await page.getByRole('button', { name: 'Delete my account and face data' }).click();
+        await page.getByRole('heading', { name: 'Your account and its face data were deleted' }).waitFor({ timeout: 60_000 });
+        const counts = await page.getByTestId('deleted-counts').locator('dd').allTextContents();
+        expect(counts.map(Number)).toEqual([1, expect.any(Number), expect.any(Number)]);
+        await screenshot(page, '43-png-account-deleted');
+        // The user is gone from the pool: the same address now meets the unknown-email path, a video check.
+        await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+        await continueSignIn(page, newcomer);
+        await page.getByRole('heading', { name: 'Video check' }).waitFor();
         expectCleanRun(record);
       });
     },

@@ -13,7 +13,7 @@ import type { OvalPlacement } from '../../local/rekognition/liveness/challenge';
 export interface StackProcessOptions {
   dataDir: string;
   appPort: number;
-  ports: Record<'dynamodb' | 's3' | 'rekognition' | 'liveness' | 'textract' | 'cognito', number>;
+  ports: Record<'dynamodb' | 's3' | 'rekognition' | 'liveness' | 'textract' | 'cognito' | 'httpApi', number>;
   livenessOvalPlacement?: OvalPlacement;
 }
 
