@@ -28,6 +28,9 @@ export interface Deps<C extends ClientName = ClientName> {
   store: Store;
 }
 
+/** What the steps that use only the table take. */
+export type TableDeps = Pick<Deps, 'config' | 'store'>;
+
 type Env = Record<string, string | undefined>;
 export type ClientFactories<C extends ClientName> = { [K in C]: ClientFactory<K> };
 
