@@ -8,11 +8,12 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { AnalyzeIDCommand, TextractClient } from '@aws-sdk/client-textract';
+import { checkDocument } from '../functions/lib/document-check';
+import { logger } from '../functions/lib/logger';
 import { startTextractServer } from '../local/textract/index';
 import { renderCard, type CardHolder } from '../tests/integration/textract/id-cards';
 
-process.env.LOG_LEVEL = 'SILENT';
-const { checkDocument } = await import('../functions/lib/document-check');
+logger.setLogLevel('SILENT');
 
 const FACES = new URL('../tests/fixtures/faces/', import.meta.url);
 const HOLDER: CardHolder = {

@@ -20,7 +20,7 @@ type Challenge = CreateAuthChallengeTriggerEvent['response'];
 
 export function makeHandler(parts: Parts<'dynamo' | 'rekognition' | 's3' | 'ses'>) {
   const { config, clock } = parts;
-  const store = new Store(parts.clients.dynamo, config.tableName);
+  const store = new Store(parts.clients, config.tableName);
   const deps = { config, clients: parts.clients, store };
   const pseudonyms = new Pseudonyms(store, clock);
 

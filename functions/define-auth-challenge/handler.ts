@@ -9,7 +9,7 @@ import { Store } from '../lib/store';
 import { withErrorPolicy } from '../lib/trigger';
 
 export function makeHandler({ config, clients, clock }: Parts<'dynamo'>) {
-  const store = new Store(clients.dynamo, config.tableName);
+  const store = new Store(clients, config.tableName);
   const pseudonyms = new Pseudonyms(store, clock);
 
   async function define(event: DefineAuthChallengeTriggerEvent): Promise<DefineAuthChallengeTriggerEvent> {

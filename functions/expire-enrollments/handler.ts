@@ -17,7 +17,7 @@ import { withErrorPolicy } from '../lib/trigger';
 const SWEEP_BUDGET_MS = 280_000;
 
 export function makeHandler({ config, clients, clock }: Parts<'dynamo' | 'rekognition' | 's3'>) {
-  const deps = { config, clients, store: new Store(clients.dynamo, config.tableName) };
+  const deps = { config, clients, store: new Store(clients, config.tableName) };
 
   async function expireEnrollments(): Promise<{ removed: number }> {
     const nowMs = clock.now();

@@ -25,7 +25,7 @@ function keyOf(record: S3EventRecord): string | undefined {
 }
 
 export function makeHandler({ config, clients, clock }: Parts<'dynamo' | 'rekognition' | 's3' | 'textract'>) {
-  const deps = { config, clients, store: new Store(clients.dynamo, config.tableName) };
+  const deps = { config, clients, store: new Store(clients, config.tableName) };
   const { bucketName } = config;
 
   async function processRecord(record: S3EventRecord): Promise<void> {

@@ -50,13 +50,11 @@ function collectionArn(stackId: string, collectionId: string): string {
 }
 
 export function makeHandler({ clients }: CollectionParts) {
-  const { rekognition, s3 } = clients;
-
   /** Why an existing collection may not be used by this stack, or undefined when it may. */
   async function refusalOfExisting(event: CloudFormationCustomResourceEvent, collectionId: string): Promise<string | undefined> {
-    const { FaceCount = 0 } = await rekognition.send(new DescribeCollectionCommand({ CollectionId: collectionId }));
+    const { FaceCount = 0 } = await clients.rekognition.send(new DescribeCollectionCommand({ CollectionId: collectionId }));
     if (FaceCount === 0) return undefined;
-    const { Tags = {} } = await rekognition.send(
+    const { Tags = {} } = await clients.rekognition.send(
       new ListTagsForResourceCommand({ ResourceArn: collectionArn(event.StackId, collectionId) }),
     );
     if (Tags[STACK_TAG] === event.StackId) return undefined;
@@ -73,7 +71,7 @@ export function makeHandler({ clients }: CollectionParts) {
 
   async function createCollection(event: CloudFormationCustomResourceEvent, collectionId: string): Promise<void> {
     try {
-      await rekognition.send(new CreateCollectionCommand({ CollectionId: collectionId, Tags: { [STACK_TAG]: event.StackId } }));
+      await clients.rekognition.send(new CreateCollectionCommand({ CollectionId: collectionId, Tags: { [STACK_TAG]: event.StackId } }));
       logger.info('collection created', { collectionId });
     } catch (error) {
       if ((error as Error).name !== 'ResourceAlreadyExistsException') throw error;
@@ -85,7 +83,7 @@ export function makeHandler({ clients }: CollectionParts) {
 
   async function deleteCollection(collectionId: string): Promise<void> {
     try {
-      await rekognition.send(new DeleteCollectionCommand({ CollectionId: collectionId }));
+      await clients.rekognition.send(new DeleteCollectionCommand({ CollectionId: collectionId }));
       logger.info('collection deleted', { collectionId });
     } catch (error) {
       if ((error as Error).name !== 'ResourceNotFoundException') throw error;
@@ -103,7 +101,9 @@ export function makeHandler({ clients }: CollectionParts) {
     do {
       let page;
       try {
-        page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: DELETE_BATCH, ContinuationToken: continuationToken }));
+        page = await clients.s3.send(
+          new ListObjectsV2Command({ Bucket: bucket, MaxKeys: DELETE_BATCH, ContinuationToken: continuationToken }),
+        );
       } catch (error) {
         if ((error as Error).name !== 'NoSuchBucket') throw error;
         logger.info('bucket deleted before', { bucket });
@@ -111,7 +111,9 @@ export function makeHandler({ clients }: CollectionParts) {
       }
       const objects = (page.Contents ?? []).flatMap(({ Key }) => (Key === undefined ? [] : [{ Key }]));
       if (objects.length > 0) {
-        const { Errors = [] } = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }));
+        const { Errors = [] } = await clients.s3.send(
+          new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }),
+        );
         if (Errors.length > 0) {
           const [first] = Errors;
           const example = `${first?.Key}: ${first?.Code} ${first?.Message ?? ''}`.trim();

@@ -24,7 +24,7 @@ import { referenceMismatch } from './liveness';
 import { recordFailedCheck } from './lockout';
 import { logger } from './logger';
 import { countVerdict } from './metrics';
-import type { Deps } from './parts';
+import type { Deps, TableDeps } from './parts';
 import {
   activateEnrollment,
   confirmEnrollment,
@@ -131,7 +131,7 @@ function statusOf(error: Error): number | undefined {
  * Provisional faces never block: anyone can enroll a public photo of someone else, but only its owner can
  * confirm it with a live match.
  */
-async function matchesConfirmedFaceOfAnother({ store }: Deps<never>, sub: string, matches: FaceMatch[]): Promise<boolean> {
+async function matchesConfirmedFaceOfAnother({ store }: TableDeps, sub: string, matches: FaceMatch[]): Promise<boolean> {
   for (const match of matches) {
     const owner = match.Face?.ExternalImageId;
     if (!owner || owner === sub || !match.Face?.FaceId) continue;

@@ -6,7 +6,7 @@
  */
 import { logger } from './logger';
 import { countVerdict } from './metrics';
-import type { Deps } from './parts';
+import type { TableDeps } from './parts';
 import { getLockedUntil, recordFailure, saveLockout, type Store } from './store';
 
 export async function isLockedOut(store: Store, sub: string, nowMs: number): Promise<boolean> {
@@ -15,7 +15,7 @@ export async function isLockedOut(store: Store, sub: string, nowMs: number): Pro
 }
 
 /** Counts one failed check; locks the user when it reaches the limit (unless a lock is already in force). */
-export async function recordFailedCheck({ config, store }: Deps<never>, sub: string, nowMs: number): Promise<void> {
+export async function recordFailedCheck({ config, store }: TableDeps, sub: string, nowMs: number): Promise<void> {
   const { lockoutFailures, lockoutWindowSeconds, lockoutMinutes } = config;
   const failures = await recordFailure(store, sub, nowMs, lockoutWindowSeconds);
   if (failures >= lockoutFailures && (await saveLockout(store, sub, nowMs + lockoutMinutes * 60_000, nowMs))) {

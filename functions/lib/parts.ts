@@ -28,14 +28,24 @@ export interface Deps<C extends ClientName = ClientName> {
   store: Store;
 }
 
+/** What the steps that use only the table take. */
+export type TableDeps = Pick<Deps, 'config' | 'store'>;
+
 type Env = Record<string, string | undefined>;
 export type ClientFactories<C extends ClientName> = { [K in C]: ClientFactory<K> };
 
-/** The clients `factories` make, with the settings of the environment (timeouts, attempts, path style). */
+/**
+ * The clients `factories` make, with the settings of the environment (timeouts, attempts, path style), validated
+ * now. Each client is made on first use, once: making them all at import would slow every cold start's import.
+ */
 export function clientsFromEnvironment<C extends ClientName>(factories: ClientFactories<C>, env: Env = process.env): Pick<Clients, C> {
   const settings = loadClientSettings(env);
-  const entries = Object.entries<ClientFactory<C>>(factories).map(([name, create]) => [name, create(settings)]);
-  return Object.fromEntries(entries) as Pick<Clients, C>;
+  const clients = {} as Pick<Clients, C>;
+  for (const [name, create] of Object.entries<ClientFactory<C>>(factories)) {
+    let client: Clients[C] | undefined;
+    Object.defineProperty(clients, name, { enumerable: true, get: () => (client ??= create(settings)) });
+  }
+  return clients;
 }
 
 /** The container's parts: its validated configuration (a bad value throws), the clients it needs, the system clock. */

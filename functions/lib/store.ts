@@ -87,15 +87,20 @@ const epochSeconds = (epochMs: number) => Math.floor(epochMs / 1000);
 const RECORD_RETENTION_SECONDS = 24 * 60 * 60;
 
 /**
- * The table a function works on: its client and name. Every read and write below takes it first. They are
- * functions, not methods, so a bundle holds only the DynamoDB commands its function calls: the IAM tests read a
- * function's permissions from its bundle (tests/template/iam.test.ts), and a class would put every command in each.
+ * The table a function works on: its client (made on first use, see parts.ts) and name. Every read and write below
+ * takes it first. They are functions, not methods, so a bundle holds only the DynamoDB commands its function calls:
+ * the IAM tests read a function's permissions from its bundle (tests/template/iam.test.ts), and a class would put
+ * every command in each.
  */
 export class Store {
   constructor(
-    readonly dynamo: DynamoDBDocumentClient,
+    private readonly clients: { dynamo: DynamoDBDocumentClient },
     readonly tableName: string,
   ) {}
+
+  get dynamo(): DynamoDBDocumentClient {
+    return this.clients.dynamo;
+  }
 }
 
 function isConditionFailure(error: unknown): boolean {

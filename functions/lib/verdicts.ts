@@ -4,7 +4,7 @@
  */
 import { currentAbortSignal } from './deadline';
 import { recordFailedCheck } from './lockout';
-import type { Deps } from './parts';
+import type { TableDeps } from './parts';
 import { getVerdict, saveVerdict, type Store, type Verdict } from './store';
 
 /** How often a retried answer looks for the verdict of the run that is still deciding. */
@@ -30,7 +30,7 @@ async function awaitVerdict(store: Store, sub: string, challengeId: string): Pro
  * counts the failure toward lockout, once.
  */
 export async function verdictOnce(
-  deps: Deps<never>,
+  deps: TableDeps,
   sub: string,
   challengeId: string,
   nowMs: number,

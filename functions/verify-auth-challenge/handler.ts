@@ -34,7 +34,7 @@ const refused = (sub: string, why: string): boolean => {
 
 export function makeHandler(parts: Parts<'dynamo' | 'rekognition' | 's3' | 'textract'>) {
   const { config, clients, clock } = parts;
-  const store = new Store(clients.dynamo, config.tableName);
+  const store = new Store(clients, config.tableName);
   const deps = { config, clients, store };
   const pseudonyms = new Pseudonyms(store, clock);
 

@@ -4,7 +4,15 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { AnalyzeIDCommand } from '@aws-sdk/client-textract';
-import { createDynamo, createRekognition, createS3, createSes, createTextract } from '../../functions/lib/aws-clients';
+import {
+  type ClientFactory,
+  type ClientName,
+  createDynamo,
+  createRekognition,
+  createS3,
+  createSes,
+  createTextract,
+} from '../../functions/lib/aws-clients';
 import { ConfigError } from '../../functions/lib/config';
 import { fromEnvironment } from '../../functions/lib/parts';
 import { FUNCTION_ENV } from './support/parts';
@@ -60,6 +68,20 @@ describe('the parts of the environment', () => {
   test('hold exactly the clients the function asks for', () => {
     const { clients } = fromEnvironment({ dynamo: createDynamo, s3: createS3 }, FUNCTION_ENV);
     expect(Object.keys(clients).sort()).toEqual(['dynamo', 's3']);
+  });
+
+  test('make each client once, when it is first used', () => {
+    const made: string[] = [];
+    const counted =
+      <C extends ClientName>(name: C, create: ClientFactory<C>): ClientFactory<C> =>
+      (settings) => {
+        made.push(name);
+        return create(settings);
+      };
+    const { clients } = fromEnvironment({ dynamo: counted('dynamo', createDynamo), s3: counted('s3', createS3) }, FUNCTION_ENV);
+    expect(made).toEqual([]);
+    expect(clients.dynamo).toBe(clients.dynamo);
+    expect(made).toEqual(['dynamo']);
   });
 });
 

@@ -7,7 +7,7 @@ import { NOW_MS, TABLE, testClients } from './support/parts';
 
 const KEY_ITEM = { Key: { pk: 'SYSTEM', sk: 'PSEUDONYM_KEY' } };
 const WINNER_SECRET = Buffer.alloc(32, 9).toString('base64');
-const store = new Store(testClients().dynamo, TABLE);
+const store = new Store(testClients(), TABLE);
 const readOrCreateKey = () => getOrCreatePseudonymKey(store, NOW_MS);
 /** A function container's pseudonyms: each handler makes one, with the table's key read once. */
 let pseudonyms: Pseudonyms;

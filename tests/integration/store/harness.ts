@@ -34,7 +34,7 @@ export async function startStoreEngine(): Promise<StoreEngine> {
     async storeOn(stackName) {
       const deployment = new LocalDeployment(wiring, { stackName, region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID });
       const [table] = await ensureTables(dynamodb.client, deployment, wiring.tables);
-      return new Store(documentClient(dynamodb), table!.tableName);
+      return new Store({ dynamo: documentClient(dynamodb) }, table!.tableName);
     },
     clientWithReadBarrier(readers) {
       let read = 0;

@@ -286,10 +286,12 @@ describe('the pseudonym key', () => {
     // Every racer reads "no key" before any of them writes one.
     const client = engine.clientWithReadBarrier(racers);
     const keys = await Promise.all(
-      Array.from({ length: racers }, () => getOrCreatePseudonymKey(new Store(client, table), NOW_MS).then((key) => key.toString('base64'))),
+      Array.from({ length: racers }, () =>
+        getOrCreatePseudonymKey(new Store({ dynamo: client }, table), NOW_MS).then((key) => key.toString('base64')),
+      ),
     );
     expect(new Set(keys).size).toBe(1);
-    const stored = await getOrCreatePseudonymKey(new Store(client, table), NOW_MS);
+    const stored = await getOrCreatePseudonymKey(new Store({ dynamo: client }, table), NOW_MS);
     expect(stored.toString('base64')).toBe(keys[0]);
   });
 });

@@ -14,6 +14,8 @@ import {
   type AnalyzeIDCommandOutput,
   type Document,
 } from '@aws-sdk/client-textract';
+import { checkDocument } from '../../../functions/lib/document-check';
+import { logger } from '../../../functions/lib/logger';
 import { startTextractServer, type TextractServer } from '../../../local/textract/index';
 import { CREDENTIALS, fixture, REGION, startS3, temporaryDirectory, type RunningS3 } from '../rekognition/harness';
 import { renderCard, td1Lines, td3Lines, type CardHolder } from './id-cards';
@@ -36,12 +38,9 @@ let client: TextractClient;
 let cleanups: (() => Promise<void>)[] = [];
 let passport: Buffer;
 let identityCard: Buffer;
-let checkDocument: typeof import('../../../functions/lib/document-check').checkDocument;
 
 beforeAll(async () => {
-  // The function's logger reads its level at load.
-  process.env.LOG_LEVEL = 'SILENT';
-  ({ checkDocument } = await import('../../../functions/lib/document-check'));
+  logger.setLogLevel('SILENT');
   const s3Dir = await temporaryDirectory('textract-s3-');
   s3 = await startS3(s3Dir.path, [BUCKET]);
   server = await startTextractServer({ port: 0, s3: { endpoint: s3.endpoint, region: REGION, credentials: CREDENTIALS } });
