@@ -29,10 +29,11 @@ interface User {
 }
 
 export function makeHandler({ config, clients, clock, userPoolId }: UserPoolParts) {
-  const store = new Store(clients.dynamo, config.tableName);
+  const store = new Store(clients, config.tableName);
   const deps = { config, clients, store };
   const { tableName, bucketName, collectionId } = config;
-  const targets = { ...clients, tableName, bucketName, collectionId, userPoolId };
+  // Read per request: the clients are made on first use, not at the cold start's import.
+  const targets = () => ({ ...clients, tableName, bucketName, collectionId, userPoolId });
 
   /** The user of a verified access token; a token of another kind (an ID token also passes the authorizer) is refused. */
   function userOf(event: Event): User {
@@ -69,7 +70,7 @@ export function makeHandler({ config, clients, clock, userPoolId }: UserPoolPart
       }
       case 'DELETE /account': {
         const user = freshUserOf(event, nowMs);
-        const deleted = await deleteAccount(targets, user);
+        const deleted = await deleteAccount(targets(), user);
         // Counts only, and only of this user.
         logger.info('account deleted', { sub: user.sub, ...deleted });
         countVerdict('AccountDeleted');

@@ -13,10 +13,10 @@ const SWEEP_BUDGET_MS = 880_000;
 
 export function makeHandler({ config, clients, userPoolId }: UserPoolParts) {
   const { tableName, bucketName, collectionId } = config;
-  const targets = { ...clients, tableName, bucketName, collectionId, userPoolId };
 
   async function sweep() {
-    const report = await sweepDeletedUsers(targets);
+    // Read per run: the clients are made on first use, not at the cold start's import.
+    const report = await sweepDeletedUsers({ ...clients, tableName, bucketName, collectionId, userPoolId });
     // Counts only: never a sub, key or image of anyone.
     logger.info('data of deleted users purged', { ...report });
     return report;
