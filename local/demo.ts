@@ -2,7 +2,7 @@
  * `npm run demo`: the whole face login on the local stack, step by step in the terminal, through the real SDK
  * clients. Uses a running `npm start` (found by its stack-outputs.json and a live JWKS) or starts its own stack in a
  * temporary folder. Sign-up (confirmed at once), CUSTOM_AUTH: the email code from the dev mailbox, the ID photo
- * enrolment by presigned POST, a Face Liveness session streamed from a "moving closer" video of another photo of the
+ * enrollment by presigned POST, a Face Liveness session streamed from a "moving closer" video of another photo of the
  * same person, tokens checked against the JWKS; then the refusals: another person, an unknown email (the decoy walks
  * an enrolled user's path), three wrong answers (which end a sign-in but never lock), and the lockout by five failed
  * face checks that refuses even the right face. At the end people own their face data: an administrator forgets the
@@ -109,7 +109,7 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
       ensure(
         owners.length === 0,
         `the ID photo's face is already enrolled in ${stack.outputs.collectionId} (user sub ${owners.join(', ')}); with DUPLICATE_FACE_POLICY=REJECT ` +
-          'it cannot enrol a second account: pass --id-photo with another person, or use --own-stack',
+          'it cannot enroll a second account: pass --id-photo with another person, or use --own-stack',
       );
       const video = async (photo: Buffer, what: string): Promise<VideoSource> => ({
         kind: 'moving-closer',
@@ -160,7 +160,7 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
       ensure(next.step === 'EMAIL_CODE', `expected the EMAIL_CODE challenge, got ${next.step ?? 'none'}`);
       return { value: next, outcome: `EMAIL_CODE: a ${next.parameters.codeLength}-digit code sent to ${next.parameters.destination}` };
     });
-    const enrol = await step('answer the code from the dev mailbox: the email is proven', async () => {
+    const enroll = await step('answer the code from the dev mailbox: the email is proven', async () => {
       const { next, answer } = await client.answerStep(email, emailCode, {});
       ensure(
         next.step === 'ENROLL_ID_PHOTO',
@@ -172,11 +172,11 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
       };
     });
     const live = await step('upload the ID photo (presigned POST), answer "uploaded"', async () => {
-      const key = (JSON.parse(enrol.parameters.uploadFields!) as Record<string, string>).key;
-      const { next } = await client.answerStep(email, enrol, { idPhoto: photos.idPhoto });
+      const key = (JSON.parse(enroll.parameters.uploadFields!) as Record<string, string>).key;
+      const { next } = await client.answerStep(email, enroll, { idPhoto: photos.idPhoto });
       ensure(
         next.step === 'FACE_LIVENESS',
-        `the enrolment was not accepted: expected FACE_LIVENESS, got ${next.step ?? (next.tokens ? 'tokens' : 'nothing')}`,
+        `the enrollment was not accepted: expected FACE_LIVENESS, got ${next.step ?? (next.tokens ? 'tokens' : 'nothing')}`,
       );
       return { value: next, outcome: `key ${key} indexed; FACE_LIVENESS session ${next.parameters.sessionId}` };
     });

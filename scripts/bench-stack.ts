@@ -2,7 +2,7 @@
  * npm run bench:stack [-- --users 25 --impostors 5 --decoys 0 --ramp 0 --video pregenerated|per-session --timeout 300]
  *
  * Concurrent full sign-ins against the whole local stack, through the real SDK clients: starts `npm start` on free
- * ports in a temporary folder, prepares the users (sign-up, the email code from the dev mailbox, ID photo enrolment;
+ * ports in a temporary folder, prepares the users (sign-up, the email code from the dev mailbox, ID photo enrollment;
  * timed apart), then starts every sign-in at once (or spread over --ramp ms): InitiateAuth, a Face Liveness session
  * streamed by the Node client, RespondToAuthChallenge with the session id. Some sign-ins are impostors (a live face
  * that is not the enrolled one) and must all be refused. Decoys sign in with emails that have no account, through the
@@ -11,7 +11,7 @@
  * timeout) or an impostor was let in.
  *
  * The samples hold six people, fewer than the users, so the stack runs with DuplicateFacePolicy=ALLOW: several users
- * enrol the same face (with REJECT the second would be refused by design). Impostor i streams the next person's selfie.
+ * enroll the same face (with REJECT the second would be refused by design). Impostor i streams the next person's selfie.
  *
  * Videos: by default each person's "moving closer" clip is rendered and encoded once, before the timed part, for an
  * oval in the middle of the range the server draws from; the client then streams that WebM in real time with its
@@ -168,7 +168,7 @@ async function prepare(client: FaceLoginClient, user: User): Promise<number> {
   const run = await client.signIn(user.email, { idPhoto: user.person.idPhoto }, 'FACE_LIVENESS');
   if (run.outcome !== 'reached')
     throw new Error(
-      `${user.email}: the enrolment of ${user.person.name} was not accepted (${run.outcome} at ${run.last?.step ?? 'the end'})`,
+      `${user.email}: the enrollment of ${user.person.name} was not accepted (${run.outcome} at ${run.last?.step ?? 'the end'})`,
     );
   return performance.now() - started;
 }
@@ -345,7 +345,7 @@ try {
     const prepMs = await inBatches(users, PREPARE_CONCURRENCY, (user) => prepare(client, user));
     const prepWall = performance.now() - prepStart;
     console.log(
-      `prepared ${USERS} users (sign-up, email code, enrol; ${PREPARE_CONCURRENCY} at a time) in ${(prepWall / 1000).toFixed(1)} s`,
+      `prepared ${USERS} users (sign-up, email code, enroll; ${PREPARE_CONCURRENCY} at a time) in ${(prepWall / 1000).toFixed(1)} s`,
     );
 
     const timedStart = performance.now();

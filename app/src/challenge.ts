@@ -2,7 +2,7 @@
  * The public challenge parameters the create-auth-challenge trigger sends (docs/internals.md, "Challenges"),
  * parsed from Amplify's `nextStep.additionalInfo` into typed steps the screens can trust.
  */
-/** Proof of the email address: a code sent to it, asked before any upload while the user has no enrolment. */
+/** Proof of the email address: a code sent to it, asked before any upload while the user has no enrollment. */
 export interface EmailCodeChallenge {
   step: 'EMAIL_CODE';
   /** The address the code went to, masked by the server (j***@e***.com). */

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_DATA_DIR } from './stack-connection';
 
 export const DEMO_USAGE = `usage: npm run demo -- [--id-photo PATH] [--selfie PATH] [--other-person PATH] [--data-dir DIR] [--own-stack]
-  --id-photo      the ID document photo to enrol (JPEG or PNG; default samples/angelina_jolie/id-photo.jpg)
+  --id-photo      the ID document photo to enroll (JPEG or PNG; default samples/angelina_jolie/id-photo.jpg)
   --selfie        another photo of the same person, made into the liveness video (default samples/angelina_jolie/selfie.jpg)
   --other-person  a photo of someone else, for the refused sign-in (default samples/jennifer_aniston/selfie.jpg)
   --data-dir      where a running \`npm start\` keeps stack-outputs.json (default .local-data)

@@ -31,7 +31,7 @@ export interface LocalS3Options {
   region: string;
   /** Access key id -> secret: the only identities whose signatures (header, presigned query, POST policy) pass. */
   credentials: Record<string, string>;
-  /** Largest body the gate reads: POST uploads, and signed bodies it checks the hash of (enrolment photos are at most 5 MB). */
+  /** Largest body the gate reads: POST uploads, and signed bodies it checks the hash of (enrollment photos are at most 5 MB). */
   maxPostBytes?: number;
   log?: (line: string) => void;
 }

@@ -25,7 +25,7 @@ export const LOCAL_HOST = '127.0.0.1';
 
 /**
  * Template parameters the local stack sets unless told otherwise: the sample people, the demo and the flow and
- * browser tests enrol plain photos, not ID cards, until issue 13's card flows land, so the document check is OFF
+ * browser tests enroll plain photos, not ID cards, until issue 13's card flows land, so the document check is OFF
  * locally (`--parameter DocumentCheck=REQUIRE` turns it on). A deployment gets the template's REQUIRE.
  */
 export const LOCAL_PARAMETER_DEFAULTS: Readonly<Record<string, string>> = { DocumentCheck: 'OFF' };

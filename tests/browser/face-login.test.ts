@@ -1,9 +1,9 @@
 /**
  * The whole story in a browser against the whole local stack (local/stack.ts): sign up with an email alone, type the
- * code the sign-in sends (read from the dev mailbox), enrol an ID photo, sign in through the Face Liveness component
+ * code the sign-in sends (read from the dev mailbox), enroll an ID photo, sign in through the Face Liveness component
  * with a camera video of the same person, see the signed-in page; then a different person's video is refused, a photo
- * with no face is refused at enrolment, and a PNG ID photo (re-encoded to JPEG by the app, as the upload policy pins
- * image/jpeg) enrols and signs in after a wrong code was refused. Screenshots of every screen go to test-artifacts/browser/.
+ * with no face is refused at enrollment, and a PNG ID photo (re-encoded to JPEG by the app, as the upload policy pins
+ * image/jpeg) enrolls and signs in after a wrong code was refused. Screenshots of every screen go to test-artifacts/browser/.
  */
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -158,7 +158,7 @@ async function withBrowser<T>(cameraVideo: string, use: (browser: TestBrowser) =
 
 describe('face login in a browser on the local stack', () => {
   it(
-    'signs up, enrols an ID photo and signs in with a live video of the same person',
+    'signs up, enrolls an ID photo and signs in with a live video of the same person',
     async () => {
       await withBrowser(sameVideo, async ({ browser }) => {
         const { page, record } = await openPage(browser);
@@ -172,17 +172,17 @@ describe('face login in a browser on the local stack', () => {
         await enterEmailCode(page, email, stack.mailboxUrl);
 
         await page.getByRole('heading', { name: 'Register your ID photo' }).waitFor();
-        await screenshot(page, '10-enrol');
+        await screenshot(page, '10-enroll');
         // The camera path gives a preview too; the enrolled photo is then chosen as a file, which replaces it.
         await page.getByRole('button', { name: 'Use the camera' }).click();
         await page.waitForFunction(() => (document.querySelector('video.camera') as HTMLVideoElement | null)?.readyState === 4);
-        await screenshot(page, '10-enrol-camera');
+        await screenshot(page, '10-enroll-camera');
         // click() waits for the button, which stays disabled until the camera delivers frames.
         await page.getByRole('button', { name: 'Take photo' }).click();
         await page.getByRole('img', { name: 'Preview of the ID photo you chose' }).waitFor();
         await page.getByLabel('ID photo file').setInputFiles(ID_PHOTO);
         await page.getByRole('img', { name: 'Preview of the ID photo you chose' }).waitFor();
-        await screenshot(page, '11-enrol-preview');
+        await screenshot(page, '11-enroll-preview');
         await page.getByRole('button', { name: 'Use this photo' }).click();
 
         await page.getByRole('heading', { name: 'Video check' }).waitFor();
@@ -254,7 +254,7 @@ describe('face login in a browser on the local stack', () => {
   );
 
   it(
-    'enrols from a PNG ID photo, sent as a JPEG, signs that person in after refusing a wrong email code, then replaces the photo and deletes the account',
+    'enrolls from a PNG ID photo, sent as a JPEG, signs that person in after refusing a wrong email code, then replaces the photo and deletes the account',
     async () => {
       await withBrowser(otherVideo, async ({ browser }) => {
         const { page, record } = await openPage(browser);

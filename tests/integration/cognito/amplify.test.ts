@@ -20,10 +20,10 @@ test('amplify signs up, confirms, signs in with custom auth, refreshes and signs
 
   const started = await signIn({ username: email, options: { authFlowType: 'CUSTOM_WITHOUT_SRP' } });
   expect(started.nextStep.signInStep).toBe('CONFIRM_SIGN_IN_WITH_CUSTOM_CHALLENGE');
-  const enrolStep = started.nextStep as { additionalInfo: Record<string, string> };
-  expect(enrolStep.additionalInfo.step).toBe('ENROLL');
+  const enrollStep = started.nextStep as { additionalInfo: Record<string, string> };
+  expect(enrollStep.additionalInfo.step).toBe('ENROLL');
   const faceStep = await confirmSignIn({
-    challengeResponse: enrolStep.additionalInfo.hint!,
+    challengeResponse: enrollStep.additionalInfo.hint!,
     options: { clientMetadata: { from: 'amplify' } },
   });
   const faceInfo = (faceStep.nextStep as { additionalInfo: Record<string, string> }).additionalInfo;

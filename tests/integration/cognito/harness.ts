@@ -1,6 +1,6 @@
 /**
  * Starts the Cognito emulator on a free loopback port with a fresh data folder, an adjustable clock, and test
- * triggers that stand in for the Lambda functions: a two-step enrol-like flow (ENROLL, then FACE; tokens after
+ * triggers that stand in for the Lambda functions: a two-step enroll-like flow (ENROLL, then FACE; tokens after
  * a correct FACE answer; three wrong answers end it). Every trigger event is recorded for shape checks.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -203,7 +203,7 @@ export function answer(pool: TestPool, username: string, session: string, value:
   );
 }
 
-/** Runs the whole enrol-like sign-in with right answers and returns the tokens. */
+/** Runs the whole enroll-like sign-in with right answers and returns the tokens. */
 export async function signIn(pool: TestPool, email: string) {
   const first = await startCustomAuth(pool, email);
   const second = await answer(pool, email, first.Session!, first.ChallengeParameters!.hint!);

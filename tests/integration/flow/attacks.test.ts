@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { startStackProcess, type StackProcess } from '../stack/stack-process';
-import { enrol, fixture, flowUser, printedLine, startEnrolment, streamLiveness, uploadIdPhoto, type FlowUser } from './harness';
+import { enroll, fixture, flowUser, printedLine, startEnrollment, streamLiveness, uploadIdPhoto, type FlowUser } from './harness';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 /** One person of samples/ per test, so that no enrollment meets another test's confirmed face. */
@@ -77,9 +77,9 @@ describe('attacks on the sign-in through the public APIs', () => {
     return current;
   }
 
-  /** Signs up and enrols, then passes the first live match, which confirms the enrollment. */
-  async function enrolAndConfirm(user: FlowUser, idPhoto: Buffer, selfie: Buffer): Promise<string> {
-    const { live, sub } = await enrol(user, idPhoto);
+  /** Signs up and enrolls, then passes the first live match, which confirms the enrollment. */
+  async function enrollAndConfirm(user: FlowUser, idPhoto: Buffer, selfie: Buffer): Promise<string> {
+    const { live, sub } = await enroll(user, idPhoto);
     expect((await passLiveness(user, live, selfie)).AuthenticationResult?.IdToken).toEqual(expect.any(String));
     return sub;
   }
@@ -127,9 +127,9 @@ describe('attacks on the sign-in through the public APIs', () => {
       await refused(victim.answer(third.Session!, await wrongCode(victim)));
     }, 60000);
 
-    test('the owner of the email enrols with the code only they receive, and signs in with their face', async () => {
+    test('the owner of the email enrolls with the code only they receive, and signs in with their face', async () => {
       const owner = flowUser(stack, 'takeover-owner@example.com');
-      const sub = await enrolAndConfirm(owner, sample('elon_musk', 'id-photo'), sample('elon_musk', 'selfie'));
+      const sub = await enrollAndConfirm(owner, sample('elon_musk', 'id-photo'), sample('elon_musk', 'selfie'));
       expect(await item(sub, 'ACTIVE_ENROLLMENT')).toMatchObject({ state: 'CONFIRMED' });
     }, 120000);
   });
@@ -138,9 +138,9 @@ describe('attacks on the sign-in through the public APIs', () => {
     test('an upload policy held from an earlier sign-in cannot replace the enrolled face, and a second post to the used key changes nothing', async () => {
       const user = flowUser(stack, 'held-policy@example.com');
       await user.signUp();
-      const held = await startEnrolment(user);
-      // The user (or someone who got this policy) keeps it; the user enrols through a second sign-in.
-      const used = await startEnrolment(user);
+      const held = await startEnrollment(user);
+      // The user (or someone who got this policy) keeps it; the user enrolls through a second sign-in.
+      const used = await startEnrollment(user);
       expect((await uploadIdPhoto(used.ChallengeParameters!, sample('george_clooney', 'id-photo'))).status).toBe(204);
       const live = await user.answer(used.Session!, 'uploaded');
       expect(live.ChallengeParameters?.step).toBe('FACE_LIVENESS');
@@ -164,7 +164,7 @@ describe('attacks on the sign-in through the public APIs', () => {
     test('the upload policy expires after about two minutes', async () => {
       const user = flowUser(stack, 'policy-lifetime@example.com');
       await user.signUp();
-      const challenge = await startEnrolment(user);
+      const challenge = await startEnrollment(user);
       const policy = JSON.parse(Buffer.from(JSON.parse(challenge.ChallengeParameters!.uploadFields!).Policy, 'base64').toString()) as {
         expiration: string;
       };
@@ -177,14 +177,14 @@ describe('attacks on the sign-in through the public APIs', () => {
   describe('3. face squatting', () => {
     test("someone's public photo enrolled on a stranger's account blocks nobody, and only the live owner confirms a face", async () => {
       const squatter = flowUser(stack, 'squatter@example.com');
-      const { live } = await enrol(squatter, ANGELINA_PUBLIC_PHOTO);
+      const { live } = await enroll(squatter, ANGELINA_PUBLIC_PHOTO);
       // The squatter cannot confirm it with their own face.
       expect((await streamLiveness(stack, live.ChallengeParameters!.sessionId!, JENNIFER)).exceptions).toEqual([]);
       const refusedMatch = await squatter.answer(live.Session!, live.ChallengeParameters!.sessionId!);
       expect(refusedMatch.AuthenticationResult).toBeUndefined();
 
       const owner = flowUser(stack, 'squatted-owner@example.com');
-      const sub = await enrolAndConfirm(owner, sample('angelina_jolie', 'id-photo'), sample('angelina_jolie', 'selfie'));
+      const sub = await enrollAndConfirm(owner, sample('angelina_jolie', 'id-photo'), sample('angelina_jolie', 'selfie'));
       expect(await item(sub, 'ACTIVE_ENROLLMENT')).toMatchObject({ state: 'CONFIRMED' });
     }, 180000);
   });
@@ -194,7 +194,7 @@ describe('attacks on the sign-in through the public APIs', () => {
 
     beforeAll(async () => {
       const enrolled = flowUser(stack, 'leak-enrolled@example.com');
-      await enrolAndConfirm(enrolled, sample('leonardo_dicaprio', 'id-photo'), sample('leonardo_dicaprio', 'selfie'));
+      await enrollAndConfirm(enrolled, sample('leonardo_dicaprio', 'id-photo'), sample('leonardo_dicaprio', 'selfie'));
       enrolledChallenge = await enrolled.startSignIn();
     }, 120000);
 
@@ -238,7 +238,7 @@ describe('attacks on the sign-in through the public APIs', () => {
 
     beforeAll(async () => {
       user = flowUser(stack, 'lockout-target@example.com');
-      sub = await enrolAndConfirm(user, sample('mark_zuckerberg', 'id-photo'), sample('mark_zuckerberg', 'selfie'));
+      sub = await enrollAndConfirm(user, sample('mark_zuckerberg', 'id-photo'), sample('mark_zuckerberg', 'selfie'));
     }, 120000);
 
     test('plain wrong strings end the auth session after three but never lock the user', async () => {
@@ -323,7 +323,7 @@ describe('attacks on the sign-in through the public APIs', () => {
 
     test('the same liveness answer invoked again while the first run decides gets the first verdict, and the session is consumed once', async () => {
       const user = flowUser(stack, 'retried-verify@example.com');
-      const sub = await enrolAndConfirm(user, sample('katy_perry', 'id-photo'), sample('katy_perry', 'selfie'));
+      const sub = await enrollAndConfirm(user, sample('katy_perry', 'id-photo'), sample('katy_perry', 'selfie'));
       const challenge = await user.startSignIn();
       const sessionId = challenge.ChallengeParameters!.sessionId!;
       await streamLiveness(stack, sessionId, sample('katy_perry', 'selfie'));

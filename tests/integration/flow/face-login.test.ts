@@ -1,6 +1,6 @@
 /**
  * The whole flow through the real SDK clients against `npm start`: sign-up (confirmed at once), the email code from
- * the dev mailbox, enrolment of an ID photo by presigned POST, Face Liveness over the wss stream, CompareFaces in Verify, tokens checked against the
+ * the dev mailbox, enrollment of an ID photo by presigned POST, Face Liveness over the wss stream, CompareFaces in Verify, tokens checked against the
  * JWKS, refresh, sign-out; then a second sign-in that goes straight to liveness and refuses another person.
  * A liveness session streams a few seconds of real-time video and scores it on the CPU, hence the longer timeouts.
  */
@@ -22,7 +22,7 @@ describe('face login through the local stack', () => {
   let stack: StackProcess;
   let clientId: string;
   let tokens: AuthenticationResultType;
-  let enrol: Awaited<ReturnType<ReturnType<typeof flowUser>['answer']>>;
+  let enroll: Awaited<ReturnType<ReturnType<typeof flowUser>['answer']>>;
   const email = 'grace@example.com';
 
   beforeAll(async () => {
@@ -48,14 +48,14 @@ describe('face login through the local stack', () => {
     expect(emailCode.ChallengeParameters!.destination).not.toMatch(/grace|example/);
     const code = await flowUser(stack, email).mailboxCode();
     expect(code).toMatch(/^\d{6}$/);
-    enrol = await answer(emailCode.Session!, code);
-    expect(enrol.ChallengeParameters).toMatchObject({ step: 'ENROLL_ID_PHOTO', contentTypes: 'image/jpeg' });
+    enroll = await answer(emailCode.Session!, code);
+    expect(enroll.ChallengeParameters).toMatchObject({ step: 'ENROLL_ID_PHOTO', contentTypes: 'image/jpeg' });
   });
 
-  it('enrols the ID photo, passes liveness as the same person and receives tokens signed by the pool', async () => {
-    expect((await uploadIdPhoto(enrol.ChallengeParameters!, ID_PHOTO)).status).toBe(204);
+  it('enrolls the ID photo, passes liveness as the same person and receives tokens signed by the pool', async () => {
+    expect((await uploadIdPhoto(enroll.ChallengeParameters!, ID_PHOTO)).status).toBe(204);
 
-    const live = await answer(enrol.Session!, 'uploaded');
+    const live = await answer(enroll.Session!, 'uploaded');
     expect(live.ChallengeParameters).toMatchObject({ step: 'FACE_LIVENESS', region: stack.outputs.region });
     const sessionId = live.ChallengeParameters!.sessionId!;
     expect((await liveness(sessionId, SAME_PERSON)).exceptions).toEqual([]);

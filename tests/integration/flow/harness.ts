@@ -36,7 +36,7 @@ export async function uploadIdPhoto(challenge: Record<string, string>, body: Buf
   return { status: response.status, body: await response.text() };
 }
 
-/** The user's sub, read from the enrolment key `enrollment/<sub>/<uuid>.<ext>` of an ENROLL_ID_PHOTO challenge. */
+/** The user's sub, read from the enrollment key `enrollment/<sub>/<uuid>.<ext>` of an ENROLL_ID_PHOTO challenge. */
 export const subOfEnrollChallenge = (challenge: Record<string, string>) =>
   (JSON.parse(challenge.uploadFields!) as Record<string, string>).key!.split('/')[1]!;
 
@@ -74,8 +74,8 @@ export function flowUser(stack: StackProcess, email: string) {
 
 export type FlowUser = ReturnType<typeof flowUser>;
 
-/** Starts a sign-in of a user with no enrolment and answers its EMAIL_CODE step: returns the ENROLL_ID_PHOTO challenge. */
-export async function startEnrolment(user: FlowUser) {
+/** Starts a sign-in of a user with no enrollment and answers its EMAIL_CODE step: returns the ENROLL_ID_PHOTO challenge. */
+export async function startEnrollment(user: FlowUser) {
   const emailCode = await user.startSignIn();
   if (emailCode.ChallengeParameters?.step !== 'EMAIL_CODE')
     throw new Error(`expected EMAIL_CODE, got ${emailCode.ChallengeParameters?.step}`);
@@ -86,19 +86,19 @@ export async function startEnrolment(user: FlowUser) {
 }
 
 /**
- * Signs up `user`, proves the email, uploads `idPhoto` at the enrolment challenge and answers it: returns the
- * FACE_LIVENESS challenge that follows (throws when the enrolment was refused), the answered enrolment challenge
+ * Signs up `user`, proves the email, uploads `idPhoto` at the enrollment challenge and answers it: returns the
+ * FACE_LIVENESS challenge that follows (throws when the enrollment was refused), the answered enrollment challenge
  * and the user's sub.
  */
-export async function enrol(user: FlowUser, idPhoto: Buffer) {
+export async function enroll(user: FlowUser, idPhoto: Buffer) {
   await user.signUp();
-  const enrolChallenge = await startEnrolment(user);
-  const parameters = enrolChallenge.ChallengeParameters!;
+  const enrollChallenge = await startEnrollment(user);
+  const parameters = enrollChallenge.ChallengeParameters!;
   const upload = await uploadIdPhoto(parameters, idPhoto);
   if (upload.status !== 204) throw new Error(`the upload was refused with ${upload.status}: ${upload.body}`);
-  const live = await user.answer(enrolChallenge.Session!, 'uploaded');
-  if (live.ChallengeParameters?.step !== 'FACE_LIVENESS') throw new Error(`enrolment of ${user.email} was refused`);
-  return { live, enrolChallenge, sub: subOfEnrollChallenge(parameters) };
+  const live = await user.answer(enrollChallenge.Session!, 'uploaded');
+  if (live.ChallengeParameters?.step !== 'FACE_LIVENESS') throw new Error(`enrollment of ${user.email} was refused`);
+  return { live, enrollChallenge, sub: subOfEnrollChallenge(parameters) };
 }
 
 /** Waits until the stack has printed a line matching `pattern` after `since` characters of its output. */

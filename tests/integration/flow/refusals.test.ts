@@ -16,11 +16,11 @@ import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { startStackProcess, type StackProcess } from '../stack/stack-process';
 import {
-  enrol,
+  enroll,
   fixture,
   flowUser,
   printedLine,
-  startEnrolment,
+  startEnrollment,
   streamLiveness,
   subOfEnrollChallenge,
   uploadIdPhoto,
@@ -41,7 +41,7 @@ describe('refused sign-ins through the local stack', () => {
   let stack: StackProcess;
   const angelina = { sub: '', live: undefined as unknown as Challenge };
   const jack = { sub: '' };
-  const scarlett = { sub: '', live: undefined as unknown as Challenge, enrolChallenge: undefined as unknown as Challenge };
+  const scarlett = { sub: '', live: undefined as unknown as Challenge, enrollChallenge: undefined as unknown as Challenge };
   let angelinaUser: FlowUser;
   let jackUser: FlowUser;
   let scarlettUser: FlowUser;
@@ -52,10 +52,10 @@ describe('refused sign-ins through the local stack', () => {
     angelinaUser = flowUser(stack, 'angelina@example.com');
     jackUser = flowUser(stack, 'jack@example.com');
     scarlettUser = flowUser(stack, 'scarlett@example.com');
-    // One after the other: each enrolment answer indexes a face on the CPU within the 4 s answer budget.
-    Object.assign(angelina, await enrol(angelinaUser, ANGELINA_ID_PHOTO));
-    Object.assign(jack, await enrol(jackUser, JACK));
-    Object.assign(scarlett, await enrol(scarlettUser, SCARLETT));
+    // One after the other: each enrollment answer indexes a face on the CPU within the 4 s answer budget.
+    Object.assign(angelina, await enroll(angelinaUser, ANGELINA_ID_PHOTO));
+    Object.assign(jack, await enroll(jackUser, JACK));
+    Object.assign(scarlett, await enroll(scarlettUser, SCARLETT));
   }, 180000);
 
   afterAll(() => stack?.dispose());
@@ -115,7 +115,7 @@ describe('refused sign-ins through the local stack', () => {
     await printedLine(stack, since, answerRefused(jack.sub, 'the answer is not the issued session id'));
   });
 
-  it('gives no tokens after enrolment alone, and refuses the enrolment answer given to the liveness challenge', async () => {
+  it('gives no tokens after enrollment alone, and refuses the enrollment answer given to the liveness challenge', async () => {
     expect(scarlett.live.AuthenticationResult).toBeUndefined();
     const sessionId = scarlett.live.ChallengeParameters!.sessionId!;
     const since = stack.output().length;
@@ -123,8 +123,8 @@ describe('refused sign-ins through the local stack', () => {
     await printedLine(stack, since, answerRefused(scarlett.sub, 'the answer is not the issued session id'));
   });
 
-  it('refuses a second answer to an enrolment challenge already answered', async () => {
-    await expect(scarlettUser.answer(scarlett.enrolChallenge.Session!, 'uploaded')).rejects.toMatchObject({
+  it('refuses a second answer to an enrollment challenge already answered', async () => {
+    await expect(scarlettUser.answer(scarlett.enrollChallenge.Session!, 'uploaded')).rejects.toMatchObject({
       name: 'NotAuthorizedException',
     });
   });
@@ -188,17 +188,17 @@ describe('refused sign-ins through the local stack', () => {
     await expect(user.answer(third.Session!, wrong)).rejects.toMatchObject({ name: 'NotAuthorizedException' });
   });
 
-  describe('enrolment', () => {
+  describe('enrollment', () => {
     /** Signs up a fresh user, proves its email and returns its ENROLL_ID_PHOTO challenge and sub. */
-    async function enrolChallenge(email: string) {
+    async function enrollChallenge(email: string) {
       const user = flowUser(stack, email);
       await user.signUp();
-      const challenge = await startEnrolment(user);
+      const challenge = await startEnrollment(user);
       return { user, challenge, sub: subOfEnrollChallenge(challenge.ChallengeParameters!) };
     }
 
     /** Answers `uploaded`: refused, the same auth session asks for an ID photo again. */
-    async function expectEnrolmentRefused(user: FlowUser, challenge: Challenge, logged: RegExp) {
+    async function expectEnrollmentRefused(user: FlowUser, challenge: Challenge, logged: RegExp) {
       const since = stack.output().length;
       const retry = await user.answer(challenge.Session!, 'uploaded');
       expect(retry.AuthenticationResult).toBeUndefined();
@@ -215,8 +215,8 @@ describe('refused sign-ins through the local stack', () => {
         `\\[VerifyAuthChallengeFunction\\] \\{"level":"INFO","message":"answer refused".*"sub":"${sub}".*"why":"no photo was uploaded at the issued key"`,
       );
 
-    it("refuses an upload to another sub's key at the S3 POST gate, and the enrolment answer", async () => {
-      const { user, challenge, sub } = await enrolChallenge('tamper@example.com');
+    it("refuses an upload to another sub's key at the S3 POST gate, and the enrollment answer", async () => {
+      const { user, challenge, sub } = await enrollChallenge('tamper@example.com');
       const otherKey = `enrollment/${crypto.randomUUID()}/${crypto.randomUUID()}.jpg`;
       const upload = await uploadIdPhoto(challenge.ChallengeParameters!, ANGELINA_ID_PHOTO, { key: otherKey });
       expect(upload).toMatchObject({ status: 403, body: expect.stringContaining('AccessDenied') });
@@ -230,32 +230,32 @@ describe('refused sign-ins through the local stack', () => {
       } finally {
         s3.destroy();
       }
-      await expectEnrolmentRefused(user, challenge, photoMissing(sub));
+      await expectEnrollmentRefused(user, challenge, photoMissing(sub));
     });
 
     it('refuses an ID photo with no face', async () => {
-      const { user, challenge, sub } = await enrolChallenge('noface@example.com');
+      const { user, challenge, sub } = await enrollChallenge('noface@example.com');
       expect((await uploadIdPhoto(challenge.ChallengeParameters!, NO_FACE)).status).toBe(204);
-      await expectEnrolmentRefused(user, challenge, rejected(sub, 'NO_FACE'));
+      await expectEnrollmentRefused(user, challenge, rejected(sub, 'NO_FACE'));
     });
 
     it('refuses an ID photo with several faces', async () => {
-      const { user, challenge, sub } = await enrolChallenge('group@example.com');
+      const { user, challenge, sub } = await enrollChallenge('group@example.com');
       expect((await uploadIdPhoto(challenge.ChallengeParameters!, GROUP)).status).toBe(204);
-      await expectEnrolmentRefused(user, challenge, rejected(sub, 'MULTIPLE_FACES'));
+      await expectEnrollmentRefused(user, challenge, rejected(sub, 'MULTIPLE_FACES'));
     });
 
-    it('refuses an empty ID photo at the S3 POST gate, and the enrolment answer', async () => {
-      const { user, challenge, sub } = await enrolChallenge('empty@example.com');
+    it('refuses an empty ID photo at the S3 POST gate, and the enrollment answer', async () => {
+      const { user, challenge, sub } = await enrollChallenge('empty@example.com');
       expect(await uploadIdPhoto(challenge.ChallengeParameters!, Buffer.alloc(0))).toMatchObject({
         status: 400,
         body: expect.stringContaining('EntityTooSmall'),
       });
-      await expectEnrolmentRefused(user, challenge, photoMissing(sub));
+      await expectEnrollmentRefused(user, challenge, photoMissing(sub));
     });
 
-    it('refuses an ID photo over 5 MB at the S3 POST gate, and the enrolment answer', async () => {
-      const { user, challenge, sub } = await enrolChallenge('large@example.com');
+    it('refuses an ID photo over 5 MB at the S3 POST gate, and the enrollment answer', async () => {
+      const { user, challenge, sub } = await enrollChallenge('large@example.com');
       const maxBytes = Number(challenge.ChallengeParameters!.maxBytes);
       expect(maxBytes).toBe(5 * 1024 * 1024);
       const oversized = Buffer.concat([ANGELINA_ID_PHOTO, Buffer.alloc(maxBytes + 1 - ANGELINA_ID_PHOTO.length)]);
@@ -263,17 +263,17 @@ describe('refused sign-ins through the local stack', () => {
         status: 400,
         body: expect.stringContaining('EntityTooLarge'),
       });
-      await expectEnrolmentRefused(user, challenge, photoMissing(sub));
+      await expectEnrollmentRefused(user, challenge, photoMissing(sub));
     });
 
     it('refuses a text file sent as image/jpeg', async () => {
-      const { user, challenge, sub } = await enrolChallenge('text@example.com');
+      const { user, challenge, sub } = await enrollChallenge('text@example.com');
       expect((await uploadIdPhoto(challenge.ChallengeParameters!, Buffer.from('this is not a photo\n'))).status).toBe(204);
-      await expectEnrolmentRefused(user, challenge, rejected(sub, 'NOT_AN_IMAGE'));
+      await expectEnrollmentRefused(user, challenge, rejected(sub, 'NOT_AN_IMAGE'));
     });
   });
 
-  it('changes nothing when the S3 event of an accepted enrolment is delivered again', async () => {
+  it('changes nothing when the S3 event of an accepted enrollment is delivered again', async () => {
     const { endpoints, credentials, region, tableName, collectionId, bucketName } = stack.outputs;
     const table = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: endpoints.dynamodb, region, credentials }));
     const active = async () =>

@@ -1,5 +1,5 @@
 /**
- * The local stack keeps its state across a restart: sign up and enrol, stop the whole `npm start` process with
+ * The local stack keeps its state across a restart: sign up and enroll, stop the whole `npm start` process with
  * SIGTERM, start it again on the same data folder (DynamoDB Local, S3, the collection and the Cognito users all
  * read back from disk), and the user signs in with the right face.
  */
@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { startStackProcess, type StackProcess } from '../stack/stack-process';
-import { enrol, fixture, flowUser, streamLiveness } from './harness';
+import { enroll, fixture, flowUser, streamLiveness } from './harness';
 
 const ID_PHOTO = fixture('app-id-photo-angelina_jolie-img6.jpg');
 const SAME_PERSON = fixture('app-selfie-angelina_jolie-img7.jpg');
@@ -29,8 +29,8 @@ describe('the local stack across a restart', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('enrols a user, then stops on SIGTERM with exit code 0', async () => {
-    const { live } = await enrol(flowUser(before, email), ID_PHOTO);
+  it('enrolls a user, then stops on SIGTERM with exit code 0', async () => {
+    const { live } = await enroll(flowUser(before, email), ID_PHOTO);
     expect(live.ChallengeParameters?.step).toBe('FACE_LIVENESS');
     expect(await before.stop()).toBe(0);
   }, 60000);

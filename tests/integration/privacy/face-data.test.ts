@@ -14,7 +14,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListFacesCommand } from '@aws-sdk/client-rekognition';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { enrol, type FlowUser, flowUser, streamLiveness } from '../flow/harness';
+import { enroll, type FlowUser, flowUser, streamLiveness } from '../flow/harness';
 import { startStackProcess, type StackProcess } from '../stack/stack-process';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -42,7 +42,7 @@ afterAll(async () => {
 
 /** Signs up and enrolls `user` with `idPhoto`, passing liveness with `selfie`: the tokens of that fresh sign-in. */
 async function enrolled(user: FlowUser, idPhoto: Buffer, selfie: Buffer): Promise<{ sub: string; tokens: AuthenticationResultType }> {
-  const { live, sub } = await enrol(user, idPhoto);
+  const { live, sub } = await enroll(user, idPhoto);
   const sessionId = live.ChallengeParameters!.sessionId!;
   expect((await streamLiveness(stack, sessionId, selfie)).exceptions).toEqual([]);
   const done = await user.answer(live.Session!, sessionId);
