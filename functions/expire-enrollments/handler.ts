@@ -5,7 +5,7 @@
  * redelivered S3 event cannot bring it back. Idempotent; a user who confirms meanwhile keeps everything (the
  * removal is conditional on the exact provisional face).
  */
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import { requestOptions } from '../lib/aws-clients';
 import { removeExpiredProvisionalEnrollment } from '../lib/enrollment';
 import { logger } from '../lib/logger';
@@ -22,25 +22,23 @@ export function makeHandler({ config, clients, clock }: Parts<'dynamo' | 'rekogn
   async function expireEnrollments(): Promise<{ removed: number }> {
     const nowMs = clock.now();
     let removed = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await clients.dynamo.send(
-        new ScanCommand({
-          TableName: config.tableName,
-          FilterExpression: 'sk = :active AND #state = :provisional AND provisionalUntil <= :now',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':active': 'ACTIVE_ENROLLMENT', ':provisional': 'PROVISIONAL', ':now': Math.floor(nowMs / 1000) },
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-        requestOptions(),
-      );
+    const pages = paginateScan(
+      { client: clients.dynamo },
+      {
+        TableName: config.tableName,
+        FilterExpression: 'sk = :active AND #state = :provisional AND provisionalUntil <= :now',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':active': 'ACTIVE_ENROLLMENT', ':provisional': 'PROVISIONAL', ':now': Math.floor(nowMs / 1000) },
+      },
+      requestOptions(),
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) {
         const sub = String(item.pk).slice('USER#'.length);
         const enrollment = { key: String(item.key), faceId: String(item.faceId), photoKey: String(item.photoKey) };
         if (await removeExpiredProvisionalEnrollment(deps, sub, enrollment, nowMs)) removed += 1;
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     logger.info('expired provisional enrollments removed', { removed });
     return { removed };
   }

@@ -19,20 +19,18 @@ import {
   DescribeCollectionCommand,
   ListTagsForResourceCommand,
 } from '@aws-sdk/client-rekognition';
-import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import type { Clients } from '../lib/aws-clients';
 import { sendCustomResourceResponse, type CustomResourceResult } from '../lib/cfn-response';
 import { withDeadline } from '../lib/deadline';
 import { describeError, logEvent, logger } from '../lib/logger';
+import { deleteObjectsUnder } from '../lib/purge';
 
 /** Time kept back to send FAILED before the Lambda is killed. */
 const RESPONSE_RESERVE_MS = 2000;
 const COLLECTION_ID = /^[a-zA-Z0-9_.-]{1,255}$/;
 /** The tag naming the stack that created a collection (keys starting with `aws:` are reserved). */
 export const STACK_TAG = 'face-login:stack-id';
-/** DeleteObjects takes at most 1000 keys, one ListObjectsV2 page. */
-const DELETE_BATCH = 1000;
 
 type Properties = Record<string, unknown>;
 
@@ -96,34 +94,12 @@ export function makeHandler({ clients }: CollectionParts) {
    * so that CloudFormation can delete the bucket. A bucket that is already gone counts as empty.
    */
   async function emptyBucket(bucket: string): Promise<void> {
-    let deleted = 0;
-    let continuationToken: string | undefined;
-    do {
-      let page;
-      try {
-        page = await clients.s3.send(
-          new ListObjectsV2Command({ Bucket: bucket, MaxKeys: DELETE_BATCH, ContinuationToken: continuationToken }),
-        );
-      } catch (error) {
-        if ((error as Error).name !== 'NoSuchBucket') throw error;
-        logger.info('bucket deleted before', { bucket });
-        return;
-      }
-      const objects = (page.Contents ?? []).flatMap(({ Key }) => (Key === undefined ? [] : [{ Key }]));
-      if (objects.length > 0) {
-        const { Errors = [] } = await clients.s3.send(
-          new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }),
-        );
-        if (Errors.length > 0) {
-          const [first] = Errors;
-          const example = `${first?.Key}: ${first?.Code} ${first?.Message ?? ''}`.trim();
-          throw new Error(`${plural(Errors.length, 'object')} of ${bucket} could not be deleted, e.g. ${example}`);
-        }
-        deleted += objects.length;
-      }
-      continuationToken = page.NextContinuationToken;
-    } while (continuationToken);
-    logger.info('bucket emptied', { bucket, deleted });
+    try {
+      logger.info('bucket emptied', { bucket, deleted: await deleteObjectsUnder(clients.s3, bucket) });
+    } catch (error) {
+      if ((error as Error).name !== 'NoSuchBucket') throw error;
+      logger.info('bucket deleted before', { bucket });
+    }
   }
 
   function collectionIdOf(properties: Properties): string {

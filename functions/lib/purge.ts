@@ -5,9 +5,9 @@
  * where a retry would otherwise find face ids, and the collection is searched by ExternalImageId as well, so a
  * face whose record was lost is found too. The Cognito user is the caller's business, after this.
  */
-import { DeleteFacesCommand, ListFacesCommand, type RekognitionClient } from '@aws-sdk/client-rekognition';
-import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { BatchWriteCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteFacesCommand, paginateListFaces, type RekognitionClient } from '@aws-sdk/client-rekognition';
+import { DeleteObjectsCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import { BatchWriteCommand, type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { requestOptions } from './aws-clients';
 
 export interface PurgeTargets {
@@ -53,19 +53,18 @@ function chunks<T>(items: T[], size: number): T[][] {
  */
 export async function facesByOwner(targets: PurgeTargets, owners?: ReadonlySet<string>): Promise<Map<string, string[]>> {
   const found = new Map<string, string[]>();
-  let nextToken: string | undefined;
-  do {
-    const page = await targets.rekognition.send(
-      new ListFacesCommand({ CollectionId: targets.collectionId, MaxResults: FACE_BATCH, NextToken: nextToken }),
-      requestOptions(),
-    );
+  const pages = paginateListFaces(
+    { client: targets.rekognition, pageSize: FACE_BATCH },
+    { CollectionId: targets.collectionId },
+    requestOptions(),
+  );
+  for await (const page of pages) {
     for (const face of page.Faces ?? []) {
       const owner = face.ExternalImageId;
       if (!owner || !face.FaceId || (owners && !owners.has(owner))) continue;
       found.set(owner, [...(found.get(owner) ?? []), face.FaceId]);
     }
-    nextToken = page.NextToken;
-  } while (nextToken);
+  }
   return found;
 }
 
@@ -85,48 +84,40 @@ export async function deleteFaces(targets: PurgeTargets, faceIds: string[]): Pro
 /** Deletes every object under the prefix (the whole bucket without one), a page at a time. */
 export async function deleteObjectsUnder(s3: S3Client, bucket: string, prefix?: string): Promise<number> {
   let deleted = 0;
-  let continuationToken: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: OBJECT_BATCH, ContinuationToken: continuationToken }),
+  const pages = paginateListObjectsV2({ client: s3, pageSize: OBJECT_BATCH }, { Bucket: bucket, Prefix: prefix }, requestOptions());
+  for await (const page of pages) {
+    const objects = (page.Contents ?? []).flatMap(({ Key }) => (Key === undefined ? [] : [{ Key }]));
+    if (objects.length === 0) continue;
+    const { Errors = [] } = await s3.send(
+      new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }),
       requestOptions(),
     );
-    const objects = (page.Contents ?? []).flatMap(({ Key }) => (Key === undefined ? [] : [{ Key }]));
-    if (objects.length > 0) {
-      const { Errors = [] } = await s3.send(
-        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }),
-        requestOptions(),
-      );
-      if (Errors.length > 0) {
-        const [first] = Errors;
-        throw new Error(`${Errors.length} of ${objects.length} objects could not be deleted, e.g. ${first?.Code} ${first?.Message ?? ''}`);
-      }
-      deleted += objects.length;
+    if (Errors.length > 0) {
+      const [first] = Errors;
+      // The code says why; the key is left out, as it names a user.
+      const example = `${first?.Code} ${first?.Message ?? ''}`.trim();
+      throw new Error(`${Errors.length} of ${objects.length} objects of ${bucket} could not be deleted, e.g. ${example}`);
     }
-    continuationToken = page.NextContinuationToken;
-  } while (continuationToken);
+    deleted += objects.length;
+  }
   return deleted;
 }
 
 /** Every item under `USER#<sub>`, read consistently so nothing written before the purge is missed. */
 async function userItems(targets: PurgeTargets, sub: string): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
-  let exclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await targets.dynamo.send(
-      new QueryCommand({
-        TableName: targets.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `USER#${sub}` },
-        ProjectionExpression: 'pk, sk, faceId',
-        ConsistentRead: true,
-        ExclusiveStartKey: exclusiveStartKey,
-      }),
-      requestOptions(),
-    );
-    items.push(...(page.Items ?? []));
-    exclusiveStartKey = page.LastEvaluatedKey;
-  } while (exclusiveStartKey);
+  const pages = paginateQuery(
+    { client: targets.dynamo },
+    {
+      TableName: targets.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `USER#${sub}` },
+      ProjectionExpression: 'pk, sk, faceId',
+      ConsistentRead: true,
+    },
+    requestOptions(),
+  );
+  for await (const page of pages) items.push(...(page.Items ?? []));
   return items;
 }
 

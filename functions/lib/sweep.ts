@@ -5,9 +5,9 @@
  * before its purge, so a user created during the sweep is never touched. Each run pages through everything and
  * is idempotent: what one run could not finish, the next one does.
  */
-import { type CognitoIdentityProviderClient, ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type CognitoIdentityProviderClient, paginateListUsers } from '@aws-sdk/client-cognito-identity-provider';
+import { paginateListObjectsV2 } from '@aws-sdk/client-s3';
+import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import { requestOptions } from './aws-clients';
 import { facesByOwner, type PurgeCounts, type PurgeTargets, purgeUserData, USER_PREFIX_ROOTS } from './purge';
 
@@ -28,54 +28,40 @@ const SUB = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 async function subsWithItems(targets: SweepTargets): Promise<Set<string>> {
   const subs = new Set<string>();
-  let exclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await targets.dynamo.send(
-      new ScanCommand({
-        TableName: targets.tableName,
-        ProjectionExpression: 'pk',
-        FilterExpression: 'begins_with(pk, :user)',
-        ExpressionAttributeValues: { ':user': 'USER#' },
-        ExclusiveStartKey: exclusiveStartKey,
-      }),
-      requestOptions(),
-    );
-    for (const { pk } of page.Items ?? []) subs.add(String(pk).slice('USER#'.length));
-    exclusiveStartKey = page.LastEvaluatedKey;
-  } while (exclusiveStartKey);
+  const pages = paginateScan(
+    { client: targets.dynamo },
+    {
+      TableName: targets.tableName,
+      ProjectionExpression: 'pk',
+      FilterExpression: 'begins_with(pk, :user)',
+      ExpressionAttributeValues: { ':user': 'USER#' },
+    },
+    requestOptions(),
+  );
+  for await (const page of pages) for (const { pk } of page.Items ?? []) subs.add(String(pk).slice('USER#'.length));
   return subs;
 }
 
 async function subsWithObjects(targets: SweepTargets): Promise<Set<string>> {
   const subs = new Set<string>();
   for (const root of USER_PREFIX_ROOTS) {
-    let continuationToken: string | undefined;
-    do {
-      const page = await targets.s3.send(
-        new ListObjectsV2Command({ Bucket: targets.bucketName, Prefix: root, Delimiter: '/', ContinuationToken: continuationToken }),
-        requestOptions(),
-      );
+    const input = { Bucket: targets.bucketName, Prefix: root, Delimiter: '/' };
+    for await (const page of paginateListObjectsV2({ client: targets.s3 }, input, requestOptions())) {
       for (const { Prefix } of page.CommonPrefixes ?? []) if (Prefix) subs.add(Prefix.slice(root.length, -1));
-      continuationToken = page.NextContinuationToken;
-    } while (continuationToken);
+    }
   }
   return subs;
 }
 
 async function subsInPool(targets: SweepTargets, filter?: string): Promise<Set<string>> {
   const subs = new Set<string>();
-  let paginationToken: string | undefined;
-  do {
-    const page = await targets.cognito.send(
-      new ListUsersCommand({ UserPoolId: targets.userPoolId, AttributesToGet: ['sub'], Filter: filter, PaginationToken: paginationToken }),
-      requestOptions(),
-    );
+  const input = { UserPoolId: targets.userPoolId, AttributesToGet: ['sub'], Filter: filter };
+  for await (const page of paginateListUsers({ client: targets.cognito }, input, requestOptions())) {
     for (const user of page.Users ?? []) {
       const sub = user.Attributes?.find(({ Name }) => Name === 'sub')?.Value;
       if (sub) subs.add(sub);
     }
-    paginationToken = page.PaginationToken;
-  } while (paginationToken);
+  }
   return subs;
 }
 

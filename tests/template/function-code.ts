@@ -69,6 +69,8 @@ function externalBindings(bundle: string): Map<string, [string, string]> {
 }
 
 function actionOf(imported: string, from: string): string | undefined {
+  // The SDK's paginator `paginateX` sends XCommand, page after page.
+  if (imported.startsWith('paginate') && from.startsWith('@aws-sdk/')) return actionOf(`${imported.slice('paginate'.length)}Command`, from);
   const explicit = ACTION_OF_COMMAND[from]?.[imported] ?? ACTION_OF_CALL[from]?.[imported];
   if (explicit) return explicit;
   if (!imported.endsWith('Command') || !from.startsWith('@aws-sdk/')) return undefined;

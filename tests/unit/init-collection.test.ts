@@ -233,7 +233,7 @@ describe('init collection', () => {
     s3Mock.on(DeleteObjectsCommand).resolves({ Errors: [{ Key: 'enrollment/a/1.jpg', Code: 'AccessDenied', Message: 'Access Denied' }] });
     expect(await reply(request('delete'))).toMatchObject({
       Status: 'FAILED',
-      Reason: `1 object of ${BUCKET} could not be deleted, e.g. enrollment/a/1.jpg: AccessDenied Access Denied`,
+      Reason: `1 of 1 objects of ${BUCKET} could not be deleted, e.g. AccessDenied Access Denied`,
     });
     expect(rekognitionMock.commandCalls(DeleteCollectionCommand)).toHaveLength(0);
   });

@@ -14,7 +14,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListFacesCommand } from '@aws-sdk/client-rekognition';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { enroll, type FlowUser, flowUser, streamLiveness } from '../flow/harness';
+import { enroll, type FlowUser, flowUser, printedLine, streamLiveness } from '../flow/harness';
 import { startStackProcess, type StackProcess } from '../stack/stack-process';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -134,6 +134,7 @@ describe('the account API', () => {
   const ada = () => flowUser(stack, 'ada@example.com');
   let sub: string;
   let tokens: AuthenticationResultType;
+  let heldUpload: { upload: { url: string; fields: Record<string, string> } };
 
   beforeAll(async () => {
     ({ sub, tokens } = await enrolled(ada(), ADA.idPhoto, ADA.selfie));
@@ -171,6 +172,8 @@ describe('the account API', () => {
   }, 90_000);
 
   test('deletes the account: every face, photo and record, then the user, and answers the counts', async () => {
+    // An upload policy issued before the deletion and used after it must not bring a photo back (below).
+    heldUpload = (await account('POST', '/account/id-photo', tokens.AccessToken)).body as typeof heldUpload;
     const before = await storedOf(sub, 'ada@example.com');
     const { status, body } = await account('DELETE', '/account', tokens.AccessToken);
     expect(status).toBe(200);
@@ -183,6 +186,16 @@ describe('the account API', () => {
       },
     });
     expect((body as { deleted: { items: number } }).deleted.items).toBeGreaterThanOrEqual(before.items.length);
+    expect(await storedOf(sub, 'ada@example.com')).toEqual(NOTHING);
+  }, 60_000);
+
+  test('an upload policy held from before the deletion lands nothing: the indexer removes the photo it was never issued', async () => {
+    const since = stack.output().length;
+    const form = new FormData();
+    for (const [name, value] of Object.entries(heldUpload.upload.fields)) form.append(name, value);
+    form.append('file', new Blob([new Uint8Array(ADA.idPhoto)], { type: 'image/jpeg' }), 'id.jpg');
+    expect((await fetch(heldUpload.upload.url, { method: 'POST', body: form })).status).toBe(204);
+    await printedLine(stack, since, /\[IndexFaceFunction\].*"why":"key was not issued"/, 30_000);
     expect(await storedOf(sub, 'ada@example.com')).toEqual(NOTHING);
   }, 60_000);
 
