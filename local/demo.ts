@@ -108,8 +108,8 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
       const owners = await client.enrolledOwnersOf(idPhoto);
       ensure(
         owners.length === 0,
-        `the ID photo's face is already enrolled in ${stack.outputs.collectionId} (user sub ${owners.join(', ')}); with DUPLICATE_FACE_POLICY=REJECT ` +
-          'it cannot enroll a second account: pass --id-photo with another person, or use --own-stack',
+        `the ID photo's face is already enrolled in ${stack.outputs.collectionId} (user sub ${owners.join(', ')}); ` +
+          'with DUPLICATE_FACE_POLICY=REJECT it cannot enroll a second account: pass --id-photo with another person, or use --own-stack',
       );
       const video = async (photo: Buffer, what: string): Promise<VideoSource> => ({
         kind: 'moving-closer',
@@ -245,7 +245,8 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
     });
     note(
       passes(impostorVerdict)
-        ? `A live person, so liveness passed; but CompareFaces finds no match >= ${limits.similarityThreshold} with the enrolled ID photo (step 2).`
+        ? `A live person, so liveness passed; but CompareFaces finds no match >= ${limits.similarityThreshold} ` +
+            'with the enrolled ID photo (step 2).'
         : `Liveness scored under ${limits.livenessThreshold} this time, which alone refuses; CompareFaces would too (step 2).`,
     );
 
@@ -301,7 +302,8 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
         const ends = failedChecks + 1 >= limits.lockoutFailures || inSession + 1 >= limits.maxAttempts;
         const fail = () => client.answerStep(email, current, { video: photos.other });
         if (ends) {
-          outcome = `NotAuthorizedException "${await expectNotAuthorized(fail, `failed check ${failedChecks + 1} should end the sign-in`)}"`;
+          const refusal = await expectNotAuthorized(fail, `failed check ${failedChecks + 1} should end the sign-in`);
+          outcome = `NotAuthorizedException "${refusal}"`;
           failedChecks += 1;
           if (failedChecks < limits.lockoutFailures) [current, inSession] = [await client.initiate(email), 0];
         } else {
@@ -320,13 +322,15 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
         .finally(() => dynamodb.destroy());
       const lockedUntil = Number(lockout.Item?.lockedUntil?.N);
       ensure(lockedUntil * 1000 > Date.now(), 'no LOCKOUT item in the table after the failed checks');
+      const lockedUntilUtc = new Date(lockedUntil * 1000).toISOString().slice(11, 19);
       return {
         value: undefined,
-        outcome: `${outcome}; LOCKOUT until ${new Date(lockedUntil * 1000).toISOString().slice(11, 19)} UTC (failed checks: ${failedChecks})`,
+        outcome: `${outcome}; LOCKOUT until ${lockedUntilUtc} UTC (failed checks: ${failedChecks})`,
       };
     });
     note(
-      `Why: ${limits.lockoutFailures} failed checks within ${limits.lockoutWindowSeconds} s lock the account for ${limits.lockoutMinutes} minutes, as AWS's`,
+      `Why: ${limits.lockoutFailures} failed checks within ${limits.lockoutWindowSeconds} s ` +
+        `lock the account for ${limits.lockoutMinutes} minutes, as AWS's`,
     );
     note('Face Liveness guidance recommends. Someone trying photos, screens or masks one after another must not');
     note('get to keep trying until one passes, so while the lock lasts even the right face is refused.');

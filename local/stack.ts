@@ -3,9 +3,10 @@
  * (DynamoDB Local, s3rver behind the signature gate, the Rekognition and Textract servers, the Cognito emulator, SES v2
  * into the dev mailbox, the functions in worker-thread containers) and returns their endpoints and a stop().
  * `npm start`, `npm run invoke`, the flow tests and the demo all use it. Order: the SES endpoint, data services in
- * parallel, then tables, then the custom resources (the
- * collection, by running InitCollectionFunction as CloudFormation would), then the user pool with its triggers,
- * then the HTTP APIs (their JWT authorizers check the user pool's tokens), then the S3 event bridge. All on 127.0.0.1 (DynamoDB Local itself has no bind option); data under `dataDir`.
+ * parallel, then tables, then the custom resources (the collection, by running InitCollectionFunction as
+ * CloudFormation would), then the user pool with its triggers, then the HTTP APIs (their JWT authorizers check the
+ * user pool's tokens), then the S3 event bridge. All on 127.0.0.1 (DynamoDB Local itself has no bind option); data
+ * under `dataDir`.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

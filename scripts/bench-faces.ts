@@ -234,7 +234,8 @@ const rows: [string, string, string, string][] = [
 const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['measure', 'value', 'target', ''][i]!.length));
 const line = (cells: readonly string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
 console.log(
-  `face engine ${engine.modelVersion}, threads ${threads ?? 'default'}, Node ${process.version}, load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs, ${new Date().toISOString()}`,
+  `face engine ${engine.modelVersion}, threads ${threads ?? 'default'}, Node ${process.version}, ` +
+    `load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs, ${new Date().toISOString()}`,
 );
 console.log(line(['measure', 'value', 'target', '']));
 console.log(line(widths.map((w) => '-'.repeat(w))));

@@ -69,7 +69,8 @@ const rows = names.map((name) => {
 });
 
 console.log(
-  `Lambda bundles: cold import, median of ${RUNS} fresh node ${process.versions.node} processes (1-min load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after)`,
+  `Lambda bundles: cold import, median of ${RUNS} fresh node ${process.versions.node} processes ` +
+    `(1-min load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after)`,
 );
 console.log(`${'function'.padEnd(24)} ${'KiB'.padStart(9)} ${'wall ms'.padStart(8)} ${'cpu ms'.padStart(8)}  within targets`);
 let allWithin = true;

@@ -86,5 +86,6 @@ for (const row of rows) {
   console.log(`| ${row.run} | ${row.videoMs} | ${row.toDisconnectMs} | ${row.toResultMs} | ${row.status} | ${row.confidence} |`);
 }
 console.log(
-  `| median | ${median(rows.map((r) => r.videoMs))} | ${median(rows.map((r) => r.toDisconnectMs))} | ${median(rows.map((r) => r.toResultMs))} | | |`,
+  `| median | ${median(rows.map((r) => r.videoMs))} | ${median(rows.map((r) => r.toDisconnectMs))} | ` +
+    `${median(rows.map((r) => r.toResultMs))} | | |`,
 );

@@ -83,7 +83,8 @@ const calibration = {
 };
 
 console.log(
-  `impostor cosine: p50 ${quantile(impostor, 0.5).toFixed(3)}, p99.9 ${quantile(impostor, 0.999).toFixed(3)}, max ${quantile(impostor, 1).toFixed(3)}`,
+  `impostor cosine: p50 ${quantile(impostor, 0.5).toFixed(3)}, p99.9 ${quantile(impostor, 0.999).toFixed(3)}, ` +
+    `max ${quantile(impostor, 1).toFixed(3)}`,
 );
 console.log(
   `genuine cosine: p1 ${quantile(genuine, 0.01).toFixed(3)}, p5 ${quantile(genuine, 0.05).toFixed(3)}, p50 ${genuineMedian.toFixed(3)}`,
@@ -91,7 +92,8 @@ console.log(
 for (const similarity of [80, 85, 90, 95, 99]) {
   const t = cosineAtSimilarity(similarity, calibration.k, calibration.c);
   console.log(
-    `Similarity ${similarity}: cosine ${t.toFixed(3)}, FMR ${(rateAtOrAbove(impostor, t) * 100).toFixed(4)}%, TMR ${(rateAtOrAbove(genuine, t) * 100).toFixed(2)}%`,
+    `Similarity ${similarity}: cosine ${t.toFixed(3)}, FMR ${(rateAtOrAbove(impostor, t) * 100).toFixed(4)}%, ` +
+      `TMR ${(rateAtOrAbove(genuine, t) * 100).toFixed(2)}%`,
   );
 }
 console.log(`check: Similarity(t90) = ${similarityFromCosine(calibration.t90, calibration).toFixed(2)}`);

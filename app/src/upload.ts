@@ -43,7 +43,8 @@ export function photoProblem(photo: PhotoFacts): string | undefined {
   }
   if (photo.size === 0) return 'This file is empty. Choose another photo.';
   if (photo.size > MAX_PICKED_BYTES) {
-    return `This file is ${describeBytes(photo.size)}; photos up to ${describeBytes(MAX_PICKED_BYTES)} can be used. Choose a smaller photo.`;
+    const [size, limit] = [describeBytes(photo.size), describeBytes(MAX_PICKED_BYTES)];
+    return `This file is ${size}; photos up to ${limit} can be used. Choose a smaller photo.`;
   }
   return undefined;
 }

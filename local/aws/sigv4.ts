@@ -170,7 +170,8 @@ function checkShape(request: SigV4Request, check: Omit<SigV4Check, 'credentials'
     if (Math.abs(check.now - signedAt.getTime()) > skew) {
       throw new SigV4Failure(
         'expired',
-        `Signature expired: ${parts.amzDate} is now earlier or later than the allowed ${skew / 60000} minutes from ${new Date(check.now).toISOString()}.`,
+        `Signature expired: ${parts.amzDate} is now earlier or later than the allowed ${skew / 60000} minutes ` +
+          `from ${new Date(check.now).toISOString()}.`,
       );
     }
   } else {

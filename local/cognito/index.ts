@@ -25,8 +25,9 @@
  * Triggers (the custom-auth three, and PreSignUp when `configuredTriggers` names it) get Cognito's event shapes
  * (`version`, `region`, `userPoolId`, `userName` = the generated username, which equals `sub` in a pool with email
  * as username; `callerContext`, `triggerSource`, `request`, `response`) and `triggerTimeoutMs` (Cognito: 5 s) per
- * attempt; a trigger that does not answer in time is called again, 3 attempts in all, as Cognito does. Users, refresh tokens, revocations and the signing key live
- * under `<dataDir>/cognito/`; auth Sessions live in memory, as short-lived as Cognito's.
+ * attempt; a trigger that does not answer in time is called again, 3 attempts in all, as Cognito does. Users, refresh
+ * tokens, revocations and the signing key live under `<dataDir>/cognito/`; auth Sessions live in memory, as short-lived
+ * as Cognito's.
  */
 import type { Clock } from '../aws/clock';
 import { startListener } from '../aws/listener';

@@ -205,7 +205,10 @@ export class FaceLoginClient {
     }
   }
 
-  /** Posts the JPEG with the presigned fields of an ENROLL_ID_PHOTO challenge (the policy pins image/jpeg); resolves with the HTTP status. */
+  /**
+   * Posts the JPEG with the presigned fields of an ENROLL_ID_PHOTO challenge (the policy pins image/jpeg); resolves
+   * with the HTTP status.
+   */
   async uploadIdPhoto(challenge: SignInStep, photo: Buffer): Promise<number> {
     const { uploadUrl, uploadFields } = challenge.parameters;
     if (challenge.step !== 'ENROLL_ID_PHOTO' || !uploadUrl || !uploadFields)

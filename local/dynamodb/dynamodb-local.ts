@@ -131,7 +131,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
       if (Date.now() > deadline) {
         await stop();
         throw new Error(
-          `DynamoDB Local did not answer on ${endpoint} within ${options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS} ms: ${String(error)}\n${output.join('\n')}`,
+          `DynamoDB Local did not answer on ${endpoint} within ${options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS} ms: ` +
+            `${String(error)}\n${output.join('\n')}`,
         );
       }
       await new Promise((wait) => setTimeout(wait, 100));

@@ -8,7 +8,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 
-/** @type {{ bundlePath: string, handlerExport: string, functionName: string, functionArn: string, memorySizeMb: number, logGroupName: string, logStreamName: string }} */
+/**
+ * @type {{ bundlePath: string, handlerExport: string, functionName: string, functionArn: string, memorySizeMb: number,
+ *   logGroupName: string, logStreamName: string }}
+ */
 const spec = workerData;
 let currentRequestId = 'INIT';
 

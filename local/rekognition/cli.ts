@@ -12,7 +12,8 @@ import { startRekognitionServer } from './server';
 import { LOCAL_CREDENTIALS } from '../template/local-environment';
 
 const USAGE =
-  'usage: npm run local:rekognition -- --port <n> [--host 127.0.0.1] [--data-dir .local-data/rekognition] [--s3-endpoint URL] [--region us-east-1] [--liveness-port 4581]';
+  'usage: npm run local:rekognition -- --port <n> [--host 127.0.0.1] [--data-dir .local-data/rekognition] ' +
+  '[--s3-endpoint URL] [--region us-east-1] [--liveness-port 4581]';
 
 function fail(message: string): never {
   console.error(`${message}\n${USAGE}`);

@@ -79,7 +79,8 @@ export function preflightHeaders(
   if (!rule) {
     throw new S3Error(
       'CORSResponse',
-      "This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+      'This CORS request is not allowed. This is usually because the evalution of Origin, request method / ' +
+        "Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
       403,
     );
   }

@@ -219,13 +219,15 @@ export class S3EventBridge {
         unlinkSync(join(this.pendingDir, `${delivery.id}.json`));
         this.queue.splice(this.queue.indexOf(delivery), 1);
         this.options.log?.(
-          `S3 event for ${key} failed ${delivery.attempts} times in ${delivery.functionLogicalId}; kept in ${this.failedDir}: ${String(error)}`,
+          `S3 event for ${key} failed ${delivery.attempts} times in ${delivery.functionLogicalId}; ` +
+            `kept in ${this.failedDir}: ${String(error)}`,
         );
       } else {
         delivery.notBefore = Date.now() + delay;
         this.persist(delivery);
         this.options.log?.(
-          `S3 event for ${key} failed in ${delivery.functionLogicalId} (attempt ${delivery.attempts}); retrying in ${delay} ms: ${String(error)}`,
+          `S3 event for ${key} failed in ${delivery.functionLogicalId} (attempt ${delivery.attempts}); ` +
+            `retrying in ${delay} ms: ${String(error)}`,
         );
       }
     } finally {

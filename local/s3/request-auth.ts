@@ -81,7 +81,8 @@ function s3Refusal(failure: SigV4Failure, fromHeader: boolean, region: string): 
         ? new S3Error('AuthorizationHeaderMalformed', 'The authorization header is malformed.', 400)
         : new S3Error(
             'AuthorizationQueryParametersError',
-            'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.',
+            'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, ' +
+              'X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.',
             400,
           );
   }

@@ -41,7 +41,8 @@ export function localUserPool(deployment: LocalDeployment, allowedOrigins: strin
   );
   if (!clientWiring) throw new Error(`template.yaml has no AWS::Cognito::UserPoolClient with UserPoolId: !Ref ${userPool.logicalId}`);
   const { region, stackName } = deployment.options;
-  const id = `${region}_${derivedId(`${stackName}/${userPool.logicalId}`, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', 9)}`;
+  const poolIdSuffix = derivedId(`${stackName}/${userPool.logicalId}`, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', 9);
+  const id = `${region}_${poolIdSuffix}`;
   const clientId = derivedId(`${stackName}/${clientWiring.logicalId}`, 'abcdefghijklmnopqrstuvwxyz0123456789', 26);
   // The pool's own id is needed to resolve the client (UserPoolId: !Ref UserPool), so record it first.
   deployment.record(userPool.logicalId, id, {

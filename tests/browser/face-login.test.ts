@@ -254,7 +254,7 @@ describe('face login in a browser on the local stack', () => {
   );
 
   it(
-    'enrolls from a PNG ID photo, sent as a JPEG, signs that person in after refusing a wrong email code, then replaces the photo and deletes the account',
+    'enrolls from a PNG ID photo sent as a JPEG, signs them in after refusing a wrong email code, replaces the photo, deletes the account',
     async () => {
       await withBrowser(otherVideo, async ({ browser }) => {
         const { page, record } = await openPage(browser);

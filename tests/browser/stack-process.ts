@@ -103,9 +103,8 @@ async function runChild(options: StackProcessOptions): Promise<void> {
     functionLog: (logicalId, line) => log(`[${logicalId}] ${line}`),
   });
   const app = await startLocalAppServer(stack, { port: options.appPort });
-  process.stdout.write(
-    `${READY}${JSON.stringify({ appUrl: app.url, mailboxUrl: stack.endpoints.mailbox, rekognitionEndpoint: stack.endpoints.rekognition })}\n`,
-  );
+  const ready = { appUrl: app.url, mailboxUrl: stack.endpoints.mailbox, rekognitionEndpoint: stack.endpoints.rekognition };
+  process.stdout.write(`${READY}${JSON.stringify(ready)}\n`);
   process.stdin.resume();
   process.stdin.on('end', () => {
     void app

@@ -107,11 +107,8 @@ describe('IAM', () => {
     );
     expect(others).toEqual([]);
     expect(actionsOf(statement!)).toEqual(['rekognition:CreateCollection']);
-    expect(resolved(statement!.Condition)).toEqual({
-      StringEquals: {
-        [`aws:RequestTag/${STACK_TAG}`]: `arn:aws:cloudformation:${region}:${accountId}:stack/${EXAMPLE_STACK.stackName}/00000000-0000-0000-0000-000000000000`,
-      },
-    });
+    const stackId = `arn:aws:cloudformation:${region}:${accountId}:stack/${EXAMPLE_STACK.stackName}/00000000-0000-0000-0000-000000000000`;
+    expect(resolved(statement!.Condition)).toEqual({ StringEquals: { [`aws:RequestTag/${STACK_TAG}`]: stackId } });
   });
 
   test.each([

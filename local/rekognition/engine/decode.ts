@@ -76,7 +76,10 @@ async function decodeEncoded(bytes: Buffer): Promise<RgbImage> {
   }
 }
 
-/** Decodes to upright RGB. Throws ImageFormatError for anything but an intact JPEG/PNG or well-formed raw RGB, ImageDimensionError for sides under 80 px or too many pixels. */
+/**
+ * Decodes to upright RGB. Throws ImageFormatError for anything but an intact JPEG/PNG or well-formed raw RGB,
+ * ImageDimensionError for sides under 80 px or too many pixels.
+ */
 export async function decodeImage(image: Buffer | RawImage): Promise<RgbImage> {
   return Buffer.isBuffer(image) ? decodeEncoded(image) : checkRaw(image);
 }

@@ -97,9 +97,8 @@ export class VideoDecoder {
         .filter((line) => /error|invalid/i.test(line))
         .slice(-2)
         .join('; ');
-      throw new VideoDecodeError(
-        `video could not be decoded (ffmpeg exit ${code}, ${this.frameCount} frames${reason ? `: ${reason}` : ''}${this.stdinError ? `; ${this.stdinError.message}` : ''})`,
-      );
+      const details = `${reason ? `: ${reason}` : ''}${this.stdinError ? `; ${this.stdinError.message}` : ''}`;
+      throw new VideoDecodeError(`video could not be decoded (ffmpeg exit ${code}, ${this.frameCount} frames${details})`);
     }
     return {
       ...(size ? { sourceWidth: Number(size[1]), sourceHeight: Number(size[2]) } : {}),

@@ -5,7 +5,7 @@
  *
  * | reason | measure | LOW | MEDIUM | HIGH |
  * |---|---|---|---|---|
- * | SMALL_BOUNDING_BOX | shorter side of the face box in pixels of the analysed image (photos over 1600 px are shrunk) | < 32 | < 40 | < 64 |
+ * | SMALL_BOUNDING_BOX | shorter side of the face box in px of the analysed image (photos over 1600 px are shrunk) | < 32 | < 40 | < 64 |
  * | LOW_CONFIDENCE | detector confidence | < 50 | < 70 | < 90 |
  * | EXTREME_POSE | abs(yaw) or abs(pitch) in degrees | > 60 / 45 | > 45 / 35 | > 30 / 25 |
  * | LOW_BRIGHTNESS | Quality.Brightness | < 10 | < 15 | < 25 |

@@ -2,7 +2,8 @@
  * Rekognition's image and collection operations, computed by the face engine and kept in the collection store:
  * CreateCollection, DeleteCollection, DescribeCollection, ListCollections, ListTagsForResource (of a collection),
  * IndexFaces, ListFaces, DeleteFaces, SearchFacesByImage, SearchFaces, CompareFaces and DetectFaces, with the
- * request and response shapes of the Rekognition API reference. Similarity is the engine's calibrated 0-100 score; matches are ordered by it.
+ * request and response shapes of the Rekognition API reference. Similarity is the engine's calibrated 0-100 score;
+ * matches are ordered by it.
  */
 import { randomUUID } from 'node:crypto';
 import sharp from 'sharp';
@@ -120,7 +121,8 @@ export function createImageOperations({ engine, store, images, limiter }: ImageO
     if (collection.faceModelVersion !== engine.modelVersion) {
       throw new AwsError(
         'InvalidParameterException',
-        `The collection id: ${collectionId} holds faces of model version ${collection.faceModelVersion}; this engine is ${engine.modelVersion}`,
+        `The collection id: ${collectionId} holds faces of model version ${collection.faceModelVersion}; ` +
+          `this engine is ${engine.modelVersion}`,
       );
     }
     return collection;

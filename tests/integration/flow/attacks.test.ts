@@ -135,7 +135,7 @@ describe('attacks on the sign-in through the public APIs', () => {
   });
 
   describe('2. a held upload policy', () => {
-    test('an upload policy held from an earlier sign-in cannot replace the enrolled face, and a second post to the used key changes nothing', async () => {
+    test("an earlier sign-in's policy cannot replace the enrolled face; a second post to the used key changes nothing", async () => {
       const user = flowUser(stack, 'held-policy@example.com');
       await user.signUp();
       const held = await startEnrollment(user);
@@ -321,7 +321,7 @@ describe('attacks on the sign-in through the public APIs', () => {
       return verdict[1] === 'true';
     }
 
-    test('the same liveness answer invoked again while the first run decides gets the first verdict, and the session is consumed once', async () => {
+    test('a liveness answer invoked again while the first run decides gets the first verdict; the session is consumed once', async () => {
       const user = flowUser(stack, 'retried-verify@example.com');
       const sub = await enrollAndConfirm(user, sample('katy_perry', 'id-photo'), sample('katy_perry', 'selfie'));
       const challenge = await user.startSignIn();

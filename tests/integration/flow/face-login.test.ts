@@ -1,7 +1,8 @@
 /**
  * The whole flow through the real SDK clients against `npm start`: sign-up (confirmed at once), the email code from
- * the dev mailbox, enrollment of an ID photo by presigned POST, Face Liveness over the wss stream, CompareFaces in Verify, tokens checked against the
- * JWKS, refresh, sign-out; then a second sign-in that goes straight to liveness and refuses another person.
+ * the dev mailbox, enrollment of an ID photo by presigned POST, Face Liveness over the wss stream, CompareFaces in
+ * Verify, tokens checked against the JWKS, refresh, sign-out; then a second sign-in that goes straight to liveness and
+ * refuses another person.
  * A liveness session streams a few seconds of real-time video and scores it on the CPU, hence the longer timeouts.
  */
 import {

@@ -208,11 +208,13 @@ describe('refused sign-ins through the local stack', () => {
 
     const rejected = (sub: string, reason: string) =>
       new RegExp(
-        `\\[VerifyAuthChallengeFunction\\] .*"message":"enrollment answer checked".*"sub":"${sub}".*"status":"REJECTED".*"reason":"${reason}"`,
+        '\\[VerifyAuthChallengeFunction\\] .*"message":"enrollment answer checked".*' +
+          `"sub":"${sub}".*"status":"REJECTED".*"reason":"${reason}"`,
       );
     const photoMissing = (sub: string) =>
       new RegExp(
-        `\\[VerifyAuthChallengeFunction\\] \\{"level":"INFO","message":"answer refused".*"sub":"${sub}".*"why":"no photo was uploaded at the issued key"`,
+        '\\[VerifyAuthChallengeFunction\\] \\{"level":"INFO","message":"answer refused".*' +
+          `"sub":"${sub}".*"why":"no photo was uploaded at the issued key"`,
       );
 
     it("refuses an upload to another sub's key at the S3 POST gate, and the enrollment answer", async () => {

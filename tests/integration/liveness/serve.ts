@@ -51,9 +51,8 @@ const server = await startRekognitionServer({
   extraOperations: liveness.operations,
   now,
 });
-console.log(
-  `ready ${JSON.stringify({ endpoint: server.endpoint, streamingEndpoint: liveness.streamingEndpoint, certificatePath: liveness.certificatePath })}`,
-);
+const ready = { endpoint: server.endpoint, streamingEndpoint: liveness.streamingEndpoint, certificatePath: liveness.certificatePath };
+console.log(`ready ${JSON.stringify(ready)}`);
 process.on('SIGTERM', () => {
   void Promise.all([server.close(), liveness.close()]).then(() => process.exit(0));
 });

@@ -37,6 +37,8 @@ export function checkDigit(field: string): string {
 const mrzText = (value: string) => value.toUpperCase().replace(/[^A-Z0-9]+/g, '<');
 const pad = (value: string, length: number) => value.padEnd(length, '<').slice(0, length);
 const yymmdd = (date: string) => date.slice(2).replaceAll('-', '');
+/** A field followed by its check digit. */
+const checked = (field: string) => `${field}${checkDigit(field)}`;
 /** Surname, then '<<', then the given names separated by '<'. */
 const name = (holder: CardHolder, length: number) => pad(`${mrzText(holder.surname)}<<${mrzText(holder.givenNames)}`, length);
 
@@ -45,10 +47,10 @@ export function td3Lines(holder: CardHolder): string[] {
   const birth = yymmdd(holder.birthDate);
   const expiry = yymmdd(holder.expiryDate);
   const optional = pad('', 14);
-  const composite = `${number}${checkDigit(number)}${birth}${checkDigit(birth)}${expiry}${checkDigit(expiry)}${optional}${checkDigit(optional)}`;
+  const composite = `${checked(number)}${checked(birth)}${checked(expiry)}${checked(optional)}`;
   return [
     `P<${holder.country}${name(holder, 39)}`,
-    `${number}${checkDigit(number)}${holder.country}${birth}${checkDigit(birth)}${holder.sex}${expiry}${checkDigit(expiry)}${optional}${checkDigit(optional)}${checkDigit(composite)}`,
+    `${checked(number)}${holder.country}${checked(birth)}${holder.sex}${checked(expiry)}${checked(optional)}${checkDigit(composite)}`,
   ];
 }
 
@@ -105,6 +107,11 @@ export async function renderCard({ layout, holder, portrait, width = 1100 }: Car
   ];
   const text = (x: number, y: number, size: number, value: string, extra = '') =>
     `<text x="${x * scale}" y="${y * scale}" font-size="${size * scale}" ${extra}>${escapeXml(value)}</text>`;
+  const mrz = lines.map(
+    (line, index) =>
+      `<text x="${24 * scale}" y="${mrzTop + lineHeight * (index + 1) - mrzFont * 0.3}" font-size="${mrzFont}" xml:space="preserve">` +
+      `${escapeXml(line)}</text>`,
+  );
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
     <rect width="100%" height="100%" fill="#eef3f6"/>
     ${guilloche(width, height)}
@@ -114,7 +121,7 @@ export async function renderCard({ layout, holder, portrait, width = 1100 }: Car
       ${fields.map(([label, value], index) => text(380, 130 + index * 62, 18, label!) + text(380, 158 + index * 62, 26, value!)).join('')}
     </g>
     <g font-family="DejaVu Sans Mono" fill="#111">
-      ${lines.map((line, index) => `<text x="${24 * scale}" y="${mrzTop + lineHeight * (index + 1) - mrzFont * 0.3}" font-size="${mrzFont}" xml:space="preserve">${escapeXml(line)}</text>`).join('')}
+      ${mrz.join('')}
     </g>
   </svg>`;
   const photoHeight = Math.round(Math.min(380 * scale, mrzTop - 110 * scale));

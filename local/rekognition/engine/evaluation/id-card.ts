@@ -407,7 +407,8 @@ async function renderDocument(photo: Buffer, layout: Layout, p: Person, mrz: str
     mrz.forEach((line, i) => {
       const y = box.top + (box.height / mrz.length) * (i + 0.78);
       overlay.push(
-        `<text x="${box.left}" y="${y.toFixed(1)}" font-family="${MONO}" font-size="${size.toFixed(1)}" fill="#101010">${escapeXml(line)}</text>`,
+        `<text x="${box.left}" y="${y.toFixed(1)}" font-family="${MONO}" font-size="${size.toFixed(1)}" fill="#101010">` +
+          `${escapeXml(line)}</text>`,
       );
     });
   }
@@ -453,7 +454,8 @@ async function photograph(
   const fill = between(random, 0.82, 0.95);
   const sceneWidth = Math.round(tilted.info.width / fill);
   const sceneHeight = Math.round(tilted.info.height + (sceneWidth - tilted.info.width) * between(random, 0.6, 1.2));
-  const table = `hsl(${Math.floor(between(random, 15, 45))},${Math.floor(between(random, 10, 40))}%,${Math.floor(between(random, 25, 70))}%)`;
+  const hue = Math.floor(between(random, 15, 45));
+  const table = `hsl(${hue},${Math.floor(between(random, 10, 40))}%,${Math.floor(between(random, 25, 70))}%)`;
   const left = Math.round(between(random, 0.2, 0.8) * (sceneWidth - tilted.info.width));
   const top = Math.round(between(random, 0.2, 0.8) * (sceneHeight - tilted.info.height));
   const glare = {
@@ -468,9 +470,11 @@ async function photograph(
     `<radialGradient id="glare"><stop offset="0" stop-color="#ffffff" stop-opacity="${glare.opacity.toFixed(2)}"/>`,
     `<stop offset="1" stop-color="#ffffff" stop-opacity="0"/></radialGradient>`,
     `<linearGradient id="shade" x1="${random().toFixed(2)}" y1="0" x2="${random().toFixed(2)}" y2="1">`,
-    `<stop offset="0" stop-color="#000000" stop-opacity="0"/><stop offset="1" stop-color="#000000" stop-opacity="${between(random, 0.05, 0.3).toFixed(2)}"/>`,
+    `<stop offset="0" stop-color="#000000" stop-opacity="0"/>`,
+    `<stop offset="1" stop-color="#000000" stop-opacity="${between(random, 0.05, 0.3).toFixed(2)}"/>`,
     `</linearGradient></defs><rect width="${sceneWidth}" height="${sceneHeight}" fill="url(#shade)"/>`,
-    `<ellipse cx="${glare.x.toFixed(0)}" cy="${glare.y.toFixed(0)}" rx="${glare.rx.toFixed(0)}" ry="${glare.ry.toFixed(0)}" fill="url(#glare)"/></svg>`,
+    `<ellipse cx="${glare.x.toFixed(0)}" cy="${glare.y.toFixed(0)}" rx="${glare.rx.toFixed(0)}" ry="${glare.ry.toFixed(0)}"`,
+    ` fill="url(#glare)"/></svg>`,
   ].join('');
   const scene = await sharp({ create: { width: sceneWidth, height: sceneHeight, channels: 3, background: table } })
     .composite([{ input: tilted.data, left, top }, { input: Buffer.from(light) }])

@@ -77,7 +77,9 @@ export function td3Lines(fields: MrzFields): [string, string] {
 export function td1Lines(fields: MrzFields): [string, string, string] {
   const number = padded(mrzText(fields.documentNumber), 9);
   const line1 = `I<${countryCode(fields.issuingState)}${number}${checkDigit(number)}${padded(mrzText(fields.optionalData ?? ''), 15)}`;
-  const line2Body = `${checkedDate(fields.dateOfBirth)}${fields.sex}${checkedDate(fields.dateOfExpiry)}${countryCode(fields.nationality)}${'<'.repeat(11)}`;
+  const line2Body =
+    `${checkedDate(fields.dateOfBirth)}${fields.sex}${checkedDate(fields.dateOfExpiry)}` +
+    `${countryCode(fields.nationality)}${'<'.repeat(11)}`;
   // The composite covers line 1 from the number on, and line 2's dates and optional data with their check digits.
   const composite = line1.slice(5, 30) + line2Body.slice(0, 7) + line2Body.slice(8, 15) + line2Body.slice(18, 29);
   return [line1, line2Body + checkDigit(composite), nameField(fields.surname, fields.givenNames, 30)];
