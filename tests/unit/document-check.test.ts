@@ -1,46 +1,14 @@
-import { AnalyzeIDCommand, TextractClient, type AnalyzeIDCommandOutput, type IdentityDocumentField } from '@aws-sdk/client-textract';
+import { AnalyzeIDCommand, TextractClient } from '@aws-sdk/client-textract';
 import { mockClient } from 'aws-sdk-client-mock';
 import { checkDocument, type DocumentCheckOptions } from '../../functions/lib/document-check';
 import { serviceError } from './support/aws-mocks';
+import { analyzeIdAnswer, PASSPORT } from './support/textract';
 
 const client = new TextractClient({ region: 'us-east-1' });
 const textractMock = mockClient(client);
 const NOW = new Date('2026-12-01T10:00:00Z');
 const PHOTO = { bytes: Uint8Array.from([0xff, 0xd8, 0xff, 0xe0]) };
-const PASSPORT_MRZ = 'P<NLDERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36NLD7408122F3104150<<<<<<<<<<<<<<04';
 const TD1_MRZ = 'I<NLDL898902C36<<<<<<<<<<<<<<<\n7408122F3104150NLD<<<<<<<<<<<4\nERIKSSON<<ANNA<MARIA<<<<<<<<<<';
-
-/** An AnalyzeID field as Textract answers it; dates carry a NormalizedValue. */
-function field(type: string, value: string, date?: string): IdentityDocumentField {
-  return {
-    Type: { Text: type },
-    ValueDetection: {
-      Text: value,
-      Confidence: value ? 97.5 : 0,
-      ...(date ? { NormalizedValue: { Value: `${date}T00:00:00`, ValueType: 'DATE' } } : {}),
-    },
-  };
-}
-
-/** AnalyzeID lists every field, empty ones included; `read` gives the ones it read. */
-function analyzeIdAnswer(read: Record<string, [string, string?]>): AnalyzeIDCommandOutput {
-  const types = ['FIRST_NAME', 'LAST_NAME', 'DOCUMENT_NUMBER', 'EXPIRATION_DATE', 'DATE_OF_BIRTH', 'ID_TYPE', 'MRZ_CODE'];
-  return {
-    $metadata: {},
-    DocumentMetadata: { Pages: 1 },
-    IdentityDocuments: [{ DocumentIndex: 1, IdentityDocumentFields: types.map((type) => field(type, ...(read[type] ?? ['']))) }],
-  };
-}
-
-const PASSPORT = analyzeIdAnswer({
-  ID_TYPE: ['PASSPORT'],
-  MRZ_CODE: [PASSPORT_MRZ],
-  FIRST_NAME: ['ANNA MARIA'],
-  LAST_NAME: ['ERIKSSON'],
-  DOCUMENT_NUMBER: ['L898902C3'],
-  DATE_OF_BIRTH: ['08/12/1974', '1974-08-12'],
-  EXPIRATION_DATE: ['04/15/2031', '2031-04-15'],
-});
 
 const options = (overrides: Partial<DocumentCheckOptions> = {}): DocumentCheckOptions => ({
   client,

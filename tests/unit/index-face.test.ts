@@ -9,7 +9,9 @@ import {
 } from '@aws-sdk/client-rekognition';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { AnalyzeIDCommand, TextractClient } from '@aws-sdk/client-textract';
 import type { S3Event } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
 import { makeHandler } from '../../functions/index-face/handler';
 import { hasJpegSignature } from '../../functions/lib/enrollment';
 import { decodeS3EventKey } from '../../functions/lib/enrollment-key';
@@ -33,6 +35,7 @@ import { ENROLL_KEY, OTHER_SUB, s3Event, SUB } from './support/events';
 import { watchMetrics, type CountedMetric } from './support/metrics';
 import { arrangeCollection, faceMatch, issueKey, JPEG, NEW_FACE_ID, storePhoto, UPLOADED_AT } from './support/photos';
 import { BUCKET, COLLECTION, testParts } from './support/parts';
+import { analyzeIdAnswer, PASSPORT } from './support/textract';
 
 const handler = makeHandler(testParts());
 
@@ -443,5 +446,44 @@ describe('index face: a replacement of a confirmed ID photo', () => {
     expect(revoke?.ExpressionAttributeValues).toMatchObject({ ':status': 'REJECTED', ':reason': 'ENROLLMENT_CHANGED' });
     expect(deletedFaces()).toEqual([{ CollectionId: COLLECTION, FaceIds: [NEW_FACE_ID] }]);
     expect(deletedObjects()).toContain(pinnedCopies()[0]?.Key);
+  });
+});
+
+describe('index face: the document check (DocumentCheck=REQUIRE)', () => {
+  const textractMock = mockClient(TextractClient);
+  const requireDocument = makeHandler(testParts({ env: { DOCUMENT_CHECK: 'REQUIRE' } }));
+  afterAll(() => textractMock.restore());
+  beforeEach(() => textractMock.reset());
+
+  test('rejects a photo in which AnalyzeID finds no document type and no MRZ as NOT_A_DOCUMENT, before any face search', async () => {
+    textractMock.on(AnalyzeIDCommand).resolves(analyzeIdAnswer({ FIRST_NAME: ['ANNA'] }));
+    await requireDocument(s3Event('enrollment-upload'));
+    expect(writtenDecision()).toMatchObject({ status: 'REJECTED', reason: 'NOT_A_DOCUMENT' });
+    expect(rekognitionMock.calls()).toHaveLength(0);
+    expect(activeEnrollment()).toBeUndefined();
+  });
+
+  test('rejects an identity document whose expiry date has passed as EXPIRED_DOCUMENT', async () => {
+    textractMock.on(AnalyzeIDCommand).resolves(analyzeIdAnswer({ ID_TYPE: ['PASSPORT'], EXPIRATION_DATE: ['01/01/2020', '2020-01-01'] }));
+    await requireDocument(s3Event('enrollment-upload'));
+    expect(writtenDecision()).toMatchObject({ status: 'REJECTED', reason: 'EXPIRED_DOCUMENT' });
+    expect(rekognitionMock.calls()).toHaveLength(0);
+  });
+
+  test("accepts an unexpired passport and keeps only its type, country and expiry, never the holder's name or number", async () => {
+    textractMock.on(AnalyzeIDCommand).resolves(PASSPORT);
+    await requireDocument(s3Event('enrollment-upload'));
+    const decision = writtenDecision();
+    expect(decision).toMatchObject({
+      status: 'ACCEPTED',
+      document: { documentType: 'PASSPORT', issuingCountry: 'NLD', expiresOn: '2031-04-15' },
+    });
+    expect(JSON.stringify(decision)).not.toMatch(/ERIKSSON|ANNA|L898902C3|1974/);
+  });
+
+  test('reads the bytes it checks, not the object S3 holds at the uploadable key', async () => {
+    textractMock.on(AnalyzeIDCommand).resolves(PASSPORT);
+    await requireDocument(s3Event('enrollment-upload'));
+    expect(receivedInputs(textractMock, AnalyzeIDCommand)).toEqual([{ DocumentPages: [{ Bytes: JPEG }] }]);
   });
 });
