@@ -141,6 +141,8 @@ async function matchesConfirmedFaceOfAnother({ store }: TableDeps, sub: string, 
   return false;
 }
 
+// Two functions, not one taking either search: the indexer's bundle then holds no SearchFacesCommand, so its
+// role needs no rekognition:SearchFaces (the least-privilege test reads the actions from the bundle).
 async function isDuplicateByImage(deps: Deps<'rekognition'>, sub: string, image: Image): Promise<boolean> {
   const { collectionId, faceMatchThreshold, duplicateFacePolicy } = deps.config;
   if (duplicateFacePolicy === 'ALLOW') return false;
