@@ -13,15 +13,17 @@ function deploy(parameterOverrides?: Record<string, string>): LocalDeployment {
 }
 
 describe('the local wiring of template.yaml', () => {
-  it('finds the seven functions with their bundle folder, handler export, timeout and memory', () => {
+  it('finds the nine functions with their bundle folder, handler export, timeout and memory', () => {
     const { functions } = deploy().wiring;
     expect(Object.keys(functions).sort()).toEqual([
+      'AccountFunction',
       'CreateAuthChallengeFunction',
       'DefineAuthChallengeFunction',
       'ExpireEnrollmentsFunction',
       'IndexFaceFunction',
       'InitCollectionFunction',
       'PreSignUpFunction',
+      'SweepDeletedUsersFunction',
       'VerifyAuthChallengeFunction',
     ]);
     expect(functions.IndexFaceFunction).toMatchObject({
@@ -31,6 +33,17 @@ describe('the local wiring of template.yaml', () => {
       memorySizeMb: 512,
     });
     expect(functions.DefineAuthChallengeFunction).toMatchObject({ bundleFolder: 'define-auth-challenge', timeoutSeconds: 5 });
+  });
+
+  it("serves the account API's three routes from AccountFunction, each behind the JWT authorizer on the user pool", () => {
+    const [api] = deploy().wiring.httpApis;
+    expect(api?.logicalId).toBe('AccountApi');
+    expect(api?.routes.map(({ routeKey, functionLogicalId, authorizer }) => ({ routeKey, functionLogicalId, authorizer }))).toEqual([
+      { routeKey: 'POST /account/id-photo', functionLogicalId: 'AccountFunction', authorizer: 'UserPoolJwt' },
+      { routeKey: 'GET /account/id-photo/{uploadId}', functionLogicalId: 'AccountFunction', authorizer: 'UserPoolJwt' },
+      { routeKey: 'DELETE /account', functionLogicalId: 'AccountFunction', authorizer: 'UserPoolJwt' },
+    ]);
+    expect(api?.authorizers.UserPoolJwt).toMatchObject({ audience: [{ Ref: 'UserPoolClient' }] });
   });
 
   it('maps each Cognito trigger to its function from the user pool LambdaConfig', () => {
