@@ -7,7 +7,7 @@
 import { enrollmentKey } from './enrollment-key';
 import { isLockedOut } from './lockout';
 import type { Deps } from './parts';
-import { getCurrentEnrollment, getEnrollment, getFaceSignIn, type RejectionReason } from './store';
+import { getActiveEnrollment, getCurrentEnrollment, getEnrollment, getFaceSignIn, type RejectionReason } from './store';
 import { Refusal } from './trigger';
 import { issueEnrollmentUpload } from './upload';
 
@@ -39,11 +39,15 @@ export async function issueReplacementUpload(deps: Deps<'s3'>, sub: string, nowM
   return { uploadId, upload: { url, fields }, maxBytes: config.enrollmentMaxBytes };
 }
 
-/** Where the decision on a replacement upload of this user stands. */
+/**
+ * Where the decision on a replacement upload of this user stands. ACCEPTED only once the photo is the enrollment:
+ * the decision is written first, then the enrollment is swapped, and a poll between the two reads PENDING.
+ */
 export async function replacementStatus({ store }: Deps<never>, sub: string, uploadId: string): Promise<ReplacementStatus> {
   if (!UPLOAD_ID.test(uploadId)) throw new Refusal('the upload id is not a UUID');
   const record = await getEnrollment(store, sub, enrollmentKey(sub, uploadId));
   if (!record?.replacement) throw new Refusal('no replacement upload of this user has this id');
   if (record.status === 'REJECTED') return { status: 'REJECTED', reason: record.reason };
-  return { status: record.status === 'ACCEPTED' ? 'ACCEPTED' : 'PENDING' };
+  if (record.status === 'ISSUED') return { status: 'PENDING' };
+  return { status: (await getActiveEnrollment(store, sub))?.key === record.key ? 'ACCEPTED' : 'PENDING' };
 }

@@ -105,7 +105,6 @@ describe('account API: the status of a replacement', () => {
 
   test.each([
     [{ status: 'ISSUED' }, { status: 'PENDING' }],
-    [{ status: 'ACCEPTED', faceId: 'face-new' }, { status: 'ACCEPTED' }],
     [
       { status: 'REJECTED', reason: 'NO_MATCH' },
       { status: 'REJECTED', reason: 'NO_MATCH' },
@@ -113,6 +112,18 @@ describe('account API: the status of a replacement', () => {
   ])('answers %j as %j', async (decision, expected) => {
     replacementRecord(decision);
     expect(await call('id-photo-status')).toMatchObject({ statusCode: 200, json: expected });
+  });
+
+  test('answers ACCEPTED once the accepted photo is the enrollment', async () => {
+    replacementRecord({ status: 'ACCEPTED', faceId: 'face-new' });
+    storeEnrollment(SUB, { state: 'CONFIRMED', faceId: 'face-new', key: `enrollment/${SUB}/${UPLOAD_ID}.jpg` });
+    expect(await call('id-photo-status')).toMatchObject({ statusCode: 200, json: { status: 'ACCEPTED' } });
+  });
+
+  test('answers PENDING while the decision is written but the enrollment not yet swapped', async () => {
+    replacementRecord({ status: 'ACCEPTED', faceId: 'face-new' });
+    storeEnrollment(SUB, { state: 'CONFIRMED', faceId: 'face-old' });
+    expect(await call('id-photo-status')).toMatchObject({ statusCode: 200, json: { status: 'PENDING' } });
   });
 
   test("never reads another user's upload: the key is built from the token's sub", async () => {
