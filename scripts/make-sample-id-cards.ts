@@ -9,19 +9,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { createFaceEngine } from '../local/rekognition/engine/index';
-import { DOCUMENT_LAYOUTS, makeIdCard, type CropBox } from '../local/rekognition/engine/evaluation/id-card';
+import { DOCUMENT_LAYOUTS, headAndShoulders, makeIdCard } from '../local/rekognition/engine/evaluation/id-card';
 
 const SAMPLES = fileURLToPath(new URL('../samples/', import.meta.url));
-
-/** ICAO's frame: the face about half the portrait's width, eyes a little above the middle, 35:45. */
-function headAndShoulders(face: CropBox, width: number, height: number): CropBox {
-  const cropWidth = Math.min(width, face.width * 2);
-  const cropHeight = Math.min(height, (cropWidth * 45) / 35);
-  const centreX = face.left + face.width / 2;
-  const left = Math.min(Math.max(0, centreX - cropWidth / 2), width - cropWidth);
-  const top = Math.min(Math.max(0, face.top - face.height * 0.45), height - cropHeight);
-  return { left, top, width: cropWidth, height: cropHeight };
-}
 
 const engine = await createFaceEngine();
 const people = readdirSync(SAMPLES)

@@ -490,6 +490,19 @@ async function photograph(
   return { image: data, width: info.width, height: info.height };
 }
 
+/**
+ * The portrait crop around a detected face (pixels of the upright photo), in ICAO's frame: the face about half the
+ * portrait's width, eyes a little above the middle, 35:45.
+ */
+export function headAndShoulders(face: CropBox, width: number, height: number): CropBox {
+  const cropWidth = Math.min(width, face.width * 2);
+  const cropHeight = Math.min(height, (cropWidth * 45) / 35);
+  const centreX = face.left + face.width / 2;
+  const left = Math.min(Math.max(0, centreX - cropWidth / 2), width - cropWidth);
+  const top = Math.min(Math.max(0, face.top - face.height * 0.45), height - cropHeight);
+  return { left, top, width: cropWidth, height: cropHeight };
+}
+
 /** A photo of a synthetic identity document carrying `portraitPhoto` (JPEG or PNG bytes). */
 export async function makeIdCard(portraitPhoto: Buffer, options: IdCardOptions): Promise<IdCard> {
   if (options.dateOfExpiry !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(options.dateOfExpiry)) {
