@@ -2,14 +2,16 @@
  * `npm run demo`: the whole face login on the local stack, step by step in the terminal, through the real SDK
  * clients. Uses a running `npm start` (found by its stack-outputs.json and a live JWKS) or starts its own stack in a
  * temporary folder. Sign-up (confirmed at once), CUSTOM_AUTH: the email code from the dev mailbox, the ID photo
- * enrollment by presigned POST, a Face Liveness session streamed from a "moving closer" video of another photo of the
- * same person, tokens checked against the JWKS; then the refusals: another person, an unknown email (the decoy walks
- * an enrolled user's path), three wrong answers (which end a sign-in but never lock), and the lockout by five failed
+ * enrollment by presigned POST (a plain selfie is refused as NOT_A_DOCUMENT, a photo of an ID card accepted), a Face
+ * Liveness session streamed from a "moving closer" video of another photo of the same person, tokens checked
+ * against the JWKS; then the refusals: another person, an unknown email (the decoy walks an enrolled user's path),
+ * three wrong answers (which end a sign-in but never lock), and the lockout by five failed
  * face checks that refuses even the right face. At the end people own their face data: an administrator forgets the
  * locked user, and a second user, with a fresh face sign-in, replaces the ID photo (someone else's face is refused)
  * and deletes the account. Exits 1 as soon as a step does not behave as described, 2 on a bad command line.
  *
- *   npm run demo -- [--id-photo PATH] [--selfie PATH] [--other-person PATH] [--data-dir DIR] [--own-stack]
+ *   npm run demo -- [--id-photo PATH] [--selfie PATH] [--other-person PATH] [--other-id-photo PATH] [--data-dir DIR]
+ *                   [--own-stack]
  */
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
@@ -116,7 +118,7 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
         photo,
         face: await client.faceOf(photo, what),
       });
-      const value = { idPhoto, same: await video(selfie, args.selfie), other: await video(otherPerson, args.otherPerson) };
+      const value = { idPhoto, selfie, same: await video(selfie, args.selfie), other: await video(otherPerson, args.otherPerson) };
       // What Verify's CompareFaces will find, checked up front so a wrong choice of photos is named, not met later.
       const same = await client.similarity(idPhoto, selfie);
       const other = await client.similarity(idPhoto, otherPerson);
@@ -171,9 +173,20 @@ async function walkThrough(args: DemoArguments, stack: StackConnection): Promise
         outcome: `code ${answer} accepted; ENROLL_ID_PHOTO (${next.parameters.contentTypes}, max ${next.parameters.maxBytes} bytes)`,
       };
     });
-    const live = await step('upload the ID photo (presigned POST), answer "uploaded"', async () => {
-      const key = (JSON.parse(enroll.parameters.uploadFields!) as Record<string, string>).key;
-      const { next } = await client.answerStep(email, enroll, { idPhoto: photos.idPhoto });
+    const uploadKey = (challenge: SignInStep) => (JSON.parse(challenge.parameters.uploadFields!) as Record<string, string>).key!;
+    const enrollCard = await step('upload a plain selfie, not an ID document: refused', async () => {
+      const { next } = await client.answerStep(email, enroll, { idPhoto: photos.selfie });
+      ensure(next.step === 'ENROLL_ID_PHOTO', `expected the selfie refused and a new upload offered, got ${next.step ?? 'nothing'}`);
+      const decision = await client.enrollmentDecision(sub, uploadKey(enroll));
+      ensure(
+        decision?.status === 'REJECTED' && decision.reason === 'NOT_A_DOCUMENT',
+        `expected the decision REJECTED NOT_A_DOCUMENT, got ${JSON.stringify(decision)}`,
+      );
+      return { value: next, outcome: 'NOT_A_DOCUMENT in the decision record (the caller is told nothing); a new upload is offered' };
+    });
+    const live = await step('upload the photo of the ID card (presigned POST), answer "uploaded"', async () => {
+      const key = uploadKey(enrollCard);
+      const { next } = await client.answerStep(email, enrollCard, { idPhoto: photos.idPhoto });
       ensure(
         next.step === 'FACE_LIVENESS',
         `the enrollment was not accepted: expected FACE_LIVENESS, got ${next.step ?? (next.tokens ? 'tokens' : 'nothing')}`,
@@ -377,13 +390,13 @@ async function ownFaceData(
   freshSignInMinutes: number,
 ): Promise<void> {
   const email = `demo-${Date.now()}-${randomBytes(3).toString('hex')}-owner@example.com`;
-  const otherPhoto = await readPhoto(args.otherPerson, '--other-person');
+  const otherIdPhoto = await readPhoto(args.otherIdPhoto, '--other-id-photo');
   let signedUp = false;
   try {
     const tokens = await step('another person signs up, enrolls and signs in with their face', async () => {
       await client.signUp(email);
       signedUp = true;
-      const run = await client.signIn(email, { idPhoto: otherPhoto, video: photos.other });
+      const run = await client.signIn(email, { idPhoto: otherIdPhoto, video: photos.other });
       ensure(run.outcome === 'tokens' && run.last?.tokens, `the sign-in ended ${run.outcome}`);
       return { value: run.last!.tokens!, outcome: `tokens issued after ${run.answered.map((answered) => answered.step).join(', ')}` };
     });
@@ -397,8 +410,8 @@ async function ownFaceData(
       );
       return { value: undefined, outcome: 'REJECTED NO_MATCH: the new face is not the live face of this sign-in; the old photo stays' };
     });
-    await step('replace the ID photo with a new photo of their own face: accepted', async () => {
-      const decision = await client.replaceIdPhoto(accessToken, otherPhoto);
+    await step('replace the ID photo with a new photo of their own ID card: accepted', async () => {
+      const decision = await client.replaceIdPhoto(accessToken, otherIdPhoto);
       ensure(decision.status === 'ACCEPTED', `expected ACCEPTED, got ${JSON.stringify(decision)}`);
       return { value: undefined, outcome: 'ACCEPTED: the new photo is the enrollment; the old face and pinned photo are deleted' };
     });

@@ -36,7 +36,7 @@ let failed = false;
 try {
   const email = `enumeration-${randomBytes(4).toString('hex')}@example.com`;
   await client.signUp(email);
-  const idPhoto = sample('id-photo');
+  const idPhoto = sample('id-card');
   const selfie = sample('selfie');
   const enrolled = await client.signIn(email, {
     idPhoto,

@@ -5,10 +5,15 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_DATA_DIR } from './stack-connection';
 
-export const DEMO_USAGE = `usage: npm run demo -- [--id-photo PATH] [--selfie PATH] [--other-person PATH] [--data-dir DIR] [--own-stack]
-  --id-photo      the ID document photo to enroll (JPEG or PNG; default samples/angelina_jolie/id-photo.jpg)
-  --selfie        another photo of the same person, made into the liveness video (default samples/angelina_jolie/selfie.jpg)
-  --other-person  a photo of someone else, for the refused sign-in (default samples/jennifer_aniston/selfie.jpg)
+export const DEMO_USAGE = `usage: npm run demo -- [--id-photo PATH] [--selfie PATH] [--other-person PATH] [--other-id-photo PATH]
+                        [--data-dir DIR] [--own-stack]
+  --id-photo        a photo of the ID document to enroll: passport, identity card or driving licence (JPEG or PNG;
+                    default samples/angelina_jolie/id-card.jpg)
+  --selfie          a plain photo of the same person: first refused as an ID photo (not a document), then made into
+                    the liveness video (default samples/angelina_jolie/selfie.jpg)
+  --other-person    a photo of someone else, for the refused sign-in (default samples/jennifer_aniston/selfie.jpg)
+  --other-id-photo  a photo of that other person's ID document, with which they enroll, replace it and delete their
+                    account (default samples/jennifer_aniston/id-card.jpg)
   --data-dir      where a running \`npm start\` keeps stack-outputs.json (default .local-data)
   --own-stack     do not look for a running stack: start one in a temporary folder and stop it afterwards`;
 
@@ -18,6 +23,7 @@ export interface DemoArguments {
   idPhoto: string;
   selfie: string;
   otherPerson: string;
+  otherIdPhoto: string;
   dataDir: string;
   ownStack: boolean;
   help: boolean;
@@ -43,6 +49,7 @@ export function parseDemoArguments(argv: string[]): DemoArguments {
         'id-photo': { type: 'string' },
         selfie: { type: 'string' },
         'other-person': { type: 'string' },
+        'other-id-photo': { type: 'string' },
         'data-dir': { type: 'string' },
         'own-stack': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
@@ -53,14 +60,16 @@ export function parseDemoArguments(argv: string[]): DemoArguments {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const idPhoto = existingFile(values['id-photo'] ?? `${SAMPLES}angelina_jolie/id-photo.jpg`, 'id-photo');
+  const idPhoto = existingFile(values['id-photo'] ?? `${SAMPLES}angelina_jolie/id-card.jpg`, 'id-photo');
   const selfie = existingFile(values.selfie ?? `${SAMPLES}angelina_jolie/selfie.jpg`, 'selfie');
   const otherPerson = existingFile(values['other-person'] ?? `${SAMPLES}jennifer_aniston/selfie.jpg`, 'other-person');
+  const otherIdPhoto = existingFile(values['other-id-photo'] ?? `${SAMPLES}jennifer_aniston/id-card.jpg`, 'other-id-photo');
   if (otherPerson === selfie) throw new UsageError('--other-person must be a different photo (of a different person) than --selfie');
   return {
     idPhoto,
     selfie,
     otherPerson,
+    otherIdPhoto,
     dataDir: resolve(values['data-dir'] ?? DEFAULT_DATA_DIR),
     ownStack: values['own-stack'],
     help: values.help,

@@ -26,6 +26,7 @@ import { locateFace, runLivenessSession, type LivenessClientResult, type VideoSo
 import type { PhotoFace } from '../rekognition/liveness-client/synthetic-video';
 import type { StackOutputs } from './stack-connection';
 import type { AccountDeletion } from '../../functions/lib/account-deletion';
+import { type EnrollmentRecord, getEnrollment, Store } from '../../functions/lib/store';
 import { destroyTargets, forgetUser, localAccountTargets } from '../account-targets';
 
 /** One step of the sign-in: either the next challenge or the tokens. */
@@ -283,6 +284,19 @@ export class FaceLoginClient {
     const targets = localAccountTargets(this.outputs);
     try {
       return await forgetUser(targets, email);
+    } finally {
+      destroyTargets(targets);
+    }
+  }
+
+  /**
+   * The stack's decision on an enrollment upload, as an operator reads it in the table (the functions' own store
+   * code): a caller whose photo was refused is told nothing, the record says why.
+   */
+  async enrollmentDecision(sub: string, key: string): Promise<EnrollmentRecord | undefined> {
+    const targets = localAccountTargets(this.outputs);
+    try {
+      return await getEnrollment(new Store(targets, targets.tableName), sub, key);
     } finally {
       destroyTargets(targets);
     }

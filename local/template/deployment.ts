@@ -8,7 +8,6 @@
 import { TemplateResolutionError, resolveIntrinsics, type IntrinsicContext, type ResourceLookup } from './intrinsics';
 import type { TemplateValue } from './load-template';
 import type { StackWiring } from './wiring';
-import { LOCAL_PARAMETER_DEFAULTS } from './local-environment';
 
 export interface DeploymentOptions {
   stackName: string;
@@ -38,10 +37,7 @@ export class LocalDeployment implements ResourceLookup {
     readonly wiring: StackWiring,
     readonly options: DeploymentOptions,
   ) {
-    // The local defaults are for the parameters a template declares (a test's template may have none of them).
-    const declared = wiring.template.Parameters ?? {};
-    const localDefaults = Object.entries(LOCAL_PARAMETER_DEFAULTS).filter(([name]) => name in declared);
-    this.parameters = resolveParameters(wiring, { ...Object.fromEntries(localDefaults), ...options.parameterOverrides });
+    this.parameters = resolveParameters(wiring, options.parameterOverrides ?? {});
     this.context = {
       parameters: this.parameters,
       pseudo: { region: options.region, accountId: options.accountId, stackName: options.stackName },

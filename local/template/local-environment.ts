@@ -23,13 +23,6 @@ export const DEFAULT_PORTS = {
 
 export const LOCAL_HOST = '127.0.0.1';
 
-/**
- * Template parameters the local stack sets unless told otherwise: the sample people, the demo and the flow and
- * browser tests enroll plain photos, not ID cards, until issue 13's card flows land, so the document check is OFF
- * locally (`--parameter DocumentCheck=REQUIRE` turns it on). A deployment gets the template's REQUIRE.
- */
-export const LOCAL_PARAMETER_DEFAULTS: Readonly<Record<string, string>> = { DocumentCheck: 'OFF' };
-
 /** Refuses a port another process already holds, before a server that cannot report it (the JVM) tries to bind. */
 export async function assertPortFree(port: number, what: string): Promise<void> {
   const { createServer } = await import('node:net');

@@ -12,7 +12,7 @@ import { ROOT, requireBuiltApp, screenshot, signUpAndProveEmail } from './app-se
 import { startStandInStack, type StandInStack } from './stand-in-stack';
 
 const FRESH_SIGN_IN_MINUTES = 5;
-const ID_PHOTO = join(ROOT, 'samples', 'george_clooney', 'id-photo.jpg');
+const ID_PHOTO = join(ROOT, 'samples', 'george_clooney', 'id-card.jpg');
 const UPLOAD_ID = '0b7e6a52-3f0c-4d7e-9a51-6c1f2e8d9a10';
 const UPLOAD_KEY = `enrollment/sub/${UPLOAD_ID}.jpg`;
 

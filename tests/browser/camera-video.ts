@@ -25,7 +25,10 @@ export const FIXTURE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '
 
 export const SELFIE_SAME_PERSON = join(FIXTURE_DIR, 'app-selfie-angelina_jolie-img7.jpg');
 export const SELFIE_OTHER_PERSON = join(FIXTURE_DIR, 'app-selfie-jennifer_aniston-img3.jpg');
-export const ID_PHOTO = join(FIXTURE_DIR, 'app-id-photo-angelina_jolie-img6.jpg');
+/** A plain photo of the face: not an identity document, so enrollment refuses it (DocumentCheck). */
+export const PLAIN_PHOTO = join(FIXTURE_DIR, 'app-id-photo-angelina_jolie-img6.jpg');
+/** A photographed ID card carrying the same person's face (made by the project's generator, samples/). */
+export const ID_CARD = join(FIXTURE_DIR, '..', '..', '..', 'samples', 'angelina_jolie', 'id-card.jpg');
 export const NO_FACE_PHOTO = join(FIXTURE_DIR, 'app-no-face-img4-left-strip.jpg');
 
 export interface CameraMotion {

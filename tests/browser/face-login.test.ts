@@ -1,9 +1,11 @@
 /**
  * The whole story in a browser against the whole local stack (local/stack.ts): sign up with an email alone, type the
- * code the sign-in sends (read from the dev mailbox), enroll an ID photo, sign in through the Face Liveness component
- * with a camera video of the same person, see the signed-in page; then a different person's video is refused, a photo
- * with no face is refused at enrollment, and a PNG ID photo (re-encoded to JPEG by the app, as the upload policy pins
- * image/jpeg) enrolls and signs in after a wrong code was refused. Screenshots of every screen go to test-artifacts/browser/.
+ * code the sign-in sends (read from the dev mailbox), enroll a photo of an ID card, sign in through the Face Liveness
+ * component with a camera video of the same person, see the signed-in page; then a different person's video is
+ * refused, a photo with no face and a plain photo of a face (no document) are refused at enrollment, and a PNG photo
+ * of an ID card (re-encoded to JPEG by the app, as the upload policy pins image/jpeg) enrolls and signs in after a
+ * wrong code was refused, then replaces the ID photo with a new card and deletes the account. Screenshots of every
+ * screen go to test-artifacts/browser/.
  */
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -27,7 +29,9 @@ import {
   submitSignUp,
 } from './app-server';
 import { startStackProcess, type StackProcess } from './stack-process';
-import { ID_PHOTO, makeCameraVideo, NO_FACE_PHOTO, SELFIE_OTHER_PERSON, SELFIE_SAME_PERSON } from './camera-video';
+import { waitUntil } from '../integration/stack/stack-process';
+import { idCardOf } from '../support/id-cards';
+import { ID_CARD, makeCameraVideo, NO_FACE_PHOTO, PLAIN_PHOTO, SELFIE_OTHER_PERSON, SELFIE_SAME_PERSON } from './camera-video';
 
 // Liveness streams a few seconds of video and the stack scores it on the CPU.
 const LIVENESS_TIMEOUT_MS = 120_000;
@@ -38,8 +42,10 @@ let workDir: string;
 let stack: StackProcess;
 let sameVideo: string;
 let otherVideo: string;
-/** samples/jennifer_aniston/id-photo.jpg as a PNG: the person of otherVideo, enrolled from a PNG file. */
-let otherPersonPngIdPhoto: string;
+/** samples/jennifer_aniston/id-card.jpg as a PNG: the person of otherVideo, enrolled from a PNG file. */
+let otherPersonPngIdCard: string;
+/** A new ID card of the person of otherVideo, which replaces the enrolled one. */
+let otherPersonNewIdCard: string;
 const email = `face.${Date.now()}@example.com`;
 
 beforeAll(async () => {
@@ -67,15 +73,17 @@ beforeAll(async () => {
     const photo = await readFile(photoFile);
     return makeCameraVideo(photo, await locateFace(rekognition, photo), join(workDir, outFile));
   };
-  otherPersonPngIdPhoto = join(workDir, 'jennifer-id-photo.png');
-  await sharp(join(ROOT, 'samples', 'jennifer_aniston', 'id-photo.jpg'))
+  otherPersonPngIdCard = join(workDir, 'jennifer-id-card.png');
+  await sharp(join(ROOT, 'samples', 'jennifer_aniston', 'id-card.jpg'))
     .png()
-    .toFile(otherPersonPngIdPhoto);
+    .toFile(otherPersonPngIdCard);
   try {
     [sameVideo, otherVideo] = await Promise.all([
       cameraVideo(SELFIE_SAME_PERSON, 'same-person.y4m'),
       cameraVideo(SELFIE_OTHER_PERSON, 'other-person.y4m'),
     ]);
+    otherPersonNewIdCard = join(workDir, 'jennifer-new-id-card.jpg');
+    await writeFile(otherPersonNewIdCard, await idCardOf(rekognition, await readFile(SELFIE_OTHER_PERSON), 'jennifer-renewed'));
   } finally {
     rekognition.destroy();
   }
@@ -158,7 +166,7 @@ async function withBrowser<T>(cameraVideo: string, use: (browser: TestBrowser) =
 
 describe('face login in a browser on the local stack', () => {
   it(
-    'signs up, enrolls an ID photo and signs in with a live video of the same person',
+    'signs up, enrolls a photo of an ID card and signs in with a live video of the same person',
     async () => {
       await withBrowser(sameVideo, async ({ browser }) => {
         const { page, record } = await openPage(browser);
@@ -180,7 +188,7 @@ describe('face login in a browser on the local stack', () => {
         // click() waits for the button, which stays disabled until the camera delivers frames.
         await page.getByRole('button', { name: 'Take photo' }).click();
         await page.getByRole('img', { name: 'Preview of the ID photo you chose' }).waitFor();
-        await page.getByLabel('ID photo file').setInputFiles(ID_PHOTO);
+        await page.getByLabel('ID photo file').setInputFiles(ID_CARD);
         await page.getByRole('img', { name: 'Preview of the ID photo you chose' }).waitFor();
         await screenshot(page, '11-enroll-preview');
         await page.getByRole('button', { name: 'Use this photo' }).click();
@@ -233,20 +241,31 @@ describe('face login in a browser on the local stack', () => {
   );
 
   it(
-    'refuses an ID photo with no face and asks for another',
+    'refuses an ID photo with no face, then a plain photo of a face that is no document, and asks for another',
     async () => {
       await withBrowser(sameVideo, async ({ browser }) => {
         const { page, record } = await openPage(browser);
         await page.goto(stack.appUrl);
         const newcomer = `noface.${Date.now()}@example.com`;
         await signUpAndProveEmail(page, newcomer, stack.mailboxUrl);
-        await page.getByLabel('ID photo file').setInputFiles(NO_FACE_PHOTO);
-        await page.getByRole('button', { name: 'Use this photo' }).click();
-        const refusal = page.getByRole('alert');
-        await refusal.waitFor({ timeout: 60_000 });
-        await expect(refusal.textContent()).resolves.toContain('We could not use that photo.');
-        await expect(page.getByRole('heading', { name: 'Register your ID photo' }).count()).resolves.toBe(1);
-        await screenshot(page, '30-no-face-refused');
+        const refusedFor = async (photo: string, why: string, shot: string) => {
+          await page.getByLabel('ID photo file').setInputFiles(photo);
+          await page.getByRole('button', { name: 'Use this photo' }).click();
+          await page.getByRole('alert').waitFor({ timeout: 60_000 });
+          // The caller learns nothing of why; the stack's log says it.
+          await expect(page.getByRole('alert').textContent()).resolves.toContain('We could not use that photo.');
+          await expect(page.getByRole('heading', { name: 'Register your ID photo' }).count()).resolves.toBe(1);
+          // Each reason is met once in this suite.
+          const logged = new RegExp(`"enrollment answer checked".*"status":"REJECTED".*"reason":"${why}"`);
+          await waitUntil(
+            () => logged.test(stack.output()),
+            10_000,
+            () => `the stack's log line ${logged}`,
+          );
+          await screenshot(page, shot);
+        };
+        await refusedFor(NO_FACE_PHOTO, 'NO_FACE', '30-no-face-refused');
+        await refusedFor(PLAIN_PHOTO, 'NOT_A_DOCUMENT', '31-not-a-document-refused');
         expectCleanRun(record);
       });
     },
@@ -254,7 +273,7 @@ describe('face login in a browser on the local stack', () => {
   );
 
   it(
-    'enrolls from a PNG ID photo sent as a JPEG, signs them in after refusing a wrong email code, replaces the photo, deletes the account',
+    'enrolls from a PNG photo of an ID card sent as a JPEG, signs in after a wrong email code, replaces the card, deletes the account',
     async () => {
       await withBrowser(otherVideo, async ({ browser }) => {
         const { page, record } = await openPage(browser);
@@ -272,7 +291,7 @@ describe('face login in a browser on the local stack', () => {
         await codeFieldCleared(page);
         await enterEmailCode(page, newcomer, stack.mailboxUrl);
 
-        await page.getByLabel('ID photo file').setInputFiles(otherPersonPngIdPhoto);
+        await page.getByLabel('ID photo file').setInputFiles(otherPersonPngIdCard);
         await page.getByRole('img', { name: 'Preview of the ID photo you chose' }).waitFor();
         const upload = page.waitForRequest(
           (request) => request.method() === 'POST' && (request.headers()['content-type'] ?? '').startsWith('multipart/form-data'),
@@ -294,7 +313,7 @@ describe('face login in a browser on the local stack', () => {
 
         // With that fresh face sign-in, the account API of the stack: replace the ID photo, then delete the account.
         await page.getByRole('button', { name: 'Replace my ID photo' }).click();
-        await page.locator('input[name="id-photo"]').setInputFiles(SELFIE_OTHER_PERSON);
+        await page.locator('input[name="id-photo"]').setInputFiles(otherPersonNewIdCard);
         await page.getByRole('button', { name: 'Use this photo' }).click();
         const accepted = page.getByRole('status');
         await accepted.waitFor({ timeout: 60_000 });

@@ -37,11 +37,12 @@ function writeOutputs(cognito: string): void {
 }
 
 describe('the demo command line', () => {
-  it('uses the shipped sample photos when no photo is given', () => {
+  it('uses the shipped sample ID cards and photos when no photo is given', () => {
     const args = parseDemoArguments([]);
-    expect(args.idPhoto).toMatch(/samples\/angelina_jolie\/id-photo\.jpg$/);
+    expect(args.idPhoto).toMatch(/samples\/angelina_jolie\/id-card\.jpg$/);
     expect(args.selfie).toMatch(/samples\/angelina_jolie\/selfie\.jpg$/);
     expect(args.otherPerson).toMatch(/samples\/jennifer_aniston\/selfie\.jpg$/);
+    expect(args.otherIdPhoto).toMatch(/samples\/jennifer_aniston\/id-card\.jpg$/);
     expect(args.ownStack).toBe(false);
   });
 

@@ -15,10 +15,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { startStackProcess, type StackProcess } from '../stack/stack-process';
 import { enroll, fixture, flowUser, printedLine, startEnrollment, streamLiveness, uploadIdPhoto, type FlowUser } from './harness';
+import { idCardOf } from '../../support/id-cards';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 /** One person of samples/ per test, so that no enrollment meets another test's confirmed face. */
-const sample = (person: string, photo: 'id-photo' | 'selfie') =>
+const sample = (person: string, photo: 'id-card' | 'selfie') =>
   readFileSync(new URL(`../../../samples/${person}/${photo}.jpg`, import.meta.url));
 const ANGELINA_PUBLIC_PHOTO = fixture('liveness-id-photo-angelina_jolie-img2.jpg');
 const JENNIFER = sample('jennifer_aniston', 'selfie');
@@ -129,7 +130,7 @@ describe('attacks on the sign-in through the public APIs', () => {
 
     test('the owner of the email enrolls with the code only they receive, and signs in with their face', async () => {
       const owner = flowUser(stack, 'takeover-owner@example.com');
-      const sub = await enrollAndConfirm(owner, sample('elon_musk', 'id-photo'), sample('elon_musk', 'selfie'));
+      const sub = await enrollAndConfirm(owner, sample('elon_musk', 'id-card'), sample('elon_musk', 'selfie'));
       expect(await item(sub, 'ACTIVE_ENROLLMENT')).toMatchObject({ state: 'CONFIRMED' });
     }, 120000);
   });
@@ -141,7 +142,7 @@ describe('attacks on the sign-in through the public APIs', () => {
       const held = await startEnrollment(user);
       // The user (or someone who got this policy) keeps it; the user enrolls through a second sign-in.
       const used = await startEnrollment(user);
-      expect((await uploadIdPhoto(used.ChallengeParameters!, sample('george_clooney', 'id-photo'))).status).toBe(204);
+      expect((await uploadIdPhoto(used.ChallengeParameters!, sample('george_clooney', 'id-card'))).status).toBe(204);
       const live = await user.answer(used.Session!, 'uploaded');
       expect(live.ChallengeParameters?.step).toBe('FACE_LIVENESS');
       expect((await passLiveness(user, live, sample('george_clooney', 'selfie'))).AuthenticationResult).toBeDefined();
@@ -149,10 +150,10 @@ describe('attacks on the sign-in through the public APIs', () => {
       const enrolled = await item(sub, 'ACTIVE_ENROLLMENT');
 
       const since = stack.output().length;
-      expect((await uploadIdPhoto(held.ChallengeParameters!, sample('scarlett_johansson', 'id-photo'))).status).toBe(204);
+      expect((await uploadIdPhoto(held.ChallengeParameters!, sample('scarlett_johansson', 'id-card'))).status).toBe(204);
       await printedLine(stack, since, /"message":"enrollment decided".*"status":"REJECTED".*"reason":"ALREADY_ENROLLED"/, 30000);
       const again = stack.output().length;
-      expect((await uploadIdPhoto(used.ChallengeParameters!, sample('scarlett_johansson', 'id-photo'))).status).toBe(204);
+      expect((await uploadIdPhoto(used.ChallengeParameters!, sample('scarlett_johansson', 'id-card'))).status).toBe(204);
       await printedLine(stack, again, /\[IndexFaceFunction\]/, 30000);
 
       expect(await item(sub, 'ACTIVE_ENROLLMENT')).toEqual(enrolled);
@@ -175,16 +176,16 @@ describe('attacks on the sign-in through the public APIs', () => {
   });
 
   describe('3. face squatting', () => {
-    test("someone's public photo enrolled on a stranger's account blocks nobody, and only the live owner confirms a face", async () => {
+    test("a forged ID card with someone's public photo, enrolled on a stranger's account, blocks nobody", async () => {
       const squatter = flowUser(stack, 'squatter@example.com');
-      const { live } = await enroll(squatter, ANGELINA_PUBLIC_PHOTO);
+      const { live } = await enroll(squatter, await idCardOf(stack.rekognition, ANGELINA_PUBLIC_PHOTO, squatter.email));
       // The squatter cannot confirm it with their own face.
       expect((await streamLiveness(stack, live.ChallengeParameters!.sessionId!, JENNIFER)).exceptions).toEqual([]);
       const refusedMatch = await squatter.answer(live.Session!, live.ChallengeParameters!.sessionId!);
       expect(refusedMatch.AuthenticationResult).toBeUndefined();
 
       const owner = flowUser(stack, 'squatted-owner@example.com');
-      const sub = await enrollAndConfirm(owner, sample('angelina_jolie', 'id-photo'), sample('angelina_jolie', 'selfie'));
+      const sub = await enrollAndConfirm(owner, sample('angelina_jolie', 'id-card'), sample('angelina_jolie', 'selfie'));
       expect(await item(sub, 'ACTIVE_ENROLLMENT')).toMatchObject({ state: 'CONFIRMED' });
     }, 180000);
   });
@@ -194,7 +195,7 @@ describe('attacks on the sign-in through the public APIs', () => {
 
     beforeAll(async () => {
       const enrolled = flowUser(stack, 'leak-enrolled@example.com');
-      await enrollAndConfirm(enrolled, sample('leonardo_dicaprio', 'id-photo'), sample('leonardo_dicaprio', 'selfie'));
+      await enrollAndConfirm(enrolled, sample('leonardo_dicaprio', 'id-card'), sample('leonardo_dicaprio', 'selfie'));
       enrolledChallenge = await enrolled.startSignIn();
     }, 120000);
 
@@ -238,7 +239,7 @@ describe('attacks on the sign-in through the public APIs', () => {
 
     beforeAll(async () => {
       user = flowUser(stack, 'lockout-target@example.com');
-      sub = await enrollAndConfirm(user, sample('mark_zuckerberg', 'id-photo'), sample('mark_zuckerberg', 'selfie'));
+      sub = await enrollAndConfirm(user, sample('mark_zuckerberg', 'id-card'), sample('mark_zuckerberg', 'selfie'));
     }, 120000);
 
     test('plain wrong strings end the auth session after three but never lock the user', async () => {
@@ -323,7 +324,7 @@ describe('attacks on the sign-in through the public APIs', () => {
 
     test('a liveness answer invoked again while the first run decides gets the first verdict; the session is consumed once', async () => {
       const user = flowUser(stack, 'retried-verify@example.com');
-      const sub = await enrollAndConfirm(user, sample('katy_perry', 'id-photo'), sample('katy_perry', 'selfie'));
+      const sub = await enrollAndConfirm(user, sample('katy_perry', 'id-card'), sample('katy_perry', 'selfie'));
       const challenge = await user.startSignIn();
       const sessionId = challenge.ChallengeParameters!.sessionId!;
       await streamLiveness(stack, sessionId, sample('katy_perry', 'selfie'));

@@ -1,6 +1,6 @@
 /**
  * The whole flow through the real SDK clients against `npm start`: sign-up (confirmed at once), the email code from
- * the dev mailbox, enrollment of an ID photo by presigned POST, Face Liveness over the wss stream, CompareFaces in
+ * the dev mailbox, enrollment of a photographed ID card by presigned POST, Face Liveness over the wss stream, CompareFaces in
  * Verify, tokens checked against the JWKS, refresh, sign-out; then a second sign-in that goes straight to liveness and
  * refuses another person.
  * A liveness session streams a few seconds of real-time video and scores it on the CPU, hence the longer timeouts.
@@ -14,6 +14,7 @@ import {
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { startStackProcess, type StackProcess } from '../stack/stack-process';
 import { fixture, flowUser, streamLiveness, uploadIdPhoto } from './harness';
+import { idCardOf } from '../../support/id-cards';
 
 const ID_PHOTO = fixture('app-id-photo-angelina_jolie-img6.jpg');
 const SAME_PERSON = fixture('app-selfie-angelina_jolie-img7.jpg');
@@ -24,11 +25,13 @@ describe('face login through the local stack', () => {
   let clientId: string;
   let tokens: AuthenticationResultType;
   let enroll: Awaited<ReturnType<ReturnType<typeof flowUser>['answer']>>;
+  let idCard: Buffer;
   const email = 'grace@example.com';
 
   beforeAll(async () => {
     stack = await startStackProcess();
     clientId = stack.outputs.userPoolClientId!;
+    idCard = await idCardOf(stack.rekognition, ID_PHOTO, email);
   }, 120000);
 
   afterAll(() => stack?.dispose());
@@ -53,8 +56,8 @@ describe('face login through the local stack', () => {
     expect(enroll.ChallengeParameters).toMatchObject({ step: 'ENROLL_ID_PHOTO', contentTypes: 'image/jpeg' });
   });
 
-  it('enrolls the ID photo, passes liveness as the same person and receives tokens signed by the pool', async () => {
-    expect((await uploadIdPhoto(enroll.ChallengeParameters!, ID_PHOTO)).status).toBe(204);
+  it('enrolls a photo of an ID card, passes liveness as the same person and receives tokens signed by the pool', async () => {
+    expect((await uploadIdPhoto(enroll.ChallengeParameters!, idCard)).status).toBe(204);
 
     const live = await answer(enroll.Session!, 'uploaded');
     expect(live.ChallengeParameters).toMatchObject({ step: 'FACE_LIVENESS', region: stack.outputs.region });

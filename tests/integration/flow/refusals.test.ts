@@ -26,6 +26,7 @@ import {
   uploadIdPhoto,
   type FlowUser,
 } from './harness';
+import { idCardOf } from '../../support/id-cards';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const ANGELINA_ID_PHOTO = fixture('app-id-photo-angelina_jolie-img6.jpg');
@@ -46,6 +47,7 @@ describe('refused sign-ins through the local stack', () => {
   let jackUser: FlowUser;
   let scarlettUser: FlowUser;
   let angelinaSessionId: string;
+  let jackCard: Buffer;
 
   beforeAll(async () => {
     stack = await startStackProcess();
@@ -53,9 +55,10 @@ describe('refused sign-ins through the local stack', () => {
     jackUser = flowUser(stack, 'jack@example.com');
     scarlettUser = flowUser(stack, 'scarlett@example.com');
     // One after the other: each enrollment answer indexes a face on the CPU within the 4 s answer budget.
-    Object.assign(angelina, await enroll(angelinaUser, ANGELINA_ID_PHOTO));
-    Object.assign(jack, await enroll(jackUser, JACK));
-    Object.assign(scarlett, await enroll(scarlettUser, SCARLETT));
+    Object.assign(angelina, await enroll(angelinaUser, await idCardOf(stack.rekognition, ANGELINA_ID_PHOTO, angelinaUser.email)));
+    jackCard = await idCardOf(stack.rekognition, JACK, jackUser.email);
+    Object.assign(jack, await enroll(jackUser, jackCard));
+    Object.assign(scarlett, await enroll(scarlettUser, await idCardOf(stack.rekognition, SCARLETT, scarlettUser.email)));
   }, 180000);
 
   afterAll(() => stack?.dispose());
@@ -241,6 +244,12 @@ describe('refused sign-ins through the local stack', () => {
       await expectEnrollmentRefused(user, challenge, rejected(sub, 'NO_FACE'));
     });
 
+    it('refuses a plain photo of a face that shows no identity document', async () => {
+      const { user, challenge, sub } = await enrollChallenge('selfie-only@example.com');
+      expect((await uploadIdPhoto(challenge.ChallengeParameters!, ANGELINA_ID_PHOTO)).status).toBe(204);
+      await expectEnrollmentRefused(user, challenge, rejected(sub, 'NOT_A_DOCUMENT'));
+    });
+
     it('refuses an ID photo with several faces', async () => {
       const { user, challenge, sub } = await enrollChallenge('group@example.com');
       expect((await uploadIdPhoto(challenge.ChallengeParameters!, GROUP)).status).toBe(204);
@@ -303,7 +312,7 @@ describe('refused sign-ins through the local stack', () => {
             s3: {
               s3SchemaVersion: '1.0',
               bucket: { name: bucketName, arn: `arn:aws:s3:::${bucketName}` },
-              object: { key: activeBefore.key, size: JACK.length },
+              object: { key: activeBefore.key, size: jackCard.length },
             },
           },
         ],

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { startStackProcess, type StackProcess } from '../stack/stack-process';
 import { enroll, fixture, flowUser, streamLiveness } from './harness';
+import { idCardOf } from '../../support/id-cards';
 
 const ID_PHOTO = fixture('app-id-photo-angelina_jolie-img6.jpg');
 const SAME_PERSON = fixture('app-selfie-angelina_jolie-img7.jpg');
@@ -30,7 +31,7 @@ describe('the local stack across a restart', () => {
   });
 
   it('enrolls a user, then stops on SIGTERM with exit code 0', async () => {
-    const { live } = await enroll(flowUser(before, email), ID_PHOTO);
+    const { live } = await enroll(flowUser(before, email), await idCardOf(before.rekognition, ID_PHOTO, email));
     expect(live.ChallengeParameters?.step).toBe('FACE_LIVENESS');
     expect(await before.stop()).toBe(0);
   }, 60000);

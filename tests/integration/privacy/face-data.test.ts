@@ -15,12 +15,14 @@ import { ListFacesCommand } from '@aws-sdk/client-rekognition';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { enroll, type FlowUser, flowUser, printedLine, streamLiveness } from '../flow/harness';
+import { idCardOf } from '../../support/id-cards';
 import { startStackProcess, type StackProcess } from '../stack/stack-process';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const sample = (person: string, file: string) => readFileSync(join(ROOT, 'samples', person, file));
-const ADA = { idPhoto: sample('angelina_jolie', 'id-photo.jpg'), selfie: sample('angelina_jolie', 'selfie.jpg') };
-const STRANGER_PHOTO = sample('jennifer_aniston', 'id-photo.jpg');
+const ADA = { idPhoto: sample('angelina_jolie', 'id-card.jpg'), selfie: sample('angelina_jolie', 'selfie.jpg') };
+/** Someone else's ID card: a real document, with another face. */
+const STRANGER_PHOTO = sample('jennifer_aniston', 'id-card.jpg');
 const run = promisify(execFile);
 
 let stack: StackProcess;
@@ -158,9 +160,16 @@ describe('the account API', () => {
     expect(items.filter((item) => String(item.sk).startsWith('FAILURE#'))).toHaveLength(1);
   }, 90_000);
 
-  test('replaces the ID photo with a new photo of the same face, and deletes the old face and pinned photo', async () => {
+  test('refuses a replacement that is a plain photo of the same face, not a document, as NOT_A_DOCUMENT', async () => {
     const before = await activeEnrollment(sub);
     const uploadId = await uploadReplacement(tokens.AccessToken!, ADA.selfie);
+    expect(await decision(tokens.AccessToken!, uploadId)).toEqual({ status: 'REJECTED', reason: 'NOT_A_DOCUMENT' });
+    expect(await activeEnrollment(sub)).toEqual(before);
+  }, 90_000);
+
+  test('replaces the ID photo with a new ID card of the same face, and deletes the old face and pinned photo', async () => {
+    const before = await activeEnrollment(sub);
+    const uploadId = await uploadReplacement(tokens.AccessToken!, await idCardOf(stack.rekognition, ADA.selfie, 'ada-renewed'));
     expect(await decision(tokens.AccessToken!, uploadId)).toEqual({ status: 'ACCEPTED' });
     const after = await activeEnrollment(sub);
     expect(after).toMatchObject({ key: `enrollment/${sub}/${uploadId}.jpg`, state: 'CONFIRMED' });

@@ -9,7 +9,8 @@ import { mailboxCode } from '../../../local/demo/face-login-client';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../local/template/local-environment';
 import { startStackProcess, waitUntil, type StackProcess } from './stack-process';
 
-const ID_PHOTO = new URL('../../fixtures/faces/app-id-photo-angelina_jolie-img6.jpg', import.meta.url);
+/** A photographed ID card (the generator's, from samples/): the stack checks that an enrollment photo shows a document. */
+const ID_CARD = new URL('../../../samples/angelina_jolie/id-card.jpg', import.meta.url);
 
 function accepting(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -69,9 +70,13 @@ describe('npm start', () => {
       region: LOCAL_REGION,
       credentials: LOCAL_CREDENTIALS,
     });
-    const answer = await textract.send(new AnalyzeIDCommand({ DocumentPages: [{ Bytes: readFileSync(ID_PHOTO) }] }));
+    const answer = await textract.send(new AnalyzeIDCommand({ DocumentPages: [{ Bytes: readFileSync(ID_CARD) }] }));
     textract.destroy();
     expect(answer.DocumentMetadata).toEqual({ Pages: 1 });
+    const fields = answer.IdentityDocuments?.[0]?.IdentityDocumentFields ?? [];
+    expect(fields).toContainEqual(
+      expect.objectContaining({ Type: { Text: 'ID_TYPE' }, ValueDetection: expect.objectContaining({ Text: 'PASSPORT' }) }),
+    );
   });
 
   it('creates the face collection by running InitCollectionFunction with a CloudFormation Create request', async () => {
@@ -111,11 +116,11 @@ describe('npm start', () => {
     uploadChallenge = challenge.ChallengeParameters!;
   });
 
-  it('delivers the uploaded ID photo to the indexer, which indexes the face under the user', async () => {
+  it('delivers the uploaded ID card photo to the indexer, which indexes the face under the user', async () => {
     const { uploadUrl, uploadFields } = uploadChallenge;
     const form = new FormData();
     for (const [name, value] of Object.entries(JSON.parse(uploadFields!) as Record<string, string>)) form.append(name, value);
-    form.append('file', new Blob([readFileSync(ID_PHOTO)], { type: 'image/jpeg' }), 'id.jpg');
+    form.append('file', new Blob([readFileSync(ID_CARD)], { type: 'image/jpeg' }), 'id.jpg');
     expect((await fetch(uploadUrl!, { method: 'POST', body: form })).status).toBe(204);
     // The event is delivered asynchronously, as S3 does; the indexer's REPORT line says it has finished.
     await waitUntil(
