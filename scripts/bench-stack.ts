@@ -386,7 +386,9 @@ for (let index = 0; index < DECOYS; index += 1) {
 
 /**
  * The burst's CPU: the stack's, per sign-in and the limit it sets, the client's and the hog's; as the bench prints it
- * (`text`) and as rows of README's table.
+ * (`text`) and as rows of README's table. Per sign-in counts the answered ones (signed in or refused): a sign-in that
+ * failed early (a refused stream, a timeout) costs little and would make the limit look higher than it is. With the
+ * same count on both sides, the throughput's share of the limit is the stack's average use of the cores.
  */
 function cpuRows(burst: {
   before: ProcessTable;
@@ -394,17 +396,22 @@ function cpuRows(burst: {
   stackPid: number;
   clientUsage: NodeJS.CpuUsage;
   wallMs: number;
-  signIns: number;
+  /** Sign-ins signed in or refused by the checks, and those that failed otherwise (errors, lost). */
+  answered: number;
+  unanswered: number;
 }): { text: string[]; table: Array<[string, string]> } {
   const { before, after, stackPid, wallMs } = burst;
   const ticksPerSecond = clockTicksPerSecond();
   const seconds = (value: number) => value.toFixed(1);
+  // With no sign-in answered there is no cost per sign-in: '-' rather than Infinity.
+  const fixed = (value: number) => (Number.isFinite(value) ? value.toFixed(2) : '-');
   const cores = (cpuSeconds: number) => (cpuSeconds / (wallMs / 1000)).toFixed(2);
   const stackCpu = treeCpuBetween(before, after, stackPid, { ticksPerSecond });
-  const perSignIn = stackCpu.totalSeconds / burst.signIns;
-  const throughput = burst.signIns / (wallMs / 1000);
-  const limit = (available: number) => (perSignIn > 0 ? available / perSignIn : Infinity);
-  const share = (available: number) => `${Math.round((100 * throughput) / limit(available))}%`;
+  const perSignIn = stackCpu.totalSeconds / burst.answered;
+  const throughput = burst.answered / (wallMs / 1000);
+  const limit = (available: number) => available / perSignIn;
+  const share = (available: number) => (burst.answered > 0 ? `${Math.round((100 * throughput) / limit(available))}%` : '-');
+  const notCounted = burst.unanswered > 0 ? `; ${burst.unanswered} not answered (errors, lost) left out` : '';
   const byProcess = [
     ...stackCpu.running
       .filter((entry) => entry.seconds >= 0.05)
@@ -422,13 +429,13 @@ function cpuRows(burst: {
 
   const text = [
     `  stack CPU               ${seconds(stackCpu.totalSeconds)} CPU-s in ${seconds(wallMs / 1000)} s ` +
-      `(${cores(stackCpu.totalSeconds)} cores): ${perSignIn.toFixed(2)} CPU-s per sign-in`,
+      `(${cores(stackCpu.totalSeconds)} cores): ${fixed(perSignIn)} CPU-s per answered sign-in${notCounted}`,
     `                          ${byProcess}`,
-    `  CPU-derived limit       ${CORES} cores / ${perSignIn.toFixed(2)} CPU-s = ${limit(CORES).toFixed(2)} sign-ins/s; ` +
-      `throughput ${throughput.toFixed(2)} = ${share(CORES)} of it`,
+    `  CPU-derived limit       ${CORES} cores / ${fixed(perSignIn)} CPU-s = ${fixed(limit(CORES))} sign-ins/s; ` +
+      `answered ${throughput.toFixed(2)}/s = ${share(CORES)} of it`,
     ...(HOG > 0 && leftByHog > 0
       ? [
-          `                          the ${leftByHog} core(s) the hog leaves = ${limit(leftByHog).toFixed(2)} sign-ins/s; ` +
+          `                          the ${leftByHog} core(s) the hog leaves = ${fixed(limit(leftByHog))} sign-ins/s; ` +
             `throughput = ${share(leftByHog)} of it`,
         ]
       : []),
@@ -439,12 +446,13 @@ function cpuRows(burst: {
   const table: Array<[string, string]> = [
     [
       'stack CPU per sign-in',
-      `${perSignIn.toFixed(2)} CPU-s (${seconds(stackCpu.totalSeconds)} CPU-s in all, ${cores(stackCpu.totalSeconds)} cores: ${byProcess})`,
+      `${fixed(perSignIn)} CPU-s per answered sign-in${notCounted} ` +
+        `(${seconds(stackCpu.totalSeconds)} CPU-s in all, ${cores(stackCpu.totalSeconds)} cores: ${byProcess})`,
     ],
     [
       'CPU-derived limit',
-      `${limit(CORES).toFixed(2)} sign-ins/s on ${CORES} cores; throughput ${share(CORES)} of it` +
-        (HOG > 0 && leftByHog > 0 ? `, ${share(leftByHog)} of the ${limit(leftByHog).toFixed(2)}/s the hog leaves` : ''),
+      `${fixed(limit(CORES))} sign-ins/s on ${CORES} cores; answered sign-ins/s ${share(CORES)} of it` +
+        (HOG > 0 && leftByHog > 0 ? `, ${share(leftByHog)} of the ${fixed(limit(leftByHog))}/s the hog leaves` : ''),
     ],
     ...(HOG > 0 ? [['background CPU hog', `${HOG} process(es), ${cores(hogSeconds)} cores`] as [string, string]] : []),
     ['bench client CPU (not counted above)', `${seconds(clientSeconds + clientChildren)} CPU-s`],
@@ -547,7 +555,8 @@ try {
       );
     console.log(`  lost (no answer)        ${lost}`);
 
-    const cpu = cpuRows({ before, after, stackPid: stack.pid!, clientUsage, wallMs, signIns: signIns.length });
+    const answered = results.filter((r) => r.outcome === 'signed in' || r.outcome === 'refused').length;
+    const cpu = cpuRows({ before, after, stackPid: stack.pid!, clientUsage, wallMs, answered, unanswered: results.length - answered });
     for (const line of cpu.text) console.log(line);
     console.log(
       `\n  latency (ms)                           ${'n'.padStart(6)}` +
