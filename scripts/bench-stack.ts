@@ -277,6 +277,12 @@ function explainFailures(details: string): void {
         'attempt): the local servers share the 2 cores with the liveness analysis of every session in flight.',
     ],
     [
+      /the stream was refused: ThrottlingException/,
+      'ThrottlingException on the stream = the local liveness endpoint takes a limited number of streams at once\n' +
+        '(maxConcurrentStreams, local/rekognition/liveness/stream-server.ts) and refuses the others, as Rekognition refuses\n' +
+        'calls over its rate; the client here does not retry, so each refused stream is an error.',
+    ],
+    [
       /stream idle timeout|client reported/,
       'With --video per-session this process renders and encodes every "camera" in real time; when it falls behind, the\n' +
         'server sees a stream that stalls or a video shorter than the client reports, and refuses it, as it should.',
