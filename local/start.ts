@@ -185,6 +185,17 @@ if (!args['skip-app']) {
 }
 console.log(readyBlock(stack, appUrl));
 
+/** What each function's containers cost this session: an import an invocation waited for is a cold start. */
+function containerSummary(): string {
+  return stack.runner
+    .functions()
+    .map(({ logicalId }) => {
+      const stats = stack.runner.stats(logicalId);
+      return `${logicalId.replace('Function', '')} ${stats.started} / ${stats.coldStarts} / ${Math.round(stats.initMs)}`;
+    })
+    .join(', ');
+}
+
 let stoppingSince: number | undefined;
 async function shutdown(signal: string): Promise<void> {
   if (stoppingSince !== undefined) {
@@ -196,6 +207,7 @@ async function shutdown(signal: string): Promise<void> {
   }
   stoppingSince = performance.now();
   console.log(`\n${signal}: stopping the local stack`);
+  console.log(`Lambda containers (started / cold starts / import ms in all): ${containerSummary()}`);
   try {
     await closeApp();
     await stack.stop();

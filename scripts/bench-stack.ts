@@ -1,5 +1,6 @@
 /**
- * npm run bench:stack [-- --users 25 --impostors 5 --decoys 0 --ramp 0 --video pregenerated|per-session --timeout 300]
+ * npm run bench:stack [-- --users 25 --impostors 5 --decoys 0 --ramp 0 --video pregenerated|per-session --hog 0
+ *   --timeout 300]   (Linux only: CPU time is read from /proc)
  *
  * Concurrent full sign-ins against the whole local stack, through the real SDK clients: starts `npm start` on free
  * ports in a temporary folder, prepares the users (sign-up, the email code from the dev mailbox, ID photo enrollment;
@@ -10,7 +11,16 @@
  * Prints throughput, p50/p95/p99 per step, and every outcome; exits 1 if a sign-in was lost (no answer before the
  * timeout) or an impostor was let in.
  *
- * The samples hold six people, fewer than the users, so the stack runs with DuplicateFacePolicy=ALLOW: several users
+ * CPU: the stack's process tree (its node process with every worker thread, DynamoDB Local's JVM, the ffmpeg decoders,
+ * those that ended during the burst too) is read from /proc at the burst's start and end. CPU-seconds per sign-in give
+ * the machine's limit (cores / CPU-s per sign-in = sign-ins per second), and the throughput is printed as a share of
+ * it. This process's own CPU (the client: SDK calls, streaming) is counted apart. `--hog N` keeps N other processes
+ * busy-looping through the burst, as other work on the machine would (not counted in either).
+ *
+ * Lambda containers: the stack imports one per function before it is ready; the bench counts, from the stack's log,
+ * the imports during the burst, and which of them an invocation had to wait for (its REPORT line's Init Duration).
+ *
+ * The samples hold eight people, fewer than the users, so the stack runs with DuplicateFacePolicy=ALLOW: several users
  * enroll the same face (with REJECT the second would be refused by design). Impostor i streams the next person's selfie.
  *
  * Videos: by default each person's "moving closer" clip is rendered and encoded once, before the timed part, for an
@@ -20,8 +30,10 @@
  * tolerance (centre within half its radii, width 0.5-1.3x) and checks the reported colour times, not the frames' tint;
  * `--video per-session` renders and encodes every session's clip for its own oval and colours, inside the timed part.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -34,10 +46,11 @@ import { startOwnStack, type StackConnection } from '../local/demo/stack-connect
 import { randomOval } from '../local/rekognition/liveness/challenge';
 import type { VideoSource } from '../local/rekognition/liveness-client/client';
 import { encodeWebm, movingCloserFrames, preparePhoto } from '../local/rekognition/liveness-client/synthetic-video';
+import { clockTicksPerSecond, type ProcessTable, readProcessTable, treeCpuBetween } from './process-tree-cpu';
 
 const USAGE =
   'usage: npm run bench:stack -- [--users 25] [--impostors 5] [--decoys 0] [--ramp MS] ' +
-  '[--video pregenerated|per-session] [--timeout SECONDS]';
+  '[--video pregenerated|per-session] [--hog PROCESSES] [--timeout SECONDS]   (Linux only: reads /proc)';
 
 function fail(message: string): never {
   console.error(`${message}\n${USAGE}`);
@@ -59,6 +72,7 @@ try {
       decoys: { type: 'string', default: '0' },
       ramp: { type: 'string', default: '0' },
       video: { type: 'string', default: 'pregenerated' },
+      hog: { type: 'string', default: '0' },
       timeout: { type: 'string', default: '300' },
     },
     strict: true,
@@ -75,7 +89,11 @@ const TIMEOUT_MS = integer(values.timeout, 'timeout', 10, 1800) * 1000;
 const RAMP_MS = integer(values.ramp, 'ramp', 0, 60_000);
 const VIDEO = values.video;
 if (VIDEO !== 'pregenerated' && VIDEO !== 'per-session') fail(`--video must be pregenerated or per-session, got '${VIDEO}'`);
+/** Busy-looping processes through the burst: other work on the machine. */
+const HOG = integer(values.hog, 'hog', 0, 64);
 const PREPARE_CONCURRENCY = 4;
+if (process.platform !== 'linux' || !existsSync('/proc/self/stat')) fail('bench:stack reads CPU time from /proc: it runs on Linux only');
+const CORES = availableParallelism();
 
 /** The browser component's default camera size, as the Node client uses. */
 const VIDEO_SIZE = { width: 640, height: 480 };
@@ -259,6 +277,12 @@ function explainFailures(details: string): void {
         'attempt): the local servers share the 2 cores with the liveness analysis of every session in flight.',
     ],
     [
+      /the stream was refused: ThrottlingException/,
+      'ThrottlingException on the stream = the local liveness endpoint takes a limited number of streams at once\n' +
+        '(maxConcurrentStreams, local/rekognition/liveness/stream-server.ts) and refuses the others, as Rekognition refuses\n' +
+        'calls over its rate; the client here does not retry, so each refused stream is an error.',
+    ],
+    [
       /stream idle timeout|client reported/,
       'With --video per-session this process renders and encodes every "camera" in real time; when it falls behind, the\n' +
         'server sees a stream that stalls or a video shorter than the client reports, and refuses it, as it should.',
@@ -267,17 +291,57 @@ function explainFailures(details: string): void {
   for (const [pattern, text] of notes) if (pattern.test(details)) console.log(`\n${text.replace(/^/gm, '  ')}`);
 }
 
-/** The run time of every invocation the stack logged after `offset` (its REPORT lines), by function. */
-function reportedRuns(logFile: string, offset: number): Map<string, { durations: number[]; coldStarts: number }> {
-  const runs = new Map<string, { durations: number[]; coldStarts: number }>();
+interface FunctionRuns {
+  durations: number[];
+  /** Import times of the containers an invocation waited for (its REPORT line's Init Duration). */
+  coldStartMs: number[];
+  /** Import times of the containers started ahead of need that were ready before an invocation took them. */
+  aheadMs: number[];
+}
+
+/**
+ * Every invocation and container import the stack logged after `offset`, by function (after the burst the bench
+ * invokes no function, so the rest of the log is the burst's).
+ */
+function reportedRuns(logFile: string, offset: number): Map<string, FunctionRuns> {
+  const runs = new Map<string, FunctionRuns>();
+  const entry = (logicalId: string) => {
+    const found = runs.get(logicalId) ?? { durations: [], coldStartMs: [], aheadMs: [] };
+    runs.set(logicalId, found);
+    return found;
+  };
   const text = readFileSync(logFile).subarray(offset).toString('utf8');
   for (const match of text.matchAll(/^\[(\w+)\] REPORT RequestId: \S+\tDuration: ([\d.]+) ms.*$/gm)) {
-    const entry = runs.get(match[1]!) ?? { durations: [], coldStarts: 0 };
-    entry.durations.push(Number(match[2]));
-    if (match[0].includes('Init Duration')) entry.coldStarts += 1;
-    runs.set(match[1]!, entry);
+    entry(match[1]!).durations.push(Number(match[2]));
+    const init = /\tInit Duration: ([\d.]+) ms/.exec(match[0]);
+    if (init) entry(match[1]!).coldStartMs.push(Number(init[1]));
+  }
+  for (const match of text.matchAll(/^\[(\w+)\] INIT_REPORT Init Duration: ([\d.]+) ms\tPhase: init\tStatus: success$/gm)) {
+    entry(match[1]!).aheadMs.push(Number(match[2]));
   }
   return new Map([...runs].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** "3 (95-130 ms)": how many imports and their range. */
+function imports(durations: number[]): string {
+  if (durations.length === 0) return '0';
+  const sorted = [...durations].sort((a, b) => a - b).map(Math.round);
+  return `${sorted.length} (${sorted[0] === sorted.at(-1) ? sorted[0] : `${sorted[0]}-${sorted.at(-1)}`} ms)`;
+}
+
+/**
+ * `--hog`: busy-looping node processes, one core each. Each also ends itself once its parent has gone (it is then
+ * adopted by another process), so not even a SIGKILL of the bench leaves one spinning.
+ */
+function startHog(processes: number): ChildProcess[] {
+  const loop =
+    'const parent = process.ppid; for (;;) { const until = Date.now() + 100; while (Date.now() < until); ' +
+    'if (process.ppid !== parent) process.exit(); }';
+  return Array.from({ length: processes }, () => spawn(process.execPath, ['-e', loop], { stdio: 'ignore' }));
+}
+
+function stopHog(hog: ChildProcess[]): void {
+  for (const child of hog) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 }
 
 /** The local liveness service's reasons for its decision, which it keeps in the session's file for developers. */
@@ -326,12 +390,114 @@ for (let index = 0; index < DECOYS; index += 1) {
   signIns.splice(Math.floor(((index + 1) * USERS) / (DECOYS + 1)) + index, 0, decoy);
 }
 
+/**
+ * The burst's CPU: the stack's, per sign-in and the limit it sets, the client's and the hog's; as the bench prints it
+ * (`text`) and as rows of README's table. Per sign-in counts the answered ones (signed in or refused): a sign-in that
+ * failed early (a refused stream, a timeout) costs little and would make the limit look higher than it is. With the
+ * same count on both sides, the throughput's share of the limit is the stack's average use of the cores.
+ */
+function cpuRows(burst: {
+  before: ProcessTable;
+  after: ProcessTable;
+  stackPid: number;
+  clientUsage: NodeJS.CpuUsage;
+  wallMs: number;
+  /** Sign-ins signed in or refused by the checks, and those that failed otherwise (errors, lost). */
+  answered: number;
+  unanswered: number;
+}): { text: string[]; table: Array<[string, string]> } {
+  const { before, after, stackPid, wallMs } = burst;
+  const ticksPerSecond = clockTicksPerSecond();
+  const seconds = (value: number) => value.toFixed(1);
+  // With no sign-in answered there is no cost per sign-in: '-' rather than Infinity.
+  const fixed = (value: number) => (Number.isFinite(value) ? value.toFixed(2) : '-');
+  const cores = (cpuSeconds: number) => (cpuSeconds / (wallMs / 1000)).toFixed(2);
+  const stackCpu = treeCpuBetween(before, after, stackPid, { ticksPerSecond });
+  const perSignIn = stackCpu.totalSeconds / burst.answered;
+  const throughput = burst.answered / (wallMs / 1000);
+  const limit = (available: number) => available / perSignIn;
+  const share = (available: number) => (burst.answered > 0 ? `${Math.round((100 * throughput) / limit(available))}%` : '-');
+  const notCounted = burst.unanswered > 0 ? `; ${burst.unanswered} not answered (errors, lost) left out` : '';
+  const byProcess = [
+    ...stackCpu.running
+      .filter((entry) => entry.seconds >= 0.05)
+      .map((entry) => `${entry.name} ${seconds(entry.seconds)}${entry.processes > 1 ? ` (${entry.processes} running)` : ''}`),
+    `ended during the burst ${seconds(stackCpu.endedSeconds)}`,
+  ].join(', ');
+  // The client: this process (process.cpuUsage) and what it started itself (ffmpeg encoders with --video per-session).
+  const clientSeconds = (burst.clientUsage.user + burst.clientUsage.system) / 1e6;
+  const hogPids = hog.map((child) => child.pid!);
+  const clientTree = treeCpuBetween(before, after, process.pid, { exclude: [stackPid, ...hogPids], ticksPerSecond });
+  const clientSelf = (after.get(process.pid)!.ownTicks - before.get(process.pid)!.ownTicks) / ticksPerSecond;
+  const clientChildren = Math.max(0, clientTree.totalSeconds - clientSelf);
+  const hogSeconds = hogPids.reduce((total, pid) => total + treeCpuBetween(before, after, pid, { ticksPerSecond }).totalSeconds, 0);
+  const leftByHog = CORES - HOG;
+
+  const text = [
+    `  stack CPU               ${seconds(stackCpu.totalSeconds)} CPU-s in ${seconds(wallMs / 1000)} s ` +
+      `(${cores(stackCpu.totalSeconds)} cores): ${fixed(perSignIn)} CPU-s per answered sign-in${notCounted}`,
+    `                          ${byProcess}`,
+    `  CPU-derived limit       ${CORES} cores / ${fixed(perSignIn)} CPU-s = ${fixed(limit(CORES))} sign-ins/s; ` +
+      `answered ${throughput.toFixed(2)}/s = ${share(CORES)} of it`,
+    ...(HOG > 0 && leftByHog > 0
+      ? [
+          `                          the ${leftByHog} core(s) the hog leaves = ${fixed(limit(leftByHog))} sign-ins/s; ` +
+            `throughput = ${share(leftByHog)} of it`,
+        ]
+      : []),
+    `  bench client CPU        ${seconds(clientSeconds)} CPU-s (this process, process.cpuUsage) + ` +
+      `${seconds(clientChildren)} in its child processes; not in the stack's`,
+    ...(HOG > 0 ? [`  background hog          ${HOG} process(es), ${seconds(hogSeconds)} CPU-s (${cores(hogSeconds)} cores)`] : []),
+  ];
+  const table: Array<[string, string]> = [
+    [
+      'stack CPU per sign-in',
+      `${fixed(perSignIn)} CPU-s per answered sign-in${notCounted} ` +
+        `(${seconds(stackCpu.totalSeconds)} CPU-s in all, ${cores(stackCpu.totalSeconds)} cores: ${byProcess})`,
+    ],
+    [
+      'CPU-derived limit',
+      `${fixed(limit(CORES))} sign-ins/s on ${CORES} cores; answered sign-ins/s ${share(CORES)} of it` +
+        (HOG > 0 && leftByHog > 0 ? `, ${share(leftByHog)} of the ${fixed(limit(leftByHog))}/s the hog leaves` : ''),
+    ],
+    ...(HOG > 0 ? [['background CPU hog', `${HOG} process(es), ${cores(hogSeconds)} cores`] as [string, string]] : []),
+    ['bench client CPU (not counted above)', `${seconds(clientSeconds + clientChildren)} CPU-s`],
+  ];
+  return { text, table };
+}
+
+/** Every sign-in, each within the timeout, between two readings of every process's CPU time. */
+async function timedBurst(client: FaceLoginClient, videos: Map<string, VideoSource>) {
+  const deadline = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), TIMEOUT_MS).unref());
+  const before = readProcessTable();
+  const clientBefore = process.cpuUsage();
+  const started = performance.now();
+  const runs = signIns.map(async (user, index) => {
+    await new Promise((resolve) => setTimeout(resolve, (index * RAMP_MS) / signIns.length));
+    return Promise.race([signIn(client, user, videos), deadline]);
+  });
+  const settled = await Promise.all(runs);
+  const wallMs = performance.now() - started;
+  const clientUsage = process.cpuUsage(clientBefore);
+  return { settled, wallMs, before, after: readProcessTable(), clientUsage };
+}
+
 console.log(
   `bench:stack: ${signIns.length} concurrent sign-ins (${USERS - IMPOSTORS} genuine, ${IMPOSTORS} impostors, ${DECOYS} decoys) ` +
     `on the local stack; video ${VIDEO}`,
 );
 let stack: StackConnection | undefined;
+let hog: ChildProcess[] = [];
 let exitCode = 0;
+// Ctrl-C or a kill during the run: the hog and the stack end with it.
+process.on('exit', () => stopHog(hog));
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    stopHog(hog);
+    console.error(`\nbench:stack stopped by ${signal}`);
+    void (stack?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
+}
 try {
   stack = await startOwnStack({ parameters: { DuplicateFacePolicy: 'ALLOW' } });
   console.log(`stack started in ${(stack.startupMs / 1000).toFixed(1)} s (own process; log ${stack.logFile})`);
@@ -354,15 +520,11 @@ try {
       `prepared ${USERS} users (sign-up, email code, enroll; ${PREPARE_CONCURRENCY} at a time) in ${(prepWall / 1000).toFixed(1)} s`,
     );
 
-    const timedStart = performance.now();
-    const deadline = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), TIMEOUT_MS).unref());
     const logOffset = statSync(stack.logFile!).size;
-    const runs = signIns.map(async (user, index) => {
-      await new Promise((resolve) => setTimeout(resolve, (index * RAMP_MS) / signIns.length));
-      return Promise.race([signIn(client, user, videos), deadline]);
-    });
-    const settled = await Promise.all(runs);
-    const wallMs = performance.now() - timedStart;
+    const loadBefore = loadavg();
+    hog = startHog(HOG);
+    const { settled, wallMs, before, after, clientUsage } = await timedBurst(client, videos);
+    stopHog(hog);
     const results: SignIn[] = settled.map((result, index) =>
       result === 'timeout' ? { user: signIns[index]!, outcome: 'lost', detail: `no answer within ${TIMEOUT_MS / 1000} s` } : result,
     );
@@ -378,6 +540,7 @@ try {
 
     const starts = RAMP_MS === 0 ? 'started at once' : `started over ${(RAMP_MS / 1000).toFixed(1)} s`;
     console.log(`\nConcurrent sign-ins: ${signIns.length} ${starts}, all settled in ${(wallMs / 1000).toFixed(1)} s`);
+    console.log(`  load average            ${loadBefore.map((load) => load.toFixed(2)).join(', ')} before the burst`);
     console.log(
       `  throughput              ${(results.length / (wallMs / 1000)).toFixed(2)} sign-ins/s completed, ` +
         `${(genuineIn / (wallMs / 1000)).toFixed(2)} successful sign-ins/s`,
@@ -397,44 +560,31 @@ try {
           `${count(decoys, 'error')} errors, ${decoysIn} wrongly accepted`,
       );
     console.log(`  lost (no answer)        ${lost}`);
+
+    const answered = results.filter((r) => r.outcome === 'signed in' || r.outcome === 'refused').length;
+    const cpu = cpuRows({ before, after, stackPid: stack.pid!, clientUsage, wallMs, answered, unanswered: results.length - answered });
+    for (const line of cpu.text) console.log(line);
     console.log(
       `\n  latency (ms)                           ${'n'.padStart(6)}` +
         `${'p50'.padStart(8)}${'p95'.padStart(8)}${'p99'.padStart(8)}${'max'.padStart(8)}`,
     );
-    console.log(
-      latencyRow(
-        'InitiateAuth (define + create)',
-        results.map((r) => r.initiateMs),
-      ),
-    );
-    console.log(
-      latencyRow(
-        'liveness stream to result',
-        results.map((r) => r.livenessMs),
-      ),
-    );
-    console.log(
-      latencyRow(
-        '  of which last chunk to result',
-        results.map((r) => r.scoringMs),
-      ),
-    );
-    console.log(
-      latencyRow(
-        'RespondToAuthChallenge (verify)',
-        results.map((r) => r.respondMs),
-      ),
-    );
-    console.log(
-      latencyRow(
-        'total sign-in',
-        results.map((r) => r.totalMs),
-      ),
-    );
+    const steps: Array<[string, Array<number | undefined>]> = [
+      ['InitiateAuth (define + create)', results.map((r) => r.initiateMs)],
+      ['liveness stream to result', results.map((r) => r.livenessMs)],
+      ['  of which last chunk to result', results.map((r) => r.scoringMs)],
+      ['RespondToAuthChallenge (verify)', results.map((r) => r.respondMs)],
+      ['total sign-in', results.map((r) => r.totalMs)],
+    ];
+    for (const [name, samples] of steps) console.log(latencyRow(name, samples));
     console.log(latencyRow('preparation per user (4 at a time)', prepMs));
-    for (const [logicalId, report] of reportedRuns(stack.logFile!, logOffset)) {
+    const functionRuns = reportedRuns(stack.logFile!, logOffset);
+    for (const [logicalId, report] of functionRuns) {
       console.log(latencyRow(`${logicalId.replace('Function', '')} run time`, report.durations));
-      if (report.coldStarts > 0) console.log(`    (${report.coldStarts} cold start(s): a new container while the others were busy)`);
+      if (report.coldStartMs.length + report.aheadMs.length > 0)
+        console.log(
+          `    (container imports: ${imports(report.coldStartMs)} waited for by an invocation (cold starts), ` +
+            `${imports(report.aheadMs)} ahead of need)`,
+        );
     }
     console.log(
       '  (nearest-rank percentiles: under 100 samples p99 is the largest; ' +
@@ -489,6 +639,49 @@ try {
     }
     console.log('  (! = an impostor: shows the next person, not the enrolled one; ? = a decoy: an email with no account)');
     explainFailures(results.map((r) => r.detail).join('\n'));
+
+    const failures = (list: SignIn[], ...outcomes: Outcome[]) =>
+      outcomes
+        .filter((outcome) => count(list, outcome) > 0)
+        .map((outcome) => `, ${count(list, outcome)} ${outcome === 'error' ? 'errors' : outcome}`)
+        .join('');
+    const allImports = [...functionRuns.values()];
+    const rows: Array<[string, string]> = [
+      ['genuine users signed in', `${genuineIn} of ${genuine.length}${failures(genuine, 'refused', 'error')}`],
+      [
+        'impostors refused by the face check',
+        `${impostorsRefused} of ${impostors.length}${failures(impostors, 'error')}, ` +
+          `${impostorsIn === 0 ? 'none' : impostorsIn} wrongly accepted`,
+      ],
+      ...(DECOYS > 0
+        ? [
+            ['decoys (no account) refused', `${count(decoys, 'refused')} of ${decoys.length}${failures(decoys, 'error')}`] as [
+              string,
+              string,
+            ],
+          ]
+        : []),
+      ['sign-ins lost (no answer)', String(lost)],
+      [
+        'throughput',
+        `${(results.length / (wallMs / 1000)).toFixed(2)} sign-ins/s completed (all settled in ${(wallMs / 1000).toFixed(1)} s)`,
+      ],
+      ...cpu.table,
+      [
+        'Lambda container imports during the burst',
+        `${imports(allImports.flatMap((runs) => runs.coldStartMs))} cold starts, ` +
+          `${imports(allImports.flatMap((runs) => runs.aheadMs))} ahead of need`,
+      ],
+    ];
+    console.log(`\nAs README's tables (load average ${loadBefore.map((load) => load.toFixed(2)).join(', ')} before the burst):\n`);
+    console.log('| | result |\n|---|---|');
+    for (const [name, value] of rows) console.log(`| ${name} | ${value} |`);
+    console.log('\n| latency (ms) | p50 | p95 | p99 |\n|---|---|---|---|');
+    for (const [name, samples] of steps) {
+      const sorted = samples.filter((value): value is number => value !== undefined).sort((a, b) => a - b);
+      const cells = sorted.length === 0 ? ['-', '-', '-'] : [50, 95, 99].map((p) => String(Math.round(percentile(sorted, p))));
+      console.log(`| ${name.trim()} | ${cells.join(' | ')} |`);
+    }
     if (impostorsIn > 0 || decoysIn > 0 || lost > 0) {
       exitCode = 1;
       console.error(`\nFAILED: ${impostorsIn} impostor(s) and ${decoysIn} decoy(s) let in, ${lost} sign-in(s) lost`);
@@ -500,6 +693,7 @@ try {
   exitCode = 1;
   console.error(`\nbench:stack stopped: ${(error as Error).message}`);
 } finally {
+  stopHog(hog);
   await stack?.stop(exitCode !== 0);
 }
 process.exit(exitCode);

@@ -26,6 +26,8 @@ export interface StackConnection {
   outputs: StackOutputs;
   /** True when this process started the stack (and stop() ends it). */
   owned: boolean;
+  /** An owned stack's process (its services' processes are its children). */
+  pid?: number;
   /** Where an owned stack's own output goes. */
   logFile?: string;
   /** An owned stack's data folder (removed by stop()). */
@@ -125,6 +127,7 @@ export async function startOwnStack(options: OwnStackOptions = {}): Promise<Stac
   return {
     outputs: JSON.parse(readFileSync(outputsFile, 'utf8')) as StackOutputs,
     owned: true,
+    ...(child.pid !== undefined ? { pid: child.pid } : {}),
     logFile,
     dataDir,
     startupMs: performance.now() - started,

@@ -3,6 +3,12 @@
  * process.env (template environment + the runtime's variables), its MemorySize as the heap limit, and its Timeout
  * enforced: a timed-out container is terminated and the next invocation gets a fresh one (a cold start), as on
  * Lambda. Up to `maxContainersPerFunction` containers serve concurrent invocations; more wait their turn.
+ *
+ * Containers are started ahead of need where that is cheap: warm() imports one before the stack is ready, and when an
+ * invocation takes a function's last idle container (a warm one) while one more is allowed, the next starts in the
+ * background. An invocation that has to wait for its container's import is a cold start: its REPORT line carries
+ * `Init Duration`, as on Lambda. A container whose import finished before any invocation needed it prints an
+ * `INIT_REPORT ... Status: success` line instead, so every import's cost is in the log once; stats() counts both.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -36,7 +42,22 @@ export interface InvocationResult {
   /** Everything the invocation wrote, with START/END/REPORT lines, as CloudWatch would show it. */
   logs: string[];
   durationMs: number;
+  /** Present when this invocation waited for its container's init phase (a cold start). */
   initDurationMs?: number;
+}
+
+/** A function's containers and what their init phases (the bundle's import) have cost. */
+export interface ContainerStats {
+  /** Containers alive now. */
+  containers: number;
+  /** Containers started, and how many of them ahead of need (by warm(), or while the others were busy). */
+  started: number;
+  startedAheadOfNeed: number;
+  /** Invocations that waited for their container's init phase. */
+  coldStarts: number;
+  /** Init phases finished, and their total duration. */
+  inits: number;
+  initMs: number;
 }
 
 export class LambdaInvocationError extends Error {
@@ -76,8 +97,10 @@ class Container {
   private onDeath: ((error: LambdaErrorPayload) => void) | undefined;
   dead = false;
   busy = false;
-  /** Init duration is reported on the first invocation only, as Lambda's REPORT line does. */
-  pendingInitDurationMs: number | undefined;
+  /** Set once the init phase has finished, before ready() resolves. */
+  initDurationMs: number | undefined;
+  /** An invocation took this container before its init phase had finished: it reports the init as a cold start. */
+  coldInvocation = false;
 
   constructor(
     private readonly spec: LambdaFunctionSpec,
@@ -108,7 +131,7 @@ class Container {
       this.onMessage = (message) => {
         if (message.type === 'ready') {
           clearTimeout(timer);
-          this.pendingInitDurationMs = message.initDurationMs;
+          this.initDurationMs = message.initDurationMs;
           resolve(message.initDurationMs);
         } else if (message.type === 'init-error') {
           clearTimeout(timer);
@@ -207,6 +230,7 @@ interface FunctionPool {
   spec: LambdaFunctionSpec;
   containers: Container[];
   waiting: Array<() => void>;
+  stats: Omit<ContainerStats, 'containers'>;
 }
 
 export class LambdaRunner {
@@ -229,20 +253,35 @@ export class LambdaRunner {
       throw new Error(`${spec.logicalId}: timeout must be a positive number of seconds, got ${spec.timeoutSeconds}`);
     }
     for (const container of this.pools.get(spec.logicalId)?.containers ?? []) container.kill();
-    this.pools.set(spec.logicalId, { spec, containers: [], waiting: [] });
+    this.pools.set(spec.logicalId, {
+      spec,
+      containers: [],
+      waiting: [],
+      stats: { started: 0, startedAheadOfNeed: 0, coldStarts: 0, inits: 0, initMs: 0 },
+    });
   }
 
   functions(): LambdaFunctionSpec[] {
     return [...this.pools.values()].map((pool) => pool.spec);
   }
 
-  /** Starts one container and runs the init phase now, so the first real invocation is warm. */
+  /**
+   * Runs the init phase of an idle container now (starting one if none is idle and one more is allowed), so the next
+   * invocation is warm; resolves with its init duration.
+   */
   async warm(logicalId: string): Promise<number> {
     const pool = this.pool(logicalId);
-    const container = pool.containers.find((candidate) => !candidate.dead) ?? this.addContainer(pool);
+    const live = this.live(pool);
+    const container =
+      live.find((candidate) => !candidate.busy) ?? (live.length < this.maxContainers ? this.addContainer(pool, true) : live[0]!);
     return container.ready().catch((error: LambdaErrorPayload) => {
       throw new LambdaInvocationError(pool.spec.functionName, error);
     });
+  }
+
+  stats(logicalId: string): ContainerStats {
+    const pool = this.pool(logicalId);
+    return { containers: this.live(pool).length, ...pool.stats };
   }
 
   async invoke(logicalId: string, event: unknown): Promise<InvocationResult> {
@@ -267,8 +306,9 @@ export class LambdaRunner {
       record(`START RequestId: ${requestId} Version: $LATEST`);
       const outcome = await container.invoke(requestId, event, Date.now() + pool.spec.timeoutSeconds * 1000, (line) => logs.push(line));
       const durationMs = performance.now() - started;
-      const reportedInit = container.pendingInitDurationMs;
-      container.pendingInitDurationMs = undefined;
+      // Only the invocation that waited for the init phase reports it, as Lambda's REPORT line does.
+      const reportedInit = container.coldInvocation ? container.initDurationMs : undefined;
+      container.coldInvocation = false;
       record(`END RequestId: ${requestId}`);
       record(
         `REPORT RequestId: ${requestId}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${Math.ceil(durationMs)} ms\t` +
@@ -308,19 +348,46 @@ export class LambdaRunner {
     return pool;
   }
 
-  private addContainer(pool: FunctionPool): Container {
-    const container = new Container(pool.spec, (line) => this.log(pool.spec.logicalId, line), this.initTimeoutMs);
+  private live(pool: FunctionPool): Container[] {
+    pool.containers = pool.containers.filter((container) => !container.dead);
+    return pool.containers;
+  }
+
+  private addContainer(pool: FunctionPool, aheadOfNeed: boolean): Container {
+    const { logicalId } = pool.spec;
+    const container = new Container(pool.spec, (line) => this.log(logicalId, line), this.initTimeoutMs);
     pool.containers.push(container);
+    pool.stats.started += 1;
+    if (aheadOfNeed) pool.stats.startedAheadOfNeed += 1;
+    // An invocation that waited for the init phase reports it (coldInvocation is final once the phase has ended).
+    container.ready().then(
+      (initMs) => {
+        pool.stats.inits += 1;
+        pool.stats.initMs += initMs;
+        if (!container.coldInvocation)
+          this.log(logicalId, `INIT_REPORT Init Duration: ${initMs.toFixed(2)} ms\tPhase: init\tStatus: success`);
+      },
+      (error: LambdaErrorPayload) => {
+        if (!container.coldInvocation) this.log(logicalId, `INIT_REPORT Phase: init Status: error Error Type: ${error.errorType}`);
+      },
+    );
     return container;
   }
 
   private async acquire(pool: FunctionPool): Promise<Container> {
     for (;;) {
-      pool.containers = pool.containers.filter((container) => !container.dead);
-      const idle = pool.containers.find((container) => !container.busy);
-      const container = idle ?? (pool.containers.length < this.maxContainers ? this.addContainer(pool) : undefined);
+      const live = this.live(pool);
+      const idle = live.find((container) => !container.busy);
+      const container = idle ?? (live.length < this.maxContainers ? this.addContainer(pool, false) : undefined);
       if (container) {
         container.busy = true;
+        if (container.initDurationMs === undefined) {
+          container.coldInvocation = true;
+          pool.stats.coldStarts += 1;
+        } else if (live.every((other) => other.busy) && live.length < this.maxContainers) {
+          // A warm container taken, none left idle: the next one imports now rather than when an invocation waits.
+          this.addContainer(pool, true);
+        }
         return container;
       }
       await new Promise<void>((resolve) => pool.waiting.push(resolve));

@@ -88,6 +88,49 @@ describe('the Lambda runner', () => {
     expect((await running).error).toMatchObject({ errorType: 'Runtime.ExitError' });
   });
 
+  it('reports an invocation that waited for its container to import the bundle as a cold start', async () => {
+    runner.register(probeSpec('Probe', {}));
+    const result = await runner.invoke('Probe', { action: 'echo' });
+    expect(result.initDurationMs).toBeGreaterThan(0);
+    expect(result.logs.at(-1)).toMatch(/\tInit Duration: [\d.]+ ms$/);
+    expect(runner.stats('Probe')).toMatchObject({ started: 1, startedAheadOfNeed: 0, coldStarts: 1, inits: 1 });
+  });
+
+  it('imports a warmed container before any invocation, so the first invocation is no cold start', async () => {
+    runner.register(probeSpec('Probe', {}));
+    await runner.warm('Probe');
+    expect(printed).toEqual([expect.stringMatching(/^\[Probe\] INIT_REPORT Init Duration: [\d.]+ ms\tPhase: init\tStatus: success$/)]);
+    const result = await runner.invoke('Probe', { action: 'echo' });
+    expect(result.initDurationMs).toBeUndefined();
+    expect(result.logs.some((line) => line.includes('Init Duration'))).toBe(false);
+    expect(runner.stats('Probe')).toMatchObject({ started: 2, startedAheadOfNeed: 2, coldStarts: 0 });
+  });
+
+  it('starts the next container when an invocation takes the last idle one, so the next invocation finds it imported', async () => {
+    runner.register(probeSpec('Probe', {}));
+    await runner.warm('Probe');
+    const slow = runner.invokeForResult<{ loadedAt: number }>('Probe', { action: 'sleep', milliseconds: 1000 });
+    expect(runner.stats('Probe')).toMatchObject({ containers: 2, startedAheadOfNeed: 2 });
+    await runner.warm('Probe');
+    expect(runner.stats('Probe').containers).toBe(2);
+    const next = await runner.invoke('Probe', { action: 'echo' });
+    expect(next.initDurationMs).toBeUndefined();
+    expect((next.payload as { loadedAt: number }).loadedAt).not.toBe((await slow).loadedAt);
+    expect(runner.stats('Probe').coldStarts).toBe(0);
+  });
+
+  it('never starts more containers than the maximum, ahead of need or on demand', async () => {
+    await runner.stop();
+    runner = new LambdaRunner({ log: () => undefined, maxContainersPerFunction: 2 });
+    runner.register(probeSpec('Probe', {}));
+    await runner.warm('Probe');
+    const burst = Array.from({ length: 6 }, () => runner.invoke('Probe', { action: 'sleep', milliseconds: 100 }));
+    expect(runner.stats('Probe').containers).toBe(2);
+    await runner.warm('Probe');
+    await Promise.all(burst);
+    expect(runner.stats('Probe')).toMatchObject({ containers: 2, started: 2 });
+  });
+
   it('refuses to register a function whose bundle was not built', () => {
     expect(() => runner.register({ ...probeSpec('Missing', {}), bundlePath: '/nonexistent/index.mjs' })).toThrow(/npm run build/);
   });
