@@ -113,12 +113,11 @@ function samplePeople(): Person[] {
   const dir = fileURLToPath(new URL('../samples/', import.meta.url));
   return readdirSync(dir, { withFileTypes: true })
     .filter(
-      (entry) =>
-        entry.isDirectory() && existsSync(join(dir, entry.name, 'id-photo.jpg')) && existsSync(join(dir, entry.name, 'selfie.jpg')),
+      (entry) => entry.isDirectory() && existsSync(join(dir, entry.name, 'id-card.jpg')) && existsSync(join(dir, entry.name, 'selfie.jpg')),
     )
     .map((entry) => ({
       name: entry.name,
-      idPhoto: readFileSync(join(dir, entry.name, 'id-photo.jpg')),
+      idPhoto: readFileSync(join(dir, entry.name, 'id-card.jpg')),
       selfie: readFileSync(join(dir, entry.name, 'selfie.jpg')),
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
@@ -362,7 +361,7 @@ function serverLinesFor(logFile: string | undefined, sub: string | undefined): s
 }
 
 const people = samplePeople();
-if (people.length < 2) fail('samples/ needs at least two people (id-photo.jpg and selfie.jpg each) for impostor sign-ins');
+if (people.length < 2) fail('samples/ needs at least two people (id-card.jpg and selfie.jpg each) for impostor sign-ins');
 const users: User[] = Array.from({ length: USERS }, (_, index) => {
   // Impostors spread evenly through the list, so they run among the genuine ones.
   const impostor = Math.floor(((index + 1) * IMPOSTORS) / USERS) > Math.floor((index * IMPOSTORS) / USERS);
