@@ -95,8 +95,8 @@ function mirrorAligned(aligned: Float32Array): Float32Array {
 }
 
 async function rawEmbedding(session: InferenceSession, aligned: Float32Array): Promise<Float32Array> {
-  // BGR planes: the model was trained on OpenCV-read faces. Fed RGB (as the package's own JavaScript does), TMR at
-  // FMR 8e-4 on LFW devtrain was 98.14% against 98.96% in BGR, and ID card TMR at 90 97.0% against 98.0%.
+  // BGR planes, the order of OpenCV-read training images: fed RGB (as the package's own JavaScript does), LFW devtrain
+  // TMR at FMR 8e-4 was 98.14% against 98.96% in BGR, and ID card TMR at 90 97.0% against 98.0%.
   const { output } = await runModel(
     session,
     toPlanar(aligned, (v) => (v - 127) / 128, 'bgr'),
