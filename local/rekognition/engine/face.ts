@@ -82,18 +82,44 @@ export function alignFace(image: RgbImage, points: FivePoints): Float32Array {
   return warpRgb(image, invertAffine(toTemplate), ALIGNED_SIZE, ALIGNED_SIZE);
 }
 
-export async function embedAlignedFace(session: InferenceSession, aligned: Float32Array): Promise<Float32Array> {
+/** The aligned face seen in a mirror; the template is nearly left-right symmetric, so the mirror is aligned too. */
+function mirrorAligned(aligned: Float32Array): Float32Array {
+  const mirrored = new Float32Array(aligned.length);
+  for (let y = 0; y < ALIGNED_SIZE; y++) {
+    for (let x = 0; x < ALIGNED_SIZE; x++) {
+      const from = (y * ALIGNED_SIZE + (ALIGNED_SIZE - 1 - x)) * 3;
+      mirrored.set(aligned.subarray(from, from + 3), (y * ALIGNED_SIZE + x) * 3);
+    }
+  }
+  return mirrored;
+}
+
+async function rawEmbedding(session: InferenceSession, aligned: Float32Array): Promise<Float32Array> {
+  // BGR planes, the order of OpenCV-read training images: fed RGB (as the package's own JavaScript does), LFW devtrain
+  // TMR at FMR 8e-4 was 98.14% against 98.96% in BGR, and ID card TMR at 90 97.0% against 98.0%.
   const { output } = await runModel(
     session,
-    toPlanar(aligned, (v) => (v - 127) / 128),
+    toPlanar(aligned, (v) => (v - 127) / 128, 'bgr'),
     [1, 3, ALIGNED_SIZE, ALIGNED_SIZE],
   );
   if (output?.length !== 512) throw new Error('fr_feature.onnx did not return a 512-d embedding');
+  return output;
+}
+
+/**
+ * The L2-normalised sum of the raw embeddings of the face and of its mirror image: the usual ArcFace test-time flip,
+ * which evens out one-sided light and pose. One more model run per face; measured in BGR on LFW devtrain, TMR at FMR
+ * 8e-4 rose from 98.96% to 99.09% and ID card TMR at 90 from 98.0% to 98.2% (devtest 10-fold accuracy unchanged).
+ */
+export async function embedAlignedFace(session: InferenceSession, aligned: Float32Array): Promise<Float32Array> {
+  const face = await rawEmbedding(session, aligned);
+  const mirror = await rawEmbedding(session, mirrorAligned(aligned));
+  const sum = face.map((v, i) => v + mirror[i]!);
   let norm = 0;
-  for (const v of output) norm += v * v;
+  for (const v of sum) norm += v * v;
   norm = Math.sqrt(norm);
   if (!(norm > 0)) throw new Error('fr_feature.onnx returned a zero embedding');
-  return output.map((v) => v / norm);
+  return sum.map((v) => v / norm);
 }
 
 /** Laplacian variance at which sharpness reads 50: typical of a slightly soft face crop at 112 px. */

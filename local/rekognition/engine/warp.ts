@@ -75,14 +75,18 @@ export function warpRgb(image: RgbImage, toSource: Affine, width: number, height
   return out;
 }
 
-/** Interleaved RGB (0-255) to a planar 1x3xHxW tensor buffer, each value mapped through `normalise`. */
-export function toPlanar(rgb: Float32Array, normalise: (value: number) => number): Float32Array {
+/**
+ * Interleaved RGB (0-255) to a planar 1x3xHxW tensor buffer, each value mapped through `normalise`; planes in RGB
+ * order, or BGR for models trained on images read by OpenCV.
+ */
+export function toPlanar(rgb: Float32Array, normalise: (value: number) => number, order: 'rgb' | 'bgr' = 'rgb'): Float32Array {
   const pixels = rgb.length / 3;
   const planar = new Float32Array(rgb.length);
+  const [red, blue] = order === 'rgb' ? [0, 2 * pixels] : [2 * pixels, 0];
   for (let i = 0; i < pixels; i++) {
-    planar[i] = normalise(rgb[i * 3]!);
+    planar[red + i] = normalise(rgb[i * 3]!);
     planar[pixels + i] = normalise(rgb[i * 3 + 1]!);
-    planar[2 * pixels + i] = normalise(rgb[i * 3 + 2]!);
+    planar[blue + i] = normalise(rgb[i * 3 + 2]!);
   }
   return planar;
 }
