@@ -5,9 +5,9 @@
  * and TIFF are read, anything else is UnsupportedDocumentException; bytes that do not decode are
  * BadDocumentException; an S3 object that cannot be read is InvalidS3ObjectException.
  *
- * Each page is read by OCR as a whole (at most 1,200 px wide) for its lines of text. When some of them look like a
- * machine-readable zone whose check digits disagree, that band alone is read again with the MRZ alphabet, at a
- * second scale if the first one's check digits disagree too.
+ * Each page (at most 1,200 px wide) is levelled first, by the tilt its text lines show (./deskew.ts), then read by OCR
+ * as a whole for its lines of text, wherever they are. When some of them look like a machine-readable zone whose
+ * check digits disagree, that band alone is read again with the MRZ alphabet, at other scales until they agree.
  */
 import { randomUUID } from 'node:crypto';
 import sharp from 'sharp';
@@ -16,16 +16,17 @@ import { imageFrom, type ImageInput, type ImageSource } from '../rekognition/ser
 import { AwsError } from '../aws/errors';
 import type { OperationTable } from '../aws/json-protocol';
 import { RequestReader } from '../aws/request-reader';
-import { identityDocumentFields } from './identity-document';
+import { estimateTilt } from './deskew';
+import { documentType, identityDocumentFields } from './identity-document';
 import { findMrzBand, readMrzLines, type MachineReadableZone } from './mrz';
-import type { TextLine, TextReader } from './text-reader';
+import type { Box, TextLine, TextReader } from './text-reader';
 
 export const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
 export const MAX_PAGES = 2;
 /** Pages are read at this width or less: wider photos cost OCR time without adding legible text. */
 const PAGE_WIDTH = 1200;
-/** Character heights (px) at which the MRZ band is read: the first usually, the second when the first fails. */
-const MRZ_TEXT_HEIGHTS = [24, 32];
+/** Character heights (px) at which the MRZ band is read, in turn until its check digits agree. */
+const MRZ_TEXT_HEIGHTS = [24, 32, 20];
 
 const SIGNATURES: [string, number[]][] = [
   ['jpeg', [0xff, 0xd8, 0xff]],
@@ -42,7 +43,7 @@ function readDocumentPages(body: Record<string, unknown>): ImageInput[] {
   return inputs;
 }
 
-/** The page as a grayscale PNG no wider than PAGE_WIDTH, upright as its EXIF says. */
+/** The page as a grayscale PNG no wider than PAGE_WIDTH, upright as its EXIF says and levelled. */
 async function preparePage(bytes: Buffer): Promise<{ png: Buffer; width: number; height: number }> {
   if (!SIGNATURES.some(([, signature]) => signature.every((byte, index) => bytes[index] === byte))) {
     throw new AwsError('UnsupportedDocumentException', 'Request has unsupported document format');
@@ -52,9 +53,19 @@ async function preparePage(bytes: Buffer): Promise<{ png: Buffer; width: number;
       .rotate()
       .grayscale()
       .resize({ width: PAGE_WIDTH, withoutEnlargement: true })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const raw = { raw: { width: info.width, height: info.height, channels: 1 as const } };
+    const tilt = await estimateTilt(await sharp(data, raw).png().toBuffer());
+    // The corners the rotation uncovers take the page's mean grey: white ones would skew tesseract's global threshold
+    // and turn a mid-grey card on a table black.
+    const mean = Math.round(data.reduce((sum, value) => sum + value, 0) / data.length);
+    const level = await sharp(data, raw)
+      .rotate(tilt, { background: { r: mean, g: mean, b: mean } })
+      .extractChannel(0)
       .png()
       .toBuffer({ resolveWithObject: true });
-    return { png: data, width: info.width, height: info.height };
+    return { png: level.data, width: level.info.width, height: level.info.height };
   } catch {
     throw new AwsError('BadDocumentException', 'Unable to read the document');
   }
@@ -77,7 +88,35 @@ async function readZone(reader: TextReader, page: { png: Buffer; width: number; 
   return undefined;
 }
 
-/** LINE blocks, as AnalyzeID returns the page's text besides its fields; geometry as fractions of the page. */
+/** Horizontal strips a page is read in when its reading finds no document: each strip's height, and its step. */
+const STRIP_HEIGHT = 0.2;
+const STRIP_STEP = 0.1;
+
+const overlaps = (a: Box, b: Box) =>
+  a.left < b.left + b.width && b.left < a.left + a.width && a.top < b.top + b.height && b.top < a.top + a.height;
+
+/**
+ * The page's lines with those that reading it in overlapping horizontal strips adds: a document's title is often
+ * printed light on a dark band, which tesseract's sparse reading of a whole page skips or reads in part. A strip's
+ * line replaces the lines it overlaps when it names a document and they do not.
+ */
+async function withStripLines(reader: TextReader, page: { png: Buffer; width: number; height: number }, read: TextLine[]) {
+  let lines = [...read];
+  const height = Math.max(1, Math.round(page.height * STRIP_HEIGHT));
+  for (let top = 0; top < page.height - height / 2; top += Math.round(page.height * STRIP_STEP)) {
+    const band = { left: 0, top, width: page.width, height: Math.min(height, page.height - top) };
+    for (const line of await reader.readBand(page.png, band)) {
+      const overlapped = lines.filter((known) => overlaps(known.box, line.box));
+      if (overlapped.length === 0) lines.push(line);
+      else if (documentType([line], undefined) && !documentType(overlapped, undefined)) {
+        lines = [...lines.filter((known) => !overlapped.includes(known)), line];
+      }
+    }
+  }
+  return lines;
+}
+
+/** LINE blocks, as AnalyzeID returns the page's text besides its fields; geometry as fractions of the levelled page. */
 function lineBlocks(lines: TextLine[], page: { width: number; height: number }) {
   return lines.map((line) => ({
     BlockType: 'LINE',
@@ -110,8 +149,9 @@ export function createAnalyzeIdOperation(options: {
       for (const [index, bytes] of pages.entries()) {
         const page = await preparePage(bytes);
         const document = await limiter.run(async () => {
-          const lines = await reader.readPage(page.png);
-          const mrz = await readZone(reader, page, lines, now());
+          const pageLines = await reader.readPage(page.png);
+          const mrz = await readZone(reader, page, pageLines, now());
+          const lines = mrz || documentType(pageLines, undefined) ? pageLines : await withStripLines(reader, page, pageLines);
           return {
             DocumentIndex: index + 1,
             IdentityDocumentFields: identityDocumentFields({ lines, ...(mrz ? { mrz } : {}) }),

@@ -2,8 +2,8 @@
  * One page's reading turned into AnalyzeID's IdentityDocumentFields. AnalyzeID lists every normalised field, with
  * an empty text for what it did not read; dates carry a NormalizedValue `{ Value: 'YYYY-MM-DDT00:00:00',
  * ValueType: 'DATE' }`. Here the MRZ (checked by its check digits) gives the holder, the document number and the
- * dates; without an MRZ, dates come from the printed text next to their labels (EXP, DOB, ISS...), read as US
- * documents print them (MM/DD/YYYY) when written with slashes. ID_TYPE is PASSPORT for a passport's MRZ or title and
+ * dates; without an MRZ, dates come from the printed text beside or under their labels (EXP, DOB, ISS, an EU
+ * licence's 4a/4b...), read as US documents print them (MM/DD/YYYY) when written with slashes. ID_TYPE is PASSPORT for a passport's MRZ or title and
  * DRIVER LICENSE FRONT for a licence's title, the two AnalyzeID names; other documents are known by their MRZ only.
  */
 import type { MachineReadableZone } from './mrz';
@@ -45,11 +45,15 @@ interface Value {
 
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
 
-/** Date labels on the printed side, and the field each one names. */
+/**
+ * Date labels on the printed side, and the field each one names; 4a and 4b are the issue and expiry dates' field
+ * numbers on EU driving licences (Directive 2006/126/EC), which print numbers instead of labels.
+ */
 const DATE_LABELS: [RegExp, FieldType][] = [
-  [/\b(EXP(IRES|IRY|IRATION)?|DATE OF EXPIRY|VALID UNTIL)\b/i, 'EXPIRATION_DATE'],
+  // 'ab.': OCR's frequent reading of 4b.
+  [/\b(EXP[A-Z]*|DATE OF EXPIRY|VALID UNTIL|4B)\b|\bAB\./i, 'EXPIRATION_DATE'],
   [/\b(DOB|DATE OF BIRTH|BIRTH DATE)\b/i, 'DATE_OF_BIRTH'],
-  [/\b(ISS(UED)?|DATE OF ISSUE|ISSUE DATE)\b/i, 'DATE_OF_ISSUE'],
+  [/\b(ISS(UED)?|DATE OF ISSUE|ISSUE DATE|4A)\b/i, 'DATE_OF_ISSUE'],
 ];
 
 const DATE_PATTERNS: [RegExp, (match: RegExpExecArray) => [string, string, string]][] = [
@@ -62,35 +66,68 @@ const DATE_PATTERNS: [RegExp, (match: RegExpExecArray) => [string, string, strin
   ],
 ];
 
-/** The first date in `text`, with the text it was written as. */
-function findDate(text: string): { text: string; date: string } | undefined {
-  for (const [pattern, parts] of DATE_PATTERNS) {
-    const match = pattern.exec(text);
-    if (!match) continue;
-    const [year, month, day] = parts(match);
-    const date = `${year}-${month}-${day}`;
-    if (month !== '00' && !Number.isNaN(Date.parse(date)) && new Date(date).toISOString().startsWith(date)) return { text: match[0], date };
-  }
-  return undefined;
+/** A date read on the page: its text, its value and where it starts (x, px, estimated from its place in the line). */
+interface PrintedDate {
+  text: string;
+  date: string;
+  x: number;
+  line: TextLine;
 }
 
-/** Dates printed next to (or on the line under) their label. */
+/** Where character `index` of `line` starts on the page, assuming characters of even width. */
+const xOf = (line: TextLine, index: number) => line.box.left + (line.box.width * index) / Math.max(1, line.text.length);
+
+/** The valid dates in `line`, from character `from` on. */
+function datesIn(line: TextLine, from = 0): PrintedDate[] {
+  const dates: PrintedDate[] = [];
+  for (const [pattern, parts] of DATE_PATTERNS) {
+    const global = new RegExp(pattern.source, `${pattern.flags}g`);
+    global.lastIndex = from;
+    for (let match = global.exec(line.text); match; match = global.exec(line.text)) {
+      const [year, month, day] = parts(match);
+      const date = `${year}-${month}-${day}`;
+      if (month === '00' || Number.isNaN(Date.parse(date)) || !new Date(date).toISOString().startsWith(date)) continue;
+      dates.push({ text: match[0], date, x: xOf(line, match.index), line });
+    }
+  }
+  return dates.sort((a, b) => a.x - b.x);
+}
+
+/**
+ * The date a label names: after it on its line, else the nearest on the same row to its right, else the one below
+ * it (within two and a half line heights) that starts nearest to it, as forms print a label above its value.
+ */
+function dateFor(label: TextLine, labelEnd: number, labelX: number, lines: TextLine[]): PrintedDate | undefined {
+  const sameLine = datesIn(label, labelEnd)[0];
+  if (sameLine) return sameLine;
+  const { top, height } = label.box;
+  const middle = top + height / 2;
+  const others = lines.filter((line) => line !== label).flatMap((line) => datesIn(line));
+  const right = others
+    .filter((found) => Math.abs(found.line.box.top + found.line.box.height / 2 - middle) < height / 2 && found.x > labelX)
+    .sort((a, b) => a.x - b.x)[0];
+  if (right) return right;
+  return others
+    .filter((found) => found.line.box.top > middle && found.line.box.top < top + 2.5 * height)
+    .sort((a, b) => Math.abs(a.x - labelX) - Math.abs(b.x - labelX))[0];
+}
+
+/** Dates printed next to (or under) their label. */
 function labelledDates(lines: TextLine[]): Map<FieldType, Value> {
   const dates = new Map<FieldType, Value>();
-  lines.forEach((line, index) => {
+  for (const line of lines) {
     for (const [label, field] of DATE_LABELS) {
       const labelMatch = label.exec(line.text);
       if (!labelMatch || dates.has(field)) continue;
-      const after = line.text.slice(labelMatch.index + labelMatch[0].length);
-      const next = lines[index + 1];
-      const found = findDate(after) ?? (next ? findDate(next.text) : undefined);
-      if (found) dates.set(field, { text: found.text, date: found.date, confidence: line.confidence });
+      const found = dateFor(line, labelMatch.index + labelMatch[0].length, xOf(line, labelMatch.index), lines);
+      if (found) dates.set(field, { text: found.text, date: found.date, confidence: Math.min(line.confidence, found.line.confidence) });
     }
-  });
+  }
   return dates;
 }
 
-function documentType(lines: TextLine[], mrz: MachineReadableZone | undefined): Value | undefined {
+/** The document's type, from its MRZ's code or a title on the page; undefined when neither names one. */
+export function documentType(lines: TextLine[], mrz: MachineReadableZone | undefined): Value | undefined {
   if (mrz?.documentCode.startsWith('P')) return { text: 'PASSPORT', confidence: 99 };
   for (const line of lines) {
     if (/\bPASSPORT\b/i.test(line.text)) return { text: 'PASSPORT', confidence: line.confidence };

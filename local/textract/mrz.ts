@@ -23,11 +23,11 @@ export interface MachineReadableZone {
   expirationDate: string;
 }
 
-/** Lines per zone and characters per line. */
-const FORMATS: Record<MrzFormat, { lines: number; length: number }> = {
-  TD1: { lines: 3, length: 30 },
-  TD2: { lines: 2, length: 36 },
-  TD3: { lines: 2, length: 44 },
+/** Lines per zone, characters per line, and the line and column where the holder's name begins. */
+const FORMATS: Record<MrzFormat, { lines: number; length: number; names: [number, number] }> = {
+  TD1: { lines: 3, length: 30, names: [2, 0] },
+  TD2: { lines: 2, length: 36, names: [0, 5] },
+  TD3: { lines: 2, length: 44, names: [0, 5] },
 };
 
 /** Fields the parser checks against its list of real states: a specimen's state (UTO) is still a zone. */
@@ -95,10 +95,25 @@ function correctedLines(lines: string[], result: ParseResult): string[] {
   return characters.map((line) => line.join(''));
 }
 
+/** What OCR reads for the I that begins most identity cards' zone (TD1 codes begin with A, C or I; no check digit covers it). */
+const MISREAD_I = /^[T1L|!]/;
+
+/**
+ * The name field with its filler restored: a name never holds '<<<', so what OCR reads as letters after it (the
+ * filler's '<' runs read as C, L, E...) is filler. No check digit covers the name.
+ */
+function clearNameFiller(line: string, from: number): string {
+  const end = line.indexOf('<<<', from);
+  return end < 0 ? line : line.slice(0, end) + '<'.repeat(line.length - end);
+}
+
 function tryFormat(read: string[], format: MrzFormat, now: Date): MachineReadableZone | undefined {
-  const { lines: count, length } = FORMATS[format];
+  const { lines: count, length, names } = FORMATS[format];
   const repaired = read.slice(-count).map((line) => repairLength(line, length));
   if (repaired.length < count || repaired.some((line) => line === undefined)) return undefined;
+  if (format === 'TD1') repaired[0] = repaired[0]!.replace(MISREAD_I, 'I');
+  const [nameLine, nameColumn] = names;
+  repaired[nameLine] = clearNameFiller(repaired[nameLine]!, nameColumn);
   let result: ParseResult;
   try {
     result = parse(repaired as string[], { autocorrect: true });

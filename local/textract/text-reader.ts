@@ -10,7 +10,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
-import { createWorker, OEM, PSM, type Worker } from 'tesseract.js';
+import { createWorker, OEM, type Page, PSM, type Worker } from 'tesseract.js';
 
 export interface Box {
   left: number;
@@ -34,6 +34,18 @@ function englishModelDirectory(): string {
   return join(dirname(require.resolve('@tesseract.js-data/eng/package.json')), '4.0.0_best_int');
 }
 
+/** The non-empty lines of a recognition, with their boxes on the image read. */
+function linesOf(data: Page): TextLine[] {
+  return (data.blocks ?? [])
+    .flatMap((block) => block.paragraphs.flatMap((paragraph) => paragraph.lines))
+    .map((line) => ({
+      text: line.text.trim(),
+      confidence: line.confidence,
+      box: { left: line.bbox.x0, top: line.bbox.y0, width: line.bbox.x1 - line.bbox.x0, height: line.bbox.y1 - line.bbox.y0 },
+    }))
+    .filter((line) => line.text.length > 0);
+}
+
 export class TextReader {
   private constructor(private readonly worker: Worker) {}
 
@@ -44,18 +56,25 @@ export class TextReader {
     return new TextReader(worker);
   }
 
-  /** Every line of text on a (grayscale PNG) page, top to bottom. */
+  /**
+   * Every line of text on a (grayscale PNG) page, wherever it is (tesseract's sparse-text mode: a card's fields are
+   * scattered among a portrait and guilloche, which its block layout often takes for one picture).
+   */
   async readPage(page: Buffer): Promise<TextLine[]> {
-    await this.worker.setParameters({ tessedit_pageseg_mode: PSM.AUTO, tessedit_char_whitelist: '' });
+    await this.worker.setParameters({ tessedit_pageseg_mode: PSM.SPARSE_TEXT, tessedit_char_whitelist: '' });
     const { data } = await this.worker.recognize(page, {}, { blocks: true, text: false });
-    return (data.blocks ?? [])
-      .flatMap((block) => block.paragraphs.flatMap((paragraph) => paragraph.lines))
-      .map((line) => ({
-        text: line.text.trim(),
-        confidence: line.confidence,
-        box: { left: line.bbox.x0, top: line.bbox.y0, width: line.bbox.x1 - line.bbox.x0, height: line.bbox.y1 - line.bbox.y0 },
-      }))
-      .filter((line) => line.text.length > 0);
+    return linesOf(data);
+  }
+
+  /**
+   * The lines of text in `band` of `page`, read as one block of text: on a narrow band this finds what the page's
+   * sparse reading can miss, such as light text on a dark band. Boxes are on the page.
+   */
+  async readBand(page: Buffer, band: Box): Promise<TextLine[]> {
+    const image = await sharp(page).extract(band).png().toBuffer();
+    await this.worker.setParameters({ tessedit_pageseg_mode: PSM.SINGLE_BLOCK, tessedit_char_whitelist: '' });
+    const { data } = await this.worker.recognize(image, {}, { blocks: true, text: false });
+    return linesOf(data).map((line) => ({ ...line, box: { ...line.box, left: line.box.left + band.left, top: line.box.top + band.top } }));
   }
 
   /** The lines of MRZ text in `band` of `page`, read with the characters scaled to `textHeight` pixels. */
