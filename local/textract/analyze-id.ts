@@ -19,6 +19,7 @@ import { RequestReader } from '../aws/request-reader';
 import { estimateTilt } from './deskew';
 import { documentType, identityDocumentFields } from './identity-document';
 import { findMrzBand, readMrzLines, type MachineReadableZone } from './mrz';
+import { PageReadings } from './page-readings';
 import type { Box, TextLine, TextReader } from './text-reader';
 
 export const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
@@ -141,24 +142,31 @@ export function createAnalyzeIdOperation(options: {
   now?: () => Date;
 }): OperationTable {
   const { reader, documents, limiter, now = () => new Date() } = options;
+  const readings = new PageReadings<{
+    page: { width: number; height: number };
+    lines: TextLine[];
+    mrz: Awaited<ReturnType<typeof readZone>>;
+  }>();
   return {
     AnalyzeID: async (body) => {
       const inputs = readDocumentPages(body);
       const pages = await Promise.all(inputs.map((input) => documents.load(input)));
       const identityDocuments = [];
       for (const [index, bytes] of pages.entries()) {
-        const page = await preparePage(bytes);
-        const document = await limiter.run(async () => {
-          const pageLines = await reader.readPage(page.png);
-          const mrz = await readZone(reader, page, pageLines, now());
-          const lines = mrz || documentType(pageLines, undefined) ? pageLines : await withStripLines(reader, page, pageLines);
-          return {
-            DocumentIndex: index + 1,
-            IdentityDocumentFields: identityDocumentFields({ lines, ...(mrz ? { mrz } : {}) }),
-            Blocks: lineBlocks(lines, page),
-          };
+        const { page, lines, mrz } = await readings.read(bytes, async () => {
+          const prepared = await preparePage(bytes);
+          return limiter.run(async () => {
+            const pageLines = await reader.readPage(prepared.png);
+            const zone = await readZone(reader, prepared, pageLines, now());
+            const read = zone || documentType(pageLines, undefined) ? pageLines : await withStripLines(reader, prepared, pageLines);
+            return { page: { width: prepared.width, height: prepared.height }, lines: read, mrz: zone };
+          });
         });
-        identityDocuments.push(document);
+        identityDocuments.push({
+          DocumentIndex: index + 1,
+          IdentityDocumentFields: identityDocumentFields({ lines, ...(mrz ? { mrz } : {}) }),
+          Blocks: lineBlocks(lines, page),
+        });
       }
       return { IdentityDocuments: identityDocuments, DocumentMetadata: { Pages: pages.length }, AnalyzeIDModelVersion: '1.0' };
     },
