@@ -10,6 +10,7 @@
  * shows a start screen first). Every refusal is an exception event followed by a close, and leaves the session
  * FAILED (or, past its lifetime, EXPIRED): never IN_PROGRESS with nobody streaming.
  */
+import { randomInt } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -31,7 +32,7 @@ import {
 } from './event-stream';
 import { SESSION_ID_PATTERN } from './operations';
 import type { ResultWriter } from './result-images';
-import { decideLiveness, type AnalysedFrame } from './scoring';
+import { decideLiveness, framesToDescribe, type AnalysedFrame } from './scoring';
 import { effectiveStatus, type LivenessSession, type SessionStore } from './sessions';
 import { VideoDecodeError, VideoDecoder } from './video-decoder';
 
@@ -40,8 +41,13 @@ export interface StreamLimits {
   maxVideoBytes: number;
   /** A stream that has started sending and then sends nothing for this long is ended. */
   idleTimeoutMs: number;
-  /** Frames sampled per second of video for analysis. */
+  /** Frames sampled per second of video for analysis: each is located (face detection). */
   sampleFps: number;
+  /**
+   * Of each run of this many sampled frames, one chosen at random (or the next with exactly one face) is described:
+   * embedding and anti-spoof score, four times the detection's cost. 1 describes every frame.
+   */
+  describeOneFrameIn: number;
   /** Most frames analysed; a longer video is refused. */
   maxFrames: number;
   /** Streams open at once; one more is refused with ThrottlingException. */
@@ -59,6 +65,7 @@ export const DEFAULT_STREAM_LIMITS: StreamLimits = {
   maxVideoBytes: 10 * 1024 * 1024,
   idleTimeoutMs: 10_000,
   sampleFps: 4,
+  describeOneFrameIn: 2,
   maxFrames: 120,
   maxConcurrentStreams: 10,
   firstEventTimeoutMs: 10_000,
@@ -142,6 +149,10 @@ export function parseStartQuery(url: URL, headers: IncomingHttpHeaders, region: 
 }
 
 export function startStreamServer(options: StreamServerOptions): { server: Server; close(): Promise<void> } {
+  const { describeOneFrameIn } = options.limits;
+  if (!Number.isInteger(describeOneFrameIn) || describeOneFrameIn < 1) {
+    throw new Error(`describeOneFrameIn must be a positive integer, got ${describeOneFrameIn}`);
+  }
   const server = createServer({ key: options.tls.key, cert: options.tls.cert });
   // A chunk travels base64 in JSON (4/3 larger): any frame that can carry an allowed chunk gets through to the size
   // check, which answers with the exception; a larger frame is cut off by ws itself (close 1009).
@@ -200,6 +211,8 @@ interface Video {
   bytes: number;
   frames: AnalysedFrame[];
   analysis: Promise<void>;
+  /** In the current run of frames: the index chosen at random for a close look, and whether one has been taken. */
+  closeLook: { chosen: number; taken: boolean };
 }
 
 /**
@@ -311,7 +324,8 @@ class LivenessStream {
       if (state.phase === 'receiving-video') video = state.video;
       else {
         // ffmpeg only once video comes: a connection that sends none costs no process.
-        video = { decoder: this.startDecoder(state.query), bytes: 0, frames: [], analysis: Promise.resolve() };
+        const closeLook = { chosen: 0, taken: false };
+        video = { decoder: this.startDecoder(state.query), bytes: 0, frames: [], analysis: Promise.resolve(), closeLook };
         this.state = { ...state, phase: 'receiving-video', video };
       }
       video.bytes = bytes;
@@ -343,14 +357,25 @@ class LivenessStream {
       return;
     }
     const frame: AnalysedFrame = { offsetMs, image, faces: [] };
-    video.frames.push(frame);
+    const index = video.frames.push(frame) - 1;
     // One frame at a time, in order, while the client keeps streaming.
     video.analysis = video.analysis.then(async () => {
       if (this.state.phase !== 'receiving-video' && this.state.phase !== 'completing') return;
-      const { faces } = await this.options.engine.analyse(image);
-      frame.faces = faces;
-      if (faces.length === 1) frame.live = await this.options.engine.liveProbability(image, faces[0]!);
+      const scanned = await this.options.engine.scanFrame(image, { describeSingleFace: this.wantsCloseLook(video, index) });
+      frame.faces = scanned.faces;
+      frame.described = scanned.described;
+      if (scanned.described) video.closeLook.taken = true;
     });
+  }
+
+  /**
+   * One frame of each run is described: the one chosen at random when the run starts, or if that one has not exactly
+   * one face, the next that has. The client cannot tell which, so a face swapped into any frames risks being seen.
+   */
+  private wantsCloseLook(video: Video, index: number): boolean {
+    const run = this.options.limits.describeOneFrameIn;
+    if (index % run === 0) video.closeLook = { chosen: index + randomInt(run), taken: false };
+    return !video.closeLook.taken && index >= video.closeLook.chosen;
   }
 
   private async complete(): Promise<void> {
@@ -367,7 +392,7 @@ class LivenessStream {
     try {
       const decoded = await video.decoder.finish();
       await video.analysis;
-      const decision = decideLiveness(this.options.engine, {
+      const scoring = {
         challengeType: state.challengeType,
         serverChallenge: state.serverChallenge,
         videoWidth: state.query.videoWidth,
@@ -376,7 +401,14 @@ class LivenessStream {
         clientChallenges: state.clientChallenges,
         frames: video.frames,
         auditImagesLimit: session.auditImagesLimit,
-      });
+      };
+      // A short stay in the oval may have too few described frames for the decision: describe more of them now.
+      await Promise.all(
+        framesToDescribe(scoring).map(async (frame) => {
+          frame.described = (await this.options.engine.scanFrame(frame.image, { describeSingleFace: true })).described;
+        }),
+      );
+      const decision = decideLiveness(this.options.engine, scoring);
       this.state = { phase: 'finished', session };
       const images = decision.status === 'SUCCEEDED' ? await this.options.results.store(session, decision) : { auditImages: [] };
       session.status = decision.status;
