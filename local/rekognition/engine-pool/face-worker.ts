@@ -3,6 +3,7 @@
  * the pool names, says `ready`, then runs one job at a time as the pool sends them. Image bytes arrive in buffers
  * the pool transferred; embeddings go back the same way.
  */
+import { readlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DetectedFace, FaceEngine, RawImage } from '../engine/types';
 
@@ -27,7 +28,7 @@ export interface WireError {
 }
 
 export type FromWorker =
-  | { type: 'ready'; modelVersion: string }
+  | { type: 'ready'; modelVersion: string; osThreadId: number | undefined }
   | { type: 'init-error'; error: WireError }
   | { type: 'done'; id: number; result: unknown }
   | { type: 'failed'; id: number; error: WireError };
@@ -52,6 +53,15 @@ function embeddingBuffers(result: unknown): ArrayBuffer[] {
   };
   visit(result);
   return [...buffers];
+}
+
+/** This thread's id in the OS (Linux), whose CPU time the pool reports; undefined elsewhere. */
+function osThreadId(): number | undefined {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop());
+  } catch {
+    return undefined;
+  }
 }
 
 async function run(engine: FaceEngine, job: FaceJob): Promise<unknown> {
@@ -86,5 +96,5 @@ if (engine) {
       port.postMessage({ type: 'failed', id, error: wireError(error) } satisfies FromWorker);
     }
   });
-  port.postMessage({ type: 'ready', modelVersion: engine.modelVersion } satisfies FromWorker);
+  port.postMessage({ type: 'ready', modelVersion: engine.modelVersion, osThreadId: osThreadId() } satisfies FromWorker);
 }

@@ -14,6 +14,7 @@
  * size is read again); embeddings are transferred back. A worker that dies fails the task it was running and is
  * replaced for the next one; a task running longer than `taskTimeoutMs` ends its worker the same way.
  */
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { FaceEngineOptions } from '../engine/index';
@@ -48,6 +49,11 @@ export interface FaceEnginePool {
   /** For liveness video frames: served whenever no image call waits; never refused. */
   readonly liveness: FaceEngine;
   readonly workers: number;
+  /**
+   * CPU seconds the running workers' threads have used (Linux, from /proc; undefined elsewhere): the face work itself,
+   * as onnxruntime runs on the calling thread with one intra-op thread.
+   */
+  cpuSeconds(): number | undefined;
   /** Fails the waiting and running tasks and terminates every worker. */
   close(): Promise<void>;
 }
@@ -96,6 +102,8 @@ class WorkerSlot {
   private task: RunningTask | undefined;
   private nextId = 1;
   private stopped = false;
+  /** The running worker's thread id in the OS, when known. */
+  osThreadId: number | undefined;
 
   constructor(
     private readonly spec: WorkerSpec,
@@ -138,8 +146,10 @@ class WorkerSlot {
     this.worker = worker;
     return new Promise<string>((resolve, reject) => {
       worker.on('message', (message: FromWorker) => {
-        if (message.type === 'ready') resolve(message.modelVersion);
-        else if (message.type === 'init-error') {
+        if (message.type === 'ready') {
+          this.osThreadId = message.osThreadId;
+          resolve(message.modelVersion);
+        } else if (message.type === 'init-error') {
           reject(revive(message.error));
           this.retire(worker);
         } else if (message.id === this.task?.id) {
@@ -167,6 +177,7 @@ class WorkerSlot {
   private forget(): void {
     this.worker = undefined;
     this.started = undefined;
+    this.osThreadId = undefined;
   }
 
   /** Takes the running task off the slot, if that worker is running it. */
@@ -177,6 +188,12 @@ class WorkerSlot {
     clearTimeout(task.timer);
     return task;
   }
+}
+
+/** utime + stime of a thread of this process, from /proc (clock ticks of 1/100 s). */
+function threadCpuSeconds(osThreadId: number): number {
+  const fields = readFileSync(`/proc/self/task/${osThreadId}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** Reads the CLIs' `--face-workers N` flag: an integer 1-64. */
@@ -230,6 +247,11 @@ export async function startFaceEnginePool(options: FaceEnginePoolOptions = {}): 
     interactive: view('interactive'),
     liveness: view('liveness'),
     workers,
+    cpuSeconds: () => {
+      const threads = slots.map((slot) => slot.osThreadId);
+      if (threads.some((id) => id === undefined)) return undefined;
+      return threads.reduce((sum: number, id) => sum + threadCpuSeconds(id!), 0);
+    },
     close: async () => {
       scheduler.stop();
       await Promise.all(slots.map((slot) => slot.terminate()));
