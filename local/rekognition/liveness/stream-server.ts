@@ -10,7 +10,6 @@
  * shows a start screen first). Every refusal is an exception event followed by a close, and leaves the session
  * FAILED (or, past its lifetime, EXPIRED): never IN_PROGRESS with nobody streaming.
  */
-import { randomInt } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -30,6 +29,7 @@ import {
   type ServerChallenge,
   type StreamException,
 } from './event-stream';
+import { CloseLookSampler } from './close-looks';
 import { SESSION_ID_PATTERN } from './operations';
 import type { ResultWriter } from './result-images';
 import { decideLiveness, framesToDescribe, type AnalysedFrame } from './scoring';
@@ -43,10 +43,7 @@ export interface StreamLimits {
   idleTimeoutMs: number;
   /** Frames sampled per second of video for analysis: each is located (face detection). */
   sampleFps: number;
-  /**
-   * Of each run of this many sampled frames, one chosen at random (or the next with exactly one face) is described:
-   * embedding and anti-spoof score, four times the detection's cost. 1 describes every frame.
-   */
+  /** Of each run of this many sampled frames, one is described (./close-looks.ts); 1 describes every frame. */
   describeOneFrameIn: number;
   /** Most frames analysed; a longer video is refused. */
   maxFrames: number;
@@ -149,10 +146,8 @@ export function parseStartQuery(url: URL, headers: IncomingHttpHeaders, region: 
 }
 
 export function startStreamServer(options: StreamServerOptions): { server: Server; close(): Promise<void> } {
-  const { describeOneFrameIn } = options.limits;
-  if (!Number.isInteger(describeOneFrameIn) || describeOneFrameIn < 1) {
-    throw new Error(`describeOneFrameIn must be a positive integer, got ${describeOneFrameIn}`);
-  }
+  // Here, so that a wrong setting stops the start rather than failing each session.
+  CloseLookSampler.checkRunLength(options.limits.describeOneFrameIn);
   const server = createServer({ key: options.tls.key, cert: options.tls.cert });
   // A chunk travels base64 in JSON (4/3 larger): any frame that can carry an allowed chunk gets through to the size
   // check, which answers with the exception; a larger frame is cut off by ws itself (close 1009).
@@ -211,8 +206,8 @@ interface Video {
   bytes: number;
   frames: AnalysedFrame[];
   analysis: Promise<void>;
-  /** In the current run of frames: the index chosen at random for a close look, and whether one has been taken. */
-  closeLook: { chosen: number; taken: boolean };
+  /** Which frames are described as well as located. */
+  closeLooks: CloseLookSampler;
 }
 
 /**
@@ -324,8 +319,8 @@ class LivenessStream {
       if (state.phase === 'receiving-video') video = state.video;
       else {
         // ffmpeg only once video comes: a connection that sends none costs no process.
-        const closeLook = { chosen: 0, taken: false };
-        video = { decoder: this.startDecoder(state.query), bytes: 0, frames: [], analysis: Promise.resolve(), closeLook };
+        const closeLooks = new CloseLookSampler(this.options.limits.describeOneFrameIn);
+        video = { decoder: this.startDecoder(state.query), bytes: 0, frames: [], analysis: Promise.resolve(), closeLooks };
         this.state = { ...state, phase: 'receiving-video', video };
       }
       video.bytes = bytes;
@@ -361,21 +356,11 @@ class LivenessStream {
     // One frame at a time, in order, while the client keeps streaming.
     video.analysis = video.analysis.then(async () => {
       if (this.state.phase !== 'receiving-video' && this.state.phase !== 'completing') return;
-      const scanned = await this.options.engine.scanFrame(image, { describeSingleFace: this.wantsCloseLook(video, index) });
+      const scanned = await this.options.engine.scanFrame(image, { describeSingleFace: video.closeLooks.wants(index) });
       frame.faces = scanned.faces;
       frame.described = scanned.described;
-      if (scanned.described) video.closeLook.taken = true;
+      if (scanned.described) video.closeLooks.described();
     });
-  }
-
-  /**
-   * One frame of each run is described: the one chosen at random when the run starts, or if that one has not exactly
-   * one face, the next that has. The client cannot tell which, so a face swapped into any frames risks being seen.
-   */
-  private wantsCloseLook(video: Video, index: number): boolean {
-    const run = this.options.limits.describeOneFrameIn;
-    if (index % run === 0) video.closeLook = { chosen: index + randomInt(run), taken: false };
-    return !video.closeLook.taken && index >= video.closeLook.chosen;
   }
 
   private async complete(): Promise<void> {
