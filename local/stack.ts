@@ -21,8 +21,7 @@ import { ensureBuilt, functionBundles } from './lambda/bundles';
 import type { LocalEndpoints } from './lambda/environment';
 import { LambdaRunner } from './lambda/runner';
 import { registerTemplateFunction } from './lambda/template-functions';
-import { createFaceEngine } from './rekognition/engine/index';
-import type { FaceEngine } from './rekognition/engine/types';
+import { startFaceEnginePool, type FaceEnginePool } from './rekognition/engine-pool/index';
 import type { OvalPlacement } from './rekognition/liveness/challenge';
 import { startLivenessService, type LivenessService } from './rekognition/liveness/index';
 import { startRekognitionServer, type RekognitionServer } from './rekognition/server/index';
@@ -70,6 +69,8 @@ export interface LocalStackOptions {
   parameterOverrides?: Record<string, string>;
   stackName?: string;
   services?: Partial<LocalServices>;
+  /** Worker threads of the face engine pool Rekognition and Face Liveness share; default the cores. */
+  faceWorkers?: number;
   /** Where Face Liveness puts each session's oval; default `random`, as Rekognition (see rekognition/liveness/challenge.ts). */
   livenessOvalPlacement?: OvalPlacement;
   /** Run every function's init phase at start, so the first trigger call is warm (default true). */
@@ -281,8 +282,13 @@ async function startDataServices(context: StartContext): Promise<DataServices> {
     onStop(() => s3.stop());
     return s3;
   });
+  const faceEnginesStart = () =>
+    startFaceEnginePool({ workers: context.options.faceWorkers }).then((faceEngines) => {
+      onStop(() => faceEngines.close());
+      return faceEngines;
+    });
   const rekognitionStart = context.services.rekognition
-    ? Promise.all([s3Start, createFaceEngine()]).then(([s3, engine]) => startImageServices(context, s3, engine))
+    ? Promise.all([s3Start, faceEnginesStart()]).then(([s3, faceEngines]) => startImageServices(context, s3, faceEngines))
     : Promise.resolve(undefined);
   // allSettled: a failure must not leave a sibling still starting after stop() has run.
   const results = await Promise.allSettled([dynamodbStart, s3Start, rekognitionStart]);
@@ -296,13 +302,13 @@ async function startDataServices(context: StartContext): Promise<DataServices> {
   return { mailbox, ses, dynamodb, s3, buckets, rekognition };
 }
 
-/** Rekognition, Face Liveness and Textract, on one face engine (as the Rekognition CLI does). */
-async function startImageServices(context: StartContext, s3: LocalS3, engine: FaceEngine): Promise<ImageServices> {
+/** Rekognition and Face Liveness on one face engine pool (image calls first in its queue, as the CLI), and Textract. */
+async function startImageServices(context: StartContext, s3: LocalS3, faceEngines: FaceEnginePool): Promise<ImageServices> {
   const { ports, dataDir, onStop } = context;
   const s3Settings = { endpoint: s3.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
   const rekognitionDir = join(dataDir, 'rekognition');
   const liveness = await startLivenessService({
-    engine,
+    engine: faceEngines.liveness,
     s3: s3Settings,
     dataDir: rekognitionDir,
     host: LOCAL_HOST,
@@ -318,7 +324,7 @@ async function startImageServices(context: StartContext, s3: LocalS3, engine: Fa
     region: LOCAL_REGION,
     accountId: LOCAL_ACCOUNT_ID,
     s3: s3Settings,
-    engine,
+    engine: faceEngines.interactive,
     extraOperations: liveness.operations,
     credentials: credentialsOf(LOCAL_CREDENTIALS),
   }).catch(namePortConflict('Rekognition', ports.rekognition));

@@ -6,8 +6,9 @@
  *   npm start -- [--reset] [--data-dir .local-data] [--dynamodb-port 8000] [--s3-port 4569]
  *     [--rekognition-port 4580] [--liveness-port 4581] [--textract-port 4582] [--cognito-port 9229] [--ses-port 4579]
  *     [--http-api-port 4583] [--app-port 3000] [--skip-app]
- *     [--parameter Name=Value ...]
+ *     [--face-workers N] [--parameter Name=Value ...]
  *
+ * --face-workers: threads of the face engine pool (default: the cores).
  * The web app (dist/app, built by `npm run build:app` when missing or stale) is served with its config.json.
  */
 import { parseArgs } from 'node:util';
@@ -17,12 +18,13 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { ensureBuilt, WEB_APP } from './lambda/bundles';
 import { amplifyConfiguration, PROJECT_ROOT, startLocalStack, type LocalPorts, type LocalStack } from './stack';
 import { startLocalAppServer } from './web/local-app';
+import { parseFaceWorkers } from './rekognition/engine-pool/index';
 import { STREAM_PATH } from './rekognition/liveness/index';
 import { DEFAULT_PORTS } from './template/local-environment';
 
 const USAGE = `usage: npm start -- [--reset] [--data-dir DIR] [--dynamodb-port N] [--s3-port N] [--rekognition-port N]
                    [--liveness-port N] [--textract-port N] [--cognito-port N] [--ses-port N] [--http-api-port N]
-                   [--app-port N] [--skip-app] [--parameter Name=Value ...]`;
+                   [--app-port N] [--skip-app] [--face-workers N] [--parameter Name=Value ...]`;
 
 function fail(message: string): never {
   console.error(`${message}\n${USAGE}`);
@@ -123,6 +125,7 @@ try {
       'http-api-port': { type: 'string' },
       'app-port': { type: 'string' },
       'skip-app': { type: 'boolean', default: false },
+      'face-workers': { type: 'string' },
       parameter: { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', default: false },
     },
@@ -150,6 +153,13 @@ const ports: LocalPorts = {
   app: port(args['app-port'], 'app-port', DEFAULT_PORTS.app),
 };
 
+let faceWorkers: number | undefined;
+try {
+  faceWorkers = args['face-workers'] === undefined ? undefined : parseFaceWorkers(args['face-workers']);
+} catch (error) {
+  fail((error as Error).message);
+}
+
 let stack: LocalStack;
 let closeApp: () => Promise<void> = () => Promise.resolve();
 let appUrl: string | undefined;
@@ -160,6 +170,7 @@ try {
     ...(args['data-dir'] ? { dataDir: args['data-dir'] } : {}),
     ports,
     parameterOverrides: parameterOverrides(args.parameter),
+    faceWorkers,
     log: (line) => console.log(`[stack] ${line}`),
     functionLog: (logicalId, line) => console.log(`[${logicalId}] ${line}`),
   });

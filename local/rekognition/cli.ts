@@ -1,19 +1,20 @@
 /**
  * Starts the local Rekognition server alone, with Face Liveness (its session operations and its wss endpoint):
  *   npm run local:rekognition -- --port 4580 [--host 127.0.0.1] [--data-dir .local-data/rekognition]
- *     [--s3-endpoint http://127.0.0.1:4569] [--region us-east-1] [--liveness-port 4581]
+ *     [--s3-endpoint http://127.0.0.1:4569] [--region us-east-1] [--liveness-port 4581] [--face-workers N]
+ * The face work runs in a pool of N worker threads (default: the cores), image calls before liveness frames.
  * S3 credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, else the local stack's identity (its S3 gate
  * refuses any other signature). Ctrl-C closes it.
  */
 import { parseArgs } from 'node:util';
-import { createFaceEngine } from './engine';
+import { parseFaceWorkers, startFaceEnginePool } from './engine-pool/index';
 import { startLivenessService } from './liveness';
 import { startRekognitionServer } from './server';
 import { LOCAL_CREDENTIALS } from '../template/local-environment';
 
 const USAGE =
   'usage: npm run local:rekognition -- --port <n> [--host 127.0.0.1] [--data-dir .local-data/rekognition] ' +
-  '[--s3-endpoint URL] [--region us-east-1] [--liveness-port 4581]';
+  '[--s3-endpoint URL] [--region us-east-1] [--liveness-port 4581] [--face-workers N]';
 
 function fail(message: string): never {
   console.error(`${message}\n${USAGE}`);
@@ -47,6 +48,7 @@ try {
       region: { type: 'string', default: 'us-east-1' },
       // Default 4581, or a free port when --port is 0 (as tests start it), so servers side by side never collide.
       'liveness-port': { type: 'string' },
+      'face-workers': { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -64,9 +66,15 @@ const s3 = {
     secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? LOCAL_CREDENTIALS.secretAccessKey,
   },
 };
-const engine = await createFaceEngine();
+let workers: number | undefined;
+try {
+  workers = args['face-workers'] === undefined ? undefined : parseFaceWorkers(args['face-workers']);
+} catch (error) {
+  fail((error as Error).message);
+}
+const pool = await startFaceEnginePool({ workers });
 const liveness = await startLivenessService({
-  engine,
+  engine: pool.liveness,
   s3,
   dataDir: args['data-dir'],
   host: args.host,
@@ -79,7 +87,7 @@ const server = await startRekognitionServer({
   dataDir: args['data-dir'],
   region,
   s3,
-  engine,
+  engine: pool.interactive,
   extraOperations: liveness.operations,
 });
 
@@ -93,6 +101,7 @@ async function shutdown(signal: string): Promise<void> {
   closing = true;
   console.log(`${signal}: closing`);
   await Promise.all([server.close(), liveness.close()]);
+  await pool.close();
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -4,7 +4,7 @@ import { detectFaces, type PixelBox } from './detect';
 import { alignFace, embedAlignedFace, estimatePose, faceQuality, locateFivePoints, scoreLiveness } from './face';
 import { DEFAULT_MODEL_DIR, loadModels, MODEL_FILES, type ModelSessions } from './models';
 import { cosine, readCalibration, similarityFromCosine } from './similarity';
-import type { AnalysedImage, DetectedFace, FaceEngine, LandmarkType, NormalisedBox, RawImage } from './types';
+import type { AnalysedImage, DetectedFace, FaceEngine, LandmarkType, NormalisedBox, RawImage, ScannedFrame } from './types';
 
 export * from './types';
 export { ModelIntegrityError } from './models';
@@ -59,6 +59,11 @@ async function describeFace(models: ModelSessions, image: RgbImage, box: PixelBo
   };
 }
 
+async function largestFacesFirst(models: ModelSessions, image: RgbImage): Promise<PixelBox[]> {
+  const boxes = await detectFaces(models.detect, image);
+  return boxes.sort((p, q) => (q.x2 - q.x1) * (q.y2 - q.y1) - (p.x2 - p.x1) * (p.y2 - p.y1));
+}
+
 export async function createFaceEngine(options: FaceEngineOptions = {}): Promise<FaceEngine> {
   const threads = options.threads ?? 2;
   if (!Number.isInteger(threads) || threads < 1 || threads > 16) throw new Error(`threads must be an integer 1..16, got ${threads}`);
@@ -69,11 +74,9 @@ export async function createFaceEngine(options: FaceEngineOptions = {}): Promise
 
     async analyse(input: Buffer | RawImage): Promise<AnalysedImage> {
       const image = await decodeImage(input);
-      const boxes = await detectFaces(models.detect, image);
-      const byArea = boxes.sort((p, q) => (q.x2 - q.x1) * (q.y2 - q.y1) - (p.x2 - p.x1) * (p.y2 - p.y1));
       const faces: DetectedFace[] = [];
       // One face at a time: the models already use the CPU budget, parallel runs would only contend.
-      for (const box of byArea) faces.push(await describeFace(models, image, box));
+      for (const box of await largestFacesFirst(models, image)) faces.push(await describeFace(models, image, box));
       return { width: image.width, height: image.height, faces };
     },
 
@@ -84,6 +87,16 @@ export async function createFaceEngine(options: FaceEngineOptions = {}): Promise
     async liveProbability(input: Buffer | RawImage, face: DetectedFace): Promise<number> {
       const image = await decodeImage(input);
       return scoreLiveness(models.liveness, image, pixelBox(face.box, image));
+    },
+
+    async scanFrame(input: RawImage, { describeSingleFace }: { describeSingleFace: boolean }): Promise<ScannedFrame> {
+      const image = await decodeImage(input);
+      const boxes = await largestFacesFirst(models, image);
+      const faces = boxes.map((box) => ({ box: normalisedBox(box, image), confidence: box.score * 100 }));
+      const [only] = boxes;
+      if (!describeSingleFace || boxes.length !== 1 || !only) return { faces };
+      const face = await describeFace(models, image, only);
+      return { faces, described: { face, live: await scoreLiveness(models.liveness, image, only) } };
     },
   };
 }

@@ -24,6 +24,17 @@ export interface DetectedFace {
   embedding: Float32Array;
 }
 
+/** A face found in a frame without looking closer: where it is, and how sure the detector is. */
+export type LocatedFace = Pick<DetectedFace, 'box' | 'confidence'>;
+
+/** A video frame as liveness reads it: every face located, and on request the single face looked at closely. */
+export interface ScannedFrame {
+  /** Largest face first. */
+  faces: LocatedFace[];
+  /** When asked for and the frame shows exactly one face: that face described, and its anti-spoof probability (0-1). */
+  described?: { face: DetectedFace; live: number };
+}
+
 export interface AnalysedImage {
   /** Size after EXIF orientation and any shrink-on-decode. */
   width: number;
@@ -49,6 +60,11 @@ export interface FaceEngine {
   similarity(a: Float32Array, b: Float32Array): number;
   /** Probability 0-1 that the face is a live person (anti-spoof model), on a colour camera frame. */
   liveProbability(image: Buffer | RawImage, face: DetectedFace): Promise<number>;
+  /**
+   * One video frame: locates every face (detection only, the cheap part) and, with `describeSingleFace` and exactly
+   * one face, describes it (landmarks, pose, quality, embedding) and scores it with the anti-spoof model.
+   */
+  scanFrame(image: RawImage, options: { describeSingleFace: boolean }): Promise<ScannedFrame>;
 }
 
 /** The bytes are not a JPEG or PNG that can be decoded. */

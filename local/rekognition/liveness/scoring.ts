@@ -8,7 +8,10 @@
  *   within 1.5 s (or 30%) of the decoded length, the decoded frame size equal to the declared one, and a TargetFace
  *   box equal to the oval the server sent;
  * - exactly one face: at most 10% of sampled frames with more than one face, at least 75% with exactly one;
- * - one person: every single-face frame's face matches the reference frame's face (engine Similarity >= 70);
+ * - one person: every described frame's face matches the reference frame's face (engine Similarity >= 70). Every
+ *   frame is located (detection only); the stream server describes (embedding, anti-spoof score) one single-face
+ *   frame chosen at random in each short run of frames, so a face swapped in anywhere for longer than a run is seen,
+ *   and a shorter one with a chance the client cannot predict; and at least 3 in-oval frames (framesToDescribe);
  * - the movement, seen in the frames: the face near the reported InitialFace time is roughly where the client said
  *   (centre within 0.2, width within 2x); from the reported in-oval time on, at least 70% of frames
  *   show the face inside the oval (centre within half the oval's radii, width 0.5-1.3 of the oval's); and the face
@@ -16,21 +19,19 @@
  * - FaceMovementAndLightChallenge: the reported colours are the server's sequence in order, each shown for about its
  *   sent duration (at least 80% of it minus 30 ms, at most the duration plus 1 s; colour 0 may last 0 ms, as the
  *   component skips its flat display).
- * When all hold: SUCCEEDED with Confidence = 100 x the median anti-spoof probability (engine.liveProbability) of the
- * in-oval frames. The reference image is the sharpest, most frontal in-oval frame; audit images are spread over
+ * When all hold: SUCCEEDED with Confidence = 100 x the median anti-spoof probability of the described in-oval
+ * frames. The reference image is the sharpest, most frontal described in-oval frame; audit images are spread over
  * the remaining single-face frames.
  */
-import type { DetectedFace, FaceEngine, NormalisedBox, RawImage } from '../engine/types';
+import type { DetectedFace, FaceEngine, LocatedFace, NormalisedBox, RawImage, ScannedFrame } from '../engine/types';
 import type { BoundingBox } from '../../aws/bounding-box';
 import type { ChallengeType, ClientChallenge, ColorDisplayed, ServerChallenge } from './event-stream';
 
-export interface AnalysedFrame {
+/** A sampled frame: its faces located, and for the frames looked at closely, the face described and scored. */
+export interface AnalysedFrame extends ScannedFrame {
   /** Milliseconds from the first frame. */
   offsetMs: number;
   image: RawImage;
-  faces: DetectedFace[];
-  /** Anti-spoof probability of the face, when the frame has exactly one. */
-  live?: number;
 }
 
 export interface ScoringInput {
@@ -60,25 +61,76 @@ export interface LivenessDecision {
 
 const SAME_PERSON_SIMILARITY = 70;
 const MIN_GROWTH = 1.2;
+/** In-oval frames to describe at least: the reference image's candidates and the anti-spoof median's. */
+export const MIN_DESCRIBED_IN_OVAL = 3;
+
+/** The frames that passed the movement checks: those with exactly one face, and those of them in the oval. */
+interface Movement {
+  single: AnalysedFrame[];
+  inOval: AnalysedFrame[];
+}
+
+/**
+ * The in-oval frames still to describe before deciding, so that at least MIN_DESCRIBED_IN_OVAL are (spread over the
+ * in-oval time); none when the session fails before that.
+ */
+export function framesToDescribe(input: ScoringInput): AnalysedFrame[] {
+  const movement = checkMovement(input, []);
+  if (typeof movement === 'string') return [];
+  const described = movement.inOval.filter((f) => f.described).length;
+  return spread(
+    movement.inOval.filter((f) => !f.described),
+    MIN_DESCRIBED_IN_OVAL - described,
+  );
+}
 
 export function decideLiveness(engine: Pick<FaceEngine, 'similarity'>, input: ScoringInput): LivenessDecision {
   const reasons: string[] = [];
   const fail = (reason: string): LivenessDecision => ({ status: 'FAILED', confidence: 0, reasons: [...reasons, reason], audits: [] });
+  const movement = checkMovement(input, reasons);
+  if (typeof movement === 'string') return fail(movement);
+  const { single, inOval } = movement;
 
+  const candidates = inOval.filter((f) => f.described);
+  if (candidates.length === 0) return fail('no frame in the oval was described');
+  const reference = [...candidates].sort((a, b) => frontalSharpness(described(b)) - frontalSharpness(described(a)))[0]!;
+  const referenceFace = described(reference);
+  const strangers = single.filter(
+    (f) => f.described && engine.similarity(f.described.face.embedding, referenceFace.embedding) < SAME_PERSON_SIMILARITY,
+  );
+  if (strangers.length > 0) return fail(`${strangers.length} frames show a different person`);
+  reasons.push(`the same person in the ${single.filter((f) => f.described).length} described of ${single.length} single-face frames`);
+
+  const live = median(candidates.map((f) => f.described!.live));
+  reasons.push(`median anti-spoof probability ${live.toFixed(3)} over ${candidates.length} frames`);
+
+  const others = single.filter((f) => f !== reference);
+  const audits = spread(others, input.auditImagesLimit).map((f) => ({ frame: f, box: toRatios(face(f).box) }));
+  return {
+    status: 'SUCCEEDED',
+    confidence: Math.round(live * 100 * 1000) / 1000,
+    reasons,
+    reference: { frame: reference, box: toRatios(referenceFace.box) },
+    audits,
+  };
+}
+
+/** Every check but identity and liveness: the client's events, the video, one face, and the movement into the oval. */
+function checkMovement(input: ScoringInput, reasons: string[]): Movement | string {
   const events = readEvents(input);
-  if (typeof events === 'string') return fail(events);
+  if (typeof events === 'string') return events;
   const { start, end, colours } = events;
   const videoStart = start.VideoStartTimestamp!;
   const at = (frame: AnalysedFrame) => videoStart + frame.offsetMs;
 
   const { sourceWidth, sourceHeight, fps } = input.decoded;
   if (sourceWidth !== undefined && (sourceWidth !== input.videoWidth || sourceHeight !== input.videoHeight)) {
-    return fail(`video is ${sourceWidth}x${sourceHeight}, not the declared ${input.videoWidth}x${input.videoHeight}`);
+    return `video is ${sourceWidth}x${sourceHeight}, not the declared ${input.videoWidth}x${input.videoHeight}`;
   }
   const decodedMs = (input.frames.length * 1000) / fps;
   const reportedMs = end.VideoEndTimestamp! - videoStart;
   if (Math.abs(decodedMs - reportedMs) > Math.max(1500, 0.3 * reportedMs)) {
-    return fail(`video lasts about ${decodedMs} ms but the client reported ${reportedMs} ms`);
+    return `video lasts about ${decodedMs} ms but the client reported ${reportedMs} ms`;
   }
 
   const oval = input.serverChallenge.OvalParameters;
@@ -90,60 +142,42 @@ export function decideLiveness(engine: Pick<FaceEngine, 'similarity'>, input: Sc
   };
   const target = end.TargetFace!;
   if ((['Width', 'Height', 'Left', 'Top'] as const).some((k) => Math.abs(target.BoundingBox[k] - ovalBox[k]) > 0.02)) {
-    return fail('TargetFace.BoundingBox is not the oval the server sent');
+    return 'TargetFace.BoundingBox is not the oval the server sent';
   }
 
   const frames = input.frames;
   const multi = frames.filter((f) => f.faces.length > 1).length;
   const single = frames.filter((f) => f.faces.length === 1);
-  if (multi > 0.1 * frames.length) return fail(`more than one face in ${multi} of ${frames.length} frames`);
-  if (single.length < 0.75 * frames.length) return fail(`exactly one face in only ${single.length} of ${frames.length} frames`);
+  if (multi > 0.1 * frames.length) return `more than one face in ${multi} of ${frames.length} frames`;
+  if (single.length < 0.75 * frames.length) return `exactly one face in only ${single.length} of ${frames.length} frames`;
 
   const initialAt = start.InitialFace!.InitialFaceDetectedTimestamp;
   const inOvalFrom = target.FaceDetectedInTargetPositionStartTimestamp;
   const startFrames = single.filter((f) => at(f) <= Math.max(initialAt, videoStart) + 500);
   const initialFrames = startFrames.length > 0 ? startFrames : single.slice(0, 2);
   const endFrames = single.filter((f) => at(f) >= inOvalFrom - 250);
-  if (endFrames.length === 0) return fail('no frame shows the face after the reported in-oval time');
+  if (endFrames.length === 0) return 'no frame shows the face after the reported in-oval time';
 
   const initial = medianBox(initialFrames.map((f) => face(f).box));
   const reported = toBox(start.InitialFace!.BoundingBox);
   if (distance(centre(initial), centre(reported)) > 0.2 || ratio(initial.width, reported.width) > 2) {
-    return fail('the face at the start is not where the client reported it');
+    return 'the face at the start is not where the client reported it';
   }
   const inOval = endFrames.filter((f) => isInOval(face(f).box, ovalBox));
   if (inOval.length < 0.7 * endFrames.length) {
-    return fail(`the face is inside the oval in only ${inOval.length} of ${endFrames.length} frames after the reported fit`);
+    return `the face is inside the oval in only ${inOval.length} of ${endFrames.length} frames after the reported fit`;
   }
   const growth = medianBox(inOval.map((f) => face(f).box)).width / initial.width;
-  if (growth < MIN_GROWTH) return fail(`the face did not move closer (width x${growth.toFixed(2)})`);
+  if (growth < MIN_GROWTH) return `the face did not move closer (width x${growth.toFixed(2)})`;
   reasons.push(`face grew x${growth.toFixed(2)} into the oval; in the oval in ${inOval.length}/${endFrames.length} frames`);
 
   if (input.challengeType === 'FaceMovementAndLightChallenge') {
     const colourProblem = checkColours(input.serverChallenge, colours);
-    if (colourProblem) return fail(colourProblem);
+    if (colourProblem) return colourProblem;
     reasons.push('colour sequence matched');
   }
 
-  const reference = [...inOval].sort((a, b) => frontalSharpness(face(b)) - frontalSharpness(face(a)))[0]!;
-  const referenceFace = face(reference);
-  const strangers = single.filter((f) => engine.similarity(face(f).embedding, referenceFace.embedding) < SAME_PERSON_SIMILARITY);
-  if (strangers.length > 0) return fail(`${strangers.length} frames show a different person`);
-
-  const liveScores = inOval.map((f) => f.live).filter((p): p is number => p !== undefined);
-  if (liveScores.length === 0) return fail('no anti-spoof score for the in-oval frames');
-  const live = median(liveScores);
-  reasons.push(`median anti-spoof probability ${live.toFixed(3)} over ${liveScores.length} frames`);
-
-  const others = single.filter((f) => f !== reference);
-  const audits = spread(others, input.auditImagesLimit).map((f) => ({ frame: f, box: toRatios(face(f).box) }));
-  return {
-    status: 'SUCCEEDED',
-    confidence: Math.round(live * 100 * 1000) / 1000,
-    reasons,
-    reference: { frame: reference, box: toRatios(referenceFace.box) },
-    audits,
-  };
+  return { single, inOval };
 }
 
 function readEvents(input: ScoringInput): { start: ClientChallenge; end: ClientChallenge; colours: ColorDisplayed[] } | string {
@@ -202,7 +236,8 @@ function checkColours(server: ServerChallenge, reported: ColorDisplayed[]): stri
 
 const sameRgb = (a: number[], b: number[]) => a.length === 3 && a.every((v, i) => v === b[i]);
 
-const face = (frame: AnalysedFrame): DetectedFace => frame.faces[0]!;
+const face = (frame: AnalysedFrame): LocatedFace => frame.faces[0]!;
+const described = (frame: AnalysedFrame): DetectedFace => frame.described!.face;
 
 function frontalSharpness(detected: DetectedFace): number {
   return detected.quality.sharpness - Math.abs(detected.pose.yaw) - Math.abs(detected.pose.pitch);

@@ -29,9 +29,10 @@ import {
   type ServerChallenge,
   type StreamException,
 } from './event-stream';
+import { CloseLookSampler } from './close-looks';
 import { SESSION_ID_PATTERN } from './operations';
 import type { ResultWriter } from './result-images';
-import { decideLiveness, type AnalysedFrame } from './scoring';
+import { decideLiveness, framesToDescribe, type AnalysedFrame } from './scoring';
 import { effectiveStatus, type LivenessSession, type SessionStore } from './sessions';
 import { VideoDecodeError, VideoDecoder } from './video-decoder';
 
@@ -40,8 +41,10 @@ export interface StreamLimits {
   maxVideoBytes: number;
   /** A stream that has started sending and then sends nothing for this long is ended. */
   idleTimeoutMs: number;
-  /** Frames sampled per second of video for analysis. */
+  /** Frames sampled per second of video for analysis: each is located (face detection). */
   sampleFps: number;
+  /** Of each run of this many sampled frames, one is described (./close-looks.ts); 1 describes every frame. */
+  describeOneFrameIn: number;
   /** Most frames analysed; a longer video is refused. */
   maxFrames: number;
   /** Streams open at once; one more is refused with ThrottlingException. */
@@ -59,6 +62,7 @@ export const DEFAULT_STREAM_LIMITS: StreamLimits = {
   maxVideoBytes: 10 * 1024 * 1024,
   idleTimeoutMs: 10_000,
   sampleFps: 4,
+  describeOneFrameIn: 2,
   maxFrames: 120,
   maxConcurrentStreams: 10,
   firstEventTimeoutMs: 10_000,
@@ -142,6 +146,8 @@ export function parseStartQuery(url: URL, headers: IncomingHttpHeaders, region: 
 }
 
 export function startStreamServer(options: StreamServerOptions): { server: Server; close(): Promise<void> } {
+  // Here, so that a wrong setting stops the start rather than failing each session.
+  CloseLookSampler.checkRunLength(options.limits.describeOneFrameIn);
   const server = createServer({ key: options.tls.key, cert: options.tls.cert });
   // A chunk travels base64 in JSON (4/3 larger): any frame that can carry an allowed chunk gets through to the size
   // check, which answers with the exception; a larger frame is cut off by ws itself (close 1009).
@@ -200,6 +206,8 @@ interface Video {
   bytes: number;
   frames: AnalysedFrame[];
   analysis: Promise<void>;
+  /** Which frames are described as well as located. */
+  closeLooks: CloseLookSampler;
 }
 
 /**
@@ -311,7 +319,8 @@ class LivenessStream {
       if (state.phase === 'receiving-video') video = state.video;
       else {
         // ffmpeg only once video comes: a connection that sends none costs no process.
-        video = { decoder: this.startDecoder(state.query), bytes: 0, frames: [], analysis: Promise.resolve() };
+        const closeLooks = new CloseLookSampler(this.options.limits.describeOneFrameIn);
+        video = { decoder: this.startDecoder(state.query), bytes: 0, frames: [], analysis: Promise.resolve(), closeLooks };
         this.state = { ...state, phase: 'receiving-video', video };
       }
       video.bytes = bytes;
@@ -343,13 +352,14 @@ class LivenessStream {
       return;
     }
     const frame: AnalysedFrame = { offsetMs, image, faces: [] };
-    video.frames.push(frame);
+    const index = video.frames.push(frame) - 1;
     // One frame at a time, in order, while the client keeps streaming.
     video.analysis = video.analysis.then(async () => {
       if (this.state.phase !== 'receiving-video' && this.state.phase !== 'completing') return;
-      const { faces } = await this.options.engine.analyse(image);
-      frame.faces = faces;
-      if (faces.length === 1) frame.live = await this.options.engine.liveProbability(image, faces[0]!);
+      const scanned = await this.options.engine.scanFrame(image, { describeSingleFace: video.closeLooks.wants(index) });
+      frame.faces = scanned.faces;
+      frame.described = scanned.described;
+      if (scanned.described) video.closeLooks.described();
     });
   }
 
@@ -367,7 +377,7 @@ class LivenessStream {
     try {
       const decoded = await video.decoder.finish();
       await video.analysis;
-      const decision = decideLiveness(this.options.engine, {
+      const scoring = {
         challengeType: state.challengeType,
         serverChallenge: state.serverChallenge,
         videoWidth: state.query.videoWidth,
@@ -376,7 +386,14 @@ class LivenessStream {
         clientChallenges: state.clientChallenges,
         frames: video.frames,
         auditImagesLimit: session.auditImagesLimit,
-      });
+      };
+      // A short stay in the oval may have too few described frames for the decision: describe more of them now.
+      await Promise.all(
+        framesToDescribe(scoring).map(async (frame) => {
+          frame.described = (await this.options.engine.scanFrame(frame.image, { describeSingleFace: true })).described;
+        }),
+      );
+      const decision = decideLiveness(this.options.engine, scoring);
       this.state = { phase: 'finished', session };
       const images = decision.status === 'SUCCEEDED' ? await this.options.results.store(session, decision) : { auditImages: [] };
       session.status = decision.status;

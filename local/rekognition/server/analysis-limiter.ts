@@ -1,7 +1,7 @@
 /**
- * Bounds the image analyses in flight: a few run at once (the engine already uses the CPU's cores), a bounded
- * number wait their turn, and beyond that a request is refused with ThrottlingException, which the SDK retries
- * with backoff, instead of piling decoded images up in memory.
+ * Bounds the document analyses in flight (Textract's OCR worker; face images go through the face engine pool's
+ * lanes instead): a few run at once, a bounded number wait their turn, and beyond that a request is refused with
+ * ThrottlingException, which the SDK retries with backoff, instead of piling decoded images up in memory.
  */
 import { AwsError } from '../../aws/errors';
 

@@ -9,7 +9,6 @@ import { randomUUID } from 'node:crypto';
 import sharp from 'sharp';
 import type { CollectionStore, StoredFace } from '../collections/store';
 import { ImageDimensionError, ImageFormatError, type AnalysedImage, type DetectedFace, type FaceEngine } from '../engine/types';
-import type { AnalysisLimiter } from './analysis-limiter';
 import {
   boundingBox,
   faceDetail,
@@ -28,7 +27,6 @@ export interface ImageOperationsOptions {
   engine: FaceEngine;
   store: CollectionStore;
   images: ImageSource;
-  limiter: AnalysisLimiter;
 }
 
 /** Rekognition's smallest accepted side of an image. */
@@ -93,12 +91,12 @@ function paginate<T>(items: readonly T[], keyOf: (item: T) => string, kind: stri
   };
 }
 
-export function createImageOperations({ engine, store, images, limiter }: ImageOperationsOptions): OperationTable {
+export function createImageOperations({ engine, store, images }: ImageOperationsOptions): OperationTable {
   /** Decodes and analyses an image, translating the engine's refusals into Rekognition's exceptions. */
   async function analyse(input: ImageInput): Promise<AnalysedImage> {
     const bytes = await images.load(input);
     try {
-      const analysed = await limiter.run(() => engine.analyse(bytes));
+      const analysed = await engine.analyse(bytes);
       return { ...analysed, faces: analysed.faces.slice(0, MAX_FACES_PER_IMAGE) };
     } catch (error) {
       if (error instanceof ImageFormatError) {

@@ -9,14 +9,13 @@
  *   });
  *   // point the SDK at server.endpoint (AWS_ENDPOINT_URL_REKOGNITION), then: await server.close();
  *
- * The operation table is composed explicitly: `createImageOperations({ engine, store, images, limiter })` gives the image
+ * The operation table is composed explicitly: `createImageOperations({ engine, store, images })` gives the image
  * and collection operations, `extraOperations` adds others (a name served twice is a startup error). Every
  * operation receives the parsed JSON body and answers the JSON response, or throws an AwsError. Requests need a SigV4
  * signature (../../aws/sigv4.ts): with `credentials`, a valid one of those keys (the local stack's functions sign with
  * its credentials); without, any key of the right form passes (standalone use and tests, whose callers may sign with
- * anything). Bodies are capped at 16 MB. At most
- * `maxConcurrentAnalyses` images (default 2) are analysed at once and `maxQueuedAnalyses` (default 32) wait; more
- * are refused with ThrottlingException.
+ * anything). Bodies are capped at 16 MB. Images are analysed by `engine`, normally the interactive lane of a face
+ * engine pool (../engine-pool), which refuses an image with ThrottlingException when it cannot start soon enough.
  */
 import type { Clock } from '../../aws/clock';
 import { AwsError } from '../../aws/errors';
@@ -24,13 +23,11 @@ import { createJsonProtocolListener, isCommonException, type OperationTable } fr
 import { startListener } from '../../aws/listener';
 import { jsonServiceAuthenticator } from '../../aws/sigv4';
 import { CollectionStore } from '../collections/store';
-import { createFaceEngine } from '../engine';
 import type { FaceEngine } from '../engine/types';
-import { AnalysisLimiter } from './analysis-limiter';
+import { startFaceEnginePool } from '../engine-pool/index';
 import { createImageOperations } from './image-operations';
 import { ImageSource, type S3Settings } from './image-source';
 
-export { AnalysisLimiter } from './analysis-limiter';
 export { createImageOperations } from './image-operations';
 export { ImageSource, type S3Settings } from './image-source';
 export { CollectionStore } from '../collections/store';
@@ -46,11 +43,9 @@ export interface RekognitionServerOptions extends ImageServerChecks {
   /** Region and account written into CollectionArn; defaults us-east-1 and 000000000000. */
   region?: string;
   accountId?: string;
-  /** Defaults to a new engine from createFaceEngine(). */
+  /** Defaults to the interactive lane of a pool of its own (closed with the server), sized to the cores. */
   engine?: FaceEngine;
   extraOperations?: OperationTable;
-  maxConcurrentAnalyses?: number;
-  maxQueuedAnalyses?: number;
 }
 
 /** How the image servers (Rekognition, Textract) check signatures and report failures. */
@@ -150,10 +145,10 @@ const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 export async function startRekognitionServer(options: RekognitionServerOptions): Promise<RekognitionServer> {
   const { host = '127.0.0.1', port = 4580, dataDir, region = 'us-east-1', accountId = '000000000000' } = options;
   const store = await CollectionStore.open({ dataDir, region, accountId });
-  const engine = options.engine ?? (await createFaceEngine());
+  const ownPool = options.engine ? undefined : await startFaceEnginePool();
+  const engine = options.engine ?? ownPool!.interactive;
   const images = new ImageSource(options.s3);
-  const limiter = new AnalysisLimiter(options.maxConcurrentAnalyses ?? 2, options.maxQueuedAnalyses ?? 32);
-  const operations = combineOperations(createImageOperations({ engine, store, images, limiter }), options.extraOperations ?? {});
+  const operations = combineOperations(createImageOperations({ engine, store, images }), options.extraOperations ?? {});
   return startImageServer(
     {
       service: 'rekognition',
@@ -166,7 +161,10 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
       exceptionMembers: (type, requestId) => ({ Code: type, Logref: requestId }),
       host,
       port,
-      release: async () => images.close(),
+      release: async () => {
+        images.close();
+        await ownPool?.close();
+      },
     },
     options,
   );

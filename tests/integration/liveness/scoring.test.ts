@@ -1,12 +1,18 @@
 /**
- * The liveness decision on analysed frames (as the face engine describes them) and the client's reports. The
- * frames here are built to the geometry of a face moving into the oval; similarity is plain cosine on the
- * embeddings, mapped to 0-100.
+ * The liveness decision on analysed frames (every face located, some frames described by the face engine) and the
+ * client's reports. The frames here are built to the geometry of a face moving into the oval, every one described
+ * unless a test says otherwise; similarity is plain cosine on the embeddings, mapped to 0-100.
  */
 import { buildServerChallenge } from '../../../local/rekognition/liveness/challenge';
 import { colourSchedule } from '../../../local/rekognition/liveness-client/client';
 import type { ClientChallenge, ServerChallenge } from '../../../local/rekognition/liveness/event-stream';
-import { decideLiveness, type AnalysedFrame, type ScoringInput } from '../../../local/rekognition/liveness/scoring';
+import {
+  decideLiveness,
+  framesToDescribe,
+  MIN_DESCRIBED_IN_OVAL,
+  type AnalysedFrame,
+  type ScoringInput,
+} from '../../../local/rekognition/liveness/scoring';
 import type { DetectedFace } from '../../../local/rekognition/engine/types';
 
 const WIDTH = 640;
@@ -40,18 +46,24 @@ function faceAt(progress: number, challenge: ServerChallenge, sharpness = 60, em
   };
 }
 
+/** Puts `face` in the frame, described with the anti-spoof probability `live`. */
+function show(frame: AnalysedFrame, face: DetectedFace, live = 0.9): void {
+  frame.faces = [{ box: face.box, confidence: face.confidence }];
+  frame.described = { face, live };
+}
+
+/** The frames that show the face after the reported fit (the 350 ms before it included), which are in the oval. */
+const inOvalFrames = (input: ScoringInput) => input.frames.filter((f) => f.offsetMs >= APPROACH_MS - 350);
+
 /** A 5 s FaceMovementAndLightChallenge session done as the component does it. */
 function session(): ScoringInput {
   const challenge = buildServerChallenge('FaceMovementAndLightChallenge', WIDTH, HEIGHT);
   const oval = challenge.OvalParameters;
   const frames: AnalysedFrame[] = Array.from({ length: 20 }, (_, i) => {
     const offsetMs = (i * 1000) / FPS;
-    return {
-      offsetMs,
-      image: { data: Buffer.alloc(3), width: 1, height: 1, channels: 3 },
-      faces: [faceAt(Math.min(1, offsetMs / APPROACH_MS), challenge)],
-      live: 0.9 + i / 1000,
-    };
+    const frame: AnalysedFrame = { offsetMs, image: { data: Buffer.alloc(3), width: 1, height: 1, channels: 3 }, faces: [] };
+    show(frame, faceAt(Math.min(1, offsetMs / APPROACH_MS), challenge), 0.9 + i / 1000);
+    return frame;
   });
   const start = faceAt(0, challenge).box;
   const initialFace = {
@@ -103,7 +115,7 @@ it('passes a face that moves into the oval while the colours play, scoring the m
   const input = session();
   const decision = decideLiveness(cosine, input);
   expect(decision.status).toBe('SUCCEEDED');
-  const inOval = input.frames.filter((f) => f.offsetMs >= APPROACH_MS - 350).map((f) => f.live!);
+  const inOval = inOvalFrames(input).map((f) => f.described!.live);
   const sorted = [...inOval].sort((a, b) => a - b);
   const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
   expect(decision.confidence).toBeCloseTo(median * 100, 2);
@@ -122,8 +134,20 @@ it("accepts colour 0 giving way to colour 1 at the component's first tick", () =
 it('takes the sharpest frontal frame in the oval as the reference image', () => {
   const input = session();
   const sharpest = input.frames[15]!;
-  sharpest.faces = [faceAt(1, input.serverChallenge, 95)];
+  show(sharpest, faceAt(1, input.serverChallenge, 95));
   expect(decideLiveness(cosine, input).reference?.frame).toBe(sharpest);
+});
+
+it('takes the reference image and the anti-spoof median from described frames only', () => {
+  const input = session();
+  const undescribed = input.frames[15]!;
+  show(undescribed, faceAt(1, input.serverChallenge, 95));
+  delete undescribed.described;
+  const decision = decideLiveness(cosine, input);
+  expect(decision.reference?.frame).not.toBe(undescribed);
+  expect(decision.reasons.at(-1)).toMatch(
+    new RegExp(`^median anti-spoof probability [0-9.]+ over ${inOvalFrames(input).length - 1} frames$`),
+  );
 });
 
 it('fails a colour that is not the one the server sent', () => {
@@ -145,9 +169,40 @@ it('fails colours shown far shorter than the server asked', () => {
 
 it('fails when another person appears during the video', () => {
   const input = session();
-  input.frames[8]!.faces = [faceAt(1, input.serverChallenge, 60, unit(1))];
+  show(input.frames[8]!, faceAt(1, input.serverChallenge, 60, unit(1)));
   const decision = decideLiveness(cosine, input);
   expect([decision.status, decision.reasons.at(-1)]).toEqual(['FAILED', '1 frames show a different person']);
+});
+
+it('fails another person seen in a described frame before the face reached the oval', () => {
+  const input = session();
+  show(input.frames[1]!, faceAt(0.2, input.serverChallenge, 60, unit(1)));
+  for (const frame of input.frames.filter((_, i) => i % 2 === 0)) delete frame.described;
+  expect(decideLiveness(cosine, input).reasons.at(-1)).toBe('1 frames show a different person');
+});
+
+it('fails a session in which no frame in the oval was described', () => {
+  const input = session();
+  for (const frame of inOvalFrames(input)) delete frame.described;
+  expect(decideLiveness(cosine, input).reasons.at(-1)).toBe('no frame in the oval was described');
+});
+
+it(`asks for in-oval frames to be described until ${MIN_DESCRIBED_IN_OVAL} are, spread over the stay in the oval`, () => {
+  const input = session();
+  const inOval = inOvalFrames(input);
+  for (const frame of inOval.slice(1)) delete frame.described;
+  const wanted = framesToDescribe(input);
+  expect(wanted).toHaveLength(MIN_DESCRIBED_IN_OVAL - 1);
+  expect(wanted.every((frame) => inOval.includes(frame) && !frame.described)).toBe(true);
+  expect(wanted[0]!.offsetMs).toBeLessThan(wanted[1]!.offsetMs - 1000);
+});
+
+it('asks for nothing more when enough in-oval frames are described, or when the session fails anyway', () => {
+  const input = session();
+  expect(framesToDescribe(input)).toEqual([]);
+  for (const frame of input.frames) delete frame.described;
+  input.clientChallenges.pop();
+  expect(framesToDescribe(input)).toEqual([]);
 });
 
 it('fails a TargetFace that is not the oval the server sent', () => {

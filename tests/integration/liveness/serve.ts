@@ -6,7 +6,7 @@
  * moved it with an `advance <ms>` line on stdin, which is answered `advanced <total ms>`.
  */
 import { createInterface } from 'node:readline';
-import { createFaceEngine } from '../../../local/rekognition/engine';
+import { startFaceEnginePool } from '../../../local/rekognition/engine-pool/index';
 import { startLivenessService } from '../../../local/rekognition/liveness';
 import type { StreamLimits } from '../../../local/rekognition/liveness/stream-server';
 import { startRekognitionServer } from '../../../local/rekognition/server';
@@ -30,9 +30,9 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   clockOffsetMs += Number(advance[1]);
   console.log(`advanced ${clockOffsetMs}`);
 });
-const engine = await createFaceEngine();
+const pool = await startFaceEnginePool();
 const liveness = await startLivenessService({
-  engine,
+  engine: pool.liveness,
   s3,
   dataDir: options.dataDir,
   port: 0,
@@ -47,12 +47,14 @@ const server = await startRekognitionServer({
   dataDir: options.dataDir,
   region: options.region,
   s3,
-  engine,
+  engine: pool.interactive,
   extraOperations: liveness.operations,
   now,
 });
 const ready = { endpoint: server.endpoint, streamingEndpoint: liveness.streamingEndpoint, certificatePath: liveness.certificatePath };
 console.log(`ready ${JSON.stringify(ready)}`);
 process.on('SIGTERM', () => {
-  void Promise.all([server.close(), liveness.close()]).then(() => process.exit(0));
+  void Promise.all([server.close(), liveness.close()])
+    .then(() => pool.close())
+    .then(() => process.exit(0));
 });
