@@ -183,7 +183,12 @@ interface User {
 async function prepare(client: FaceLoginClient, user: User): Promise<number> {
   const started = performance.now();
   user.sub = (await client.signUp(user.email)).sub;
-  const run = await client.signIn(user.email, { idPhoto: user.person.idPhoto }, 'FACE_LIVENESS');
+  let run = await client.signIn(user.email, { idPhoto: user.person.idPhoto }, 'FACE_LIVENESS');
+  // Verify can give up on the card's document check when OCR queues behind other enrollments (its AWS call timeout):
+  // the user signs in again, as a person would, and meets FACE_LIVENESS if the indexer accepted the card meanwhile.
+  if (run.outcome === 'refused' && run.last?.step === 'ENROLL_ID_PHOTO') {
+    run = await client.signIn(user.email, { idPhoto: user.person.idPhoto }, 'FACE_LIVENESS');
+  }
   if (run.outcome !== 'reached')
     throw new Error(
       `${user.email}: the enrollment of ${user.person.name} was not accepted (${run.outcome} at ${run.last?.step ?? 'the end'})`,

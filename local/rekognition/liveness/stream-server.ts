@@ -47,7 +47,10 @@ export interface StreamLimits {
   describeOneFrameIn: number;
   /** Most frames analysed; a longer video is refused. */
   maxFrames: number;
-  /** Streams open at once; one more is refused with ThrottlingException. */
+  /**
+   * Streams open at once; one more is refused with ThrottlingException. Each holds an ffmpeg decoder and its sampled
+   * frames (about 20 MB for a 6 s video at 640x480), so 64 hold about 1.3 GB; the face pool queues their frames.
+   */
   maxConcurrentStreams: number;
   /** A stream that has sent nothing this long after connecting is ended. */
   firstEventTimeoutMs: number;
@@ -64,7 +67,7 @@ export const DEFAULT_STREAM_LIMITS: StreamLimits = {
   sampleFps: 4,
   describeOneFrameIn: 2,
   maxFrames: 120,
-  maxConcurrentStreams: 10,
+  maxConcurrentStreams: 64,
   firstEventTimeoutMs: 10_000,
   startScreenTimeoutMs: 60_000,
 };

@@ -92,13 +92,18 @@ export async function startEnrollment(user: FlowUser) {
  */
 export async function enroll(user: FlowUser, idPhoto: Buffer) {
   await user.signUp();
-  const enrollChallenge = await startEnrollment(user);
-  const parameters = enrollChallenge.ChallengeParameters!;
-  const upload = await uploadIdPhoto(parameters, idPhoto);
-  if (upload.status !== 204) throw new Error(`the upload was refused with ${upload.status}: ${upload.body}`);
-  const live = await user.answer(enrollChallenge.Session!, 'uploaded');
-  if (live.ChallengeParameters?.step !== 'FACE_LIVENESS') throw new Error(`enrollment of ${user.email} was refused`);
-  return { live, enrollChallenge, sub: subOfEnrollChallenge(parameters) };
+  let enrollChallenge = await startEnrollment(user);
+  for (let attempt = 1; ; attempt += 1) {
+    const parameters = enrollChallenge.ChallengeParameters!;
+    const upload = await uploadIdPhoto(parameters, idPhoto);
+    if (upload.status !== 204) throw new Error(`the upload was refused with ${upload.status}: ${upload.body}`);
+    const next = await user.answer(enrollChallenge.Session!, 'uploaded');
+    if (next.ChallengeParameters?.step === 'FACE_LIVENESS') return { live: next, enrollChallenge, sub: subOfEnrollChallenge(parameters) };
+    // On a busy machine verify can give up on the card's document check (OCR queued past its AWS call timeout): the
+    // app asks for the photo again, and the same card is read at once the second time (the local AnalyzeID keeps it).
+    if (attempt === 2 || next.ChallengeParameters?.step !== 'ENROLL_ID_PHOTO') throw new Error(`enrollment of ${user.email} was refused`);
+    enrollChallenge = next;
+  }
 }
 
 /** Waits until the stack has printed a line matching `pattern` after `since` characters of its output. */
