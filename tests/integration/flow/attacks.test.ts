@@ -14,7 +14,17 @@ import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { startStackProcess, type StackProcess } from '../stack/stack-process';
-import { enroll, fixture, flowUser, printedLine, startEnrollment, streamLiveness, uploadIdPhoto, type FlowUser } from './harness';
+import {
+  answerEnrollment,
+  enroll,
+  fixture,
+  flowUser,
+  printedLine,
+  startEnrollment,
+  streamLiveness,
+  uploadIdPhoto,
+  type FlowUser,
+} from './harness';
 import { idCardOf } from '../../support/id-cards';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -141,9 +151,11 @@ describe('attacks on the sign-in through the public APIs', () => {
       await user.signUp();
       const held = await startEnrollment(user);
       // The user (or someone who got this policy) keeps it; the user enrolls through a second sign-in.
-      const used = await startEnrollment(user);
-      expect((await uploadIdPhoto(used.ChallengeParameters!, sample('george_clooney', 'id-card'))).status).toBe(204);
-      const live = await user.answer(used.Session!, 'uploaded');
+      const { live, enrollChallenge: used } = await answerEnrollment(
+        user,
+        await startEnrollment(user),
+        sample('george_clooney', 'id-card'),
+      );
       expect(live.ChallengeParameters?.step).toBe('FACE_LIVENESS');
       expect((await passLiveness(user, live, sample('george_clooney', 'selfie'))).AuthenticationResult).toBeDefined();
       const sub = JSON.parse(used.ChallengeParameters!.uploadFields!).key.split('/')[1] as string;

@@ -85,22 +85,26 @@ export async function startEnrollment(user: FlowUser) {
   return challenge;
 }
 
-/**
- * Signs up `user`, proves the email, uploads `idPhoto` at the enrollment challenge and answers it: returns the
- * FACE_LIVENESS challenge that follows (throws when the enrollment was refused), the answered enrollment challenge
- * and the user's sub.
- */
+/** Signs up `user`, proves the email, and enrolls `idPhoto` (answerEnrollment). */
 export async function enroll(user: FlowUser, idPhoto: Buffer) {
   await user.signUp();
-  let enrollChallenge = await startEnrollment(user);
+  return answerEnrollment(user, await startEnrollment(user), idPhoto);
+}
+
+/**
+ * Uploads `idPhoto` at an ENROLL_ID_PHOTO challenge and answers it: the FACE_LIVENESS challenge that follows (throws
+ * when the enrollment was refused), the enrollment challenge answered last and the user's sub. On a busy machine
+ * verify can give up on the card's document check (OCR queued past its AWS call timeout): the app then asks for the
+ * photo again, and the same card is read at once the second time (the local AnalyzeID keeps the reading).
+ */
+export async function answerEnrollment(user: FlowUser, challenge: Awaited<ReturnType<FlowUser['answer']>>, idPhoto: Buffer) {
+  let enrollChallenge = challenge;
   for (let attempt = 1; ; attempt += 1) {
     const parameters = enrollChallenge.ChallengeParameters!;
     const upload = await uploadIdPhoto(parameters, idPhoto);
     if (upload.status !== 204) throw new Error(`the upload was refused with ${upload.status}: ${upload.body}`);
     const next = await user.answer(enrollChallenge.Session!, 'uploaded');
     if (next.ChallengeParameters?.step === 'FACE_LIVENESS') return { live: next, enrollChallenge, sub: subOfEnrollChallenge(parameters) };
-    // On a busy machine verify can give up on the card's document check (OCR queued past its AWS call timeout): the
-    // app asks for the photo again, and the same card is read at once the second time (the local AnalyzeID keeps it).
     if (attempt === 2 || next.ChallengeParameters?.step !== 'ENROLL_ID_PHOTO') throw new Error(`enrollment of ${user.email} was refused`);
     enrollChallenge = next;
   }
