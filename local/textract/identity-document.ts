@@ -3,8 +3,9 @@
  * an empty text for what it did not read; dates carry a NormalizedValue `{ Value: 'YYYY-MM-DDT00:00:00',
  * ValueType: 'DATE' }`. Here the MRZ (checked by its check digits) gives the holder, the document number and the
  * dates; without an MRZ, dates come from the printed text beside or under their labels (EXP, DOB, ISS, an EU
- * licence's 4a/4b...), read as US documents print them (MM/DD/YYYY) when written with slashes. ID_TYPE is PASSPORT for a passport's MRZ or title and
- * DRIVER LICENSE FRONT for a licence's title, the two AnalyzeID names; other documents are known by their MRZ only.
+ * licence's 4a/4b...), read as US documents print them (MM/DD/YYYY) when written with slashes. ID_TYPE is PASSPORT
+ * for a passport's MRZ or title and DRIVER LICENSE FRONT for a licence's title, the two AnalyzeID names; other
+ * documents are known by their MRZ only.
  */
 import type { MachineReadableZone } from './mrz';
 import type { TextLine } from './text-reader';

@@ -42,6 +42,18 @@ describe('reading an MRZ from OCR lines', () => {
     expect(readMrzLines([first!, second!.replace('7408122', '74O8122')], NOW)?.birthDate).toBe('1974-08-12');
   });
 
+  test("restores an identity card's document code I that OCR read as T (TD1 codes begin with A, C or I)", () => {
+    const [first, ...rest] = td1Lines(HOLDER);
+    expect(readMrzLines([first!.replace(/^I/, 'T'), ...rest], NOW)?.documentCode).toBe('I');
+  });
+
+  test('restores the filler after the name where OCR read some of its < as letters', () => {
+    const [first, second] = td3Lines(HOLDER);
+    const zone = readMrzLines([first!.replace(/<{6}$/, 'LL<CC<'), second!], NOW);
+    expect(zone?.lines).toEqual(td3Lines(HOLDER));
+    expect(zone?.firstName).toBe('ANNA MARIA');
+  });
+
   test('refuses a zone whose check digits disagree', () => {
     const [first, second] = td3Lines(HOLDER);
     expect(readMrzLines([first!, second!.replace('L898902C3', 'L898902C4')], NOW)).toBeUndefined();
