@@ -17,3 +17,8 @@ export async function idCardOf(rekognition: RekognitionClient, photo: Buffer, se
   const card = await makeIdCard(upright.data, { seed, layout: 'passport', portraitCrop: headAndShoulders(box, width, height) });
   return card.image;
 }
+
+/** A passport printing `photo` as its portrait, cropped at the centre: for a portrait with no face, or several. */
+export async function passportPrinting(photo: Buffer, seed: string): Promise<Buffer> {
+  return (await makeIdCard(photo, { seed, layout: 'passport' })).image;
+}

@@ -26,7 +26,7 @@ import {
   uploadIdPhoto,
   type FlowUser,
 } from './harness';
-import { idCardOf } from '../../support/id-cards';
+import { idCardOf, passportPrinting } from '../../support/id-cards';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const ANGELINA_ID_PHOTO = fixture('app-id-photo-angelina_jolie-img6.jpg');
@@ -238,9 +238,10 @@ describe('refused sign-ins through the local stack', () => {
       await expectEnrollmentRefused(user, challenge, photoMissing(sub));
     });
 
-    it('refuses an ID photo with no face', async () => {
+    it('refuses a photo of an ID document with no face on it', async () => {
       const { user, challenge, sub } = await enrollChallenge('noface@example.com');
-      expect((await uploadIdPhoto(challenge.ChallengeParameters!, NO_FACE)).status).toBe(204);
+      const card = await passportPrinting(NO_FACE, 'noface@example.com');
+      expect((await uploadIdPhoto(challenge.ChallengeParameters!, card)).status).toBe(204);
       await expectEnrollmentRefused(user, challenge, rejected(sub, 'NO_FACE'));
     });
 
@@ -250,9 +251,10 @@ describe('refused sign-ins through the local stack', () => {
       await expectEnrollmentRefused(user, challenge, rejected(sub, 'NOT_A_DOCUMENT'));
     });
 
-    it('refuses an ID photo with several faces', async () => {
+    it('refuses a photo of an ID document with several faces on it', async () => {
       const { user, challenge, sub } = await enrollChallenge('group@example.com');
-      expect((await uploadIdPhoto(challenge.ChallengeParameters!, GROUP)).status).toBe(204);
+      const card = await passportPrinting(GROUP, 'group@example.com');
+      expect((await uploadIdPhoto(challenge.ChallengeParameters!, card)).status).toBe(204);
       await expectEnrollmentRefused(user, challenge, rejected(sub, 'MULTIPLE_FACES'));
     });
 
