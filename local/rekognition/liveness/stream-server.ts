@@ -65,7 +65,9 @@ export const DEFAULT_STREAM_LIMITS: StreamLimits = {
   maxVideoBytes: 10 * 1024 * 1024,
   idleTimeoutMs: 10_000,
   sampleFps: 4,
-  describeOneFrameIn: 2,
+  // Every frame: with one in two, the Confidence median rests on half the frames and a genuine video scored under 90
+  // often enough to fail the flow and browser tests now and then (2 of about 80 sessions in two CI runs).
+  describeOneFrameIn: 1,
   maxFrames: 120,
   maxConcurrentStreams: 64,
   firstEventTimeoutMs: 10_000,
