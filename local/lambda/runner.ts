@@ -9,11 +9,6 @@
  * background. An invocation that has to wait for its container's import is a cold start: its REPORT line carries
  * `Init Duration`, as on Lambda. A container whose import finished before any invocation needed it prints an
  * `INIT_REPORT ... Status: success` line instead, so every import's cost is in the log once; stats() counts both.
- *
- * A burst scales a function out only where that pays: an invocation that finds every container busy gets a new one
- * when its expected wait for a busy one is longer than an import (scaleOutPays), else it queues. A quick trigger then
- * serves a burst of 25 from a few warm containers instead of importing 24 bundles at once, while a slow one (verify,
- * which waits on Rekognition) gets one container per concurrent answer, as on Lambda.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -78,10 +73,6 @@ export class LambdaInvocationError extends Error {
 export interface LambdaRunnerOptions {
   /** Receives every log line with the function's logical id; defaults to printing `[LogicalId] line`. */
   log?: (logicalId: string, line: string) => void;
-  /**
-   * Default 32: Lambda scales a function out to the account's unreserved concurrency (1,000 by default), so a burst
-   * of sign-ins must not queue behind a few containers here; each container is one worker thread, idle until needed.
-   */
   maxContainersPerFunction?: number;
   /** Lambda's init phase limit. */
   initTimeoutMs?: number;
@@ -240,34 +231,6 @@ interface FunctionPool {
   containers: Container[];
   waiting: Array<() => void>;
   stats: Omit<ContainerStats, 'containers'>;
-  /** Moving average of invocation durations; undefined until one has finished. */
-  meanDurationMs: number | undefined;
-}
-
-/** An import's assumed duration before this function has finished one (the triggers' bundles take 100-200 ms). */
-const ASSUMED_INIT_MS = 200;
-/** Weight of the latest invocation in the moving average of durations. */
-const DURATION_SMOOTHING = 0.2;
-
-/**
- * Whether an invocation that finds all `busy` containers taken, with `waiting` invocations queued ahead of it, should
- * get a container of its own: when its expected wait (its place in the queue shared among the containers, times the
- * mean invocation duration) is longer than an import. Unknown durations count as one import.
- */
-export function scaleOutPays({
-  busy,
-  waiting,
-  meanDurationMs,
-  meanInitMs,
-}: {
-  busy: number;
-  waiting: number;
-  meanDurationMs: number | undefined;
-  meanInitMs: number | undefined;
-}): boolean {
-  if (busy === 0) return true;
-  const initMs = meanInitMs ?? ASSUMED_INIT_MS;
-  return ((waiting + 1) / busy) * (meanDurationMs ?? initMs) > initMs;
 }
 
 export class LambdaRunner {
@@ -278,7 +241,7 @@ export class LambdaRunner {
 
   constructor(options: LambdaRunnerOptions = {}) {
     this.log = options.log ?? ((logicalId, line) => process.stdout.write(`[${logicalId}] ${line}\n`));
-    this.maxContainers = options.maxContainersPerFunction ?? 32;
+    this.maxContainers = options.maxContainersPerFunction ?? 4;
     this.initTimeoutMs = options.initTimeoutMs ?? 10000;
   }
 
@@ -295,7 +258,6 @@ export class LambdaRunner {
       containers: [],
       waiting: [],
       stats: { started: 0, startedAheadOfNeed: 0, coldStarts: 0, inits: 0, initMs: 0 },
-      meanDurationMs: undefined,
     });
   }
 
@@ -344,8 +306,6 @@ export class LambdaRunner {
       record(`START RequestId: ${requestId} Version: $LATEST`);
       const outcome = await container.invoke(requestId, event, Date.now() + pool.spec.timeoutSeconds * 1000, (line) => logs.push(line));
       const durationMs = performance.now() - started;
-      pool.meanDurationMs =
-        pool.meanDurationMs === undefined ? durationMs : pool.meanDurationMs + DURATION_SMOOTHING * (durationMs - pool.meanDurationMs);
       // Only the invocation that waited for the init phase reports it, as Lambda's REPORT line does.
       const reportedInit = container.coldInvocation ? container.initDurationMs : undefined;
       container.coldInvocation = false;
@@ -418,8 +378,7 @@ export class LambdaRunner {
     for (;;) {
       const live = this.live(pool);
       const idle = live.find((container) => !container.busy);
-      const container =
-        idle ?? (live.length < this.maxContainers && this.scaleOutPays(pool, live) ? this.addContainer(pool, false) : undefined);
+      const container = idle ?? (live.length < this.maxContainers ? this.addContainer(pool, false) : undefined);
       if (container) {
         container.busy = true;
         if (container.initDurationMs === undefined) {
@@ -433,16 +392,6 @@ export class LambdaRunner {
       }
       await new Promise<void>((resolve) => pool.waiting.push(resolve));
     }
-  }
-
-  private scaleOutPays(pool: FunctionPool, live: Container[]): boolean {
-    const { inits, initMs } = pool.stats;
-    return scaleOutPays({
-      busy: live.length,
-      waiting: pool.waiting.length,
-      meanDurationMs: pool.meanDurationMs,
-      meanInitMs: inits > 0 ? initMs / inits : undefined,
-    });
   }
 
   private release(pool: FunctionPool, container: Container): void {
