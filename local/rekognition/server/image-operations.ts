@@ -3,7 +3,8 @@
  * CreateCollection, DeleteCollection, DescribeCollection, ListCollections, ListTagsForResource (of a collection),
  * IndexFaces, ListFaces, DeleteFaces, SearchFacesByImage, SearchFaces, CompareFaces and DetectFaces, with the
  * request and response shapes of the Rekognition API reference. Similarity is the engine's calibrated 0-100 score;
- * matches are ordered by it.
+ * matches are ordered by it. Analyses are kept by the images' bytes (./analysis-cache.ts): an enrolled ID photo is
+ * analysed once, not at every sign-in's CompareFaces.
  */
 import { randomUUID } from 'node:crypto';
 import sharp from 'sharp';
@@ -18,6 +19,7 @@ import {
   type QualityFilter,
   type UnindexedReason,
 } from './face-shapes';
+import { AnalysisCache } from './analysis-cache';
 import { readImage, type ImageInput, type ImageSource } from './image-source';
 import { AwsError } from '../../aws/errors';
 import type { OperationTable } from '../../aws/json-protocol';
@@ -92,11 +94,13 @@ function paginate<T>(items: readonly T[], keyOf: (item: T) => string, kind: stri
 }
 
 export function createImageOperations({ engine, store, images }: ImageOperationsOptions): OperationTable {
+  const analyses = new AnalysisCache((bytes) => engine.analyse(bytes));
+
   /** Decodes and analyses an image, translating the engine's refusals into Rekognition's exceptions. */
   async function analyse(input: ImageInput): Promise<AnalysedImage> {
     const bytes = await images.load(input);
     try {
-      const analysed = await engine.analyse(bytes);
+      const analysed = await analyses.get(bytes);
       return { ...analysed, faces: analysed.faces.slice(0, MAX_FACES_PER_IMAGE) };
     } catch (error) {
       if (error instanceof ImageFormatError) {

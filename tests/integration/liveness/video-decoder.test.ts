@@ -1,0 +1,47 @@
+/** The liveness video decoder: ffmpeg's raw output is cut into whole frames, in order, each in a buffer of its own. */
+import { encodeWebm } from '../../../local/rekognition/liveness-client/synthetic-video';
+import { VideoDecoder, type DecodedFrame } from '../../../local/rekognition/liveness/video-decoder';
+
+const SIZE = { width: 640, height: 480 };
+const FPS = 4;
+/** One flat colour per frame: a frame cut at the wrong place would begin in one colour and end in the next. */
+const COLOURS = [
+  [200, 30, 30],
+  [30, 200, 30],
+  [30, 30, 200],
+  [200, 200, 30],
+  [30, 200, 200],
+  [200, 30, 200],
+];
+
+function flatFrame([red, green, blue]: number[]): Buffer {
+  const frame = Buffer.alloc(SIZE.width * SIZE.height * 3);
+  for (let offset = 0; offset < frame.length; offset += 3) frame.set([red!, green!, blue!], offset);
+  return frame;
+}
+
+/** The pixel at `index` (negative from the end), as [r, g, b]. */
+function pixel(frame: Buffer, index: number): number[] {
+  const start = (index < 0 ? frame.length / 3 + index : index) * 3;
+  return [...frame.subarray(start, start + 3)];
+}
+
+it('cuts the decoded video into whole frames, in order, each in a buffer of its own', async () => {
+  const webm = await encodeWebm(COLOURS.map(flatFrame), SIZE, FPS);
+  const frames: DecodedFrame[] = [];
+  const decoder = new VideoDecoder({ fps: FPS, ...SIZE, onFrame: (frame) => frames.push(frame) });
+  // The client's chunks do not follow frame boundaries either.
+  for (let offset = 0; offset < webm.length; offset += 7001) decoder.write(webm.subarray(offset, offset + 7001));
+  const info = await decoder.finish();
+
+  expect(info).toMatchObject({ frameCount: COLOURS.length, sourceWidth: SIZE.width, sourceHeight: SIZE.height });
+  expect(frames.map((frame) => frame.offsetMs)).toEqual(COLOURS.map((_, index) => (index * 1000) / FPS));
+  frames.forEach(({ image }, index) => {
+    expect(image).toMatchObject({ ...SIZE, channels: 3 });
+    expect(image.data.buffer.byteLength).toBe(SIZE.width * SIZE.height * 3);
+    // VP8 is lossy: each end of the frame within a few levels of its colour.
+    for (const [value, expected] of [...pixel(image.data, 0), ...pixel(image.data, -1)].map((v, i) => [v, COLOURS[index]![i % 3]!])) {
+      expect(Math.abs(value! - expected!)).toBeLessThanOrEqual(12);
+    }
+  });
+});
