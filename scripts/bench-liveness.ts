@@ -1,11 +1,12 @@
 /**
- * npm run bench:liveness [-- --runs 5] [--face-workers N] [--describe-one-frame-in N]
+ * npm run bench:liveness [-- --runs 5] [--face-workers N] [--every-frame]
  * Times Face Liveness from the last video chunk the client sends to the final result (DisconnectionEvent received,
  * then GetFaceLivenessSessionResults answered), for 640x480 FaceMovementAndLightChallenge sessions of about 5 s
  * made by the Node client from one photo. The service runs in this process with the real face engine pool. Also
  * the CPU time per session: the face workers' threads (the face work), the whole process (workers, server and
  * client), and its child processes (ffmpeg encoding the client's video and decoding it for the server).
- * `--describe-one-frame-in 2` describes one frame in each pair, drawn at random (the stack's default describes every one).
+ * The stream server describes the frames its default policy draws (../local/rekognition/liveness/close-looks.ts);
+ * `--every-frame` describes every one, as it did before that policy.
  */
 import { readFileSync } from 'node:fs';
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
@@ -20,12 +21,12 @@ const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '5' },
     'face-workers': { type: 'string' },
-    'describe-one-frame-in': { type: 'string', default: '1' },
+    'every-frame': { type: 'boolean', default: false },
   },
 });
 const runs = Number(values.runs);
 if (!Number.isInteger(runs) || runs < 1 || runs > 50) throw new Error(`--runs must be an integer 1..50, got ${values.runs}`);
-const describeOneFrameIn = Number(values['describe-one-frame-in']);
+const everyFrame = values['every-frame'];
 const workers = values['face-workers'] === undefined ? undefined : parseFaceWorkers(values['face-workers']);
 
 interface Cpu {
@@ -51,7 +52,7 @@ const dataDir = await mkdtemp(path.join(tmpdir(), 'bench-liveness-'));
 const pool = await startFaceEnginePool({ workers });
 const service = await startLivenessService({
   engine: pool.liveness,
-  limits: { describeOneFrameIn },
+  limits: everyFrame ? { closeLooks: { inOvalRun: 1, elsewhereRun: 1 } } : {},
   // Sessions here have no OutputConfig, so images stay local (answered as Bytes) and S3 is never called.
   s3: { endpoint: 'http://127.0.0.1:9', region: REGION, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } },
   dataDir,
@@ -121,7 +122,7 @@ const median = (values: number[]) => Math.round(medianOf(values));
 const seconds = (value: number) => value.toFixed(2);
 console.log(
   `Face Liveness, 640x480 FaceMovementAndLightChallenge, about 5 s of video per session; ${pool.workers} face workers, ` +
-    `one frame in ${describeOneFrameIn} described`,
+    (everyFrame ? 'every frame described' : 'the default frames described'),
 );
 console.log(
   '| run | connect to last chunk (ms) | last chunk to DisconnectionEvent (ms) | last chunk to results (ms) | status | confidence ' +

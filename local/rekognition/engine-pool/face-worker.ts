@@ -1,7 +1,7 @@
 /**
  * One face worker thread: creates its own engine (one onnxruntime thread, so N workers use N cores) from the module
  * the pool names, says `ready`, then runs one job at a time as the pool sends them. Image bytes arrive in buffers
- * the pool transferred; embeddings go back the same way.
+ * the pool transferred, or shared (video frames); embeddings go back transferred.
  */
 import { readlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';

@@ -11,7 +11,8 @@
  * The two views share the workers and one queue of lanes (./lane-scheduler.ts). similarity() runs on the caller's
  * thread: it is arithmetic on two embeddings. Images are copied once into a buffer of their own, which is
  * transferred to the worker (the caller keeps its bytes: frames become reference images, and a refused image's
- * size is read again); embeddings are transferred back. A worker that dies fails the task it was running and is
+ * size is read again), unless they are in shared memory, as decoded video frames are; embeddings are transferred
+ * back. A worker that dies fails the task it was running and is
  * replaced for the next one; a task running longer than `taskTimeoutMs` ends its worker the same way.
  */
 import { readFileSync } from 'node:fs';
@@ -75,8 +76,12 @@ function revive({ name, message }: WireError): Error {
   return error;
 }
 
-/** A copy of the bytes in a buffer of their own, which can be transferred without touching the caller's. */
+/**
+ * Bytes for a worker: in shared memory (decoded video frames) as they are, since the worker reads them where they
+ * lie; else a copy in a buffer of their own, which is transferred without touching the caller's.
+ */
 function ownCopy(bytes: Uint8Array, transfer: ArrayBuffer[]): Uint8Array {
+  if (bytes.buffer instanceof SharedArrayBuffer) return bytes;
   const copy = new Uint8Array(bytes);
   transfer.push(copy.buffer);
   return copy;

@@ -110,11 +110,13 @@ async function rawEmbedding(session: InferenceSession, aligned: Float32Array): P
  * The L2-normalised sum of the raw embeddings of the face and of its mirror image: the usual ArcFace test-time flip,
  * which evens out one-sided light and pose. One more model run per face; measured in BGR on LFW devtrain, TMR at FMR
  * 8e-4 rose from 98.96% to 99.09% and ID card TMR at 90 from 98.0% to 98.2% (devtest 10-fold accuracy unchanged).
+ * `mirror: false` skips that run (a third of a face's description) where the embedding only meets others of the
+ * same video, far from the threshold (liveness frames).
  */
-export async function embedAlignedFace(session: InferenceSession, aligned: Float32Array): Promise<Float32Array> {
+export async function embedAlignedFace(session: InferenceSession, aligned: Float32Array, { mirror = true } = {}): Promise<Float32Array> {
   const face = await rawEmbedding(session, aligned);
-  const mirror = await rawEmbedding(session, mirrorAligned(aligned));
-  const sum = face.map((v, i) => v + mirror[i]!);
+  const mirrored = mirror ? await rawEmbedding(session, mirrorAligned(aligned)) : undefined;
+  const sum = mirrored ? face.map((v, i) => v + mirrored[i]!) : face;
   let norm = 0;
   for (const v of sum) norm += v * v;
   norm = Math.sqrt(norm);

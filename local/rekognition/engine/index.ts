@@ -45,10 +45,10 @@ function pixelBox(box: NormalisedBox, image: RgbImage): PixelBox {
   };
 }
 
-async function describeFace(models: ModelSessions, image: RgbImage, box: PixelBox): Promise<DetectedFace> {
+async function describeFace(models: ModelSessions, image: RgbImage, box: PixelBox, options = { mirror: true }): Promise<DetectedFace> {
   const points = await locateFivePoints(models.landmark, image, box);
   const aligned = alignFace(image, points);
-  const embedding = await embedAlignedFace(models.feature, aligned);
+  const embedding = await embedAlignedFace(models.feature, aligned, options);
   return {
     box: normalisedBox(box, image),
     confidence: box.score * 100,
@@ -95,7 +95,8 @@ export async function createFaceEngine(options: FaceEngineOptions = {}): Promise
       const faces = boxes.map((box) => ({ box: normalisedBox(box, image), confidence: box.score * 100 }));
       const [only] = boxes;
       if (!describeSingleFace || boxes.length !== 1 || !only) return { faces };
-      const face = await describeFace(models, image, only);
+      // Without the mirror run: a frame's embedding is only compared with the same video's other frames.
+      const face = await describeFace(models, image, only, { mirror: false });
       return { faces, described: { face, live: await scoreLiveness(models.liveness, image, only) } };
     },
   };

@@ -31,7 +31,10 @@ export type LocatedFace = Pick<DetectedFace, 'box' | 'confidence'>;
 export interface ScannedFrame {
   /** Largest face first. */
   faces: LocatedFace[];
-  /** When asked for and the frame shows exactly one face: that face described, and its anti-spoof probability (0-1). */
+  /**
+   * When asked for and the frame shows exactly one face: that face described, and its anti-spoof probability (0-1).
+   * Its embedding is of the face alone, without analyse()'s mirror run: fit to compare with the same video's frames.
+   */
   described?: { face: DetectedFace; live: number };
 }
 

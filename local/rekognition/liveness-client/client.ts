@@ -40,6 +40,7 @@ import {
   type PreparedPhoto,
 } from './synthetic-video';
 import { FFMPEG_PATH } from '../liveness/video-decoder';
+import { ovalBox } from '../liveness/scoring';
 
 /** What @aws-amplify/ui-react-liveness 3.x sends as challenge-versions. */
 export const COMPONENT_CHALLENGE_VERSIONS = 'FaceMovementAndLightChallenge_2.0.0,FaceMovementChallenge_1.0.0';
@@ -349,6 +350,9 @@ export function colourSchedule(challenge: ServerChallenge, fromMs: number): { st
   return { starts, endMs: at };
 }
 
+/** When a moving-closer clip reports the face in the oval: smoothstep(0.86) is about 0.95, that close to its final place. */
+export const movingCloserFitMs = (approachMs: number) => Math.ceil(approachMs * 0.86);
+
 async function planVideo(
   source: VideoSource,
   type: ChallengeType,
@@ -383,8 +387,7 @@ async function planVideo(
         Left: (oval.CenterX - START_OFFSET.x * size.width - startWidth / 2) / size.width,
         Top: (oval.CenterY + START_OFFSET.y * size.height - (startWidth * photoAspect) / 2) / size.height,
       },
-      // smoothstep(0.86) is about 0.95: the face is that close to its final place and size.
-      inOvalAtMs: Math.ceil(approachMs * 0.86),
+      inOvalAtMs: movingCloserFitMs(approachMs),
       colourStarts: colours?.starts ?? [],
     };
   }
@@ -418,14 +421,4 @@ async function probeDurationMs(webm: Buffer): Promise<number> {
   const last = times.at(-1);
   if (!last) throw new Error('ffmpeg could not read the video');
   return Math.round((Number(last[1]) * 3600 + Number(last[2]) * 60 + Number(last[3])) * 1000);
-}
-
-function ovalBox(challenge: ServerChallenge, width: number, height: number): BoundingBox {
-  const oval = challenge.OvalParameters;
-  return {
-    Width: oval.Width / width,
-    Height: oval.Height / height,
-    Left: (oval.CenterX - oval.Width / 2) / width,
-    Top: (oval.CenterY - oval.Height / 2) / height,
-  };
 }

@@ -1,38 +1,100 @@
 /**
- * Which video frames the liveness stream describes (embedding and anti-spoof score, about four times the cost of
- * locating the faces): one in each run of `runLength` frames, chosen at random when the run starts; if that frame
- * has not exactly one face, the next one of the run that has. The client cannot tell which frame of a run is looked
- * at, so a face swapped in for a whole run is always seen, and for part of one with a chance it cannot lower.
+ * Which video frames the liveness stream describes: landmarks, embedding and anti-spoof score, about five times the
+ * cost of locating the faces, which every frame gets. Frames are taken in two streams, by where the face of the frame
+ * before was: in the server's oval (the frames the Confidence median and the reference image come from), or elsewhere
+ * (the approach). In each stream, one frame is described in each run of frames, drawn with crypto.randomInt when the
+ * run starts; if that frame has not exactly one face, the next one of the run that has. Before deciding, the stream
+ * server tops the described in-oval frames up to a minimum, drawn at random among the others (scoring.ts,
+ * framesToDescribe).
+ *
+ * What a face swap risks: the decision needs every described frame to show the reference frame's person (one of the
+ * described in-oval frames), so a face shown in place of the user's for s of a stream's n frames goes unseen only if
+ * none of the described frames of that stream falls on it. The client cannot see which frames those are, so it cannot
+ * place a swap around them: a swap over a whole run is always seen, and over part of a run it is seen with a chance it
+ * cannot lower (s / run length). A swap that escapes also counts for nothing: its frames are not in the Confidence
+ * median, nor among the reference image's candidates.
  */
 import { randomInt } from 'node:crypto';
 
-export class CloseLookSampler {
+/** Where the face was in the frame before: the two streams frames are taken in. */
+export type FramePlace = 'in-oval' | 'elsewhere';
+
+export interface CloseLookPolicy {
+  /** Of each run of this many frames after one with the face in the oval, one is described; 1 describes all. */
+  inOvalRun: number;
+  /** The same for the other frames. */
+  elsewhereRun: number;
+}
+
+/** A uniform integer 0..max-1. */
+export type RandomIndex = (max: number) => number;
+
+/** One stream's runs: the frame drawn in the current run, and whether the run has had its described frame. */
+class Runs {
+  private seen = 0;
   private chosen = 0;
   private taken = false;
 
   constructor(
-    private readonly runLength: number,
-    /** A uniform integer 0..max-1; tests inject their own. */
-    private readonly pick: (max: number) => number = randomInt,
-  ) {
-    CloseLookSampler.checkRunLength(runLength);
-  }
+    private readonly length: number,
+    private readonly pick: RandomIndex,
+  ) {}
 
-  static checkRunLength(runLength: number): void {
-    if (!Number.isInteger(runLength) || runLength < 1) throw new Error(`describeOneFrameIn must be a positive integer, got ${runLength}`);
-  }
-
-  /** Whether frame `index` is to be described if it shows exactly one face; asked for every frame, in order. */
-  wants(index: number): boolean {
-    if (index % this.runLength === 0) {
-      this.chosen = index + this.pick(this.runLength);
+  wants(): boolean {
+    const index = this.seen++;
+    if (index % this.length === 0) {
+      this.chosen = index + this.pick(this.length);
       this.taken = false;
     }
     return !this.taken && index >= this.chosen;
   }
 
-  /** The frame last asked about was described: the rest of its run is not. */
   described(): void {
     this.taken = true;
   }
+}
+
+export class CloseLookSampler {
+  private readonly streams: Record<FramePlace, Runs>;
+  private last: FramePlace = 'elsewhere';
+
+  constructor(
+    policy: CloseLookPolicy,
+    /** Tests inject their own. */
+    pick: RandomIndex = randomInt,
+  ) {
+    CloseLookSampler.checkPolicy(policy);
+    this.streams = { 'in-oval': new Runs(policy.inOvalRun, pick), elsewhere: new Runs(policy.elsewhereRun, pick) };
+  }
+
+  static checkPolicy(policy: CloseLookPolicy): void {
+    for (const run of [policy.inOvalRun, policy.elsewhereRun]) {
+      if (!Number.isInteger(run) || run < 1) throw new Error(`a run of frames to describe one in must be a positive integer, got ${run}`);
+    }
+  }
+
+  /** Whether the next frame is to be described if it shows exactly one face; asked for every frame, in order. */
+  wants(place: FramePlace): boolean {
+    this.last = place;
+    return this.streams[place].wants();
+  }
+
+  /** The frame last asked about was described: the rest of its run is not. */
+  described(): void {
+    this.streams[this.last].described();
+  }
+}
+
+/** `count` of the items (all when there are fewer), drawn at random without replacement, in their order. */
+export function drawAtRandom<T>(items: readonly T[], count: number, pick: RandomIndex = randomInt): T[] {
+  const indices = items.map((_, index) => index);
+  const drawn = Math.max(0, Math.min(count, items.length));
+  for (let i = 0; i < drawn; i += 1) {
+    const j = i + pick(indices.length - i);
+    [indices[i], indices[j]] = [indices[j]!, indices[i]!];
+  }
+  return indices
+    .slice(0, drawn)
+    .sort((a, b) => a - b)
+    .map((index) => items[index]!);
 }

@@ -9,9 +9,8 @@
  *   box equal to the oval the server sent;
  * - exactly one face: at most 10% of sampled frames with more than one face, at least 75% with exactly one;
  * - one person: every described frame's face matches the reference frame's face (engine Similarity >= 70). Every
- *   frame is located (detection only); the stream server describes (embedding, anti-spoof score) one single-face
- *   frame chosen at random in each short run of frames, so a face swapped in anywhere for longer than a run is seen,
- *   and a shorter one with a chance the client cannot predict; and at least 3 in-oval frames (framesToDescribe);
+ *   frame is located (detection only); the stream server describes (embedding, anti-spoof score) single-face frames
+ *   chosen at random, spread over the video, and at least a minimum of in-oval frames (./close-looks.ts);
  * - the movement, seen in the frames: the face near the reported InitialFace time is roughly where the client said
  *   (centre within 0.2, width within 2x); from the reported in-oval time on, at least 70% of frames
  *   show the face inside the oval (centre within half the oval's radii, width 0.5-1.3 of the oval's); and the face
@@ -25,6 +24,7 @@
  */
 import type { DetectedFace, FaceEngine, LocatedFace, NormalisedBox, RawImage, ScannedFrame } from '../engine/types';
 import type { BoundingBox } from '../../aws/bounding-box';
+import { drawAtRandom, type RandomIndex } from './close-looks';
 import type { ChallengeType, ClientChallenge, ColorDisplayed, ServerChallenge } from './event-stream';
 
 /** A sampled frame: its faces located, and for the frames looked at closely, the face described and scored. */
@@ -60,9 +60,9 @@ export interface LivenessDecision {
 }
 
 const SAME_PERSON_SIMILARITY = 70;
+/** Frames from this long before the reported fit in the oval on are checked for it (and may count as in the oval). */
+export const FIT_SLACK_MS = 250;
 const MIN_GROWTH = 1.2;
-/** In-oval frames to describe at least: the reference image's candidates and the anti-spoof median's. */
-export const MIN_DESCRIBED_IN_OVAL = 3;
 
 /** The frames that passed the movement checks: those with exactly one face, and those of them in the oval. */
 interface Movement {
@@ -71,16 +71,17 @@ interface Movement {
 }
 
 /**
- * The in-oval frames still to describe before deciding, so that at least MIN_DESCRIBED_IN_OVAL are (spread over the
- * in-oval time); none when the session fails before that.
+ * The in-oval frames still to describe before deciding, so that at least `minimum` are (the anti-spoof median's and
+ * the reference image's candidates), drawn at random among the others; none when the session fails before that.
  */
-export function framesToDescribe(input: ScoringInput): AnalysedFrame[] {
+export function framesToDescribe(input: ScoringInput, minimum: number, pick?: RandomIndex): AnalysedFrame[] {
   const movement = checkMovement(input, []);
   if (typeof movement === 'string') return [];
   const described = movement.inOval.filter((f) => f.described).length;
-  return spread(
+  return drawAtRandom(
     movement.inOval.filter((f) => !f.described),
-    MIN_DESCRIBED_IN_OVAL - described,
+    minimum - described,
+    pick,
   );
 }
 
@@ -133,15 +134,9 @@ function checkMovement(input: ScoringInput, reasons: string[]): Movement | strin
     return `video lasts about ${decodedMs} ms but the client reported ${reportedMs} ms`;
   }
 
-  const oval = input.serverChallenge.OvalParameters;
-  const ovalBox = {
-    Width: oval.Width / input.videoWidth,
-    Height: oval.Height / input.videoHeight,
-    Left: (oval.CenterX - oval.Width / 2) / input.videoWidth,
-    Top: (oval.CenterY - oval.Height / 2) / input.videoHeight,
-  };
+  const oval = ovalBox(input.serverChallenge, input.videoWidth, input.videoHeight);
   const target = end.TargetFace!;
-  if ((['Width', 'Height', 'Left', 'Top'] as const).some((k) => Math.abs(target.BoundingBox[k] - ovalBox[k]) > 0.02)) {
+  if ((['Width', 'Height', 'Left', 'Top'] as const).some((k) => Math.abs(target.BoundingBox[k] - oval[k]) > 0.02)) {
     return 'TargetFace.BoundingBox is not the oval the server sent';
   }
 
@@ -155,7 +150,7 @@ function checkMovement(input: ScoringInput, reasons: string[]): Movement | strin
   const inOvalFrom = target.FaceDetectedInTargetPositionStartTimestamp;
   const startFrames = single.filter((f) => at(f) <= Math.max(initialAt, videoStart) + 500);
   const initialFrames = startFrames.length > 0 ? startFrames : single.slice(0, 2);
-  const endFrames = single.filter((f) => at(f) >= inOvalFrom - 250);
+  const endFrames = single.filter((f) => at(f) >= inOvalFrom - FIT_SLACK_MS);
   if (endFrames.length === 0) return 'no frame shows the face after the reported in-oval time';
 
   const initial = medianBox(initialFrames.map((f) => face(f).box));
@@ -163,7 +158,7 @@ function checkMovement(input: ScoringInput, reasons: string[]): Movement | strin
   if (distance(centre(initial), centre(reported)) > 0.2 || ratio(initial.width, reported.width) > 2) {
     return 'the face at the start is not where the client reported it';
   }
-  const inOval = endFrames.filter((f) => isInOval(face(f).box, ovalBox));
+  const inOval = endFrames.filter((f) => isInOval(face(f).box, oval));
   if (inOval.length < 0.7 * endFrames.length) {
     return `the face is inside the oval in only ${inOval.length} of ${endFrames.length} frames after the reported fit`;
   }
@@ -251,7 +246,19 @@ function toBox(box: BoundingBox): NormalisedBox {
   return { left: box.Left, top: box.Top, width: box.Width, height: box.Height };
 }
 
-function isInOval(box: NormalisedBox, oval: BoundingBox): boolean {
+/** The oval the server sent, as a box in ratios of the frame (as the client reports it in TargetFace). */
+export function ovalBox(challenge: ServerChallenge, videoWidth: number, videoHeight: number): BoundingBox {
+  const oval = challenge.OvalParameters;
+  return {
+    Width: oval.Width / videoWidth,
+    Height: oval.Height / videoHeight,
+    Left: (oval.CenterX - oval.Width / 2) / videoWidth,
+    Top: (oval.CenterY - oval.Height / 2) / videoHeight,
+  };
+}
+
+/** Whether a located face fits the oval: centre within half its radii, width 0.5-1.3 of its width. */
+export function isInOval(box: NormalisedBox, oval: BoundingBox): boolean {
   const [cx, cy] = centre(box);
   const ox = oval.Left + oval.Width / 2;
   const oy = oval.Top + oval.Height / 2;

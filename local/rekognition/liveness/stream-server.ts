@@ -29,10 +29,10 @@ import {
   type ServerChallenge,
   type StreamException,
 } from './event-stream';
-import { CloseLookSampler } from './close-looks';
+import { CloseLookSampler, type CloseLookPolicy, type FramePlace } from './close-looks';
 import { SESSION_ID_PATTERN } from './operations';
 import type { ResultWriter } from './result-images';
-import { decideLiveness, framesToDescribe, type AnalysedFrame } from './scoring';
+import { decideLiveness, framesToDescribe, isInOval, ovalBox, type AnalysedFrame } from './scoring';
 import { effectiveStatus, type LivenessSession, type SessionStore } from './sessions';
 import { VideoDecodeError, VideoDecoder } from './video-decoder';
 
@@ -43,8 +43,10 @@ export interface StreamLimits {
   idleTimeoutMs: number;
   /** Frames sampled per second of video for analysis: each is located (face detection). */
   sampleFps: number;
-  /** Of each run of this many sampled frames, one is described (./close-looks.ts); 1 describes every frame. */
-  describeOneFrameIn: number;
+  /** Which frames are described as well (./close-looks.ts): one in each run, in the oval and elsewhere; 1 is every one. */
+  closeLooks: CloseLookPolicy;
+  /** In-oval frames described at least: the ones the Confidence median and the reference image are taken from. */
+  minDescribedInOval: number;
   /** Most frames analysed; a longer video is refused. */
   maxFrames: number;
   /**
@@ -65,9 +67,9 @@ export const DEFAULT_STREAM_LIMITS: StreamLimits = {
   maxVideoBytes: 10 * 1024 * 1024,
   idleTimeoutMs: 10_000,
   sampleFps: 4,
-  // Every frame: with one in two, the Confidence median rests on half the frames and a genuine video scored under 90
-  // often enough to fail the flow and browser tests now and then (2 of about 80 sessions in two CI runs).
-  describeOneFrameIn: 1,
+  // POLICY_PLACEHOLDER
+  closeLooks: { inOvalRun: 3, elsewhereRun: 3 },
+  minDescribedInOval: 6,
   maxFrames: 120,
   maxConcurrentStreams: 64,
   firstEventTimeoutMs: 10_000,
@@ -152,7 +154,7 @@ export function parseStartQuery(url: URL, headers: IncomingHttpHeaders, region: 
 
 export function startStreamServer(options: StreamServerOptions): { server: Server; close(): Promise<void> } {
   // Here, so that a wrong setting stops the start rather than failing each session.
-  CloseLookSampler.checkRunLength(options.limits.describeOneFrameIn);
+  CloseLookSampler.checkPolicy(options.limits.closeLooks);
   const server = createServer({ key: options.tls.key, cert: options.tls.cert });
   // A chunk travels base64 in JSON (4/3 larger): any frame that can carry an allowed chunk gets through to the size
   // check, which answers with the exception; a larger frame is cut off by ws itself (close 1009).
@@ -213,6 +215,8 @@ interface Video {
   analysis: Promise<void>;
   /** Which frames are described as well as located. */
   closeLooks: CloseLookSampler;
+  /** Where the face of the last frame analysed was. */
+  lastPlace: FramePlace;
 }
 
 /**
@@ -324,8 +328,9 @@ class LivenessStream {
       if (state.phase === 'receiving-video') video = state.video;
       else {
         // ffmpeg only once video comes: a connection that sends none costs no process.
-        const closeLooks = new CloseLookSampler(this.options.limits.describeOneFrameIn);
-        video = { decoder: this.startDecoder(state.query), bytes: 0, frames: [], analysis: Promise.resolve(), closeLooks };
+        const closeLooks = new CloseLookSampler(this.options.limits.closeLooks);
+        const decoder = this.startDecoder(state.query);
+        video = { decoder, bytes: 0, frames: [], analysis: Promise.resolve(), closeLooks, lastPlace: 'elsewhere' };
         this.state = { ...state, phase: 'receiving-video', video };
       }
       video.bytes = bytes;
@@ -357,14 +362,17 @@ class LivenessStream {
       return;
     }
     const frame: AnalysedFrame = { offsetMs, image, faces: [] };
-    const index = video.frames.push(frame) - 1;
-    // One frame at a time, in order, while the client keeps streaming.
+    video.frames.push(frame);
+    const oval = ovalBox(state.serverChallenge, state.query.videoWidth, state.query.videoHeight);
+    // One frame at a time, in order, while the client keeps streaming: whether to describe a frame is decided from
+    // where the face was in the frame before, which has been located by then.
     video.analysis = video.analysis.then(async () => {
       if (this.state.phase !== 'receiving-video' && this.state.phase !== 'completing') return;
-      const scanned = await this.options.engine.scanFrame(image, { describeSingleFace: video.closeLooks.wants(index) });
+      const scanned = await this.options.engine.scanFrame(image, { describeSingleFace: video.closeLooks.wants(video.lastPlace) });
       frame.faces = scanned.faces;
       frame.described = scanned.described;
       if (scanned.described) video.closeLooks.described();
+      video.lastPlace = scanned.faces.length === 1 && isInOval(scanned.faces[0]!.box, oval) ? 'in-oval' : 'elsewhere';
     });
   }
 
@@ -392,9 +400,9 @@ class LivenessStream {
         frames: video.frames,
         auditImagesLimit: session.auditImagesLimit,
       };
-      // A short stay in the oval may have too few described frames for the decision: describe more of them now.
+      // Too few described frames in the oval (a short stay there, or a late reported fit): describe more of them now.
       await Promise.all(
-        framesToDescribe(scoring).map(async (frame) => {
+        framesToDescribe(scoring, this.options.limits.minDescribedInOval).map(async (frame) => {
           frame.described = (await this.options.engine.scanFrame(frame.image, { describeSingleFace: true })).described;
         }),
       );

@@ -115,10 +115,13 @@ export class VideoDecoder {
     this.process.kill('SIGKILL');
   }
 
-  /** Copies ffmpeg's output straight into frames of their own (each about 1 MB), without joining the pipe's chunks first. */
+  /**
+   * Copies ffmpeg's output straight into frames of their own (each about 1 MB), without joining the pipe's chunks
+   * first; in shared memory, which the face engine pool hands to a worker without another copy.
+   */
   private take(data: Buffer): void {
     for (let offset = 0; offset < data.length; ) {
-      this.frame ??= Buffer.allocUnsafe(this.frameBytes);
+      this.frame ??= sharedFrame(this.frameBytes);
       const copied = data.copy(this.frame, this.filled, offset);
       offset += copied;
       this.filled += copied;
@@ -134,3 +137,6 @@ export class VideoDecoder {
     }
   }
 }
+
+/** A frame's bytes in shared memory: the face engine pool hands them to a worker thread without copying them. */
+const sharedFrame = (bytes: number) => Buffer.from(new SharedArrayBuffer(bytes));

@@ -61,6 +61,20 @@ describe('with the real engine', () => {
     expect(data.equals(before)).toBe(true);
   });
 
+  it('scans a frame in shared memory, as the video decoder gives them, as it scans a copy of it', async () => {
+    const { data, info } = await sharp(join(FIXTURES, 'engine-lfw-aj_cook_0001.jpg'))
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const shared = Buffer.from(new SharedArrayBuffer(data.length));
+    data.copy(shared);
+    const scan = (bytes: Buffer) =>
+      pool.liveness.scanFrame({ data: bytes, width: info.width, height: info.height, channels: 3 }, { describeSingleFace: true });
+    const [fromShared, fromCopy] = await Promise.all([scan(shared), scan(data)]);
+    expect(fromShared.faces).toEqual(fromCopy.faces);
+    expect(fromShared.described!.live).toBe(fromCopy.described!.live);
+  });
+
   it("passes the engine's refusals on as the same error classes", async () => {
     await expect(pool.interactive.analyse(order('not a JPEG'))).rejects.toBeInstanceOf(ImageFormatError);
   });

@@ -6,13 +6,16 @@
 import { buildServerChallenge } from '../../../local/rekognition/liveness/challenge';
 import { colourSchedule } from '../../../local/rekognition/liveness-client/client';
 import type { ClientChallenge, ServerChallenge } from '../../../local/rekognition/liveness/event-stream';
+import { CloseLookSampler, type FramePlace, type RandomIndex } from '../../../local/rekognition/liveness/close-looks';
 import {
   decideLiveness,
   framesToDescribe,
-  MIN_DESCRIBED_IN_OVAL,
+  isInOval,
+  ovalBox,
   type AnalysedFrame,
   type ScoringInput,
 } from '../../../local/rekognition/liveness/scoring';
+import { DEFAULT_STREAM_LIMITS } from '../../../local/rekognition/liveness/stream-server';
 import type { DetectedFace } from '../../../local/rekognition/engine/types';
 
 const WIDTH = 640;
@@ -187,22 +190,29 @@ it('fails a session in which no frame in the oval was described', () => {
   expect(decideLiveness(cosine, input).reasons.at(-1)).toBe('no frame in the oval was described');
 });
 
-it(`asks for in-oval frames to be described until ${MIN_DESCRIBED_IN_OVAL} are, spread over the stay in the oval`, () => {
+it('asks for in-oval frames to be described until the minimum is, drawn at random among the others', () => {
   const input = session();
   const inOval = inOvalFrames(input);
   for (const frame of inOval.slice(1)) delete frame.described;
-  const wanted = framesToDescribe(input);
-  expect(wanted).toHaveLength(MIN_DESCRIBED_IN_OVAL - 1);
-  expect(wanted.every((frame) => inOval.includes(frame) && !frame.described)).toBe(true);
-  expect(wanted[0]!.offsetMs).toBeLessThan(wanted[1]!.offsetMs - 1000);
+  const undescribed = inOval.slice(1);
+  expect(framesToDescribe(input, 4, () => 0)).toEqual(undescribed.slice(0, 3));
+  // Draw i swaps item i with the last one left: the first two and the last.
+  expect(framesToDescribe(input, 4, (max) => max - 1)).toEqual([undescribed[0], undescribed[1], undescribed.at(-1)]);
+});
+
+it('asks for every undescribed in-oval frame when there are fewer than the minimum', () => {
+  const input = session();
+  const inOval = inOvalFrames(input);
+  for (const frame of inOval) delete frame.described;
+  expect(framesToDescribe(input, inOval.length + 5)).toEqual(inOval);
 });
 
 it('asks for nothing more when enough in-oval frames are described, or when the session fails anyway', () => {
   const input = session();
-  expect(framesToDescribe(input)).toEqual([]);
+  expect(framesToDescribe(input, 6)).toEqual([]);
   for (const frame of input.frames) delete frame.described;
   input.clientChallenges.pop();
-  expect(framesToDescribe(input)).toEqual([]);
+  expect(framesToDescribe(input, 6)).toEqual([]);
 });
 
 it('fails a TargetFace that is not the oval the server sent', () => {
@@ -227,4 +237,47 @@ it('fails a session without the end event', () => {
   const input = session();
   input.clientChallenges.pop();
   expect(decideLiveness(cosine, input).reasons).toEqual(['no end event with VideoEndTimestamp and TargetFace']);
+});
+
+/**
+ * Keeps the descriptions of the frames the stream server would describe with these draws (its default policy: the
+ * sampler while streaming, then the top-up) and drops the others'; returns the indices kept.
+ */
+function describeAsTheServerDoes(input: ScoringInput, pick: RandomIndex): number[] {
+  const { closeLooks, minDescribedInOval } = DEFAULT_STREAM_LIMITS;
+  const sampler = new CloseLookSampler(closeLooks, pick);
+  const oval = ovalBox(input.serverChallenge, WIDTH, HEIGHT);
+  const descriptions = new Map(input.frames.map((frame) => [frame, frame.described]));
+  let place: FramePlace = 'elsewhere';
+  for (const frame of input.frames) {
+    if (sampler.wants(place) && frame.faces.length === 1) sampler.described();
+    else delete frame.described;
+    place = frame.faces.length === 1 && isInOval(frame.faces[0]!.box, oval) ? 'in-oval' : 'elsewhere';
+  }
+  for (const frame of framesToDescribe(input, minDescribedInOval, pick)) frame.described = descriptions.get(frame);
+  return input.frames.flatMap((frame, index) => (frame.described ? [index] : []));
+}
+
+const DRAWS: [string, () => RandomIndex][] = [
+  ['always the first frame of a run', () => () => 0],
+  ['always the last', () => (max) => max - 1],
+  ['at random', () => (max) => Math.floor(Math.random() * max)],
+];
+
+it.each(DRAWS)('describes at least the minimum of in-oval frames, and a frame of the approach, drawing %s', (_, draws) => {
+  const input = session();
+  const described = describeAsTheServerDoes(input, draws());
+  const inOval = inOvalFrames(input).map((frame) => input.frames.indexOf(frame));
+  expect(described.filter((index) => inOval.includes(index)).length).toBeGreaterThanOrEqual(DEFAULT_STREAM_LIMITS.minDescribedInOval);
+  expect(described.some((index) => !inOval.includes(index))).toBe(true);
+  expect(decideLiveness(cosine, input).status).toBe('SUCCEEDED');
+});
+
+it.each(DRAWS)('fails another person swapped in over a whole run of in-oval frames, drawing %s', (_, draws) => {
+  const input = session();
+  const { inOvalRun } = DEFAULT_STREAM_LIMITS.closeLooks;
+  // Any 2 x run - 1 consecutive frames of one stream hold a whole run of it.
+  for (const frame of inOvalFrames(input).slice(3, 3 + 2 * inOvalRun - 1)) show(frame, faceAt(1, input.serverChallenge, 60, unit(1)));
+  describeAsTheServerDoes(input, draws());
+  expect(decideLiveness(cosine, input).reasons.at(-1)).toMatch(/^\d+ frames show a different person$/);
 });
