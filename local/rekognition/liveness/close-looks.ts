@@ -8,11 +8,13 @@
  * framesToDescribe).
  *
  * What a face swap risks: the decision needs every described frame to show the reference frame's person (one of the
- * described in-oval frames), so a face shown in place of the user's for s of a stream's n frames goes unseen only if
- * none of the described frames of that stream falls on it. The client cannot see which frames those are, so it cannot
- * place a swap around them: a swap over a whole run is always seen, and over part of a run it is seen with a chance it
- * cannot lower (s / run length). A swap that escapes also counts for nothing: its frames are not in the Confidence
- * median, nor among the reference image's candidates.
+ * described in-oval frames), so another face shown in place of the user's goes unseen only if no described frame
+ * falls on it. The client cannot know which frames those are, so it cannot place a swap around them. A swap over a
+ * whole run is always seen; with runs of 3, that is any swap of 5 frames in a row of one stream (1.25 s at 4 frames a
+ * second). A shorter one escapes with a chance of at most (1 - a/3)(1 - b/3), a and b its frames in the two runs it
+ * touches: 4/9 for 2 frames, 2/9 for 3, 1/9 for 4 (describing every frame, it was always seen). A swap that escapes
+ * also counts for nothing: its frames are neither in the Confidence median nor among the reference image's candidates,
+ * and the client cannot pick which of its frames are, so a spoof has to hold for the whole stay in the oval.
  */
 import { randomInt } from 'node:crypto';
 

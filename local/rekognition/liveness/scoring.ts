@@ -85,6 +85,20 @@ export function framesToDescribe(input: ScoringInput, minimum: number, pick?: Ra
   );
 }
 
+/**
+ * Every in-oval frame not described yet, when the median anti-spoof probability of those that are is under `level`:
+ * so low a median over a sample may be the sample's, and the decision then takes the whole stay in the oval, as when
+ * every frame was described. With `level` at or above the caller's threshold, a sample never fails a video that the
+ * whole stay would pass.
+ */
+export function framesToConfirm(input: ScoringInput, level: number): AnalysedFrame[] {
+  const movement = checkMovement(input, []);
+  if (typeof movement === 'string') return [];
+  const described = movement.inOval.filter((f) => f.described);
+  if (described.length > 0 && median(described.map((f) => f.described!.live)) >= level) return [];
+  return movement.inOval.filter((f) => !f.described);
+}
+
 export function decideLiveness(engine: Pick<FaceEngine, 'similarity'>, input: ScoringInput): LivenessDecision {
   const reasons: string[] = [];
   const fail = (reason: string): LivenessDecision => ({ status: 'FAILED', confidence: 0, reasons: [...reasons, reason], audits: [] });

@@ -9,6 +9,7 @@ import type { ClientChallenge, ServerChallenge } from '../../../local/rekognitio
 import { CloseLookSampler, type FramePlace, type RandomIndex } from '../../../local/rekognition/liveness/close-looks';
 import {
   decideLiveness,
+  framesToConfirm,
   framesToDescribe,
   isInOval,
   ovalBox,
@@ -215,6 +216,22 @@ it('asks for nothing more when enough in-oval frames are described, or when the 
   expect(framesToDescribe(input, 6)).toEqual([]);
 });
 
+it('asks for every undescribed in-oval frame when the described ones have a median under the level', () => {
+  const input = session();
+  const inOval = inOvalFrames(input);
+  for (const frame of inOval.slice(3)) delete frame.described;
+  for (const frame of inOval.slice(0, 2)) frame.described!.live = 0.5;
+  expect(framesToConfirm(input, 0.95)).toEqual(inOval.slice(3));
+});
+
+it('asks for no more frames when the described in-oval ones have a median at the level or above', () => {
+  const input = session();
+  const inOval = inOvalFrames(input);
+  for (const frame of inOval.slice(3)) delete frame.described;
+  for (const frame of inOval.slice(0, 3)) frame.described!.live = 0.95;
+  expect(framesToConfirm(input, 0.95)).toEqual([]);
+});
+
 it('fails a TargetFace that is not the oval the server sent', () => {
   const input = session();
   input.clientChallenges.at(-1)!.TargetFace!.BoundingBox.Left += 0.1;
@@ -241,10 +258,11 @@ it('fails a session without the end event', () => {
 
 /**
  * Keeps the descriptions of the frames the stream server would describe with these draws (its default policy: the
- * sampler while streaming, then the top-up) and drops the others'; returns the indices kept.
+ * sampler while streaming, then the top-up, then all in-oval frames if their median is low) and drops the others';
+ * returns the indices kept.
  */
 function describeAsTheServerDoes(input: ScoringInput, pick: RandomIndex): number[] {
-  const { closeLooks, minDescribedInOval } = DEFAULT_STREAM_LIMITS;
+  const { closeLooks, minDescribedInOval, describeAllInOvalBelow } = DEFAULT_STREAM_LIMITS;
   const sampler = new CloseLookSampler(closeLooks, pick);
   const oval = ovalBox(input.serverChallenge, WIDTH, HEIGHT);
   const descriptions = new Map(input.frames.map((frame) => [frame, frame.described]));
@@ -255,6 +273,7 @@ function describeAsTheServerDoes(input: ScoringInput, pick: RandomIndex): number
     place = frame.faces.length === 1 && isInOval(frame.faces[0]!.box, oval) ? 'in-oval' : 'elsewhere';
   }
   for (const frame of framesToDescribe(input, minDescribedInOval, pick)) frame.described = descriptions.get(frame);
+  for (const frame of framesToConfirm(input, describeAllInOvalBelow)) frame.described = descriptions.get(frame);
   return input.frames.flatMap((frame, index) => (frame.described ? [index] : []));
 }
 
@@ -271,6 +290,13 @@ it.each(DRAWS)('describes at least the minimum of in-oval frames, and a frame of
   expect(described.filter((index) => inOval.includes(index)).length).toBeGreaterThanOrEqual(DEFAULT_STREAM_LIMITS.minDescribedInOval);
   expect(described.some((index) => !inOval.includes(index))).toBe(true);
   expect(decideLiveness(cosine, input).status).toBe('SUCCEEDED');
+});
+
+it.each(DRAWS)('describes every in-oval frame of a video whose sampled frames score low, drawing %s', (_, draws) => {
+  const input = session();
+  for (const frame of inOvalFrames(input)) frame.described!.live = 0.6;
+  const described = describeAsTheServerDoes(input, draws());
+  expect(inOvalFrames(input).every((frame) => described.includes(input.frames.indexOf(frame)))).toBe(true);
 });
 
 it.each(DRAWS)('fails another person swapped in over a whole run of in-oval frames, drawing %s', (_, draws) => {
