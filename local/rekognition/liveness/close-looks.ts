@@ -4,8 +4,8 @@
  * before was: in the server's oval (the frames the Confidence median and the reference image come from), or elsewhere
  * (the approach). In each stream, one frame is described in each run of frames, drawn with crypto.randomInt when the
  * run starts; if that frame has not exactly one face, the next one of the run that has. Before deciding, the stream
- * server tops the described in-oval frames up to a minimum, drawn at random among the others (scoring.ts,
- * framesToDescribe).
+ * server tops the described in-oval frames up to a minimum, drawn at random among the others, and describes them all
+ * when one of those described scores low (scoring.ts, framesToDescribe and framesToConfirm).
  *
  * What a face swap risks: the decision needs every described frame to show the reference frame's person (one of the
  * described in-oval frames), so another face shown in place of the user's goes unseen only if no described frame

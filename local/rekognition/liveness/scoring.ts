@@ -86,16 +86,16 @@ export function framesToDescribe(input: ScoringInput, minimum: number, pick?: Ra
 }
 
 /**
- * Every in-oval frame not described yet, when the median anti-spoof probability of those that are is under `level`:
- * so low a median over a sample may be the sample's, and the decision then takes the whole stay in the oval, as when
- * every frame was described. With `level` at or above the caller's threshold, a sample never fails a video that the
- * whole stay would pass.
+ * Every in-oval frame not described yet, when any of those that are has an anti-spoof probability under `level`: the
+ * sample decides only when it is unanimous, else the decision takes the whole stay in the oval, as when every frame
+ * was described. So a sample never fails a video that the whole stay would pass (at thresholds up to `level`), and
+ * lifts one that the whole stay would fail only if every sampled frame lands among its minority of high frames.
  */
 export function framesToConfirm(input: ScoringInput, level: number): AnalysedFrame[] {
   const movement = checkMovement(input, []);
   if (typeof movement === 'string') return [];
   const described = movement.inOval.filter((f) => f.described);
-  if (described.length > 0 && median(described.map((f) => f.described!.live)) >= level) return [];
+  if (described.length > 0 && described.every((f) => f.described!.live >= level)) return [];
   return movement.inOval.filter((f) => !f.described);
 }
 
