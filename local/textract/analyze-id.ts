@@ -19,7 +19,7 @@ import { RequestReader } from '../aws/request-reader';
 import { estimateTilt } from './deskew';
 import { documentType, identityDocumentFields } from './identity-document';
 import { findMrzBand, readMrzLines, type MachineReadableZone } from './mrz';
-import { PageReadings } from './page-readings';
+import { ResultsByBytes } from '../aws/results-by-bytes';
 import type { Box, TextLine, TextReader } from './text-reader';
 
 export const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
@@ -142,18 +142,19 @@ export function createAnalyzeIdOperation(options: {
   now?: () => Date;
 }): OperationTable {
   const { reader, documents, limiter, now = () => new Date() } = options;
-  const readings = new PageReadings<{
+  // One OCR run per page, kept a short while: the indexer and verify read one upload, and a caller retries after a timeout.
+  const readings = new ResultsByBytes<{
     page: { width: number; height: number };
     lines: TextLine[];
     mrz: Awaited<ReturnType<typeof readZone>>;
-  }>();
+  }>({ keepMs: 60_000, maxKept: 64 });
   return {
     AnalyzeID: async (body) => {
       const inputs = readDocumentPages(body);
       const pages = await Promise.all(inputs.map((input) => documents.load(input)));
       const identityDocuments = [];
       for (const [index, bytes] of pages.entries()) {
-        const { page, lines, mrz } = await readings.read(bytes, async () => {
+        const { page, lines, mrz } = await readings.get(bytes, async () => {
           const prepared = await preparePage(bytes);
           return limiter.run(async () => {
             const pageLines = await reader.readPage(prepared.png);

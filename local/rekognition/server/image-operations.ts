@@ -3,7 +3,7 @@
  * CreateCollection, DeleteCollection, DescribeCollection, ListCollections, ListTagsForResource (of a collection),
  * IndexFaces, ListFaces, DeleteFaces, SearchFacesByImage, SearchFaces, CompareFaces and DetectFaces, with the
  * request and response shapes of the Rekognition API reference. Similarity is the engine's calibrated 0-100 score;
- * matches are ordered by it. Analyses are kept by the images' bytes (./analysis-cache.ts): an enrolled ID photo is
+ * matches are ordered by it. Analyses are kept by the images' bytes (../../aws/results-by-bytes.ts): an enrolled ID photo is
  * analysed once, not at every sign-in's CompareFaces.
  */
 import { randomUUID } from 'node:crypto';
@@ -19,7 +19,7 @@ import {
   type QualityFilter,
   type UnindexedReason,
 } from './face-shapes';
-import { AnalysisCache } from './analysis-cache';
+import { ResultsByBytes } from '../../aws/results-by-bytes';
 import { readImage, type ImageInput, type ImageSource } from './image-source';
 import { AwsError } from '../../aws/errors';
 import type { OperationTable } from '../../aws/json-protocol';
@@ -94,13 +94,15 @@ function paginate<T>(items: readonly T[], keyOf: (item: T) => string, kind: stri
 }
 
 export function createImageOperations({ engine, store, images }: ImageOperationsOptions): OperationTable {
-  const analyses = new AnalysisCache((bytes) => engine.analyse(bytes));
+  // An analysis holds a few kilobytes per face (most of it the embedding): 256 one-face images are under 1 MB. Kept
+  // 10 minutes at most, so the face data of a deleted photo does not outlive it in memory for long either.
+  const analyses = new ResultsByBytes<AnalysedImage>({ keepMs: 10 * 60_000, maxKept: 256 });
 
   /** Decodes and analyses an image, translating the engine's refusals into Rekognition's exceptions. */
   async function analyse(input: ImageInput): Promise<AnalysedImage> {
     const bytes = await images.load(input);
     try {
-      const analysed = await analyses.get(bytes);
+      const analysed = await analyses.get(bytes, () => engine.analyse(bytes));
       return { ...analysed, faces: analysed.faces.slice(0, MAX_FACES_PER_IMAGE) };
     } catch (error) {
       if (error instanceof ImageFormatError) {
