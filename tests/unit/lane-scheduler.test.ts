@@ -62,6 +62,38 @@ it('runs the tasks of one lane in arrival order, as many at once as there are wo
   expect(await Promise.all(results)).toEqual(['a', 'b', 'c']);
 });
 
+it('gives a freed worker the waiting task of the lowest rank in a lane, then the older of equal ranks', async () => {
+  const runner = heldRunner();
+  const lanes = scheduler(runner.run);
+  const busy = lanes.submit('liveness', 'running');
+  const queued = [
+    lanes.submit('liveness', 'later video, frame 1', 1),
+    lanes.submit('liveness', 'earlier video, frame 1', 0),
+    lanes.submit('liveness', 'later video, frame 2', 1),
+    lanes.submit('liveness', 'earlier video, frame 2', 0),
+  ];
+  await settle();
+  for (const job of ['running', 'earlier video, frame 1', 'earlier video, frame 2', 'later video, frame 1']) {
+    runner.finish(job);
+    await settle();
+  }
+  expect(runner.started).toEqual([
+    'running',
+    'earlier video, frame 1',
+    'earlier video, frame 2',
+    'later video, frame 1',
+    'later video, frame 2',
+  ]);
+  runner.finish('later video, frame 2');
+  await busy;
+  expect(await Promise.all(queued)).toEqual([
+    'later video, frame 1',
+    'earlier video, frame 1',
+    'later video, frame 2',
+    'earlier video, frame 2',
+  ]);
+});
+
 it('refuses at once with ThrottlingException (HTTP 500) an image call whose estimated wait is over the bound', async () => {
   const runner = heldRunner();
   // One worker, 400 ms a task: the first two waiting image calls would wait 400 and 800 ms, the third 1200.

@@ -233,18 +233,18 @@ export async function startFaceEnginePool(options: FaceEnginePoolOptions = {}): 
   });
 
   const view = (lane: Lane): FaceEngine => {
-    const submit = <T>(build: (transfer: ArrayBuffer[]) => FaceJob) => {
+    const submit = <T>(build: (transfer: ArrayBuffer[]) => FaceJob, rank?: number) => {
       const transfer: ArrayBuffer[] = [];
       const job = build(transfer);
-      return scheduler.submit(lane, { job, transfer }) as Promise<T>;
+      return scheduler.submit(lane, { job, transfer }, rank) as Promise<T>;
     };
     return {
       modelVersion,
       analyse: (image) => submit((transfer) => ({ op: 'analyse', image: wireImage(image, transfer) })),
       similarity: (a, b) => similarityFromCosine(cosine(a, b), calibration),
       liveProbability: (image, face) => submit((transfer) => ({ op: 'liveProbability', image: wireImage(image, transfer), face })),
-      scanFrame: (image, { describeSingleFace }) =>
-        submit((transfer) => ({ op: 'scanFrame', image: { ...image, data: ownCopy(image.data, transfer) }, describeSingleFace })),
+      scanFrame: (image, { describeSingleFace, rank }) =>
+        submit((transfer) => ({ op: 'scanFrame', image: { ...image, data: ownCopy(image.data, transfer) }, describeSingleFace }), rank),
     };
   };
 

@@ -1,5 +1,5 @@
 /**
- * The face pool's queue. Tasks wait in lanes, and a free worker always takes the oldest task of the first lane that
+ * The face pool's queue. Tasks wait in lanes, and a free worker always takes the next task of the first lane that
  * has one: an interactive image call (CompareFaces, SearchFacesByImage, IndexFaces, DetectFaces) never waits behind
  * liveness video frames, which only fill the workers' spare time.
  *
@@ -7,6 +7,10 @@
  * itself, times their recent mean service time, shared by the workers) exceeds `maxInteractiveWaitMs` is refused at
  * once with ThrottlingException, which the SDK retries with backoff; the caller never waits longer than it can.
  * Liveness frames are never refused: the stream server caps the streams, and a refused frame would fail a session.
+ *
+ * Within a lane, a task with a lower rank goes first, then the older: the stream server ranks its frames by the order
+ * in which the streams' videos began, so that in a burst the sessions end one after another as they started, rather
+ * than all sharing the workers and all ending late (and all calling for the verify step at once).
  */
 import { AwsError } from '../../aws/errors';
 
@@ -28,6 +32,7 @@ export interface LaneSchedulerOptions<Job, Result> {
 
 interface Waiting<Job, Result> {
   job: Job;
+  rank: number;
   resolve(result: Result): void;
   reject(error: unknown): void;
 }
@@ -60,15 +65,20 @@ export class LaneScheduler<Job, Result> {
     this.now = options.now ?? (() => performance.now());
   }
 
-  /** Queues a job in a lane; an interactive job that would wait too long is refused with ThrottlingException. */
-  submit(lane: Lane, job: Job): Promise<Result> {
+  /**
+   * Queues a job in a lane, behind the waiting jobs of the same or a lower rank; an interactive job that would wait
+   * too long is refused with ThrottlingException.
+   */
+  submit(lane: Lane, job: Job, rank = 0): Promise<Result> {
     if (this.stopped) return Promise.reject(new PoolStoppedError());
     if (lane === 'interactive' && this.estimatedInteractiveWaitMs() > this.options.maxInteractiveWaitMs) {
       // As Rekognition answers it (HTTP 500, retried by the SDK); why is for the log, not the caller.
       return Promise.reject(new AwsError('ThrottlingException', 'Rate exceeded', 500));
     }
     return new Promise<Result>((resolve, reject) => {
-      this.waiting[lane].push({ job, resolve, reject });
+      const waiting = this.waiting[lane];
+      const behind = waiting.findIndex((task) => task.rank > rank);
+      waiting.splice(behind < 0 ? waiting.length : behind, 0, { job, rank, resolve, reject });
       this.dispatch();
     });
   }

@@ -65,9 +65,10 @@ export interface FaceEngine {
   liveProbability(image: Buffer | RawImage, face: DetectedFace): Promise<number>;
   /**
    * One video frame: locates every face (detection only, the cheap part) and, with `describeSingleFace` and exactly
-   * one face, describes it (landmarks, pose, quality, embedding) and scores it with the anti-spoof model.
+   * one face, describes it (landmarks, pose, quality, embedding) and scores it with the anti-spoof model. Where frames
+   * wait for the engine (the pool), a lower `rank` is served first.
    */
-  scanFrame(image: RawImage, options: { describeSingleFace: boolean }): Promise<ScannedFrame>;
+  scanFrame(image: RawImage, options: { describeSingleFace: boolean; rank?: number }): Promise<ScannedFrame>;
 }
 
 /** The bytes are not a JPEG or PNG that can be decoded. */

@@ -170,6 +170,8 @@ export function startStreamServer(options: StreamServerOptions): { server: Serve
   // check, which answers with the exception; a larger frame is cut off by ws itself (close 1009).
   const sockets = new WebSocketServer({ noServer: true, maxPayload: Math.ceil((options.limits.maxVideoBytes * 4) / 3) + 1024 * 1024 });
   let openStreams = 0;
+  let videosBegun = 0;
+  const nextVideoRank = () => videosBegun++;
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(request.url ?? '/', 'https://localhost');
     if (url.pathname !== STREAM_PATH) {
@@ -187,7 +189,7 @@ export function startStreamServer(options: StreamServerOptions): { server: Serve
       ws.once('close', () => {
         openStreams -= 1;
       });
-      new LivenessStream(ws, url, request.headers, options).run();
+      new LivenessStream(ws, url, request.headers, options, nextVideoRank).run();
     });
   });
   server.on('request', (_request, response) => {
@@ -220,6 +222,8 @@ interface ClaimedSession {
  */
 interface Video {
   decoder: VideoDecoder;
+  /** Where its frames queue for the face engine: the videos that began earlier are served first. */
+  rank: number;
   bytes: number;
   frames: AnalysedFrame[];
   analysis: Promise<void>;
@@ -254,6 +258,7 @@ class LivenessStream {
     private readonly url: URL,
     private readonly headers: IncomingHttpHeaders,
     private readonly options: StreamServerOptions,
+    private readonly nextVideoRank: () => number,
   ) {}
 
   run(): void {
@@ -340,7 +345,8 @@ class LivenessStream {
         // ffmpeg only once video comes: a connection that sends none costs no process.
         const closeLooks = new CloseLookSampler(this.options.limits.closeLooks);
         const decoder = this.startDecoder(state.query);
-        video = { decoder, bytes: 0, frames: [], analysis: Promise.resolve(), closeLooks, lastPlace: 'elsewhere' };
+        const rank = this.nextVideoRank();
+        video = { decoder, rank, bytes: 0, frames: [], analysis: Promise.resolve(), closeLooks, lastPlace: 'elsewhere' };
         this.state = { ...state, phase: 'receiving-video', video };
       }
       video.bytes = bytes;
@@ -378,7 +384,8 @@ class LivenessStream {
     // where the face was in the frame before, which has been located by then.
     video.analysis = video.analysis.then(async () => {
       if (this.state.phase !== 'receiving-video' && this.state.phase !== 'completing') return;
-      const scanned = await this.options.engine.scanFrame(image, { describeSingleFace: video.closeLooks.wants(video.lastPlace) });
+      const describeSingleFace = video.closeLooks.wants(video.lastPlace);
+      const scanned = await this.options.engine.scanFrame(image, { describeSingleFace, rank: video.rank });
       frame.faces = scanned.faces;
       frame.described = scanned.described;
       if (scanned.described) video.closeLooks.described();
@@ -413,7 +420,7 @@ class LivenessStream {
       const describe = (frames: AnalysedFrame[]) =>
         Promise.all(
           frames.map(async (frame) => {
-            frame.described = (await this.options.engine.scanFrame(frame.image, { describeSingleFace: true })).described;
+            frame.described = (await this.options.engine.scanFrame(frame.image, { describeSingleFace: true, rank: video.rank })).described;
           }),
         );
       // Too few described frames in the oval (a short stay there, or a late reported fit): describe more of them now;

@@ -100,6 +100,22 @@ it('ends the worker of a task that runs over the time limit and fails that task'
   }
 });
 
+it('serves the waiting video frame of the lower rank first', async () => {
+  const { pool, open } = await standInPool();
+  const frame = (text: string) => ({ data: order(text), width: text.length, height: 1, channels: 3 as const });
+  try {
+    const finished: string[] = [];
+    const scan = (text: string, rank: number) =>
+      pool.liveness.scanFrame(frame(text), { describeSingleFace: false, rank }).then(() => finished.push(text));
+    const scans = [scan('hold', 0), scan('later video', 2), scan('earlier video', 1)];
+    open();
+    await Promise.all(scans);
+    expect(finished).toEqual(['hold', 'earlier video', 'later video']);
+  } finally {
+    await pool.close();
+  }
+});
+
 it('stops cleanly: the running task fails, new ones are refused, and no worker thread is left', async () => {
   const { pool, threadIds } = await standInPool({ workers: 2 });
   const threads = threadIds().map((id) => `/proc/self/task/${id}`);
