@@ -14,7 +14,10 @@
  * CPU: the stack's process tree (its node process with every worker thread, DynamoDB Local's JVM, the ffmpeg decoders,
  * those that ended during the burst too) is read from /proc at the burst's start and end. CPU-seconds per sign-in give
  * the machine's limit (cores / CPU-s per sign-in = sign-ins per second), and the throughput is printed as a share of
- * it. This process's own CPU (the client: SDK calls, streaming) is counted apart. `--hog N` keeps N other processes
+ * it. The stack's node process is also split by thread (/proc/<pid>/task): its main thread (the event loop), the face
+ * workers, the Lambda containers (both name their threads, local/thread-names.ts), threads libraries named, the
+ * unnamed ones (V8's platform threads, libuv's threadpool), and those that ended during the burst.
+ * This process's own CPU (the client: SDK calls, streaming) is counted apart. `--hog N` keeps N other processes
  * busy-looping through the burst, as other work on the machine would (not counted in either).
  *
  * Lambda containers: the stack imports one per function before it is ready; the bench counts, from the stack's log,
@@ -46,7 +49,15 @@ import { startOwnStack, type StackConnection } from '../local/demo/stack-connect
 import { randomOval } from '../local/rekognition/liveness/challenge';
 import type { VideoSource } from '../local/rekognition/liveness-client/client';
 import { encodeWebm, movingCloserFrames, preparePhoto } from '../local/rekognition/liveness-client/synthetic-video';
-import { clockTicksPerSecond, type ProcessTable, readProcessTable, treeCpuBetween } from './process-tree-cpu';
+import {
+  clockTicksPerSecond,
+  type ProcessTable,
+  readProcessTable,
+  readThreads,
+  type ThreadSnapshot,
+  threadCpuBetween,
+  treeCpuBetween,
+} from './process-tree-cpu';
 
 const USAGE =
   'usage: npm run bench:stack -- [--users 25] [--impostors 5] [--decoys 0] [--ramp MS] ' +
@@ -404,6 +415,8 @@ function cpuRows(burst: {
   before: ProcessTable;
   after: ProcessTable;
   stackPid: number;
+  /** The stack's node process and its threads at the burst's start and end; undefined where /proc/<pid>/task was not read. */
+  stackThreads: { before: ThreadSnapshot | undefined; after: ThreadSnapshot | undefined };
   clientUsage: NodeJS.CpuUsage;
   wallMs: number;
   /** Sign-ins signed in or refused by the checks, and those that failed otherwise (errors, lost). */
@@ -428,6 +441,7 @@ function cpuRows(burst: {
       .map((entry) => `${entry.name} ${seconds(entry.seconds)}${entry.processes > 1 ? ` (${entry.processes} running)` : ''}`),
     `ended during the burst ${seconds(stackCpu.endedSeconds)}`,
   ].join(', ');
+  const byThread = stackThreadRows(burst.stackThreads, burst.answered, ticksPerSecond);
   // The client: this process (process.cpuUsage) and what it started itself (ffmpeg encoders with --video per-session).
   const clientSeconds = (burst.clientUsage.user + burst.clientUsage.system) / 1e6;
   const hogPids = hog.map((child) => child.pid!);
@@ -441,6 +455,7 @@ function cpuRows(burst: {
     `  stack CPU               ${seconds(stackCpu.totalSeconds)} CPU-s in ${seconds(wallMs / 1000)} s ` +
       `(${cores(stackCpu.totalSeconds)} cores): ${fixed(perSignIn)} CPU-s per answered sign-in${notCounted}`,
     `                          ${byProcess}`,
+    ...(byThread ? [`                          ${byThread.name}: ${byThread.split}`] : []),
     `  CPU-derived limit       ${CORES} cores / ${fixed(perSignIn)} CPU-s = ${fixed(limit(CORES))} sign-ins/s; ` +
       `answered ${throughput.toFixed(2)}/s = ${share(CORES)} of it`,
     ...(HOG > 0 && leftByHog > 0
@@ -459,6 +474,7 @@ function cpuRows(burst: {
       `${fixed(perSignIn)} CPU-s per answered sign-in${notCounted} ` +
         `(${seconds(stackCpu.totalSeconds)} CPU-s in all, ${cores(stackCpu.totalSeconds)} cores: ${byProcess})`,
     ],
+    ...(byThread ? [[byThread.name, byThread.split] as [string, string]] : []),
     [
       'CPU-derived limit',
       `${fixed(limit(CORES))} sign-ins/s on ${CORES} cores; answered sign-ins/s ${share(CORES)} of it` +
@@ -470,10 +486,33 @@ function cpuRows(burst: {
   return { text, table };
 }
 
-/** Every sign-in, each within the timeout, between two readings of every process's CPU time. */
-async function timedBurst(client: FaceLoginClient, videos: Map<string, VideoSource>) {
+/**
+ * The stack's node process by thread, in CPU-s per answered sign-in: `name` the row's title, `split` the kinds and total.
+ * Undefined when a snapshot is missing (not Linux).
+ */
+function stackThreadRows(
+  threads: { before: ThreadSnapshot | undefined; after: ThreadSnapshot | undefined },
+  answered: number,
+  ticksPerSecond: number,
+): { name: string; split: string } | undefined {
+  if (!threads.before || !threads.after) return undefined;
+  const cpu = threadCpuBetween(threads.before, threads.after, { ticksPerSecond });
+  const perSignIn = (cpuSeconds: number) => (answered > 0 ? (cpuSeconds / answered).toFixed(2) : '-');
+  const split = [
+    `main ${perSignIn(cpu.mainSeconds)}`,
+    ...cpu.running
+      .filter((entry) => entry.seconds >= 0.05)
+      .map((entry) => `${entry.kind} ${perSignIn(entry.seconds)} (${entry.threads} thread${entry.threads > 1 ? 's' : ''})`),
+    `ended during the burst ${perSignIn(cpu.endedSeconds)}`,
+  ].join(', ');
+  return { name: `${threads.after.process.name} by thread, CPU-s per sign-in`, split: `${split} (${perSignIn(cpu.totalSeconds)} in all)` };
+}
+
+/** Every sign-in, each within the timeout, between two readings of every process's CPU time and the stack's threads'. */
+async function timedBurst(client: FaceLoginClient, videos: Map<string, VideoSource>, stackPid: number) {
   const deadline = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), TIMEOUT_MS).unref());
   const before = readProcessTable();
+  const stackThreadsBefore = readThreads(stackPid);
   const clientBefore = process.cpuUsage();
   const started = performance.now();
   const runs = signIns.map(async (user, index) => {
@@ -483,7 +522,9 @@ async function timedBurst(client: FaceLoginClient, videos: Map<string, VideoSour
   const settled = await Promise.all(runs);
   const wallMs = performance.now() - started;
   const clientUsage = process.cpuUsage(clientBefore);
-  return { settled, wallMs, before, after: readProcessTable(), clientUsage };
+  const after = readProcessTable();
+  const stackThreads = { before: stackThreadsBefore, after: readThreads(stackPid) };
+  return { settled, wallMs, before, after, stackThreads, clientUsage };
 }
 
 console.log(
@@ -527,7 +568,7 @@ try {
     const logOffset = statSync(stack.logFile!).size;
     const loadBefore = loadavg();
     hog = startHog(HOG);
-    const { settled, wallMs, before, after, clientUsage } = await timedBurst(client, videos);
+    const { settled, wallMs, before, after, stackThreads, clientUsage } = await timedBurst(client, videos, stack.pid!);
     stopHog(hog);
     const results: SignIn[] = settled.map((result, index) =>
       result === 'timeout' ? { user: signIns[index]!, outcome: 'lost', detail: `no answer within ${TIMEOUT_MS / 1000} s` } : result,
@@ -566,7 +607,16 @@ try {
     console.log(`  lost (no answer)        ${lost}`);
 
     const answered = results.filter((r) => r.outcome === 'signed in' || r.outcome === 'refused').length;
-    const cpu = cpuRows({ before, after, stackPid: stack.pid!, clientUsage, wallMs, answered, unanswered: results.length - answered });
+    const cpu = cpuRows({
+      before,
+      after,
+      stackPid: stack.pid!,
+      stackThreads,
+      clientUsage,
+      wallMs,
+      answered,
+      unanswered: results.length - answered,
+    });
     for (const line of cpu.text) console.log(line);
     console.log(
       `\n  latency (ms)                           ${'n'.padStart(6)}` +

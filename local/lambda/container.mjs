@@ -4,15 +4,25 @@
 // (`<time>\t<requestId>\t<LEVEL>\t<message>`), and forwards every byte written to stdout/stderr to the runner,
 // in order with the result, so each invocation's logs are exactly its own.
 // Plain JavaScript on purpose: it is loaded by `new Worker(...)` in any host (tsx, jest), without a TS loader.
+import { writeFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 
 /**
- * @type {{ bundlePath: string, handlerExport: string, functionName: string, functionArn: string, memorySizeMb: number,
- *   logGroupName: string, logStreamName: string }}
+ * @type {{ bundlePath: string, handlerExport: string, functionName: string, threadName: string, functionArn: string,
+ *   memorySizeMb: number, logGroupName: string, logStreamName: string }}
  */
 const spec = workerData;
+
+// The runner's name for this thread (local/thread-names.ts), so that its CPU shows apart in /proc, top -H and
+// bench:stack. Synchronous: an asynchronous write would name a libuv threadpool thread.
+try {
+  writeFileSync('/proc/thread-self/comm', spec.threadName);
+} catch {
+  // Not Linux, or not permitted: the thread keeps its name.
+}
+
 let currentRequestId = 'INIT';
 
 for (const stream of [process.stdout, process.stderr]) {

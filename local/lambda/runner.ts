@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { lambdaContainerThreadName } from '../thread-names';
 
 export interface LambdaFunctionSpec {
   logicalId: string;
@@ -114,6 +115,7 @@ class Container {
         bundlePath: spec.bundlePath,
         handlerExport: spec.handlerExport,
         functionName: spec.functionName,
+        threadName: lambdaContainerThreadName(spec.logicalId),
         functionArn: spec.functionArn,
         memorySizeMb: spec.memorySizeMb,
         logGroupName: `/aws/lambda/${spec.functionName}`,

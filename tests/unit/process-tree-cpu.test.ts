@@ -1,7 +1,17 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseStat, processTree, readProcessTable, treeCpuBetween, type ProcessTable } from '../../scripts/process-tree-cpu';
+import {
+  parseStat,
+  processTree,
+  readProcessTable,
+  readThreads,
+  threadCpuBetween,
+  threadKind,
+  treeCpuBetween,
+  type ProcessTable,
+  type ThreadSnapshot,
+} from '../../scripts/process-tree-cpu';
 
 interface FakeProcess {
   pid: number;
@@ -38,6 +48,19 @@ function snapshot(processes: FakeProcess[]): ProcessTable {
   const { dir, table } = fakeProc(processes);
   dirs.push(dir);
   return table;
+}
+/** A folder shaped like /proc holding one process: its stat, and each thread's stat in task/<tid>/. */
+function threadSnapshot(owner: FakeProcess, threads: FakeProcess[]): ThreadSnapshot {
+  const dir = mkdtempSync(join(tmpdir(), 'fake-proc-'));
+  dirs.push(dir);
+  const processDir = join(dir, String(owner.pid));
+  mkdirSync(join(processDir, 'task'), { recursive: true });
+  writeFileSync(join(processDir, 'stat'), statLine(owner));
+  for (const thread of threads) {
+    mkdirSync(join(processDir, 'task', String(thread.pid)));
+    writeFileSync(join(processDir, 'task', String(thread.pid), 'stat'), statLine(thread));
+  }
+  return readThreads(owner.pid, dir)!;
 }
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
@@ -150,5 +173,112 @@ describe('the CPU a process tree used between two snapshots', () => {
   it('fails when the root process is not running', () => {
     const table = snapshot([init]);
     expect(() => treeCpuBetween(table, table, 20, TICKS)).toThrow('process 20 is not running');
+  });
+});
+
+describe('the CPU one process used between two snapshots, by thread', () => {
+  /** A thread of the stack process (pid 20): its own times only. */
+  const thread = (tid: number, name: string, ticks: number, startTicks = 1000): FakeProcess => ({
+    pid: tid,
+    ppid: 10,
+    name,
+    times: [ticks, 0, 0, 0],
+    startTicks,
+  });
+  /** The stack process whose own time, every thread's that ran in it included, is `ticks`. */
+  const stackAt = (ticks: number): FakeProcess => ({ ...stack, times: [ticks, 0, 0, 0] });
+
+  it('reads a process and each of its threads from /proc/<pid>/task', () => {
+    const snapshot = threadSnapshot(stackAt(300), [thread(20, 'node', 200), thread(21, 'face-worker', 100)]);
+    expect(snapshot.process.ownTicks).toBe(300);
+    const threads = [...snapshot.threads.values()].sort((a, b) => a.pid - b.pid);
+    expect(threads.map(({ pid, name }) => ({ pid, name }))).toEqual([
+      { pid: 20, name: 'node' },
+      { pid: 21, name: 'face-worker' },
+    ]);
+  });
+
+  it('reads no snapshot of a process that is not running', () => {
+    const emptyProc = mkdtempSync(join(tmpdir(), 'empty-proc-'));
+    dirs.push(emptyProc);
+    expect(readThreads(20, emptyProc)).toBeUndefined();
+  });
+
+  it('counts the thread whose id is the pid as the main thread, apart from the others of its name', () => {
+    const before = threadSnapshot(stackAt(300), [thread(20, 'node', 200), thread(22, 'node', 100)]);
+    const after = threadSnapshot(stackAt(600), [thread(20, 'node', 450), thread(22, 'node', 150)]);
+    expect(threadCpuBetween(before, after, TICKS)).toEqual({
+      totalSeconds: 3,
+      mainSeconds: 2.5,
+      running: [{ kind: 'unnamed node threads', threads: 1, seconds: 0.5 }],
+      endedSeconds: 0,
+    });
+  });
+
+  it('sums the threads of one kind and counts them', () => {
+    // Thread id, name, and the ticks it used between the snapshots (none before).
+    const named: Array<[number, string, number]> = [
+      [21, 'face-worker', 300],
+      [22, 'face-worker', 400],
+      [23, 'fn:VerifyAuthCh', 100],
+      [24, 'fn:PreSignUp', 50],
+      [25, 'libvips worker', 100],
+    ];
+    const before = threadSnapshot(stackAt(100), [thread(20, 'node', 100), ...named.map(([tid, name]) => thread(tid, name, 0))]);
+    const after = threadSnapshot(stackAt(1050), [thread(20, 'node', 100), ...named.map(([tid, name, ticks]) => thread(tid, name, ticks))]);
+    expect(threadCpuBetween(before, after, TICKS).running).toEqual([
+      { kind: 'face workers', threads: 2, seconds: 7 },
+      { kind: 'Lambda containers', threads: 2, seconds: 1.5 },
+      { kind: 'libvips worker', threads: 1, seconds: 1 },
+    ]);
+  });
+
+  it('counts in full a thread that started in between', () => {
+    const before = threadSnapshot(stackAt(100), [thread(20, 'node', 100)]);
+    const after = threadSnapshot(stackAt(180), [thread(20, 'node', 100), thread(23, 'fn:PreSignUp', 80)]);
+    expect(threadCpuBetween(before, after, TICKS)).toMatchObject({
+      running: [{ kind: 'Lambda containers', threads: 1, seconds: 0.8 }],
+      endedSeconds: 0,
+    });
+  });
+
+  it("counts a thread that ended in between as the process's time less the running threads'", () => {
+    // The container had used 40 ticks at the first snapshot and 100 when it ended: its last 60 are in the process's time.
+    const before = threadSnapshot(stackAt(140), [thread(20, 'node', 100), thread(23, 'fn:PreSignUp', 40)]);
+    const after = threadSnapshot(stackAt(220), [thread(20, 'node', 120)]);
+    expect(threadCpuBetween(before, after, TICKS)).toEqual({ totalSeconds: 0.8, mainSeconds: 0.2, running: [], endedSeconds: 0.6 });
+  });
+
+  it("does not take a new thread that reuses an ended one's id for the same thread", () => {
+    const before = threadSnapshot(stackAt(140), [thread(20, 'node', 100), thread(23, 'fn:PreSignUp', 40)]);
+    const after = threadSnapshot(stackAt(170), [thread(20, 'node', 100), thread(23, 'fn:PreSignUp', 10, 5000)]);
+    expect(threadCpuBetween(before, after, TICKS)).toMatchObject({
+      running: [{ kind: 'Lambda containers', threads: 1, seconds: 0.1 }],
+      endedSeconds: 0.2,
+    });
+  });
+
+  it('fails when the snapshots are of two processes', () => {
+    const before = threadSnapshot(stackAt(100), [thread(20, 'node', 100)]);
+    const after = threadSnapshot({ ...stackAt(100), startTicks: 9000 }, [thread(20, 'node', 100, 9000)]);
+    expect(() => threadCpuBetween(before, after, TICKS)).toThrow('the thread snapshots are of two processes');
+  });
+});
+
+describe('the kind of a thread, by its name', () => {
+  it('makes the face workers one kind', () => {
+    expect(threadKind('face-worker', 'node')).toBe('face workers');
+  });
+
+  it('makes every Lambda container one kind, whatever its function', () => {
+    expect([threadKind('fn:VerifyAuthCh', 'node'), threadKind('fn:IndexFace', 'node')]).toEqual(['Lambda containers', 'Lambda containers']);
+  });
+
+  it("calls a thread with the main thread's name unnamed: no one named it", () => {
+    expect(threadKind('node', 'node')).toBe('unnamed node threads');
+  });
+
+  it('keeps the name a library gave its thread', () => {
+    expect(threadKind('libvips worker', 'node')).toBe('libvips worker');
   });
 });

@@ -5,6 +5,7 @@
  */
 import { readlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
+import { FACE_WORKER_THREAD_NAME, nameThisThread } from '../../thread-names';
 import type { DetectedFace, FaceEngine, RawImage } from '../engine/types';
 
 /** What the pool gives a worker: where its engine comes from and the options to create it with. */
@@ -35,6 +36,8 @@ export type FromWorker =
 
 const port = parentPort!;
 const spec = workerData as WorkerSpec;
+// Before the engine starts: its CPU then shows under this name in /proc, top -H and bench:stack's CPU by thread.
+nameThisThread(FACE_WORKER_THREAD_NAME);
 
 const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 const toBuffer = (image: WireImage): Buffer | RawImage =>

@@ -4,7 +4,7 @@
  * fails its task and is replaced, that the pool stops cleanly, and that a full interactive lane answers the
  * Rekognition API's callers with ThrottlingException at once, which the SDK retries.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,6 +111,16 @@ it('serves the waiting video frame of the lower rank first', async () => {
     open();
     await Promise.all(scans);
     expect(finished).toEqual(['hold', 'earlier video', 'later video']);
+  } finally {
+    await pool.close();
+  }
+});
+
+it('names its worker threads face-worker, so their CPU shows apart from the event loop', async () => {
+  const { pool, threadIds } = await standInPool({ workers: 2 });
+  try {
+    const names = threadIds().map((id) => readFileSync(`/proc/self/task/${id}/comm`, 'utf8').trim());
+    expect(names).toEqual(['face-worker', 'face-worker']);
   } finally {
     await pool.close();
   }

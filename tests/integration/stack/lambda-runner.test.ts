@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { LambdaRunner, type LambdaFunctionSpec } from '../../../local/lambda/runner';
 
@@ -129,6 +130,13 @@ describe('the Lambda runner', () => {
     await runner.warm('Probe');
     await Promise.all(burst);
     expect(runner.stats('Probe')).toMatchObject({ containers: 2, started: 2 });
+  });
+
+  (process.platform === 'linux' ? it : it.skip)("names each container's thread after its function, so its CPU shows apart", async () => {
+    runner.register(probeSpec('ProbeFunction', {}));
+    await runner.warm('ProbeFunction');
+    const names = readdirSync('/proc/self/task').map((tid) => readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim());
+    expect(names.filter((name) => name === 'fn:Probe')).toHaveLength(runner.stats('ProbeFunction').containers);
   });
 
   it('refuses to register a function whose bundle was not built', () => {
