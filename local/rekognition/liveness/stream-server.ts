@@ -34,7 +34,8 @@ import { SESSION_ID_PATTERN } from './operations';
 import type { ResultWriter } from './result-images';
 import { decideLiveness, framesToConfirm, framesToDescribe, isInOval, ovalBox, type AnalysedFrame } from './scoring';
 import { effectiveStatus, type LivenessSession, type SessionStore } from './sessions';
-import { VideoDecodeError, VideoDecoder } from './video-decoder';
+import type { DecodingThread, VideoDecoding } from './decoding-thread';
+import { VideoDecodeError } from './video-decoder';
 
 export interface StreamLimits {
   /** Largest video accepted, in bytes (Rekognition's limit is 10 MB). */
@@ -88,6 +89,8 @@ export const DEFAULT_STREAM_LIMITS: StreamLimits = {
 
 export interface StreamServerOptions {
   engine: FaceEngine;
+  /** Where the videos' ffmpeg decoders run (./decoding-thread.ts). */
+  decoding: Pick<DecodingThread, 'open'>;
   store: SessionStore;
   results: ResultWriter;
   region: string;
@@ -221,7 +224,7 @@ interface ClaimedSession {
  * One object from the first chunk to the decision, so that frames flushed while completing are counted.
  */
 interface Video {
-  decoder: VideoDecoder;
+  decoder: VideoDecoding;
   /** Where its frames queue for the face engine: the videos that began earlier are served first. */
   rank: number;
   bytes: number;
@@ -356,8 +359,8 @@ class LivenessStream {
     }
   }
 
-  private startDecoder(query: StartQuery): VideoDecoder {
-    return new VideoDecoder({
+  private startDecoder(query: StartQuery): VideoDecoding {
+    return this.options.decoding.open({
       fps: this.options.limits.sampleFps,
       width: query.videoWidth,
       height: query.videoHeight,
