@@ -9,7 +9,8 @@
  *   const video = decoding.open({ fps, width, height, onFrame });   // video.write(chunk) ... await video.finish()
  *   await decoding.close();
  *
- * A thread that dies fails the videos it was decoding (finish rejects) and is started again for the next one.
+ * The thread starts with the service; one that dies fails the videos it was decoding (finish rejects) and is
+ * started again for the next one.
  */
 import { Worker } from 'node:worker_threads';
 import { type DecodedVideoInfo, VideoDecodeError, type VideoDecoderOptions } from './video-decoder';
@@ -96,6 +97,9 @@ export function startDecodingThread(): DecodingThread {
   };
 
   const post = (message: ToDecodingThread, transfer: ArrayBuffer[] = []) => thread().postMessage(message, transfer);
+  // Now rather than at the first video: loading the thread's modules takes a few hundred ms of CPU, which a burst of
+  // sessions should not pay.
+  thread();
 
   return {
     open(options) {
