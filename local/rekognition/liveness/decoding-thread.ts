@@ -9,8 +9,7 @@
  *   const video = decoding.open({ fps, width, height, onFrame });   // video.write(chunk) ... await video.finish()
  *   await decoding.close();
  *
- * The thread starts with the service; one that dies fails the videos it was decoding (finish rejects) and is
- * started again for the next one.
+ * A thread that dies fails the videos it was decoding (finish rejects) and is started again for the next one.
  */
 import { Worker } from 'node:worker_threads';
 import { type DecodedVideoInfo, VideoDecodeError, type VideoDecoderOptions } from './video-decoder';
@@ -97,9 +96,6 @@ export function startDecodingThread(): DecodingThread {
   };
 
   const post = (message: ToDecodingThread, transfer: ArrayBuffer[] = []) => thread().postMessage(message, transfer);
-  // Now rather than at the first video: loading the thread's modules takes a few hundred ms of CPU, which a burst of
-  // sessions should not pay.
-  thread();
 
   return {
     open(options) {
