@@ -9,9 +9,6 @@ import { writeFileSync } from 'node:fs';
 /** A face engine pool worker (local/rekognition/engine-pool/face-worker.ts). */
 export const FACE_WORKER_THREAD_NAME = 'face-worker';
 
-/** The thread that runs the liveness videos' ffmpeg decoders (local/rekognition/liveness/decoding-thread.ts). */
-export const VIDEO_DECODING_THREAD_NAME = 'video-decoding';
-
 /** The start of every Lambda container's name (local/lambda/container.mjs). */
 export const LAMBDA_CONTAINER_THREAD_PREFIX = 'fn:';
 

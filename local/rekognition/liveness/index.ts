@@ -13,10 +13,10 @@
  * Sessions persist under `<dataDir>/liveness/`, the TLS certificate under `<dataDir>/tls/`. A session lives 3 minutes
  * and streams once (see ./sessions.ts for CREATED / IN_PROGRESS / SUCCEEDED / FAILED / EXPIRED and when it is no
  * longer found). Stream limits (./stream-server.ts): video up to 10 MB (Rekognition's cap), 10 s without a message
- * (60 s before the first one when the client declares a start screen), ffmpeg only from the first video chunk (run
- * from a thread of its own, ./decoding-thread.ts), at most 64 streams at once (ThrottlingException beyond), frames
- * sampled at 4 per second, at most 120 of them (30 s). Lifetime, limits and the oval's placement are injectable for
- * tests. Scoring: see ./scoring.ts. The Node client of the protocol: ../liveness-client/client.ts.
+ * (60 s before the first one when the client declares a start screen), ffmpeg only from the first video chunk,
+ * at most 10 streams at once (ThrottlingException beyond), frames sampled at 4 per second, at most 120 of them
+ * (30 s). Lifetime, limits and the oval's placement are injectable for tests. Scoring: see ./scoring.ts. The Node client of the
+ * protocol: ../liveness-client/client.ts.
  */
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../../aws/clock';
@@ -24,7 +24,6 @@ import type { FaceEngine } from '../engine/types';
 import type { OperationTable } from '../../aws/json-protocol';
 import { loadLocalhostCertificate } from '../../tls/localhost-certificate';
 import type { OvalPlacement } from './challenge';
-import { startDecodingThread } from './decoding-thread';
 import { createSessionOperations } from './operations';
 import { createResultWriter, type S3Settings } from './result-images';
 import { SessionStore } from './sessions';
@@ -66,10 +65,8 @@ export async function startLivenessService(options: LivenessServiceOptions): Pro
   const store = await SessionStore.open(options.dataDir, now);
   const certificate = await loadLocalhostCertificate(options.dataDir);
   const limits = { ...DEFAULT_STREAM_LIMITS, ...options.limits };
-  const decoding = startDecodingThread();
   const { server, close } = startStreamServer({
     engine: options.engine,
-    decoding,
     store,
     results: createResultWriter(store, options.s3),
     region: options.region,
@@ -89,9 +86,6 @@ export async function startLivenessService(options: LivenessServiceOptions): Pro
     operations: createSessionOperations({ store, sessionLifetimeMs: options.sessionLifetimeMs ?? SESSION_LIFETIME_MS, now }),
     streamingEndpoint: `https://${host === '127.0.0.1' || host === '::1' || host === '0.0.0.0' ? 'localhost' : host}:${port}`,
     certificatePath: certificate.certPath,
-    close: async () => {
-      await close();
-      await decoding.close();
-    },
+    close,
   };
 }

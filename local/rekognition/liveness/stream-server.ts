@@ -34,8 +34,7 @@ import { SESSION_ID_PATTERN } from './operations';
 import type { ResultWriter } from './result-images';
 import { decideLiveness, framesToConfirm, framesToDescribe, isInOval, ovalBox, type AnalysedFrame } from './scoring';
 import { effectiveStatus, type LivenessSession, type SessionStore } from './sessions';
-import type { DecodingThread, VideoDecoding } from './decoding-thread';
-import { VideoDecodeError } from './video-decoder';
+import { VideoDecodeError, VideoDecoder } from './video-decoder';
 
 export interface StreamLimits {
   /** Largest video accepted, in bytes (Rekognition's limit is 10 MB). */
@@ -89,8 +88,6 @@ export const DEFAULT_STREAM_LIMITS: StreamLimits = {
 
 export interface StreamServerOptions {
   engine: FaceEngine;
-  /** Where the videos' ffmpeg decoders run (./decoding-thread.ts). */
-  decoding: Pick<DecodingThread, 'open'>;
   store: SessionStore;
   results: ResultWriter;
   region: string;
@@ -224,7 +221,7 @@ interface ClaimedSession {
  * One object from the first chunk to the decision, so that frames flushed while completing are counted.
  */
 interface Video {
-  decoder: VideoDecoding;
+  decoder: VideoDecoder;
   /** Where its frames queue for the face engine: the videos that began earlier are served first. */
   rank: number;
   bytes: number;
@@ -359,8 +356,8 @@ class LivenessStream {
     }
   }
 
-  private startDecoder(query: StartQuery): VideoDecoding {
-    return this.options.decoding.open({
+  private startDecoder(query: StartQuery): VideoDecoder {
+    return new VideoDecoder({
       fps: this.options.limits.sampleFps,
       width: query.videoWidth,
       height: query.videoHeight,
