@@ -14,7 +14,7 @@
  * and streams once (see ./sessions.ts for CREATED / IN_PROGRESS / SUCCEEDED / FAILED / EXPIRED and when it is no
  * longer found). Stream limits (./stream-server.ts): video up to 10 MB (Rekognition's cap), 10 s without a message
  * (60 s before the first one when the client declares a start screen), ffmpeg only from the first video chunk,
- * at most 10 streams at once (ThrottlingException beyond), frames sampled at 4 per second, at most 120 of them
+ * at most 64 streams at once (ThrottlingException beyond), frames sampled at 4 per second, at most 120 of them
  * (30 s). Lifetime, limits and the oval's placement are injectable for tests. Scoring: see ./scoring.ts. The Node client of the
  * protocol: ../liveness-client/client.ts.
  */
