@@ -28,8 +28,8 @@ function sessionOptions(threads: number): ort.InferenceSession.SessionOptions {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
-    // 'all' adds the CPU layout transforms: fr_feature 11.5 against 15.1 CPU ms per run on one thread than 'extended',
-    // timed in turn on 2026-12-01 (onnxruntime-node 1.30), with the same embedding to 4e-7.
+    // 'all' adds the CPU layout transforms: fr_feature takes 11.5 CPU ms per run on one thread, against 15.1 with
+    // 'extended' (timed in turn on 2026-12-01, onnxruntime-node 1.30), with the same embedding to 4e-7.
     graphOptimizationLevel: 'all',
     // Spinning worker threads double latency on a shared 2-core machine.
     extra: { session: { 'intra_op.allow_spinning': '0' } },

@@ -53,24 +53,22 @@ function axisTaps(count: number, scale: number, shift: number, offsets: Float64A
   const index = new Int32Array(count * n * 2);
   const weight = new Float64Array(count * n * 2);
   let taps = 0;
+  const add = (k: number, pixel: number, share: number) => {
+    if (pixel < 0 || pixel >= size) return;
+    // Neighbouring samples often read the same pixel: one tap, the weights summed.
+    if (taps > start[k]! && index[taps - 1] === pixel) weight[taps - 1]! += share / n;
+    else {
+      index[taps] = pixel;
+      weight[taps++] = share / n;
+    }
+  };
   for (let k = 0; k < count; k++) {
     start[k] = taps;
     for (let s = 0; s < n; s++) {
       const position = scale * (k + offsets[s]!) + shift;
       const low = Math.floor(position);
-      const fraction = position - low;
-      for (const [pixel, share] of [
-        [low, 1 - fraction],
-        [low + 1, fraction],
-      ] as const) {
-        if (pixel < 0 || pixel >= size) continue;
-        // Neighbouring samples often read the same pixel: one tap, the weights summed.
-        if (taps > start[k]! && index[taps - 1] === pixel) weight[taps - 1]! += share / n;
-        else {
-          index[taps] = pixel;
-          weight[taps++] = share / n;
-        }
-      }
+      add(k, low, 1 - (position - low));
+      add(k, low + 1, position - low);
     }
   }
   start[count] = taps;
