@@ -79,7 +79,10 @@ export async function checkLivenessSession(
   const status = results.Status ?? 'UNKNOWN';
   if (NOT_STREAMED_STATUSES.has(status)) return { passed: false, failure: 'NOT_STREAMED', detail: status };
   if (status !== 'SUCCEEDED') return { passed: false, failure: 'NOT_SUCCEEDED', detail: status };
-  if ((results.Confidence ?? 0) < livenessThreshold) return { passed: false, failure: 'LOW_CONFIDENCE' };
+  // The log's detail is the score: a genuine face scored just under the threshold reads differently from a photo.
+  if ((results.Confidence ?? 0) < livenessThreshold) {
+    return { passed: false, failure: 'LOW_CONFIDENCE', detail: String(results.Confidence) };
+  }
   const reference = results.ReferenceImage?.S3Object;
   if (reference?.Bucket !== bucketName || !reference.Name?.startsWith(livenessPrefix(sub))) {
     return { passed: false, failure: 'REFERENCE_OUTSIDE_BUCKET' };

@@ -116,6 +116,15 @@ describe('logging', () => {
     expect(logs).not.toContain(SESSION_ID);
   });
 
+  test('logs a liveness confidence under its threshold with the score, which tells a near miss from a photo', async () => {
+    storeEnrollment(SUB, { state: 'CONFIRMED' });
+    rekognitionMock.on(GetFaceLivenessSessionResultsCommand).resolves({ Status: 'SUCCEEDED', Confidence: 89.5 });
+    const entries = entriesOf(await captureLogs('INFO', () => verifyChallenge(verifyEvent('liveness-answer'))));
+    expect(entries).toContainEqual(
+      expect.objectContaining({ message: 'liveness check failed', failure: 'LOW_CONFIDENCE', detail: '89.5' }),
+    );
+  });
+
   test('never logs the answer when an AWS call fails during the check', async () => {
     rekognitionMock.on(GetFaceLivenessSessionResultsCommand).rejects(serviceError('InternalServerError', 'service unavailable'));
     const event = verifyEvent('liveness-answer');
