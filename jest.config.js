@@ -1,6 +1,7 @@
 /** Tests read like a specification: tests/unit (mocked AWS calls), tests/template, tests/integration (real local servers). */
 export default {
-  testEnvironment: 'node',
+  // Node's environment; a failed test also shows what the local stack printed meanwhile.
+  testEnvironment: '<rootDir>/tests/support/stack-log-environment.cjs',
   extensionsToTreatAsEsm: ['.ts', '.tsx'],
   transform: {
     '^.+\\.tsx?$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],

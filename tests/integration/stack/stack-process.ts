@@ -19,6 +19,13 @@ export type StackOutputs = ReturnType<typeof stackOutputs>;
 
 /** How long npm start may take to be ready: well inside the tests' 120 s beforeAll, so the failure says why. */
 const READY_TIMEOUT_MS = 110_000;
+/**
+ * What each running stack has printed so far, read by tests/support/stack-log-environment.cjs, which adds the lines
+ * printed during a failed test to its failure.
+ */
+const testGlobal = globalThis as { __runningStackOutputs?: Set<() => string> };
+testGlobal.__runningStackOutputs ??= new Set();
+const runningStackOutputs = testGlobal.__runningStackOutputs;
 
 /**
  * Polls `isDone` every 100 ms until it holds, or throws after `timeoutMs` with `describe()`'s account of what was
@@ -83,6 +90,7 @@ export async function startStackProcess(extraArgs: string[] = [], options: { dat
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let printed = '';
+  const output = () => printed;
   child.stdout!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
   let stopping = false;
@@ -106,9 +114,11 @@ export async function startStackProcess(extraArgs: string[] = [], options: { dat
     child.kill('SIGTERM');
     throw error;
   });
+  runningStackOutputs.add(output);
   const stop = async () => {
     stopping = true;
     if (child.exitCode === null) child.kill('SIGTERM');
+    runningStackOutputs.delete(output);
     return exited;
   };
   const outputs = JSON.parse(readFileSync(outputsFile, 'utf8')) as StackOutputs;
@@ -121,7 +131,7 @@ export async function startStackProcess(extraArgs: string[] = [], options: { dat
     dynamodbPort,
     cognito,
     rekognition,
-    output: () => printed,
+    output,
     stop,
     dispose: async () => {
       cognito.destroy();
