@@ -30,14 +30,12 @@ describe('the test environment of the stack suites', () => {
     const errors = await runTest(
       environment,
       () =>
-        print(
-          '[VerifyAuthChallengeFunction] START RequestId: 1 Version: $LATEST\n[VerifyAuthChallengeFunction] {"message":"liveness check failed"}\n',
-        ),
+        print('[VerifyAuthChallengeFunction] START RequestId: 1 Version: $LATEST\n[VerifyAuthChallengeFunction] {"message":"checked"}\n'),
       true,
     );
     expect(errors).toHaveLength(2);
     const added = (errors[1] as Error).message;
-    expect(added).toContain('liveness check failed');
+    expect(added).toContain('{"message":"checked"}');
     expect(added).not.toContain('printed before the test');
     expect(added).not.toContain('START RequestId');
   });
