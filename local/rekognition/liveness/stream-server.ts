@@ -16,6 +16,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Clock } from '../../aws/clock';
 import { checkSigV4Shape, SigV4Failure } from '../../aws/sigv4';
+import { ProcessLauncher } from '../../process-launcher';
 import type { FaceEngine } from '../engine/types';
 import { buildServerChallenge, selectChallenge, type OvalPlacement } from './challenge';
 import {
@@ -172,6 +173,8 @@ export function startStreamServer(options: StreamServerOptions): { server: Serve
   let openStreams = 0;
   let videosBegun = 0;
   const nextVideoRank = () => videosBegun++;
+  // Each video's ffmpeg is started from a small helper process; see process-launcher.ts.
+  const launcher = new ProcessLauncher().start();
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(request.url ?? '/', 'https://localhost');
     if (url.pathname !== STREAM_PATH) {
@@ -189,7 +192,7 @@ export function startStreamServer(options: StreamServerOptions): { server: Serve
       ws.once('close', () => {
         openStreams -= 1;
       });
-      new LivenessStream(ws, url, request.headers, options, nextVideoRank).run();
+      new LivenessStream(ws, url, request.headers, options, nextVideoRank, launcher).run();
     });
   });
   server.on('request', (_request, response) => {
@@ -200,6 +203,7 @@ export function startStreamServer(options: StreamServerOptions): { server: Serve
     new Promise<void>((resolve, reject) => {
       for (const client of sockets.clients) client.terminate();
       sockets.close();
+      launcher.close();
       server.close((error) => (error ? reject(error) : resolve()));
       server.closeAllConnections();
     });
@@ -259,6 +263,7 @@ class LivenessStream {
     private readonly headers: IncomingHttpHeaders,
     private readonly options: StreamServerOptions,
     private readonly nextVideoRank: () => number,
+    private readonly launcher: ProcessLauncher,
   ) {}
 
   run(): void {
@@ -362,6 +367,7 @@ class LivenessStream {
       width: query.videoWidth,
       height: query.videoHeight,
       onFrame: (frame) => this.enqueueFrame(frame.offsetMs, frame.image),
+      launcher: this.launcher,
     });
   }
 

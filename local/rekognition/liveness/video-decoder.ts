@@ -3,8 +3,8 @@
  * into ffmpeg's stdin as they arrive, and raw RGB frames, sampled at a fixed rate and scaled to a fixed size, come
  * out while the client is still streaming, so the scorer can work during the stream rather than after it.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createRequire } from 'node:module';
+import type { LaunchedProgram, ProcessLauncher } from '../../process-launcher';
 import type { RawImage } from '../engine/types';
 
 const require = createRequire(import.meta.url);
@@ -23,6 +23,8 @@ export interface VideoDecoderOptions {
   width: number;
   height: number;
   onFrame: (frame: DecodedFrame) => void;
+  /** Starts ffmpeg from a small helper process: a fork of this large one would stall its event loop. */
+  launcher: ProcessLauncher;
 }
 
 export interface DecodedVideoInfo {
@@ -38,52 +40,41 @@ export class VideoDecodeError extends Error {
 }
 
 export class VideoDecoder {
-  private readonly process: ChildProcessWithoutNullStreams;
+  private readonly process: LaunchedProgram;
   private readonly frameBytes: number;
   /** The frame ffmpeg's output is filling, and how many of its bytes have come. */
   private frame: Buffer | undefined;
   private filled = 0;
   private frameCount = 0;
-  private stderr = '';
-  private readonly exited: Promise<number | null>;
   private stdinError: Error | undefined;
 
   constructor(private readonly options: VideoDecoderOptions) {
     const { fps, width, height } = options;
     this.frameBytes = width * height * 3;
-    this.process = spawn(
-      FFMPEG_PATH,
-      [
-        '-hide_banner',
-        '-nostdin',
-        '-loglevel',
-        'info',
-        // One decoding thread: the same frames for about 15% less CPU, and one stream decodes ~100 times faster than real time.
-        '-threads',
-        '1',
-        '-i',
-        'pipe:0',
-        '-an',
-        '-vf',
-        `fps=${fps},scale=${width}:${height}`,
-        '-f',
-        'rawvideo',
-        '-pix_fmt',
-        'rgb24',
-        'pipe:1',
-      ],
-      { stdio: ['pipe', 'pipe', 'pipe'] },
-    );
+    this.process = options.launcher.launch(FFMPEG_PATH, [
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'info',
+      // One decoding thread: the same frames for about 15% less CPU, and one stream decodes ~100 times faster than real time.
+      '-threads',
+      '1',
+      '-i',
+      'pipe:0',
+      '-an',
+      '-vf',
+      `fps=${fps},scale=${width}:${height}`,
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      'pipe:1',
+    ]);
     this.process.stdout.on('data', (data: Buffer) => this.take(data));
-    this.process.stderr.on('data', (data: Buffer) => {
-      // Only the header lines matter (the stream description); keep the log bounded.
-      if (this.stderr.length < 64 * 1024) this.stderr += data.toString('utf8');
-    });
     // A client that sends garbage makes ffmpeg exit early; writes after that fail with EPIPE, which finish() reports.
     this.process.stdin.on('error', (error) => {
       this.stdinError = error;
     });
-    this.exited = new Promise((resolve) => this.process.on('close', (code) => resolve(code)));
   }
 
   write(chunk: Uint8Array): void {
@@ -93,14 +84,12 @@ export class VideoDecoder {
   /** Ends the input and waits for the last frames. */
   async finish(): Promise<DecodedVideoInfo> {
     this.process.stdin.end();
-    const code = await this.exited;
-    const size = /Stream #\d+:\d+.*?: Video: [^\n]*?, (\d{2,5})x(\d{2,5})/.exec(this.stderr);
+    // The start of ffmpeg's stderr: only its header lines matter here (the stream description).
+    const { code, stderr, failure } = await this.process.exited;
+    const size = /Stream #\d+:\d+.*?: Video: [^\n]*?, (\d{2,5})x(\d{2,5})/.exec(stderr);
     if (code !== 0 || this.frameCount === 0) {
-      const reason = this.stderr
-        .split('\n')
-        .filter((line) => /error|invalid/i.test(line))
-        .slice(-2)
-        .join('; ');
+      const errorLines = stderr.split('\n').filter((line) => /error|invalid/i.test(line));
+      const reason = [...errorLines.slice(-2), ...(failure ? [failure] : [])].join('; ');
       const details = `${reason ? `: ${reason}` : ''}${this.stdinError ? `; ${this.stdinError.message}` : ''}`;
       throw new VideoDecodeError(`video could not be decoded (ffmpeg exit ${code}, ${this.frameCount} frames${details})`);
     }
@@ -112,7 +101,7 @@ export class VideoDecoder {
 
   /** Stops decoding at once (the stream was refused). */
   abort(): void {
-    this.process.kill('SIGKILL');
+    this.process.kill();
   }
 
   /**

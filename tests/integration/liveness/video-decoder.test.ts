@@ -1,6 +1,7 @@
 /** The liveness video decoder: ffmpeg's raw output is cut into whole frames, in order, each in a buffer of its own. */
+import { ProcessLauncher } from '../../../local/process-launcher';
 import { encodeWebm } from '../../../local/rekognition/liveness-client/synthetic-video';
-import { VideoDecoder, type DecodedFrame } from '../../../local/rekognition/liveness/video-decoder';
+import { VideoDecodeError, VideoDecoder, type DecodedFrame } from '../../../local/rekognition/liveness/video-decoder';
 
 const SIZE = { width: 640, height: 480 };
 const FPS = 4;
@@ -13,6 +14,9 @@ const COLOURS = [
   [30, 200, 200],
   [200, 30, 200],
 ];
+
+const launcher = new ProcessLauncher();
+afterAll(() => launcher.close());
 
 function flatFrame([red, green, blue]: number[]): Buffer {
   const frame = Buffer.alloc(SIZE.width * SIZE.height * 3);
@@ -29,7 +33,7 @@ function pixel(frame: Buffer, index: number): number[] {
 it('cuts the decoded video into whole frames, in order, each in a buffer of its own', async () => {
   const webm = await encodeWebm(COLOURS.map(flatFrame), SIZE, FPS);
   const frames: DecodedFrame[] = [];
-  const decoder = new VideoDecoder({ fps: FPS, ...SIZE, onFrame: (frame) => frames.push(frame) });
+  const decoder = new VideoDecoder({ fps: FPS, ...SIZE, onFrame: (frame) => frames.push(frame), launcher });
   // The client's chunks do not follow frame boundaries either.
   for (let offset = 0; offset < webm.length; offset += 7001) decoder.write(webm.subarray(offset, offset + 7001));
   const info = await decoder.finish();
@@ -44,4 +48,20 @@ it('cuts the decoded video into whole frames, in order, each in a buffer of its 
       expect(Math.abs(value! - expected!)).toBeLessThanOrEqual(12);
     }
   });
+});
+
+it('refuses bytes that are not a video', async () => {
+  const decoder = new VideoDecoder({ fps: FPS, ...SIZE, onFrame: () => undefined, launcher });
+  decoder.write(Buffer.alloc(64 * 1024, 'not a video '));
+  await expect(decoder.finish()).rejects.toThrow(VideoDecodeError);
+  await expect(decoder.finish()).rejects.toThrow(/ffmpeg exit [1-9]/);
+});
+
+it('stops at once when aborted, with no frames', async () => {
+  const webm = await encodeWebm(COLOURS.map(flatFrame), SIZE, FPS);
+  const frames: DecodedFrame[] = [];
+  const decoder = new VideoDecoder({ fps: FPS, ...SIZE, onFrame: (frame) => frames.push(frame), launcher });
+  decoder.write(webm.subarray(0, 1000));
+  decoder.abort();
+  await expect(decoder.finish()).rejects.toThrow(/ffmpeg exit null, 0 frames/);
 });
