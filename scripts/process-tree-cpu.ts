@@ -211,7 +211,8 @@ export function threadCpuBetween(before: ThreadSnapshot, after: ThreadSnapshot, 
     running: [...byKind]
       .map(([kind, entry]) => ({ kind, threads: entry.count, seconds: entry.ticks / ticksPerSecond }))
       .sort((a, b) => b.seconds - a.seconds),
-    endedSeconds: (totalTicks - mainTicks - sumTicks(byKind)) / ticksPerSecond,
+    // The process's total and its threads are read a moment apart: a tick or two more in the threads is not negative time.
+    endedSeconds: Math.max(0, totalTicks - mainTicks - sumTicks(byKind)) / ticksPerSecond,
   };
 }
 

@@ -249,6 +249,12 @@ describe('the CPU one process used between two snapshots, by thread', () => {
     expect(threadCpuBetween(before, after, TICKS)).toEqual({ totalSeconds: 0.8, mainSeconds: 0.2, running: [], endedSeconds: 0.6 });
   });
 
+  it('reports no negative ended time when the threads were read a tick after the process', () => {
+    const before = threadSnapshot(stackAt(100), [thread(20, 'node', 100)]);
+    const after = threadSnapshot(stackAt(180), [thread(20, 'node', 181)]);
+    expect(threadCpuBetween(before, after, TICKS)).toMatchObject({ mainSeconds: 0.81, endedSeconds: 0 });
+  });
+
   it("does not take a new thread that reuses an ended one's id for the same thread", () => {
     const before = threadSnapshot(stackAt(140), [thread(20, 'node', 100), thread(23, 'fn:PreSignUp', 40)]);
     const after = threadSnapshot(stackAt(170), [thread(20, 'node', 100), thread(23, 'fn:PreSignUp', 10, 5000)]);
