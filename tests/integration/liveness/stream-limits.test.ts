@@ -172,3 +172,34 @@ it('refuses a stream over the cap with ThrottlingException and leaves its sessio
   for (const stream of [...open.slice(1), next]) stream.close();
   await Promise.all([...open, next].map((stream) => stream.closed));
 }, 20_000);
+
+it('leaves no ffmpeg running after streams that stop midway or send bytes that are not a video, and fails their sessions', async () => {
+  const webm = await imagesToWebm(
+    Array.from({ length: 20 }, () => selfie),
+    { width: 640, height: 480 },
+    10,
+  );
+  const notAVideo = Buffer.alloc(webm.length, 'not a video ');
+  const streams = [
+    { bytes: webm, stopAfterChunks: 1 },
+    { bytes: notAVideo, stopAfterChunks: 2 },
+    { bytes: notAVideo, stopAfterChunks: undefined },
+  ];
+  const sessionIds = await Promise.all(streams.map(() => createSession()));
+  await Promise.all(
+    streams.map(({ bytes, stopAfterChunks }, index) =>
+      runLivenessSession({
+        endpoint: stack.streamingEndpoint,
+        ca: stack.ca,
+        region: REGION,
+        sessionId: sessionIds[index]!,
+        ...(stopAfterChunks !== undefined ? { stopAfterChunks } : {}),
+        source: { kind: 'webm', webm: bytes, durationMs: 2000 },
+      }).catch(() => undefined),
+    ),
+  );
+  const deadline = Date.now() + 5000;
+  while (decoderProcesses() > 0 && Date.now() < deadline) await sleep(50);
+  expect(decoderProcesses()).toBe(0);
+  expect(await Promise.all(sessionIds.map(statusOf))).toEqual(['FAILED', 'FAILED', 'FAILED']);
+}, 30_000);
