@@ -11,12 +11,12 @@
  * Prints throughput, p50/p95/p99 per step, and every outcome; exits 1 if a sign-in was lost (no answer before the
  * timeout) or an impostor was let in.
  *
- * CPU: the stack's process tree (its node process with every worker thread, DynamoDB Local's JVM, the ffmpeg decoders,
- * those that ended during the burst too) is read from /proc at the burst's start and end. CPU-seconds per sign-in give
- * the machine's limit (cores / CPU-s per sign-in = sign-ins per second), and the throughput is printed as a share of
- * it. The stack's node process is also split by thread (/proc/<pid>/task): its main thread (the event loop), the face
- * workers, the Lambda containers (both name their threads, local/thread-names.ts), threads libraries named, the
- * unnamed ones (V8's platform threads, libuv's threadpool), and those that ended during the burst.
+ * CPU: the stack's process tree (its node process with every worker thread, DynamoDB Local's JVM, the helper process that starts the ffmpeg
+ * decoders and the decoders, those that ended during the burst too) is read from /proc at the burst's start and end. CPU-seconds per
+ * sign-in give the machine's limit (cores / CPU-s per sign-in = sign-ins per second), and the throughput is printed as a share of it. The
+ * stack's node process is also split by thread (/proc/<pid>/task): its main thread (the event loop), the face workers, the Lambda
+ * containers (both name their threads, local/thread-names.ts), threads libraries named, the unnamed ones (V8's platform threads, libuv's
+ * threadpool), and those that ended during the burst.
  * This process's own CPU (the client: SDK calls, streaming) is counted apart. `--hog N` keeps N other processes
  * busy-looping through the burst, as other work on the machine would (not counted in either).
  *
