@@ -285,6 +285,9 @@ async function activate(
   const { key, faceId, photoKey, uploadedAt } = decision;
   const activation = await activateEnrollment(deps.store, sub, { key, faceId, photoKey, uploadedAt }, provisionalUntilMs, nowMs);
   if (!activation.activated) {
+    // The indexer and verify both decide an upload: when the other one activated this same photo first, its face is
+    // the enrollment's and stays.
+    if ((await getActiveEnrollment(deps.store, sub))?.key === decision.key) return true;
     // Another upload of the same user became current first (two open sessions): this face is never compared.
     logger.info('accepted photo not activated: the user enrolled meanwhile', { sub, key });
     await deleteFaces(deps, [faceId]);

@@ -174,6 +174,21 @@ describe('index face: accepted photos', () => {
     expect(deletedFaces()).toEqual([{ CollectionId: COLLECTION, FaceIds: [NEW_FACE_ID] }]);
   });
 
+  test('keeps the face when verify activated this same photo first, as both decide an upload', async () => {
+    // Verify's activation lands between this function's read of the enrollment and its own conditional write.
+    let verifyActivated = false;
+    const active = { pk: `USER#${SUB}`, sk: 'ACTIVE_ENROLLMENT', key: ENROLL_KEY, faceId: NEW_FACE_ID, photoKey: 'id-photos/x.jpg' };
+    dynamoMock
+      .on(GetCommand, { Key: { pk: `USER#${SUB}`, sk: 'ACTIVE_ENROLLMENT' } })
+      .callsFake(() => (verifyActivated ? { Item: active } : {}));
+    dynamoMock.on(PutCommand, { Item: { sk: 'ACTIVE_ENROLLMENT' } }).callsFake(() => {
+      verifyActivated = true;
+      throw conditionalCheckFailed();
+    });
+    await handler(s3Event('enrollment-upload'));
+    expect(deletedFaces()).toEqual([]);
+  });
+
   test('with DUPLICATE_FACE_POLICY=ALLOW, enrolls a face without searching other accounts', async () => {
     const allowing = makeHandler(testParts({ env: { DUPLICATE_FACE_POLICY: 'ALLOW' } }));
     await allowing(s3Event('enrollment-upload'));
