@@ -36,6 +36,7 @@ import type { ResultWriter } from './result-images';
 import { decideLiveness, framesToConfirm, framesToDescribe, isInOval, ovalBox, type AnalysedFrame } from './scoring';
 import { effectiveStatus, type LivenessSession, type SessionStore } from './sessions';
 import { VideoDecodeError, VideoDecoder } from './video-decoder';
+import { WebmFormatError, WebmFrameCounter } from './webm-frames';
 
 export interface StreamLimits {
   /** Largest video accepted, in bytes (Rekognition's limit is 10 MB). */
@@ -56,6 +57,11 @@ export interface StreamLimits {
   describeAllInOvalBelow: number;
   /** Most frames analysed; a longer video is refused. */
   maxFrames: number;
+  /**
+   * Most frames a second in the video itself, counted before decoding (./webm-frames.ts): ffmpeg decodes every frame,
+   * whatever rate it samples, so a small video packed with frames would cost seconds of CPU. Cameras give 60 at most.
+   */
+  maxSourceFps: number;
   /**
    * Streams open at once; one more is refused with ThrottlingException. Each holds an ffmpeg decoder and its sampled
    * frames (about 20 MB for a 6 s video at 640x480), so 64 hold about 1.3 GB; the face pool queues their frames.
@@ -82,6 +88,7 @@ export const DEFAULT_STREAM_LIMITS: StreamLimits = {
   minDescribedInOval: 6,
   describeAllInOvalBelow: 0.9,
   maxFrames: 120,
+  maxSourceFps: 60,
   maxConcurrentStreams: 64,
   firstEventTimeoutMs: 10_000,
   startScreenTimeoutMs: 60_000,
@@ -226,6 +233,8 @@ interface ClaimedSession {
  */
 interface Video {
   decoder: VideoDecoder;
+  /** The video's own frames, counted from its bytes before they reach the decoder. */
+  sourceFrames: WebmFrameCounter;
   /** Where its frames queue for the face engine: the videos that began earlier are served first. */
   rank: number;
   bytes: number;
@@ -344,6 +353,9 @@ class LivenessStream {
       if (bytes > this.options.limits.maxVideoBytes) {
         throw new StreamRefusal('ValidationException', `Video exceeds ${this.options.limits.maxVideoBytes} bytes`);
       }
+      // Checked before ffmpeg sees them, and before it starts for the first chunk.
+      const sourceFrames = state.phase === 'receiving-video' ? state.video.sourceFrames : new WebmFrameCounter();
+      this.checkSourceFrames(sourceFrames, chunk);
       let video: Video;
       if (state.phase === 'receiving-video') video = state.video;
       else {
@@ -351,7 +363,7 @@ class LivenessStream {
         const closeLooks = new CloseLookSampler(this.options.limits.closeLooks);
         const decoder = this.startDecoder(state.query);
         const rank = this.nextVideoRank();
-        video = { decoder, rank, bytes: 0, frames: [], analysis: Promise.resolve(), closeLooks, lastPlace: 'elsewhere' };
+        video = { decoder, sourceFrames, rank, bytes: 0, frames: [], analysis: Promise.resolve(), closeLooks, lastPlace: 'elsewhere' };
         this.state = { ...state, phase: 'receiving-video', video };
       }
       video.bytes = bytes;
@@ -361,12 +373,31 @@ class LivenessStream {
     }
   }
 
+  /** Counts the chunk's frames; refuses a video that is not WebM, or whose frames come faster than a camera's. */
+  private checkSourceFrames(counter: WebmFrameCounter, chunk: Uint8Array): void {
+    try {
+      counter.push(chunk);
+    } catch (error) {
+      if (error instanceof WebmFormatError) throw new StreamRefusal('ValidationException', 'Video is not a WebM stream');
+      throw error;
+    }
+    const { maxSourceFps, maxFrames, sampleFps } = this.options.limits;
+    // One second of slack: a clip's first second may hold a frame more than its rate says.
+    if (counter.frames > maxSourceFps * (counter.spanMs / 1000 + 1)) {
+      throw new StreamRefusal('ValidationException', `Video has more than ${maxSourceFps} frames a second`);
+    }
+    if (counter.spanMs > (maxFrames / sampleFps) * 1000) {
+      throw new StreamRefusal('ValidationException', `Video longer than ${maxFrames / sampleFps} s`);
+    }
+  }
+
   private startDecoder(query: StartQuery): VideoDecoder {
     return new VideoDecoder({
       fps: this.options.limits.sampleFps,
       width: query.videoWidth,
       height: query.videoHeight,
       onFrame: (frame) => this.enqueueFrame(frame.offsetMs, frame.image),
+      onEarlyFailure: () => void this.refuseUndecodable(),
       launcher: this.launcher,
     });
   }
@@ -444,9 +475,32 @@ class LivenessStream {
       this.ws.close(1000);
     } catch (error) {
       this.finish();
-      if (error instanceof VideoDecodeError) await this.refuseFinished(new StreamRefusal('ValidationException', error.message));
+      if (error instanceof VideoDecodeError) await this.refuseFinished(this.undecodable(session, error));
       else await this.internalError(error);
     }
+  }
+
+  /** ffmpeg gave up while the video was still coming: refused now rather than after the client has sent it all. */
+  private async refuseUndecodable(): Promise<void> {
+    const state = this.state;
+    if (state.phase !== 'receiving-video') return;
+    const why = await state.video.decoder.finish().then(
+      () => new VideoDecodeError('ffmpeg stopped before the input ended'),
+      (error: unknown) => error,
+    );
+    // The client may have ended the stream meanwhile, and complete() refused it.
+    if (this.state !== state) return;
+    await this.refuse(this.undecodable(state.session, why));
+  }
+
+  /** The refusal of a video ffmpeg could not decode: ffmpeg's own words go to the log, never to the client. */
+  private undecodable(session: LivenessSession, error: unknown): StreamRefusal {
+    this.options.log({
+      event: 'liveness-video-undecodable',
+      sessionId: session.sessionId,
+      detail: String((error as Error)?.message ?? error),
+    });
+    return new StreamRefusal('ValidationException', 'Video could not be decoded');
   }
 
   private onClose(code: number): void {

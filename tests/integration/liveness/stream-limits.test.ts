@@ -5,9 +5,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { CreateFaceLivenessSessionCommand, GetFaceLivenessSessionResultsCommand } from '@aws-sdk/client-rekognition';
 import WebSocket from 'ws';
-import { presignStreamUrl, runLivenessSession } from '../../../local/rekognition/liveness-client/client';
+import {
+  type LivenessClientOptions,
+  presignStreamUrl,
+  runLivenessSession,
+  type VideoSource,
+} from '../../../local/rekognition/liveness-client/client';
 import { decodeServerMessage } from '../../../local/rekognition/liveness/event-stream';
-import { imagesToWebm } from '../../../local/rekognition/liveness-client/synthetic-video';
+import { encodeWebm, imagesToWebm } from '../../../local/rekognition/liveness-client/synthetic-video';
 import { fixture, REGION, startLivenessStack, startS3, temporaryDirectory, type LivenessStack } from './harness';
 
 const FIRST_EVENT_TIMEOUT_MS = 1500;
@@ -105,6 +110,18 @@ function decoderProcesses(): number {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A clip of the selfie, 640x480 at 10 frames a second. */
+const selfieClip = (frames: number) =>
+  imagesToWebm(
+    Array.from({ length: frames }, () => selfie),
+    { width: 640, height: 480 },
+    10,
+  );
+
+/** Streams a video through the Node client for the session; what the client received. */
+const streamVideo = (source: VideoSource, options: Partial<LivenessClientOptions> & { sessionId: string }) =>
+  runLivenessSession({ endpoint: stack.streamingEndpoint, ca: stack.ca, region: REGION, source, ...options });
+
 it('starts no ffmpeg for connections that have claimed a session but sent no video', async () => {
   const streams = await Promise.all([connectSilently({ startScreen: true }), connectSilently({ startScreen: true })]);
   await Promise.all(streams.map((stream) => stream.ready));
@@ -116,19 +133,8 @@ it('starts no ffmpeg for connections that have claimed a session but sent no vid
 
 it('starts ffmpeg at the first video chunk', async () => {
   // A ready-made WebM, so the client's first event comes well within the first-event timeout.
-  const webm = await imagesToWebm(
-    Array.from({ length: 20 }, () => selfie),
-    { width: 640, height: 480 },
-    10,
-  );
-  const run = runLivenessSession({
-    endpoint: stack.streamingEndpoint,
-    ca: stack.ca,
-    region: REGION,
-    sessionId: await createSession(),
-    stopAfterChunks: 1,
-    source: { kind: 'webm', webm, durationMs: 2000 },
-  });
+  const webm = await selfieClip(20);
+  const run = streamVideo({ kind: 'webm', webm, durationMs: 2000 }, { sessionId: await createSession(), stopAfterChunks: 1 });
   const deadline = Date.now() + 10_000;
   while (decoderProcesses() === 0 && Date.now() < deadline) await sleep(50);
   expect(decoderProcesses()).toBe(1);
@@ -174,11 +180,7 @@ it('refuses a stream over the cap with ThrottlingException and leaves its sessio
 }, 20_000);
 
 it('leaves no ffmpeg running after streams that stop midway or send bytes that are not a video, and fails their sessions', async () => {
-  const webm = await imagesToWebm(
-    Array.from({ length: 20 }, () => selfie),
-    { width: 640, height: 480 },
-    10,
-  );
+  const webm = await selfieClip(20);
   const notAVideo = Buffer.alloc(webm.length, 'not a video ');
   const streams = [
     { bytes: webm, stopAfterChunks: 1 },
@@ -188,18 +190,44 @@ it('leaves no ffmpeg running after streams that stop midway or send bytes that a
   const sessionIds = await Promise.all(streams.map(() => createSession()));
   await Promise.all(
     streams.map(({ bytes, stopAfterChunks }, index) =>
-      runLivenessSession({
-        endpoint: stack.streamingEndpoint,
-        ca: stack.ca,
-        region: REGION,
-        sessionId: sessionIds[index]!,
-        ...(stopAfterChunks !== undefined ? { stopAfterChunks } : {}),
-        source: { kind: 'webm', webm: bytes, durationMs: 2000 },
-      }).catch(() => undefined),
+      streamVideo(
+        { kind: 'webm', webm: bytes, durationMs: 2000 },
+        { sessionId: sessionIds[index]!, ...(stopAfterChunks !== undefined ? { stopAfterChunks } : {}) },
+      ).catch(() => undefined),
     ),
   );
   const deadline = Date.now() + 5000;
   while (decoderProcesses() > 0 && Date.now() < deadline) await sleep(50);
   expect(decoderProcesses()).toBe(0);
   expect(await Promise.all(sessionIds.map(statusOf))).toEqual(['FAILED', 'FAILED', 'FAILED']);
+}, 30_000);
+
+it('refuses a video with more than 60 frames a second before ffmpeg decodes it, and fails its session', async () => {
+  const size = { width: 640, height: 480 };
+  // 150 frames in 0.6 s: a few KB of video that ffmpeg would have to decode frame by frame.
+  const frames = Array.from({ length: 150 }, (_, index) => Buffer.alloc(size.width * size.height * 3, index));
+  const webm = await encodeWebm(frames, size, 250);
+  const sessionId = await createSession();
+  const result = await streamVideo({ kind: 'webm', webm, durationMs: 600 }, { sessionId });
+  expect(result.exceptions).toEqual([{ exception: 'ValidationException', message: 'Video has more than 60 frames a second' }]);
+  expect(await statusOf(sessionId)).toBe('FAILED');
+}, 30_000);
+
+it('refuses a video whose frames are larger than declared as soon as ffmpeg meets one, without repeating what ffmpeg said', async () => {
+  const webm = await selfieClip(30);
+  const sessionId = await createSession();
+  // Two of its three chunks, and no end: only a refusal during the stream ends it before the idle timeout.
+  const result = await streamVideo(
+    { kind: 'webm', webm, durationMs: 3000 },
+    { sessionId, videoWidth: 320, videoHeight: 240, stopAfterChunks: 2 },
+  );
+  expect(result.exceptions).toEqual([{ exception: 'ValidationException', message: 'Video could not be decoded' }]);
+  expect(await statusOf(sessionId)).toBe('FAILED');
+}, 30_000);
+
+it('refuses bytes that are not a WebM video at their first chunk', async () => {
+  const sessionId = await createSession();
+  const result = await streamVideo({ kind: 'webm', webm: Buffer.alloc(200_000, 'not a video '), durationMs: 2000 }, { sessionId });
+  expect(result.exceptions).toEqual([{ exception: 'ValidationException', message: 'Video is not a WebM stream' }]);
+  expect(await statusOf(sessionId)).toBe('FAILED');
 }, 30_000);

@@ -50,6 +50,30 @@ it('cuts the decoded video into whole frames, in order, each in a buffer of its 
   });
 });
 
+/** The clip without its frame rate (the track's DefaultDuration turned into a Void element), as MediaRecorder writes. */
+function withoutFrameRate(webm: Buffer): Buffer {
+  const copy = Buffer.from(webm);
+  const at = copy.indexOf(Buffer.from([0x23, 0xe3, 0x83, 0x84]));
+  if (at < 0) throw new Error('the clip has no 4-byte DefaultDuration');
+  copy.set([0xec, 0x86, 0, 0, 0, 0, 0, 0], at);
+  return copy;
+}
+
+it('decodes frames while the input is still open, also when the header gives no frame rate, as MediaRecorder writes', async () => {
+  const webm = withoutFrameRate(await encodeWebm(COLOURS.map(flatFrame), SIZE, FPS));
+  const frames: DecodedFrame[] = [];
+  let firstFrame!: () => void;
+  const gotFirstFrame = new Promise<void>((resolve) => (firstFrame = resolve));
+  const decoder = new VideoDecoder({ fps: FPS, ...SIZE, onFrame: (frame) => frames.push(frame) && firstFrame(), launcher });
+  // All but the end of the last frame: ffmpeg's default probing waited for 5 s or 5 MB of such a stream, or its end.
+  const cut = webm.length - 16;
+  decoder.write(webm.subarray(0, cut));
+  await gotFirstFrame;
+  decoder.write(webm.subarray(cut));
+  // Without a frame rate nor probing, the last frame's length is unknown, and the 4-a-second sampling may drop it.
+  expect((await decoder.finish()).frameCount).toBeGreaterThanOrEqual(COLOURS.length - 1);
+});
+
 it('refuses bytes that are not a video', async () => {
   const decoder = new VideoDecoder({ fps: FPS, ...SIZE, onFrame: () => undefined, launcher });
   decoder.write(Buffer.alloc(64 * 1024, 'not a video '));
@@ -57,11 +81,28 @@ it('refuses bytes that are not a video', async () => {
   await expect(decoder.finish()).rejects.toThrow(/ffmpeg exit [1-9]/);
 });
 
-it('stops at once when aborted, with no frames', async () => {
+it('stops at once when aborted, with no frames, and does not report that as a failure of its own', async () => {
   const webm = await encodeWebm(COLOURS.map(flatFrame), SIZE, FPS);
   const frames: DecodedFrame[] = [];
-  const decoder = new VideoDecoder({ fps: FPS, ...SIZE, onFrame: (frame) => frames.push(frame), launcher });
+  let failedEarly = false;
+  const onEarlyFailure = () => (failedEarly = true);
+  const decoder = new VideoDecoder({ fps: FPS, ...SIZE, onFrame: (frame) => frames.push(frame), onEarlyFailure, launcher });
   decoder.write(webm.subarray(0, 1000));
   decoder.abort();
   await expect(decoder.finish()).rejects.toThrow(/ffmpeg exit null, 0 frames/);
+  expect(failedEarly).toBe(false);
+});
+
+it('stops at the first frame larger than the declared size, says so before the input ends, and decodes none', async () => {
+  const webm = await encodeWebm(COLOURS.map(flatFrame), SIZE, FPS);
+  const frames: DecodedFrame[] = [];
+  let onEarlyFailure!: () => void;
+  const failedEarly = new Promise<void>((resolve) => (onEarlyFailure = resolve));
+  const declared = { width: SIZE.width / 2, height: SIZE.height / 2 };
+  const decoder = new VideoDecoder({ fps: FPS, ...declared, onFrame: (frame) => frames.push(frame), onEarlyFailure, launcher });
+  // The input stays open: ffmpeg gives up on its own.
+  decoder.write(webm);
+  await failedEarly;
+  expect(frames).toEqual([]);
+  await expect(decoder.finish()).rejects.toThrow(VideoDecodeError);
 });
