@@ -5,6 +5,8 @@
  * then holds still while the screen flashes its colours (each frame faintly tinted by the colour on screen).
  */
 import { spawn } from 'node:child_process';
+import { Transform } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import sharp from 'sharp';
 import type { OvalParameters } from '../liveness/event-stream';
 import { FFMPEG_PATH } from '../liveness/video-decoder';
@@ -55,16 +57,55 @@ function spawnVp8Encoder({ width, height }: FrameSize, fps: number) {
   );
   let errors = '';
   ffmpeg.stderr.on('data', (data: Buffer) => (errors += data.toString()));
-  const exited = new Promise<void>((resolve, reject) =>
-    ffmpeg.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`ffmpeg could not encode the video (exit ${code}): ${errors.trim()}`)),
+  const output = ffmpeg.stdout.pipe(withoutFrameRate());
+  const exited = Promise.all([
+    new Promise<void>((resolve, reject) =>
+      ffmpeg.on('close', (code) =>
+        code === 0 ? resolve() : reject(new Error(`ffmpeg could not encode the video (exit ${code}): ${errors.trim()}`)),
+      ),
     ),
-  );
+    finished(output),
+  ]);
   const write = async (frame: Buffer) => {
     if (frame.length !== width * height * 3) throw new Error(`frame of ${frame.length} bytes is not ${width}x${height} RGB`);
     if (!ffmpeg.stdin.write(frame)) await new Promise((resolve) => ffmpeg.stdin.once('drain', resolve));
   };
-  return { output: ffmpeg.stdout, write, end: () => ffmpeg.stdin.end(), exited };
+  return { output, write, end: () => ffmpeg.stdin.end(), exited };
+}
+
+const CLUSTER_ID = Buffer.from([0x1f, 0x43, 0xb6, 0x75]);
+const DEFAULT_DURATION_ID = Buffer.from([0x23, 0xe3, 0x83]);
+const VOID_ID = 0xec;
+
+/**
+ * The encoder's WebM as MediaRecorder writes it: without a frame rate in the track header (each frame carries its
+ * own time). ffmpeg's muxer writes the track's DefaultDuration; it becomes a Void element of the same length. Only the
+ * header, before the first cluster, is looked at; the rest passes through.
+ */
+function withoutFrameRate(): Transform {
+  let header: Buffer | undefined = Buffer.alloc(0);
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      if (!header) return done(null, chunk);
+      header = Buffer.concat([header, chunk]);
+      const clusterAt = header.indexOf(CLUSTER_ID);
+      if (clusterAt < 0) return done();
+      const at = header.subarray(0, clusterAt).indexOf(DEFAULT_DURATION_ID);
+      if (at >= 0) {
+        // A one-byte size (0x80 | n), as ffmpeg writes it: the element is 4 + n bytes, the Void's payload n + 2.
+        const payload = header[at + 3]! & 0x7f;
+        header.fill(0, at, at + 4 + payload);
+        header[at] = VOID_ID;
+        header[at + 1] = 0x80 | (payload + 2);
+      }
+      const whole = header;
+      header = undefined;
+      done(null, whole);
+    },
+    flush(done) {
+      done(null, header?.length ? header : undefined);
+    },
+  });
 }
 
 /** Encodes raw RGB frames (each width*height*3 bytes) at `fps` to WebM/VP8. */
