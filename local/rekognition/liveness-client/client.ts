@@ -32,6 +32,7 @@ import {
   imagesToWebm,
   movingCloserFrames,
   preparePhoto,
+  type RecordedFormat,
   recordInRealTime,
   sleep,
   START_FACE_SCALE,
@@ -50,8 +51,11 @@ export type VideoSource =
   | { kind: 'webm'; webm: Buffer; durationMs?: number; initialFace?: BoundingBox; inOvalAtMs?: number }
   /** Still images shown one after another at `fps`. */
   | { kind: 'images'; images: Buffer[]; fps: number; initialFace?: BoundingBox; inOvalAtMs?: number }
-  /** One photo, zoomed so the face moves from afar into the server's oval over `approachMs`. */
-  | { kind: 'moving-closer'; photo: Buffer; face: PhotoFace; approachMs?: number; prepared?: PreparedPhoto };
+  /**
+   * One photo, zoomed so the face moves from afar into the server's oval over `approachMs`; recorded as Chrome and
+   * Firefox do (WebM, the default) or as Safari does (fragmented MP4).
+   */
+  | { kind: 'moving-closer'; photo: Buffer; face: PhotoFace; approachMs?: number; prepared?: PreparedPhoto; recording?: RecordedFormat };
 
 export interface LivenessClientOptions {
   /** `https://localhost:4581` (the streaming endpoint); the client connects with wss. */
@@ -380,7 +384,7 @@ async function planVideo(
     const photoAspect = prepared.faceAspect;
     const startWidth = START_FACE_SCALE * oval.Width;
     return {
-      record: (onChunk) => recordInRealTime(frames, size, FRAME_RATE, onChunk),
+      record: (onChunk) => recordInRealTime(frames, size, FRAME_RATE, onChunk, source.recording),
       initialFace: {
         Width: startWidth / size.width,
         Height: (startWidth * photoAspect) / size.height,

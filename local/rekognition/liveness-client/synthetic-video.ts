@@ -16,48 +16,31 @@ export interface FrameSize {
   height: number;
 }
 
-/** ffmpeg reading raw RGB frames on stdin and writing WebM/VP8 as MediaRecorder would (1 Mbit/s, 1 s clusters). */
-function spawnVp8Encoder({ width, height }: FrameSize, fps: number) {
+/** What each MediaRecorder writes: WebM/VP8 (Chrome, Edge, Firefox; 1 s clusters), fragmented MP4/H.264 (Safari). */
+const ENCODINGS = {
+  webm: ['-c:v', 'libvpx', '-b:v', '1M', '-deadline', 'realtime', '-cpu-used', '8', '-auto-alt-ref', '0', '-cluster_time_limit', '1000'],
+  mp4: [
+    ...['-c:v', 'libx264', '-b:v', '1M', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p'],
+    ...['-movflags', 'frag_keyframe+empty_moov+default_base_moof', '-frag_duration', '1000000'],
+  ],
+};
+export type RecordedFormat = keyof typeof ENCODINGS;
+
+/** ffmpeg reading raw RGB frames on stdin and writing them as a browser's MediaRecorder would (about 1 Mbit/s). */
+function spawnEncoder({ width, height }: FrameSize, fps: number, format: RecordedFormat = 'webm') {
   const ffmpeg = spawn(
     FFMPEG_PATH,
     [
-      '-hide_banner',
-      '-nostdin',
-      '-loglevel',
-      'error',
-      '-f',
-      'rawvideo',
-      '-pix_fmt',
-      'rgb24',
-      '-s',
-      `${width}x${height}`,
-      '-r',
-      String(fps),
-      '-i',
-      'pipe:0',
-      '-c:v',
-      'libvpx',
-      '-b:v',
-      '1M',
-      '-deadline',
-      'realtime',
-      '-cpu-used',
-      '8',
-      '-auto-alt-ref',
-      '0',
-      '-cluster_time_limit',
-      '1000',
-      '-flush_packets',
-      '1',
-      '-f',
-      'webm',
-      'pipe:1',
+      ...['-hide_banner', '-nostdin', '-loglevel', 'error'],
+      ...['-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0'],
+      ...ENCODINGS[format],
+      ...['-flush_packets', '1', '-f', format, 'pipe:1'],
     ],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
   let errors = '';
   ffmpeg.stderr.on('data', (data: Buffer) => (errors += data.toString()));
-  const output = ffmpeg.stdout.pipe(withoutFrameRate());
+  const output = format === 'webm' ? ffmpeg.stdout.pipe(withoutFrameRate()) : ffmpeg.stdout;
   const exited = Promise.all([
     new Promise<void>((resolve, reject) =>
       ffmpeg.on('close', (code) =>
@@ -108,9 +91,16 @@ function withoutFrameRate(): Transform {
   });
 }
 
+type Frames = Iterable<Buffer> | AsyncIterable<Buffer>;
+
 /** Encodes raw RGB frames (each width*height*3 bytes) at `fps` to WebM/VP8. */
-export async function encodeWebm(frames: Iterable<Buffer> | AsyncIterable<Buffer>, size: FrameSize, fps: number): Promise<Buffer> {
-  const encoder = spawnVp8Encoder(size, fps);
+export const encodeWebm = (frames: Frames, size: FrameSize, fps: number) => encode(frames, size, fps, 'webm');
+
+/** The same as fragmented MP4/H.264, as Safari's MediaRecorder records. */
+export const encodeMp4 = (frames: Frames, size: FrameSize, fps: number) => encode(frames, size, fps, 'mp4');
+
+async function encode(frames: Frames, size: FrameSize, fps: number, format: RecordedFormat): Promise<Buffer> {
+  const encoder = spawnEncoder(size, fps, format);
   const output: Buffer[] = [];
   encoder.output.on('data', (data: Buffer) => output.push(data));
   for await (const frame of frames) await encoder.write(frame);
@@ -124,12 +114,13 @@ export async function encodeWebm(frames: Iterable<Buffer> | AsyncIterable<Buffer
  * the encoder has written is handed out every second, the rest when the video ends.
  */
 export async function recordInRealTime(
-  frames: Iterable<Buffer> | AsyncIterable<Buffer>,
+  frames: Frames,
   size: FrameSize,
   fps: number,
   onChunk: (chunk: Buffer) => void,
+  format: RecordedFormat = 'webm',
 ): Promise<void> {
-  const encoder = spawnVp8Encoder(size, fps);
+  const encoder = spawnEncoder(size, fps, format);
   let pending: Buffer[] = [];
   encoder.output.on('data', (data: Buffer) => pending.push(data));
   const flush = () => {

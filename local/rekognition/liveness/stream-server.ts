@@ -36,7 +36,9 @@ import type { ResultWriter } from './result-images';
 import { decideLiveness, framesToConfirm, framesToDescribe, isInOval, ovalBox, type AnalysedFrame } from './scoring';
 import { effectiveStatus, type LivenessSession, type SessionStore } from './sessions';
 import { VideoDecodeError, VideoDecoder } from './video-decoder';
-import { WebmFormatError, WebmFrameCounter } from './webm-frames';
+import { Mp4FrameCounter } from './mp4-frames';
+import { SourceFormatError, type SourceFrameCounter, sniffContainer, type VideoContainer } from './source-frames';
+import { WebmFrameCounter } from './webm-frames';
 
 export interface StreamLimits {
   /** Largest video accepted, in bytes (Rekognition's limit is 10 MB). */
@@ -109,6 +111,7 @@ export interface StreamServerOptions {
 const CHALLENGE_VERSIONS_PATTERN = /^([a-zA-Z]{10,}_\d+\.\d+\.\d+)(,[a-zA-Z]{10,}_\d+\.\d+\.\d+)*$/;
 const CLOCK_SKEW_MS = 5 * 60 * 1000;
 const MAX_VIDEO_SIDE = 1920;
+const NOT_A_VIDEO = 'Video is not a WebM or MP4 stream';
 
 class StreamRefusal extends Error {
   constructor(
@@ -233,8 +236,10 @@ interface ClaimedSession {
  */
 interface Video {
   decoder: VideoDecoder;
+  /** What its first bytes announced. */
+  container: VideoContainer;
   /** The video's own frames, counted from its bytes before they reach the decoder. */
-  sourceFrames: WebmFrameCounter;
+  sourceFrames: SourceFrameCounter;
   /** Where its frames queue for the face engine: the videos that began earlier are served first. */
   rank: number;
   bytes: number;
@@ -354,16 +359,33 @@ class LivenessStream {
         throw new StreamRefusal('ValidationException', `Video exceeds ${this.options.limits.maxVideoBytes} bytes`);
       }
       // Checked before ffmpeg sees them, and before it starts for the first chunk.
-      const sourceFrames = state.phase === 'receiving-video' ? state.video.sourceFrames : new WebmFrameCounter();
+      const container = state.phase === 'receiving-video' ? state.video.container : sniffContainer(chunk);
+      if (!container) throw new StreamRefusal('ValidationException', NOT_A_VIDEO);
+      const sourceFrames =
+        state.phase === 'receiving-video'
+          ? state.video.sourceFrames
+          : container === 'matroska'
+            ? new WebmFrameCounter()
+            : new Mp4FrameCounter();
       this.checkSourceFrames(sourceFrames, chunk);
       let video: Video;
       if (state.phase === 'receiving-video') video = state.video;
       else {
         // ffmpeg only once video comes: a connection that sends none costs no process.
         const closeLooks = new CloseLookSampler(this.options.limits.closeLooks);
-        const decoder = this.startDecoder(state.query);
+        const decoder = this.startDecoder(state.query, container);
         const rank = this.nextVideoRank();
-        video = { decoder, sourceFrames, rank, bytes: 0, frames: [], analysis: Promise.resolve(), closeLooks, lastPlace: 'elsewhere' };
+        video = {
+          decoder,
+          container,
+          sourceFrames,
+          rank,
+          bytes: 0,
+          frames: [],
+          analysis: Promise.resolve(),
+          closeLooks,
+          lastPlace: 'elsewhere',
+        };
         this.state = { ...state, phase: 'receiving-video', video };
       }
       video.bytes = bytes;
@@ -373,12 +395,12 @@ class LivenessStream {
     }
   }
 
-  /** Counts the chunk's frames; refuses a video that is not WebM, or whose frames come faster than a camera's. */
-  private checkSourceFrames(counter: WebmFrameCounter, chunk: Uint8Array): void {
+  /** Counts the chunk's frames; refuses a video that is not what it began as, or whose frames come faster than a camera's. */
+  private checkSourceFrames(counter: SourceFrameCounter, chunk: Uint8Array): void {
     try {
       counter.push(chunk);
     } catch (error) {
-      if (error instanceof WebmFormatError) throw new StreamRefusal('ValidationException', 'Video is not a WebM stream');
+      if (error instanceof SourceFormatError) throw new StreamRefusal('ValidationException', NOT_A_VIDEO);
       throw error;
     }
     const { maxSourceFps, maxFrames, sampleFps } = this.options.limits;
@@ -391,8 +413,9 @@ class LivenessStream {
     }
   }
 
-  private startDecoder(query: StartQuery): VideoDecoder {
+  private startDecoder(query: StartQuery, container: VideoContainer): VideoDecoder {
     return new VideoDecoder({
+      container,
       fps: this.options.limits.sampleFps,
       width: query.videoWidth,
       height: query.videoHeight,

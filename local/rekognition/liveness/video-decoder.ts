@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import type { LaunchedProgram, ProcessLauncher } from '../../process-launcher';
 import type { RawImage } from '../engine/types';
+import type { VideoContainer } from './source-frames';
 
 const require = createRequire(import.meta.url);
 export const FFMPEG_PATH: string = (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
@@ -17,6 +18,8 @@ export interface DecodedFrame {
 }
 
 export interface VideoDecoderOptions {
+  /** The demuxer: what the stream server found the video to be. */
+  container: VideoContainer;
   /** Frames per second to sample. */
   fps: number;
   /** Output frame size (the declared video size, possibly shrunk); both even. */
@@ -36,7 +39,7 @@ export interface DecodedVideoInfo {
   frameCount: number;
 }
 
-/** The video is not a decodable WebM/Matroska stream. */
+/** The video is not a stream ffmpeg can decode. */
 export class VideoDecodeError extends Error {
   override name = 'VideoDecodeError';
 }
@@ -62,21 +65,21 @@ export class VideoDecoder {
       // One decoding thread: the same frames for about 15% less CPU, and one stream decodes ~100 times faster than real time.
       '-threads',
       '1',
-      // Matroska/WebM only, as the stream server has checked; no frame larger than the declared size is decoded (a 4K
+      // The container the stream server found (no guessing from the bytes); no frame larger than the declared size is decoded (a 4K
       // video declared as 640x480 cost ffmpeg 7 CPU-s per 10 MB before the size check refused it); and the first
       // error ends ffmpeg, so that the stream is refused while it comes (onEarlyFailure).
       '-xerror',
-      // No probing ahead: the WebM header says what ffmpeg needs. With its default (5 s, 5 MB), a MediaRecorder stream
-      // (no frame rate in its header) gave no frame until 4 s of it had come, so the frames were scored after the
-      // stream rather than during it; now each comes as its chunk arrives. The same frames on VP8, VP9 and H.264
-      // recordings from Chromium and on the test clips, but for one: a stream without a frame rate may lose its last
-      // sampled frame (its length is unknown), as a 1.5 s test clip did.
+      // No probing ahead: the header (WebM's tracks, MP4's moov) says what ffmpeg needs. With its default (5 s, 5 MB),
+      // a MediaRecorder WebM (no frame rate in its header) gave no frame until 4 s of it had come, so the frames were
+      // scored after the stream rather than during it; now each comes as its chunk arrives. The same frames on VP8,
+      // VP9 and H.264 recordings from Chromium and on the test clips, but for one: a stream without a frame rate may
+      // lose its last sampled frame (its length is unknown), as a 1.5 s test clip did.
       '-probesize',
       '32',
       '-analyzeduration',
       '0',
       '-f',
-      'matroska',
+      options.container,
       '-max_pixels',
       String(width * height),
       '-i',

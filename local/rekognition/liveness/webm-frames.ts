@@ -1,18 +1,10 @@
 /**
- * Counts the frames of a WebM (Matroska) video and the time they span, as its bytes arrive and before ffmpeg sees
- * them. ffmpeg decodes every frame of a stream, whatever rate it samples afterwards, and a few MB can hold thousands
- * of small frames (10 s at 1,000 frames a second fit in 10 MB, and cost ffmpeg 2.5 CPU-s here, 40 times a genuine
- * clip), so the stream server refuses a video whose frames come faster than a camera's before they are decoded.
- *
+ * Counts the frames of a WebM (Matroska) video and the time they span, as its bytes arrive (see ./source-frames.ts).
  * Reads element headers only (EBML IDs and sizes), the timestamps, and each block's first bytes (track, time, lacing);
  * everything else is skipped by its size. The segment and its clusters may have an unknown size, as MediaRecorder
  * writes them; any other element must say its size.
  */
-
-/** The bytes are not a WebM/Matroska stream this reader can follow. */
-export class WebmFormatError extends Error {
-  override name = 'WebmFormatError';
-}
+import { ChunkedElementReader, SourceFormatError, type SourceFrameCounter } from './source-frames';
 
 const EBML_HEADER = 0x1a45dfa3;
 const SEGMENT = 0x18538067;
@@ -31,8 +23,6 @@ const UNKNOWN_SIZE_ALLOWED = new Set([SEGMENT, CLUSTER]);
 /** A block's track number (up to 8 bytes), its 2-byte relative time, its flags and, when laced, its frame count. */
 const BLOCK_PREFIX_MAX = 8 + 2 + 1 + 1;
 
-const EMPTY = new Uint8Array(0);
-
 interface ElementHeader {
   id: number;
   /** undefined: unknown size. */
@@ -44,7 +34,7 @@ interface ElementHeader {
 /** A variable-length integer's length, from the leading zeros of its first byte (1 to `maxLength`). */
 function vintLength(first: number, maxLength: number): number {
   for (let length = 1; length <= maxLength; length++) if (first & (0x100 >> length)) return length;
-  throw new WebmFormatError(`invalid EBML variable-length integer 0x${first.toString(16)}`);
+  throw new SourceFormatError(`invalid EBML variable-length integer 0x${first.toString(16)}`);
 }
 
 function readHeader(data: Uint8Array, at: number): ElementHeader | undefined {
@@ -62,7 +52,7 @@ function readHeader(data: Uint8Array, at: number): ElementHeader | undefined {
     size = size * 256 + byte;
     unknown &&= byte === 0xff;
   }
-  if (!unknown && size > Number.MAX_SAFE_INTEGER) throw new WebmFormatError('element size out of range');
+  if (!unknown && size > Number.MAX_SAFE_INTEGER) throw new SourceFormatError('element size out of range');
   return { id, size: unknown ? undefined : size, length: idLength + sizeLength };
 }
 
@@ -72,56 +62,31 @@ function readUnsigned(data: Uint8Array, at: number, length: number): number {
   return value;
 }
 
-export class WebmFrameCounter {
-  /** Frames seen so far (a laced block counts each of its frames). */
+export class WebmFrameCounter extends ChunkedElementReader implements SourceFrameCounter {
+  /** A laced block counts each of its frames. */
   frames = 0;
-  /** Time from the first frame to the latest one, in milliseconds. */
   spanMs = 0;
   private firstMs: number | undefined;
   private started = false;
-  /** Bytes of the current element's payload still to pass over. */
-  private skip = 0;
-  /** The start of an element whose header (or needed first bytes) the last chunk cut off. */
-  private carry: Uint8Array = EMPTY;
   private nanosecondsPerTick = 1_000_000;
   private clusterTicks = 0;
 
-  /** Reads the next bytes of the stream; throws WebmFormatError when they cannot be a WebM video. */
-  push(chunk: Uint8Array): void {
-    const data = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
-    let at = 0;
-    while (at < data.length) {
-      if (this.skip > 0) {
-        const passed = Math.min(this.skip, data.length - at);
-        this.skip -= passed;
-        at += passed;
-        continue;
-      }
-      const consumed = this.readElement(data, at);
-      if (consumed === undefined) break;
-      at += consumed;
-    }
-    // Copied: the caller may reuse the chunk's memory.
-    this.carry = at < data.length ? Uint8Array.from(data.subarray(at)) : EMPTY;
-  }
-
-  /** Reads the element at `at`; returns the bytes consumed, or undefined when more must arrive first. */
-  private readElement(data: Uint8Array, at: number): number | undefined {
+  protected readElement(data: Uint8Array, at: number): number | undefined {
     const header = readHeader(data, at);
     if (!header) return undefined;
     const { id, size, length } = header;
     if (!this.started) {
-      if (id !== EBML_HEADER) throw new WebmFormatError('the stream does not start with an EBML header');
+      if (id !== EBML_HEADER) throw new SourceFormatError('the stream does not start with an EBML header');
       this.started = true;
     }
     if (size === undefined && !UNKNOWN_SIZE_ALLOWED.has(id)) {
-      throw new WebmFormatError(`element 0x${id.toString(16)} has an unknown size`);
+      throw new SourceFormatError(`element 0x${id.toString(16)} has an unknown size`);
     }
     if (ENTERED.has(id)) return length;
     const payload = at + length;
     const known = size!;
     if (id === TIMECODE_SCALE || id === CLUSTER_TIMECODE) {
-      if (known > 8) throw new WebmFormatError('timestamp field longer than 8 bytes');
+      if (known > 8) throw new SourceFormatError('timestamp field longer than 8 bytes');
       if (payload + known > data.length) return undefined;
       const value = readUnsigned(data, payload, known);
       if (id === TIMECODE_SCALE) this.nanosecondsPerTick = value;
@@ -141,11 +106,11 @@ export class WebmFrameCounter {
   /** Counts a block's frames and notes its time, from its first bytes. */
   private countBlock(prefix: Uint8Array, size: number): void {
     const trackLength = vintLength(prefix[0] ?? 0, 8);
-    if (size < trackLength + 3) throw new WebmFormatError('block too short');
+    if (size < trackLength + 3) throw new SourceFormatError('block too short');
     const relative = (((prefix[trackLength]! << 8) | prefix[trackLength + 1]!) << 16) >> 16;
     const flags = prefix[trackLength + 2]!;
     const laced = (flags & 0x06) !== 0;
-    if (laced && size < trackLength + 4) throw new WebmFormatError('laced block too short');
+    if (laced && size < trackLength + 4) throw new SourceFormatError('laced block too short');
     this.frames += laced ? prefix[trackLength + 3]! + 1 : 1;
     const ms = ((this.clusterTicks + relative) * this.nanosecondsPerTick) / 1e6;
     this.firstMs ??= ms;

@@ -14,6 +14,7 @@ import sharp from 'sharp';
 import WebSocket from 'ws';
 import { presignStreamUrl, runLivenessSession, type VideoSource } from '../../../local/rekognition/liveness-client/client';
 import { decodeServerMessage } from '../../../local/rekognition/liveness/event-stream';
+import type { RecordedFormat } from '../../../local/rekognition/liveness-client/synthetic-video';
 import { locateFace, fixture, noFaceImage, REGION, startLivenessStack, startS3, temporaryDirectory, type LivenessStack } from './harness';
 
 const BUCKET = 'face-login-test';
@@ -60,8 +61,8 @@ const results = (on: LivenessStack, sessionId: string) =>
 const stream = (on: LivenessStack, sessionId: string, source: VideoSource, extra: { stopAfterChunks?: number } = {}) =>
   runLivenessSession({ endpoint: on.streamingEndpoint, ca: on.ca, region: REGION, sessionId, source, ...extra });
 
-async function movingCloser(photo: Buffer): Promise<VideoSource> {
-  return { kind: 'moving-closer', photo, face: await locateFace(stack.rekognition, photo) };
+async function movingCloser(photo: Buffer, recording: RecordedFormat = 'webm'): Promise<VideoSource> {
+  return { kind: 'moving-closer', photo, face: await locateFace(stack.rekognition, photo), recording };
 }
 
 describe('a complete session', () => {
@@ -126,6 +127,15 @@ it('runs FaceMovementChallenge when the session prefers it, and answers images a
   expect(output.Challenge).toEqual({ Type: 'FaceMovementChallenge', Version: '1.0.0' });
   expect((await sharp(Buffer.from(output.ReferenceImage!.Bytes!)).metadata()).format).toBe('jpeg');
   expect(output.AuditImages).toEqual([]);
+}, 60_000);
+
+it('succeeds with a fragmented MP4 recording, as Safari makes', async () => {
+  const sessionId = await createSession(stack);
+  const outcome = await stream(stack, sessionId, await movingCloser(selfie, 'mp4'));
+  expect(outcome.exceptions).toEqual([]);
+  const output = await results(stack, sessionId);
+  expect(output.Status).toBe('SUCCEEDED');
+  expect(output.Confidence).toBeGreaterThanOrEqual(90);
 }, 60_000);
 
 it('fails a still image that never moves into the oval', async () => {

@@ -225,9 +225,9 @@ it('refuses a video whose frames are larger than declared as soon as ffmpeg meet
   expect(await statusOf(sessionId)).toBe('FAILED');
 }, 30_000);
 
-it('refuses bytes that are not a WebM video at their first chunk', async () => {
+it('refuses bytes that are neither WebM nor MP4 at their first chunk', async () => {
   const sessionId = await createSession();
   const result = await streamVideo({ kind: 'webm', webm: Buffer.alloc(200_000, 'not a video '), durationMs: 2000 }, { sessionId });
-  expect(result.exceptions).toEqual([{ exception: 'ValidationException', message: 'Video is not a WebM stream' }]);
+  expect(result.exceptions).toEqual([{ exception: 'ValidationException', message: 'Video is not a WebM or MP4 stream' }]);
   expect(await statusOf(sessionId)).toBe('FAILED');
 }, 30_000);

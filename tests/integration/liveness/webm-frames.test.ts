@@ -3,7 +3,8 @@
  * they span, from clips ffmpeg makes and from the layout MediaRecorder writes, however the bytes are cut.
  */
 import { encodeWebm } from '../../../local/rekognition/liveness-client/synthetic-video';
-import { WebmFormatError, WebmFrameCounter } from '../../../local/rekognition/liveness/webm-frames';
+import { SourceFormatError } from '../../../local/rekognition/liveness/source-frames';
+import { WebmFrameCounter } from '../../../local/rekognition/liveness/webm-frames';
 
 /** An EBML element: its ID bytes, its size (8 bytes, or unknown), its payload. */
 function element(id: number[], payload: Uint8Array | number[], { unknownSize = false } = {}): Buffer {
@@ -65,8 +66,8 @@ it('counts every frame of a laced block', () => {
 });
 
 it('refuses bytes that do not start with an EBML header', () => {
-  expect(() => count(Buffer.alloc(4096, 'not a video '))).toThrow(WebmFormatError);
-  expect(() => count(segment(cluster(0, simpleBlock(0))))).toThrow(WebmFormatError);
+  expect(() => count(Buffer.alloc(4096, 'not a video '))).toThrow(SourceFormatError);
+  expect(() => count(segment(cluster(0, simpleBlock(0))))).toThrow(SourceFormatError);
 });
 
 it('refuses an unknown size on an element that must give its size', () => {
