@@ -1,7 +1,8 @@
 /**
  * Counts the frames of a fragmented MP4 video and the time they span, as its bytes arrive (see ./source-frames.ts);
- * Safari's MediaRecorder writes it, where Chrome and Firefox write WebM: the samples each fragment's `trun` lists, and their times from `tfdt`, the sample durations and the
- * track's timescale (`mdhd`). Boxes are skipped by their size, and entered or read whole only where those are.
+ * Safari's MediaRecorder writes it, where Chrome and Firefox write WebM. The frames are the samples each fragment's
+ * `trun` lists; their times come from `tfdt`, the sample durations and the track's timescale (`mdhd`). Boxes are
+ * skipped by their size, and entered or read whole only where those are.
  */
 import { ChunkedElementReader, SourceFormatError, type SourceFrameCounter } from './source-frames';
 
