@@ -115,7 +115,8 @@ export class VideoDecoder {
     const { code, stderr, failure } = await this.process.exited;
     const size = /Stream #\d+:\d+.*?: Video: [^\n]*?, (\d{2,5})x(\d{2,5})/.exec(stderr);
     if (code !== 0 || this.frameCount === 0) {
-      const errorLines = stderr.split('\n').filter((line) => /error|invalid/i.test(line));
+      // The lines that say why (with -xerror, ffmpeg stops at the first, as "Picture size ... exceeds ...").
+      const errorLines = stderr.split('\n').filter((line) => /error|invalid|exceeds|failed/i.test(line));
       const reason = [...errorLines.slice(-2), ...(failure ? [failure] : [])].join('; ');
       const details = `${reason ? `: ${reason}` : ''}${this.stdinError ? `; ${this.stdinError.message}` : ''}`;
       throw new VideoDecodeError(`video could not be decoded (ffmpeg exit ${code}, ${this.frameCount} frames${details})`);

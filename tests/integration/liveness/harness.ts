@@ -23,6 +23,8 @@ export interface LivenessStack {
   ca: string;
   /** Moves the server's clock forward, as time passing would. */
   advanceClock(ms: number): Promise<void>;
+  /** What the server has printed so far: its log entries are JSON lines. */
+  printed(): string;
   stop(): Promise<void>;
 }
 
@@ -87,6 +89,7 @@ export async function startLivenessStack(options: {
       child.stdin!.write(`advance ${ms}\n`);
       await printed(/^advanced \d+$/m, since, 5000, 'the clock advanced');
     },
+    printed: () => output,
     stop: async () => {
       rekognition.destroy();
       if (child.exitCode !== null) return;

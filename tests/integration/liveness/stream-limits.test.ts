@@ -223,6 +223,12 @@ it('refuses a video whose frames are larger than declared as soon as ffmpeg meet
   );
   expect(result.exceptions).toEqual([{ exception: 'ValidationException', message: 'Video could not be decoded' }]);
   expect(await statusOf(sessionId)).toBe('FAILED');
+  // ffmpeg's own words are in the log.
+  const logged = stack
+    .printed()
+    .split('\n')
+    .filter((line) => line.includes(sessionId) && line.includes('liveness-video-undecodable'));
+  expect(logged).toEqual([expect.stringMatching(/ffmpeg exit 1, 0 frames: .*exceeds specified max pixel count/)]);
 }, 30_000);
 
 it('refuses bytes that are neither WebM nor MP4 at their first chunk', async () => {
