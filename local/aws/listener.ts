@@ -30,8 +30,16 @@ export interface Listener {
   close(): Promise<void>;
 }
 
+/** How long an idle keep-alive connection stays open. */
+export const IDLE_CONNECTION_MS = 65_000;
+
 export async function startListener(handler: RequestListener, address: ListenerAddress): Promise<Listener> {
   const server = createServer(handler);
+  // The SDK's agent reuses idle sockets with no timeout of its own. With Node's 5 s default the server closed them, and
+  // a call made as it did failed with "socket hang up" (a test's call 5 s after the previous one, a liveness stream
+  // apart). Longer than any pause in a flow, as AWS's own endpoints keep idle connections.
+  server.keepAliveTimeout = IDLE_CONNECTION_MS;
+  server.headersTimeout = IDLE_CONNECTION_MS + 1000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(address.port, address.host, () => {
