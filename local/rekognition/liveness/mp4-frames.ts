@@ -8,14 +8,17 @@ import { ChunkedElementReader, SourceFormatError, type SourceFrameCounter } from
 
 /** Boxes read into: their children follow. */
 const ENTERED = new Set(['moov', 'trak', 'mdia', 'mvex', 'moof', 'traf']);
-/** Boxes read whole, and the most bytes each may have (a trun lists every sample of a fragment). */
+/**
+ * Boxes read whole, and the most bytes each may have. A trun lists every sample of a fragment (16 bytes each at most: a
+ * second at 60 frames is 1 KB); the cap bounds what waits for the next chunk, copied again with each one.
+ */
 const READ_WHOLE = new Map([
   ['tkhd', 1024],
   ['mdhd', 1024],
   ['trex', 1024],
   ['tfhd', 1024],
   ['tfdt', 1024],
-  ['trun', 1024 * 1024],
+  ['trun', 64 * 1024],
 ]);
 interface Track {
   timescale: number;

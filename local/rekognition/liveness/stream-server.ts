@@ -60,7 +60,7 @@ export interface StreamLimits {
   /** Most frames analysed; a longer video is refused. */
   maxFrames: number;
   /**
-   * Most frames a second in the video itself, counted before decoding (./webm-frames.ts): ffmpeg decodes every frame,
+   * Most frames a second in the video itself, counted before decoding (./source-frames.ts): ffmpeg decodes every frame,
    * whatever rate it samples, so a small video packed with frames would cost seconds of CPU. Cameras give 60 at most.
    */
   maxSourceFps: number;

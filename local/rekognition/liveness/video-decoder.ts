@@ -65,10 +65,6 @@ export class VideoDecoder {
       // One decoding thread: the same frames for about 15% less CPU, and one stream decodes ~100 times faster than real time.
       '-threads',
       '1',
-      // The container the stream server found (no guessing from the bytes); no frame larger than the declared size is decoded (a 4K
-      // video declared as 640x480 cost ffmpeg 7 CPU-s per 10 MB before the size check refused it); and the first
-      // error ends ffmpeg, so that the stream is refused while it comes (onEarlyFailure).
-      '-xerror',
       // No probing ahead: the header (WebM's tracks, MP4's moov) says what ffmpeg needs. With its default (5 s, 5 MB),
       // a MediaRecorder WebM (no frame rate in its header) gave no frame until 4 s of it had come, so the frames were
       // scored after the stream rather than during it; now each comes as its chunk arrives. The same frames on VP8,
@@ -78,10 +74,14 @@ export class VideoDecoder {
       '32',
       '-analyzeduration',
       '0',
+      // The container the stream server found (no guessing from the bytes); no frame larger than the declared size
+      // (a 4K video declared as 640x480 cost ffmpeg 7 CPU-s per 10 MB before the size check refused it); and the first
+      // error ends ffmpeg, so that the stream is refused while it comes (onEarlyFailure).
       '-f',
       options.container,
       '-max_pixels',
       String(width * height),
+      '-xerror',
       '-i',
       'pipe:0',
       '-an',

@@ -73,6 +73,12 @@ it('refuses a trun that lists more samples than it holds', () => {
   expect(() => count(Buffer.concat([FTYP, MOOV, moof]))).toThrow(/more samples than it holds/);
 });
 
+it('refuses a trun over 64 KB, which would wait for its end copied again with every chunk', () => {
+  const durations = Array.from({ length: 20_000 }, () => 33);
+  const moof = box('moof', box('traf', box('tfhd', full(), u32(1)), box('trun', full(0x100), u32(durations.length, ...durations))));
+  expect(() => count(Buffer.concat([FTYP, MOOV, moof]), 1024)).toThrow(/box trun of \d+ bytes/);
+});
+
 it('refuses a box whose size is smaller than its header, or runs to the end of the file', () => {
   const sized = (size: number) => Buffer.concat([Buffer.from(u32(size)), Buffer.from('mdat'), Buffer.alloc(16)]);
   expect(() => count(Buffer.concat([FTYP, sized(4)]))).toThrow(SourceFormatError);
