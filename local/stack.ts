@@ -278,10 +278,12 @@ async function startDataServices(context: StartContext): Promise<DataServices> {
     region: LOCAL_REGION,
     credentials: credentialsOf(LOCAL_CREDENTIALS),
     log,
-  }).then((s3) => {
-    onStop(() => s3.stop());
-    return s3;
-  });
+  })
+    .catch(namePortConflict('S3', ports.s3))
+    .then((s3) => {
+      onStop(() => s3.stop());
+      return s3;
+    });
   const faceEnginesStart = () =>
     startFaceEnginePool({ workers: context.options.faceWorkers }).then((faceEngines) => {
       onStop(() => faceEngines.close());

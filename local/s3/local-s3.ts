@@ -7,10 +7,11 @@
  * s3rver's 404. What passes is forwarded unchanged (Host included).
  */
 import { EventEmitter } from 'node:events';
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { startListener } from '../aws/listener';
 import { freePort, LOCAL_HOST } from '../template/local-environment';
 import { corsResponseHeaders, preflightHeaders, type CorsRule } from './cors';
 import { multipartBoundary, parseMultipart } from './multipart';
@@ -127,9 +128,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
         upstreamResponse.pipe(res);
       },
     );
-    upstream.on('error', (error) =>
-      refuse(res, new S3Error('InternalError', `local S3 store unavailable: ${error.message}`, 500), extraHeaders),
-    );
+    upstream.on('error', (error) => refuseInternal(res, `local S3 store unavailable: ${error.message}`, extraHeaders));
     if (body) upstream.end(body);
     else req.pipe(upstream);
   };
@@ -145,9 +144,15 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     res.end(s3ErrorXml(error));
   };
 
+  /** S3's words for a failure of its own; why goes to the log only. */
+  const refuseInternal = (res: ServerResponse, why: string, extraHeaders: Record<string, string>) => {
+    options.log?.(`internal error: ${why}`);
+    refuse(res, new S3Error('InternalError', 'We encountered an internal error. Please try again.', 500), extraHeaders);
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://local');
-    const bucket = decodeURIComponent(url.pathname.split('/')[1] ?? '');
+    const bucket = decodeBucketName(url.pathname);
     const rules = corsByBucket.get(bucket) ?? [];
     const origin = req.headers.origin;
     const method = req.method ?? 'GET';
@@ -198,29 +203,35 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     }
   };
 
-  const gate: Server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (error instanceof S3Error) refuse(res, error, {});
-      else refuse(res, new S3Error('InternalError', `We encountered an internal error. ${String(error)}`, 500), {});
-    });
+  // The shared listener: idle keep-alive connections stay open as long as the SDK may reuse them.
+  const gate = await startListener(
+    (req, res) => {
+      handle(req, res).catch((error: unknown) => {
+        if (error instanceof S3Error) refuse(res, error, {});
+        else refuseInternal(res, String(error), {});
+      });
+    },
+    { host: LOCAL_HOST, port: options.port },
+  ).catch(async (error: unknown) => {
+    await s3rver.close();
+    throw error;
   });
-  await new Promise<void>((resolve, reject) => {
-    gate.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new Error(error.code === 'EADDRINUSE' ? `S3: port ${options.port} is already in use` : error.message)),
-    );
-    gate.listen(options.port, LOCAL_HOST, resolve);
-  });
-  const port = (gate.address() as AddressInfo).port;
   return {
-    endpoint: `http://${LOCAL_HOST}:${port}`,
-    port,
+    endpoint: gate.endpoint,
+    port: gate.port,
     events,
     stop: async () => {
-      await new Promise<void>((resolve) => {
-        gate.close(() => resolve());
-        gate.closeAllConnections();
-      });
+      await gate.close();
       await s3rver.close();
     },
   };
+}
+
+/** The path's first segment, decoded; a malformed escape is S3's InvalidURI, not a failure of the gate. */
+function decodeBucketName(pathname: string): string {
+  try {
+    return decodeURIComponent(pathname.split('/')[1] ?? '');
+  } catch {
+    throw new S3Error('InvalidURI', "Couldn't parse the specified URI.", 400);
+  }
 }

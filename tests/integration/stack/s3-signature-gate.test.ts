@@ -7,6 +7,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { startLocalS3, type LocalS3 } from '../../../local/s3/local-s3';
 import { freePort, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../local/template/local-environment';
+import { expectIdleConnectionKept } from '../../support/keep-alive';
 
 const BUCKET = 'face-bucket-signed';
 const ENROLLED = 'enrollment/0b7e7d4e-1111-4222-8333-944445555666/accepted.jpg';
@@ -189,4 +190,16 @@ describe('the local S3 gate refuses what S3 refuses without a valid signature', 
     await expectRefusal(response, 400, 'XAmzContentSHA256Mismatch');
     expect(await storedBytes()).toBe(ENROLLED_BYTES.toString());
   });
+
+  it('answers a malformed escape in the path with InvalidURI, as S3 does, and none of its own text', async () => {
+    const response = await fetch(`${s3.endpoint}/%E0%A4%A/${ENROLLED}`);
+    const body = await response.clone().text();
+    await expectRefusal(response, 400, 'InvalidURI');
+    expect(body).toContain("<Message>Couldn't parse the specified URI.</Message>");
+    expect(body).not.toMatch(/URIError|malformed/);
+  });
+
+  it("keeps an idle keep-alive connection open past Node's 5 s default, so the SDK's next call reuses it", async () => {
+    await expectIdleConnectionKept(await presignedGet(ENROLLED));
+  }, 15_000);
 });
