@@ -236,8 +236,6 @@ interface ClaimedSession {
  */
 interface Video {
   decoder: VideoDecoder;
-  /** What its first bytes announced. */
-  container: VideoContainer;
   /** The video's own frames, counted from its bytes before they reach the decoder. */
   sourceFrames: SourceFrameCounter;
   /** Where its frames queue for the face engine: the videos that began earlier are served first. */
@@ -358,41 +356,36 @@ class LivenessStream {
       if (bytes > this.options.limits.maxVideoBytes) {
         throw new StreamRefusal('ValidationException', `Video exceeds ${this.options.limits.maxVideoBytes} bytes`);
       }
-      // Checked before ffmpeg sees them, and before it starts for the first chunk.
-      const container = state.phase === 'receiving-video' ? state.video.container : sniffContainer(chunk);
-      if (!container) throw new StreamRefusal('ValidationException', NOT_A_VIDEO);
-      const sourceFrames =
-        state.phase === 'receiving-video'
-          ? state.video.sourceFrames
-          : container === 'matroska'
-            ? new WebmFrameCounter()
-            : new Mp4FrameCounter();
-      this.checkSourceFrames(sourceFrames, chunk);
       let video: Video;
-      if (state.phase === 'receiving-video') video = state.video;
-      else {
-        // ffmpeg only once video comes: a connection that sends none costs no process.
-        const closeLooks = new CloseLookSampler(this.options.limits.closeLooks);
-        const decoder = this.startDecoder(state.query, container);
-        const rank = this.nextVideoRank();
-        video = {
-          decoder,
-          container,
-          sourceFrames,
-          rank,
-          bytes: 0,
-          frames: [],
-          analysis: Promise.resolve(),
-          closeLooks,
-          lastPlace: 'elsewhere',
-        };
-        this.state = { ...state, phase: 'receiving-video', video };
-      }
+      if (state.phase === 'receiving-video') {
+        video = state.video;
+        this.checkSourceFrames(video.sourceFrames, chunk);
+      } else video = this.beginVideo(state, chunk);
       video.bytes = bytes;
       video.decoder.write(chunk);
     } catch (error) {
       void this.refuse(error);
     }
+  }
+
+  /** The first chunk: its container and frames are checked before ffmpeg starts, so a refused one costs no process. */
+  private beginVideo(state: ClaimedSession, chunk: Uint8Array): Video {
+    const container = sniffContainer(chunk);
+    if (!container) throw new StreamRefusal('ValidationException', NOT_A_VIDEO);
+    const sourceFrames = container === 'matroska' ? new WebmFrameCounter() : new Mp4FrameCounter();
+    this.checkSourceFrames(sourceFrames, chunk);
+    const video: Video = {
+      decoder: this.startDecoder(state.query, container),
+      sourceFrames,
+      rank: this.nextVideoRank(),
+      bytes: 0,
+      frames: [],
+      analysis: Promise.resolve(),
+      closeLooks: new CloseLookSampler(this.options.limits.closeLooks),
+      lastPlace: 'elsewhere',
+    };
+    this.state = { ...state, phase: 'receiving-video', video };
+    return video;
   }
 
   /** Counts the chunk's frames; refuses a video that is not what it began as, or whose frames come faster than a camera's. */
