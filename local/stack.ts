@@ -317,6 +317,8 @@ async function startImageServices(context: StartContext, s3: LocalS3, faceEngine
     port: ports.liveness,
     region: LOCAL_REGION,
     ovalPlacement: context.options.livenessOvalPlacement,
+    // Each decision with its reasons, and why a stream was refused: the client is told neither.
+    log: (entry) => context.log(`[liveness] ${JSON.stringify(entry)}`),
   }).catch(namePortConflict('Face Liveness', ports.liveness));
   onStop(() => liveness.close());
   const server = await startRekognitionServer({

@@ -97,6 +97,8 @@ async function record(sessionsPerSelfie: number): Promise<RecordedSession[]> {
           dataDir: path.join(dataDir, String(recorded.length)),
           port: 0,
           region,
+          // Its own table reports the results; a refusal or an error is worth seeing.
+          log: (entry) => entry.event === 'liveness-result' || console.error(`[liveness] ${JSON.stringify(entry)}`),
         });
         try {
           const { SessionId } = (await service.operations.CreateFaceLivenessSession!({})) as { SessionId: string };

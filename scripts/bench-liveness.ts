@@ -58,6 +58,8 @@ const service = await startLivenessService({
   dataDir,
   port: 0,
   region: REGION,
+  // Its own table reports the results; a refusal or an error is worth seeing.
+  log: (entry) => entry.event === 'liveness-result' || console.error(`[liveness] ${JSON.stringify(entry)}`),
 });
 const photo = await readFile(new URL('../tests/fixtures/faces/liveness-selfie-angelina_jolie-img6.jpg', import.meta.url));
 const detected = await pool.interactive.analyse(photo);

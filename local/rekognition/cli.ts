@@ -80,6 +80,7 @@ const liveness = await startLivenessService({
   host: args.host,
   port: parsePort(args['liveness-port'] ?? (parsePort(args.port) === 0 ? '0' : '4581')),
   region,
+  log: (entry) => console.log(`[liveness] ${JSON.stringify(entry)}`),
 });
 const server = await startRekognitionServer({
   host: args.host,

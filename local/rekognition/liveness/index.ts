@@ -50,7 +50,8 @@ export interface LivenessServiceOptions {
   ovalPlacement?: OvalPlacement;
   /** Tests inject a clock to reach a session's expiry without waiting. */
   now?: Clock;
-  log?: (entry: Record<string, unknown>) => void;
+  /** Why each session ended as it did, and why a stream was refused; the client is told neither. */
+  log: (entry: Record<string, unknown>) => void;
 }
 
 export interface LivenessService {
@@ -74,7 +75,7 @@ export async function startLivenessService(options: LivenessServiceOptions): Pro
     ovalPlacement: options.ovalPlacement ?? 'random',
     now,
     tls: certificate,
-    log: options.log ?? (() => undefined),
+    log: options.log,
   });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {

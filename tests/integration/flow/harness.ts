@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { InitiateAuthCommand, RespondToAuthChallengeCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { DetectFacesCommand } from '@aws-sdk/client-rekognition';
 import { mailboxCode } from '../../../local/demo/face-login-client';
-import { runLivenessSession } from '../../../local/rekognition/liveness-client/client';
+import { runLivenessSession, type VideoSource } from '../../../local/rekognition/liveness-client/client';
 import { waitUntil, type StackProcess } from '../stack/stack-process';
 
 export const fixture = (name: string) => readFileSync(new URL(`../../fixtures/faces/${name}`, import.meta.url));
@@ -16,13 +16,19 @@ export const fixture = (name: string) => readFileSync(new URL(`../../fixtures/fa
 export async function streamLiveness(stack: StackProcess, sessionId: string, selfie: Buffer) {
   const { FaceDetails } = await stack.rekognition.send(new DetectFacesCommand({ Image: { Bytes: selfie } }));
   const box = FaceDetails![0]!.BoundingBox!;
+  const face = { left: box.Left!, top: box.Top!, width: box.Width!, height: box.Height! };
+  return streamVideo(stack, sessionId, { kind: 'moving-closer', photo: selfie, face });
+}
+
+/** Streams `source` into the liveness session `sessionId`, as the app would. */
+export function streamVideo(stack: StackProcess, sessionId: string, source: VideoSource) {
   return runLivenessSession({
     endpoint: stack.outputs.endpoints.liveness!,
     ca: readFileSync(stack.outputs.livenessCertificatePath!, 'utf8'),
     region: stack.outputs.region,
     credentials: { accessKeyId: 'LOCALDEVELOPMENT', secretAccessKey: 'local-development-not-a-secret' },
     sessionId,
-    source: { kind: 'moving-closer', photo: selfie, face: { left: box.Left!, top: box.Top!, width: box.Width!, height: box.Height! } },
+    source,
   });
 }
 

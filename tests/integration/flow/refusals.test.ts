@@ -14,6 +14,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetFaceLivenessSessionResultsCommand, ListFacesCommand } from '@aws-sdk/client-rekognition';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import sharp from 'sharp';
 import { startStackProcess, type StackProcess } from '../stack/stack-process';
 import {
   enroll,
@@ -22,6 +23,7 @@ import {
   printedLine,
   startEnrollment,
   streamLiveness,
+  streamVideo,
   subOfEnrollChallenge,
   uploadIdPhoto,
   type FlowUser,
@@ -115,6 +117,21 @@ describe('refused sign-ins through the local stack', () => {
     const sessionId = challenge.ChallengeParameters!.sessionId!;
     expectRetry(await jackUser.answer(challenge.Session!, sessionId), sessionId);
     await printedLine(stack, since, livenessFailure(jack.sub, 'NOT_STREAMED'));
+  });
+
+  it("refuses a still photo held up to the camera, and the stack's log says which liveness check failed", async () => {
+    const since = stack.output().length;
+    const challenge = await jackUser.startSignIn();
+    const sessionId = challenge.ChallengeParameters!.sessionId!;
+    const still = await sharp(JACK).resize(640, 480, { fit: 'contain', background: '#777' }).jpeg().toBuffer();
+    await streamVideo(stack, sessionId, { kind: 'images', images: Array(10).fill(still), fps: 2 });
+    expectRetry(await jackUser.answer(challenge.Session!, sessionId), sessionId);
+    await printedLine(stack, since, livenessFailure(jack.sub, 'NOT_SUCCEEDED'));
+    const decision = await printedLine(stack, since, new RegExp(`\\[liveness\\] .*"event":"liveness-result".*"sessionId":"${sessionId}"`));
+    expect(JSON.parse(decision.slice(decision.indexOf('{')))).toMatchObject({
+      status: 'FAILED',
+      reasons: [expect.stringContaining('the face did not move closer')],
+    });
   });
 
   it('ignores client metadata that claims the answer is correct', async () => {
