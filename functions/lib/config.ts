@@ -19,6 +19,8 @@ export interface Config {
   faceMatchThreshold: number;
   maxAttempts: number;
   lockoutFailures: number;
+  /** Failed checks within a day that lock the user for a day. */
+  lockoutDailyFailures: number;
   lockoutWindowSeconds: number;
   lockoutMinutes: number;
   duplicateFacePolicy: DuplicateFacePolicy;
@@ -129,6 +131,7 @@ export function loadConfig(env: Env): Config {
     lockoutFailures: integer(env, 'LOCKOUT_FAILURES', 5, 1, 100),
     lockoutWindowSeconds: integer(env, 'LOCKOUT_WINDOW_SECONDS', 180, 1, 86400),
     lockoutMinutes: integer(env, 'LOCKOUT_MINUTES', 30, 1, 10080),
+    lockoutDailyFailures: integer(env, 'LOCKOUT_DAILY_FAILURES', 20, 1, 1000),
     duplicateFacePolicy: oneOf(env, 'DUPLICATE_FACE_POLICY', 'REJECT', ['REJECT', 'ALLOW'] as const),
     enrollmentMaxBytes: integer(env, 'ENROLLMENT_MAX_BYTES', REKOGNITION_MAX_IMAGE_BYTES, 1, REKOGNITION_MAX_IMAGE_BYTES),
     uploadUrlTtlSeconds: integer(env, 'UPLOAD_URL_TTL_SECONDS', 120, 30, 900),

@@ -1,25 +1,43 @@
 /**
  * Lockout across auth sessions: LOCKOUT_FAILURES failed checks within LOCKOUT_WINDOW_SECONDS lock the user for
- * LOCKOUT_MINUTES, as AWS's Face Liveness guidance recommends against repeated spoofing attempts. Only failed
- * face checks that reached Rekognition and wrong email codes are counted, so nobody can lock a user with plain
- * wrong strings; and nothing is written while a user is locked, so a lock is never extended by more attempts.
+ * LOCKOUT_MINUTES, as AWS's Face Liveness guidance recommends against repeated spoofing attempts, and
+ * LOCKOUT_DAILY_FAILURES within a day lock them for a day, so that attempts paced under the window are capped too.
+ * Only failed face checks that reached Rekognition and wrong email codes are counted, so nobody can lock a user
+ * with plain wrong strings; and nothing is written while a user is locked, so a lock is never extended by more
+ * attempts. A check holds a place in the window while it runs, so answers sent at once cannot all be checked.
  */
 import { logger } from './logger';
 import { countVerdict } from './metrics';
 import type { TableDeps } from './parts';
-import { getLockedUntil, recordFailure, saveLockout, type Store } from './store';
+import { FAILURE_RETENTION_SECONDS, getLockedUntil, holdCheck, recordFailure, releaseCheck, saveLockout, type Store } from './store';
 
 export async function isLockedOut(store: Store, sub: string, nowMs: number): Promise<boolean> {
   const lockedUntil = await getLockedUntil(store, sub);
   return lockedUntil !== undefined && lockedUntil * 1000 > nowMs;
 }
 
-/** Counts one failed check; locks the user when it reaches the limit (unless a lock is already in force). */
+/** Counts one failed check; locks the user when it reaches a limit (unless a lock is already in force). */
 export async function recordFailedCheck({ config, store }: TableDeps, sub: string, nowMs: number): Promise<void> {
-  const { lockoutFailures, lockoutWindowSeconds, lockoutMinutes } = config;
-  const failures = await recordFailure(store, sub, nowMs, lockoutWindowSeconds);
-  if (failures >= lockoutFailures && (await saveLockout(store, sub, nowMs + lockoutMinutes * 60_000, nowMs))) {
-    logger.warn('user locked out', { sub, failures, lockoutMinutes });
+  const { lockoutFailures, lockoutWindowSeconds, lockoutMinutes, lockoutDailyFailures } = config;
+  const { inWindow, inDay } = await recordFailure(store, sub, nowMs, lockoutWindowSeconds);
+  const lockSeconds = inDay >= lockoutDailyFailures ? FAILURE_RETENTION_SECONDS : inWindow >= lockoutFailures ? lockoutMinutes * 60 : 0;
+  if (lockSeconds > 0 && (await saveLockout(store, sub, nowMs + lockSeconds * 1000, nowMs))) {
+    logger.warn('user locked out', { sub, failures: inWindow, failuresToday: inDay, lockoutMinutes: lockSeconds / 60 });
     countVerdict('Lockout');
   }
+}
+
+/**
+ * Holds a place among the window's LOCKOUT_FAILURES while a check runs: a check counts as a failure until it is
+ * shown otherwise. Without it, answers sent at once from many auth sessions all passed the lock check before the
+ * first failure was counted (one per session, each with a fresh email code). Returns the release, or undefined
+ * when the places are taken: the answer is then refused unchecked.
+ */
+export async function holdCheckPlace({ config, store }: TableDeps, sub: string, nowMs: number): Promise<(() => Promise<void>) | undefined> {
+  const { sk, held } = await holdCheck(store, sub, nowMs, config.lockoutWindowSeconds);
+  const release = () => releaseCheck(store, sub, sk);
+  if (held <= config.lockoutFailures) return release;
+  await release();
+  logger.info('answer refused unchecked: the window holds as many failures and checks as the lockout allows', { sub, held });
+  return undefined;
 }

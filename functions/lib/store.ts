@@ -5,7 +5,7 @@
  *   sk `ACTIVE_ENROLLMENT`  the pinned ID photo and face id sign-ins compare against, PROVISIONAL or CONFIRMED
  *   sk `LIVENESS#<id>`      a liveness session issued to this user, single use, expires
  *   sk `VERDICT#<id>`       the first verdict on one challenge, so a retried answer gets it again
- *   sk `FAILURE#<ms>#<id>`  one failed check, expires after the lockout window
+ *   sk `FAILURE#<ms>#<id>`  one failed check, kept a day (the daily limit); or, with `checking`, a check in progress
  *   sk `LOCKOUT`            the user is locked until lockedUntil
  *   sk `FACE_SIGN_IN`       the last passed face check: its session, reference image and time
  * and pk `SYSTEM`, sk `PSEUDONYM_KEY`: the secret that turns an unknown username into a stable pseudo-identity.
@@ -464,29 +464,63 @@ export async function saveVerdict(store: Store, sub: string, challengeId: string
 // --- lockout -----------------------------------------------------------------------------------------------
 
 /** Records one failed check and returns how many the user has within the window ending now, this one included. */
-export async function recordFailure(store: Store, sub: string, nowMs: number, windowSeconds: number): Promise<number> {
-  await store.dynamo.send(
-    new PutCommand({
-      TableName: store.tableName,
-      Item: { pk: userPk(sub), sk: failureSk(nowMs, randomUUID()), expiresAt: epochSeconds(nowMs) + windowSeconds },
-    }),
-    requestOptions(),
-  );
+/** Failures (and, with `checks`, checks in progress) written at or after `fromMs`, later times included. */
+async function countFailures(store: Store, sub: string, fromMs: number, { checks = false } = {}): Promise<number> {
   const { Count } = await store.dynamo.send(
     new QueryCommand({
       TableName: store.tableName,
+      // No upper bound at now: a concurrent answer's clock may run a little ahead, and its item must count.
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: {
-        ':pk': userPk(sub),
-        ':from': failureSk(nowMs - windowSeconds * 1000, ''),
-        ':to': failureSk(nowMs, '~'),
-      },
+      ...(checks ? {} : { FilterExpression: 'attribute_not_exists(checking)' }),
+      ExpressionAttributeValues: { ':pk': userPk(sub), ':from': failureSk(fromMs, ''), ':to': 'FAILURE#~' },
       Select: 'COUNT',
       ConsistentRead: true,
     }),
     requestOptions(),
   );
   return Count ?? 0;
+}
+
+/** Failures are kept a day, for the daily limit. */
+export const FAILURE_RETENTION_SECONDS = 24 * 60 * 60;
+
+/** Records one failed check; returns the failures within the window and within the day, this one included. */
+export async function recordFailure(
+  store: Store,
+  sub: string,
+  nowMs: number,
+  windowSeconds: number,
+): Promise<{ inWindow: number; inDay: number }> {
+  const expiresAt = epochSeconds(nowMs) + Math.max(windowSeconds, FAILURE_RETENTION_SECONDS);
+  await store.dynamo.send(
+    new PutCommand({ TableName: store.tableName, Item: { pk: userPk(sub), sk: failureSk(nowMs, randomUUID()), expiresAt } }),
+    requestOptions(),
+  );
+  return {
+    inWindow: await countFailures(store, sub, nowMs - windowSeconds * 1000),
+    inDay: await countFailures(store, sub, nowMs - FAILURE_RETENTION_SECONDS * 1000),
+  };
+}
+
+/**
+ * Writes a check in progress, which counts with the window's failures until it is released; returns its key and
+ * how many failures and checks in progress the window holds, itself included. Each check reads after its own
+ * write, so of checks that start at once, the n-th to write counts at least n.
+ */
+export async function holdCheck(store: Store, sub: string, nowMs: number, windowSeconds: number): Promise<{ sk: string; held: number }> {
+  const sk = failureSk(nowMs, randomUUID());
+  await store.dynamo.send(
+    new PutCommand({
+      TableName: store.tableName,
+      Item: { pk: userPk(sub), sk, checking: true, expiresAt: epochSeconds(nowMs) + windowSeconds },
+    }),
+    requestOptions(),
+  );
+  return { sk, held: await countFailures(store, sub, nowMs - windowSeconds * 1000, { checks: true }) };
+}
+
+export async function releaseCheck(store: Store, sub: string, sk: string): Promise<void> {
+  await store.dynamo.send(new DeleteCommand({ TableName: store.tableName, Key: { pk: userPk(sub), sk } }), requestOptions());
 }
 
 /** Locks the user until `lockedUntilMs` unless a lock is already in force: a lock is never extended. */

@@ -1,9 +1,11 @@
 /**
  * One verdict per challenge. Cognito calls verify again when it did not answer within 5 s; the same answer to the
  * same challenge then gets the first verdict again, with no second consumption and no second lockout count.
+ * The check itself holds a place in the lockout window while it runs (./lockout.ts).
  */
 import { currentAbortSignal } from './deadline';
-import { recordFailedCheck } from './lockout';
+import { holdCheckPlace, recordFailedCheck } from './lockout';
+import { describeError, logger } from './logger';
 import type { TableDeps } from './parts';
 import { getVerdict, saveVerdict, type Store, type Verdict } from './store';
 
@@ -39,9 +41,16 @@ export async function verdictOnce(
   const { store } = deps;
   const earlier = await getVerdict(store, sub, challengeId);
   if (earlier) return earlier;
-  const verdict = await decide();
-  if (!verdict) return (await awaitVerdict(store, sub, challengeId)) ?? { passed: false, counted: false };
-  if (!(await saveVerdict(store, sub, challengeId, verdict, nowMs))) return (await getVerdict(store, sub, challengeId)) ?? verdict;
-  if (verdict.counted) await recordFailedCheck(deps, sub, nowMs);
-  return verdict;
+  const release = await holdCheckPlace(deps, sub, nowMs);
+  if (!release) return { passed: false, counted: false };
+  try {
+    const verdict = await decide();
+    if (!verdict) return (await awaitVerdict(store, sub, challengeId)) ?? { passed: false, counted: false };
+    if (!(await saveVerdict(store, sub, challengeId, verdict, nowMs))) return (await getVerdict(store, sub, challengeId)) ?? verdict;
+    if (verdict.counted) await recordFailedCheck(deps, sub, nowMs);
+    return verdict;
+  } finally {
+    // A place left held (its delete failed, or the deadline came first) frees itself when the window passes it.
+    await release().catch((error: unknown) => logger.warn('check place not released', { sub, ...describeError(error) }));
+  }
 }

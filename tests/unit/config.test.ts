@@ -21,6 +21,7 @@ describe('function configuration', () => {
       faceMatchThreshold: 90,
       maxAttempts: 3,
       lockoutFailures: 5,
+      lockoutDailyFailures: 20,
       lockoutWindowSeconds: 180,
       lockoutMinutes: 30,
       duplicateFacePolicy: 'REJECT',

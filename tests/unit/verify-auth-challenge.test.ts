@@ -15,10 +15,13 @@ import {
   abortSignals,
   arrangeEmptyTable,
   awsCallNames,
+  checkPlacesHeld,
   conditionalCheckFailed,
+  deletedItems,
   dynamoMock,
   failuresRecorded,
   forgetAwsCalls,
+  recordedFailures,
   nowSeconds,
   putItems,
   receivedInputs,
@@ -309,7 +312,7 @@ describe('verify auth challenge: provisional enrollment', () => {
 
     test('removes the provisional enrollment, its face and its pinned photo', async () => {
       await answerCorrect();
-      expect(receivedInputs(dynamoMock, DeleteCommand)).toEqual([
+      expect(deletedItems()).toEqual([
         expect.objectContaining({
           Key: { pk: `USER#${SUB}`, sk: 'ACTIVE_ENROLLMENT' },
           ExpressionAttributeValues: expect.objectContaining({ ':faceId': enrollment.faceId }),
@@ -484,6 +487,18 @@ describe('verify auth challenge: one verdict per challenge', () => {
 });
 
 describe('verify auth challenge: lockout', () => {
+  /** The time a failure count starts from. */
+  const countedFrom = (query: Record<string, unknown>) =>
+    Number(String((query.ExpressionAttributeValues as Record<string, string>)[':from']).split('#')[1]);
+
+  /** The table's answers to the failure counts: within the window, within the day, and the places held (failures and checks). */
+  function countsFailures({ inWindow, inDay, held = 1 }: { inWindow: number; inDay: number; held?: number }) {
+    dynamoMock.on(QueryCommand).callsFake((input: Record<string, unknown>) => {
+      if (!input.FilterExpression) return { Count: held };
+      return { Count: countedFrom(input) === NOW_MS - 180_000 ? inWindow : inDay };
+    });
+  }
+
   test.each([
     ['a liveness check that FAILED', () => livenessResult({ Status: 'FAILED' })],
     ['a liveness check below the confidence threshold', () => livenessResult({ Confidence: 50 })],
@@ -515,45 +530,88 @@ describe('verify auth challenge: lockout', () => {
     expect(failuresRecorded()).toBe(0);
   });
 
-  test('records a failed check under the user, expiring with the window', async () => {
+  test('records a failed check under the user, kept a day for the daily limit', async () => {
     rekognitionMock.on(CompareFacesCommand).resolves(NO_MATCH);
     await answerCorrect();
-    const [failure] = putItems('FAILURE#');
+    const [failure] = recordedFailures();
     expect(failure!.pk).toBe(`USER#${SUB}`);
     expect(failure!.sk).toMatch(new RegExp(`^FAILURE#${String(NOW_MS).padStart(15, '0')}#[0-9a-f-]{36}$`));
-    expect(failure!.expiresAt).toBe(nowSeconds() + 180);
+    expect(failure!.expiresAt).toBe(nowSeconds() + 86400);
   });
 
-  test('counts the failures within the window only', async () => {
+  test('counts the failures within the window, and within the day, and never the checks in progress', async () => {
     rekognitionMock.on(CompareFacesCommand).resolves(NO_MATCH);
     await answerCorrect();
-    const [query] = receivedInputs(dynamoMock, QueryCommand);
-    const from = Number(String((query!.ExpressionAttributeValues as Record<string, string>)[':from']).split('#')[1]);
-    expect(from).toBe(NOW_MS - 180_000);
+    const failureCounts = receivedInputs(dynamoMock, QueryCommand).filter((query) => query.FilterExpression);
+    expect(failureCounts.map(countedFrom)).toEqual([NOW_MS - 180_000, NOW_MS - 86_400_000]);
+    expect(failureCounts.map((query) => query.FilterExpression)).toEqual(Array(2).fill('attribute_not_exists(checking)'));
   });
 
-  test('locks the user for LOCKOUT_MINUTES at the fifth failure', async () => {
-    rekognitionMock.on(CompareFacesCommand).resolves(NO_MATCH);
-    dynamoMock.on(QueryCommand).resolves({ Count: 5 });
+  test.each([
+    ['a face check', 'liveness-answer'],
+    ['an email code', 'email-code-answer'],
+  ])('holds a place in the window while %s runs, and releases it after', async (_case, name) => {
+    await answerCorrect(name);
+    const [place] = checkPlacesHeld();
+    expect(place).toMatchObject({ pk: `USER#${SUB}`, expiresAt: nowSeconds() + 180 });
+    expect(receivedInputs(dynamoMock, DeleteCommand)).toContainEqual(
+      expect.objectContaining({ Key: { pk: `USER#${SUB}`, sk: place!.sk } }),
+    );
+  });
+
+  test.each([
+    ['a face check', 'liveness-answer'],
+    ['an email code', 'email-code-answer'],
+  ])('refuses %s unchecked when failures and checks in progress fill the window', async (_case, name) => {
+    countsFailures({ inWindow: 3, inDay: 3, held: 6 });
+    expect(await answerCorrect(name)).toBe(false);
+    expect(rekognitionMock.calls()).toHaveLength(0);
+    expect(putItems('VERDICT#')).toEqual([]);
+    expect(failuresRecorded()).toBe(0);
+    expect(receivedInputs(dynamoMock, DeleteCommand)).toContainEqual(
+      expect.objectContaining({ Key: { pk: `USER#${SUB}`, sk: checkPlacesHeld()[0]!.sk } }),
+    );
+  });
+
+  test('checks the answer when failures and checks in progress fill the window to its limit, itself included', async () => {
+    countsFailures({ inWindow: 3, inDay: 3, held: 5 });
+    expect(await answerCorrect()).toBe(true);
+  });
+
+  test('counts its place in the window from the window start onward, later times included', async () => {
     await answerCorrect();
-    const lockout = receivedInputs(dynamoMock, PutCommand).find((input) => (input.Item as { sk: string }).sk === 'LOCKOUT');
-    expect(lockout).toMatchObject({ Item: { pk: `USER#${SUB}` } });
-    expect((lockout!.Item as { lockedUntil: number }).lockedUntil).toBe(nowSeconds() + 30 * 60);
+    const [held] = receivedInputs(dynamoMock, QueryCommand).filter((query) => !query.FilterExpression);
+    expect(countedFrom(held!)).toBe(NOW_MS - 180_000);
+    expect((held!.ExpressionAttributeValues as Record<string, string>)[':to']).toBe('FAILURE#~');
+  });
+
+  test.each([
+    ['for LOCKOUT_MINUTES at the fifth failure within the window', { inWindow: 5, inDay: 5 }, 30 * 60],
+    ['for a day at the twentieth failure within a day, though fewer failed within the window', { inWindow: 2, inDay: 20 }, 86400],
+  ])('locks the user %s', async (_case, counts, lockSeconds) => {
+    rekognitionMock.on(CompareFacesCommand).resolves(NO_MATCH);
+    countsFailures(counts);
+    await answerCorrect();
+    expect(putItems('LOCKOUT')).toEqual([expect.objectContaining({ pk: `USER#${SUB}`, lockedUntil: nowSeconds() + lockSeconds })]);
     expect(metrics).toContainEqual({ name: 'Lockout' });
   });
 
-  test('does not lock the user at the fourth failure', async () => {
+  test.each([
+    ['the fourth failure within the window', { inWindow: 4, inDay: 4 }],
+    ['the nineteenth failure within a day', { inWindow: 2, inDay: 19 }],
+  ])('does not lock the user at %s', async (_case, counts) => {
     rekognitionMock.on(CompareFacesCommand).resolves(NO_MATCH);
-    dynamoMock.on(QueryCommand).resolves({ Count: 4 });
+    countsFailures(counts);
     await answerCorrect();
     expect(putItems('LOCKOUT')).toEqual([]);
   });
 
   test('never extends a lock in force: a refused lock write counts no lockout', async () => {
     rekognitionMock.on(CompareFacesCommand).resolves(NO_MATCH);
-    dynamoMock.on(QueryCommand).resolves({ Count: 6 });
+    countsFailures({ inWindow: 6, inDay: 6 });
     dynamoMock.on(PutCommand, { Item: { sk: 'LOCKOUT' } }).rejects(conditionalCheckFailed());
     expect(await answerCorrect()).toBe(false);
+    expect(putItems('LOCKOUT')).toHaveLength(1);
     expect(metrics).not.toContainEqual({ name: 'Lockout' });
   });
 
@@ -602,7 +660,7 @@ describe('verify auth challenge: unknown usernames', () => {
     expect(receivedInputs(dynamoMock, UpdateCommand)).toEqual([
       expect.objectContaining({ Key: { pk: `USER#${pseudo}`, sk: `LIVENESS#${DECOY_SESSION}` } }),
     ]);
-    expect(putItems('FAILURE#')).toEqual([expect.objectContaining({ pk: `USER#${pseudo}` })]);
+    expect(recordedFailures()).toEqual([expect.objectContaining({ pk: `USER#${pseudo}` })]);
   });
 
   test('are refused without any write while the pseudo-identity is locked', async () => {

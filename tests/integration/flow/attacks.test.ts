@@ -303,6 +303,20 @@ describe('attacks on the sign-in through the public APIs', () => {
     });
   });
 
+  describe('8. guesses sent at once', () => {
+    test('wrong email codes answered at once from many auth sessions are checked no more often than the lockout allows', async () => {
+      const user = flowUser(stack, 'guessed-at-once@example.com');
+      const sub = (await user.signUp()).UserSub!;
+      const sessions: Answer[] = [];
+      for (let session = 0; session < 8; session += 1) sessions.push(await user.startSignIn());
+      // One guess per session, all at once: each session has its own code, so each guess is a fresh chance.
+      const answers = await Promise.allSettled(sessions.map((session) => user.answer(session.Session!, '000000')));
+      expect(answers.every((answer) => answer.status === 'rejected' || !answer.value.AuthenticationResult)).toBe(true);
+      expect(await failureCount(sub)).toBeLessThanOrEqual(3);
+      expect(await item(sub, 'LOCKOUT')).toMatchObject({ lockedUntil: expect.any(Number) });
+    }, 120000);
+  });
+
   describe("7. Cognito's retry of a slow verify", () => {
     const run = promisify(execFile);
 

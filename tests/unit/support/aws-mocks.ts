@@ -109,8 +109,18 @@ export function putItems(skPrefix: string): Record<string, unknown>[] {
     .filter((item) => String(item.sk).startsWith(skPrefix));
 }
 
-/** Failed checks recorded toward lockout. */
-export const failuresRecorded = (): number => putItems('FAILURE#').length;
+/** Failed checks recorded toward lockout (not the places checks hold while they run). */
+export const recordedFailures = (): Record<string, unknown>[] => putItems('FAILURE#').filter((item) => !item.checking);
+
+export const failuresRecorded = (): number => recordedFailures().length;
+
+/** The places in the lockout window that checks held while they ran. */
+export const checkPlacesHeld = (): Record<string, unknown>[] => putItems('FAILURE#').filter((item) => item.checking === true);
+
+/** The keys deleted with DeleteCommand, less the check places released (see checkPlacesHeld). */
+export function deletedItems(): Record<string, unknown>[] {
+  return receivedInputs(dynamoMock, DeleteCommand).filter((input) => !String((input.Key as { sk: string }).sk).startsWith('FAILURE#'));
+}
 
 /** What the table holds as a user's enrollment: the pinned photo and face sign-ins compare against. */
 export interface StoredEnrollment {
