@@ -137,18 +137,31 @@ async function deleteItems(targets: PurgeTargets, keys: Record<string, unknown>[
 }
 
 /**
- * Removes every face, object and item of the user. Faces are found by the ids the items store and by owner in the
+ * The lockout and the failures counted toward it: a pseudo-identity's (an unknown email's) must last exactly as a
+ * real user's, or their early end would tell the two apart. The sweep leaves them to expire (a day at most).
+ */
+export const isAttemptLimitItem = (sk: string): boolean => sk === 'LOCKOUT' || sk.startsWith('FAILURE#');
+
+/**
+ * Removes every face, object and item of the user (with `keepAttemptLimits`, all but the lockout and failures). Faces are found by the ids the items store and by owner in the
  * collection; `facesOfOwner` are the ones the caller already found by owner (the sweep's one pass over the
  * collection), otherwise the collection is searched for this user alone.
  */
-export async function purgeUserData(targets: PurgeTargets, sub: string, facesOfOwner?: string[]): Promise<PurgeCounts> {
+export async function purgeUserData(
+  targets: PurgeTargets,
+  sub: string,
+  facesOfOwner?: string[],
+  { keepAttemptLimits = false } = {},
+): Promise<PurgeCounts> {
   const storedFaceIds = (await userItems(targets, sub)).flatMap(({ faceId }) => (typeof faceId === 'string' ? [faceId] : []));
   const ownedFaceIds = facesOfOwner ?? (await facesByOwner(targets, new Set([sub]))).get(sub) ?? [];
   const faces = await deleteFaces(targets, [...new Set([...storedFaceIds, ...ownedFaceIds])]);
   let objects = 0;
   for (const prefix of userPrefixes(sub)) objects += await deleteObjectsUnder(targets.s3, targets.bucketName, prefix);
   // Read again: items written while the faces and objects went (a sign-in in flight) go too.
-  const keys = (await userItems(targets, sub)).map(({ pk, sk }) => ({ pk, sk }));
+  const keys = (await userItems(targets, sub))
+    .filter(({ sk }) => !(keepAttemptLimits && isAttemptLimitItem(String(sk))))
+    .map(({ pk, sk }) => ({ pk, sk }));
   for (const batch of chunks(keys, ITEM_BATCH)) await deleteItems(targets, batch);
   return { faces, objects, items: keys.length };
 }

@@ -3,13 +3,14 @@
  * call, which no trigger sees) and purges it. Every sub that owns data anywhere (an item, an object under a user
  * prefix, a face) is a candidate; the pool's subs are read once, and each candidate is looked up once more just
  * before its purge, so a user created during the sweep is never touched. Each run pages through everything and
- * is idempotent: what one run could not finish, the next one does.
+ * is idempotent: what one run could not finish, the next one does. Lockouts and failures are left to expire (see
+ * isAttemptLimitItem).
  */
 import { type CognitoIdentityProviderClient, paginateListUsers } from '@aws-sdk/client-cognito-identity-provider';
 import { paginateListObjectsV2 } from '@aws-sdk/client-s3';
 import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import { requestOptions } from './aws-clients';
-import { facesByOwner, type PurgeCounts, type PurgeTargets, purgeUserData, USER_PREFIX_ROOTS } from './purge';
+import { facesByOwner, isAttemptLimitItem, type PurgeCounts, type PurgeTargets, purgeUserData, USER_PREFIX_ROOTS } from './purge';
 
 export interface SweepTargets extends PurgeTargets {
   cognito: CognitoIdentityProviderClient;
@@ -32,13 +33,15 @@ async function subsWithItems(targets: SweepTargets): Promise<Set<string>> {
     { client: targets.dynamo },
     {
       TableName: targets.tableName,
-      ProjectionExpression: 'pk',
+      ProjectionExpression: 'pk, sk',
       FilterExpression: 'begins_with(pk, :user)',
       ExpressionAttributeValues: { ':user': 'USER#' },
     },
     requestOptions(),
   );
-  for await (const page of pages) for (const { pk } of page.Items ?? []) subs.add(String(pk).slice('USER#'.length));
+  for await (const page of pages) {
+    for (const { pk, sk } of page.Items ?? []) if (!isAttemptLimitItem(String(sk))) subs.add(String(pk).slice('USER#'.length));
+  }
   return subs;
 }
 
@@ -75,7 +78,8 @@ export async function sweepDeletedUsers(targets: SweepTargets): Promise<SweepRep
   const report: SweepReport = { candidates: candidates.length, purged: 0, faces: 0, objects: 0, items: 0 };
   for (const sub of candidates) {
     if (await isInPool(targets, sub)) continue;
-    const counts = await purgeUserData(targets, sub, faces.get(sub) ?? []);
+    // Unknown emails' pseudo-identities are never in the pool: their lockouts must not end here, before a real user's.
+    const counts = await purgeUserData(targets, sub, faces.get(sub) ?? [], { keepAttemptLimits: true });
     report.purged += 1;
     report.faces += counts.faces;
     report.objects += counts.objects;

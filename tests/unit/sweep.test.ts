@@ -99,4 +99,22 @@ describe('sweeping the data of deleted users', () => {
     expect(await sweepDeletedUsers(targets)).toMatchObject({ candidates: 0 });
     expect(cognitoMock.commandCalls(ListUsersCommand).every((call) => call.args[0].input.Filter === undefined)).toBe(true);
   });
+
+  test("leaves a swept sub's lockout and failures to expire, so an unknown email's lock ends when a real user's would", async () => {
+    const lockout = { pk: `USER#${GONE}`, sk: 'LOCKOUT' };
+    const failure = { pk: `USER#${GONE}`, sk: 'FAILURE#001795274944000#0b7e7d4e-1111-4222-8333-944445555666' };
+    const session = { pk: `USER#${GONE}`, sk: 'LIVENESS#5b049f15-eea9-44e8-93ae-09e50869e059' };
+    dynamoMock.on(ScanCommand).resolves({ Items: [lockout, failure, session] });
+    dynamoMock.on(QueryCommand, { ExpressionAttributeValues: { ':pk': `USER#${GONE}` } }).resolves({ Items: [lockout, failure, session] });
+    expect(await sweepDeletedUsers(targets)).toMatchObject({ purged: 1, items: 1 });
+    const deleted = dynamoMock
+      .commandCalls(BatchWriteCommand)
+      .flatMap((call) => Object.values(call.args[0].input.RequestItems ?? {}).flat());
+    expect(deleted).toEqual([{ DeleteRequest: { Key: session } }]);
+  });
+
+  test('takes a sub that holds only a lockout and failures for no candidate', async () => {
+    dynamoMock.on(ScanCommand).resolves({ Items: [{ pk: `USER#${GONE}`, sk: 'LOCKOUT' }] });
+    expect(await sweepDeletedUsers(targets)).toMatchObject({ candidates: 0, purged: 0 });
+  });
 });
