@@ -143,9 +143,10 @@ async function deleteItems(targets: PurgeTargets, keys: Record<string, unknown>[
 export const isAttemptLimitItem = (sk: string): boolean => sk === 'LOCKOUT' || sk.startsWith('FAILURE#');
 
 /**
- * Removes every face, object and item of the user (with `keepAttemptLimits`, all but the lockout and failures). Faces are found by the ids the items store and by owner in the
- * collection; `facesOfOwner` are the ones the caller already found by owner (the sweep's one pass over the
- * collection), otherwise the collection is searched for this user alone.
+ * Removes every face, object and item of the user (with `keepAttemptLimits`, all but the lockout and failures).
+ * Faces are found by the ids the items store and by owner in the collection; `facesOfOwner` are the ones the caller
+ * already found by owner (the sweep's one pass over the collection), otherwise the collection is searched for this
+ * user alone.
  */
 export async function purgeUserData(
   targets: PurgeTargets,
