@@ -127,16 +127,32 @@ function statusOf(error: Error): number | undefined {
 }
 
 /**
- * True when one of the matches is another account's CONFIRMED face (and the policy forbids sharing a face).
- * Provisional faces never block: anyone can enroll a public photo of someone else, but only its owner can
- * confirm it with a live match.
+ * The most matches a search returns (Rekognition's limit). Every match above the threshold is read, not the top 10:
+ * provisional faces of the same photo on throwaway accounts would otherwise fill the top 10 and push a confirmed
+ * face of a different photo out of them.
+ */
+export const DUPLICATE_SEARCH_MAX_FACES = 4096;
+/** Enrollment reads in flight at once while the matches are looked up. */
+const OWNER_READS_AT_ONCE = 16;
+
+/**
+ * True when one of the matches is another account's CONFIRMED face (and the policy forbids sharing a face), or when
+ * the matches fill the search's limit, so that one beyond it cannot be ruled out. Provisional faces never block:
+ * anyone can enroll a public photo of someone else, but only its owner can confirm it with a live match.
  */
 async function matchesConfirmedFaceOfAnother({ store }: TableDeps, sub: string, matches: FaceMatch[]): Promise<boolean> {
-  for (const match of matches) {
-    const owner = match.Face?.ExternalImageId;
-    if (!owner || owner === sub || !match.Face?.FaceId) continue;
-    const enrollment = await getActiveEnrollment(store, owner);
-    if (enrollment?.state === 'CONFIRMED' && enrollment.faceId === match.Face.FaceId) return true;
+  if (matches.length >= DUPLICATE_SEARCH_MAX_FACES) return true;
+  const others = matches.flatMap(({ Face }) =>
+    Face?.ExternalImageId && Face.ExternalImageId !== sub && Face.FaceId ? [{ owner: Face.ExternalImageId, faceId: Face.FaceId }] : [],
+  );
+  for (let start = 0; start < others.length; start += OWNER_READS_AT_ONCE) {
+    const confirmed = await Promise.all(
+      others.slice(start, start + OWNER_READS_AT_ONCE).map(async ({ owner, faceId }) => {
+        const enrollment = await getActiveEnrollment(store, owner);
+        return enrollment?.state === 'CONFIRMED' && enrollment.faceId === faceId;
+      }),
+    );
+    if (confirmed.includes(true)) return true;
   }
   return false;
 }
@@ -147,7 +163,12 @@ async function isDuplicateByImage(deps: Deps<'rekognition'>, sub: string, image:
   const { collectionId, faceMatchThreshold, duplicateFacePolicy } = deps.config;
   if (duplicateFacePolicy === 'ALLOW') return false;
   const { FaceMatches = [] } = await deps.clients.rekognition.send(
-    new SearchFacesByImageCommand({ CollectionId: collectionId, Image: image, FaceMatchThreshold: faceMatchThreshold, MaxFaces: 10 }),
+    new SearchFacesByImageCommand({
+      CollectionId: collectionId,
+      Image: image,
+      FaceMatchThreshold: faceMatchThreshold,
+      MaxFaces: DUPLICATE_SEARCH_MAX_FACES,
+    }),
     requestOptions(),
   );
   return matchesConfirmedFaceOfAnother(deps, sub, FaceMatches);
@@ -157,7 +178,12 @@ async function isDuplicateByFace(deps: Deps<'rekognition'>, sub: string, faceId:
   const { collectionId, faceMatchThreshold, duplicateFacePolicy } = deps.config;
   if (duplicateFacePolicy === 'ALLOW') return false;
   const { FaceMatches = [] } = await deps.clients.rekognition.send(
-    new SearchFacesCommand({ CollectionId: collectionId, FaceId: faceId, FaceMatchThreshold: faceMatchThreshold, MaxFaces: 10 }),
+    new SearchFacesCommand({
+      CollectionId: collectionId,
+      FaceId: faceId,
+      FaceMatchThreshold: faceMatchThreshold,
+      MaxFaces: DUPLICATE_SEARCH_MAX_FACES,
+    }),
     requestOptions(),
   );
   return matchesConfirmedFaceOfAnother(deps, sub, FaceMatches);

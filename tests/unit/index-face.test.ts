@@ -282,6 +282,31 @@ describe('index face: rejected photos', () => {
     expect(deletedFaces()).toContainEqual({ CollectionId: COLLECTION, FaceIds: ['face-largest'] });
   });
 
+  /** Provisional faces of one photo on throwaway accounts, ahead of the confirmed face in the search's order. */
+  function searchFinds(fillers: number, ...after: ReturnType<typeof faceMatch>[]) {
+    const matches = [...Array.from({ length: fillers }, (_, n) => faceMatch(`throwaway-${n}`, `face-throwaway-${n}`)), ...after];
+    rekognitionMock
+      .on(SearchFacesByImageCommand)
+      .callsFake((input: { MaxFaces: number }) => ({ FaceMatches: matches.slice(0, input.MaxFaces) }));
+  }
+
+  test("rejects another account's confirmed face found behind ten provisional faces of the same photo", async () => {
+    searchFinds(10, faceMatch(OTHER_SUB, 'face-other'));
+    storeEnrollment(OTHER_SUB, { state: 'CONFIRMED', faceId: 'face-other' });
+    await rejectedWith('DUPLICATE_FACE');
+  });
+
+  test("rejects a face whose matches fill the search's limit, since a confirmed face beyond it cannot be ruled out", async () => {
+    searchFinds(4096);
+    await rejectedWith('DUPLICATE_FACE');
+  });
+
+  test('accepts a face that matches only provisional faces, however many', async () => {
+    searchFinds(100);
+    await handler(s3Event('enrollment-upload'));
+    expect(writtenDecision()).toMatchObject({ status: 'ACCEPTED' });
+  });
+
   test("rejects another account's confirmed face, without indexing or pinning it", async () => {
     rekognitionMock.on(SearchFacesByImageCommand).resolves({ FaceMatches: [faceMatch(OTHER_SUB, 'face-other')] });
     storeEnrollment(OTHER_SUB, { state: 'CONFIRMED', faceId: 'face-other' });

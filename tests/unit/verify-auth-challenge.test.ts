@@ -266,7 +266,7 @@ describe('verify auth challenge: provisional enrollment', () => {
   test('confirms a provisional enrollment at the first passed check, after a duplicate search', async () => {
     expect(await answerCorrect()).toBe(true);
     expect(receivedInputs(rekognitionMock, SearchFacesCommand)).toEqual([
-      { CollectionId: COLLECTION, FaceId: enrollment.faceId, FaceMatchThreshold: 90, MaxFaces: 10 },
+      { CollectionId: COLLECTION, FaceId: enrollment.faceId, FaceMatchThreshold: 90, MaxFaces: 4096 },
     ]);
     const confirmation = receivedInputs(dynamoMock, UpdateCommand).find(
       (input) => (input.Key as { sk: string }).sk === 'ACTIVE_ENROLLMENT',
