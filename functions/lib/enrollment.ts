@@ -22,7 +22,7 @@ import { checkDocument } from './document-check';
 import { ENROLLMENT_CONTENT_TYPE } from './enrollment-key';
 import { referenceMismatch } from './liveness';
 import { recordFailedCheck } from './lockout';
-import { logger } from './logger';
+import { describeError, logger } from './logger';
 import { countVerdict } from './metrics';
 import type { Deps, TableDeps } from './parts';
 import {
@@ -281,7 +281,13 @@ async function decide(
     new PutObjectCommand({ Bucket: config.bucketName, Key: photoKey, Body: photo.bytes, ContentType: ENROLLMENT_CONTENT_TYPE }),
     requestOptions(),
   );
-  const faceId = await imageCall(() => indexFace(deps, sub, image));
+  // A pinned copy that no decision records is never read again: it goes when indexing refuses or fails.
+  const faceId = await imageCall(() => indexFace(deps, sub, image)).catch(async (error: unknown) => {
+    await deleteObject(deps, photoKey).catch((cleanup: unknown) =>
+      logger.warn('pinned copy not removed', { sub, ...describeError(cleanup) }),
+    );
+    throw error;
+  });
   if (faceId instanceof Rejection) {
     await deleteObject(deps, photoKey);
     return rejected(faceId);
@@ -317,6 +323,7 @@ async function activate(
     // Another upload of the same user became current first (two open sessions): this face is never compared.
     logger.info('accepted photo not activated: the user enrolled meanwhile', { sub, key });
     await deleteFaces(deps, [faceId]);
+    await deleteObject(deps, photoKey);
     return false;
   }
   if (activation.expired) {

@@ -16,8 +16,12 @@ export async function isLockedOut(store: Store, sub: string, nowMs: number): Pro
   return lockedUntil !== undefined && lockedUntil * 1000 > nowMs;
 }
 
-/** Counts one failed check; locks the user when it reaches a limit (unless a lock is already in force). */
+/**
+ * Counts one failed check; locks the user when it reaches a limit. Nothing is written while a lock is in force: one
+ * may have come while the check ran (another answer's failure), or the check started locked (a replacement photo).
+ */
 export async function recordFailedCheck({ config, store }: TableDeps, sub: string, nowMs: number): Promise<void> {
+  if (await isLockedOut(store, sub, nowMs)) return;
   const { lockoutFailures, lockoutWindowSeconds, lockoutMinutes, lockoutDailyFailures } = config;
   const { inWindow, inDay } = await recordFailure(store, sub, nowMs, lockoutWindowSeconds);
   const lockSeconds = inDay >= lockoutDailyFailures ? FAILURE_RETENTION_SECONDS : inWindow >= lockoutFailures ? lockoutMinutes * 60 : 0;

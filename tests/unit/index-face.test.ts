@@ -24,6 +24,7 @@ import {
   nowSeconds,
   objectBody,
   putItems,
+  storeItem,
   receivedInputs,
   rekognitionMock,
   resetAwsMocks,
@@ -168,10 +169,11 @@ describe('index face: accepted photos', () => {
     expect(deletedFaces()).toEqual([{ CollectionId: COLLECTION, FaceIds: ['face-expired'] }]);
   });
 
-  test('removes the new face when another upload of the user became the enrollment first', async () => {
+  test('removes the new face and its pinned copy when another upload of the user became the enrollment first', async () => {
     dynamoMock.on(PutCommand, { Item: { sk: 'ACTIVE_ENROLLMENT' } }).rejects(conditionalCheckFailed());
     await handler(s3Event('enrollment-upload'));
     expect(deletedFaces()).toEqual([{ CollectionId: COLLECTION, FaceIds: [NEW_FACE_ID] }]);
+    expect(deletedObjects()).toContain(pinnedCopies()[0]!.Key);
   });
 
   test('keeps the face when verify activated this same photo first, as both decide an upload', async () => {
@@ -370,6 +372,12 @@ describe('index face: issued keys, decided once', () => {
     expect(writtenDecision()).toBeUndefined();
   });
 
+  test('removes its pinned copy when indexing fails, as no decision records it', async () => {
+    rekognitionMock.on(IndexFacesCommand).rejects(serviceError('ThrottlingException', 'Rate exceeded'));
+    await expect(handler(s3Event('enrollment-upload'))).rejects.toThrow(/^Request failed\.$/);
+    expect(deletedObjects()).toEqual([pinnedCopies()[0]!.Key]);
+  });
+
   test('fails on a timeout so S3 redelivers the event', async () => {
     s3Mock.on(GetObjectCommand).rejects(serviceError('TimeoutError'));
     await expect(handler(s3Event('enrollment-upload'))).rejects.toThrow(/^Request failed\.$/);
@@ -469,6 +477,15 @@ describe('index face: a replacement of a confirmed ID photo', () => {
     expect(activeEnrollment()).toBeUndefined();
     expect(rekognitionMock.commandCalls(IndexFacesCommand)).toHaveLength(0);
     expect(failuresRecorded()).toBe(1);
+  });
+
+  test('records no failure for a photo refused as NO_MATCH while the user is locked, so the lock is never extended', async () => {
+    rekognitionMock.on(CompareFacesCommand).resolves({ FaceMatches: [], UnmatchedFaces: [{ Confidence: 99.9 }] });
+    storeItem(`USER#${SUB}`, 'LOCKOUT', { lockedUntil: nowSeconds() + 600 });
+    await handler(s3Event('enrollment-upload'));
+    expect(writtenDecision()).toMatchObject({ status: 'REJECTED', reason: 'NO_MATCH' });
+    expect(failuresRecorded()).toBe(0);
+    expect(putItems('LOCKOUT')).toEqual([]);
   });
 
   test('rejects a replacement for an enrollment that changed since the upload was issued, before looking at the photo', async () => {
