@@ -5,14 +5,21 @@
  */
 import type { CreateAuthChallengeTriggerEvent } from 'aws-lambda';
 import { EMAIL_CODE, ENROLL_ID_PHOTO, FACE_LIVENESS, nextStep, readSession } from '../lib/challenge-flow';
-import { EMAIL_CODE_LENGTH, issueEmailCode, maskEmail, sendEmailCode } from '../lib/email-code';
+import { EMAIL_CODE_LENGTH, emailCodeChallengeParameters, issueEmailCode, maskEmail, sendEmailCode } from '../lib/email-code';
 import { ENROLLMENT_CONTENT_TYPE } from '../lib/enrollment-key';
 import { startLivenessSession } from '../lib/liveness';
-import { logger } from '../lib/logger';
+import { describeError, logger } from '../lib/logger';
 import { countVerdict } from '../lib/metrics';
 import type { Parts } from '../lib/parts';
 import { Pseudonyms } from '../lib/pseudonym';
-import { getCurrentEnrollment, Store } from '../lib/store';
+import {
+  getCurrentEnrollment,
+  getEmailCode,
+  removeEmailCode,
+  saveEmailCodeUnlessOutstanding,
+  Store,
+  type StoredEmailCode,
+} from '../lib/store';
 import { Refusal, withErrorPolicy } from '../lib/trigger';
 import { issueEnrollmentUpload } from '../lib/upload';
 
@@ -33,20 +40,42 @@ export function makeHandler(parts: Parts<'dynamo' | 'rekognition' | 's3' | 'ses'
     };
   }
 
+  /** The user's outstanding code, or a new one, sent now: one email per code, however many sign-ins ask for it. */
+  async function outstandingEmailCode(sub: string, email: string, nowMs: number): Promise<StoredEmailCode> {
+    // Twice at most: the outstanding code may be used or expire between the conditional write and the read.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const issued = issueEmailCode(await pseudonyms.key(), nowMs);
+      if (await saveEmailCodeUnlessOutstanding(store, sub, issued.stored, nowMs)) {
+        try {
+          await sendEmailCode(deps, email, issued.code);
+        } catch (error) {
+          countVerdict('EmailCodeFailed', 'SEND_FAILED');
+          // Not outstanding, since nobody has it: the next sign-in sends a new one.
+          await removeEmailCode(store, sub, issued.stored.salt).catch((cleanup: unknown) =>
+            logger.warn('unsent email code not removed: sign-ins ask for it until it expires', { sub, ...describeError(cleanup) }),
+          );
+          throw error;
+        }
+        countVerdict('EmailCodeSent');
+        logger.info('email code sent', { sub });
+        return issued.stored;
+      }
+      const outstanding = await getEmailCode(store, sub);
+      if (outstanding && outstanding.expiresAtMs > nowMs) {
+        countVerdict('EmailCodeAskedAgain');
+        logger.info('email code outstanding: asked for again, no email sent', { sub });
+        return outstanding;
+      }
+    }
+    throw new Refusal('the outstanding email code changed twice while it was read');
+  }
+
   async function emailCodeChallenge(sub: string, email: string | undefined, nowMs: number): Promise<Challenge> {
     if (!email) throw new Refusal('the user has no email address');
-    const { code, privateParameters } = issueEmailCode(await pseudonyms.key(), nowMs);
-    try {
-      await sendEmailCode(deps, email, code);
-    } catch (error) {
-      countVerdict('EmailCodeFailed', 'SEND_FAILED');
-      throw error;
-    }
-    countVerdict('EmailCodeSent');
-    logger.info('email code sent', { sub });
+    const code = await outstandingEmailCode(sub, email, nowMs);
     return {
       publicChallengeParameters: { step: EMAIL_CODE, destination: maskEmail(email), codeLength: String(EMAIL_CODE_LENGTH) },
-      privateChallengeParameters: { step: EMAIL_CODE, ...privateParameters },
+      privateChallengeParameters: { step: EMAIL_CODE, ...emailCodeChallengeParameters(code) },
       challengeMetadata: EMAIL_CODE,
     };
   }

@@ -1,21 +1,23 @@
 /**
- * The EMAIL_CODE step: a one-time code that proves the email address in the same auth session, before any upload.
- * Only a salted, keyed hash of the code leaves this module (into privateChallengeParameters); the code itself
- * goes only into the email.
+ * The EMAIL_CODE step: a one-time code that proves the email address before any upload. Only a salted, keyed hash
+ * of the code leaves this module (into the table and privateChallengeParameters); the code itself goes only into the
+ * email. One code is outstanding per user until it expires or is used, and every sign-in meanwhile asks for it, so
+ * signing in again and again sends no more email (it used to send one per InitiateAuth, to any address signed up).
  */
-import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { type Clients, requestOptions } from './aws-clients';
 import type { Config } from './config';
+import type { StoredEmailCode } from './store';
 
 export const EMAIL_CODE_LENGTH = 6;
-/** A code is valid for 10 minutes (and only within its auth session, which Cognito ends after at most 15). */
+/** A code is valid for 10 minutes. */
 export const EMAIL_CODE_TTL_MS = 10 * 60 * 1000;
 
 export interface IssuedEmailCode {
   code: string;
-  /** What the challenge keeps: never the code. */
-  privateParameters: { codeHash: string; salt: string; expiresAt: string };
+  /** What the table keeps: never the code. */
+  stored: StoredEmailCode;
 }
 
 function hashCode(key: Buffer, salt: string, code: string): Buffer {
@@ -26,10 +28,15 @@ function hashCode(key: Buffer, salt: string, code: string): Buffer {
 export function issueEmailCode(key: Buffer, nowMs: number): IssuedEmailCode {
   const code = String(randomInt(0, 10 ** EMAIL_CODE_LENGTH)).padStart(EMAIL_CODE_LENGTH, '0');
   const salt = randomBytes(16).toString('base64url');
-  return {
-    code,
-    privateParameters: { codeHash: hashCode(key, salt, code).toString('base64url'), salt, expiresAt: String(nowMs + EMAIL_CODE_TTL_MS) },
-  };
+  return { code, stored: { codeHash: hashCode(key, salt, code).toString('base64url'), salt, expiresAtMs: nowMs + EMAIL_CODE_TTL_MS } };
+}
+
+/**
+ * What one challenge keeps: the outstanding code's hash, and an id of its own, since several auth sessions may ask
+ * for the same code and each answer gets its own verdict.
+ */
+export function emailCodeChallengeParameters(stored: StoredEmailCode): Record<string, string> {
+  return { codeHash: stored.codeHash, salt: stored.salt, expiresAt: String(stored.expiresAtMs), challengeId: randomUUID() };
 }
 
 export type EmailCodeCheck = 'MATCH' | 'WRONG_CODE' | 'EXPIRED' | 'MALFORMED';

@@ -22,6 +22,7 @@ export type VerdictMetric =
   | 'Lockout'
   | 'LivenessChallenge'
   | 'EmailCodeSent'
+  | 'EmailCodeAskedAgain'
   | 'EmailCodeFailed';
 
 /** Counts one verdict now (a single-metric EMF line), with its reason as the `reason` dimension. */

@@ -7,6 +7,7 @@
  *   sk `VERDICT#<id>`       the first verdict on one challenge, so a retried answer gets it again
  *   sk `FAILURE#<ms>#<id>`  one failed check, kept a day (the daily limit); or, with `checking`, a check in progress
  *   sk `LOCKOUT`            the user is locked until lockedUntil
+ *   sk `EMAIL_CODE`         the outstanding email code's salted hash: every sign-in until it expires or is used asks for it
  *   sk `FACE_SIGN_IN`       the last passed face check: its session, reference image and time
  * and pk `SYSTEM`, sk `PSEUDONYM_KEY`: the secret that turns an unknown username into a stable pseudo-identity.
  */
@@ -74,6 +75,7 @@ export interface Verdict {
 const userPk = (sub: string) => `USER#${sub}`;
 const ACTIVE_SK = 'ACTIVE_ENROLLMENT';
 const LOCKOUT_SK = 'LOCKOUT';
+const EMAIL_CODE_SK = 'EMAIL_CODE';
 const FACE_SIGN_IN_SK = 'FACE_SIGN_IN';
 const SYSTEM_PK = 'SYSTEM';
 const PSEUDONYM_KEY_SK = 'PSEUDONYM_KEY';
@@ -542,6 +544,54 @@ export async function saveLockout(store: Store, sub: string, lockedUntilMs: numb
 export async function getLockedUntil(store: Store, sub: string): Promise<number | undefined> {
   const item = await getItem(store, userPk(sub), LOCKOUT_SK);
   return item?.lockedUntil as number | undefined;
+}
+
+// --- the outstanding email code ------------------------------------------------------------------------------
+
+/** An email code's salted hash (never the code) and when it stops being valid (epoch ms). */
+export interface StoredEmailCode {
+  codeHash: string;
+  salt: string;
+  expiresAtMs: number;
+}
+
+/** Records `code` as the user's outstanding code unless an unexpired one is; false when one is (it is then asked for). */
+export async function saveEmailCodeUnlessOutstanding(store: Store, sub: string, code: StoredEmailCode, nowMs: number): Promise<boolean> {
+  return conditionally(() =>
+    store.dynamo.send(
+      new PutCommand({
+        TableName: store.tableName,
+        Item: { pk: userPk(sub), sk: EMAIL_CODE_SK, ...code, expiresAt: Math.ceil(code.expiresAtMs / 1000) },
+        ConditionExpression: 'attribute_not_exists(pk) OR expiresAtMs <= :now',
+        ExpressionAttributeValues: { ':now': nowMs },
+      }),
+      requestOptions(),
+    ),
+  );
+}
+
+export async function getEmailCode(store: Store, sub: string): Promise<StoredEmailCode | undefined> {
+  const item = await getItem(store, userPk(sub), EMAIL_CODE_SK);
+  if (typeof item?.codeHash !== 'string' || typeof item.salt !== 'string' || typeof item.expiresAtMs !== 'number') return undefined;
+  return { codeHash: item.codeHash, salt: item.salt, expiresAtMs: item.expiresAtMs };
+}
+
+/**
+ * Removes the outstanding code with this salt: when it is used (false if another sign-in used it first, so a code
+ * proves the address once), or when its email could not be sent.
+ */
+export async function removeEmailCode(store: Store, sub: string, salt: string): Promise<boolean> {
+  return conditionally(() =>
+    store.dynamo.send(
+      new DeleteCommand({
+        TableName: store.tableName,
+        Key: { pk: userPk(sub), sk: EMAIL_CODE_SK },
+        ConditionExpression: 'salt = :salt',
+        ExpressionAttributeValues: { ':salt': salt },
+      }),
+      requestOptions(),
+    ),
+  );
 }
 
 // --- the pseudonym key -------------------------------------------------------------------------------------

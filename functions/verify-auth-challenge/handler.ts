@@ -15,7 +15,7 @@ import { describeError, logger } from '../lib/logger';
 import { countVerdict } from '../lib/metrics';
 import type { Parts } from '../lib/parts';
 import { Pseudonyms } from '../lib/pseudonym';
-import { consumeLivenessSession, isLivenessSessionUsed, Store, type Verdict } from '../lib/store';
+import { consumeLivenessSession, isLivenessSessionUsed, removeEmailCode, Store, type Verdict } from '../lib/store';
 import { withErrorPolicy } from '../lib/trigger';
 import { verdictOnce } from '../lib/verdicts';
 
@@ -39,13 +39,15 @@ export function makeHandler(parts: Parts<'dynamo' | 'rekognition' | 's3' | 'text
   const pseudonyms = new Pseudonyms(store, clock);
 
   async function verifyEmailCode(sub: string, parameters: Parameters, answer: string, nowMs: number): Promise<boolean> {
-    const challengeId = parameters.salt;
-    if (!challengeId) return refused(sub, 'the challenge carries no code');
+    const { challengeId, salt } = parameters;
+    if (!challengeId || !salt) return refused(sub, 'the challenge carries no code');
     const key = await pseudonyms.key();
     const verdict = await verdictOnce(deps, sub, `EMAIL_CODE#${challengeId}`, nowMs, async () => {
       const check = checkEmailCode(key, parameters, answer, nowMs);
-      if (check !== 'MATCH') countVerdict('EmailCodeFailed', check);
-      return { passed: check === 'MATCH', counted: check === 'WRONG_CODE' };
+      // A code proves the address once: the first sign-in to answer it removes it; any other asking for it fails.
+      const outcome = check === 'MATCH' && !(await removeEmailCode(store, sub, salt)) ? 'ALREADY_USED' : check;
+      if (outcome !== 'MATCH') countVerdict('EmailCodeFailed', outcome);
+      return { passed: outcome === 'MATCH', counted: outcome === 'WRONG_CODE' };
     });
     logger.info('email code checked', { sub, passed: verdict.passed });
     return verdict.passed;

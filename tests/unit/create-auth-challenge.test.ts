@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { CreateFaceLivenessSessionCommand } from '@aws-sdk/client-rekognition';
 import { SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { CreateAuthChallengeTriggerEvent } from 'aws-lambda';
 import { makeHandler } from '../../functions/create-auth-challenge/handler';
 import { checkEmailCode } from '../../functions/lib/email-code';
 import {
   arrangeEmptyTable,
   awsCallNames,
+  conditionalCheckFailed,
   dynamoMock,
   forgetAwsCalls,
   nowSeconds,
@@ -18,6 +19,7 @@ import {
   serviceError,
   sesMock,
   storeEnrollment,
+  storeItem,
 } from './support/aws-mocks';
 import { createEvent, EMAIL, PSEUDONYM_SECRET, SUB, UNKNOWN_PSEUDO_SUB } from './support/events';
 import { watchMetrics, type CountedMetric } from './support/metrics';
@@ -103,7 +105,7 @@ describe('create auth challenge: email code', () => {
     const { response } = await handler(createEvent('email-code'));
     const { code } = sentEmail();
     const parameters = response.privateChallengeParameters;
-    expect(Object.keys(parameters).sort()).toEqual(['codeHash', 'expiresAt', 'salt', 'step']);
+    expect(Object.keys(parameters).sort()).toEqual(['challengeId', 'codeHash', 'expiresAt', 'salt', 'step']);
     expect(Object.values(parameters)).not.toContain(code);
     expect(checkEmailCode(Buffer.from(PSEUDONYM_SECRET, 'base64'), parameters, code, NOW_MS)).toBe('MATCH');
   });
@@ -119,10 +121,61 @@ describe('create auth challenge: email code', () => {
     expect(first.response.privateChallengeParameters.salt).not.toBe(second.response.privateChallengeParameters.salt);
   });
 
-  test('sends a new code after a wrong one', async () => {
-    const { response } = await handler(withSession([entry('EMAIL_CODE', false)]));
-    expect(response.challengeMetadata).toBe('EMAIL_CODE');
-    expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(1);
+  test("keeps the code's salted hash as the user's outstanding code, unless an unexpired one is", async () => {
+    const { response } = await handler(createEvent('email-code'));
+    const { codeHash, salt } = response.privateChallengeParameters;
+    expect(receivedInputs(dynamoMock, PutCommand)).toContainEqual({
+      TableName: expect.any(String),
+      Item: { pk: `USER#${SUB}`, sk: 'EMAIL_CODE', codeHash, salt, expiresAtMs: NOW_MS + 600_000, expiresAt: nowSeconds() + 600 },
+      ConditionExpression: 'attribute_not_exists(pk) OR expiresAtMs <= :now',
+      ExpressionAttributeValues: { ':now': NOW_MS },
+    });
+  });
+
+  describe('while a code is outstanding', () => {
+    const OUTSTANDING = {
+      codeHash: 'iRvu5I-AqhlyZVO5T6C0REbFtnuKKrxEOTJ-rPrTcpQ',
+      salt: 'Q2x3b1ZrN3dTcjVoTWZkUQ',
+      expiresAtMs: NOW_MS + 300_000,
+    };
+
+    beforeEach(() => {
+      dynamoMock.on(PutCommand, { Item: { sk: 'EMAIL_CODE' } }).rejects(conditionalCheckFailed());
+      storeItem(`USER#${SUB}`, 'EMAIL_CODE', OUTSTANDING);
+    });
+
+    test.each([
+      ['a new sign-in', createEvent('email-code')],
+      ['the same sign-in after a wrong code', withSession([entry('EMAIL_CODE', false)])],
+    ])('asks %s for it again and sends no email', async (_case, event) => {
+      const { response } = await handler(event);
+      expect(response.privateChallengeParameters).toMatchObject({
+        step: 'EMAIL_CODE',
+        codeHash: OUTSTANDING.codeHash,
+        salt: OUTSTANDING.salt,
+        expiresAt: String(OUTSTANDING.expiresAtMs),
+      });
+      expect(sesMock.calls()).toHaveLength(0);
+      expect(metrics).toEqual([{ name: 'EmailCodeAskedAgain' }]);
+    });
+
+    test('gives each challenge that asks for it an id of its own', async () => {
+      const first = await handler(createEvent('email-code'));
+      const second = await handler(createEvent('email-code'));
+      expect(first.response.privateChallengeParameters.challengeId).not.toBe(second.response.privateChallengeParameters.challengeId);
+    });
+
+    test('sends a new code when the outstanding one was used or expired before it could be read', async () => {
+      dynamoMock
+        .on(PutCommand, { Item: { sk: 'EMAIL_CODE' } })
+        .rejectsOnce(conditionalCheckFailed())
+        .resolves({});
+      dynamoMock.on(GetCommand, { Key: { sk: 'EMAIL_CODE' } }).resolves({});
+      const { response } = await handler(createEvent('email-code'));
+      expect(checkEmailCode(Buffer.from(PSEUDONYM_SECRET, 'base64'), response.privateChallengeParameters, sentEmail().code, NOW_MS)).toBe(
+        'MATCH',
+      );
+    });
   });
 
   test('counts every code sent', async () => {
@@ -134,6 +187,15 @@ describe('create auth challenge: email code', () => {
     sesMock.on(SendEmailCommand).rejects(serviceError('MessageRejected', `Email address is not verified: ${EMAIL_SENDER}`));
     await expect(handler(createEvent('email-code'))).rejects.toThrow(FAILED);
     expect(metrics).toEqual([{ name: 'EmailCodeFailed', reason: 'SEND_FAILED' }]);
+  });
+
+  test('forgets a code whose email could not be sent, so that the next sign-in sends a new one', async () => {
+    sesMock.on(SendEmailCommand).rejects(serviceError('MessageRejected', 'rejected'));
+    await expect(handler(createEvent('email-code'))).rejects.toThrow(FAILED);
+    const [saved] = putItems('EMAIL_CODE');
+    expect(receivedInputs(dynamoMock, DeleteCommand)).toEqual([
+      expect.objectContaining({ Key: { pk: `USER#${SUB}`, sk: 'EMAIL_CODE' }, ExpressionAttributeValues: { ':salt': saved!.salt } }),
+    ]);
   });
 
   test('refuses a user without an email address, sending nothing', async () => {

@@ -1,7 +1,13 @@
-import { checkEmailCode, issueEmailCode, maskEmail } from '../../functions/lib/email-code';
+import { checkEmailCode, emailCodeChallengeParameters, issueEmailCode, maskEmail } from '../../functions/lib/email-code';
 
 const KEY = Buffer.alloc(32, 7);
 const NOW = Date.parse('2026-11-21T15:28:04.000Z');
+
+/** A new code and what a challenge that asks for it keeps. */
+function issue() {
+  const { code, stored } = issueEmailCode(KEY, NOW);
+  return { code, privateParameters: emailCodeChallengeParameters(stored) };
+}
 
 describe('email codes', () => {
   test('are 6 digits, leading zeros included', () => {
@@ -11,25 +17,32 @@ describe('email codes', () => {
   });
 
   test('match only under the key they were hashed with', () => {
-    const { code, privateParameters } = issueEmailCode(KEY, NOW);
+    const { code, privateParameters } = issue();
     expect(checkEmailCode(KEY, privateParameters, code, NOW)).toBe('MATCH');
     expect(checkEmailCode(Buffer.alloc(32, 8), privateParameters, code, NOW)).toBe('WRONG_CODE');
   });
 
   test('match only with their own salt', () => {
-    const { code, privateParameters } = issueEmailCode(KEY, NOW);
-    const other = issueEmailCode(KEY, NOW).privateParameters;
+    const { code, privateParameters } = issue();
+    const other = issue().privateParameters;
     expect(checkEmailCode(KEY, { ...privateParameters, salt: other.salt }, code, NOW)).toBe('WRONG_CODE');
   });
 
   test('are valid until 10 minutes after they were issued, and not a moment longer', () => {
-    const { code, privateParameters } = issueEmailCode(KEY, NOW);
+    const { code, privateParameters } = issue();
     expect(checkEmailCode(KEY, privateParameters, code, NOW + 600_000 - 1)).toBe('MATCH');
     expect(checkEmailCode(KEY, privateParameters, code, NOW + 600_000)).toBe('EXPIRED');
   });
 
+  test('give each challenge that asks for one code an id of its own, for its own verdict', () => {
+    const { stored } = issueEmailCode(KEY, NOW);
+    const [first, second] = [emailCodeChallengeParameters(stored), emailCodeChallengeParameters(stored)];
+    expect(second).toEqual({ ...first, challengeId: expect.any(String) });
+    expect(second.challengeId).not.toBe(first.challengeId);
+  });
+
   test('refuse a hash of another length without comparing it', () => {
-    const { code, privateParameters } = issueEmailCode(KEY, NOW);
+    const { code, privateParameters } = issue();
     expect(checkEmailCode(KEY, { ...privateParameters, codeHash: 'c2hvcnQ' }, code, NOW)).toBe('WRONG_CODE');
   });
 
@@ -39,7 +52,7 @@ describe('email codes', () => {
     ['no expiry', { expiresAt: undefined }],
     ['an expiry that is not a number', { expiresAt: 'tomorrow' }],
   ])('are malformed with %s', (_case, change) => {
-    const { code, privateParameters } = issueEmailCode(KEY, NOW);
+    const { code, privateParameters } = issue();
     expect(checkEmailCode(KEY, { ...privateParameters, ...change }, code, NOW)).toBe('MALFORMED');
   });
 });

@@ -394,20 +394,50 @@ describe('verify auth challenge: email code', () => {
     expect(writeCallNames()).toEqual([]);
   });
 
-  test('records the verdict on the code under its salt', async () => {
+  test('rejects any answer to a challenge that carries no id of its own', async () => {
+    expect(await answerCorrect('email-code-answer', (event) => delete event.request.privateChallengeParameters.challengeId)).toBe(false);
+    expect(writeCallNames()).toEqual([]);
+  });
+
+  const challengeId = () => verifyEvent('email-code-answer').request.privateChallengeParameters.challengeId!;
+
+  test("records the verdict under the challenge's own id, as several sign-ins may ask for one code", async () => {
     await answerCode(EMAIL_CODE_ANSWER);
-    const salt = verifyEvent('email-code-answer').request.privateChallengeParameters.salt!;
     expect(receivedInputs(dynamoMock, PutCommand)).toContainEqual(
       expect.objectContaining({
-        Item: expect.objectContaining({ pk: `USER#${SUB}`, sk: `VERDICT#EMAIL_CODE#${salt}`, passed: true, counted: false }),
+        Item: expect.objectContaining({ pk: `USER#${SUB}`, sk: `VERDICT#EMAIL_CODE#${challengeId()}`, passed: true, counted: false }),
       }),
     );
   });
 
   test('gives a retried wrong code its first verdict without counting it again', async () => {
-    storeVerdict(`EMAIL_CODE#${verifyEvent('email-code-answer').request.privateChallengeParameters.salt!}`, false, true);
+    storeVerdict(`EMAIL_CODE#${challengeId()}`, false, true);
     expect(await answerCode('482914')).toBe(false);
     expect(writeCallNames()).toEqual([]);
+  });
+
+  test('removes the code once it is used, if it is still the outstanding one', async () => {
+    await answerCode(EMAIL_CODE_ANSWER);
+    const salt = verifyEvent('email-code-answer').request.privateChallengeParameters.salt!;
+    expect(deletedItems()).toEqual([
+      expect.objectContaining({
+        Key: { pk: `USER#${SUB}`, sk: 'EMAIL_CODE' },
+        ConditionExpression: 'salt = :salt',
+        ExpressionAttributeValues: { ':salt': salt },
+      }),
+    ]);
+  });
+
+  test('refuses the right code that another sign-in used first, without counting it', async () => {
+    dynamoMock.on(DeleteCommand, { Key: { sk: 'EMAIL_CODE' } }).rejects(conditionalCheckFailed());
+    expect(await answerCode(EMAIL_CODE_ANSWER)).toBe(false);
+    expect(failuresRecorded()).toBe(0);
+    expect(metrics).toEqual([{ name: 'EmailCodeFailed', reason: 'ALREADY_USED' }]);
+  });
+
+  test('never removes the code for a wrong answer', async () => {
+    await answerCode('482914');
+    expect(deletedItems()).toEqual([]);
   });
 });
 

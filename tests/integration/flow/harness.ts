@@ -65,6 +65,11 @@ export function flowUser(stack: StackProcess, email: string) {
       stack.cognito.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } })),
     /** The newest code the dev mailbox holds for this user. */
     mailboxCode: () => mailboxCode(stack.outputs.endpoints.mailbox!, email),
+    /** Every code mailed to this user, oldest first. */
+    mailedCodes: async () => {
+      const response = await fetch(`${stack.outputs.endpoints.mailbox!}/${encodeURIComponent(email)}`);
+      return ((await response.json()) as { messages: Array<{ code?: string }> }).messages.map((message) => message.code);
+    },
     answer: (session: string, response: string, clientMetadata?: Record<string, string>) =>
       stack.cognito.send(
         new RespondToAuthChallengeCommand({

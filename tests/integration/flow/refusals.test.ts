@@ -191,15 +191,31 @@ describe('refused sign-ins through the local stack', () => {
     });
   });
 
-  it('asks again for the email code after a wrong one, and takes the code it sent then', async () => {
+  it('asks again for the email code after a wrong one, and takes the code it sent, sending no other', async () => {
     const user = flowUser(stack, 'retrycode@example.com');
     await user.signUp();
     const first = await user.startSignIn();
-    const wrong = (await user.mailboxCode()) === '000000' ? '111111' : '000000';
-    const again = await user.answer(first.Session!, wrong);
+    const code = await user.mailboxCode();
+    const again = await user.answer(first.Session!, code === '000000' ? '111111' : '000000');
     expect(again.ChallengeParameters?.step).toBe('EMAIL_CODE');
-    const next = await user.answer(again.Session!, await user.mailboxCode());
+    const next = await user.answer(again.Session!, code);
     expect(next.ChallengeParameters?.step).toBe('ENROLL_ID_PHOTO');
+    expect(await user.mailedCodes()).toEqual([code]);
+  });
+
+  it('mails one code to sign-ins started while it is outstanding, and takes it once: the other sign-in gets a new one', async () => {
+    const user = flowUser(stack, 'one-code@example.com');
+    await user.signUp();
+    const sessions = [await user.startSignIn(), await user.startSignIn(), await user.startSignIn()];
+    const code = await user.mailboxCode();
+    expect(await user.mailedCodes()).toEqual([code]);
+    expect((await user.answer(sessions[0]!.Session!, code)).ChallengeParameters?.step).toBe('ENROLL_ID_PHOTO');
+    const replayed = await user.answer(sessions[1]!.Session!, code);
+    expect(replayed.AuthenticationResult).toBeUndefined();
+    expect(replayed.ChallengeParameters?.step).toBe('EMAIL_CODE');
+    const codes = await user.mailedCodes();
+    expect(codes).toHaveLength(2);
+    expect((await user.answer(replayed.Session!, codes[1]!)).ChallengeParameters?.step).toBe('ENROLL_ID_PHOTO');
   });
 
   it('ends the sign-in at the third wrong email code', async () => {
