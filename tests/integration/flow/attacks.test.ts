@@ -309,7 +309,7 @@ describe('attacks on the sign-in through the public APIs', () => {
       const sub = (await user.signUp()).UserSub!;
       const sessions: Answer[] = [];
       for (let session = 0; session < 8; session += 1) sessions.push(await user.startSignIn());
-      // One guess per session, all at once: each session has its own code, so each guess is a fresh chance.
+      // One guess per session, all at once: each auth session allows three, so sessions multiply the guesses.
       const answers = await Promise.allSettled(sessions.map((session) => user.answer(session.Session!, '000000')));
       expect(answers.every((answer) => answer.status === 'rejected' || !answer.value.AuthenticationResult)).toBe(true);
       expect(await failureCount(sub)).toBeLessThanOrEqual(3);
