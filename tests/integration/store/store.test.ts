@@ -9,15 +9,20 @@ import {
   confirmEnrollment,
   consumeLivenessSession,
   getActiveEnrollment,
+  getEmailCode,
   getEnrollment,
   getLockedUntil,
   getOrCreatePseudonymKey,
   getVerdict,
+  holdCheck,
   isLivenessSessionUsed,
   recordFailure,
   recordIssuedUpload,
+  releaseCheck,
+  removeEmailCode,
   removeProvisionalEnrollment,
   revokeAcceptedEnrollment,
+  saveEmailCodeUnlessOutstanding,
   saveEnrollmentDecision,
   saveLivenessSession,
   saveLockout,
@@ -245,21 +250,55 @@ describe('verdicts', () => {
 describe('failed checks and the lockout', () => {
   const WINDOW_SECONDS = 180;
 
-  test('count the failures of this user within the window ending now, the one at its very start included', async () => {
+  test('count the failures of this user within the window, the one at its very start included', async () => {
     const sub = newSub();
     const other = newSub();
+    const inWindow = async (atMs: number) => (await recordFailure(store, sub, atMs, WINDOW_SECONDS)).inWindow;
     await recordFailure(store, other, NOW_MS, WINDOW_SECONDS);
-    expect(await recordFailure(store, sub, NOW_MS, WINDOW_SECONDS)).toBe(1);
-    expect(await recordFailure(store, sub, NOW_MS + 60 * SECOND, WINDOW_SECONDS)).toBe(2);
-    expect(await recordFailure(store, sub, NOW_MS + 180 * SECOND, WINDOW_SECONDS)).toBe(3);
-    expect(await recordFailure(store, sub, NOW_MS + 181 * SECOND, WINDOW_SECONDS)).toBe(3);
-    expect(await recordFailure(store, sub, NOW_MS + 400 * SECOND, WINDOW_SECONDS)).toBe(1);
+    expect(await inWindow(NOW_MS)).toBe(1);
+    expect(await inWindow(NOW_MS + 60 * SECOND)).toBe(2);
+    expect(await inWindow(NOW_MS + 180 * SECOND)).toBe(3);
+    expect(await inWindow(NOW_MS + 181 * SECOND)).toBe(3);
+    expect(await inWindow(NOW_MS + 400 * SECOND)).toBe(1);
+  });
+
+  test('count the failures of this user within the day as well', async () => {
+    const sub = newSub();
+    await recordFailure(store, sub, NOW_MS, WINDOW_SECONDS);
+    await recordFailure(store, sub, NOW_MS + HOUR, WINDOW_SECONDS);
+    expect(await recordFailure(store, sub, NOW_MS + 24 * HOUR, WINDOW_SECONDS)).toEqual({ inWindow: 1, inDay: 3 });
+    expect(await recordFailure(store, sub, NOW_MS + 24 * HOUR + SECOND, WINDOW_SECONDS)).toEqual({ inWindow: 2, inDay: 3 });
+  });
+
+  test('count a failure recorded with a clock a little ahead', async () => {
+    const sub = newSub();
+    await recordFailure(store, sub, NOW_MS + SECOND, WINDOW_SECONDS);
+    expect((await recordFailure(store, sub, NOW_MS, WINDOW_SECONDS)).inWindow).toBe(2);
   });
 
   test('count two failures in the same millisecond as two', async () => {
     const sub = newSub();
     await recordFailure(store, sub, NOW_MS, WINDOW_SECONDS);
-    expect(await recordFailure(store, sub, NOW_MS, WINDOW_SECONDS)).toBe(2);
+    expect((await recordFailure(store, sub, NOW_MS, WINDOW_SECONDS)).inWindow).toBe(2);
+  });
+
+  test('hold a place for a check in progress, counted with the failures while it is held, never as a failure', async () => {
+    const sub = newSub();
+    await recordFailure(store, sub, NOW_MS, WINDOW_SECONDS);
+    const first = await holdCheck(store, sub, NOW_MS, WINDOW_SECONDS);
+    expect(first.held).toBe(2);
+    expect((await holdCheck(store, sub, NOW_MS, WINDOW_SECONDS)).held).toBe(3);
+    expect(await recordFailure(store, sub, NOW_MS, WINDOW_SECONDS)).toEqual({ inWindow: 2, inDay: 2 });
+    await releaseCheck(store, sub, first.sk);
+    expect((await holdCheck(store, sub, NOW_MS, WINDOW_SECONDS)).held).toBe(4);
+  });
+
+  test('hold places that checks started at once all see: the n-th to write counts at least n', async () => {
+    const sub = newSub();
+    const held = await Promise.all(Array.from({ length: 8 }, () => holdCheck(store, sub, NOW_MS, WINDOW_SECONDS)));
+    const counts = held.map((place) => place.held).sort((a, b) => a - b);
+    expect(counts.map((count, n) => count >= n + 1)).toEqual(Array(8).fill(true));
+    expect(counts.at(-1)).toBe(8);
   });
 
   test('lock a user, and a lock in force is never extended', async () => {
@@ -293,5 +332,47 @@ describe('the pseudonym key', () => {
     expect(new Set(keys).size).toBe(1);
     const stored = await getOrCreatePseudonymKey(new Store({ dynamo: client }, table), NOW_MS);
     expect(stored.toString('base64')).toBe(keys[0]);
+  });
+});
+
+describe('the outstanding email code', () => {
+  const code = (salt: string, expiresAtMs = NOW_MS + 600 * SECOND) => ({ codeHash: `hash-of-${salt}`, salt, expiresAtMs });
+
+  test('is saved when none is outstanding, and read back', async () => {
+    const sub = newSub();
+    expect(await saveEmailCodeUnlessOutstanding(store, sub, code('first'), NOW_MS)).toBe(true);
+    expect(await getEmailCode(store, sub)).toEqual(code('first'));
+  });
+
+  test('is never replaced while it is unexpired', async () => {
+    const sub = newSub();
+    await saveEmailCodeUnlessOutstanding(store, sub, code('first'), NOW_MS);
+    expect(await saveEmailCodeUnlessOutstanding(store, sub, code('second'), NOW_MS + 599 * SECOND)).toBe(false);
+    expect(await getEmailCode(store, sub)).toEqual(code('first'));
+  });
+
+  test('is replaced once it has expired', async () => {
+    const sub = newSub();
+    await saveEmailCodeUnlessOutstanding(store, sub, code('first'), NOW_MS);
+    const later = code('second', NOW_MS + 1200 * SECOND);
+    expect(await saveEmailCodeUnlessOutstanding(store, sub, later, NOW_MS + 600 * SECOND)).toBe(true);
+    expect(await getEmailCode(store, sub)).toEqual(later);
+  });
+
+  test('is removed once, and only by its own salt', async () => {
+    const sub = newSub();
+    await saveEmailCodeUnlessOutstanding(store, sub, code('first'), NOW_MS);
+    expect(await removeEmailCode(store, sub, 'another')).toBe(false);
+    expect(await removeEmailCode(store, sub, 'first')).toBe(true);
+    expect(await removeEmailCode(store, sub, 'first')).toBe(false);
+    expect(await getEmailCode(store, sub)).toBeUndefined();
+  });
+
+  test('is saved by one of two sign-ins at once', async () => {
+    const sub = newSub();
+    const saved = await Promise.all(
+      [code('a'), code('b'), code('c')].map((each) => saveEmailCodeUnlessOutstanding(store, sub, each, NOW_MS)),
+    );
+    expect(saved.filter(Boolean)).toHaveLength(1);
   });
 });
