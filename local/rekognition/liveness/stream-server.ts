@@ -575,6 +575,7 @@ class LivenessStream {
     if (session?.status !== 'IN_PROGRESS') return;
     session.status = 'FAILED';
     session.failure = reason;
+    this.options.log({ event: 'liveness-failed', sessionId: session.sessionId, reason });
     try {
       await this.options.store.put(session);
     } catch (error) {

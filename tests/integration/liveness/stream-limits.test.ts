@@ -202,7 +202,15 @@ it('leaves no ffmpeg running after streams that stop midway or send bytes that a
   expect(await Promise.all(sessionIds.map(statusOf))).toEqual(['FAILED', 'FAILED', 'FAILED']);
 }, 30_000);
 
-it('refuses a video with more than 60 frames a second before ffmpeg decodes it, and fails its session', async () => {
+/** The server's log entries about one session. */
+const loggedFor = (sessionId: string) =>
+  stack
+    .printed()
+    .split('\n')
+    .filter((line) => line.startsWith('{') && line.includes(sessionId))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+it('refuses a video with more than 60 frames a second before ffmpeg decodes it, fails its session, and logs why', async () => {
   const size = { width: 640, height: 480 };
   // 150 frames in 0.6 s: a few KB of video that ffmpeg would have to decode frame by frame.
   const frames = Array.from({ length: 150 }, (_, index) => Buffer.alloc(size.width * size.height * 3, index));
@@ -211,6 +219,7 @@ it('refuses a video with more than 60 frames a second before ffmpeg decodes it, 
   const result = await streamVideo({ kind: 'webm', webm, durationMs: 600 }, { sessionId });
   expect(result.exceptions).toEqual([{ exception: 'ValidationException', message: 'Video has more than 60 frames a second' }]);
   expect(await statusOf(sessionId)).toBe('FAILED');
+  expect(loggedFor(sessionId)).toContainEqual({ event: 'liveness-failed', sessionId, reason: 'Video has more than 60 frames a second' });
 }, 30_000);
 
 it('refuses a video whose frames are larger than declared as soon as ffmpeg meets one, without repeating what ffmpeg said', async () => {
@@ -224,11 +233,10 @@ it('refuses a video whose frames are larger than declared as soon as ffmpeg meet
   expect(result.exceptions).toEqual([{ exception: 'ValidationException', message: 'Video could not be decoded' }]);
   expect(await statusOf(sessionId)).toBe('FAILED');
   // ffmpeg's own words are in the log.
-  const logged = stack
-    .printed()
-    .split('\n')
-    .filter((line) => line.includes(sessionId) && line.includes('liveness-video-undecodable'));
-  expect(logged).toEqual([expect.stringMatching(/ffmpeg exit 1, 0 frames: .*exceeds specified max pixel count/)]);
+  const undecodable = loggedFor(sessionId).filter((entry) => entry.event === 'liveness-video-undecodable');
+  expect(undecodable).toEqual([
+    expect.objectContaining({ detail: expect.stringMatching(/ffmpeg exit 1, 0 frames: .*exceeds specified max pixel count/) }),
+  ]);
 }, 30_000);
 
 it('refuses bytes that are neither WebM nor MP4 at their first chunk', async () => {
