@@ -31,7 +31,7 @@ export function EmailCodeScreen({
     () => (previousRefused ? { tone: 'error', text: EMAIL_CODE_REFUSED } : undefined),
     [previousRefused, round],
   );
-  // biome-ignore lint/correctness/useExhaustiveDependencies: each round (a new code sent) clears the field
+  // biome-ignore lint/correctness/useExhaustiveDependencies: each round (a new challenge, for the same code or a new one) clears the field
   useEffect(() => setCode(''), [round]);
 
   async function submit() {
