@@ -27,30 +27,41 @@ async function awaitVerdict(store: Store, sub: string, challengeId: string): Pro
 }
 
 /**
- * The verdict on one challenge. `decide` returns undefined when it finds the challenge already taken by another
- * run (a consumed liveness session): that run's verdict is awaited. The run whose verdict is written first
- * counts the failure toward lockout, once.
+ * Holds a place in the lockout window for the check about to run (./lockout.ts); false when the places are taken,
+ * and the answer is then refused unchecked.
+ */
+export type HoldCheckPlace = () => Promise<boolean>;
+
+/**
+ * The verdict on one challenge. `decide` calls `holdPlace` right before the check itself, after anything that tells
+ * a retry from the first run (a liveness session is consumed first), so that a retry awaiting the first run's verdict
+ * takes no place. `decide` returns undefined when it finds the challenge already taken by another run: that run's
+ * verdict is awaited. The run whose verdict is written first counts the failure toward lockout, once, before its
+ * place is released.
  */
 export async function verdictOnce(
   deps: TableDeps,
   sub: string,
   challengeId: string,
   nowMs: number,
-  decide: () => Promise<Verdict | undefined>,
+  decide: (holdPlace: HoldCheckPlace) => Promise<Verdict | undefined>,
 ): Promise<Verdict> {
   const { store } = deps;
   const earlier = await getVerdict(store, sub, challengeId);
   if (earlier) return earlier;
-  const release = await holdCheckPlace(deps, sub, nowMs);
-  if (!release) return { passed: false, counted: false };
+  let release: (() => Promise<void>) | undefined;
+  const holdPlace: HoldCheckPlace = async () => {
+    release = await holdCheckPlace(deps, sub, nowMs);
+    return release !== undefined;
+  };
   try {
-    const verdict = await decide();
+    const verdict = await decide(holdPlace);
     if (!verdict) return (await awaitVerdict(store, sub, challengeId)) ?? { passed: false, counted: false };
     if (!(await saveVerdict(store, sub, challengeId, verdict, nowMs))) return (await getVerdict(store, sub, challengeId)) ?? verdict;
     if (verdict.counted) await recordFailedCheck(deps, sub, nowMs);
     return verdict;
   } finally {
     // A place left held (its delete failed, or the deadline came first) frees itself when the window passes it.
-    await release().catch((error: unknown) => logger.warn('check place not released', { sub, ...describeError(error) }));
+    await release?.().catch((error: unknown) => logger.warn('check place not released', { sub, ...describeError(error) }));
   }
 }

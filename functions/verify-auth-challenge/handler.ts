@@ -42,7 +42,8 @@ export function makeHandler(parts: Parts<'dynamo' | 'rekognition' | 's3' | 'text
     const { challengeId, salt } = parameters;
     if (!challengeId || !salt) return refused(sub, 'the challenge carries no code');
     const key = await pseudonyms.key();
-    const verdict = await verdictOnce(deps, sub, `EMAIL_CODE#${challengeId}`, nowMs, async () => {
+    const verdict = await verdictOnce(deps, sub, `EMAIL_CODE#${challengeId}`, nowMs, async (holdPlace) => {
+      if (!(await holdPlace())) return { passed: false, counted: false };
       const check = checkEmailCode(key, parameters, answer, nowMs);
       // A code proves the address once: the first sign-in to answer it removes it; any other asking for it fails.
       const outcome = check === 'MATCH' && !(await removeEmailCode(store, sub, salt)) ? 'ALREADY_USED' : check;
@@ -73,13 +74,14 @@ export function makeHandler(parts: Parts<'dynamo' | 'rekognition' | 's3' | 'text
 
   async function verifyLiveness(sub: string, sessionId: string | undefined, answer: string, nowMs: number): Promise<boolean> {
     if (!sessionId || answer !== sessionId) return refused(sub, 'the answer is not the issued session id');
-    const verdict = await verdictOnce(deps, sub, `LIVENESS#${sessionId}`, nowMs, async (): Promise<Verdict | undefined> => {
+    const verdict = await verdictOnce(deps, sub, `LIVENESS#${sessionId}`, nowMs, async (holdPlace): Promise<Verdict | undefined> => {
       // Consume first: a replay fails even if it races the original answer; the loser awaits the winner's verdict.
       // A session that is expired or was never issued has no winner to wait for: it is refused at once.
       if (!(await consumeLivenessSession(store, sub, sessionId, nowMs))) {
         if (await isLivenessSessionUsed(store, sub, sessionId)) return undefined;
         return { passed: false, counted: false };
       }
+      if (!(await holdPlace())) return { passed: false, counted: false };
       const check = await checkLivenessSession(deps, sub, sessionId, nowMs);
       if (check.passed) {
         countVerdict('LivenessPassed');

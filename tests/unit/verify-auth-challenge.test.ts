@@ -441,6 +441,17 @@ describe('verify auth challenge: email code', () => {
   });
 });
 
+/** Another run consumed the liveness session first and records `verdict` while this one waits (two reads later). */
+function consumedByAnotherRun(verdict: { passed: boolean; counted: boolean }) {
+  dynamoMock.on(UpdateCommand, { Key: { sk: `LIVENESS#${SESSION_ID}` } }).rejects(conditionalCheckFailed());
+  storeItem(`USER#${SUB}`, `LIVENESS#${SESSION_ID}`, { used: true });
+  dynamoMock
+    .on(GetCommand, { Key: { sk: `VERDICT#LIVENESS#${SESSION_ID}` } })
+    .resolvesOnce({})
+    .resolvesOnce({})
+    .resolves({ Item: verdict });
+}
+
 describe('verify auth challenge: one verdict per challenge', () => {
   test('saves the verdict on a liveness answer under the session id', async () => {
     await answerCorrect();
@@ -465,13 +476,7 @@ describe('verify auth challenge: one verdict per challenge', () => {
   });
 
   test('waits for the verdict of a concurrent run that consumed the session first', async () => {
-    dynamoMock.on(UpdateCommand, { Key: { sk: `LIVENESS#${SESSION_ID}` } }).rejects(conditionalCheckFailed());
-    storeItem(`USER#${SUB}`, `LIVENESS#${SESSION_ID}`, { used: true });
-    dynamoMock
-      .on(GetCommand, { Key: { sk: `VERDICT#LIVENESS#${SESSION_ID}` } })
-      .resolvesOnce({})
-      .resolvesOnce({})
-      .resolves({ Item: { passed: true, counted: false } });
+    consumedByAnotherRun({ passed: true, counted: false });
     expect(await answerCorrect()).toBe(true);
     expect(rekognitionMock.calls()).toHaveLength(0);
   });
@@ -596,11 +601,27 @@ describe('verify auth challenge: lockout', () => {
     countsFailures({ inWindow: 3, inDay: 3, held: 6 });
     expect(await answerCorrect(name)).toBe(false);
     expect(rekognitionMock.calls()).toHaveLength(0);
-    expect(putItems('VERDICT#')).toEqual([]);
+    expect(putItems('VERDICT#')).toEqual([expect.objectContaining({ passed: false, counted: false })]);
     expect(failuresRecorded()).toBe(0);
     expect(receivedInputs(dynamoMock, DeleteCommand)).toContainEqual(
       expect.objectContaining({ Key: { pk: `USER#${SUB}`, sk: checkPlacesHeld()[0]!.sk } }),
     );
+  });
+
+  test("takes no place for a retried liveness answer that awaits the first run's verdict", async () => {
+    consumedByAnotherRun({ passed: true, counted: false });
+    countsFailures({ inWindow: 4, inDay: 4, held: 6 });
+    expect(await answerCorrect()).toBe(true);
+    expect(checkPlacesHeld()).toEqual([]);
+  });
+
+  test('records the failure before it releases the place, so that a check starting between them still counts it', async () => {
+    rekognitionMock.on(CompareFacesCommand).resolves(NO_MATCH);
+    await answerCorrect();
+    const calls = awsCallNames();
+    const failure = calls.lastIndexOf('DynamoDB.PutCommand');
+    expect(recordedFailures()).toHaveLength(1);
+    expect(failure).toBeLessThan(calls.lastIndexOf('DynamoDB.DeleteCommand'));
   });
 
   test('checks the answer when failures and checks in progress fill the window to its limit, itself included', async () => {
