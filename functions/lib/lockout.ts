@@ -24,7 +24,11 @@ export async function recordFailedCheck({ config, store }: TableDeps, sub: strin
   if (await isLockedOut(store, sub, nowMs)) return;
   const { lockoutFailures, lockoutWindowSeconds, lockoutMinutes, lockoutDailyFailures } = config;
   const { inWindow, inDay } = await recordFailure(store, sub, nowMs, lockoutWindowSeconds);
-  const lockSeconds = inDay >= lockoutDailyFailures ? FAILURE_RETENTION_SECONDS : inWindow >= lockoutFailures ? lockoutMinutes * 60 : 0;
+  // The longer of the limits reached: LOCKOUT_MINUTES may be set above a day.
+  const lockSeconds = Math.max(
+    inDay >= lockoutDailyFailures ? FAILURE_RETENTION_SECONDS : 0,
+    inWindow >= lockoutFailures ? lockoutMinutes * 60 : 0,
+  );
   if (lockSeconds > 0 && (await saveLockout(store, sub, nowMs + lockSeconds * 1000, nowMs))) {
     logger.warn('user locked out', { sub, failures: inWindow, failuresToday: inDay, lockoutMinutes: lockSeconds / 60 });
     countVerdict('Lockout');
@@ -33,8 +37,8 @@ export async function recordFailedCheck({ config, store }: TableDeps, sub: strin
 
 /**
  * Holds a place among the window's LOCKOUT_FAILURES while a check runs: a check counts as a failure until it is
- * shown otherwise. Without it, answers sent at once from many auth sessions all passed the lock check before the
- * first failure was counted (one per session, each with a fresh email code). Returns the release, or undefined
+ * shown otherwise. Without it, answers sent at once from many auth sessions (three guesses each) all passed the
+ * lock check before the first failure was counted. Returns the release, or undefined
  * when the places are taken: the answer is then refused unchecked.
  */
 export async function holdCheckPlace({ config, store }: TableDeps, sub: string, nowMs: number): Promise<(() => Promise<void>) | undefined> {

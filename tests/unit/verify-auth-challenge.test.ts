@@ -647,6 +647,14 @@ describe('verify auth challenge: lockout', () => {
     expect(metrics).toContainEqual({ name: 'Lockout' });
   });
 
+  test('locks the user for the longer of the two when both limits are reached and LOCKOUT_MINUTES is over a day', async () => {
+    const lockingForTwoDays = makeHandler(testParts({ clock, env: { LOCKOUT_MINUTES: '2880' } }));
+    rekognitionMock.on(CompareFacesCommand).resolves(NO_MATCH);
+    countsFailures({ inWindow: 5, inDay: 20 });
+    await lockingForTwoDays(verifyEvent('liveness-answer'));
+    expect(putItems('LOCKOUT')).toEqual([expect.objectContaining({ lockedUntil: nowSeconds() + 2 * 86400 })]);
+  });
+
   test.each([
     ['the fourth failure within the window', { inWindow: 4, inDay: 4 }],
     ['the nineteenth failure within a day', { inWindow: 2, inDay: 19 }],
