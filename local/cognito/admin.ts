@@ -1,14 +1,15 @@
 /**
- * AdminGetUser, AdminDeleteUser and ListUsers: IAM-authorised in Cognito, so the server lets only SigV4-signed
- * calls reach them.
+ * AdminGetUser, AdminUpdateUserAttributes, AdminDeleteUser and ListUsers: IAM-authorised in Cognito, so the server
+ * lets only SigV4-signed calls reach them.
  */
 import { AwsError } from '../aws/errors';
-import { userNotFound } from './errors';
-import { attributesOf, findUser, readRequest, requiredString, type Operation, type PoolContext } from './pool-context';
+import type { RequestReader } from '../aws/request-reader';
+import { invalidParameter, userNotFound } from './errors';
+import { attributeList, attributesOf, findUser, readRequest, requiredString, type Operation, type PoolContext } from './pool-context';
 import type { StoredUser } from './store';
 import type { TokenGrants } from './token-grants';
 
-export const ADMIN_OPERATIONS: ReadonlySet<string> = new Set(['AdminGetUser', 'AdminDeleteUser', 'ListUsers']);
+export const ADMIN_OPERATIONS: ReadonlySet<string> = new Set(['AdminGetUser', 'AdminUpdateUserAttributes', 'AdminDeleteUser', 'ListUsers']);
 
 /** ListUsers pages hold at most 60 users. */
 const LIST_LIMIT = 60;
@@ -45,20 +46,22 @@ function userFilter(filter: string | undefined): (user: StoredUser) => boolean {
 }
 
 export function adminOperations(context: PoolContext, grants: TokenGrants): Record<string, Operation> {
-  const findByRequest = (input: Record<string, unknown>): StoredUser => {
+  /** The user the request names; `readMore` reads the operation's other members before the request is checked. */
+  const findByRequest = <T>(input: Record<string, unknown>, readMore: (reader: RequestReader) => T = () => undefined as T) => {
     const reader = readRequest(input);
     const poolId = requiredString(reader, 'UserPoolId');
     const username = requiredString(reader, 'Username');
+    const more = readMore(reader);
     reader.finish();
     if (poolId !== context.settings.id) throw new AwsError('ResourceNotFoundException', `User pool ${poolId} does not exist.`);
     const user = findUser(context, username);
     if (!user) throw userNotFound();
-    return user;
+    return { user, more };
   };
 
   return {
     AdminGetUser: async (input) => {
-      const { Attributes, ...user } = userRecord(findByRequest(input));
+      const { Attributes, ...user } = userRecord(findByRequest(input).user);
       return { ...user, UserAttributes: Attributes };
     },
     ListUsers: async (input) => {
@@ -82,8 +85,25 @@ export function adminOperations(context: PoolContext, grants: TokenGrants): Reco
         ...(users.length > page.length ? { PaginationToken: page.at(-1)!.username } : {}),
       };
     },
+    // Only email_verified: the one attribute the functions set (verify, once the email code proved the address).
+    AdminUpdateUserAttributes: async (input) => {
+      const { user, more: attributes } = findByRequest(input, (reader) => {
+        const list = attributeList(reader, 'UserAttributes', { required: true, minLength: 1 });
+        reader.stringMap('ClientMetadata');
+        return list;
+      });
+      const updates = attributes.map(({ Name, Value }) => {
+        if (Name !== 'email_verified') throw invalidParameter(`The local user pool updates only email_verified, not ${Name}.`);
+        if (Value !== 'true' && Value !== 'false') throw invalidParameter('email_verified must be true or false.');
+        return Value === 'true';
+      });
+      user.emailVerified = updates.at(-1)!;
+      user.updatedAt = context.now();
+      await context.store.users.save();
+      return {};
+    },
     AdminDeleteUser: async (input) => {
-      const user = findByRequest(input);
+      const { user } = findByRequest(input);
       delete context.store.users.value[user.username];
       grants.revokeUser(user.username);
       await Promise.all([context.store.users.save(), grants.saveRevocations()]);

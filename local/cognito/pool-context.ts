@@ -59,6 +59,18 @@ export function requiredString(reader: RequestReader, member: string): string {
   return reader.string(member, { required: true, minLength: 1 });
 }
 
+/** A list of `{ Name, Value }` attributes (UserAttributes, ValidationData). */
+export function attributeList(
+  reader: RequestReader,
+  member: string,
+  list: { required?: boolean; minLength?: number } = {},
+): Array<{ Name: string; Value: string }> {
+  return (reader.structureList(member, list) ?? []).map((attribute) => ({
+    Name: attribute.string('Name', { required: true }),
+    Value: attribute.string('Value', { required: true }),
+  }));
+}
+
 /** Refuses a ClientId other than the pool's one app client. */
 export function checkClient(context: PoolContext, clientId: string): void {
   if (clientId !== context.settings.clientId)

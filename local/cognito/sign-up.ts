@@ -4,11 +4,11 @@
  */
 import { randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import { AwsError } from '../aws/errors';
-import type { RequestReader } from '../aws/request-reader';
 import { CodeThrottle } from './code-throttle';
 import { invalidParameter, notAuthorized } from './errors';
 import { checkPasswordPolicy } from './password';
 import {
+  attributeList,
   checkClient,
   EMAIL,
   findUser,
@@ -173,12 +173,4 @@ function deliveryDetails(email: string) {
   const dot = domain.indexOf('.');
   const masked = `${local.charAt(0)}***@${domain.charAt(0)}***${dot >= 0 ? domain.slice(dot) : ''}`;
   return { Destination: masked, DeliveryMedium: 'EMAIL', AttributeName: 'email' };
-}
-
-/** A list of `{ Name, Value }` attributes (UserAttributes, ValidationData). */
-function attributeList(reader: RequestReader, member: string): Array<{ Name: string; Value: string }> {
-  return (reader.structureList(member, {}) ?? []).map((attribute) => ({
-    Name: attribute.string('Name', { required: true }),
-    Value: attribute.string('Value', { required: true }),
-  }));
 }

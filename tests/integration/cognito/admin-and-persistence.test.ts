@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import {
   AdminDeleteUserCommand,
   AdminGetUserCommand,
+  AdminUpdateUserAttributesCommand,
   GetUserCommand,
   GlobalSignOutCommand,
   InitiateAuthCommand,
@@ -50,6 +51,45 @@ describe('admin operations', () => {
         }),
       ),
     ).rejects.toMatchObject({ name: 'NotAuthorizedException' });
+  });
+
+  test('AdminUpdateUserAttributes sets email_verified, which a restart keeps and the next tokens carry', async () => {
+    const sub = await signUpAndConfirm(pool, 'proven@example.com');
+    const markVerified = (value: 'true' | 'false') =>
+      pool.client.send(
+        new AdminUpdateUserAttributesCommand({
+          UserPoolId: POOL_ID,
+          Username: sub,
+          UserAttributes: [{ Name: 'email_verified', Value: value }],
+        }),
+      );
+    const verified = async () =>
+      (await pool.client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: sub }))).UserAttributes?.find(
+        ({ Name }) => Name === 'email_verified',
+      )?.Value;
+    await markVerified('false');
+    expect(await verified()).toBe('false');
+    await markVerified('true');
+    await pool.restart();
+    expect(await verified()).toBe('true');
+    const tokens = await signIn(pool, 'proven@example.com');
+    const { payload } = await jwtVerify(tokens.IdToken!, createRemoteJWKSet(new URL(pool.emulator.jwksUri)));
+    expect(payload.email_verified).toBe(true);
+  });
+
+  test.each([
+    ['another attribute', [{ Name: 'email', Value: 'someone-else@example.com' }]],
+    ['a value other than true or false', [{ Name: 'email_verified', Value: 'yes' }]],
+    ['no attribute', []],
+  ])('AdminUpdateUserAttributes refuses %s and changes nothing', async (_what, attributes) => {
+    const sub = await signUpAndConfirm(pool, 'unchanged@example.com');
+    const attributesNow = async () =>
+      (await pool.client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: sub }))).UserAttributes;
+    const before = await attributesNow();
+    await expect(
+      pool.client.send(new AdminUpdateUserAttributesCommand({ UserPoolId: POOL_ID, Username: sub, UserAttributes: attributes })),
+    ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    expect(await attributesNow()).toEqual(before);
   });
 
   test('ListUsers finds a user by sub with only the attributes asked for, and no one for a sub that is gone', async () => {
