@@ -5,6 +5,7 @@
  * signing in again and again sends no more email (it used to send one per InitiateAuth, to any address signed up).
  */
 import { createHmac, randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
+import { AdminUpdateUserAttributesCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { type Clients, requestOptions } from './aws-clients';
 import type { Config } from './config';
@@ -94,6 +95,25 @@ export async function sendEmailCode(
           },
         },
       },
+    }),
+    requestOptions(),
+  );
+}
+
+/**
+ * Records in the pool that the code proved the address: PreSignUp confirms users without verifying their email, and
+ * nothing else would. Verified, the address can be changed only to another address that is verified too (the pool's
+ * AttributesRequireVerificationBeforeUpdate), and the email_verified claim apps read is true.
+ */
+export async function markEmailVerified(
+  { clients }: { clients: Pick<Clients, 'cognito'> },
+  user: { userPoolId: string; userName: string },
+): Promise<void> {
+  await clients.cognito.send(
+    new AdminUpdateUserAttributesCommand({
+      UserPoolId: user.userPoolId,
+      Username: user.userName,
+      UserAttributes: [{ Name: 'email_verified', Value: 'true' }],
     }),
     requestOptions(),
   );

@@ -3,10 +3,11 @@
  * Client metadata is never read. Each challenge gets one verdict (a retried invocation gets it again); only
  * wrong email codes and failed face checks that reached Rekognition count toward lockout, and a locked user's
  * answers are refused without any write. An unknown username is checked under its pseudo-identity, and fails.
+ * A right email code marks the user's email verified in the pool.
  */
 import type { VerifyAuthChallengeResponseTriggerEvent } from 'aws-lambda';
 import { EMAIL_CODE, ENROLL_ID_PHOTO, FACE_LIVENESS } from '../lib/challenge-flow';
-import { checkEmailCode } from '../lib/email-code';
+import { checkEmailCode, markEmailVerified } from '../lib/email-code';
 import { indexEnrollment, KeyNotIssuedError, PhotoMissingError } from '../lib/enrollment';
 import { parseEnrollmentKey } from '../lib/enrollment-key';
 import { checkLivenessSession, FACE_CHECK_FAILURES } from '../lib/liveness';
@@ -26,25 +27,28 @@ import { verdictOnce } from '../lib/verdicts';
 export const ANSWER_BUDGET_MS = 4000;
 
 type Parameters = Record<string, string | undefined>;
+type Event = VerifyAuthChallengeResponseTriggerEvent;
 
 const refused = (sub: string, why: string): boolean => {
   logger.info('answer refused', { sub, why });
   return false;
 };
 
-export function makeHandler(parts: Parts<'dynamo' | 'rekognition' | 's3' | 'textract'>) {
+export function makeHandler(parts: Parts<'dynamo' | 'rekognition' | 's3' | 'textract' | 'cognito'>) {
   const { config, clients, clock } = parts;
   const store = new Store(clients, config.tableName);
   const deps = { config, clients, store };
   const pseudonyms = new Pseudonyms(store, clock);
 
-  async function verifyEmailCode(sub: string, parameters: Parameters, answer: string, nowMs: number): Promise<boolean> {
+  async function verifyEmailCode(event: Event, sub: string, parameters: Parameters, answer: string, nowMs: number): Promise<boolean> {
     const { challengeId, salt } = parameters;
     if (!challengeId || !salt) return refused(sub, 'the challenge carries no code');
     const key = await pseudonyms.key();
     const verdict = await verdictOnce(deps, sub, `EMAIL_CODE#${challengeId}`, nowMs, async (holdPlace) => {
       if (!(await holdPlace())) return { passed: false, counted: false };
       const check = checkEmailCode(key, parameters, answer, nowMs);
+      // Before the code is used up: if the pool cannot be told, the answer is refused and the code can be answered again.
+      if (check === 'MATCH' && event.request.userAttributes.email_verified !== 'true') await markEmailVerified(deps, event);
       // A code proves the address once: the first sign-in to answer it removes it; any other asking for it fails.
       const outcome = check === 'MATCH' && !(await removeEmailCode(store, sub, salt)) ? 'ALREADY_USED' : check;
       if (outcome !== 'MATCH') countVerdict('EmailCodeFailed', outcome);
@@ -95,7 +99,7 @@ export function makeHandler(parts: Parts<'dynamo' | 'rekognition' | 's3' | 'text
     return verdict.passed;
   }
 
-  async function check(event: VerifyAuthChallengeResponseTriggerEvent): Promise<boolean> {
+  async function check(event: Event): Promise<boolean> {
     const nowMs = clock.now();
     const decoy = event.request.userNotFound === true;
     const sub = decoy ? await pseudonyms.sub(event.userName) : event.request.userAttributes.sub;
@@ -105,7 +109,7 @@ export function makeHandler(parts: Parts<'dynamo' | 'rekognition' | 's3' | 'text
     const answer = String(event.request.challengeAnswer ?? '');
     switch (parameters.step) {
       case EMAIL_CODE:
-        return verifyEmailCode(sub, parameters, answer, nowMs);
+        return verifyEmailCode(event, sub, parameters, answer, nowMs);
       case ENROLL_ID_PHOTO:
         return verifyEnrollment(sub, parameters.key, answer, nowMs);
       case FACE_LIVENESS:
@@ -116,7 +120,7 @@ export function makeHandler(parts: Parts<'dynamo' | 'rekognition' | 's3' | 'text
   }
 
   /** Never throws: an answer that could not be checked is a wrong answer, and the log says why. */
-  async function verify(event: VerifyAuthChallengeResponseTriggerEvent): Promise<VerifyAuthChallengeResponseTriggerEvent> {
+  async function verify(event: Event): Promise<Event> {
     let passed = false;
     try {
       passed = await check(event);
@@ -129,7 +133,7 @@ export function makeHandler(parts: Parts<'dynamo' | 'rekognition' | 's3' | 'text
 
   const checkWithinBudget = withErrorPolicy(verify, ANSWER_BUDGET_MS);
 
-  return async (event: VerifyAuthChallengeResponseTriggerEvent): Promise<VerifyAuthChallengeResponseTriggerEvent> => {
+  return async (event: Event): Promise<Event> => {
     try {
       return await checkWithinBudget(event);
     } catch {

@@ -10,6 +10,7 @@ import {
   FUNCTION_FOLDERS,
   FUNCTION_IDS,
   resolved,
+  resource,
   statementsOf,
   type FunctionId,
 } from './stack';
@@ -131,5 +132,17 @@ describe('IAM', () => {
     const poolActions = allowedActions(id).filter((action) => action.startsWith('cognito-idp:'));
     expect(poolActions).toHaveLength(1);
     for (const action of poolActions) expect(resourcesFor(id, action)).toEqual([String(resolved({ 'Fn::GetAtt': ['UserPool', 'Arn'] }))]);
+  });
+
+  test('VerifyAuthChallengeFunction may only mark attributes of users of this pool, through a policy outside the function', () => {
+    expect(allowedActions('VerifyAuthChallengeFunction').filter((action) => action.startsWith('cognito-idp:'))).toEqual([
+      'cognito-idp:AdminUpdateUserAttributes',
+    ]);
+    expect(resourcesFor('VerifyAuthChallengeFunction', 'cognito-idp:AdminUpdateUserAttributes')).toEqual([
+      String(resolved({ 'Fn::GetAtt': ['UserPool', 'Arn'] })),
+    ]);
+    // In the function's own Policies, the pool's ARN would close a dependency cycle: pool -> function -> role -> pool.
+    const inline = asList(resource('VerifyAuthChallengeFunction').Properties?.Policies).flatMap((policy) => JSON.stringify(policy));
+    expect(inline.join('')).not.toContain('UserPool');
   });
 });

@@ -77,13 +77,26 @@ export function statementsOf(logicalId: string): PolicyStatement[] {
   const { Type } = resource(logicalId);
   const policies = asList(propertiesOf(logicalId).Policies);
   if (Type === 'AWS::Serverless::Function') {
-    return policies.flatMap((policy) => {
+    const inline = policies.flatMap((policy) => {
       if (typeof policy === 'string') throw new Error(`${logicalId} attaches the managed policy ${policy}; use inline statements`);
       return statementsOfDocument(policy);
     });
+    return [...inline, ...attachedToRole(`${logicalId}Role`)];
   }
   if (Type === 'AWS::IAM::Role') return policies.flatMap((policy) => statementsOfDocument(asMap(policy).PolicyDocument));
   throw new Error(`${logicalId} (${Type}) has no IAM policies`);
+}
+
+/**
+ * The statements of standalone policies attached to a role: SAM names a function's role `<function>Role`, and a
+ * policy naming a resource that depends on the function (the user pool, for a trigger) must stand outside it.
+ */
+function attachedToRole(roleId: string): PolicyStatement[] {
+  return Object.values(template.Resources)
+    .filter(
+      ({ Type, Properties }) => Type === 'AWS::IAM::Policy' && asList(asMap(Properties).Roles).some((role) => asMap(role).Ref === roleId),
+    )
+    .flatMap(({ Properties }) => statementsOfDocument(asMap(Properties).PolicyDocument));
 }
 
 /** Every identity policy statement in the template: functions, roles, and standalone policies. */

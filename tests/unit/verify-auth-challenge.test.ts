@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { AdminUpdateUserAttributesCommand } from '@aws-sdk/client-cognito-identity-provider';
 import {
   CompareFacesCommand,
   DeleteFacesCommand,
@@ -16,6 +17,7 @@ import {
   arrangeEmptyTable,
   awsCallNames,
   checkPlacesHeld,
+  cognitoMock,
   conditionalCheckFailed,
   deletedItems,
   dynamoMock,
@@ -438,6 +440,33 @@ describe('verify auth challenge: email code', () => {
   test('never removes the code for a wrong answer', async () => {
     await answerCode('482914');
     expect(deletedItems()).toEqual([]);
+  });
+
+  test('marks the email verified in the pool when the code is right, before the code is used up', async () => {
+    expect(await answerCode(EMAIL_CODE_ANSWER)).toBe(true);
+    const event = verifyEvent('email-code-answer');
+    expect(receivedInputs(cognitoMock, AdminUpdateUserAttributesCommand)).toEqual([
+      { UserPoolId: event.userPoolId, Username: event.userName, UserAttributes: [{ Name: 'email_verified', Value: 'true' }] },
+    ]);
+    const calls = awsCallNames();
+    expect(calls.indexOf('Cognito.AdminUpdateUserAttributesCommand')).toBeLessThan(calls.indexOf('DynamoDB.DeleteCommand'));
+  });
+
+  test('leaves the pool alone for a wrong code', async () => {
+    await answerCode('482914');
+    expect(cognitoMock.calls()).toEqual([]);
+  });
+
+  test('leaves the pool alone for a right code when the email is verified already', async () => {
+    expect(await answerCorrect('email-code-answer', (event) => (event.request.userAttributes.email_verified = 'true'))).toBe(true);
+    expect(cognitoMock.calls()).toEqual([]);
+  });
+
+  test('refuses the right code when the pool cannot mark the email verified, and keeps the code for another answer', async () => {
+    cognitoMock.on(AdminUpdateUserAttributesCommand).rejects(serviceError('InternalErrorException'));
+    expect(await answerCode(EMAIL_CODE_ANSWER)).toBe(false);
+    expect(deletedItems()).toEqual([]);
+    expect(failuresRecorded()).toBe(0);
   });
 });
 
