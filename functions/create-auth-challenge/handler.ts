@@ -44,7 +44,7 @@ export function makeHandler(parts: Parts<'dynamo' | 'rekognition' | 's3' | 'ses'
   async function outstandingEmailCode(sub: string, email: string, nowMs: number): Promise<StoredEmailCode> {
     // Twice at most: the outstanding code may be used or expire between the conditional write and the read.
     for (let attempt = 0; attempt < 2; attempt++) {
-      const issued = issueEmailCode(await pseudonyms.key(), nowMs);
+      const issued = issueEmailCode(await pseudonyms.key(), nowMs, email);
       if (await saveEmailCodeUnlessOutstanding(store, sub, issued.stored, nowMs)) {
         try {
           await sendEmailCode(deps, email, issued.code);
@@ -61,7 +61,7 @@ export function makeHandler(parts: Parts<'dynamo' | 'rekognition' | 's3' | 'ses'
         return issued.stored;
       }
       const outstanding = await getEmailCode(store, sub);
-      if (outstanding && outstanding.expiresAtMs > nowMs) {
+      if (outstanding && outstanding.expiresAtMs > nowMs && outstanding.addressHash === issued.stored.addressHash) {
         countVerdict('EmailCodeAskedAgain');
         logger.info('email code outstanding: asked for again, no email sent', { sub });
         return outstanding;

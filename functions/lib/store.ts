@@ -548,22 +548,27 @@ export async function getLockedUntil(store: Store, sub: string): Promise<number 
 
 // --- the outstanding email code ------------------------------------------------------------------------------
 
-/** An email code's salted hash (never the code) and when it stops being valid (epoch ms). */
+/** An email code's salted hash (never the code), when it stops being valid (epoch ms), and which address it went to. */
 export interface StoredEmailCode {
   codeHash: string;
   salt: string;
   expiresAtMs: number;
+  addressHash: string;
 }
 
-/** Records `code` as the user's outstanding code unless an unexpired one is; false when one is (it is then asked for). */
+/**
+ * Records `code` as the user's outstanding code unless an unexpired one is, sent to the same address; false when one
+ * is (it is then asked for). A code sent to another address (the user's changed since) is replaced.
+ */
 export async function saveEmailCodeUnlessOutstanding(store: Store, sub: string, code: StoredEmailCode, nowMs: number): Promise<boolean> {
   return conditionally(() =>
     store.dynamo.send(
       new PutCommand({
         TableName: store.tableName,
         Item: { pk: userPk(sub), sk: EMAIL_CODE_SK, ...code, expiresAt: Math.ceil(code.expiresAtMs / 1000) },
-        ConditionExpression: 'attribute_not_exists(pk) OR expiresAtMs <= :now',
-        ExpressionAttributeValues: { ':now': nowMs },
+        ConditionExpression:
+          'attribute_not_exists(pk) OR expiresAtMs <= :now OR attribute_not_exists(addressHash) OR addressHash <> :address',
+        ExpressionAttributeValues: { ':now': nowMs, ':address': code.addressHash },
       }),
       requestOptions(),
     ),
@@ -572,8 +577,11 @@ export async function saveEmailCodeUnlessOutstanding(store: Store, sub: string, 
 
 export async function getEmailCode(store: Store, sub: string): Promise<StoredEmailCode | undefined> {
   const item = await getItem(store, userPk(sub), EMAIL_CODE_SK);
-  if (typeof item?.codeHash !== 'string' || typeof item.salt !== 'string' || typeof item.expiresAtMs !== 'number') return undefined;
-  return { codeHash: item.codeHash, salt: item.salt, expiresAtMs: item.expiresAtMs };
+  const { codeHash, salt, expiresAtMs, addressHash } = item ?? {};
+  if (typeof codeHash !== 'string' || typeof salt !== 'string' || typeof expiresAtMs !== 'number' || typeof addressHash !== 'string') {
+    return undefined;
+  }
+  return { codeHash, salt, expiresAtMs, addressHash };
 }
 
 /**

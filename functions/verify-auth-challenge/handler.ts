@@ -7,7 +7,7 @@
  */
 import type { VerifyAuthChallengeResponseTriggerEvent } from 'aws-lambda';
 import { EMAIL_CODE, ENROLL_ID_PHOTO, FACE_LIVENESS } from '../lib/challenge-flow';
-import { checkEmailCode, markEmailVerified } from '../lib/email-code';
+import { addressHash, checkEmailCode, markEmailVerified } from '../lib/email-code';
 import { indexEnrollment, KeyNotIssuedError, PhotoMissingError } from '../lib/enrollment';
 import { parseEnrollmentKey } from '../lib/enrollment-key';
 import { checkLivenessSession, FACE_CHECK_FAILURES } from '../lib/liveness';
@@ -46,9 +46,11 @@ export function makeHandler(parts: Parts<'dynamo' | 'rekognition' | 's3' | 'text
     const key = await pseudonyms.key();
     const verdict = await verdictOnce(deps, sub, `EMAIL_CODE#${challengeId}`, nowMs, async (holdPlace) => {
       if (!(await holdPlace())) return { passed: false, counted: false };
-      const check = checkEmailCode(key, parameters, answer, nowMs);
+      const { email = '', email_verified: verified } = event.request.userAttributes;
+      // A code proves only the address it was sent to: not the user's address if it has changed since.
+      const check = checkEmailCode(key, parameters, answer, nowMs, addressHash(key, email));
       // Before the code is used up: if the pool cannot be told, the answer is refused and the code can be answered again.
-      if (check === 'MATCH' && event.request.userAttributes.email_verified !== 'true') await markEmailVerified(deps, event);
+      if (check === 'MATCH' && verified !== 'true') await markEmailVerified(deps, event, email);
       // A code proves the address once: the first sign-in to answer it removes it; any other asking for it fails.
       const outcome = check === 'MATCH' && !(await removeEmailCode(store, sub, salt)) ? 'ALREADY_USED' : check;
       if (outcome !== 'MATCH') countVerdict('EmailCodeFailed', outcome);

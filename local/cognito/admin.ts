@@ -85,19 +85,26 @@ export function adminOperations(context: PoolContext, grants: TokenGrants): Reco
         ...(users.length > page.length ? { PaginationToken: page.at(-1)!.username } : {}),
       };
     },
-    // Only email_verified: the one attribute the functions set (verify, once the email code proved the address).
+    // What verify sends once the email code proved the address: email_verified, with the email as it is. The local
+    // pool changes no address (the request is refused and nothing changes).
     AdminUpdateUserAttributes: async (input) => {
       const { user, more: attributes } = findByRequest(input, (reader) => {
         const list = attributeList(reader, 'UserAttributes', { required: true, minLength: 1 });
         reader.stringMap('ClientMetadata');
         return list;
       });
-      const updates = attributes.map(({ Name, Value }) => {
-        if (Name !== 'email_verified') throw invalidParameter(`The local user pool updates only email_verified, not ${Name}.`);
-        if (Value !== 'true' && Value !== 'false') throw invalidParameter('email_verified must be true or false.');
-        return Value === 'true';
-      });
-      user.emailVerified = updates.at(-1)!;
+      let verified = user.emailVerified;
+      for (const { Name, Value } of attributes) {
+        if (Name === 'email') {
+          if (Value.toLowerCase() !== user.email) throw invalidParameter('The local user pool does not change email addresses.');
+        } else if (Name === 'email_verified') {
+          if (Value !== 'true' && Value !== 'false') throw invalidParameter('email_verified must be true or false.');
+          verified = Value === 'true';
+        } else {
+          throw invalidParameter(`The local user pool updates only email and email_verified, not ${Name}.`);
+        }
+      }
+      user.emailVerified = verified;
       user.updatedAt = context.now();
       await context.store.users.save();
       return {};

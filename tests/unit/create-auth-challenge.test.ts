@@ -4,7 +4,7 @@ import { SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-se
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { CreateAuthChallengeTriggerEvent } from 'aws-lambda';
 import { makeHandler } from '../../functions/create-auth-challenge/handler';
-import { checkEmailCode } from '../../functions/lib/email-code';
+import { addressHash, checkEmailCode } from '../../functions/lib/email-code';
 import {
   arrangeEmptyTable,
   awsCallNames,
@@ -22,6 +22,9 @@ import {
   storeItem,
 } from './support/aws-mocks';
 import { createEvent, EMAIL, PSEUDONYM_SECRET, SUB, UNKNOWN_PSEUDO_SUB } from './support/events';
+
+const KEY = Buffer.from(PSEUDONYM_SECRET, 'base64');
+const SENT_TO_EMAIL = addressHash(KEY, EMAIL);
 import { watchMetrics, type CountedMetric } from './support/metrics';
 import { BUCKET, EMAIL_IDENTITY_ARN, EMAIL_SENDER, NOW_MS, REGION, testParts } from './support/parts';
 
@@ -105,9 +108,15 @@ describe('create auth challenge: email code', () => {
     const { response } = await handler(createEvent('email-code'));
     const { code } = sentEmail();
     const parameters = response.privateChallengeParameters;
-    expect(Object.keys(parameters).sort()).toEqual(['challengeId', 'codeHash', 'expiresAt', 'salt', 'step']);
+    expect(Object.keys(parameters).sort()).toEqual(['addressHash', 'challengeId', 'codeHash', 'expiresAt', 'salt', 'step']);
     expect(Object.values(parameters)).not.toContain(code);
-    expect(checkEmailCode(Buffer.from(PSEUDONYM_SECRET, 'base64'), parameters, code, NOW_MS)).toBe('MATCH');
+    expect(checkEmailCode(KEY, parameters, code, NOW_MS, SENT_TO_EMAIL)).toBe('MATCH');
+  });
+
+  test('binds the code to the address it is mailed to, by its keyed hash', async () => {
+    const { response } = await handler(createEvent('email-code'));
+    expect(response.privateChallengeParameters.addressHash).toBe(SENT_TO_EMAIL);
+    expect(JSON.stringify(response)).not.toContain(EMAIL);
   });
 
   test('lets the code expire 10 minutes after it was sent', async () => {
@@ -126,9 +135,15 @@ describe('create auth challenge: email code', () => {
     const { codeHash, salt } = response.privateChallengeParameters;
     expect(receivedInputs(dynamoMock, PutCommand)).toContainEqual({
       TableName: expect.any(String),
-      Item: { pk: `USER#${SUB}`, sk: 'EMAIL_CODE', codeHash, salt, expiresAtMs: NOW_MS + 600_000, expiresAt: nowSeconds() + 600 },
-      ConditionExpression: 'attribute_not_exists(pk) OR expiresAtMs <= :now',
-      ExpressionAttributeValues: { ':now': NOW_MS },
+      Item: {
+        pk: `USER#${SUB}`,
+        sk: 'EMAIL_CODE',
+        ...{ codeHash, salt, addressHash: SENT_TO_EMAIL },
+        ...{ expiresAtMs: NOW_MS + 600_000, expiresAt: nowSeconds() + 600 },
+      },
+      ConditionExpression:
+        'attribute_not_exists(pk) OR expiresAtMs <= :now OR attribute_not_exists(addressHash) OR addressHash <> :address',
+      ExpressionAttributeValues: { ':now': NOW_MS, ':address': SENT_TO_EMAIL },
     });
   });
 
@@ -137,6 +152,7 @@ describe('create auth challenge: email code', () => {
       codeHash: 'iRvu5I-AqhlyZVO5T6C0REbFtnuKKrxEOTJ-rPrTcpQ',
       salt: 'Q2x3b1ZrN3dTcjVoTWZkUQ',
       expiresAtMs: NOW_MS + 300_000,
+      addressHash: SENT_TO_EMAIL,
     };
 
     beforeEach(() => {
@@ -172,9 +188,19 @@ describe('create auth challenge: email code', () => {
         .resolves({});
       dynamoMock.on(GetCommand, { Key: { sk: 'EMAIL_CODE' } }).resolves({});
       const { response } = await handler(createEvent('email-code'));
-      expect(checkEmailCode(Buffer.from(PSEUDONYM_SECRET, 'base64'), response.privateChallengeParameters, sentEmail().code, NOW_MS)).toBe(
-        'MATCH',
-      );
+      expect(checkEmailCode(KEY, response.privateChallengeParameters, sentEmail().code, NOW_MS, SENT_TO_EMAIL)).toBe('MATCH');
+    });
+
+    test('never asks for a code mailed to another address than the user has now: it sends a new one', async () => {
+      storeItem(`USER#${SUB}`, 'EMAIL_CODE', { ...OUTSTANDING, addressHash: addressHash(KEY, 'grace@example.com') });
+      dynamoMock
+        .on(PutCommand, { Item: { sk: 'EMAIL_CODE' } })
+        .rejectsOnce(conditionalCheckFailed())
+        .resolves({});
+      const { response } = await handler(createEvent('email-code'));
+      expect(response.privateChallengeParameters.codeHash).not.toBe(OUTSTANDING.codeHash);
+      expect(sentEmail().code).toMatch(/^\d{6}$/);
+      expect(metrics).toEqual([{ name: 'EmailCodeSent' }]);
     });
   });
 

@@ -36,6 +36,7 @@ import {
   writeCallNames,
 } from './support/aws-mocks';
 import {
+  EMAIL,
   EMAIL_CODE_ANSWER,
   EMAIL_CODE_ISSUED_AT_MS,
   ENROLL_KEY,
@@ -442,14 +443,34 @@ describe('verify auth challenge: email code', () => {
     expect(deletedItems()).toEqual([]);
   });
 
-  test('marks the email verified in the pool when the code is right, before the code is used up', async () => {
+  test('marks the address the code was sent to verified in the pool, naming it with the flag', async () => {
     expect(await answerCode(EMAIL_CODE_ANSWER)).toBe(true);
     const event = verifyEvent('email-code-answer');
     expect(receivedInputs(cognitoMock, AdminUpdateUserAttributesCommand)).toEqual([
-      { UserPoolId: event.userPoolId, Username: event.userName, UserAttributes: [{ Name: 'email_verified', Value: 'true' }] },
+      {
+        UserPoolId: event.userPoolId,
+        Username: event.userName,
+        UserAttributes: [
+          { Name: 'email', Value: EMAIL },
+          { Name: 'email_verified', Value: 'true' },
+        ],
+      },
     ]);
-    const calls = awsCallNames();
-    expect(calls.indexOf('Cognito.AdminUpdateUserAttributesCommand')).toBeLessThan(calls.indexOf('DynamoDB.DeleteCommand'));
+  });
+
+  test('marks the email verified before the code is used up', async () => {
+    await answerCode(EMAIL_CODE_ANSWER);
+    const marked = cognitoMock.commandCalls(AdminUpdateUserAttributesCommand)[0]!;
+    const used = dynamoMock.commandCalls(DeleteCommand).find((call) => call.args[0].input.Key?.sk === 'EMAIL_CODE')!;
+    expect(marked.calledBefore(used)).toBe(true);
+  });
+
+  test("refuses the right code when the user's address is not the one it was sent to, marking and counting nothing", async () => {
+    expect(await answerCorrect('email-code-answer', (event) => (event.request.userAttributes.email = 'grace@example.com'))).toBe(false);
+    expect(cognitoMock.calls()).toEqual([]);
+    expect(deletedItems()).toEqual([]);
+    expect(failuresRecorded()).toBe(0);
+    expect(metrics).toEqual([{ name: 'EmailCodeFailed', reason: 'ADDRESS_CHANGED' }]);
   });
 
   test('leaves the pool alone for a wrong code', async () => {

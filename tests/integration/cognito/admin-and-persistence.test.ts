@@ -53,32 +53,48 @@ describe('admin operations', () => {
     ).rejects.toMatchObject({ name: 'NotAuthorizedException' });
   });
 
-  test('AdminUpdateUserAttributes sets email_verified, which a restart keeps and the next tokens carry', async () => {
+  const updateAttributes = (sub: string, attributes: Array<{ Name: string; Value: string }>) =>
+    pool.client.send(new AdminUpdateUserAttributesCommand({ UserPoolId: POOL_ID, Username: sub, UserAttributes: attributes }));
+  const attributeOf = async (sub: string, name: string) =>
+    (await pool.client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: sub }))).UserAttributes?.find(
+      ({ Name }) => Name === name,
+    )?.Value;
+  const verifiedFlag = (value: 'true' | 'false') => ({ Name: 'email_verified', Value: value });
+
+  test('AdminUpdateUserAttributes sets email_verified either way', async () => {
     const sub = await signUpAndConfirm(pool, 'proven@example.com');
-    const markVerified = (value: 'true' | 'false') =>
-      pool.client.send(
-        new AdminUpdateUserAttributesCommand({
-          UserPoolId: POOL_ID,
-          Username: sub,
-          UserAttributes: [{ Name: 'email_verified', Value: value }],
-        }),
-      );
-    const verified = async () =>
-      (await pool.client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: sub }))).UserAttributes?.find(
-        ({ Name }) => Name === 'email_verified',
-      )?.Value;
-    await markVerified('false');
-    expect(await verified()).toBe('false');
-    await markVerified('true');
+    await updateAttributes(sub, [verifiedFlag('false')]);
+    expect(await attributeOf(sub, 'email_verified')).toBe('false');
+    await updateAttributes(sub, [verifiedFlag('true')]);
+    expect(await attributeOf(sub, 'email_verified')).toBe('true');
+  });
+
+  test('keeps an email_verified set by AdminUpdateUserAttributes across a restart', async () => {
+    const sub = await signUpAndConfirm(pool, 'kept@example.com');
+    await updateAttributes(sub, [verifiedFlag('false')]);
     await pool.restart();
-    expect(await verified()).toBe('true');
-    const tokens = await signIn(pool, 'proven@example.com');
+    expect(await attributeOf(sub, 'email_verified')).toBe('false');
+  });
+
+  test('puts an email_verified set by AdminUpdateUserAttributes in the next ID token', async () => {
+    const sub = await signUpAndConfirm(pool, 'claimed@example.com');
+    await updateAttributes(sub, [verifiedFlag('false')]);
+    const tokens = await signIn(pool, 'claimed@example.com');
     const { payload } = await jwtVerify(tokens.IdToken!, createRemoteJWKSet(new URL(pool.emulator.jwksUri)));
-    expect(payload.email_verified).toBe(true);
+    expect(payload.email_verified).toBe(false);
+  });
+
+  test('AdminUpdateUserAttributes takes the email as it is with the flag, as verify sends them', async () => {
+    const sub = await signUpAndConfirm(pool, 'named@example.com');
+    await updateAttributes(sub, [verifiedFlag('false')]);
+    await updateAttributes(sub, [{ Name: 'email', Value: 'Named@Example.com' }, verifiedFlag('true')]);
+    expect(await attributeOf(sub, 'email')).toBe('named@example.com');
+    expect(await attributeOf(sub, 'email_verified')).toBe('true');
   });
 
   test.each([
-    ['another attribute', [{ Name: 'email', Value: 'someone-else@example.com' }]],
+    ['another address', [{ Name: 'email', Value: 'someone-else@example.com' }]],
+    ['another attribute', [{ Name: 'name', Value: 'Ada' }]],
     ['a value other than true or false', [{ Name: 'email_verified', Value: 'yes' }]],
     ['no attribute', []],
   ])('AdminUpdateUserAttributes refuses %s and changes nothing', async (_what, attributes) => {
@@ -86,9 +102,7 @@ describe('admin operations', () => {
     const attributesNow = async () =>
       (await pool.client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: sub }))).UserAttributes;
     const before = await attributesNow();
-    await expect(
-      pool.client.send(new AdminUpdateUserAttributesCommand({ UserPoolId: POOL_ID, Username: sub, UserAttributes: attributes })),
-    ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    await expect(updateAttributes(sub, attributes)).rejects.toMatchObject({ name: 'InvalidParameterException' });
     expect(await attributesNow()).toEqual(before);
   });
 

@@ -336,7 +336,12 @@ describe('the pseudonym key', () => {
 });
 
 describe('the outstanding email code', () => {
-  const code = (salt: string, expiresAtMs = NOW_MS + 600 * SECOND) => ({ codeHash: `hash-of-${salt}`, salt, expiresAtMs });
+  const code = (salt: string, expiresAtMs = NOW_MS + 600 * SECOND, addressHash = 'hash-of-ada@example.com') => ({
+    codeHash: `hash-of-${salt}`,
+    salt,
+    expiresAtMs,
+    addressHash,
+  });
 
   test('is saved when none is outstanding, and read back', async () => {
     const sub = newSub();
@@ -349,6 +354,14 @@ describe('the outstanding email code', () => {
     await saveEmailCodeUnlessOutstanding(store, sub, code('first'), NOW_MS);
     expect(await saveEmailCodeUnlessOutstanding(store, sub, code('second'), NOW_MS + 599 * SECOND)).toBe(false);
     expect(await getEmailCode(store, sub)).toEqual(code('first'));
+  });
+
+  test('is replaced while it is unexpired by a code for another address', async () => {
+    const sub = newSub();
+    await saveEmailCodeUnlessOutstanding(store, sub, code('first'), NOW_MS);
+    const elsewhere = code('second', NOW_MS + 600 * SECOND, 'hash-of-grace@example.com');
+    expect(await saveEmailCodeUnlessOutstanding(store, sub, elsewhere, NOW_MS + 60 * SECOND)).toBe(true);
+    expect(await getEmailCode(store, sub)).toEqual(elsewhere);
   });
 
   test('is replaced once it has expired', async () => {
