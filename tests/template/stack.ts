@@ -72,19 +72,24 @@ function statementsOfDocument(document: TemplateValue | undefined): PolicyStatem
   return asList(asMap(document).Statement) as unknown as PolicyStatement[];
 }
 
-/** The statements of a function's inline policies (SAM `Policies`) or of a role's `Policies`. */
-export function statementsOf(logicalId: string): PolicyStatement[] {
+/** The statements of a function's inline policies (SAM `Policies`) or of a role's `Policies`, and no others. */
+function ownStatementsOf(logicalId: string): PolicyStatement[] {
   const { Type } = resource(logicalId);
   const policies = asList(propertiesOf(logicalId).Policies);
   if (Type === 'AWS::Serverless::Function') {
-    const inline = policies.flatMap((policy) => {
+    return policies.flatMap((policy) => {
       if (typeof policy === 'string') throw new Error(`${logicalId} attaches the managed policy ${policy}; use inline statements`);
       return statementsOfDocument(policy);
     });
-    return [...inline, ...attachedToRole(`${logicalId}Role`)];
   }
   if (Type === 'AWS::IAM::Role') return policies.flatMap((policy) => statementsOfDocument(asMap(policy).PolicyDocument));
   throw new Error(`${logicalId} (${Type}) has no IAM policies`);
+}
+
+/** Every statement that applies to a function or a role: its own, and those of standalone policies on its role. */
+export function statementsOf(logicalId: string): PolicyStatement[] {
+  const roleId = resource(logicalId).Type === 'AWS::Serverless::Function' ? `${logicalId}Role` : logicalId;
+  return [...ownStatementsOf(logicalId), ...attachedToRole(roleId)];
 }
 
 /**
@@ -103,7 +108,7 @@ function attachedToRole(roleId: string): PolicyStatement[] {
 export function allIdentityStatements(): Array<{ owner: string; statement: PolicyStatement }> {
   return Object.entries(template.Resources).flatMap(([logicalId, { Type, Properties }]) => {
     const owned = (statements: PolicyStatement[]) => statements.map((statement) => ({ owner: logicalId, statement }));
-    if (Type === 'AWS::Serverless::Function' || Type === 'AWS::IAM::Role') return owned(statementsOf(logicalId));
+    if (Type === 'AWS::Serverless::Function' || Type === 'AWS::IAM::Role') return owned(ownStatementsOf(logicalId));
     if (Type === 'AWS::IAM::Policy' || Type === 'AWS::IAM::ManagedPolicy')
       return owned(statementsOfDocument(asMap(Properties).PolicyDocument));
     return [];

@@ -47,24 +47,29 @@ describe('guesses paced under the lockout window', () => {
     return user.answer(challenge.Session!, String((Number(code) + 1) % 1_000_000).padStart(6, '0'));
   }
 
-  test('wrong email codes one window apart never lock by the window, and lock the user for a day at the daily limit', async () => {
-    const user = flowUser(stack, 'paced-guesser@example.com');
-    const sub = (await user.signUp()).UserSub!;
+  // One user, guessing in turn: each test goes on from where the one before left off.
+  const user = () => flowUser(stack, 'paced-guesser@example.com');
+  let sub: string;
+
+  test('three wrong email codes, one window apart, never lock by the window', async () => {
+    sub = (await user().signUp()).UserSub!;
     for (let guess = 0; guess < 3; guess += 1) {
       // Asked again for the code: the sign-in goes on.
-      expect((await pacedWrongCode(user)).ChallengeParameters?.step).toBe('EMAIL_CODE');
+      expect((await pacedWrongCode(user())).ChallengeParameters?.step).toBe('EMAIL_CODE');
     }
-    // Three failures, never two within the window: the window's limit was never reached.
     expect(await lockOf(sub)).toBeUndefined();
+  }, 60000);
 
+  test('the fourth within a day reaches the daily limit: it ends its sign-in and locks the user for a day', async () => {
     const before = Date.now();
-    // The fourth reaches the daily limit: the lock ends this sign-in too.
-    await expect(pacedWrongCode(user)).rejects.toMatchObject({ name: 'NotAuthorizedException' });
+    await expect(pacedWrongCode(user())).rejects.toMatchObject({ name: 'NotAuthorizedException' });
     const lockedUntilMs = Number((await lockOf(sub))?.lockedUntil) * 1000;
     expect(lockedUntilMs).toBeGreaterThanOrEqual(before + DAY_MS - 60_000);
     expect(lockedUntilMs).toBeLessThanOrEqual(Date.now() + DAY_MS + 60_000);
-    // Locked: a new sign-in is refused at once, and stays refused after the window has passed.
+  }, 60000);
+
+  test('the locked user cannot start a sign-in after the window has passed either', async () => {
     await sleep(WINDOW_MS + 500);
-    await expect(user.startSignIn()).rejects.toMatchObject({ name: 'NotAuthorizedException' });
-  }, 120000);
+    await expect(user().startSignIn()).rejects.toMatchObject({ name: 'NotAuthorizedException' });
+  }, 60000);
 });
