@@ -1,9 +1,9 @@
 /**
  * The EMAIL_CODE step: a one-time code that proves the email address before any upload, and marks it verified in the
- * pool once it has. Only a salted, keyed hash
- * of the code leaves this module (into the table and privateChallengeParameters); the code itself goes only into the
- * email. One code is outstanding per user until it expires or is used, and every sign-in meanwhile asks for it, so
- * signing in again and again sends no more email (it used to send one per InitiateAuth, to any address signed up).
+ * pool once it has. Only a salted, keyed hash of the code leaves this module (into the table and
+ * privateChallengeParameters); the code itself goes only into the email. One code is outstanding per user until it
+ * expires or is used, and every sign-in meanwhile asks for it, so signing in again and again sends no more email (it
+ * used to send one per InitiateAuth, to any address signed up).
  */
 import { createHmac, randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import { AdminUpdateUserAttributesCommand } from '@aws-sdk/client-cognito-identity-provider';

@@ -11,8 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { startStackProcess, type StackProcess } from '../stack/stack-process';
 import {
   answerEnrollment,
@@ -20,6 +19,7 @@ import {
   fixture,
   flowUser,
   printedLine,
+  stackTable,
   startEnrollment,
   streamLiveness,
   uploadIdPhoto,
@@ -42,7 +42,7 @@ const PUBLIC_REFUSALS = new Set(['Incorrect username or password.', 'Invalid ses
 
 describe('attacks on the sign-in through the public APIs', () => {
   let stack: StackProcess;
-  let table: DynamoDBDocumentClient;
+  let table: ReturnType<typeof stackTable>;
   /** Every error message any caller received in this suite: none may carry internal text. */
   const callerMessages: string[] = [];
 
@@ -95,12 +95,11 @@ describe('attacks on the sign-in through the public APIs', () => {
     return sub;
   }
 
-  const item = async (sub: string, sk: string) =>
-    (await table.send(new GetCommand({ TableName: stack.outputs.tableName, Key: { pk: `USER#${sub}`, sk }, ConsistentRead: true }))).Item;
+  const item = (sub: string, sk: string) => table.item(sub, sk);
 
   const failureCount = async (sub: string) =>
     (
-      await table.send(
+      await table.client.send(
         new QueryCommand({
           TableName: stack.outputs.tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :failure)',
@@ -112,8 +111,7 @@ describe('attacks on the sign-in through the public APIs', () => {
 
   beforeAll(async () => {
     stack = await startStackProcess(['--parameter', 'LockoutFailures=3']);
-    const { endpoints, region, credentials } = stack.outputs;
-    table = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: endpoints.dynamodb, region, credentials }));
+    table = stackTable(stack);
   }, 120000);
 
   afterAll(() => {

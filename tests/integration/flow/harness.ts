@@ -5,12 +5,27 @@
  */
 import { readFileSync } from 'node:fs';
 import { InitiateAuthCommand, RespondToAuthChallengeCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DetectFacesCommand } from '@aws-sdk/client-rekognition';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mailboxCode } from '../../../local/demo/face-login-client';
 import { runLivenessSession, type VideoSource } from '../../../local/rekognition/liveness-client/client';
 import { waitUntil, type StackProcess } from '../stack/stack-process';
 
 export const fixture = (name: string) => readFileSync(new URL(`../../fixtures/faces/${name}`, import.meta.url));
+
+/** The stack's table as its operator reads it, to check what a flow wrote; never part of the flow itself. */
+export function stackTable(stack: StackProcess) {
+  const { endpoints, region, credentials, tableName } = stack.outputs;
+  const client = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: endpoints.dynamodb, region, credentials }));
+  return {
+    client,
+    /** One item of a user, read consistently. */
+    item: async (sub: string, sk: string) =>
+      (await client.send(new GetCommand({ TableName: tableName, Key: { pk: `USER#${sub}`, sk }, ConsistentRead: true }))).Item,
+    destroy: () => client.destroy(),
+  };
+}
 
 /** Streams a "moving closer" clip made from `selfie` into the liveness session `sessionId`. */
 export async function streamLiveness(stack: StackProcess, sessionId: string, selfie: Buffer) {

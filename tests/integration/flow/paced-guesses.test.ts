@@ -3,18 +3,16 @@
  * them, so LockoutDailyFailures must. The stack counts a 2 s window (LockoutWindowSeconds=2, LockoutFailures=2) and
  * locks a day at 4 failures (LockoutDailyFailures=4), so a day's worth of pacing takes seconds.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startStackProcess, type StackProcess } from '../stack/stack-process';
-import { flowUser, type FlowUser } from './harness';
+import { flowUser, stackTable, type FlowUser } from './harness';
 
 const WINDOW_MS = 2000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 describe('guesses paced under the lockout window', () => {
   let stack: StackProcess;
-  let table: DynamoDBDocumentClient;
+  let table: ReturnType<typeof stackTable>;
 
   beforeAll(async () => {
     stack = await startStackProcess([
@@ -22,8 +20,7 @@ describe('guesses paced under the lockout window', () => {
       ...['--parameter', `LockoutWindowSeconds=${WINDOW_MS / 1000}`],
       ...['--parameter', 'LockoutDailyFailures=4'],
     ]);
-    const { endpoints, region, credentials } = stack.outputs;
-    table = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: endpoints.dynamodb, region, credentials }));
+    table = stackTable(stack);
   }, 120000);
 
   afterAll(() => {
@@ -31,12 +28,7 @@ describe('guesses paced under the lockout window', () => {
     return stack?.dispose();
   });
 
-  const lockOf = async (sub: string) =>
-    (
-      await table.send(
-        new GetCommand({ TableName: stack.outputs.tableName, Key: { pk: `USER#${sub}`, sk: 'LOCKOUT' }, ConsistentRead: true }),
-      )
-    ).Item;
+  const lockOf = (sub: string) => table.item(sub, 'LOCKOUT');
 
   /** A new sign-in answered with a wrong email code, after the window of the one before has passed. */
   async function pacedWrongCode(user: FlowUser) {

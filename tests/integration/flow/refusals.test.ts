@@ -10,10 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetFaceLivenessSessionResultsCommand, ListFacesCommand } from '@aws-sdk/client-rekognition';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import sharp from 'sharp';
 import { startStackProcess, type StackProcess } from '../stack/stack-process';
 import {
@@ -21,6 +19,7 @@ import {
   fixture,
   flowUser,
   printedLine,
+  stackTable,
   startEnrollment,
   streamLiveness,
   streamVideo,
@@ -327,12 +326,10 @@ describe('refused sign-ins through the local stack', () => {
   });
 
   it('changes nothing when the S3 event of an accepted enrollment is delivered again', async () => {
-    const { endpoints, credentials, region, tableName, collectionId, bucketName } = stack.outputs;
-    const table = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: endpoints.dynamodb, region, credentials }));
-    const active = async () =>
-      (await table.send(new GetCommand({ TableName: tableName, Key: { pk: `USER#${jack.sub}`, sk: 'ACTIVE_ENROLLMENT' } }))).Item!;
-    const enrollment = async (key: string) =>
-      (await table.send(new GetCommand({ TableName: tableName, Key: { pk: `USER#${jack.sub}`, sk: `ENROLLMENT#${key}` } }))).Item;
+    const { endpoints, region, collectionId, bucketName } = stack.outputs;
+    const table = stackTable(stack);
+    const active = async () => (await table.item(jack.sub, 'ACTIVE_ENROLLMENT'))!;
+    const enrollment = (key: string) => table.item(jack.sub, `ENROLLMENT#${key}`);
     const faces = async () =>
       (await stack.rekognition.send(new ListFacesCommand({ CollectionId: collectionId, MaxResults: 100 }))).Faces ?? [];
     const eventDir = mkdtempSync(join(tmpdir(), 's3-event-'));
