@@ -4,7 +4,8 @@
  * signatures, refuses every other request without a valid SigV4 signature (header or presigned query; s3rver
  * would serve it anonymously), answers CORS for the buckets' rules from the template, and refuses reading a missing
  * object with 403 AccessDenied, as S3 answers a role without s3:ListBucket (the stack grants none), instead of
- * s3rver's 404. What passes is forwarded unchanged (Host included).
+ * s3rver's 404, and passes a bucket's writes and deletes on one at a time (see forwardInTurn). What passes is
+ * forwarded unchanged (Host included).
  */
 import { EventEmitter } from 'node:events';
 import { request, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -133,6 +134,27 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     else req.pipe(upstream);
   };
 
+  /**
+   * s3rver keeps objects as files in folders and removes each folder a delete leaves empty: a write into that folder
+   * at that moment failed, with a 500 or an error event that ended the process, where S3 (no folders) takes both. So
+   * a bucket's writes and deletes reach s3rver one at a time, each until its answer is sent.
+   */
+  const writesInTurn = new Map<string, Promise<unknown>>();
+  const forwardInTurn = (bucket: string, ...args: Parameters<typeof forward>): Promise<void> => {
+    const [, res] = args;
+    // Listened for now: a caller that hangs up while it waits has closed before its turn.
+    const answered = new Promise<void>((resolve) => res.once('close', resolve));
+    const turn = (writesInTurn.get(bucket) ?? Promise.resolve()).then(() => {
+      if (res.destroyed) return;
+      forward(...args);
+      return answered;
+    });
+    const settled = turn.catch(() => undefined);
+    writesInTurn.set(bucket, settled);
+    void settled.then(() => writesInTurn.get(bucket) === settled && writesInTurn.delete(bucket));
+    return turn;
+  };
+
   /** S3's error answer; a HEAD gets the status alone, as S3 sends no body to a HEAD. */
   const refuse = (res: ServerResponse, error: S3Error, extraHeaders: Record<string, string>, statusOnly = false) => {
     if (res.headersSent) return res.destroy();
@@ -178,7 +200,8 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
           now: Date.now(),
           maxBodyBytes: maxPostBytes,
         });
-        return forward(req, res, cors, body, isObjectRead);
+        if (method === 'GET' || method === 'HEAD') return forward(req, res, cors, body, isObjectRead);
+        return await forwardInTurn(bucket, req, res, cors, body);
       } catch (error) {
         if (!(error instanceof S3Error)) throw error;
         options.log?.(`${method} ${url.pathname} refused: ${error.type}: ${error.message}`);
@@ -195,7 +218,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
         now: new Date(),
       });
       options.log?.(`POST s3://${bucket}/${accepted.key} (${accepted.size} bytes) accepted by its policy`);
-      forward(req, res, cors, body);
+      await forwardInTurn(bucket, req, res, cors, body);
     } catch (error) {
       if (!(error instanceof S3Error)) throw error;
       options.log?.(`POST s3://${bucket} refused: ${error.type}: ${error.message}`);

@@ -2,16 +2,17 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import type { S3Event } from 'aws-lambda';
 import { LambdaRunner } from '../../../local/lambda/runner';
 import { notificationTargets, S3EventBridge } from '../../../local/s3/event-bridge';
-import { startLocalS3, type LocalS3 } from '../../../local/s3/local-s3';
+import type { LocalS3 } from '../../../local/s3/local-s3';
 import { LocalDeployment } from '../../../local/template/deployment';
 import { loadTemplate } from '../../../local/template/load-template';
-import { freePort, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../local/template/local-environment';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../../../local/template/local-environment';
 import { readStackWiring } from '../../../local/template/wiring';
+import { s3ClientOf, startTestS3 } from './local-s3-harness';
 
 const INDEXER = fileURLToPath(new URL('./fixtures/recording-indexer.mjs', import.meta.url));
 
@@ -59,20 +60,8 @@ describe('the S3 event bridge', () => {
   beforeEach(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'local-bridge-'));
     recordFile = join(dataDir, 'deliveries.jsonl');
-    s3 = await startLocalS3({
-      port: await freePort(),
-      dataDir: join(dataDir, 's3'),
-      buckets: [{ name: bucket, cors: [] }],
-      region: LOCAL_REGION,
-      credentials: { [LOCAL_CREDENTIALS.accessKeyId]: LOCAL_CREDENTIALS.secretAccessKey },
-    });
-    client = new S3Client({
-      endpoint: s3.endpoint,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-      forcePathStyle: true,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-    });
+    s3 = await startTestS3(join(dataDir, 's3'), [{ name: bucket, cors: [] }]);
+    client = s3ClientOf(s3);
     runner = new LambdaRunner({ log: () => undefined });
     runner.register({
       logicalId: 'IndexFaceFunction',

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createPresignedPost, type PresignedPost } from '@aws-sdk/s3-presigned-post';
-import { startLocalS3, type LocalS3 } from '../../../local/s3/local-s3';
-import { freePort, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../local/template/local-environment';
+import type { LocalS3 } from '../../../local/s3/local-s3';
+import { s3ClientOf, startTestS3 } from './local-s3-harness';
 
 const BUCKET = 'face-bucket-test';
 const APP_ORIGIN = 'http://localhost:3000';
@@ -27,10 +27,9 @@ describe('the local S3 POST gate', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'local-s3-'));
-    s3 = await startLocalS3({
-      port: await freePort(),
+    s3 = await startTestS3(
       dataDir,
-      buckets: [
+      [
         {
           name: BUCKET,
           cors: [
@@ -44,17 +43,9 @@ describe('the local S3 POST gate', () => {
           ],
         },
       ],
-      region: LOCAL_REGION,
-      credentials: { [LOCAL_CREDENTIALS.accessKeyId]: LOCAL_CREDENTIALS.secretAccessKey },
-      maxPostBytes: 1024 * 1024,
-    });
-    client = new S3Client({
-      endpoint: s3.endpoint,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-      forcePathStyle: true,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-    });
+      1024 * 1024,
+    );
+    client = s3ClientOf(s3);
   });
 
   afterAll(async () => {

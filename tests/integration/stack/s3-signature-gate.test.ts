@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Sha256 } from '@aws-crypto/sha256-js';
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { startLocalS3, type LocalS3 } from '../../../local/s3/local-s3';
-import { freePort, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../local/template/local-environment';
+import type { LocalS3 } from '../../../local/s3/local-s3';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../local/template/local-environment';
 import { expectIdleConnectionKept } from '../../support/keep-alive';
+import { s3ClientOf, startTestS3 } from './local-s3-harness';
 
 const BUCKET = 'face-bucket-signed';
 const ENROLLED = 'enrollment/0b7e7d4e-1111-4222-8333-944445555666/accepted.jpg';
@@ -20,14 +21,8 @@ describe('the local S3 gate refuses what S3 refuses without a valid signature', 
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'local-s3-signed-'));
-    s3 = await startLocalS3({
-      port: await freePort(),
-      dataDir,
-      buckets: [{ name: BUCKET, cors: [] }],
-      region: LOCAL_REGION,
-      credentials: { [LOCAL_CREDENTIALS.accessKeyId]: LOCAL_CREDENTIALS.secretAccessKey },
-    });
-    client = clientWith(LOCAL_CREDENTIALS);
+    s3 = await startTestS3(dataDir, [{ name: BUCKET, cors: [] }]);
+    client = s3ClientOf(s3);
   });
 
   beforeEach(async () => {
@@ -39,17 +34,6 @@ describe('the local S3 gate refuses what S3 refuses without a valid signature', 
     await s3.stop();
     rmSync(dataDir, { recursive: true, force: true });
   });
-
-  function clientWith(credentials: { accessKeyId: string; secretAccessKey: string }) {
-    return new S3Client({
-      endpoint: s3.endpoint,
-      region: LOCAL_REGION,
-      credentials,
-      forcePathStyle: true,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      maxAttempts: 1,
-    });
-  }
 
   const objectUrl = (key: string) => `${s3.endpoint}/${BUCKET}/${key}`;
 
@@ -137,7 +121,7 @@ describe('the local S3 gate refuses what S3 refuses without a valid signature', 
   });
 
   it('refuses a request signed with the wrong secret with SignatureDoesNotMatch', async () => {
-    const forged = clientWith({ accessKeyId: LOCAL_CREDENTIALS.accessKeyId, secretAccessKey: 'guessed-secret' });
+    const forged = s3ClientOf(s3, { accessKeyId: LOCAL_CREDENTIALS.accessKeyId, secretAccessKey: 'guessed-secret' });
     await expect(forged.send(new PutObjectCommand({ Bucket: BUCKET, Key: ENROLLED, Body: 'attacker face' }))).rejects.toMatchObject({
       name: 'SignatureDoesNotMatch',
       $metadata: { httpStatusCode: 403 },
@@ -147,7 +131,7 @@ describe('the local S3 gate refuses what S3 refuses without a valid signature', 
   });
 
   it('refuses an access key it does not know with InvalidAccessKeyId', async () => {
-    const stranger = clientWith({ accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
+    const stranger = s3ClientOf(s3, { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
     await expect(stranger.send(new GetObjectCommand({ Bucket: BUCKET, Key: ENROLLED }))).rejects.toMatchObject({
       name: 'InvalidAccessKeyId',
     });
