@@ -4,8 +4,8 @@
  * signatures, refuses every other request without a valid SigV4 signature (header or presigned query; s3rver
  * would serve it anonymously), answers CORS for the buckets' rules from the template, and refuses reading a missing
  * object with 403 AccessDenied, as S3 answers a role without s3:ListBucket (the stack grants none), instead of
- * s3rver's 404, and passes a bucket's writes and deletes on one at a time (see forwardInTurn). What passes is
- * forwarded unchanged (Host included).
+ * s3rver's 404, and passes a bucket's requests on one at a time (see forwardInTurn). What passes is forwarded
+ * unchanged (Host included).
  */
 import { EventEmitter } from 'node:events';
 import { request, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -77,6 +77,8 @@ const S3rver = require('s3rver') as new (options: Record<string, unknown>) => S3
 const s3rverAccounts = require('s3rver/lib/models/account') as { DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void } };
 
 const DEFAULT_MAX_POST_BYTES = 64 * 1024 * 1024;
+/** s3rver answers loopback requests in milliseconds; one that has not answered by then is failed, not waited for. */
+const UPSTREAM_TIMEOUT_MS = 30_000;
 
 export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   mkdirSync(options.dataDir, { recursive: true });
@@ -111,47 +113,60 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   const corsByBucket = new Map(options.buckets.map((bucket) => [bucket.name, bucket.cors]));
   const maxPostBytes = options.maxPostBytes ?? DEFAULT_MAX_POST_BYTES;
 
+  /**
+   * Sends the request on to s3rver and its answer back. The answer is read whole before it is sent on, so that the
+   * exchange with s3rver ends when s3rver is done, however slowly the caller reads; the promise settles then.
+   */
   const forward = (
     req: IncomingMessage,
     res: ServerResponse,
     extraHeaders: Record<string, string>,
     body?: Buffer,
     isObjectRead = false,
-  ) => {
-    const upstream = request(
-      { host: LOCAL_HOST, port: internalPort, method: req.method, path: req.url, headers: req.headers },
-      (upstreamResponse) => {
-        if (isObjectRead && upstreamResponse.statusCode === 404) {
-          upstreamResponse.resume();
-          return refuse(res, new S3Error('AccessDenied', 'Access Denied', 403), extraHeaders, req.method === 'HEAD');
-        }
-        res.writeHead(upstreamResponse.statusCode ?? 502, { ...upstreamResponse.headers, ...extraHeaders });
-        upstreamResponse.pipe(res);
-      },
-    );
-    upstream.on('error', (error) => refuseInternal(res, `local S3 store unavailable: ${error.message}`, extraHeaders));
-    if (body) upstream.end(body);
-    else req.pipe(upstream);
-  };
+  ): Promise<void> =>
+    new Promise((resolve) => {
+      const fail = (error: Error) => {
+        refuseInternal(res, `local S3 store unavailable: ${error.message}`, extraHeaders);
+        resolve();
+      };
+      const upstream = request(
+        { host: LOCAL_HOST, port: internalPort, method: req.method, path: req.url, headers: req.headers },
+        (upstreamResponse) => {
+          const chunks: Buffer[] = [];
+          upstreamResponse.on('data', (chunk: Buffer) => chunks.push(chunk));
+          upstreamResponse.on('error', fail);
+          upstreamResponse.on('end', () => {
+            if (isObjectRead && upstreamResponse.statusCode === 404) {
+              refuse(res, new S3Error('AccessDenied', 'Access Denied', 403), extraHeaders, req.method === 'HEAD');
+            } else {
+              res.writeHead(upstreamResponse.statusCode ?? 502, { ...upstreamResponse.headers, ...extraHeaders });
+              res.end(Buffer.concat(chunks));
+            }
+            resolve();
+          });
+        },
+      );
+      upstream.setTimeout(UPSTREAM_TIMEOUT_MS, () => upstream.destroy(new Error(`no answer within ${UPSTREAM_TIMEOUT_MS} ms`)));
+      upstream.on('error', fail);
+      if (body) upstream.end(body);
+      else req.pipe(upstream);
+    });
 
   /**
-   * s3rver keeps objects as files in folders and removes each folder a delete leaves empty: a write into that folder
-   * at that moment failed, with a 500 or an error event that ended the process, where S3 (no folders) takes both. So
-   * a bucket's writes and deletes reach s3rver one at a time, each until its answer is sent.
+   * s3rver keeps objects as files in folders: a delete removes each folder it leaves empty, and a write into that
+   * folder at that moment failed (a 500, or an error event that ended the process); a read of an object while a write
+   * replaced it never got an answer. S3 takes all of these at once. So a bucket's requests reach s3rver one at a time,
+   * each until s3rver has answered it.
    */
-  const writesInTurn = new Map<string, Promise<unknown>>();
+  const requestsInTurn = new Map<string, Promise<unknown>>();
   const forwardInTurn = (bucket: string, ...args: Parameters<typeof forward>): Promise<void> => {
     const [, res] = args;
-    // Listened for now: a caller that hangs up while it waits has closed before its turn.
-    const answered = new Promise<void>((resolve) => res.once('close', resolve));
-    const turn = (writesInTurn.get(bucket) ?? Promise.resolve()).then(() => {
-      if (res.destroyed) return;
-      forward(...args);
-      return answered;
-    });
-    const settled = turn.catch(() => undefined);
-    writesInTurn.set(bucket, settled);
-    void settled.then(() => writesInTurn.get(bucket) === settled && writesInTurn.delete(bucket));
+    // A caller that hung up while it waited is skipped.
+    const turn = (requestsInTurn.get(bucket) ?? Promise.resolve()).then(() => (res.destroyed ? undefined : forward(...args)));
+    // The next request waits for this one to end, however it ends.
+    const ended = turn.catch(() => undefined);
+    requestsInTurn.set(bucket, ended);
+    void ended.then(() => requestsInTurn.get(bucket) === ended && requestsInTurn.delete(bucket));
     return turn;
   };
 
@@ -200,8 +215,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
           now: Date.now(),
           maxBodyBytes: maxPostBytes,
         });
-        if (method === 'GET' || method === 'HEAD') return forward(req, res, cors, body, isObjectRead);
-        return await forwardInTurn(bucket, req, res, cors, body);
+        return await forwardInTurn(bucket, req, res, cors, body, isObjectRead);
       } catch (error) {
         if (!(error instanceof S3Error)) throw error;
         options.log?.(`${method} ${url.pathname} refused: ${error.type}: ${error.message}`);

@@ -1,7 +1,8 @@
 /**
- * S3 has no folders; s3rver, under the local gate, stores objects as files in folders and removes a folder that a
- * delete leaves empty. A write into that folder at the same moment used to fail (a 500, or an error that ended the
- * stack's process): the indexer deleting a refused upload while its owner uploaded the next one, for example.
+ * S3 takes any requests at once. s3rver, under the local gate, stores objects as files in folders and removes a
+ * folder that a delete leaves empty: a write into that folder at the same moment used to fail (a 500, or an error that
+ * ended the stack's process), as when the indexer deleted a refused upload while its owner uploaded the next one; and a
+ * read of an object while a write replaced it never got an answer.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,7 @@ const FOLDER = 'enrollment/0b7e7d4e-1111-4222-8333-944445555666';
 /** Enough rounds that, before writes took turns, the first few already failed. */
 const ROUNDS = 40;
 
-describe('the local S3 takes a write and a delete in one folder at once, as S3 does', () => {
+describe('the local S3 takes requests at once that s3rver alone could not, as S3 does', () => {
   let dataDir: string;
   let s3: LocalS3;
   let client: S3Client;
@@ -59,6 +60,21 @@ describe('the local S3 takes a write and a delete in one folder at once, as S3 d
       await remove(`${FOLDER}/upload-${round}.jpg`);
     }
   });
+
+  it('answers reads of an object while a write replaces it', async () => {
+    const photo = (round: number) => Buffer.alloc(2_000_000, round);
+    const readLength = async () =>
+      (await (await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: `${FOLDER}/photo.jpg` }))).Body!.transformToByteArray()).length;
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${FOLDER}/photo.jpg`, Body: photo(0) }));
+    for (let round = 1; round <= ROUNDS; round++) {
+      const [, ...lengths] = await Promise.all([
+        client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${FOLDER}/photo.jpg`, Body: photo(round) })),
+        readLength(),
+        readLength(),
+      ]);
+      expect(lengths).toEqual([2_000_000, 2_000_000]);
+    }
+  }, 20_000);
 
   it('stores a signed write while a delete empties its folder', async () => {
     for (let round = 0; round < ROUNDS; round++) {
