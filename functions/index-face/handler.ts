@@ -25,7 +25,7 @@ function keyOf(record: S3EventRecord): string | undefined {
 }
 
 export function makeHandler({ config, clients, clock }: Parts<'dynamo' | 'rekognition' | 's3' | 'textract'>) {
-  const deps = { config, clients, store: new Store(clients, config.tableName) };
+  const deps = { config, clients, clock, store: new Store(clients, config.tableName) };
   const { bucketName } = config;
 
   async function processRecord(record: S3EventRecord): Promise<void> {
@@ -37,7 +37,8 @@ export function makeHandler({ config, clients, clock }: Parts<'dynamo' | 'rekogn
     const parsed = parseEnrollmentKey(key);
     if (!parsed) return refuse('not an enrollment/<sub>/<uuid>.jpg key');
     try {
-      await indexEnrollment(deps, parsed.sub, key, clock.now());
+      // The claim on the upload's decision lasts as long as this run may.
+      await indexEnrollment(deps, parsed.sub, key, clock.now(), { forMs: INDEX_BUDGET_MS });
     } catch (error) {
       if (error instanceof PhotoMissingError) return refuse('object no longer exists');
       if (error instanceof KeyNotIssuedError) {

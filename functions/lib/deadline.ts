@@ -3,6 +3,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 
 const scope = new AsyncLocalStorage<AbortSignal>();
 
+/** Waits `ms`, between the attempts or polls of a step (the deadline's signal still ends the step's next AWS call). */
+export const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** The signal of the deadline the current work runs under, for `send(command, { abortSignal })`. */
 export function currentAbortSignal(): AbortSignal | undefined {
   return scope.getStore();

@@ -18,15 +18,17 @@ import {
 } from '@aws-sdk/client-rekognition';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { requestOptions } from './aws-clients';
+import { pause } from './deadline';
 import { checkDocument } from './document-check';
 import { ENROLLMENT_CONTENT_TYPE } from './enrollment-key';
 import { referenceMismatch } from './liveness';
 import { recordFailedCheck } from './lockout';
 import { describeError, logger } from './logger';
 import { countVerdict } from './metrics';
-import type { Deps, TableDeps } from './parts';
+import type { Clock, Deps, TableDeps } from './parts';
 import {
   activateEnrollment,
+  claimEnrollmentDecision,
   confirmEnrollment,
   getActiveEnrollment,
   getCurrentEnrollment,
@@ -37,14 +39,18 @@ import {
   saveEnrollmentDecision,
   type ActiveEnrollment,
   type EnrollmentDecision,
+  type EnrollmentRecord,
   type RejectionReason,
   type Replacement,
 } from './store';
 
 /** What removing an enrollment uses: its face leaves the collection and its pinned photo the bucket. */
 type RemovalDeps = Deps<'rekognition' | 's3'>;
-/** What deciding on an upload uses: the document check reads the photo with Textract too. */
-type IndexingDeps = Deps<'rekognition' | 's3' | 'textract'>;
+/** What deciding on an upload uses: the document check reads the photo with Textract too; the clock times a wait. */
+type IndexingDeps = Deps<'rekognition' | 's3' | 'textract'> & { clock: Clock };
+
+/** How often a run that found the decision claimed by another run looks for it. */
+const DECISION_POLL_MS = 200;
 
 /** Rekognition refusals that are about the image itself, so retrying cannot help. */
 const IMAGE_REFUSALS: Record<string, RejectionReason> = {
@@ -365,6 +371,49 @@ async function activateReplacement(
   return true;
 }
 
+/** How a run claims the decision on an upload (see claimOrAwaitDecision). */
+export interface DecisionClaim {
+  /** How long the claim lasts: the claiming run's budget. */
+  forMs: number;
+  /** How long an unclaimed upload is first left to the other runner, which is expected to come (verify's: the S3 event's). */
+  afterMs?: number;
+}
+
+/**
+ * Makes this run the one that decides an issued upload, or waits for the run that claimed it first. Both the S3 event
+ * and verify run this routine on the same upload; without the claim both would check and index the photo, and the
+ * one a deadline cut short after IndexFaces would leave its face in the collection, which no record names. A claim
+ * lasts as long as the claiming run may, so the upload of a run that died is taken over when it ends.
+ * Returns the record: still ISSUED when this run holds the claim, else the decision the other run wrote.
+ */
+async function claimOrAwaitDecision(
+  deps: IndexingDeps,
+  sub: string,
+  issued: Extract<EnrollmentRecord, { status: 'ISSUED' }>,
+  { forMs, afterMs = 0 }: DecisionClaim,
+): Promise<EnrollmentRecord> {
+  const { clock, store } = deps;
+  let waitedMs = 0;
+  let waiting = false;
+  for (let record: EnrollmentRecord | undefined = issued; ; record = await getEnrollment(store, sub, issued.key)) {
+    // Gone meanwhile: the account was deleted, and nobody may decide on its uploads.
+    if (!record) throw new KeyNotIssuedError(issued.key);
+    if (record.status !== 'ISSUED') return record;
+    const nowMs = clock.now();
+    const claimedUntil = record.decidingUntil ?? 0;
+    if (claimedUntil <= nowMs && waitedMs >= afterMs) {
+      if (await claimEnrollmentDecision(store, sub, issued.key, nowMs, nowMs + forMs)) return record;
+      continue;
+    }
+    if (claimedUntil > nowMs && !waiting) logger.info('upload decision claimed by another run: waiting for it', { sub, key: issued.key });
+    waiting ||= claimedUntil > nowMs;
+    // The deadline of this run ends the wait: its next read is aborted.
+    const pauseMs = Math.min(DECISION_POLL_MS, claimedUntil > nowMs ? claimedUntil - nowMs : afterMs - waitedMs);
+    await pause(pauseMs);
+    waitedMs += pauseMs;
+  }
+}
+
 export interface EnrollmentOutcome {
   decision: EnrollmentDecision;
   /** Whether the photo at this key is the user's current enrollment now. */
@@ -375,10 +424,17 @@ export interface EnrollmentOutcome {
  * Decides on the photo at `key` (issued to `sub`) exactly once. Safe to run again and concurrently: the first
  * decision written wins, later runs return it. Throws KeyNotIssuedError for a key create never issued.
  */
-export async function indexEnrollment(deps: IndexingDeps, sub: string, key: string, nowMs: number): Promise<EnrollmentOutcome> {
+export async function indexEnrollment(
+  deps: IndexingDeps,
+  sub: string,
+  key: string,
+  nowMs: number,
+  claim: DecisionClaim,
+): Promise<EnrollmentOutcome> {
   const { store } = deps;
-  const existing = await getEnrollment(store, sub, key);
-  if (!existing) throw new KeyNotIssuedError(key);
+  const issued = await getEnrollment(store, sub, key);
+  if (!issued) throw new KeyNotIssuedError(key);
+  const existing = issued.status === 'ISSUED' ? await claimOrAwaitDecision(deps, sub, issued, claim) : issued;
   if (existing.status !== 'ISSUED') {
     // Finishes an activation a crashed earlier run may have left undone; a no-op otherwise.
     const active = existing.status === 'ACCEPTED' && (await activate(deps, sub, existing, nowMs));
@@ -392,7 +448,7 @@ export async function indexEnrollment(deps: IndexingDeps, sub: string, key: stri
   } catch (error) {
     // The other runner (the S3 event or verify) may have decided and removed the upload while this one looked.
     if (error instanceof PhotoMissingError && (await getEnrollment(store, sub, key))?.status !== 'ISSUED')
-      return indexEnrollment(deps, sub, key, nowMs);
+      return indexEnrollment(deps, sub, key, nowMs, claim);
     throw error;
   }
   if (!(await saveEnrollmentDecision(store, sub, decision, nowMs))) {
@@ -401,7 +457,7 @@ export async function indexEnrollment(deps: IndexingDeps, sub: string, key: stri
       await deleteFaces(deps, [decision.faceId]);
       await deleteObject(deps, decision.photoKey);
     }
-    return indexEnrollment(deps, sub, key, nowMs);
+    return indexEnrollment(deps, sub, key, nowMs, claim);
   }
   logger.info('enrollment decided', {
     sub,

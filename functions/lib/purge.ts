@@ -9,6 +9,7 @@ import { DeleteFacesCommand, paginateListFaces, type RekognitionClient } from '@
 import { DeleteObjectsCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { BatchWriteCommand, type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { requestOptions } from './aws-clients';
+import { pause } from './deadline';
 
 export interface PurgeTargets {
   dynamo: DynamoDBDocumentClient;
@@ -38,8 +39,6 @@ const OBJECT_BATCH = 1000;
 const ITEM_BATCH = 25;
 /** Unprocessed batch items are retried this many times (with a short pause) before the purge fails, to be run again. */
 const UNPROCESSED_RETRIES = 5;
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function chunks<T>(items: T[], size: number): T[][] {
   const result: T[][] = [];

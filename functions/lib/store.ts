@@ -44,11 +44,13 @@ export interface Replacement {
 }
 
 /** An issued upload key and, once the photo behind it was checked, the decision on it. */
-export type EnrollmentRecord = (
-  | { key: string; status: 'ISSUED' }
-  | { key: string; status: 'ACCEPTED'; faceId: string; photoKey: string; uploadedAt: string; document?: DocumentRecord }
-  | { key: string; status: 'REJECTED'; reason: RejectionReason }
-) & { replacement?: Replacement };
+export type EnrollmentRecord =
+  /** `decidingUntil` (epoch ms): a run claimed the decision until then, and any other run waits for it. */
+  (
+    | { key: string; status: 'ISSUED'; decidingUntil?: number }
+    | { key: string; status: 'ACCEPTED'; faceId: string; photoKey: string; uploadedAt: string; document?: DocumentRecord }
+    | { key: string; status: 'REJECTED'; reason: RejectionReason }
+  ) & { replacement?: Replacement };
 
 export type EnrollmentDecision = Exclude<EnrollmentRecord, { status: 'ISSUED' }>;
 
@@ -169,7 +171,29 @@ export async function getEnrollment(store: Store, sub: string, key: string): Pro
     };
   }
   if (item.status === 'REJECTED') return { key, status: 'REJECTED', reason: item.reason as RejectionReason, ...replacement };
-  return { key, status: 'ISSUED', ...replacement };
+  const claim = typeof item.decidingUntil === 'number' ? { decidingUntil: item.decidingUntil } : {};
+  return { key, status: 'ISSUED', ...claim, ...replacement };
+}
+
+/**
+ * Claims the decision on an issued key until `untilMs`: the S3 event's run and verify's each decide an upload, and
+ * the one that comes second then waits for the first one's decision instead of checking and indexing the same photo
+ * again. False while another claim is running, and once the key is decided.
+ */
+export async function claimEnrollmentDecision(store: Store, sub: string, key: string, nowMs: number, untilMs: number): Promise<boolean> {
+  return conditionally(() =>
+    store.dynamo.send(
+      new UpdateCommand({
+        TableName: store.tableName,
+        Key: { pk: userPk(sub), sk: enrollmentSk(key) },
+        UpdateExpression: 'SET decidingUntil = :until',
+        ConditionExpression: '#status = :issued AND (attribute_not_exists(decidingUntil) OR decidingUntil <= :now)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':issued': 'ISSUED', ':until': untilMs, ':now': nowMs },
+      }),
+      requestOptions(),
+    ),
+  );
 }
 
 /** Writes the decision on an issued key once; false means the key was not issued or was decided already. */

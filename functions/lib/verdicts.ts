@@ -3,7 +3,7 @@
  * same challenge then gets the first verdict again, with no second consumption and no second lockout count.
  * The check itself holds a place in the lockout window while it runs (./lockout.ts).
  */
-import { currentAbortSignal } from './deadline';
+import { currentAbortSignal, pause } from './deadline';
 import { holdCheckPlace, recordFailedCheck } from './lockout';
 import { describeError, logger } from './logger';
 import type { TableDeps } from './parts';
@@ -11,8 +11,6 @@ import { getVerdict, saveVerdict, type Store, type Verdict } from './store';
 
 /** How often a retried answer looks for the verdict of the run that is still deciding. */
 const VERDICT_POLL_MS = 200;
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits for the verdict another run is writing, until the invocation's deadline gives up. */
 async function awaitVerdict(store: Store, sub: string, challengeId: string): Promise<Verdict | undefined> {

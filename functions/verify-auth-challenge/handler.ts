@@ -26,6 +26,13 @@ import { verdictOnce } from '../lib/verdicts';
  */
 export const ANSWER_BUDGET_MS = 4000;
 
+/**
+ * How long verify leaves an upload nobody decides yet to the S3 event's run before it checks the photo itself. That
+ * run has 27 s where verify has 4, so it is the one that should index the face: a run cut short after IndexFaces
+ * leaves a face no record names. The event is usually there first; when it is late, verify decides.
+ */
+export const UPLOAD_EVENT_GRACE_MS = 1000;
+
 type Parameters = Record<string, string | undefined>;
 type Event = VerifyAuthChallengeResponseTriggerEvent;
 
@@ -37,7 +44,7 @@ const refused = (sub: string, why: string): boolean => {
 export function makeHandler(parts: Parts<'dynamo' | 'rekognition' | 's3' | 'textract' | 'cognito'>) {
   const { config, clients, clock } = parts;
   const store = new Store(clients, config.tableName);
-  const deps = { config, clients, store };
+  const deps = { config, clients, clock, store };
   const pseudonyms = new Pseudonyms(store, clock);
 
   async function verifyEmailCode(event: Event, sub: string, parameters: Parameters, answer: string, nowMs: number): Promise<boolean> {
@@ -66,7 +73,10 @@ export function makeHandler(parts: Parts<'dynamo' | 'rekognition' | 's3' | 'text
       return refused(sub, 'key or answer does not match the challenge');
     }
     try {
-      const { decision, active } = await indexEnrollment(deps, sub, key, nowMs);
+      const { decision, active } = await indexEnrollment(deps, sub, key, nowMs, {
+        forMs: ANSWER_BUDGET_MS,
+        afterMs: UPLOAD_EVENT_GRACE_MS,
+      });
       const reason = decision.status === 'REJECTED' ? decision.reason : undefined;
       logger.info('enrollment answer checked', { sub, key, status: decision.status, reason, active });
       return decision.status === 'ACCEPTED' && active;

@@ -35,7 +35,7 @@ import {
 import { ENROLL_KEY, OTHER_SUB, s3Event, SUB } from './support/events';
 import { watchMetrics, type CountedMetric } from './support/metrics';
 import { arrangeCollection, faceMatch, issueKey, JPEG, NEW_FACE_ID, storePhoto, UPLOADED_AT } from './support/photos';
-import { BUCKET, COLLECTION, testParts } from './support/parts';
+import { BUCKET, COLLECTION, NOW_MS, TABLE, testParts } from './support/parts';
 import { analyzeIdAnswer, PASSPORT } from './support/textract';
 
 const handler = makeHandler(testParts());
@@ -48,7 +48,9 @@ const indexed = (output: Partial<IndexFacesCommandOutput>) =>
 
 /** The decision written on the issued key, if any. */
 function writtenDecision(): Record<string, unknown> | undefined {
-  const update = receivedInputs(dynamoMock, UpdateCommand).find((input) => (input.Key as { sk: string }).sk === `ENROLLMENT#${ENROLL_KEY}`);
+  const update = receivedInputs(dynamoMock, UpdateCommand).find(
+    (input) => (input.Key as { sk: string }).sk === `ENROLLMENT#${ENROLL_KEY}` && String(input.UpdateExpression).includes('#status'),
+  );
   if (!update) return undefined;
   const values = update.ExpressionAttributeValues as Record<string, unknown>;
   return Object.fromEntries(Object.entries(values).map(([name, value]) => [name.slice(1), value]));
@@ -326,6 +328,63 @@ describe('index face: issued keys, decided once', () => {
     expect(deletedObjects()).toEqual([ENROLL_KEY]);
   });
 
+  const claimOf = () => receivedInputs(dynamoMock, UpdateCommand).find((input) => input.UpdateExpression === 'SET decidingUntil = :until');
+  const issuedUntil = (decidingUntil: number) => ({ Item: { key: ENROLL_KEY, status: 'ISSUED', decidingUntil } });
+
+  test('claims the decision on the upload for as long as it may run, before it reads the photo', async () => {
+    await handler(s3Event('enrollment-upload'));
+    expect(claimOf()).toEqual({
+      TableName: TABLE,
+      Key: { pk: `USER#${SUB}`, sk: `ENROLLMENT#${ENROLL_KEY}` },
+      UpdateExpression: 'SET decidingUntil = :until',
+      ConditionExpression: '#status = :issued AND (attribute_not_exists(decidingUntil) OR decidingUntil <= :now)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':issued': 'ISSUED', ':now': NOW_MS, ':until': NOW_MS + 27_000 },
+    });
+    expect(awsCallNames().indexOf('DynamoDB.UpdateCommand')).toBeLessThan(awsCallNames().indexOf('S3.HeadObjectCommand'));
+  });
+
+  test('waits for the decision of the run that claimed the upload first, and neither reads nor indexes the photo itself', async () => {
+    dynamoMock
+      .on(GetCommand, { Key: { sk: `ENROLLMENT#${ENROLL_KEY}` } })
+      .resolvesOnce(issuedUntil(NOW_MS + 4000))
+      .resolves({ Item: { key: ENROLL_KEY, status: 'REJECTED', reason: 'NO_FACE' } });
+    await handler(s3Event('enrollment-upload'));
+    expect(claimOf()).toBeUndefined();
+    expect(s3Mock.commandCalls(HeadObjectCommand)).toHaveLength(0);
+    expect(rekognitionMock.commandCalls(IndexFacesCommand)).toHaveLength(0);
+    expect(deletedObjects()).toEqual([ENROLL_KEY]);
+  });
+
+  test('waits as well when another run claimed the upload between its read and its claim', async () => {
+    dynamoMock.on(UpdateCommand, { UpdateExpression: 'SET decidingUntil = :until' }).rejects(conditionalCheckFailed());
+    dynamoMock
+      .on(GetCommand, { Key: { sk: `ENROLLMENT#${ENROLL_KEY}` } })
+      .resolvesOnce({ Item: { key: ENROLL_KEY, status: 'ISSUED' } })
+      .resolvesOnce(issuedUntil(NOW_MS + 4000))
+      .resolves({ Item: { key: ENROLL_KEY, status: 'REJECTED', reason: 'NO_FACE' } });
+    await handler(s3Event('enrollment-upload'));
+    expect(s3Mock.commandCalls(HeadObjectCommand)).toHaveLength(0);
+    expect(rekognitionMock.commandCalls(IndexFacesCommand)).toHaveLength(0);
+  });
+
+  test("takes the upload over when the other run's claim ended without a decision, as when that run died", async () => {
+    issueKey(SUB, ENROLL_KEY, { status: 'ISSUED', decidingUntil: NOW_MS });
+    await handler(s3Event('enrollment-upload'));
+    expect(claimOf()).toBeDefined();
+    expect(writtenDecision()).toMatchObject({ status: 'ACCEPTED', faceId: NEW_FACE_ID });
+  });
+
+  test('decides nothing when the issued key is gone while it waits (the account was deleted), and deletes the upload', async () => {
+    dynamoMock
+      .on(GetCommand, { Key: { sk: `ENROLLMENT#${ENROLL_KEY}` } })
+      .resolvesOnce(issuedUntil(NOW_MS + 4000))
+      .resolves({});
+    await handler(s3Event('enrollment-upload'));
+    expect(s3Mock.commandCalls(HeadObjectCommand)).toHaveLength(0);
+    expect(deletedObjects()).toEqual([ENROLL_KEY]);
+  });
+
   test('never decides a rejected key again, and deletes a second upload to it', async () => {
     issueKey(SUB, ENROLL_KEY, { status: 'REJECTED', reason: 'NO_FACE' });
     await handler(s3Event('enrollment-upload'));
@@ -346,7 +405,9 @@ describe('index face: issued keys, decided once', () => {
   });
 
   test('removes its own face and pinned copy when a concurrent run decided first', async () => {
-    dynamoMock.on(UpdateCommand, { Key: { sk: `ENROLLMENT#${ENROLL_KEY}` } }).rejects(conditionalCheckFailed());
+    dynamoMock
+      .on(UpdateCommand, { Key: { sk: `ENROLLMENT#${ENROLL_KEY}` }, ExpressionAttributeValues: { ':status': 'ACCEPTED' } })
+      .rejects(conditionalCheckFailed());
     dynamoMock
       .on(GetCommand, { Key: { sk: `ENROLLMENT#${ENROLL_KEY}` } })
       .resolvesOnce({ Item: { key: ENROLL_KEY, status: 'ISSUED' } })

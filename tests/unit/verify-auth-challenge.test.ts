@@ -11,7 +11,7 @@ import {
 import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { VerifyAuthChallengeResponseTriggerEvent } from 'aws-lambda';
-import { ANSWER_BUDGET_MS, makeHandler } from '../../functions/verify-auth-challenge/handler';
+import { ANSWER_BUDGET_MS, makeHandler, UPLOAD_EVENT_GRACE_MS } from '../../functions/verify-auth-challenge/handler';
 import {
   abortSignals,
   arrangeEmptyTable,
@@ -789,45 +789,104 @@ describe('verify auth challenge: ID photo upload', () => {
 
   beforeEach(() => {
     dynamoMock.on(GetCommand, { Key: { sk: 'ACTIVE_ENROLLMENT' } }).resolves({});
+    // Verify leaves an upload to the S3 event's run for a moment before it checks the photo itself: fake time runs through it.
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
   });
+
+  async function answerUpload(change?: (event: Event) => void): Promise<boolean> {
+    const answering = answerCorrect('enroll-answer', change);
+    await jest.advanceTimersByTimeAsync(UPLOAD_EVENT_GRACE_MS);
+    return answering;
+  }
 
   test('accepts the answer when the photo at the issued key was accepted and is the current enrollment', async () => {
     decided('ACCEPTED', accepted);
     storeEnrollment(SUB, { state: 'PROVISIONAL', key: ENROLL_KEY, ...accepted });
-    expect(await answerCorrect('enroll-answer')).toBe(true);
+    expect(await answerUpload()).toBe(true);
   });
 
   test('checks and enrolls the photo itself when the upload event has not been processed yet', async () => {
     issueKey(SUB, ENROLL_KEY);
-    expect(await answerCorrect('enroll-answer')).toBe(true);
+    expect(await answerUpload()).toBe(true);
     expect(receivedInputs(s3Mock, HeadObjectCommand)).toEqual([{ Bucket: BUCKET, Key: ENROLL_KEY }]);
     expect(rekognitionMock.commandCalls(IndexFacesCommand)).toHaveLength(1);
   });
 
-  test('accepts the answer when the upload event decided the photo and removed the upload while this check ran', async () => {
+  test('claims the decision on the photo for its own budget when it checks the photo itself', async () => {
+    issueKey(SUB, ENROLL_KEY);
+    await answerUpload();
+    expect(receivedInputs(dynamoMock, UpdateCommand)).toContainEqual(
+      expect.objectContaining({
+        Key: { pk: `USER#${SUB}`, sk: `ENROLLMENT#${ENROLL_KEY}` },
+        UpdateExpression: 'SET decidingUntil = :until',
+        ExpressionAttributeValues: { ':issued': 'ISSUED', ':now': NOW_MS, ':until': NOW_MS + ANSWER_BUDGET_MS },
+      }),
+    );
+  });
+
+  test('waits for the decision of the upload event that claimed the photo first, instead of checking it again', async () => {
+    const decision = { key: ENROLL_KEY, status: 'ACCEPTED', ...accepted };
+    dynamoMock
+      .on(GetCommand, { Key: { sk: `ENROLLMENT#${ENROLL_KEY}` } })
+      .resolvesOnce({ Item: { key: ENROLL_KEY, status: 'ISSUED', decidingUntil: NOW_MS + 27_000 } })
+      .resolves({ Item: decision });
+    storeEnrollment(SUB, { state: 'PROVISIONAL', ...decision });
+    expect(await answerUpload()).toBe(true);
+    expect(s3Mock.commandCalls(HeadObjectCommand)).toHaveLength(0);
+    expect(rekognitionMock.commandCalls(IndexFacesCommand)).toHaveLength(0);
+  });
+
+  test('answers false by its deadline while the upload event still decides, and indexes nothing', async () => {
+    issueKey(SUB, ENROLL_KEY, { status: 'ISSUED', decidingUntil: NOW_MS + 27_000 });
+    const answering = handler(verifyEvent('enroll-answer'));
+    await jest.advanceTimersByTimeAsync(ANSWER_BUDGET_MS);
+    expect((await answering).response.answerCorrect).toBe(false);
+    expect(s3Mock.commandCalls(HeadObjectCommand)).toHaveLength(0);
+    expect(rekognitionMock.commandCalls(IndexFacesCommand)).toHaveLength(0);
+  });
+
+  test('leaves an upload nobody claimed to the S3 event for a moment, and waits for its run once that claims it', async () => {
     const decision = { key: ENROLL_KEY, status: 'ACCEPTED', ...accepted };
     dynamoMock
       .on(GetCommand, { Key: { sk: `ENROLLMENT#${ENROLL_KEY}` } })
       .resolvesOnce({ Item: { key: ENROLL_KEY, status: 'ISSUED' } })
+      .resolvesOnce({ Item: { key: ENROLL_KEY, status: 'ISSUED', decidingUntil: NOW_MS + 27_000 } })
       .resolves({ Item: decision });
+    storeEnrollment(SUB, { state: 'PROVISIONAL', ...decision });
+    expect(await answerUpload()).toBe(true);
+    expect(receivedInputs(dynamoMock, UpdateCommand).filter((input) => input.UpdateExpression === 'SET decidingUntil = :until')).toEqual(
+      [],
+    );
+    expect(rekognitionMock.commandCalls(IndexFacesCommand)).toHaveLength(0);
+  });
+
+  test('accepts the answer when the upload event decided the photo and removed the upload while this check ran', async () => {
+    const decision = { key: ENROLL_KEY, status: 'ACCEPTED', ...accepted };
+    let removed = false;
+    dynamoMock
+      .on(GetCommand, { Key: { sk: `ENROLLMENT#${ENROLL_KEY}` } })
+      .callsFake(() => ({ Item: removed ? decision : { key: ENROLL_KEY, status: 'ISSUED' } }));
     dynamoMock
       .on(GetCommand, { Key: { sk: 'ACTIVE_ENROLLMENT' } })
       .resolvesOnce({})
       .resolves({ Item: { ...decision, state: 'PROVISIONAL', provisionalUntil: nowSeconds() + 3600 } });
-    s3Mock.on(HeadObjectCommand).rejects(serviceError('NotFound', 'NotFound', 404));
-    expect(await answerCorrect('enroll-answer')).toBe(true);
+    s3Mock.on(HeadObjectCommand).callsFake(() => {
+      removed = true;
+      throw serviceError('NotFound', 'NotFound', 404);
+    });
+    expect(await answerUpload()).toBe(true);
   });
 
   test('rejects the answer when the photo was rejected, without counting it toward lockout', async () => {
     decided('REJECTED', { reason: 'NO_FACE' });
-    expect(await answerCorrect('enroll-answer')).toBe(false);
+    expect(await answerUpload()).toBe(false);
     expect(failuresRecorded()).toBe(0);
   });
 
   test('rejects the answer when the accepted photo could not become the enrollment', async () => {
     decided('ACCEPTED', accepted);
     dynamoMock.on(PutCommand, { Item: { sk: 'ACTIVE_ENROLLMENT' } }).rejects(conditionalCheckFailed());
-    expect(await answerCorrect('enroll-answer')).toBe(false);
+    expect(await answerUpload()).toBe(false);
   });
 
   test.each([
@@ -837,12 +896,12 @@ describe('verify auth challenge: ID photo upload', () => {
   ])('rejects the answer when nothing was uploaded to the key (HeadObject %s)', async (_case, error) => {
     issueKey(SUB, ENROLL_KEY);
     s3Mock.on(HeadObjectCommand).rejects(error);
-    expect(await answerCorrect('enroll-answer')).toBe(false);
+    expect(await answerUpload()).toBe(false);
     expect(failuresRecorded()).toBe(0);
   });
 
   test('rejects a key that was never issued, without looking at S3', async () => {
-    expect(await answerCorrect('enroll-answer')).toBe(false);
+    expect(await answerUpload()).toBe(false);
     expect(s3Mock.commandCalls(HeadObjectCommand)).toHaveLength(0);
   });
 
@@ -852,7 +911,7 @@ describe('verify auth challenge: ID photo upload', () => {
     ['a challenge without a key', (event: Event) => delete event.request.privateChallengeParameters.key],
   ])('rejects %s without looking anything up', async (_case, change) => {
     decided('ACCEPTED', accepted);
-    expect(await answerCorrect('enroll-answer', change)).toBe(false);
+    expect(await answerUpload(change)).toBe(false);
     expect(awsCallNames()).toEqual(['DynamoDB.GetCommand']);
   });
 });
