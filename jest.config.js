@@ -7,8 +7,8 @@ export default {
     '^.+\\.tsx?$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
   testMatch: ['<rootDir>/tests/**/*.test.ts'],
-  // Two suites at a time, even on 2 cores: the integration suites mostly wait on real-time video, so two overlap
-  // (CI: about 12 minutes of tests where one at a time took 19). Each suite starts its own stack on free ports.
+  // Two suites at a time, but one heavy suite (a whole stack, liveness video, a browser) at a time, beside the light
+  // ones (tests/support/heavy-suites.cjs, taken by the environment above and planned for by the sequencer below).
   maxWorkers: 2,
   testSequencer: '<rootDir>/tests/support/slow-suites-first.cjs',
   collectCoverageFrom: ['functions/**/*.ts'],

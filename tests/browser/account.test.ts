@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import type { Page, Request, Route } from 'playwright-core';
 import { freePort } from '../../local/template/local-environment';
 import { launchBrowser, openPage, type PageRecord, type TestBrowser } from './browser';
-import { BROWSER_TURN_WAIT_MS, takeBrowserTurn } from './browser-turn';
 import { ROOT, requireBuiltApp, screenshot, signUpAndProveEmail } from './app-server';
 import { startStandInStack, type StandInStack } from './stand-in-stack';
 
@@ -18,14 +17,12 @@ const UPLOAD_ID = '0b7e6a52-3f0c-4d7e-9a51-6c1f2e8d9a10';
 const UPLOAD_KEY = `enrollment/sub/${UPLOAD_ID}.jpg`;
 
 let stack: StandInStack;
-let endBrowserTurn: (() => Promise<void>) | undefined;
 let browser: TestBrowser;
 /** Nothing listens at either: the page answers every call (see accountApi). */
 let apiUrl: string;
 let bucketUrl: string;
 
 beforeAll(async () => {
-  endBrowserTurn = await takeBrowserTurn();
   await requireBuiltApp();
   apiUrl = `http://127.0.0.1:${await freePort()}`;
   bucketUrl = `http://127.0.0.1:${await freePort()}/face-bucket`;
@@ -35,12 +32,11 @@ beforeAll(async () => {
     connectSources: [bucketUrl],
   });
   browser = await launchBrowser();
-}, BROWSER_TURN_WAIT_MS + 60_000);
+}, 60_000);
 
 afterAll(async () => {
   await browser?.close();
   await stack?.close();
-  await endBrowserTurn?.();
 });
 
 interface Answer {

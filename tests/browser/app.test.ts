@@ -9,30 +9,26 @@ import { get as httpGet } from 'node:http';
 import type { Page } from 'playwright-core';
 import { startAppServer } from '../../local/web/serve-app';
 import { launchBrowser, openPage, type PageRecord, type TestBrowser } from './browser';
-import { BROWSER_TURN_WAIT_MS, takeBrowserTurn } from './browser-turn';
 import { freePort } from '../../local/template/local-environment';
 import { codeFieldCleared, DIST_DIR, enterEmailCode, requireBuiltApp, screenshot, submitSignUp } from './app-server';
 import { appConfig, POOL_ID, startStandInStack, type StandInStack } from './stand-in-stack';
 
 let stack: StandInStack;
-let endBrowserTurn: (() => Promise<void>) | undefined;
 let app: StandInStack['app'];
 let cognito: StandInStack['cognito'];
 let dataDir: string;
 let browser: TestBrowser;
 
 beforeAll(async () => {
-  endBrowserTurn = await takeBrowserTurn();
   await requireBuiltApp();
   stack = await startStandInStack({ afterEmailCode: 'ENROLL_ID_PHOTO' });
   ({ app, cognito, dataDir } = stack);
   browser = await launchBrowser();
-}, BROWSER_TURN_WAIT_MS + 60_000);
+}, 60_000);
 
 afterAll(async () => {
   await browser?.close();
   await stack?.close();
-  await endBrowserTurn?.();
 });
 
 async function open(options?: Parameters<typeof openPage>[1]): Promise<{ page: Page; record: PageRecord; close: () => Promise<void> }> {

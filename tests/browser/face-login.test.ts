@@ -18,7 +18,6 @@ import { locateFace } from '../../local/rekognition/liveness-client/client';
 import type { LivenessSession } from '../../local/rekognition/liveness/sessions';
 import { freePort, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/template/local-environment';
 import { launchBrowser, openPage, type PageRecord, type TestBrowser } from './browser';
-import { BROWSER_TURN_WAIT_MS, takeBrowserTurn } from './browser-turn';
 import {
   ARTIFACT_DIR,
   codeFieldCleared,
@@ -47,10 +46,8 @@ let otherPersonPngIdCard: string;
 /** A new ID card of the person of otherVideo, which replaces the enrolled one. */
 let otherPersonNewIdCard: string;
 const email = `face.${Date.now()}@example.com`;
-let endBrowserTurn: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  endBrowserTurn = await takeBrowserTurn();
   await requireBuiltApp();
   await mkdir(ARTIFACT_DIR, { recursive: true });
   workDir = await mkdtemp(join(tmpdir(), 'face-login-browser-'));
@@ -89,7 +86,7 @@ beforeAll(async () => {
   } finally {
     rekognition.destroy();
   }
-}, BROWSER_TURN_WAIT_MS + SCENARIO_TIMEOUT_MS);
+}, SCENARIO_TIMEOUT_MS);
 
 /**
  * Each liveness session's verdict as the stack stored it (best effort): the scoring's reasons, or why the stream
@@ -114,7 +111,6 @@ afterAll(async () => {
   if (workDir) await writeFile(join(ARTIFACT_DIR, 'liveness-verdicts.json'), JSON.stringify(await livenessVerdicts(), null, 2));
   await stack?.stop();
   if (workDir) await rm(workDir, { recursive: true, force: true });
-  await endBrowserTurn?.();
 }, SCENARIO_TIMEOUT_MS);
 
 function expectCleanRun(record: PageRecord) {
