@@ -21,14 +21,20 @@ import {
   type StoredEmailCode,
 } from '../lib/store';
 import { Refusal, withErrorPolicy } from '../lib/trigger';
-import { issueEnrollmentUpload } from '../lib/upload';
+import { awaitUploadDecisions, issueEnrollmentUpload } from '../lib/upload';
 
 type Challenge = CreateAuthChallengeTriggerEvent['response'];
+
+/**
+ * How long create waits, after a refused photo answer, for a photo of the user still being checked (of its 4.5 s:
+ * the upload or liveness session it then issues needs the rest).
+ */
+export const PENDING_UPLOAD_WAIT_MS = 3000;
 
 export function makeHandler(parts: Parts<'dynamo' | 'rekognition' | 's3' | 'ses'>) {
   const { config, clock } = parts;
   const store = new Store(parts.clients, config.tableName);
-  const deps = { config, clients: parts.clients, store };
+  const deps = { config, clients: parts.clients, clock, store };
   const pseudonyms = new Pseudonyms(store, clock);
 
   async function livenessChallenge(sub: string, nowMs: number): Promise<Challenge> {
@@ -105,7 +111,15 @@ export function makeHandler(parts: Parts<'dynamo' | 'rekognition' | 's3' | 'ses'
     const sub = decoy ? await pseudonyms.sub(event.userName) : event.request.userAttributes.sub;
     if (!sub) throw new Refusal('the user has no sub attribute');
     // The same read for everyone: an unknown username's pseudo-identity simply has no enrollment.
-    const enrolled = async () => (await getCurrentEnrollment(store, sub, nowMs)) !== undefined || decoy;
+    const enrolled = async () => {
+      if ((await getCurrentEnrollment(store, sub, nowMs)) !== undefined || decoy) return true;
+      const last = event.request.session?.at(-1);
+      if (last?.challengeMetadata !== ENROLL_ID_PHOTO || last.challengeResult) return false;
+      // Verify refused the photo answer; if only because the photo was still being checked, its decision may make the
+      // user enrolled in a moment, and a second upload would be refused.
+      await awaitUploadDecisions(deps, sub, PENDING_UPLOAD_WAIT_MS);
+      return (await getCurrentEnrollment(store, sub, clock.now())) !== undefined;
+    };
     const step = await nextStep(progress, enrolled);
     if (step === FACE_LIVENESS) {
       event.response = await livenessChallenge(sub, nowMs);

@@ -33,6 +33,7 @@ import {
   getActiveEnrollment,
   getCurrentEnrollment,
   getEnrollment,
+  releaseEnrollmentClaim,
   removeProvisionalEnrollment,
   replaceConfirmedEnrollment,
   revokeAcceptedEnrollment,
@@ -384,7 +385,7 @@ export interface DecisionClaim {
  * and verify run this routine on the same upload; without the claim both would check and index the photo, and the
  * one a deadline cut short after IndexFaces would leave its face in the collection, which no record names. A claim
  * lasts as long as the claiming run may, so the upload of a run that died is taken over when it ends.
- * Returns the record: still ISSUED when this run holds the claim, else the decision the other run wrote.
+ * Returns the record: still ISSUED, with this run's claim, when this run holds it, else the decision the other run wrote.
  */
 async function claimOrAwaitDecision(
   deps: IndexingDeps,
@@ -402,7 +403,7 @@ async function claimOrAwaitDecision(
     const nowMs = clock.now();
     const claimedUntil = record.decidingUntil ?? 0;
     if (claimedUntil <= nowMs && waitedMs >= afterMs) {
-      if (await claimEnrollmentDecision(store, sub, issued.key, nowMs, nowMs + forMs)) return record;
+      if (await claimEnrollmentDecision(store, sub, issued.key, nowMs, nowMs + forMs)) return { ...record, decidingUntil: nowMs + forMs };
       continue;
     }
     if (claimedUntil > nowMs && !waiting) logger.info('upload decision claimed by another run: waiting for it', { sub, key: issued.key });
@@ -446,6 +447,8 @@ export async function indexEnrollment(
   try {
     decision = await decide(deps, sub, key, existing.replacement, nowMs);
   } catch (error) {
+    // Nothing decided: the claim goes, so that the other runner need not wait for it to end.
+    await releaseEnrollmentClaim(store, sub, key, existing.decidingUntil ?? 0).catch(() => false);
     // The other runner (the S3 event or verify) may have decided and removed the upload while this one looked.
     if (error instanceof PhotoMissingError && (await getEnrollment(store, sub, key))?.status !== 'ISSUED')
       return indexEnrollment(deps, sub, key, nowMs, claim);

@@ -80,30 +80,36 @@ export async function deleteFaces(targets: PurgeTargets, faceIds: string[]): Pro
   return deleted;
 }
 
-/** Deletes every object under the prefix (the whole bucket without one), a page at a time. */
-export async function deleteObjectsUnder(s3: S3Client, bucket: string, prefix?: string): Promise<number> {
-  let deleted = 0;
-  const pages = paginateListObjectsV2({ client: s3, pageSize: OBJECT_BATCH }, { Bucket: bucket, Prefix: prefix }, requestOptions());
-  for await (const page of pages) {
-    const objects = (page.Contents ?? []).flatMap(({ Key }) => (Key === undefined ? [] : [{ Key }]));
-    if (objects.length === 0) continue;
+/** Deletes these keys of the bucket (at most a ListObjectsV2 page, 1,000, at a time); keys already gone count as deleted. */
+export async function deleteObjectKeys(s3: S3Client, bucket: string, keys: string[]): Promise<number> {
+  for (const batch of chunks(keys, OBJECT_BATCH)) {
     const { Errors = [] } = await s3.send(
-      new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }),
+      new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
       requestOptions(),
     );
     if (Errors.length > 0) {
       const [first] = Errors;
       // The code says why; the key is left out, as it names a user.
       const example = `${first?.Code} ${first?.Message ?? ''}`.trim();
-      throw new Error(`${Errors.length} of ${objects.length} objects of ${bucket} could not be deleted, e.g. ${example}`);
+      throw new Error(`${Errors.length} of ${batch.length} objects of ${bucket} could not be deleted, e.g. ${example}`);
     }
-    deleted += objects.length;
+  }
+  return keys.length;
+}
+
+/** Deletes every object under the prefix (the whole bucket without one), a page at a time. */
+export async function deleteObjectsUnder(s3: S3Client, bucket: string, prefix?: string): Promise<number> {
+  let deleted = 0;
+  const pages = paginateListObjectsV2({ client: s3, pageSize: OBJECT_BATCH }, { Bucket: bucket, Prefix: prefix }, requestOptions());
+  for await (const page of pages) {
+    const keys = (page.Contents ?? []).flatMap(({ Key }) => (Key === undefined ? [] : [Key]));
+    deleted += await deleteObjectKeys(s3, bucket, keys);
   }
   return deleted;
 }
 
-/** Every item under `USER#<sub>`, read consistently so nothing written before the purge is missed. */
-async function userItems(targets: PurgeTargets, sub: string): Promise<Record<string, unknown>[]> {
+/** Every item under `USER#<sub>` (the `projection` of each), read consistently so nothing written before is missed. */
+export async function userItems(targets: PurgeTargets, sub: string, projection = 'pk, sk, faceId'): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   const pages = paginateQuery(
     { client: targets.dynamo },
@@ -111,7 +117,7 @@ async function userItems(targets: PurgeTargets, sub: string): Promise<Record<str
       TableName: targets.tableName,
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': `USER#${sub}` },
-      ProjectionExpression: 'pk, sk, faceId',
+      ProjectionExpression: projection,
       ConsistentRead: true,
     },
     requestOptions(),

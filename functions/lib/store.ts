@@ -196,6 +196,40 @@ export async function claimEnrollmentDecision(store: Store, sub: string, key: st
   );
 }
 
+/** Ends this run's claim on an issued key it could not decide (nothing was uploaded), so nobody waits for it. */
+export async function releaseEnrollmentClaim(store: Store, sub: string, key: string, untilMs: number): Promise<boolean> {
+  return conditionally(() =>
+    store.dynamo.send(
+      new UpdateCommand({
+        TableName: store.tableName,
+        Key: { pk: userPk(sub), sk: enrollmentSk(key) },
+        UpdateExpression: 'REMOVE decidingUntil',
+        ConditionExpression: '#status = :issued AND decidingUntil = :until',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':issued': 'ISSUED', ':until': untilMs },
+      }),
+      requestOptions(),
+    ),
+  );
+}
+
+/** Whether a run is deciding one of the user's uploads now: its claim has not ended. */
+export async function isDecidingAnUpload(store: Store, sub: string, nowMs: number): Promise<boolean> {
+  const { Count = 0 } = await store.dynamo.send(
+    new QueryCommand({
+      TableName: store.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :enrollment)',
+      FilterExpression: '#status = :issued AND decidingUntil > :now',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':pk': userPk(sub), ':enrollment': 'ENROLLMENT#', ':issued': 'ISSUED', ':now': nowMs },
+      ConsistentRead: true,
+      Select: 'COUNT',
+    }),
+    requestOptions(),
+  );
+  return Count > 0;
+}
+
 /** Writes the decision on an issued key once; false means the key was not issued or was decided already. */
 export async function saveEnrollmentDecision(store: Store, sub: string, decision: EnrollmentDecision, nowMs: number): Promise<boolean> {
   const { key, status, replacement: _issuedWith, ...details } = decision;

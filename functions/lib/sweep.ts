@@ -4,20 +4,23 @@
  * prefix, a face) is a candidate; the pool's subs are read once, and each candidate is looked up once more just
  * before its purge, so a user created during the sweep is never touched. Each run pages through everything and
  * is idempotent: what one run could not finish, the next one does. Lockouts and failures are left to expire (see
- * isAttemptLimitItem).
+ * isAttemptLimitItem). The same pass removes the faces and pinned photos of users in the pool that no record names
+ * (./strays.ts).
  */
 import { type CognitoIdentityProviderClient, paginateListUsers } from '@aws-sdk/client-cognito-identity-provider';
 import { paginateListObjectsV2 } from '@aws-sdk/client-s3';
 import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import { requestOptions } from './aws-clients';
+import type { Clock } from './parts';
 import { facesByOwner, isAttemptLimitItem, type PurgeCounts, type PurgeTargets, purgeUserData, USER_PREFIX_ROOTS } from './purge';
+import { pinnedPhotosByOwner, removeStrays, type StrayCounts } from './strays';
 
 export interface SweepTargets extends PurgeTargets {
   cognito: CognitoIdentityProviderClient;
   userPoolId: string;
 }
 
-export interface SweepReport extends PurgeCounts {
+export interface SweepReport extends PurgeCounts, StrayCounts {
   /** Subs that own data and are not in the pool. */
   candidates: number;
   /** Of those, the ones purged (a candidate found in the pool on the second look is left alone). */
@@ -70,12 +73,13 @@ async function subsInPool(targets: SweepTargets, filter?: string): Promise<Set<s
 
 const isInPool = async (targets: SweepTargets, sub: string) => (await subsInPool(targets, `sub = "${sub}"`)).has(sub);
 
-export async function sweepDeletedUsers(targets: SweepTargets): Promise<SweepReport> {
+export async function sweepDeletedUsers(targets: SweepTargets, clock: Clock): Promise<SweepReport> {
   const faces = await facesByOwner(targets);
+  const photos = await pinnedPhotosByOwner(targets);
   const owners = new Set([...(await subsWithItems(targets)), ...(await subsWithObjects(targets)), ...faces.keys()]);
   const inPool = await subsInPool(targets);
   const candidates = [...owners].filter((sub) => SUB.test(sub) && !inPool.has(sub));
-  const report: SweepReport = { candidates: candidates.length, purged: 0, faces: 0, objects: 0, items: 0 };
+  const report: SweepReport = { candidates: candidates.length, purged: 0, faces: 0, objects: 0, items: 0, strayFaces: 0, strayPhotos: 0 };
   for (const sub of candidates) {
     if (await isInPool(targets, sub)) continue;
     // Unknown emails' pseudo-identities are never in the pool: their lockouts must not end here, before a real user's.
@@ -84,6 +88,12 @@ export async function sweepDeletedUsers(targets: SweepTargets): Promise<SweepRep
     report.faces += counts.faces;
     report.objects += counts.objects;
     report.items += counts.items;
+  }
+  for (const sub of new Set([...faces.keys(), ...photos.keys()])) {
+    if (!inPool.has(sub)) continue;
+    const strays = await removeStrays(targets, sub, faces.get(sub) ?? [], photos.get(sub) ?? [], clock.now());
+    report.strayFaces += strays.strayFaces;
+    report.strayPhotos += strays.strayPhotos;
   }
   return report;
 }

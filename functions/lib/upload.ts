@@ -6,8 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { ENROLLMENT_CONTENT_TYPE, enrollmentKey } from './enrollment-key';
-import type { Deps } from './parts';
-import { recordIssuedUpload, type Replacement } from './store';
+import { pause } from './deadline';
+import type { Clock, Deps, TableDeps } from './parts';
+import { isDecidingAnUpload, recordIssuedUpload, type Replacement } from './store';
+
+/** How often a wait for an upload's decision looks again. */
+const DECISION_POLL_MS = 200;
 
 export interface EnrollmentUpload {
   key: string;
@@ -36,4 +40,15 @@ export async function issueEnrollmentUpload(
     Expires: uploadUrlTtlSeconds,
   });
   return { key, url, fields };
+}
+
+/**
+ * Waits while a run decides one of the user's uploads, for at most `maxMs`. Verify gives up on a photo after 4 s, and
+ * the S3 event's run may accept it moments later: create waits for that before it offers a second upload, which would
+ * be refused as ALREADY_ENROLLED by then.
+ */
+export async function awaitUploadDecisions(deps: TableDeps & { clock: Clock }, sub: string, maxMs: number): Promise<void> {
+  for (let waitedMs = 0; waitedMs < maxMs && (await isDecidingAnUpload(deps.store, sub, deps.clock.now())); waitedMs += DECISION_POLL_MS) {
+    await pause(DECISION_POLL_MS);
+  }
 }

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { CreateFaceLivenessSessionCommand } from '@aws-sdk/client-rekognition';
 import { SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { jest } from '@jest/globals';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { CreateAuthChallengeTriggerEvent } from 'aws-lambda';
-import { makeHandler } from '../../functions/create-auth-challenge/handler';
+import { makeHandler, PENDING_UPLOAD_WAIT_MS } from '../../functions/create-auth-challenge/handler';
 import { addressHash, checkEmailCode } from '../../functions/lib/email-code';
 import {
   arrangeEmptyTable,
@@ -26,7 +27,7 @@ import { createEvent, EMAIL, PSEUDONYM_SECRET, SUB, UNKNOWN_PSEUDO_SUB } from '.
 const KEY = Buffer.from(PSEUDONYM_SECRET, 'base64');
 const SENT_TO_EMAIL = addressHash(KEY, EMAIL);
 import { watchMetrics, type CountedMetric } from './support/metrics';
-import { BUCKET, EMAIL_IDENTITY_ARN, EMAIL_SENDER, NOW_MS, REGION, testParts } from './support/parts';
+import { BUCKET, EMAIL_IDENTITY_ARN, EMAIL_SENDER, NOW_MS, REGION, TABLE, testParts } from './support/parts';
 
 const handler = makeHandler(testParts());
 
@@ -306,6 +307,65 @@ describe('create auth challenge: ID photo upload', () => {
     const { response } = await handler(createEvent('enroll'));
     expect(response.challengeMetadata).toBe('FACE_LIVENESS');
     expect(putItems('ENROLLMENT#')).toEqual([]);
+  });
+});
+
+describe('create auth challenge: after a refused photo answer', () => {
+  const refusedUpload = () => withSession([entry('EMAIL_CODE', true), entry('ENROLL_ID_PHOTO', false)], 'enroll');
+  const decidingQueries = () => receivedInputs(dynamoMock, QueryCommand);
+
+  beforeEach(() => jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] }));
+  afterEach(() => jest.useRealTimers());
+
+  async function create(event: CreateAuthChallengeTriggerEvent, advanceMs = PENDING_UPLOAD_WAIT_MS) {
+    const creating = handler(event);
+    await jest.advanceTimersByTimeAsync(advanceMs);
+    return creating;
+  }
+
+  test('waits for a photo of the user still being checked, and offers liveness once it made the user enrolled', async () => {
+    // The indexer is deciding at the first look and has enrolled the user by the second.
+    let looks = 0;
+    dynamoMock.on(QueryCommand).callsFake(() => ({ Count: ++looks === 1 ? 1 : 0 }));
+    const enrollment = { state: 'PROVISIONAL', provisionalUntil: nowSeconds() + 3600, faceId: 'f', photoKey: 'p', key: 'k' };
+    dynamoMock.on(GetCommand, { Key: { sk: 'ACTIVE_ENROLLMENT' } }).callsFake(() => (looks > 1 ? { Item: enrollment } : {}));
+    const { response } = await create(refusedUpload());
+    expect(response.challengeMetadata).toBe('FACE_LIVENESS');
+    expect(putItems('ENROLLMENT#')).toEqual([]);
+  });
+
+  test('asks whether a run is deciding one of its uploads, reading consistently', async () => {
+    dynamoMock.on(QueryCommand).resolves({ Count: 0 });
+    await create(refusedUpload());
+    expect(decidingQueries()[0]).toEqual({
+      TableName: TABLE,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :enrollment)',
+      FilterExpression: '#status = :issued AND decidingUntil > :now',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':pk': `USER#${SUB}`, ':enrollment': 'ENROLLMENT#', ':issued': 'ISSUED', ':now': NOW_MS },
+      ConsistentRead: true,
+      Select: 'COUNT',
+    });
+  });
+
+  test('offers a new upload at once when no photo of the user is being checked', async () => {
+    dynamoMock.on(QueryCommand).resolves({ Count: 0 });
+    const { response } = await create(refusedUpload(), 0);
+    expect(response.challengeMetadata).toBe('ENROLL_ID_PHOTO');
+    expect(decidingQueries()).toHaveLength(1);
+  });
+
+  test('offers a new upload when the check outlasts the wait, having waited at most PENDING_UPLOAD_WAIT_MS', async () => {
+    dynamoMock.on(QueryCommand).resolves({ Count: 1 });
+    const { response } = await create(refusedUpload());
+    expect(response.challengeMetadata).toBe('ENROLL_ID_PHOTO');
+    expect(decidingQueries().length).toBeLessThanOrEqual(PENDING_UPLOAD_WAIT_MS / 200 + 1);
+  });
+
+  test('looks for no photo being checked when the last answer was not a refused upload', async () => {
+    await create(createEvent('enroll'), 0);
+    await create(withSession([entry('EMAIL_CODE', false)]), 0);
+    expect(decidingQueries()).toEqual([]);
   });
 });
 

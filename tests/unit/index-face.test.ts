@@ -375,6 +375,19 @@ describe('index face: issued keys, decided once', () => {
     expect(writtenDecision()).toMatchObject({ status: 'ACCEPTED', faceId: NEW_FACE_ID });
   });
 
+  test('ends its claim when it cannot decide (the photo is gone), so that no other run waits for it', async () => {
+    s3Mock.on(HeadObjectCommand).rejects(serviceError('NotFound', 'NotFound', 404));
+    await handler(s3Event('enrollment-upload'));
+    expect(receivedInputs(dynamoMock, UpdateCommand).find((input) => input.UpdateExpression === 'REMOVE decidingUntil')).toEqual({
+      TableName: TABLE,
+      Key: { pk: `USER#${SUB}`, sk: `ENROLLMENT#${ENROLL_KEY}` },
+      UpdateExpression: 'REMOVE decidingUntil',
+      ConditionExpression: '#status = :issued AND decidingUntil = :until',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':issued': 'ISSUED', ':until': NOW_MS + 27_000 },
+    });
+  });
+
   test('decides nothing when the issued key is gone while it waits (the account was deleted), and deletes the upload', async () => {
     dynamoMock
       .on(GetCommand, { Key: { sk: `ENROLLMENT#${ENROLL_KEY}` } })
