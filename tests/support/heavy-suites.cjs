@@ -10,7 +10,8 @@ const { mkdir, readFile, rm, writeFile } = require('node:fs/promises');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 
-const HEAVY_SUITE = /\/tests\/(?:browser\/|integration\/(?:flow|privacy|liveness)\/|integration\/stack\/(?:local-stack|invoke)\.test)/;
+const HEAVY_SUITE =
+  /\/tests\/(?:browser\/|integration\/(?:flow|privacy)\/|integration\/stack\/(?:local-stack|invoke)\.test|integration\/liveness\/(?:sessions|stream-limits|sdk-client)\.test)/;
 
 const TURN = join(tmpdir(), 'cognito-face-login-heavy-suite-turn');
 const POLL_MS = 250;

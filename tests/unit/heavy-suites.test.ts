@@ -57,6 +57,7 @@ describe('heavy suites take turns', () => {
       '/repo/tests/integration/flow/attacks.test.ts',
       '/repo/tests/integration/privacy/face-data.test.ts',
       '/repo/tests/integration/liveness/sessions.test.ts',
+      '/repo/tests/integration/liveness/stream-limits.test.ts',
       '/repo/tests/integration/stack/local-stack.test.ts',
       '/repo/tests/integration/stack/invoke.test.ts',
     ];
@@ -65,15 +66,16 @@ describe('heavy suites take turns', () => {
       '/repo/tests/template/sam-build.test.ts',
       '/repo/tests/integration/stack/s3-folders.test.ts',
       '/repo/tests/integration/engine/face-engine.test.ts',
+      '/repo/tests/integration/liveness/webm-frames.test.ts',
     ];
     expect(heavy.filter((path) => !HEAVY_SUITE.test(path))).toEqual([]);
     expect(light.filter((path) => HEAVY_SUITE.test(path))).toEqual([]);
   });
 
-  test('orders the first heavy suite, then the light ones with the slow ones first, then the other heavy ones', () => {
+  test('orders the longest heavy suite, then the light ones with the slow ones first, then the other heavy ones', () => {
     const paths = [
-      '/r/tests/integration/flow/attacks.test.ts',
       '/r/tests/integration/flow/refusals.test.ts',
+      '/r/tests/integration/flow/attacks.test.ts',
       '/r/tests/unit/sweep.test.ts',
       '/r/tests/template/sam-build.test.ts',
       '/r/tests/browser/app.test.ts',
