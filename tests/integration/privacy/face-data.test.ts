@@ -15,7 +15,7 @@ import { IndexFacesCommand, ListFacesCommand } from '@aws-sdk/client-rekognition
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isAttemptLimitItem } from '../../../functions/lib/purge';
-import { enroll, type FlowUser, flowUser, printedLine, streamLiveness } from '../flow/harness';
+import { enroll, type FlowUser, flowUser, passLiveness, printedLine } from '../flow/harness';
 import { idCardOf } from '../../support/id-cards';
 import { startStackProcess, type StackProcess } from '../stack/stack-process';
 
@@ -46,9 +46,8 @@ afterAll(async () => {
 /** Signs up and enrolls `user` with `idPhoto`, passing liveness with `selfie`: the tokens of that fresh sign-in. */
 async function enrolled(user: FlowUser, idPhoto: Buffer, selfie: Buffer): Promise<{ sub: string; tokens: AuthenticationResultType }> {
   const { live, sub } = await enroll(user, idPhoto);
-  const sessionId = live.ChallengeParameters!.sessionId!;
-  expect((await streamLiveness(stack, sessionId, selfie)).exceptions).toEqual([]);
-  const done = await user.answer(live.Session!, sessionId);
+  // With the one retry the app offers: the local anti-spoof model now and then scores a genuine video under 90.
+  const done = await passLiveness(stack, user, live, selfie);
   if (!done.AuthenticationResult) throw new Error(`${user.email} was not signed in after liveness`);
   return { sub, tokens: done.AuthenticationResult };
 }
