@@ -38,23 +38,40 @@ class StackLogEnvironment extends TestEnvironment {
     }
   }
 
-  async handleTestEvent(event) {
+  /** What each running stack printed since `marks` were taken (from its start for a stack started since). */
+  printedSince(marks) {
     /** Set by stack-process.ts: one function per running stack, returning everything it printed so far. */
-    const stacks = this.global.__runningStackOutputs;
-    if (!stacks || stacks.size === 0) return;
-    if (event.name === 'test_start') this.printedAtStart = new Map([...stacks].map((printed) => [printed, printed().length]));
+    const stacks = this.global.__runningStackOutputs ?? new Set();
+    return [...stacks].map((printed) => {
+      const during = printed()
+        .slice(marks.get(printed) ?? 0)
+        .split('\n')
+        .filter((line) => !ROUTINE_LINE.test(line))
+        .join('\n');
+      return during.length > MAX_CHARS ? `[…]${during.slice(-MAX_CHARS)}` : during;
+    });
+  }
+
+  marks() {
+    const stacks = this.global.__runningStackOutputs ?? new Set();
+    return new Map([...stacks].map((printed) => [printed, printed().length]));
+  }
+
+  async handleTestEvent(event) {
+    if (event.name === 'test_start') this.printedAtStart = this.marks();
+    // A beforeAll that fails (a stack that would not start, a sign-in that setup needs) fails every test after it; what
+    // the stack printed during the hook is shown with the first of them.
+    if (event.name === 'hook_start' && event.hook.type === 'beforeAll') this.printedAtHookStart = this.marks();
+    if (event.name === 'hook_failure' && event.hook.type === 'beforeAll') this.failedHookLogs = this.printedSince(this.printedAtHookStart ?? new Map());
     if (event.name === 'test_done' && event.test.errors.length > 0) {
-      for (const printed of stacks) {
-        const during = printed()
-          .slice(this.printedAtStart.get(printed) ?? 0)
-          .split('\n')
-          .filter((line) => !ROUTINE_LINE.test(line))
-          .join('\n');
-        const shown = during.length > MAX_CHARS ? `[…]${during.slice(-MAX_CHARS)}` : during;
-        const log = new Error(`the local stack printed during this test:\n${shown}`);
+      const add = (heading, shown) => {
+        const log = new Error(`${heading}:\n${shown}`);
         log.stack = log.message;
         event.test.errors.push(log);
-      }
+      };
+      for (const shown of this.failedHookLogs ?? []) add('the local stack printed during the beforeAll that failed', shown);
+      this.failedHookLogs = undefined;
+      for (const shown of this.printedSince(this.printedAtStart)) add('the local stack printed during this test', shown);
     }
   }
 }

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-type TestEvent = { name: string; test?: { errors: unknown[] } };
+type TestEvent = { name: string; test?: { errors: unknown[] }; hook?: { type: string } };
 type Environment = { global: { __runningStackOutputs?: Set<() => string> }; handleTestEvent(event: TestEvent): Promise<void> };
 const StackLogEnvironment = require('../support/stack-log-environment.cjs') as new (config: unknown, context: unknown) => Environment;
 
@@ -51,5 +51,19 @@ describe('the test environment of the stack suites', () => {
     const added = (errors[1] as Error).message;
     expect(added.length).toBeLessThan(12_100);
     expect(added).toContain('[stack] the last line');
+  });
+
+  test('shows what the stack printed during a failed beforeAll with the first test that hook fails, once', async () => {
+    const { environment, print } = environmentWithStack();
+    const hook = { type: 'beforeAll' };
+    await environment.handleTestEvent({ name: 'hook_start', hook });
+    print('[VerifyAuthChallengeFunction] {"message":"liveness check failed"}\n');
+    await environment.handleTestEvent({ name: 'hook_failure', hook });
+    const first = await runTest(environment, () => undefined, true);
+    const second = await runTest(environment, () => undefined, true);
+    expect(first.map((error) => (error as Error).message).join('\n')).toContain(
+      'the local stack printed during the beforeAll that failed:\n[VerifyAuthChallengeFunction] {"message":"liveness check failed"}',
+    );
+    expect(second.map((error) => (error as Error).message).join('\n')).not.toContain('beforeAll');
   });
 });
