@@ -30,6 +30,7 @@ import {
   activateEnrollment,
   claimEnrollmentDecision,
   confirmEnrollment,
+  DECISION_POLL_MS,
   getActiveEnrollment,
   getCurrentEnrollment,
   getEnrollment,
@@ -49,9 +50,6 @@ import {
 type RemovalDeps = Deps<'rekognition' | 's3'>;
 /** What deciding on an upload uses: the document check reads the photo with Textract too; the clock times a wait. */
 type IndexingDeps = Deps<'rekognition' | 's3' | 'textract'> & { clock: Clock };
-
-/** How often a run that found the decision claimed by another run looks for it. */
-const DECISION_POLL_MS = 200;
 
 /** Rekognition refusals that are about the image itself, so retrying cannot help. */
 const IMAGE_REFUSALS: Record<string, RejectionReason> = {

@@ -175,6 +175,9 @@ export async function getEnrollment(store: Store, sub: string, key: string): Pro
   return { key, status: 'ISSUED', ...claim, ...replacement };
 }
 
+/** How often a run waiting for the decision on an upload (its own claim lost, or create's wait) looks again. */
+export const DECISION_POLL_MS = 200;
+
 /**
  * Claims the decision on an issued key until `untilMs`: the S3 event's run and verify's each decide an upload, and
  * the one that comes second then waits for the first one's decision instead of checking and indexing the same photo

@@ -30,22 +30,32 @@ export interface SweepReport extends PurgeCounts, StrayCounts {
 /** Cognito subs are UUIDs, and so are the pseudo-identities of unknown usernames; nothing else is a user's. */
 const SUB = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-async function subsWithItems(targets: SweepTargets): Promise<Set<string>> {
-  const subs = new Set<string>();
+/** What the table's one pass tells: the subs that own items, and the face and pinned photo each enrollment names. */
+interface TableOwners {
+  subs: Set<string>;
+  enrollments: Map<string, { faceId?: unknown; photoKey?: unknown }>;
+}
+
+async function ownersInTable(targets: SweepTargets): Promise<TableOwners> {
+  const owners: TableOwners = { subs: new Set(), enrollments: new Map() };
   const pages = paginateScan(
     { client: targets.dynamo },
     {
       TableName: targets.tableName,
-      ProjectionExpression: 'pk, sk',
+      ProjectionExpression: 'pk, sk, faceId, photoKey',
       FilterExpression: 'begins_with(pk, :user)',
       ExpressionAttributeValues: { ':user': 'USER#' },
     },
     requestOptions(),
   );
   for await (const page of pages) {
-    for (const { pk, sk } of page.Items ?? []) if (!isAttemptLimitItem(String(sk))) subs.add(String(pk).slice('USER#'.length));
+    for (const { pk, sk, faceId, photoKey } of page.Items ?? []) {
+      const sub = String(pk).slice('USER#'.length);
+      if (!isAttemptLimitItem(String(sk))) owners.subs.add(sub);
+      if (sk === 'ACTIVE_ENROLLMENT') owners.enrollments.set(sub, { faceId, photoKey });
+    }
   }
-  return subs;
+  return owners;
 }
 
 async function subsWithObjects(targets: SweepTargets): Promise<Set<string>> {
@@ -76,7 +86,8 @@ const isInPool = async (targets: SweepTargets, sub: string) => (await subsInPool
 export async function sweepDeletedUsers(targets: SweepTargets, clock: Clock): Promise<SweepReport> {
   const faces = await facesByOwner(targets);
   const photos = await pinnedPhotosByOwner(targets);
-  const owners = new Set([...(await subsWithItems(targets)), ...(await subsWithObjects(targets)), ...faces.keys()]);
+  const table = await ownersInTable(targets);
+  const owners = new Set([...table.subs, ...(await subsWithObjects(targets)), ...faces.keys()]);
   const inPool = await subsInPool(targets);
   const candidates = [...owners].filter((sub) => SUB.test(sub) && !inPool.has(sub));
   const report: SweepReport = { candidates: candidates.length, purged: 0, faces: 0, objects: 0, items: 0, strayFaces: 0, strayPhotos: 0 };
@@ -91,7 +102,12 @@ export async function sweepDeletedUsers(targets: SweepTargets, clock: Clock): Pr
   }
   for (const sub of new Set([...faces.keys(), ...photos.keys()])) {
     if (!inPool.has(sub)) continue;
-    const strays = await removeStrays(targets, sub, faces.get(sub) ?? [], photos.get(sub) ?? [], clock.now());
+    // Most users have exactly the enrollment's face and photo: only the others' records are read again, consistently.
+    const named = table.enrollments.get(sub);
+    const ownFaces = faces.get(sub) ?? [];
+    const ownPhotos = photos.get(sub) ?? [];
+    if (ownFaces.every((faceId) => faceId === named?.faceId) && ownPhotos.every(({ key }) => key === named?.photoKey)) continue;
+    const strays = await removeStrays(targets, sub, ownFaces, ownPhotos, clock.now());
     report.strayFaces += strays.strayFaces;
     report.strayPhotos += strays.strayPhotos;
   }

@@ -8,10 +8,7 @@ import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { ENROLLMENT_CONTENT_TYPE, enrollmentKey } from './enrollment-key';
 import { pause } from './deadline';
 import type { Clock, Deps, TableDeps } from './parts';
-import { isDecidingAnUpload, recordIssuedUpload, type Replacement } from './store';
-
-/** How often a wait for an upload's decision looks again. */
-const DECISION_POLL_MS = 200;
+import { DECISION_POLL_MS, isDecidingAnUpload, recordIssuedUpload, type Replacement } from './store';
 
 export interface EnrollmentUpload {
   key: string;

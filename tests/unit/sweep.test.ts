@@ -167,6 +167,34 @@ describe('sweeping face data of users in the pool that no record names', () => {
     expect(deletedKeys()).toEqual([`id-photos/${LIVING}/stray.jpg`]);
   });
 
+  test("reads no user's records again when the table's pass shows every face and photo is the enrollment's", async () => {
+    const enrollment = {
+      pk: `USER#${LIVING}`,
+      sk: 'ACTIVE_ENROLLMENT',
+      faceId: 'face-current',
+      photoKey: `id-photos/${LIVING}/current.jpg`,
+    };
+    dynamoMock.on(ScanCommand).resolves({ Items: [enrollment] });
+    rekognitionMock.on(ListFacesCommand).resolves({ Faces: [{ FaceId: 'face-current', ExternalImageId: LIVING }] });
+    pinned(['current.jpg', LONG_AGO]);
+    expect(await sweepDeletedUsers(targets, clock)).toMatchObject({ strayFaces: 0, strayPhotos: 0 });
+    expect(queriedSubs()).toEqual([]);
+    expect(dynamoMock.commandCalls(ScanCommand)[0]?.args[0].input.ProjectionExpression).toBe('pk, sk, faceId, photoKey');
+  });
+
+  test("reads the user's records again, consistently, before removing what the table's pass shows as a stray", async () => {
+    const enrollment = {
+      pk: `USER#${LIVING}`,
+      sk: 'ACTIVE_ENROLLMENT',
+      faceId: 'face-current',
+      photoKey: `id-photos/${LIVING}/current.jpg`,
+    };
+    dynamoMock.on(ScanCommand).resolves({ Items: [enrollment] });
+    livingEnrollment('face-current');
+    expect(await sweepDeletedUsers(targets, clock)).toMatchObject({ strayFaces: 1, strayPhotos: 1 });
+    expect(queriedSubs()).toEqual([`USER#${LIVING}`]);
+  });
+
   test('removes every face and pinned photo of a user in the pool who has no enrollment', async () => {
     expect(await sweepDeletedUsers(targets, clock)).toMatchObject({ strayFaces: 2, strayPhotos: 2 });
   });
