@@ -13,7 +13,15 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  paginateQuery,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { requestOptions } from './aws-clients';
 import type { DocumentRecord } from './document-check';
 
@@ -218,8 +226,10 @@ export async function releaseEnrollmentClaim(store: Store, sub: string, key: str
 
 /** Whether a run is deciding one of the user's uploads now: its claim has not ended. */
 export async function isDecidingAnUpload(store: Store, sub: string, nowMs: number): Promise<boolean> {
-  const { Count = 0 } = await store.dynamo.send(
-    new QueryCommand({
+  // A Query reads at most 1 MB before its filter: a user with many upload records has them over several pages.
+  const pages = paginateQuery(
+    { client: store.dynamo },
+    {
       TableName: store.tableName,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :enrollment)',
       FilterExpression: '#status = :issued AND decidingUntil > :now',
@@ -227,10 +237,11 @@ export async function isDecidingAnUpload(store: Store, sub: string, nowMs: numbe
       ExpressionAttributeValues: { ':pk': userPk(sub), ':enrollment': 'ENROLLMENT#', ':issued': 'ISSUED', ':now': nowMs },
       ConsistentRead: true,
       Select: 'COUNT',
-    }),
+    },
     requestOptions(),
   );
-  return Count > 0;
+  for await (const { Count = 0 } of pages) if (Count > 0) return true;
+  return false;
 }
 
 /** Writes the decision on an issued key once; false means the key was not issued or was decided already. */

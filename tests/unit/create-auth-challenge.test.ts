@@ -348,6 +348,21 @@ describe('create auth challenge: after a refused photo answer', () => {
     });
   });
 
+  test("finds a photo being checked on a later page of the user's upload records", async () => {
+    // DynamoDB reads 1 MB before the filter: a user with many upload records has them over several pages.
+    const lastKey = { pk: `USER#${SUB}`, sk: 'ENROLLMENT#enrollment/a.jpg' };
+    let looks = 0;
+    dynamoMock.on(QueryCommand).callsFake((input: { ExclusiveStartKey?: unknown }) => {
+      looks++;
+      return input.ExclusiveStartKey === undefined ? { Count: 0, LastEvaluatedKey: lastKey } : { Count: looks === 2 ? 1 : 0 };
+    });
+    const enrollment = { state: 'PROVISIONAL', provisionalUntil: nowSeconds() + 3600, faceId: 'f', photoKey: 'p', key: 'k' };
+    dynamoMock.on(GetCommand, { Key: { sk: 'ACTIVE_ENROLLMENT' } }).callsFake(() => (looks > 2 ? { Item: enrollment } : {}));
+    const { response } = await create(refusedUpload());
+    expect(response.challengeMetadata).toBe('FACE_LIVENESS');
+    expect(decidingQueries()[1]).toMatchObject({ ExclusiveStartKey: lastKey });
+  });
+
   test('offers a new upload at once when no photo of the user is being checked', async () => {
     dynamoMock.on(QueryCommand).resolves({ Count: 0 });
     const { response } = await create(refusedUpload(), 0);
