@@ -121,7 +121,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     req: IncomingMessage,
     res: ServerResponse,
     extraHeaders: Record<string, string>,
-    body?: Buffer,
+    body: Buffer,
     isObjectRead = false,
   ): Promise<void> =>
     new Promise((resolve) => {
@@ -148,8 +148,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       );
       upstream.setTimeout(UPSTREAM_TIMEOUT_MS, () => upstream.destroy(new Error(`no answer within ${UPSTREAM_TIMEOUT_MS} ms`)));
       upstream.on('error', fail);
-      if (body) upstream.end(body);
-      else req.pipe(upstream);
+      upstream.end(body);
     });
 
   /**

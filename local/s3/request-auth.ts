@@ -1,8 +1,8 @@
 /**
  * Authentication of every S3 request the gate forwards (all but browser POST uploads, which their policy
  * authenticates): a valid SigV4 signature of a known access key, in the Authorization header or a presigned query.
- * s3rver itself serves anonymous requests, so nothing unsigned may reach it. A header-signed payload hash is
- * checked against the body, which is then forwarded as read. Refusals carry S3's codes.
+ * s3rver itself serves anonymous requests, so nothing unsigned may reach it. Every body is read whole, and a
+ * header-signed payload hash checked against it, before the request is forwarded. Refusals carry S3's codes.
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -15,15 +15,15 @@ export interface S3AuthContext {
   /** Access key id -> secret access key. */
   credentials: Readonly<Record<string, string>>;
   now: number;
-  /** Largest body read to check its payload hash. */
+  /** Largest body read. */
   maxBodyBytes: number;
 }
 
 const HEX_SHA256 = /^[0-9a-f]{64}$/;
 const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 
-/** Resolves with the body when it had to be read for its hash (forward that), or throws S3's refusal. */
-export async function authenticateS3Request(req: IncomingMessage, context: S3AuthContext): Promise<{ body?: Buffer }> {
+/** Resolves with the whole body (forward that), or throws S3's refusal. */
+export async function authenticateS3Request(req: IncomingMessage, context: S3AuthContext): Promise<{ body: Buffer }> {
   const fromHeader = req.headers.authorization !== undefined;
   try {
     await checkSigV4(
@@ -35,12 +35,14 @@ export async function authenticateS3Request(req: IncomingMessage, context: S3Aut
     throw s3Refusal(error, fromHeader, context.region);
   }
   const payloadHash = req.headers['x-amz-content-sha256'];
-  if (!fromHeader || payloadHash === undefined || payloadHash === UNSIGNED_PAYLOAD) return {};
-  if (typeof payloadHash !== 'string' || !HEX_SHA256.test(payloadHash)) {
+  const hashed = fromHeader && payloadHash !== undefined && payloadHash !== UNSIGNED_PAYLOAD;
+  if (hashed && (typeof payloadHash !== 'string' || !HEX_SHA256.test(payloadHash))) {
     throw new S3Error('NotImplemented', 'The local S3 gate takes a payload hash or UNSIGNED-PAYLOAD, not aws-chunked uploads.', 501);
   }
+  // An unhashed body is read whole too, outside the bucket's turn: forwarded as it came, a body sent slowly would hold
+  // every other request to the bucket (they reach s3rver one at a time) for as long as its sender liked.
   const body = await readS3Body(req, context.maxBodyBytes);
-  if (createHash('sha256').update(body).digest('hex') !== payloadHash) {
+  if (hashed && createHash('sha256').update(body).digest('hex') !== payloadHash) {
     throw new S3Error('XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.", 400);
   }
   return { body };

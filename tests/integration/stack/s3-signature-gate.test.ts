@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Sha256 } from '@aws-crypto/sha256-js';
@@ -150,7 +151,8 @@ describe('the local S3 gate refuses what S3 refuses without a valid signature', 
     await expectRefusal(await fetch(url), 403, 'SignatureDoesNotMatch');
   });
 
-  it('refuses a signed PUT whose body is not the one signed', async () => {
+  /** The headers of a PUT signed in its Authorization header, as the SDK signs it. */
+  async function signedPutHeaders(key: string, headers: Record<string, string>, body?: string) {
     const { hostname, port } = new URL(s3.endpoint);
     const signer = new SignatureV4({
       credentials: LOCAL_CREDENTIALS,
@@ -159,20 +161,46 @@ describe('the local S3 gate refuses what S3 refuses without a valid signature', 
       sha256: Sha256,
       uriEscapePath: false,
     });
-    const signed = await signer.sign(
-      new HttpRequest({
-        method: 'PUT',
-        protocol: 'http:',
-        hostname,
-        port: Number(port),
-        path: `/${BUCKET}/${ENROLLED}`,
-        headers: { host: `${hostname}:${port}`, 'content-type': 'image/jpeg' },
-        body: 'the signed body',
-      }),
-    );
-    const response = await fetch(objectUrl(ENROLLED), { method: 'PUT', headers: signed.headers, body: 'attacker face' });
+    const request = new HttpRequest({
+      method: 'PUT',
+      protocol: 'http:',
+      hostname,
+      port: Number(port),
+      path: `/${BUCKET}/${key}`,
+      headers: { host: `${hostname}:${port}`, ...headers },
+      ...(body === undefined ? {} : { body }),
+    });
+    return (await signer.sign(request)).headers;
+  }
+
+  it('refuses a signed PUT whose body is not the one signed', async () => {
+    const headers = await signedPutHeaders(ENROLLED, { 'content-type': 'image/jpeg' }, 'the signed body');
+    const response = await fetch(objectUrl(ENROLLED), { method: 'PUT', headers, body: 'attacker face' });
     await expectRefusal(response, 400, 'XAmzContentSHA256Mismatch');
     expect(await storedBytes()).toBe(ENROLLED_BYTES.toString());
+  });
+
+  it('serves other requests to the bucket while a PUT with an unsigned payload is still sending its body', async () => {
+    const { hostname, port } = new URL(s3.endpoint);
+    const body = Buffer.from('a body sent slowly');
+    const headers = await signedPutHeaders('slow.txt', {
+      'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+      'content-length': String(body.length),
+    });
+    const put = request({ hostname, port: Number(port), method: 'PUT', path: `/${BUCKET}/slow.txt`, headers });
+    const answered = new Promise<number | undefined>((resolve, reject) => {
+      put.on('response', (response) => response.resume().on('end', () => resolve(response.statusCode)));
+      put.on('error', reject);
+    });
+    await new Promise((written) => put.write(body.subarray(0, 4), written));
+    // Some of the body is in and the gate has had time to take it; the bucket still answers. Forwarded as it came, the
+    // PUT would hold the bucket's turn, and this read would wait for the PUT's end.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await storedBytes()).toBe(ENROLLED_BYTES.toString());
+    put.end(body.subarray(4));
+    expect(await answered).toBe(200);
+    const stored = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'slow.txt' }));
+    expect(await stored.Body!.transformToString()).toBe(body.toString());
   });
 
   it('answers a malformed escape in the path with InvalidURI, as S3 does, and none of its own text', async () => {
