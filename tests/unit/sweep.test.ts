@@ -160,6 +160,12 @@ describe('sweeping face data of users in the pool that no record names', () => {
     pinned(['current.jpg', LONG_AGO], ['stray.jpg', LONG_AGO]);
   });
 
+  /** The table's own pass (the Scan) shows the enrollment naming face-current and current.jpg. */
+  const scannedEnrollment = () =>
+    dynamoMock.on(ScanCommand).resolves({
+      Items: [{ pk: `USER#${LIVING}`, sk: 'ACTIVE_ENROLLMENT', faceId: 'face-current', photoKey: `id-photos/${LIVING}/current.jpg` }],
+    });
+
   test('removes the faces and pinned photos the enrollment does not name, keeps the ones it does, and counts them', async () => {
     livingEnrollment('face-current', [decided(NOW_MS - STRAY_GRACE_MS - 1)]);
     expect(await sweepDeletedUsers(targets, clock)).toMatchObject({ purged: 0, strayFaces: 1, strayPhotos: 1 });
@@ -168,13 +174,7 @@ describe('sweeping face data of users in the pool that no record names', () => {
   });
 
   test("reads no user's records again when the table's pass shows every face and photo is the enrollment's", async () => {
-    const enrollment = {
-      pk: `USER#${LIVING}`,
-      sk: 'ACTIVE_ENROLLMENT',
-      faceId: 'face-current',
-      photoKey: `id-photos/${LIVING}/current.jpg`,
-    };
-    dynamoMock.on(ScanCommand).resolves({ Items: [enrollment] });
+    scannedEnrollment();
     rekognitionMock.on(ListFacesCommand).resolves({ Faces: [{ FaceId: 'face-current', ExternalImageId: LIVING }] });
     pinned(['current.jpg', LONG_AGO]);
     expect(await sweepDeletedUsers(targets, clock)).toMatchObject({ strayFaces: 0, strayPhotos: 0 });
@@ -183,13 +183,7 @@ describe('sweeping face data of users in the pool that no record names', () => {
   });
 
   test("reads the user's records again, consistently, before removing what the table's pass shows as a stray", async () => {
-    const enrollment = {
-      pk: `USER#${LIVING}`,
-      sk: 'ACTIVE_ENROLLMENT',
-      faceId: 'face-current',
-      photoKey: `id-photos/${LIVING}/current.jpg`,
-    };
-    dynamoMock.on(ScanCommand).resolves({ Items: [enrollment] });
+    scannedEnrollment();
     livingEnrollment('face-current');
     expect(await sweepDeletedUsers(targets, clock)).toMatchObject({ strayFaces: 1, strayPhotos: 1 });
     expect(queriedSubs()).toEqual([`USER#${LIVING}`]);

@@ -49,27 +49,30 @@ describe('the local S3 gate refuses what S3 refuses without a valid signature', 
     expect(await response.text()).toContain(`<Code>${code}</Code>`);
   }
 
-  /** A presigned GET URL as the S3 presigner makes it: only host signed, payload unsigned. */
-  async function presignedGet(
-    key: string,
-    { expiresIn = 60, signingDate = new Date(), secretAccessKey = LOCAL_CREDENTIALS.secretAccessKey } = {},
-  ) {
-    const { hostname, port } = new URL(s3.endpoint);
-    const signer = new SignatureV4({
+  const signerWith = (secretAccessKey = LOCAL_CREDENTIALS.secretAccessKey) =>
+    new SignatureV4({
       credentials: { ...LOCAL_CREDENTIALS, secretAccessKey },
       region: LOCAL_REGION,
       service: 's3',
       sha256: Sha256,
       uriEscapePath: false,
     });
-    const request = new HttpRequest({
-      method: 'GET',
-      protocol: 'http:',
-      hostname,
-      port: Number(port),
-      path: `/${BUCKET}/${key}`,
-      headers: { host: `${hostname}:${port}`, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
-    });
+
+  /** A request for one object of the bucket, to be signed. */
+  function objectRequest(method: string, key: string, headers: Record<string, string>, body?: string) {
+    const { hostname, port } = new URL(s3.endpoint);
+    const path = `/${BUCKET}/${key}`;
+    const host = `${hostname}:${port}`;
+    return new HttpRequest({ method, protocol: 'http:', hostname, port: Number(port), path, headers: { host, ...headers }, body });
+  }
+
+  /** A presigned GET URL as the S3 presigner makes it: only host signed, payload unsigned. */
+  async function presignedGet(
+    key: string,
+    { expiresIn = 60, signingDate = new Date(), secretAccessKey = LOCAL_CREDENTIALS.secretAccessKey } = {},
+  ) {
+    const signer = signerWith(secretAccessKey);
+    const request = objectRequest('GET', key, { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' });
     const presigned = await signer.presign(request, {
       expiresIn,
       signingDate,
@@ -153,24 +156,7 @@ describe('the local S3 gate refuses what S3 refuses without a valid signature', 
 
   /** The headers of a PUT signed in its Authorization header, as the SDK signs it. */
   async function signedPutHeaders(key: string, headers: Record<string, string>, body?: string) {
-    const { hostname, port } = new URL(s3.endpoint);
-    const signer = new SignatureV4({
-      credentials: LOCAL_CREDENTIALS,
-      region: LOCAL_REGION,
-      service: 's3',
-      sha256: Sha256,
-      uriEscapePath: false,
-    });
-    const request = new HttpRequest({
-      method: 'PUT',
-      protocol: 'http:',
-      hostname,
-      port: Number(port),
-      path: `/${BUCKET}/${key}`,
-      headers: { host: `${hostname}:${port}`, ...headers },
-      ...(body === undefined ? {} : { body }),
-    });
-    return (await signer.sign(request)).headers;
+    return (await signerWith().sign(objectRequest('PUT', key, headers, body))).headers;
   }
 
   it('refuses a signed PUT whose body is not the one signed', async () => {
