@@ -35,7 +35,7 @@ import {
   getCurrentEnrollment,
   getEnrollment,
   releaseEnrollmentClaim,
-  removeProvisionalEnrollment,
+  removeEnrollmentInState,
   replaceConfirmedEnrollment,
   revokeAcceptedEnrollment,
   saveEnrollmentDecision,
@@ -477,15 +477,15 @@ export async function indexEnrollment(
   return { decision, active };
 }
 
-/** Removes a provisional enrollment, its face and pinned photo, and revokes its upload's decision; false if it changed meanwhile. */
-async function removeProvisional(
+/** Removes an enrollment in `state`, its face and pinned photo, and revokes its upload's decision; false if it changed meanwhile. */
+async function removeEnrollment(
   deps: RemovalDeps,
   sub: string,
-  enrollment: Pick<ActiveEnrollment, 'key' | 'faceId' | 'photoKey'>,
+  enrollment: Pick<ActiveEnrollment, 'key' | 'faceId' | 'photoKey' | 'state'>,
   reason: RejectionReason,
   nowMs: number,
 ): Promise<boolean> {
-  if (!(await removeProvisionalEnrollment(deps.store, sub, enrollment.faceId))) return false;
+  if (!(await removeEnrollmentInState(deps.store, sub, enrollment.faceId, enrollment.state))) return false;
   await revokeAcceptedEnrollment(deps.store, sub, enrollment.key, reason, nowMs);
   await deleteFaces(deps, [enrollment.faceId]);
   await deleteObject(deps, enrollment.photoKey);
@@ -499,15 +499,15 @@ export async function removeExpiredProvisionalEnrollment(
   enrollment: Pick<ActiveEnrollment, 'key' | 'faceId' | 'photoKey'>,
   nowMs: number,
 ): Promise<boolean> {
-  const removed = await removeProvisional(deps, sub, enrollment, 'EXPIRED_UNCONFIRMED', nowMs);
+  const removed = await removeEnrollment(deps, sub, { ...enrollment, state: 'PROVISIONAL' }, 'EXPIRED_UNCONFIRMED', nowMs);
   if (removed) countVerdict('EnrollmentRejected', 'EXPIRED_UNCONFIRMED');
   return removed;
 }
 
 /**
  * Confirms a provisional enrollment after a successful live match, running the duplicate check again against
- * confirmed faces. False when the face is another account's confirmed face: the provisional enrollment is then
- * removed (face and pinned photo too), so its owner can enroll again.
+ * confirmed faces. False when the face is another account's confirmed face: the enrollment is then removed (face and
+ * pinned photo too), so its owner can enroll again.
  */
 export async function confirmProvisionalEnrollment(
   deps: RemovalDeps,
@@ -516,17 +516,36 @@ export async function confirmProvisionalEnrollment(
   nowMs: number,
 ): Promise<boolean> {
   if (await isDuplicateByFace(deps, sub, enrollment.faceId)) {
-    logger.warn('provisional enrollment refused at confirmation: the face is confirmed for another account', { sub });
-    countVerdict('EnrollmentRejected', 'DUPLICATE_FACE');
-    await removeProvisional(deps, sub, enrollment, 'DUPLICATE_FACE', nowMs);
-    return false;
+    return refuseDuplicateAtConfirmation(deps, sub, enrollment, nowMs, 'the face is confirmed for another account');
   }
-  if (await confirmEnrollment(deps.store, sub, enrollment.faceId, nowMs)) {
+  const confirmedHere = await confirmEnrollment(deps.store, sub, enrollment.faceId, nowMs);
+  if (!confirmedHere) {
+    // A concurrent sign-in may have confirmed it first; anything else (expired, replaced) is not this face.
+    const now = await getActiveEnrollment(deps.store, sub);
+    if (now?.state !== 'CONFIRMED' || now.faceId !== enrollment.faceId) return false;
+  }
+  // Two accounts that confirm the same face at once each searched before the other's write. The search after the
+  // write sees any confirmation written before it, so of two that overlap at least one withdraws (both, at worst).
+  if (await isDuplicateByFace(deps, sub, enrollment.faceId)) {
+    const confirmed = { ...enrollment, state: 'CONFIRMED' as const };
+    return refuseDuplicateAtConfirmation(deps, sub, confirmed, nowMs, 'another account confirmed the same face meanwhile');
+  }
+  if (confirmedHere) {
     logger.info('enrollment confirmed by a live match', { sub });
     countVerdict('EnrollmentConfirmed');
-    return true;
   }
-  // A concurrent sign-in may have confirmed it first; anything else (expired, replaced) is not this face.
-  const now = await getActiveEnrollment(deps.store, sub);
-  return now?.state === 'CONFIRMED' && now.faceId === enrollment.faceId;
+  return true;
+}
+
+async function refuseDuplicateAtConfirmation(
+  deps: RemovalDeps,
+  sub: string,
+  enrollment: ActiveEnrollment,
+  nowMs: number,
+  why: string,
+): Promise<false> {
+  logger.warn(`enrollment refused at confirmation: ${why}`, { sub });
+  countVerdict('EnrollmentRejected', 'DUPLICATE_FACE');
+  await removeEnrollment(deps, sub, enrollment, 'DUPLICATE_FACE', nowMs);
+  return false;
 }

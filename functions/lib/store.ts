@@ -427,16 +427,20 @@ export async function confirmEnrollment(store: Store, sub: string, faceId: strin
   );
 }
 
-/** Removes a PROVISIONAL enrollment of this exact face (refused at confirmation); never a confirmed one. */
-export async function removeProvisionalEnrollment(store: Store, sub: string, faceId: string): Promise<boolean> {
+/**
+ * Removes the enrollment of this exact face while it is in `state`: a PROVISIONAL one refused at confirmation or
+ * expired, or a CONFIRMED one withdrawn by the confirmation that just made it (another account confirmed the same
+ * face at the same time).
+ */
+export async function removeEnrollmentInState(store: Store, sub: string, faceId: string, state: EnrollmentState): Promise<boolean> {
   return conditionally(() =>
     store.dynamo.send(
       new DeleteCommand({
         TableName: store.tableName,
         Key: { pk: userPk(sub), sk: ACTIVE_SK },
-        ConditionExpression: '#state = :provisional AND faceId = :faceId',
+        ConditionExpression: '#state = :state AND faceId = :faceId',
         ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':provisional': 'PROVISIONAL', ':faceId': faceId },
+        ExpressionAttributeValues: { ':state': state, ':faceId': faceId },
       }),
       requestOptions(),
     ),

@@ -43,7 +43,7 @@ describe('expire enrollments (the hourly sweep)', () => {
     expect(await sweep()).toEqual({ removed: 1 });
     expect(receivedInputs(dynamoMock, DeleteCommand)[0]).toMatchObject({
       Key: { pk: `USER#${SUB}`, sk: 'ACTIVE_ENROLLMENT' },
-      ExpressionAttributeValues: { ':provisional': 'PROVISIONAL', ':faceId': 'face-1' },
+      ExpressionAttributeValues: { ':state': 'PROVISIONAL', ':faceId': 'face-1' },
     });
     expect(receivedInputs(dynamoMock, UpdateCommand)[0]).toMatchObject({
       Key: { pk: `USER#${SUB}`, sk: `ENROLLMENT#enrollment/${SUB}/0e4a7c19-5b2d-4f36-8a91-c7d3e5f60b28.jpg` },

@@ -266,11 +266,10 @@ describe('verify auth challenge: provisional enrollment', () => {
     enrollment = storeEnrollment(SUB, { state: 'PROVISIONAL' });
   });
 
-  test('confirms a provisional enrollment at the first passed check, after a duplicate search', async () => {
+  test('confirms a provisional enrollment at the first passed check, between two duplicate searches', async () => {
     expect(await answerCorrect()).toBe(true);
-    expect(receivedInputs(rekognitionMock, SearchFacesCommand)).toEqual([
-      { CollectionId: COLLECTION, FaceId: enrollment.faceId, FaceMatchThreshold: 90, MaxFaces: 4096 },
-    ]);
+    const search = { CollectionId: COLLECTION, FaceId: enrollment.faceId, FaceMatchThreshold: 90, MaxFaces: 4096 };
+    expect(receivedInputs(rekognitionMock, SearchFacesCommand)).toEqual([search, search]);
     const confirmation = receivedInputs(dynamoMock, UpdateCommand).find(
       (input) => (input.Key as { sk: string }).sk === 'ACTIVE_ENROLLMENT',
     );
@@ -278,7 +277,10 @@ describe('verify auth challenge: provisional enrollment', () => {
       Key: { pk: `USER#${SUB}`, sk: 'ACTIVE_ENROLLMENT' },
       ExpressionAttributeValues: expect.objectContaining({ ':confirmed': 'CONFIRMED', ':faceId': enrollment.faceId }),
     });
-    expect(awsCallNames().indexOf('Rekognition.SearchFacesCommand')).toBeLessThan(awsCallNames().lastIndexOf('DynamoDB.UpdateCommand'));
+    const calls = awsCallNames();
+    const confirmedAt = calls.lastIndexOf('DynamoDB.UpdateCommand');
+    expect(calls.indexOf('Rekognition.SearchFacesCommand')).toBeLessThan(confirmedAt);
+    expect(calls.lastIndexOf('Rekognition.SearchFacesCommand')).toBeGreaterThan(confirmedAt);
     expect(metrics).toContainEqual({ name: 'EnrollmentConfirmed' });
   });
 
@@ -336,6 +338,35 @@ describe('verify auth challenge: provisional enrollment', () => {
         (input) => (input.Key as { sk: string }).sk === `ENROLLMENT#${enrollment.key}`,
       );
       expect(decision?.ExpressionAttributeValues).toMatchObject({ ':status': 'REJECTED', ':reason': 'DUPLICATE_FACE' });
+    });
+  });
+
+  describe('when another account confirms the same face at the same time', () => {
+    // The first search ran before the other account's confirmation was written; the second, after this one's, sees it.
+    beforeEach(() => {
+      rekognitionMock
+        .on(SearchFacesCommand)
+        .resolvesOnce({ FaceMatches: [] })
+        .resolves({ FaceMatches: [faceMatch(OTHER_SUB, 'face-other')] });
+      storeEnrollment(OTHER_SUB, { state: 'CONFIRMED', faceId: 'face-other' });
+    });
+
+    test('refuses the sign-in, so one face never stands confirmed on two accounts', async () => {
+      expect(await answerCorrect()).toBe(false);
+      expect(metrics).not.toContainEqual({ name: 'EnrollmentConfirmed' });
+      expect(metrics).toContainEqual({ name: 'EnrollmentRejected', reason: 'DUPLICATE_FACE' });
+    });
+
+    test('withdraws the confirmation it wrote: the enrollment, its face and its pinned photo go', async () => {
+      await answerCorrect();
+      expect(deletedItems()).toEqual([
+        expect.objectContaining({
+          Key: { pk: `USER#${SUB}`, sk: 'ACTIVE_ENROLLMENT' },
+          ExpressionAttributeValues: { ':state': 'CONFIRMED', ':faceId': enrollment.faceId },
+        }),
+      ]);
+      expect(receivedInputs(rekognitionMock, DeleteFacesCommand)).toEqual([{ CollectionId: COLLECTION, FaceIds: [enrollment.faceId] }]);
+      expect(receivedInputs(s3Mock, DeleteObjectCommand)).toEqual([{ Bucket: BUCKET, Key: enrollment.photoKey }]);
     });
   });
 

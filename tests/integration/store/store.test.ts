@@ -20,7 +20,7 @@ import {
   recordIssuedUpload,
   releaseCheck,
   removeEmailCode,
-  removeProvisionalEnrollment,
+  removeEnrollmentInState,
   revokeAcceptedEnrollment,
   saveEmailCodeUnlessOutstanding,
   saveEnrollmentDecision,
@@ -225,16 +225,27 @@ describe('the active enrollment', () => {
     const sub = newSub();
     const first = enrollmentOf(accepted(uploadKey(sub)));
     await activateEnrollment(store, sub, first, NOW_MS + 24 * HOUR, NOW_MS);
-    expect(await removeProvisionalEnrollment(store, sub, 'face-of-someone-else')).toBe(false);
+    expect(await removeEnrollmentInState(store, sub, 'face-of-someone-else', 'PROVISIONAL')).toBe(false);
     await confirmEnrollment(store, sub, first.faceId, NOW_MS);
-    expect(await removeProvisionalEnrollment(store, sub, first.faceId)).toBe(false);
+    expect(await removeEnrollmentInState(store, sub, first.faceId, 'PROVISIONAL')).toBe(false);
     expect(await getActiveEnrollment(store, sub)).toMatchObject({ faceId: first.faceId, state: 'CONFIRMED' });
 
     const other = newSub();
     const provisional = enrollmentOf(accepted(uploadKey(other)));
     await activateEnrollment(store, other, provisional, NOW_MS + 24 * HOUR, NOW_MS);
-    expect(await removeProvisionalEnrollment(store, other, provisional.faceId)).toBe(true);
+    expect(await removeEnrollmentInState(store, other, provisional.faceId, 'PROVISIONAL')).toBe(true);
     expect(await getActiveEnrollment(store, other)).toBeUndefined();
+  });
+
+  test('is removed as confirmed only for its own face, and never while provisional', async () => {
+    const sub = newSub();
+    const first = enrollmentOf(accepted(uploadKey(sub)));
+    await activateEnrollment(store, sub, first, NOW_MS + 24 * HOUR, NOW_MS);
+    expect(await removeEnrollmentInState(store, sub, first.faceId, 'CONFIRMED')).toBe(false);
+    await confirmEnrollment(store, sub, first.faceId, NOW_MS);
+    expect(await removeEnrollmentInState(store, sub, 'face-of-someone-else', 'CONFIRMED')).toBe(false);
+    expect(await removeEnrollmentInState(store, sub, first.faceId, 'CONFIRMED')).toBe(true);
+    expect(await getActiveEnrollment(store, sub)).toBeUndefined();
   });
 });
 
