@@ -95,6 +95,7 @@ const ID_PHOTO_REFUSALS = new Map<string, string>([
   ['NOT_A_DOCUMENT', 'This does not look like an ID document. Photograph a passport, ID card or driving licence, all of it in view.'],
   ['EXPIRED_DOCUMENT', 'This document has expired. Use a valid one.'],
   ['NO_MATCH', 'The face on the document does not match the face of your video check. Use your own ID document.'],
+  ['LOCKED_OUT', 'Too many face checks on this account failed recently, so the photo was not checked. Try again later.'],
 ]);
 
 export function idPhotoRefusedMessage(reason: string | undefined): string {

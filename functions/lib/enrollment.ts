@@ -22,7 +22,7 @@ import { pause } from './deadline';
 import { checkDocument } from './document-check';
 import { ENROLLMENT_CONTENT_TYPE } from './enrollment-key';
 import { referenceMismatch } from './liveness';
-import { recordFailedCheck } from './lockout';
+import { checkPlaceHolder, type HoldCheckPlace, isLockedOut, recordFailedCheck } from './lockout';
 import { describeError, logger } from './logger';
 import { countVerdict } from './metrics';
 import type { Clock, Deps, TableDeps } from './parts';
@@ -244,6 +244,24 @@ async function matchesLiveFace(deps: IndexingDeps, image: Image, replacement: Re
   });
 }
 
+/**
+ * The face check of a replacement photo, as a sign-in's: refused unchecked (LOCKED_OUT) while the user is locked or
+ * the lockout window's places are taken, so that uploads issued before a lock do not each get a comparison.
+ */
+async function checkReplacementFace(
+  deps: IndexingDeps,
+  sub: string,
+  image: Image,
+  replacement: Replacement,
+  nowMs: number,
+  holdPlace: HoldCheckPlace,
+): Promise<Rejection | undefined> {
+  if ((await isLockedOut(deps.store, sub, nowMs)) || !(await holdPlace())) return new Rejection('LOCKED_OUT');
+  const live = await matchesLiveFace(deps, image, replacement);
+  if (live instanceof Rejection) return live;
+  return live ? undefined : new Rejection('NO_MATCH');
+}
+
 /** Whether the user's enrollment is still the confirmed one a replacement upload was issued for. */
 async function isReplaceable(deps: IndexingDeps, sub: string, replacement: Replacement, nowMs: number): Promise<boolean> {
   const current = await getCurrentEnrollment(deps.store, sub, nowMs);
@@ -256,6 +274,7 @@ async function decide(
   key: string,
   replacement: Replacement | undefined,
   nowMs: number,
+  holdPlace: HoldCheckPlace,
 ): Promise<EnrollmentDecision> {
   const { config, clients, store } = deps;
   const rejected = (rejection: Rejection): EnrollmentDecision => ({ key, status: 'REJECTED', reason: rejection.reason, ...replacing });
@@ -273,14 +292,15 @@ async function decide(
   );
   if (document.refusal) return rejected(new Rejection(document.refusal));
   const image: Image = { Bytes: photo.bytes };
+  if (replacement) {
+    // Before the duplicate search: a photo of someone else is refused as NO_MATCH and never searched, so a signed-in
+    // user cannot ask whether a stranger's face is enrolled here (DUPLICATE_FACE tells them of their own face only).
+    const mismatch = await checkReplacementFace(deps, sub, image, replacement, nowMs, holdPlace);
+    if (mismatch) return rejected(mismatch);
+  }
   const duplicate = await imageCall(() => isDuplicateByImage(deps, sub, image));
   if (duplicate instanceof Rejection) return rejected(duplicate);
   if (duplicate) return rejected(new Rejection('DUPLICATE_FACE'));
-  if (replacement) {
-    const live = await matchesLiveFace(deps, image, replacement);
-    if (live instanceof Rejection) return rejected(live);
-    if (!live) return rejected(new Rejection('NO_MATCH'));
-  }
   const photoKey = pinnedPhotoKey(sub);
   await clients.s3.send(
     new PutObjectCommand({ Bucket: config.bucketName, Key: photoKey, Body: photo.bytes, ContentType: ENROLLMENT_CONTENT_TYPE }),
@@ -441,9 +461,29 @@ export async function indexEnrollment(
     await deleteObject(deps, key);
     return { decision: existing, active };
   }
+  // A replacement's face check holds a lockout place until its failure is recorded.
+  const place = checkPlaceHolder(deps, sub, nowMs);
+  try {
+    return await decideClaimed(deps, sub, existing, nowMs, claim, place.hold);
+  } finally {
+    await place.release();
+  }
+}
+
+/** Decides, records and activates an upload this run holds the claim on. */
+async function decideClaimed(
+  deps: IndexingDeps,
+  sub: string,
+  existing: Extract<EnrollmentRecord, { status: 'ISSUED' }>,
+  nowMs: number,
+  claim: DecisionClaim,
+  holdPlace: HoldCheckPlace,
+): Promise<EnrollmentOutcome> {
+  const { store } = deps;
+  const { key } = existing;
   let decision: EnrollmentDecision;
   try {
-    decision = await decide(deps, sub, key, existing.replacement, nowMs);
+    decision = await decide(deps, sub, key, existing.replacement, nowMs, holdPlace);
   } catch (error) {
     // Nothing decided: the claim goes, so that the other runner need not wait for it to end.
     await releaseEnrollmentClaim(store, sub, key, existing.decidingUntil ?? 0).catch(() => false);

@@ -6,7 +6,7 @@
  * with plain wrong strings; and nothing is written while a user is locked, so a lock is never extended by more
  * attempts. A check holds a place in the window while it runs, so answers sent at once cannot all be checked.
  */
-import { logger } from './logger';
+import { describeError, logger } from './logger';
 import { countVerdict } from './metrics';
 import type { TableDeps } from './parts';
 import { FAILURE_RETENTION_SECONDS, getLockedUntil, holdCheck, recordFailure, releaseCheck, saveLockout, type Store } from './store';
@@ -41,11 +41,35 @@ export async function recordFailedCheck({ config, store }: TableDeps, sub: strin
  * lock check before the first failure was counted. Returns the release, or undefined
  * when the places are taken: the answer is then refused unchecked.
  */
-export async function holdCheckPlace({ config, store }: TableDeps, sub: string, nowMs: number): Promise<(() => Promise<void>) | undefined> {
+async function holdCheckPlace({ config, store }: TableDeps, sub: string, nowMs: number): Promise<(() => Promise<void>) | undefined> {
   const { sk, held } = await holdCheck(store, sub, nowMs, config.lockoutWindowSeconds);
   const release = () => releaseCheck(store, sub, sk);
   if (held <= config.lockoutFailures) return release;
   await release();
   logger.info('answer refused unchecked: the window holds as many failures and checks as the lockout allows', { sub, held });
   return undefined;
+}
+
+/**
+ * Holds a place in the lockout window for the check about to run; false when the places are taken, and the check is
+ * then refused unchecked.
+ */
+export type HoldCheckPlace = () => Promise<boolean>;
+
+/**
+ * A check place held on demand (`hold`, right before the check) and its `release`, a no-op when none was held. The
+ * caller releases only after it has recorded the check's failure, so that no other check takes the place meanwhile.
+ */
+export function checkPlaceHolder(deps: TableDeps, sub: string, nowMs: number): { hold: HoldCheckPlace; release: () => Promise<void> } {
+  let held: (() => Promise<void>) | undefined;
+  return {
+    hold: async () => {
+      held = await holdCheckPlace(deps, sub, nowMs);
+      return held !== undefined;
+    },
+    // A place left held (its delete failed, or the deadline came first) frees itself when the window passes it.
+    release: async () => {
+      await held?.().catch((error: unknown) => logger.warn('check place not released', { sub, ...describeError(error) }));
+    },
+  };
 }

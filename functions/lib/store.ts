@@ -41,7 +41,9 @@ export type RejectionReason =
   /** A replacement photo whose face is not the face of the sign-in that asked for it. */
   | 'NO_MATCH'
   /** A replacement photo for an enrollment that changed (or went) after the upload was issued. */
-  | 'ENROLLMENT_CHANGED';
+  | 'ENROLLMENT_CHANGED'
+  /** A replacement photo left unchecked: the user is locked, or the lockout window's places are taken. */
+  | 'LOCKED_OUT';
 
 /** What an upload issued to replace a confirmed ID photo must match, and which enrollment it replaces. */
 export interface Replacement {

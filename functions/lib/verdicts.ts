@@ -4,8 +4,7 @@
  * The check itself holds a place in the lockout window while it runs (./lockout.ts).
  */
 import { currentAbortSignal, pause } from './deadline';
-import { holdCheckPlace, recordFailedCheck } from './lockout';
-import { describeError, logger } from './logger';
+import { checkPlaceHolder, type HoldCheckPlace, recordFailedCheck } from './lockout';
 import type { TableDeps } from './parts';
 import { getVerdict, saveVerdict, type Store, type Verdict } from './store';
 
@@ -25,12 +24,6 @@ async function awaitVerdict(store: Store, sub: string, challengeId: string): Pro
 }
 
 /**
- * Holds a place in the lockout window for the check about to run (./lockout.ts); false when the places are taken,
- * and the answer is then refused unchecked.
- */
-export type HoldCheckPlace = () => Promise<boolean>;
-
-/**
  * The verdict on one challenge. `decide` calls `holdPlace` right before the check itself, after anything that tells
  * a retry from the first run (a liveness session is consumed first), so that a retry awaiting the first run's verdict
  * takes no place. `decide` returns undefined when it finds the challenge already taken by another run: that run's
@@ -47,19 +40,14 @@ export async function verdictOnce(
   const { store } = deps;
   const earlier = await getVerdict(store, sub, challengeId);
   if (earlier) return earlier;
-  let release: (() => Promise<void>) | undefined;
-  const holdPlace: HoldCheckPlace = async () => {
-    release = await holdCheckPlace(deps, sub, nowMs);
-    return release !== undefined;
-  };
+  const place = checkPlaceHolder(deps, sub, nowMs);
   try {
-    const verdict = await decide(holdPlace);
+    const verdict = await decide(place.hold);
     if (!verdict) return (await awaitVerdict(store, sub, challengeId)) ?? { passed: false, counted: false };
     if (!(await saveVerdict(store, sub, challengeId, verdict, nowMs))) return (await getVerdict(store, sub, challengeId)) ?? verdict;
     if (verdict.counted) await recordFailedCheck(deps, sub, nowMs);
     return verdict;
   } finally {
-    // A place left held (its delete failed, or the deadline came first) frees itself when the window passes it.
-    await release?.().catch((error: unknown) => logger.warn('check place not released', { sub, ...describeError(error) }));
+    await place.release();
   }
 }

@@ -9,6 +9,13 @@ describe('what the user reads about the account API', () => {
     );
   });
 
+  it('explains a replacement left unchecked because too many face checks failed', () => {
+    expect(idPhotoRefusedMessage('LOCKED_OUT')).toBe(
+      'Too many face checks on this account failed recently, so the photo was not checked. Try again later. ' +
+        'Your current ID photo stays registered.',
+    );
+  });
+
   it('explains the enrollment reasons too', () => {
     expect(idPhotoRefusedMessage('EXPIRED_DOCUMENT')).toBe(
       'This document has expired. Use a valid one. Your current ID photo stays registered.',

@@ -8,7 +8,7 @@ import {
   type IndexFacesCommandOutput,
 } from '@aws-sdk/client-rekognition';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { AnalyzeIDCommand, TextractClient } from '@aws-sdk/client-textract';
 import type { S3Event } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -17,7 +17,9 @@ import { hasJpegSignature } from '../../functions/lib/enrollment';
 import { decodeS3EventKey } from '../../functions/lib/enrollment-key';
 import {
   arrangeEmptyTable,
+  awsCallInputs,
   awsCallNames,
+  checkPlacesHeld,
   conditionalCheckFailed,
   dynamoMock,
   failuresRecorded,
@@ -553,13 +555,47 @@ describe('index face: a replacement of a confirmed ID photo', () => {
     expect(failuresRecorded()).toBe(1);
   });
 
-  test('records no failure for a photo refused as NO_MATCH while the user is locked, so the lock is never extended', async () => {
+  test("compares the photo with the live face before any duplicate search, so a stranger's face is never searched", async () => {
     rekognitionMock.on(CompareFacesCommand).resolves({ FaceMatches: [], UnmatchedFaces: [{ Confidence: 99.9 }] });
-    storeItem(`USER#${SUB}`, 'LOCKOUT', { lockedUntil: nowSeconds() + 600 });
+    rekognitionMock.on(SearchFacesByImageCommand).resolves({ FaceMatches: [faceMatch(OTHER_SUB, 'face-other')] });
+    storeEnrollment(OTHER_SUB, { state: 'CONFIRMED', faceId: 'face-other' });
     await handler(s3Event('enrollment-upload'));
     expect(writtenDecision()).toMatchObject({ status: 'REJECTED', reason: 'NO_MATCH' });
+    expect(rekognitionMock.commandCalls(SearchFacesByImageCommand)).toHaveLength(0);
+  });
+
+  test('refuses a photo unchecked as LOCKED_OUT while the user is locked, recording no failure, so no lock is extended', async () => {
+    storeItem(`USER#${SUB}`, 'LOCKOUT', { lockedUntil: nowSeconds() + 600 });
+    await handler(s3Event('enrollment-upload'));
+    expect(writtenDecision()).toMatchObject({ status: 'REJECTED', reason: 'LOCKED_OUT' });
+    expect(rekognitionMock.calls()).toHaveLength(0);
     expect(failuresRecorded()).toBe(0);
     expect(putItems('LOCKOUT')).toEqual([]);
+  });
+
+  test('refuses a photo unchecked as LOCKED_OUT when failures and checks in progress fill the lockout window', async () => {
+    // The count with checks in progress (no filter) is over the limit of 5; the failures alone are not.
+    dynamoMock.on(QueryCommand).callsFake((input: Record<string, unknown>) => ({ Count: input.FilterExpression ? 3 : 6 }));
+    await handler(s3Event('enrollment-upload'));
+    expect(writtenDecision()).toMatchObject({ status: 'REJECTED', reason: 'LOCKED_OUT' });
+    expect(rekognitionMock.calls()).toHaveLength(0);
+    expect(failuresRecorded()).toBe(0);
+  });
+
+  test('holds a place in the lockout window while it compares, and releases it only after the failure is recorded', async () => {
+    rekognitionMock.on(CompareFacesCommand).resolves({ FaceMatches: [], UnmatchedFaces: [{ Confidence: 99.9 }] });
+    await handler(s3Event('enrollment-upload'));
+    const [place] = checkPlacesHeld();
+    expect(place).toMatchObject({ pk: `USER#${SUB}`, expiresAt: nowSeconds() + 180 });
+    const inputs = awsCallInputs() as { Item?: { sk?: string; checking?: boolean }; Key?: { sk?: string }; SourceImage?: unknown }[];
+    const held = inputs.findIndex((input) => input.Item?.sk === place!.sk);
+    const compared = inputs.findIndex((input) => input.SourceImage);
+    const failed = inputs.findIndex((input) => input.Item?.sk?.startsWith('FAILURE#') && !input.Item.checking);
+    const released = inputs.findIndex((input) => input.Key?.sk === place!.sk);
+    expect([held, compared, failed, released].every((index) => index >= 0)).toBe(true);
+    expect(held).toBeLessThan(compared);
+    expect(compared).toBeLessThan(failed);
+    expect(failed).toBeLessThan(released);
   });
 
   test('rejects a replacement for an enrollment that changed since the upload was issued, before looking at the photo', async () => {

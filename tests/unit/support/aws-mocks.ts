@@ -79,6 +79,11 @@ export function awsCallNames(): string[] {
   return recordedCalls().map(({ name }) => name);
 }
 
+/** Every call's input, in the order the calls were made (across the mocked clients). */
+export function awsCallInputs(): Record<string, unknown>[] {
+  return recordedCalls().map(({ call }) => (call.args[0] as { input: Record<string, unknown> }).input);
+}
+
 /** The calls that change state anywhere (DynamoDB writes, S3 writes and deletes, Rekognition index/delete). */
 export function writeCallNames(): string[] {
   return awsCallNames().filter((name) => /\.(Put|Update|Delete|BatchWrite|IndexFaces|DeleteFaces|PutObject|DeleteObject)/.test(name));
