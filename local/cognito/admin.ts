@@ -5,7 +5,16 @@
 import { AwsError } from '../aws/errors';
 import type { RequestReader } from '../aws/request-reader';
 import { invalidParameter, userNotFound } from './errors';
-import { attributeList, attributesOf, findUser, readRequest, requiredString, type Operation, type PoolContext } from './pool-context';
+import {
+  attributeList,
+  attributesOf,
+  findUser,
+  readRequest,
+  requiredString,
+  requiredUsername,
+  type Operation,
+  type PoolContext,
+} from './pool-context';
 import type { StoredUser } from './store';
 import type { TokenGrants } from './token-grants';
 
@@ -50,7 +59,7 @@ export function adminOperations(context: PoolContext, grants: TokenGrants): Reco
   const findByRequest = <T>(input: Record<string, unknown>, readMore: (reader: RequestReader) => T = () => undefined as T) => {
     const reader = readRequest(input);
     const poolId = requiredString(reader, 'UserPoolId');
-    const username = requiredString(reader, 'Username');
+    const username = requiredUsername(reader);
     const more = readMore(reader);
     reader.finish();
     if (poolId !== context.settings.id) throw new AwsError('ResourceNotFoundException', `User pool ${poolId} does not exist.`);

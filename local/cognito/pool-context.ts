@@ -54,6 +54,14 @@ export function readRequest(input: Record<string, unknown>): RequestReader {
   return RequestReader.of(input, 'InvalidParameterException');
 }
 
+/**
+ * The Username member, within Cognito's limit of 128 characters: a longer one is refused before any pattern is
+ * tried on it (the email pattern takes time growing with the square of the length).
+ */
+export function requiredUsername(reader: RequestReader): string {
+  return reader.string('Username', { required: true, minLength: 1, maxLength: 128 });
+}
+
 /** A required string member: present and not empty. */
 export function requiredString(reader: RequestReader, member: string): string {
   return reader.string(member, { required: true, minLength: 1 });

@@ -14,6 +14,7 @@ import {
   findUser,
   readRequest,
   requiredString,
+  requiredUsername,
   triggerContext,
   type CallerInfo,
   type Operation,
@@ -43,7 +44,7 @@ export function signUpOperations(context: PoolContext): Record<string, Operation
   const signUp = async (input: Record<string, unknown>, caller: CallerInfo) => {
     const reader = readRequest(input);
     const clientId = requiredString(reader, 'ClientId');
-    const username = requiredString(reader, 'Username');
+    const username = requiredUsername(reader);
     const password = requiredString(reader, 'Password');
     const attributes = attributeList(reader, 'UserAttributes');
     const validationData = attributeList(reader, 'ValidationData');
@@ -98,7 +99,7 @@ export function signUpOperations(context: PoolContext): Record<string, Operation
   const confirmSignUp = async (input: Record<string, unknown>) => {
     const reader = readRequest(input);
     const clientId = requiredString(reader, 'ClientId');
-    const username = requiredString(reader, 'Username');
+    const username = requiredUsername(reader);
     const code = reader.string('ConfirmationCode', { required: true, minLength: 1, maxLength: 2048, pattern: '[\\S]+' });
     reader.finish();
     checkClient(context, clientId);
@@ -136,7 +137,7 @@ export function signUpOperations(context: PoolContext): Record<string, Operation
   const resendConfirmationCode = async (input: Record<string, unknown>) => {
     const reader = readRequest(input);
     const clientId = requiredString(reader, 'ClientId');
-    const username = requiredString(reader, 'Username');
+    const username = requiredUsername(reader);
     reader.finish();
     checkClient(context, clientId);
     const user = findUser(context, username);

@@ -83,6 +83,17 @@ describe('sign-up and confirmation', () => {
   });
 
   test.each([
+    ['an address of 129 characters', `${'a'.repeat(117)}@example.com`],
+    // The email pattern's time grows with the square of such a name's length: seconds of a blocked event loop.
+    ['a quarter-megabyte name made to slow the email pattern', `a@${'a.'.repeat(120_000)}@`],
+  ])("refuses %s, over Cognito's 128-character limit on Username, before any pattern is tried", async (_case, username) => {
+    await expect(signUp(username, PASSWORD, [])).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+      message: expect.stringMatching(/at 'username' failed to satisfy constraint: Member must have length less than or equal to 128/),
+    });
+  });
+
+  test.each([
     ['short', 'Aa1!', 'Password not long enough'],
     ['no uppercase', 'aa1!aaaaaa', 'Password must have uppercase characters'],
     ['no lowercase', 'AA1!AAAAAA', 'Password must have lowercase characters'],
