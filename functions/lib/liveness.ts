@@ -80,7 +80,8 @@ export async function checkLivenessSession(
   if (NOT_STREAMED_STATUSES.has(status)) return { passed: false, failure: 'NOT_STREAMED', detail: status };
   if (status !== 'SUCCEEDED') return { passed: false, failure: 'NOT_SUCCEEDED', detail: status };
   // The log's detail is the score: a genuine face scored just under the threshold reads differently from a photo.
-  if ((results.Confidence ?? 0) < livenessThreshold) {
+  // Written as "not at least" so that a score that is not a number (NaN) fails too.
+  if (!((results.Confidence ?? 0) >= livenessThreshold)) {
     return { passed: false, failure: 'LOW_CONFIDENCE', detail: String(results.Confidence) };
   }
   const reference = results.ReferenceImage?.S3Object;
@@ -120,6 +121,6 @@ export function referenceMismatch(
   const matches = comparison.FaceMatches ?? [];
   const facesInReference = matches.length + (comparison.UnmatchedFaces ?? []).length;
   if (facesInReference !== 1) return { failure: 'FACE_COUNT', detail: String(facesInReference) };
-  if ((matches[0]?.Similarity ?? 0) < similarityThreshold) return { failure: 'NO_MATCH' };
+  if (!((matches[0]?.Similarity ?? 0) >= similarityThreshold)) return { failure: 'NO_MATCH' };
   return undefined;
 }

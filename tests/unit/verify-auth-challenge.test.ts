@@ -173,6 +173,12 @@ describe('verify auth challenge: liveness', () => {
     expect(await answerCorrect()).toBe(false);
   });
 
+  test('rejects a liveness result whose confidence is not a number', async () => {
+    livenessResult({ Confidence: Number.NaN });
+    expect(await answerCorrect()).toBe(false);
+    expect(rekognitionMock.commandCalls(CompareFacesCommand)).toHaveLength(0);
+  });
+
   test.each([
     ['in another bucket', { S3Object: { Bucket: 'attacker-bucket', Name: referenceKey(SUB, SESSION_ID) } }],
     ["under another user's prefix", { S3Object: { Bucket: BUCKET, Name: referenceKey(OTHER_SUB, SESSION_ID) } }],
@@ -186,6 +192,7 @@ describe('verify auth challenge: liveness', () => {
   test.each([
     ['a face that matches below the similarity threshold', NO_MATCH],
     ['a match reported below the similarity threshold', { FaceMatches: [{ Similarity: 89.9, Face: {} }], UnmatchedFaces: [] }],
+    ['a match whose similarity is not a number', { FaceMatches: [{ Similarity: Number.NaN, Face: {} }], UnmatchedFaces: [] }],
     [
       'a reference image with two faces even when one matches',
       { FaceMatches: [{ Similarity: 99.5, Face: {} }], UnmatchedFaces: [{ Confidence: 99 }] },
