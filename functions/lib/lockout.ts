@@ -42,11 +42,16 @@ export async function recordFailedCheck({ config, store }: TableDeps, sub: strin
  * when the places are taken: the answer is then refused unchecked.
  */
 async function holdCheckPlace({ config, store }: TableDeps, sub: string, nowMs: number): Promise<(() => Promise<void>) | undefined> {
-  const { sk, held } = await holdCheck(store, sub, nowMs, config.lockoutWindowSeconds);
+  const { sk, held, heldToday } = await holdCheck(store, sub, nowMs, config.lockoutWindowSeconds);
   const release = () => releaseCheck(store, sub, sk);
-  if (held <= config.lockoutFailures) return release;
+  // The day's limit too: checks sent at once after failures paced under the window would otherwise pass it.
+  if (held <= config.lockoutFailures && heldToday <= config.lockoutDailyFailures) return release;
   await release();
-  logger.info('answer refused unchecked: the window holds as many failures and checks as the lockout allows', { sub, held });
+  logger.info('answer refused unchecked: the window or the day holds as many failures and checks as the lockout allows', {
+    sub,
+    held,
+    heldToday,
+  });
   return undefined;
 }
 

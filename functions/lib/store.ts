@@ -583,11 +583,16 @@ export async function recordFailure(
 }
 
 /**
- * Writes a check in progress, which counts with the window's failures until it is released; returns its key and
- * how many failures and checks in progress the window holds, itself included. Each check reads after its own
+ * Writes a check in progress, which counts with the failures until it is released; returns its key and how many
+ * failures and checks in progress the window and the day hold, itself included. Each check reads after its own
  * write, so of checks that start at once, the n-th to write counts at least n.
  */
-export async function holdCheck(store: Store, sub: string, nowMs: number, windowSeconds: number): Promise<{ sk: string; held: number }> {
+export async function holdCheck(
+  store: Store,
+  sub: string,
+  nowMs: number,
+  windowSeconds: number,
+): Promise<{ sk: string; held: number; heldToday: number }> {
   const sk = failureSk(nowMs, randomUUID());
   await store.dynamo.send(
     new PutCommand({
@@ -596,7 +601,11 @@ export async function holdCheck(store: Store, sub: string, nowMs: number, window
     }),
     requestOptions(),
   );
-  return { sk, held: await countFailures(store, sub, nowMs - windowSeconds * 1000, { checks: true }) };
+  return {
+    sk,
+    held: await countFailures(store, sub, nowMs - windowSeconds * 1000, { checks: true }),
+    heldToday: await countFailures(store, sub, nowMs - FAILURE_RETENTION_SECONDS * 1000, { checks: true }),
+  };
 }
 
 export async function releaseCheck(store: Store, sub: string, sk: string): Promise<void> {

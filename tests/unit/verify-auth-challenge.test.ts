@@ -614,10 +614,23 @@ describe('verify auth challenge: lockout', () => {
   const countedFrom = (query: Record<string, unknown>) =>
     Number(String((query.ExpressionAttributeValues as Record<string, string>)[':from']).split('#')[1]);
 
-  /** The table's answers to the failure counts: within the window, within the day, and the places held (failures and checks). */
-  function countsFailures({ inWindow, inDay, held = 1 }: { inWindow: number; inDay: number; held?: number }) {
+  /**
+   * The table's answers to the failure counts: within the window, within the day, and the places held (failures and
+   * checks) within the window and within the day.
+   */
+  function countsFailures({
+    inWindow,
+    inDay,
+    held = 1,
+    heldToday = held,
+  }: {
+    inWindow: number;
+    inDay: number;
+    held?: number;
+    heldToday?: number;
+  }) {
     dynamoMock.on(QueryCommand).callsFake((input: Record<string, unknown>) => {
-      if (!input.FilterExpression) return { Count: held };
+      if (!input.FilterExpression) return { Count: countedFrom(input) === NOW_MS - 180_000 ? held : heldToday };
       return { Count: countedFrom(input) === NOW_MS - 180_000 ? inWindow : inDay };
     });
   }
@@ -696,6 +709,18 @@ describe('verify auth challenge: lockout', () => {
     );
   });
 
+  test('refuses an answer unchecked when failures and checks in progress fill the day, though not the window', async () => {
+    countsFailures({ inWindow: 0, inDay: 19, held: 2, heldToday: 21 });
+    expect(await answerCorrect()).toBe(false);
+    expect(rekognitionMock.calls()).toHaveLength(0);
+    expect(failuresRecorded()).toBe(0);
+  });
+
+  test('checks the answer when failures and checks in progress fill the day to its limit, itself included', async () => {
+    countsFailures({ inWindow: 0, inDay: 19, held: 1, heldToday: 20 });
+    expect(await answerCorrect()).toBe(true);
+  });
+
   test("takes no place for a retried liveness answer that awaits the first run's verdict", async () => {
     consumedByAnotherRun({ passed: true, counted: false });
     countsFailures({ inWindow: 4, inDay: 4, held: 6 });
@@ -717,11 +742,11 @@ describe('verify auth challenge: lockout', () => {
     expect(await answerCorrect()).toBe(true);
   });
 
-  test('counts its place in the window from the window start onward, later times included', async () => {
+  test('counts its place in the window and in the day from their starts onward, later times included', async () => {
     await answerCorrect();
-    const [held] = receivedInputs(dynamoMock, QueryCommand).filter((query) => !query.FilterExpression);
-    expect(countedFrom(held!)).toBe(NOW_MS - 180_000);
-    expect((held!.ExpressionAttributeValues as Record<string, string>)[':to']).toBe('FAILURE#~');
+    const held = receivedInputs(dynamoMock, QueryCommand).filter((query) => !query.FilterExpression);
+    expect(held.map(countedFrom)).toEqual([NOW_MS - 180_000, NOW_MS - 86_400_000]);
+    expect(held.map((query) => (query.ExpressionAttributeValues as Record<string, string>)[':to'])).toEqual(['FAILURE#~', 'FAILURE#~']);
   });
 
   test.each([

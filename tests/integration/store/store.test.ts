@@ -304,6 +304,12 @@ describe('failed checks and the lockout', () => {
     expect((await holdCheck(store, sub, NOW_MS, WINDOW_SECONDS)).held).toBe(4);
   });
 
+  test('hold a place counted in the day as well: a failure older than the window counts toward the day only', async () => {
+    const sub = newSub();
+    await recordFailure(store, sub, NOW_MS - 2 * WINDOW_SECONDS * SECOND, WINDOW_SECONDS);
+    expect(await holdCheck(store, sub, NOW_MS, WINDOW_SECONDS)).toMatchObject({ held: 1, heldToday: 2 });
+  });
+
   test('hold places that checks started at once all see: the n-th to write counts at least n', async () => {
     const sub = newSub();
     const held = await Promise.all(Array.from({ length: 8 }, () => holdCheck(store, sub, NOW_MS, WINDOW_SECONDS)));
