@@ -345,14 +345,17 @@ async function activate(
     // The indexer and verify both decide an upload: when the other one activated this same photo first, its face is
     // the enrollment's and stays.
     if ((await getActiveEnrollment(deps.store, sub))?.key === decision.key) return true;
-    // Another upload of the same user became current first (two open sessions): this face is never compared.
+    // Another upload of the same user became current first (two open sessions): this face is never compared, and
+    // its decision is revoked, so that a late redelivered event cannot make the deleted face the enrollment later.
     logger.info('accepted photo not activated: the user enrolled meanwhile', { sub, key });
+    await revokeAcceptedEnrollment(deps.store, sub, key, 'ALREADY_ENROLLED', nowMs);
     await deleteFaces(deps, [faceId]);
     await deleteObject(deps, photoKey);
     return false;
   }
   if (activation.expired) {
     logger.info('an expired provisional enrollment was replaced', { sub });
+    await revokeAcceptedEnrollment(deps.store, sub, activation.expired.key, 'EXPIRED_UNCONFIRMED', nowMs);
     await deleteFaces(deps, [activation.expired.faceId]);
     await deleteObject(deps, activation.expired.photoKey);
   }

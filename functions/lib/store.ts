@@ -334,7 +334,7 @@ export async function getCurrentEnrollment(store: Store, sub: string, nowMs: num
 }
 
 /** What an activation displaced: the face and pinned photo of an expired provisional enrollment. */
-export type Activation = { activated: true; expired?: { faceId: string; photoKey: string } } | { activated: false };
+export type Activation = { activated: true; expired?: { key: string; faceId: string; photoKey: string } } | { activated: false };
 
 /**
  * Makes an accepted photo the user's PROVISIONAL enrollment, only where there is none or the one there expired
@@ -367,7 +367,8 @@ export async function activateEnrollment(
       requestOptions(),
     );
     if (!Attributes) return { activated: true };
-    return { activated: true, expired: { faceId: String(Attributes.faceId), photoKey: String(Attributes.photoKey) } };
+    const expired = { key: String(Attributes.key), faceId: String(Attributes.faceId), photoKey: String(Attributes.photoKey) };
+    return { activated: true, expired };
   } catch (error) {
     if (isConditionFailure(error)) return { activated: false };
     throw error;

@@ -49,6 +49,14 @@ const indexed = (output: Partial<IndexFacesCommandOutput>) =>
   rekognitionMock.on(IndexFacesCommand).resolves({ FaceRecords: [], UnindexedFaces: [], ...output });
 
 /** The decision written on the issued key, if any. */
+/** The values of the revocation of the decision on `key` (ACCEPTED to REJECTED), if one was sent. */
+function revocationOf(key: string): Record<string, unknown> | undefined {
+  const update = receivedInputs(dynamoMock, UpdateCommand).find(
+    (input) => (input.Key as { sk: string }).sk === `ENROLLMENT#${key}` && String(input.UpdateExpression).includes('revokedAt'),
+  );
+  return update?.ExpressionAttributeValues as Record<string, unknown> | undefined;
+}
+
 function writtenDecision(): Record<string, unknown> | undefined {
   const update = receivedInputs(dynamoMock, UpdateCommand).find(
     (input) => (input.Key as { sk: string }).sk === `ENROLLMENT#${ENROLL_KEY}` && String(input.UpdateExpression).includes('#status'),
@@ -173,11 +181,24 @@ describe('index face: accepted photos', () => {
     expect(deletedFaces()).toEqual([{ CollectionId: COLLECTION, FaceIds: ['face-expired'] }]);
   });
 
+  test('revokes the decision on the expired enrollment it replaces, so that no event can make that face current again', async () => {
+    const expiredKey = ENROLL_KEY.replace('3b9c1e52', '5e1f3a74');
+    dynamoMock.on(PutCommand, { Item: { sk: 'ACTIVE_ENROLLMENT' } }).resolves({ Attributes: { key: expiredKey, faceId: 'face-expired' } });
+    await handler(s3Event('enrollment-upload'));
+    expect(revocationOf(expiredKey)).toMatchObject({ ':status': 'REJECTED', ':reason': 'EXPIRED_UNCONFIRMED' });
+  });
+
   test('removes the new face and its pinned copy when another upload of the user became the enrollment first', async () => {
     dynamoMock.on(PutCommand, { Item: { sk: 'ACTIVE_ENROLLMENT' } }).rejects(conditionalCheckFailed());
     await handler(s3Event('enrollment-upload'));
     expect(deletedFaces()).toEqual([{ CollectionId: COLLECTION, FaceIds: [NEW_FACE_ID] }]);
     expect(deletedObjects()).toContain(pinnedCopies()[0]!.Key);
+  });
+
+  test('revokes its own decision when another upload became the enrollment first, as its face is deleted', async () => {
+    dynamoMock.on(PutCommand, { Item: { sk: 'ACTIVE_ENROLLMENT' } }).rejects(conditionalCheckFailed());
+    await handler(s3Event('enrollment-upload'));
+    expect(revocationOf(ENROLL_KEY)).toMatchObject({ ':status': 'REJECTED', ':reason': 'ALREADY_ENROLLED' });
   });
 
   test('keeps the face when verify activated this same photo first, as both decide an upload', async () => {

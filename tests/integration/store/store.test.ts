@@ -197,7 +197,7 @@ describe('the active enrollment', () => {
     await activateEnrollment(store, sub, first, NOW_MS + 24 * HOUR, NOW_MS);
     expect(await activateEnrollment(store, sub, later, NOW_MS + 48 * HOUR, NOW_MS + 24 * HOUR)).toEqual({
       activated: true,
-      expired: { faceId: first.faceId, photoKey: first.photoKey },
+      expired: { key: first.key, faceId: first.faceId, photoKey: first.photoKey },
     });
     expect(await getActiveEnrollment(store, sub)).toMatchObject({ key: later.key, state: 'PROVISIONAL' });
   });
