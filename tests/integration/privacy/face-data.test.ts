@@ -24,6 +24,8 @@ const sample = (person: string, file: string) => readFileSync(join(ROOT, 'sample
 const ADA = { idPhoto: sample('angelina_jolie', 'id-card.jpg'), selfie: sample('angelina_jolie', 'selfie.jpg') };
 /** Someone else's ID card: a real document, with another face. */
 const STRANGER_PHOTO = sample('jennifer_aniston', 'id-card.jpg');
+/** Another account's confirmed face, which a replacement must never let Ada ask about. */
+const BEA = { idPhoto: sample('katy_perry', 'id-card.jpg'), selfie: sample('katy_perry', 'selfie.jpg') };
 const run = promisify(execFile);
 
 let stack: StackProcess;
@@ -140,7 +142,8 @@ describe('the account API', () => {
 
   beforeAll(async () => {
     ({ sub, tokens } = await enrolled(ada(), ADA.idPhoto, ADA.selfie));
-  }, 120_000);
+    await enrolled(flowUser(stack, 'bea@example.com'), BEA.idPhoto, BEA.selfie);
+  }, 180_000);
 
   test('answers 401 to a request without a token, and never reaches the function', async () => {
     expect(await account('DELETE', '/account', undefined)).toEqual({ status: 401, body: { message: 'Unauthorized' } });
@@ -151,9 +154,9 @@ describe('the account API', () => {
     expect(await account('POST', '/account/id-photo', tokens.IdToken)).toEqual({ status: 403, body: { message: 'Request refused.' } });
   });
 
-  test('refuses a replacement photo of someone else as NO_MATCH, keeps the enrollment, and counts the failure', async () => {
+  test("refuses a replacement photo of another account's confirmed face as NO_MATCH, not DUPLICATE_FACE, and counts it", async () => {
     const before = await activeEnrollment(sub);
-    const uploadId = await uploadReplacement(tokens.AccessToken!, STRANGER_PHOTO);
+    const uploadId = await uploadReplacement(tokens.AccessToken!, BEA.idPhoto);
     expect(await decision(tokens.AccessToken!, uploadId)).toEqual({ status: 'REJECTED', reason: 'NO_MATCH' });
     expect(await activeEnrollment(sub)).toMatchObject({ faceId: before!.faceId, photoKey: before!.photoKey, state: 'CONFIRMED' });
     const { items } = await storedOf(sub, 'ada@example.com');
