@@ -4,21 +4,23 @@
  * signatures, refuses every other request without a valid SigV4 signature (header or presigned query; s3rver
  * would serve it anonymously), answers CORS for the buckets' rules from the template, and refuses reading a missing
  * object with 403 AccessDenied, as S3 answers a role without s3:ListBucket (the stack grants none), instead of
- * s3rver's 404, and passes a bucket's requests on one at a time (see forwardInTurn). What passes is forwarded
- * unchanged (Host included).
+ * s3rver's 404, refuses keys s3rver would store elsewhere than their place (see store-path), and passes a bucket's
+ * requests on one at a time (see forwardInTurn). What passes is forwarded unchanged (Host included), except a POST
+ * upload's form: s3rver gets one the gate writes from the fields the policy checked and the file.
  */
 import { EventEmitter } from 'node:events';
-import { request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { request, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { startListener } from '../aws/listener';
 import { freePort, LOCAL_HOST } from '../template/local-environment';
 import { corsResponseHeaders, preflightHeaders, type CorsRule } from './cors';
-import { multipartBoundary, parseMultipart } from './multipart';
+import { buildMultipart, multipartBoundary, parseMultipart } from './multipart';
 import { verifyPostPolicy } from './post-policy';
 import { authenticateS3Request, readS3Body } from './request-auth';
 import { S3Error, s3ErrorXml } from './s3-error';
+import { checkPostKey, checkStorePaths } from './store-path';
 
 export interface LocalBucket {
   name: string;
@@ -114,38 +116,36 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   const maxPostBytes = options.maxPostBytes ?? DEFAULT_MAX_POST_BYTES;
 
   /**
-   * Sends the request on to s3rver and its answer back. The answer is read whole before it is sent on, so that the
-   * exchange with s3rver ends when s3rver is done, however slowly the caller reads; the promise settles then.
+   * Sends the request on to s3rver (with `body`, and `headers` if given instead of the caller's) and its answer back.
+   * The answer is read whole before it is sent on, so that the exchange with s3rver ends when s3rver is done, however
+   * slowly the caller reads; the promise settles then.
    */
   const forward = (
     req: IncomingMessage,
     res: ServerResponse,
     extraHeaders: Record<string, string>,
     body: Buffer,
-    isObjectRead = false,
+    { isObjectRead = false, headers = req.headers }: { isObjectRead?: boolean; headers?: IncomingHttpHeaders } = {},
   ): Promise<void> =>
     new Promise((resolve) => {
       const fail = (error: Error) => {
         refuseInternal(res, `local S3 store unavailable: ${error.message}`, extraHeaders);
         resolve();
       };
-      const upstream = request(
-        { host: LOCAL_HOST, port: internalPort, method: req.method, path: req.url, headers: req.headers },
-        (upstreamResponse) => {
-          const chunks: Buffer[] = [];
-          upstreamResponse.on('data', (chunk: Buffer) => chunks.push(chunk));
-          upstreamResponse.on('error', fail);
-          upstreamResponse.on('end', () => {
-            if (isObjectRead && upstreamResponse.statusCode === 404) {
-              refuse(res, new S3Error('AccessDenied', 'Access Denied', 403), extraHeaders, req.method === 'HEAD');
-            } else {
-              res.writeHead(upstreamResponse.statusCode ?? 502, { ...upstreamResponse.headers, ...extraHeaders });
-              res.end(Buffer.concat(chunks));
-            }
-            resolve();
-          });
-        },
-      );
+      const upstream = request({ host: LOCAL_HOST, port: internalPort, method: req.method, path: req.url, headers }, (upstreamResponse) => {
+        const chunks: Buffer[] = [];
+        upstreamResponse.on('data', (chunk: Buffer) => chunks.push(chunk));
+        upstreamResponse.on('error', fail);
+        upstreamResponse.on('end', () => {
+          if (isObjectRead && upstreamResponse.statusCode === 404) {
+            refuse(res, new S3Error('AccessDenied', 'Access Denied', 403), extraHeaders, req.method === 'HEAD');
+          } else {
+            res.writeHead(upstreamResponse.statusCode ?? 502, { ...upstreamResponse.headers, ...extraHeaders });
+            res.end(Buffer.concat(chunks));
+          }
+          resolve();
+        });
+      });
       upstream.setTimeout(UPSTREAM_TIMEOUT_MS, () => upstream.destroy(new Error(`no answer within ${UPSTREAM_TIMEOUT_MS} ms`)));
       upstream.on('error', fail);
       upstream.end(body);
@@ -214,7 +214,8 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
           now: Date.now(),
           maxBodyBytes: maxPostBytes,
         });
-        return await forwardInTurn(bucket, req, res, cors, body, isObjectRead);
+        checkStorePaths(req, url, bucket);
+        return await forwardInTurn(bucket, req, res, cors, body, { isObjectRead });
       } catch (error) {
         if (!(error instanceof S3Error)) throw error;
         options.log?.(`${method} ${url.pathname} refused: ${error.type}: ${error.message}`);
@@ -230,8 +231,13 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
         credentials: options.credentials,
         now: new Date(),
       });
-      options.log?.(`POST s3://${bucket}/${accepted.key} (${accepted.size} bytes) accepted by its policy`);
-      await forwardInTurn(bucket, req, res, cors, body);
+      checkPostKey(bucket, accepted.key);
+      options.log?.(`POST s3://${bucket}/${accepted.key} (${accepted.file.data.length} bytes) accepted by its policy`);
+      const checked = buildMultipart(accepted.fields, accepted.file.data);
+      const { 'transfer-encoding': _chunked, ...headers } = req.headers;
+      await forwardInTurn(bucket, req, res, cors, checked.body, {
+        headers: { ...headers, 'content-type': checked.contentType, 'content-length': String(checked.body.length) },
+      });
     } catch (error) {
       if (!(error instanceof S3Error)) throw error;
       options.log?.(`POST s3://${bucket} refused: ${error.type}: ${error.message}`);

@@ -1,7 +1,10 @@
 /**
- * Reads a multipart/form-data body (a browser form POST to S3) into its fields, in order, and the `file` part.
- * S3 ignores every part after the file, so they are not returned.
+ * Reads a multipart/form-data body (a browser form POST to S3) into its fields, in order, and the `file` part, and
+ * writes the form the gate forwards to s3rver. s3rver reads field names in their letter case, the policy check in
+ * any; so a form that names a field twice in any letter case, or has any part after the file (S3 ignores those,
+ * s3rver reads a later `file`), is refused as malformed rather than read one way here and another there.
  */
+import { randomBytes } from 'node:crypto';
 import { S3Error } from './s3-error';
 
 export interface FormField {
@@ -45,11 +48,13 @@ function headerParameter(header: string, name: string): string | undefined {
 export function parseMultipart(body: Buffer, boundary: string): MultipartForm {
   const delimiter = Buffer.from(`--${boundary}`);
   const form: MultipartForm = { fields: [], file: undefined };
+  const names = new Set<string>();
   let position = body.indexOf(delimiter);
   if (position < 0) throw malformed('the boundary never occurs');
   for (;;) {
     position += delimiter.length;
     if (body.subarray(position, position + 2).toString() === '--') return form;
+    if (form.file) throw malformed('a part follows the file');
     if (body.subarray(position, position + 2).toString() !== '\r\n') throw malformed('a boundary is not followed by CRLF');
     const headersEnd = body.indexOf('\r\n\r\n', position + 2);
     if (headersEnd < 0) throw malformed('a part has no end of headers');
@@ -63,12 +68,37 @@ export function parseMultipart(body: Buffer, boundary: string): MultipartForm {
     const disposition = headers.find((line) => /^content-disposition:/i.test(line));
     const name = disposition ? headerParameter(disposition, 'name') : undefined;
     if (!disposition || name === undefined) throw malformed('a part has no Content-Disposition name');
+    if (names.has(name.toLowerCase())) throw malformed(`the field ${name} is named twice`);
+    names.add(name.toLowerCase());
     if (name.toLowerCase() === 'file') {
       const contentType = headers.find((line) => /^content-type:/i.test(line))?.replace(/^content-type:\s*/i, '');
-      form.file = { filename: (disposition && headerParameter(disposition, 'filename')) ?? '', contentType, data: content };
-      return form;
+      form.file = { filename: headerParameter(disposition, 'filename') ?? '', contentType, data: content };
+    } else {
+      form.fields.push({ name, value: content.toString('utf8') });
     }
-    form.fields.push({ name, value: content.toString('utf8') });
     position = next + 2;
   }
+}
+
+/**
+ * The form s3rver is sent: `fields` under the names given, then the file as the one `file` part, in a body of the
+ * gate's own making (a fresh boundary, no part the check did not read).
+ */
+export function buildMultipart(fields: FormField[], data: Buffer): { body: Buffer; contentType: string } {
+  const values = fields.map(({ value }) => Buffer.from(value, 'utf8'));
+  let boundary: string;
+  do boundary = `----local-s3-gate-${randomBytes(16).toString('hex')}`;
+  while ([data, ...values].some((content) => content.includes(boundary)));
+  const part = (disposition: string, content: Buffer, contentType = '') =>
+    Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; ${disposition}\r\n${contentType}\r\n`),
+      content,
+      Buffer.from('\r\n'),
+    ]);
+  const body = Buffer.concat([
+    ...fields.map(({ name }, index) => part(`name="${name}"`, values[index] as Buffer)),
+    part('name="file"; filename="file"', data, 'Content-Type: application/octet-stream\r\n'),
+    Buffer.from(`--${boundary}--\r\n`),
+  ]);
+  return { body, contentType: `multipart/form-data; boundary=${boundary}` };
 }

@@ -6,7 +6,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { signString } from '../aws/sigv4';
-import type { MultipartForm } from './multipart';
+import type { FormField, FormFile, MultipartForm } from './multipart';
 import { S3Error } from './s3-error';
 
 export interface PostPolicyContext {
@@ -19,7 +19,9 @@ export interface PostPolicyContext {
 
 export interface AcceptedPost {
   key: string;
-  size: number;
+  /** The fields a policy condition checked, under their lower-case names, in the form's order. */
+  fields: FormField[];
+  file: FormFile;
 }
 
 type Condition =
@@ -152,7 +154,7 @@ async function verifySignature(fields: Map<string, string>, context: PostPolicyC
   }
 }
 
-/** Checks a parsed POST form for `bucket`; returns the key and size to store, or throws S3's refusal. */
+/** Checks a parsed POST form for `bucket`; returns the key, the checked fields and the file to store, or throws S3's refusal. */
 export async function verifyPostPolicy(form: MultipartForm, context: PostPolicyContext): Promise<AcceptedPost> {
   const fields = new Map<string, string>();
   for (const { name, value } of form.fields) fields.set(name.toLowerCase(), value);
@@ -209,5 +211,6 @@ export async function verifyPostPolicy(form: MultipartForm, context: PostPolicyC
   if (extra.length > 0) throw denied(`Extra input fields: ${extra.join(', ')}`);
   if (fields.has('bucket') && fields.get('bucket') !== context.bucket)
     throw denied(`Policy Condition failed: ${conditionText(['eq', '$bucket', context.bucket])}`);
-  return { key, size };
+  const checked = [...fields].filter(([name]) => covered.has(name)).map(([name, value]) => ({ name, value }));
+  return { key, fields: checked, file: form.file };
 }

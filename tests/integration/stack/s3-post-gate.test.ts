@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -21,14 +21,15 @@ async function refusal(call: Promise<unknown>): Promise<{ name: string; status: 
 }
 
 describe('the local S3 POST gate', () => {
-  let dataDir: string;
+  /** Holds the data folder alone, so that a file written outside it shows. */
+  let root: string;
   let s3: LocalS3;
   let client: S3Client;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'local-s3-'));
+    root = mkdtempSync(join(tmpdir(), 'local-s3-'));
     s3 = await startTestS3(
-      dataDir,
+      join(root, 'data'),
       [
         {
           name: BUCKET,
@@ -51,15 +52,16 @@ describe('the local S3 POST gate', () => {
   afterAll(async () => {
     client.destroy();
     await s3.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true });
   });
 
-  function presign(options: { expires?: number; maxBytes?: number } = {}): Promise<PresignedPost> {
+  function presign(options: { expires?: number; maxBytes?: number; key?: string } = {}): Promise<PresignedPost> {
+    const key = options.key ?? KEY;
     return createPresignedPost(client, {
       Bucket: BUCKET,
-      Key: KEY,
+      Key: key,
       Conditions: [
-        ['eq', '$key', KEY],
+        ['eq', '$key', key],
         ['eq', '$Content-Type', 'image/jpeg'],
         ['content-length-range', 1, options.maxBytes ?? 1000],
       ],
@@ -76,6 +78,26 @@ describe('the local S3 POST gate', () => {
     return { status: response.status, body: await response.text(), headers: response.headers };
   }
 
+  /** Posts `parts` ([name, value, or the byte count of a file]) in that order, as a hand-made form. */
+  async function post(parts: Array<[string, string | number]>) {
+    const form = new FormData();
+    for (const [name, value] of parts) {
+      if (typeof value === 'string') form.append(name, value);
+      else form.append(name, new Blob([Buffer.alloc(value, 7)], { type: 'image/jpeg' }), 'photo.jpg');
+    }
+    const response = await fetch(`${s3.endpoint}/${BUCKET}`, { method: 'POST', body: form });
+    return { status: response.status, body: await response.text() };
+  }
+
+  /** The HTTP status of a signed HeadObject: 200 if stored, 403 if not (the stack's role cannot list). */
+  async function headStatus(key: string): Promise<number | undefined> {
+    const head = client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+    return head.then(
+      (output) => output.$metadata.httpStatusCode,
+      (error: { $metadata?: { httpStatusCode?: number } }) => error.$metadata?.httpStatusCode,
+    );
+  }
+
   it('accepts a valid presigned POST and stores the object with its content type', async () => {
     const response = await upload(await presign(), 500);
     expect(response.status).toBe(204);
@@ -90,6 +112,45 @@ describe('the local S3 POST gate', () => {
     expect(response.body).toContain(
       'Invalid according to Policy: Policy Condition failed: ["eq", "$key", "enrollment/user-1/photo one.jpg"]',
     );
+  });
+
+  it('stores an upload only at the key its policy names, whatever the letter case of a second key field', async () => {
+    const target = 'liveness/someone-else/session/reference.jpg';
+    const issued = await presign({ key: 'enrollment/user-1/issued.jpg' });
+    const response = await post([
+      ['key', target],
+      ...Object.entries(issued.fields).map(([name, value]): [string, string] => [name === 'key' ? 'Key' : name, value]),
+      ['file', 500],
+    ]);
+    expect(response.status).toBe(400);
+    expect(response.body).toContain('<Code>MalformedPOSTRequest</Code>');
+    expect(await headStatus(target)).toBe(403);
+  });
+
+  it('refuses a form whose file part comes after a decoy File part', async () => {
+    const key = 'enrollment/user-1/decoy.jpg';
+    const issued = await presign({ key, maxBytes: 1000 });
+    const response = await post([...Object.entries(issued.fields), ['File', 10], ['file', 5000]]);
+    expect(response.status).toBe(400);
+    expect(response.body).toContain('<Code>MalformedPOSTRequest</Code>');
+    expect(await headStatus(key)).toBe(403);
+  });
+
+  it('refuses a form that names a field twice', async () => {
+    const key = 'enrollment/user-1/twice.jpg';
+    const issued = await presign({ key });
+    const response = await post([['Content-Type', 'text/html'], ...Object.entries(issued.fields), ['file', 500]]);
+    expect(response.status).toBe(400);
+    expect(response.body).toContain('<Code>MalformedPOSTRequest</Code>');
+    expect(await headStatus(key)).toBe(403);
+  });
+
+  it('refuses a key with a .. segment, and writes nothing outside the data folder', async () => {
+    const key = 'enrollment/user-1/../../../../escaped.jpg';
+    const response = await upload(await presign({ key }), 500);
+    expect(response.status).toBe(400);
+    expect(response.body).toContain('<Code>InvalidArgument</Code>');
+    expect(readdirSync(root)).toEqual(['data']);
   });
 
   it('refuses a content type other than the one the policy pins', async () => {
