@@ -214,7 +214,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
           now: Date.now(),
           maxBodyBytes: maxPostBytes,
         });
-        checkStorePaths(req, url, bucket);
+        checkStorePaths(req, url, bucket, body);
         return await forwardInTurn(bucket, req, res, cors, body, { isObjectRead });
       } catch (error) {
         if (!(error instanceof S3Error)) throw error;
@@ -231,7 +231,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
         credentials: options.credentials,
         now: new Date(),
       });
-      checkPostKey(bucket, accepted.key);
+      checkPostKey(req, bucket, accepted.key);
       options.log?.(`POST s3://${bucket}/${accepted.key} (${accepted.file.data.length} bytes) accepted by its policy`);
       const checked = buildMultipart(accepted.fields, accepted.file.data);
       const { 'transfer-encoding': _chunked, ...headers } = req.headers;

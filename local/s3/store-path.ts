@@ -6,7 +6,13 @@
  * the stack's functions never make such a key, so the gate refuses them all before s3rver joins them.
  */
 import type { IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
 import { S3Error } from './s3-error';
+
+// A DeleteObjects body is read with the XML parser s3rver reads it with, so the keys checked are the keys it deletes.
+const s3rverRequire = createRequire(createRequire(import.meta.url).resolve('s3rver'));
+const xmlParser = s3rverRequire('fast-xml-parser') as { parse(xml: string, options: object): unknown };
+const he = s3rverRequire('he') as { decode(text: string): string };
 
 const JOINED_AWAY = new Set(['', '.', '..']);
 
@@ -21,24 +27,32 @@ function invalidKey(): S3Error {
   return new S3Error('InvalidArgument', 'Invalid Argument', 400, { ArgumentName: 'key' });
 }
 
-/** The key as a POST form names it. */
-export function checkPostKey(bucket: string, key: string): void {
+/**
+ * The request's path as s3rver reads it: raw, as sent (the WHATWG URL the gate reads it with resolves dot segments,
+ * s3rver does not), each segment decoded. Once this passes, the gate's bucket and key are s3rver's.
+ */
+function checkPath(req: IncomingMessage): void {
+  let path: string;
+  try {
+    path = decodeURIComponent((req.url ?? '/').split('?')[0]?.slice(1) ?? '');
+  } catch {
+    throw new S3Error('InvalidURI', "Couldn't parse the specified URI.", 400);
+  }
+  if (path !== '' && !staysInPlace(path)) throw invalidKey();
+}
+
+/** A browser POST upload: its path, and the key its form names. */
+export function checkPostKey(req: IncomingMessage, bucket: string, key: string): void {
+  checkPath(req);
   if (!staysInPlace(`${bucket}/${key}`)) throw invalidKey();
 }
 
 /**
- * The request's key and bucket, as s3rver decodes them from the path, and any it reads from the query and headers:
- * a copy's source, a multipart upload's id and part number.
+ * Every other request: its path (bucket and key), and any paths s3rver reads from the query, headers and body: a
+ * copy's source, a multipart upload's id and part number, the keys a DeleteObjects names.
  */
-export function checkStorePaths(req: IncomingMessage, url: URL, bucket: string): void {
-  if (bucket === '') return;
-  let key: string;
-  try {
-    key = decodeURIComponent(url.pathname.split('/').slice(2).join('/'));
-  } catch {
-    throw new S3Error('InvalidURI', "Couldn't parse the specified URI.", 400);
-  }
-  if (!staysInPlace(`${bucket}/${key}`)) throw invalidKey();
+export function checkStorePaths(req: IncomingMessage, url: URL, bucket: string, body: Buffer): void {
+  checkPath(req);
   const copySource = req.headers['x-amz-copy-source'];
   const copyPath = copySource === undefined ? '' : copySourcePath(copySource);
   if (copyPath === undefined || !staysInPlace(copyPath)) {
@@ -52,6 +66,17 @@ export function checkStorePaths(req: IncomingMessage, url: URL, bucket: string):
       ArgumentName: 'partNumber',
     });
   }
+  if (url.searchParams.has('delete') && !deletedKeys(body).every((deleted) => staysInPlace(`${bucket}/${deleted}`))) {
+    throw invalidKey();
+  }
+}
+
+/** The keys of a DeleteObjects body as s3rver parses it (a Key of digits alone it reads as a number). */
+function deletedKeys(body: Buffer): string[] {
+  const parsed = xmlParser.parse(body.toString('utf8'), { tagValueProcessor: (value: string) => he.decode(value) }) as {
+    Delete?: { Object?: { Key?: unknown } | Array<{ Key?: unknown }> };
+  };
+  return ([] as Array<{ Key?: unknown }>).concat(parsed.Delete?.Object ?? []).map((object) => String(object?.Key ?? ''));
 }
 
 /** `bucket/key` of an `x-amz-copy-source`, decoded as s3rver decodes it; undefined if it cannot be. */

@@ -1,9 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Sha256 } from '@aws-crypto/sha256-js';
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { LocalS3 } from '../../../local/s3/local-s3';
@@ -187,6 +194,36 @@ describe('the local S3 gate refuses what S3 refuses without a valid signature', 
     expect(await answered).toBe(200);
     const stored = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'slow.txt' }));
     expect(await stored.Body!.transformToString()).toBe(body.toString());
+  });
+
+  it('refuses a signed PUT of a key with a .. segment, and writes nothing outside the bucket folder', async () => {
+    // Sent as it is signed: fetch, like the SDK, would resolve the `..` before sending.
+    const key = 'enrollment/../../escaped.txt';
+    const { hostname, port } = new URL(s3.endpoint);
+    const headers = await signedPutHeaders(key, {}, 'escaped');
+    const put = request({ hostname, port: Number(port), method: 'PUT', path: `/${BUCKET}/${key}`, headers });
+    const answer = new Promise<{ status?: number; body: string }>((resolve, reject) => {
+      put.on('response', (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode, body: Buffer.concat(chunks).toString() }));
+      });
+      put.on('error', reject);
+    });
+    put.end('escaped');
+    expect(await answer).toMatchObject({ status: 400, body: expect.stringContaining('<Code>InvalidArgument</Code>') });
+    expect(readdirSync(dataDir)).toEqual([BUCKET]);
+  });
+
+  it('refuses a signed DeleteObjects naming a key with a .. segment, and deletes nothing outside the bucket folder', async () => {
+    const outside = join(dataDir, 'outside.txt._S3rver_object');
+    writeFileSync(outside, 'not the bucket');
+    const deletion = client.send(
+      new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: [{ Key: 'enrollment/../../outside.txt' }] } }),
+    );
+    await expect(deletion).rejects.toMatchObject({ name: 'InvalidArgument', $metadata: { httpStatusCode: 400 } });
+    expect(existsSync(outside)).toBe(true);
+    rmSync(outside);
   });
 
   it('answers a malformed escape in the path with InvalidURI, as S3 does, and none of its own text', async () => {
