@@ -5,14 +5,15 @@
  * exception class; what else its body holds is the service's (`errorBody`). Anything else thrown is logged and
  * answered as the service's internal error, without its text.
  *
- * Steps, in AWS's order: read the body (size-capped), authenticate (the service's SigV4 check), find the operation,
- * parse the body, run the operation.
+ * Steps, in AWS's order: check that the request target is a path, read the body (size-capped), authenticate (the
+ * service's SigV4 check), find the operation, parse the body, run the operation.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener } from 'node:http';
 import { readBody } from './body';
 import { AwsError } from './errors';
 import { sendJson } from './listener';
+import { requestTarget } from './request-reader';
 
 /** An operation takes the parsed request body (and the request, for what its headers say) and returns the response body. */
 export type JsonOperation = (input: Record<string, unknown>, request?: IncomingMessage) => Promise<Record<string, unknown>>;
@@ -87,6 +88,7 @@ export function createJsonProtocolListener(service: JsonProtocolService): Reques
 }
 
 async function serve(request: IncomingMessage, service: JsonProtocolService): Promise<Record<string, unknown>> {
+  if (!requestTarget(request.url)) throw new AwsError('SerializationException', 'The request target is not a path.');
   const target = request.headers['x-amz-target'];
   const name =
     typeof target === 'string' && target.startsWith(service.targetPrefix) ? target.slice(service.targetPrefix.length) : undefined;

@@ -1,11 +1,25 @@
 /**
- * Reads and checks the members of a JSON request body the way AWS's front end does: a member of the wrong JSON
+ * Reads a request the way AWS's front end does. Its target (`requestTarget`): a path and query, or nothing a server
+ * can route. The members of its JSON body (`RequestReader`): a member of the wrong JSON
  * type is a SerializationException (the body cannot be read as the operation's input), and values that break the
  * model's constraints are collected into one exception worded as AWS words it
  * ("2 validation errors detected: Value 'x' at 'collectionId' failed to satisfy constraint: ..."): a
  * ValidationException, or what the service names it (Cognito: InvalidParameterException).
  */
 import { AwsError } from './errors';
+
+/**
+ * The request line's target (`request.url`) as a URL of its path and query, or undefined when it is no path: not
+ * origin-form (`*`, `http://host/x`), or starting with an empty segment (`//:99999`, `/\x`), which URL parsers read as
+ * a host and port (`new URL('//:99999', base)` throws, and a throw in a request or upgrade listener ends the
+ * process). Every server answers undefined with a 400 in its own shape. Never throws.
+ */
+export function requestTarget(target: string | undefined): URL | undefined {
+  if (target === undefined || !target.startsWith('/')) return undefined;
+  // Appended to an origin, the target can only be a path and query: the parser has nothing left to refuse.
+  const url = new URL(`http://request.invalid${target}`);
+  return url.pathname.startsWith('//') ? undefined : url;
+}
 
 type Json = Record<string, unknown>;
 

@@ -17,6 +17,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { Clock } from './clock';
 import { AwsError } from './errors';
+import { requestTarget } from './request-reader';
 
 export interface SigV4Request {
   method: string;
@@ -142,7 +143,8 @@ interface CheckedShape {
 }
 
 function checkShape(request: SigV4Request, check: Omit<SigV4Check, 'credentials' | 'mode'>): CheckedShape {
-  const url = new URL(request.url, 'http://local');
+  const url = requestTarget(request.url);
+  if (!url) throw malformed(`the request target '${request.url}' is not a path`);
   const fromQuery = !request.headers.authorization && url.searchParams.has('X-Amz-Signature');
   const parts = fromQuery ? queryParts(url) : headerParts(request.headers);
   const [, accessKeyId = '', scopeDate, scopeRegion, scopeService] = CREDENTIAL.exec(parts.credential) ?? [];

@@ -10,6 +10,7 @@ import type { Clock } from '../aws/clock';
 import { AwsError } from '../aws/errors';
 import { createJsonProtocolListener } from '../aws/json-protocol';
 import { sendJson, sendJsonError } from '../aws/listener';
+import { requestTarget } from '../aws/request-reader';
 import { credentialsOf, jsonServiceAuthenticator } from '../aws/sigv4';
 import type { Mailbox } from '../mailbox/index';
 import type { TokenSigner } from './tokens';
@@ -59,12 +60,13 @@ export function createRequestListener(
       const cors = corsHeaders(req, settings.allowedOrigins);
       for (const [name, value] of Object.entries(cors ?? {})) res.setHeader(name, value);
       res.setHeader('cache-control', 'no-store');
-      const path = new URL(req.url ?? '/', 'http://emulator').pathname;
+      const path = requestTarget(req.url)?.pathname;
 
       if (req.method === 'OPTIONS') return preflight(req, res, cors);
+      // A target that is no path is the JSON protocol's to refuse, in the shape of the API's other refusals.
+      if (path === undefined || (req.method === 'POST' && path === '/')) return (await serveOperation)(req, res);
       if (req.method === 'GET' && jwksPaths.has(path)) return sendJson(res, 200, (await signer).jwks());
       if (req.method === 'GET' && (path === '/mailbox' || path.startsWith('/mailbox/'))) return serveMailbox(res, path, mailbox);
-      if (req.method === 'POST' && path === '/') return (await serveOperation)(req, res);
       sendJson(res, 404, { message: `No route for ${req.method} ${path}` });
     })().catch((error: unknown) => {
       console.error('[cognito] internal error', error);

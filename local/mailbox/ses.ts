@@ -17,6 +17,7 @@ import { BodyTooLargeError, readBody } from '../aws/body';
 import type { Clock } from '../aws/clock';
 import { AwsError } from '../aws/errors';
 import { sendJson, sendJsonError, startListener } from '../aws/listener';
+import { requestTarget } from '../aws/request-reader';
 import { jsonServiceAuthenticator } from '../aws/sigv4';
 import type { Mailbox } from './index';
 
@@ -77,20 +78,16 @@ export async function startSesEndpoint(options: SesEndpointOptions): Promise<Ses
     return { MessageId: messageId };
   };
 
+  const route = async (req: IncomingMessage): Promise<{ MessageId: string }> => {
+    const path = requestTarget(req.url)?.pathname;
+    if (path === undefined) throw badRequest('The request target is not a path.');
+    if (req.method === 'POST' && path === SEND_EMAIL_PATH) return sendEmail(req);
+    throw new AwsError('UnknownOperationException', `No operation for ${req.method} ${path}; this endpoint serves SendEmail only.`, 404);
+  };
+
   const listener = await startListener(
     (req, res) => {
-      const path = new URL(req.url ?? '/', 'http://ses').pathname;
-      const answer =
-        req.method === 'POST' && path === SEND_EMAIL_PATH
-          ? sendEmail(req)
-          : Promise.reject(
-              new AwsError(
-                'UnknownOperationException',
-                `No operation for ${req.method} ${path}; this endpoint serves SendEmail only.`,
-                404,
-              ),
-            );
-      answer.then(
+      route(req).then(
         (output) => sendJson(res, 200, output),
         (error: unknown) => {
           if (error instanceof AwsError) {

@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { startListener } from '../aws/listener';
+import { requestTarget } from '../aws/request-reader';
 import { freePort, LOCAL_HOST } from '../template/local-environment';
 import { corsResponseHeaders, preflightHeaders, type CorsRule } from './cors';
 import { buildMultipart, multipartBoundary, parseMultipart } from './multipart';
@@ -187,7 +188,8 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://local');
+    const url = requestTarget(req.url);
+    if (!url) throw invalidUri();
     const bucket = decodeBucketName(url.pathname);
     const rules = corsByBucket.get(bucket) ?? [];
     const origin = req.headers.origin;
@@ -269,11 +271,14 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   };
 }
 
+/** S3's refusal of a request target it cannot read as a path, or of a malformed escape in it. */
+const invalidUri = () => new S3Error('InvalidURI', "Couldn't parse the specified URI.", 400);
+
 /** The path's first segment, decoded; a malformed escape is S3's InvalidURI, not a failure of the gate. */
 function decodeBucketName(pathname: string): string {
   try {
     return decodeURIComponent(pathname.split('/')[1] ?? '');
   } catch {
-    throw new S3Error('InvalidURI', "Couldn't parse the specified URI.", 400);
+    throw invalidUri();
   }
 }

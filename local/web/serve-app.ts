@@ -8,6 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { parseAppConfig, type AppConfig } from '../../app/src/config';
+import { requestTarget } from '../aws/request-reader';
 
 export interface AppServerOptions {
   host: string;
@@ -111,7 +112,10 @@ export async function startAppServer(options: AppServerOptions): Promise<AppServ
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return send(res, 405, { ...securityHeaders, Allow: 'GET, HEAD', 'Content-Type': 'text/plain' }, 'method not allowed\n');
     }
-    const { pathname } = new URL(req.url ?? '/', 'http://app.invalid');
+    const pathname = requestTarget(req.url)?.pathname;
+    if (pathname === undefined) {
+      return send(res, 400, { ...securityHeaders, 'Content-Type': 'text/plain; charset=utf-8' }, 'bad request\n');
+    }
     if (pathname === '/config.json') {
       return send(res, 200, { ...securityHeaders, 'Content-Type': CONTENT_TYPES['.json']!, 'Cache-Control': 'no-store' }, configBody);
     }

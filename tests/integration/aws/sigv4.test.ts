@@ -95,6 +95,7 @@ describe('SigV4 verify mode', () => {
       },
       'malformed',
     ],
+    ['a request target that is no path', async () => ({ ...received(await headerSigned()), url: '//:99999' }), 'malformed'],
   ])('refuses %s', async (_, make, kind) => {
     await expect(checkSigV4(await make(), check())).rejects.toMatchObject({ name: 'SigV4Failure', kind });
   });

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCognitoEmulator } from '../../../local/cognito/index';
+import { rawRequest } from '../../support/raw-request';
 import { ADMIN, CLIENT_ID, PASSWORD, startTestPool, type TestPool } from './harness';
 
 let pool: TestPool;
@@ -39,6 +40,14 @@ describe('HTTP protocol', () => {
       __type: 'SerializationException',
       message: expect.stringMatching(/^Malformed JSON request body: /),
     });
+  });
+
+  test('answers a request target that is no path with 400 SerializationException, and serves the next request', async () => {
+    const answer = await rawRequest(pool.emulator.endpoint, 'GET //:99999 HTTP/1.1');
+    expect(answer.status).toBe(400);
+    expect(answer.headers['x-amzn-errortype']).toBe('SerializationException:');
+    expect(JSON.parse(answer.body)).toEqual({ __type: 'SerializationException', message: 'The request target is not a path.' });
+    expect((await fetch(`${pool.emulator.endpoint}/mailbox`)).status).toBe(200);
   });
 
   test('refuses a JSON body that is not an object', async () => {

@@ -6,6 +6,7 @@ import { createMailbox, type Mailbox } from '../../../local/mailbox/index';
 import { SEND_EMAIL_PATH, startSesEndpoint, type SesEndpoint } from '../../../local/mailbox/ses';
 import { credentialsOf } from '../../../local/aws/sigv4';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../local/template/local-environment';
+import { rawRequest } from '../../support/raw-request';
 
 let ses: SesEndpoint;
 let mailbox: Mailbox;
@@ -178,5 +179,14 @@ describe('SES v2 refusals', () => {
   test('answers 404 for any other operation', async () => {
     const response = await fetch(`${ses.endpoint}/v2/email/identities`, { method: 'GET' });
     expect(response.status).toBe(404);
+  });
+
+  test('answers a request target that is no path with 400 BadRequestException, and serves the next request', async () => {
+    const answer = await rawRequest(ses.endpoint, 'GET //:99999 HTTP/1.1');
+    expect(answer.status).toBe(400);
+    expect(answer.headers['x-amzn-errortype']).toBe('BadRequestException');
+    expect(JSON.parse(answer.body)).toEqual({ message: 'The request target is not a path.' });
+    await client.send(new SendEmailCommand(email('after@example.com', 'Still here', 'text')));
+    expect(mailbox.to('after@example.com')).toHaveLength(1);
   });
 });

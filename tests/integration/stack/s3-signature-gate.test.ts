@@ -16,6 +16,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { LocalS3 } from '../../../local/s3/local-s3';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../local/template/local-environment';
 import { expectIdleConnectionKept } from '../../support/keep-alive';
+import { rawRequest } from '../../support/raw-request';
 import { s3ClientOf, startTestS3 } from './local-s3-harness';
 
 const BUCKET = 'face-bucket-signed';
@@ -232,6 +233,13 @@ describe('the local S3 gate refuses what S3 refuses without a valid signature', 
     await expectRefusal(response, 400, 'InvalidURI');
     expect(body).toContain("<Message>Couldn't parse the specified URI.</Message>");
     expect(body).not.toMatch(/URIError|malformed/);
+  });
+
+  it('answers a request target that is no path with InvalidURI, and serves the next request', async () => {
+    const answer = await rawRequest(s3.endpoint, 'GET //:99999 HTTP/1.1');
+    expect(answer.status).toBe(400);
+    expect(answer.body).toContain('<Code>InvalidURI</Code>');
+    expect(await storedBytes()).toBe(ENROLLED_BYTES.toString());
   });
 
   it("keeps an idle keep-alive connection open past Node's 5 s default, so the SDK's next call reuses it", async () => {
