@@ -2,19 +2,21 @@
  * The Face Liveness streaming endpoint: `wss://host:port/start-face-liveness-session-websocket?<presigned query>`,
  * as @aws-amplify/ui-react-liveness (through @aws-sdk/client-rekognitionstreaming) connects to it.
  *
- * One connection runs one session once: take a stream slot (over the cap: ThrottlingException, the session untouched),
- * validate the presigned query, claim the session (CREATED -> IN_PROGRESS), send ChallengeEvent and
+ * One connection runs one session once: validate the presigned query, take a stream slot (over the cap:
+ * ThrottlingException, the session untouched), claim the session (CREATED -> IN_PROGRESS), send ChallengeEvent and
  * ServerSessionInformationEvent, take the client's events and video chunks (ffmpeg starts at the first chunk, and
  * frames are analysed while the video arrives), and on the empty video chunk decide, store the result and send
  * DisconnectionEvent. A stream that sends nothing at all is closed after a few seconds (longer for a client that
  * shows a start screen first). Every refusal is an exception event followed by a close, and leaves the session
- * FAILED (or, past its lifetime, EXPIRED): never IN_PROGRESS with nobody streaming.
+ * FAILED (or, past its lifetime, EXPIRED): never IN_PROGRESS with nobody streaming. A stream gives its slot back as
+ * it ends, and a peer that does not answer the close frame is cut off soon after: a refused peer holds nothing.
  */
 import { createServer, type Server } from 'node:https';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Clock } from '../../aws/clock';
+import { requestTarget } from '../../aws/request-reader';
 import { checkSigV4Shape, SigV4Failure } from '../../aws/sigv4';
 import { ProcessLauncher } from '../../process-launcher';
 import type { FaceEngine } from '../engine/types';
@@ -110,6 +112,7 @@ export interface StreamServerOptions {
 
 const CHALLENGE_VERSIONS_PATTERN = /^([a-zA-Z]{10,}_\d+\.\d+\.\d+)(,[a-zA-Z]{10,}_\d+\.\d+\.\d+)*$/;
 const CLOCK_SKEW_MS = 5 * 60 * 1000;
+const MIN_VIDEO_SIDE = 100;
 const MAX_VIDEO_SIDE = 1920;
 const NOT_A_VIDEO = 'Video is not a WebM or MP4 stream';
 
@@ -159,10 +162,11 @@ export function parseStartQuery(url: URL, headers: IncomingHttpHeaders, region: 
     throw new StreamRefusal('ValidationException', 'session-id must be a 36-character lowercase UUID');
   const dimension = (name: string) => {
     const value = required(name, 'ValidationException');
-    if (!/^[0-9]{3,4}$/.test(value) || Number(value) > MAX_VIDEO_SIDE) {
-      throw new StreamRefusal('ValidationException', `${name} must be a number of pixels from 100 to ${MAX_VIDEO_SIDE}`);
+    const pixels = Number(value);
+    if (!/^[0-9]{1,4}$/.test(value) || pixels < MIN_VIDEO_SIDE || pixels > MAX_VIDEO_SIDE) {
+      throw new StreamRefusal('ValidationException', `${name} must be a number of pixels from ${MIN_VIDEO_SIDE} to ${MAX_VIDEO_SIDE}`);
     }
-    return Number(value);
+    return pixels;
   };
   const videoWidth = dimension('video-width');
   const videoHeight = dimension('video-height');
@@ -181,29 +185,31 @@ export function startStreamServer(options: StreamServerOptions): { server: Serve
   // check, which answers with the exception; a larger frame is cut off by ws itself (close 1009).
   const sockets = new WebSocketServer({ noServer: true, maxPayload: Math.ceil((options.limits.maxVideoBytes * 4) / 3) + 1024 * 1024 });
   let openStreams = 0;
+  const takeSlot: TakeSlot = () => {
+    if (openStreams >= options.limits.maxConcurrentStreams) {
+      options.log({ event: 'liveness-throttled', openStreams });
+      return undefined;
+    }
+    openStreams += 1;
+    let held = true;
+    return () => {
+      if (held) openStreams -= 1;
+      held = false;
+    };
+  };
   let videosBegun = 0;
   const nextVideoRank = () => videosBegun++;
   // Each video's ffmpeg is started from a small helper process; see process-launcher.ts.
   const launcher = new ProcessLauncher().start();
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(request.url ?? '/', 'https://localhost');
-    if (url.pathname !== STREAM_PATH) {
-      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    const url = requestTarget(request.url);
+    if (url?.pathname !== STREAM_PATH) {
+      refuseUpgrade(socket, url ? '404 Not Found' : '400 Bad Request');
       return;
     }
-    sockets.handleUpgrade(request, socket, head, (ws) => {
-      if (openStreams >= options.limits.maxConcurrentStreams) {
-        options.log({ event: 'liveness-throttled', openStreams });
-        ws.send(encodeServerException({ exception: 'ThrottlingException', message: 'Rate exceeded' }));
-        ws.close(1000, 'ThrottlingException');
-        return;
-      }
-      openStreams += 1;
-      ws.once('close', () => {
-        openStreams -= 1;
-      });
-      new LivenessStream(ws, url, request.headers, options, nextVideoRank, launcher).run();
-    });
+    sockets.handleUpgrade(request, socket, head, (ws) =>
+      new LivenessStream(ws, url, request.headers, options, takeSlot, nextVideoRank, launcher).run(),
+    );
   });
   server.on('request', (_request, response) => {
     response.writeHead(426, { 'content-type': 'text/plain', connection: 'close' });
@@ -219,6 +225,18 @@ export function startStreamServer(options: StreamServerOptions): { server: Serve
     });
   return { server, close };
 }
+
+/**
+ * An upgrade refused with a plain HTTP answer. The socket is the listener's own now (Node's error handler is gone):
+ * its errors are ignored, and it is destroyed once the answer is written, whatever the peer does.
+ */
+function refuseUpgrade(socket: Duplex, status: string): void {
+  socket.on('error', () => undefined);
+  socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`, () => socket.destroy());
+}
+
+/** Takes a stream slot: the function that gives it back (once, however often it is called), or undefined over the cap. */
+type TakeSlot = () => (() => void) | undefined;
 
 /** What a stream holds once it has claimed its session. */
 interface ClaimedSession {
@@ -242,7 +260,9 @@ interface Video {
   rank: number;
   bytes: number;
   frames: AnalysedFrame[];
+  /** Never rejects: a frame the engine failed on is `failure`, and the frames after it are not analysed. */
   analysis: Promise<void>;
+  failure?: { error: unknown };
   /** Which frames are described as well as located. */
   closeLooks: CloseLookSampler;
   /** Where the face of the last frame analysed was. */
@@ -262,18 +282,23 @@ type StreamState =
 
 /** Close code of a stream ended for sending nothing. */
 const IDLE_CLOSE_CODE = 4001;
+/** How long a peer has to answer the server's close frame before its socket is cut off (ws itself waits 30 s). */
+const CLOSE_ANSWER_MS = 2000;
 
 /** One websocket connection and the session it runs. */
 class LivenessStream {
   private state: StreamState = { phase: 'awaiting-session' };
   private idleTimer: NodeJS.Timeout | undefined;
   private lifetimeTimer: NodeJS.Timeout | undefined;
+  /** Gives the stream slot back; nothing until the stream has taken one. */
+  private releaseSlot: () => void = () => undefined;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly url: URL,
     private readonly headers: IncomingHttpHeaders,
     private readonly options: StreamServerOptions,
+    private readonly takeSlot: TakeSlot,
     private readonly nextVideoRank: () => number,
     private readonly launcher: ProcessLauncher,
   ) {}
@@ -287,6 +312,13 @@ class LivenessStream {
       void this.refuse(error);
       return;
     }
+    const releaseSlot = this.takeSlot();
+    if (!releaseSlot) {
+      void this.refuse(new StreamRefusal('ThrottlingException', 'Rate exceeded'));
+      return;
+    }
+    this.releaseSlot = releaseSlot;
+    this.ws.once('close', releaseSlot);
     const session = options.store.get(query.sessionId);
     if (!session) {
       void this.refuse(new StreamRefusal('SessionNotFoundException', `Session not found: ${query.sessionId}`));
@@ -435,15 +467,21 @@ class LivenessStream {
     const oval = ovalBox(state.serverChallenge, state.query.videoWidth, state.query.videoHeight);
     // One frame at a time, in order, while the client keeps streaming: whether to describe a frame is decided from
     // where the face was in the frame before, which has been located by then.
-    video.analysis = video.analysis.then(async () => {
-      if (this.state.phase !== 'receiving-video' && this.state.phase !== 'completing') return;
-      const describeSingleFace = video.closeLooks.wants(video.lastPlace);
-      const scanned = await this.options.engine.scanFrame(image, { describeSingleFace, rank: video.rank });
-      frame.faces = scanned.faces;
-      frame.described = scanned.described;
-      if (scanned.described) video.closeLooks.described();
-      video.lastPlace = scanned.faces.length === 1 && isInOval(scanned.faces[0]!.box, oval) ? 'in-oval' : 'elsewhere';
-    });
+    video.analysis = video.analysis
+      .then(async () => {
+        if (video.failure || (this.state.phase !== 'receiving-video' && this.state.phase !== 'completing')) return;
+        const describeSingleFace = video.closeLooks.wants(video.lastPlace);
+        const scanned = await this.options.engine.scanFrame(image, { describeSingleFace, rank: video.rank });
+        frame.faces = scanned.faces;
+        frame.described = scanned.described;
+        if (scanned.described) video.closeLooks.described();
+        video.lastPlace = scanned.faces.length === 1 && isInOval(scanned.faces[0]!.box, oval) ? 'in-oval' : 'elsewhere';
+      })
+      .catch((error: unknown) => {
+        // While the video comes, the stream ends now; while completing, complete() ends it once the analysis is done.
+        video.failure = { error };
+        void this.refuse(error);
+      });
   }
 
   private async complete(): Promise<void> {
@@ -460,6 +498,7 @@ class LivenessStream {
     try {
       const decoded = await video.decoder.finish();
       await video.analysis;
+      if (video.failure) throw video.failure.error;
       const scoring = {
         challengeType: state.challengeType,
         serverChallenge: state.serverChallenge,
@@ -488,7 +527,7 @@ class LivenessStream {
       await this.options.store.put(session);
       this.options.log({ event: 'liveness-result', sessionId: session.sessionId, status: decision.status, reasons: decision.reasons });
       this.send(encodeServerEvent({ DisconnectionEvent: { TimestampMillis: this.options.now() } }));
-      this.ws.close(1000);
+      this.close(1000);
     } catch (error) {
       this.finish();
       if (error instanceof VideoDecodeError) await this.refuseFinished(this.undecodable(session, error));
@@ -545,7 +584,7 @@ class LivenessStream {
       return;
     }
     this.send(encodeServerException({ exception: refusal.exception, message: refusal.message }));
-    this.ws.close(closeCode, refusal.exception);
+    this.close(closeCode, refusal.exception);
     if (why !== 'expired') await this.markFailed(this.claimedSession(), refusal.message);
   }
 
@@ -553,14 +592,15 @@ class LivenessStream {
     const session = this.state.phase === 'finished' ? this.state.session : this.finish();
     this.options.log({ event: 'liveness-internal-error', error: String((error as Error)?.stack ?? error) });
     this.send(encodeServerException({ exception: 'InternalServerException', message: 'Internal server error' }));
-    this.ws.close(1000);
+    this.close(1000);
     await this.markFailed(session, 'internal error');
   }
 
-  /** Takes no more input: stops the timers and ffmpeg; returns the claimed session, if any. */
+  /** Takes no more input: stops the timers and ffmpeg, gives the slot back; returns the claimed session, if any. */
   private finish(): LivenessSession | undefined {
     const state = this.state;
     this.stopTimers();
+    this.releaseSlot();
     if (state.phase === 'receiving-video' || state.phase === 'completing') state.video.decoder.abort();
     const session = this.claimedSession();
     this.state = { phase: 'finished', session };
@@ -599,6 +639,13 @@ class LivenessStream {
   private stopTimers(): void {
     clearTimeout(this.idleTimer);
     clearTimeout(this.lifetimeTimer);
+  }
+
+  /** Closes the websocket; a peer that does not answer the close frame within CLOSE_ANSWER_MS is cut off. */
+  private close(code: number, reason?: string): void {
+    this.ws.close(code, reason);
+    const timer = setTimeout(() => this.ws.terminate(), CLOSE_ANSWER_MS);
+    this.ws.once('close', () => clearTimeout(timer));
   }
 
   private send(message: Uint8Array): void {

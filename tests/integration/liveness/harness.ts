@@ -33,6 +33,8 @@ export async function startLivenessStack(options: {
   s3Endpoint: string;
   sessionLifetimeMs?: number;
   limits?: Partial<StreamLimits>;
+  /** The engine pool's limit on one face task (serve.ts). */
+  faceTaskTimeoutMs?: number;
 }): Promise<LivenessStack> {
   const child = spawn(
     join(ROOT, 'node_modules/.bin/tsx'),

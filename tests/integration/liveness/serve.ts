@@ -1,7 +1,8 @@
 /**
  * The Rekognition JSON server with Face Liveness, for the liveness tests: run by the harness as
  * `tsx tests/integration/liveness/serve.ts '<json options>'` in a child process (onnxruntime's native addon and
- * jest's module registry do not mix). Options: dataDir, s3Endpoint, sessionLifetimeMs, limits. Prints one
+ * jest's module registry do not mix). Options: dataDir, s3Endpoint, sessionLifetimeMs, limits, faceTaskTimeoutMs (the
+ * engine pool's limit on one face task: 1 ms fails every frame, as a face worker that fails would). Prints one
  * `ready {...}` line with the endpoints. The server runs on a test clock: real time plus however far the test has
  * moved it with an `advance <ms>` line on stdin, which is answered `advanced <total ms>`.
  */
@@ -18,6 +19,7 @@ interface ServeOptions {
   credentials: { accessKeyId: string; secretAccessKey: string };
   sessionLifetimeMs?: number;
   limits?: Partial<StreamLimits>;
+  faceTaskTimeoutMs?: number;
 }
 
 const options = JSON.parse(process.argv[2] ?? '{}') as ServeOptions;
@@ -30,7 +32,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   clockOffsetMs += Number(advance[1]);
   console.log(`advanced ${clockOffsetMs}`);
 });
-const pool = await startFaceEnginePool();
+const pool = await startFaceEnginePool(options.faceTaskTimeoutMs ? { taskTimeoutMs: options.faceTaskTimeoutMs } : {});
 const liveness = await startLivenessService({
   engine: pool.liveness,
   s3,

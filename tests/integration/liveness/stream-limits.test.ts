@@ -2,7 +2,9 @@
  * What one connection may cost the liveness endpoint: no ffmpeg before the first video chunk, a closed socket when
  * nothing comes, and a cap on streams open at once. Against the server in a child process and s3rver.
  */
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { connect as connectTls } from 'node:tls';
 import { CreateFaceLivenessSessionCommand, GetFaceLivenessSessionResultsCommand } from '@aws-sdk/client-rekognition';
 import WebSocket from 'ws';
 import {
@@ -11,8 +13,9 @@ import {
   runLivenessSession,
   type VideoSource,
 } from '../../../local/rekognition/liveness-client/client';
-import { decodeServerMessage } from '../../../local/rekognition/liveness/event-stream';
+import { decodeServerMessage, STREAM_PATH } from '../../../local/rekognition/liveness/event-stream';
 import { encodeWebm, imagesToWebm } from '../../../local/rekognition/liveness-client/synthetic-video';
+import { rawRequest } from '../../support/raw-request';
 import { fixture, REGION, startLivenessStack, startS3, temporaryDirectory, type LivenessStack } from './harness';
 
 const FIRST_EVENT_TIMEOUT_MS = 1500;
@@ -60,11 +63,14 @@ interface SilentStream {
   close(): void;
 }
 
-/** Connects to a new session and sends nothing; `startScreen` declares a start screen as the Amplify component does. */
-async function connectSilently({ startScreen = false } = {}): Promise<SilentStream> {
+/**
+ * Connects to a new session and sends nothing; `startScreen` declares a start screen as the Amplify component does,
+ * `rewrite` changes the presigned URL (the server checks the signature's form only).
+ */
+async function connectSilently({ startScreen = false, rewrite = (url: string) => url } = {}): Promise<SilentStream> {
   const sessionId = await createSession();
   const url = await presignStreamUrl({ endpoint: stack.streamingEndpoint, region: REGION, sessionId, startScreen }, 640, 480);
-  const ws = new WebSocket(url, { ca: stack.ca });
+  const ws = new WebSocket(rewrite(url), { ca: stack.ca });
   const exceptions: string[] = [];
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => {
@@ -83,6 +89,33 @@ async function connectSilently({ startScreen = false } = {}): Promise<SilentStre
     else if ('ServerSessionInformationEvent' in message.event) markReady();
   });
   return { sessionId, ready, exceptions, closed, isOpen: () => ws.readyState === WebSocket.OPEN, close: () => ws.close(1000) };
+}
+
+/** The headers of a websocket upgrade, as a client writes them. */
+const UPGRADE_HEADERS = {
+  upgrade: 'websocket',
+  connection: 'Upgrade',
+  'sec-websocket-key': randomBytes(16).toString('base64'),
+  'sec-websocket-version': '13',
+};
+
+/**
+ * A websocket upgrade to STREAM_PATH with `query`, written by hand: once upgraded, the peer reads what the server
+ * sends but never answers, not even its close frame. `closed` resolves when the server has cut the socket off.
+ */
+function upgradeAndIgnore(query: string): Promise<{ closed: Promise<void>; destroy(): void }> {
+  const { hostname, port, host } = new URL(stack.streamingEndpoint);
+  const socket = connectTls({ host: hostname, port: Number(port), ca: stack.ca, servername: 'localhost' });
+  const headers = Object.entries({ host, ...UPGRADE_HEADERS }).map(([name, value]) => `${name}: ${value}\r\n`);
+  socket.write(`GET ${STREAM_PATH}?${query} HTTP/1.1\r\n${headers.join('')}\r\n`);
+  socket.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  return new Promise((resolve, reject) => {
+    socket.once('data', (chunk: Buffer) => {
+      if (chunk.toString('latin1').startsWith('HTTP/1.1 101')) resolve({ closed, destroy: () => socket.destroy() });
+      else reject(new Error(`upgrade refused: ${chunk.toString('latin1')}`));
+    });
+  });
 }
 
 /** ffmpeg processes among the server's descendants, from /proc. */
@@ -178,6 +211,57 @@ it('refuses a stream over the cap with ThrottlingException and leaves its sessio
   for (const stream of [...open.slice(1), next]) stream.close();
   await Promise.all([...open, next].map((stream) => stream.closed));
 }, 20_000);
+
+it('refuses upgrades whose query it refuses without taking a stream slot, so they never throttle a real session', async () => {
+  const refused = await Promise.all(Array.from({ length: MAX_STREAMS + 1 }, () => upgradeAndIgnore('session-id=garbage')));
+  const next = await connectSilently({ startScreen: true });
+  await next.ready;
+  expect(next.exceptions).toEqual([]);
+  expect(next.isOpen()).toBe(true);
+  next.close();
+  await next.closed;
+  for (const stream of refused) stream.destroy();
+}, 15_000);
+
+it('cuts off a refused peer that does not answer the close frame within a few seconds', async () => {
+  const refused = await upgradeAndIgnore('session-id=garbage');
+  const outcome = await Promise.race([refused.closed.then(() => 'cut off'), sleep(5000).then(() => 'still open')]);
+  refused.destroy();
+  expect(outcome).toBe('cut off');
+}, 15_000);
+
+it('answers an upgrade whose request target is no path with 400, and takes the next stream', async () => {
+  const answer = await rawRequest(stack.streamingEndpoint, 'GET //:99999 HTTP/1.1', { ca: stack.ca, headers: UPGRADE_HEADERS });
+  expect(answer.status).toBe(400);
+  const next = await connectSilently({ startScreen: true });
+  await next.ready;
+  expect(next.exceptions).toEqual([]);
+  next.close();
+  await next.closed;
+}, 15_000);
+
+it('refuses a video side under 100 pixels, however it is written, and leaves the session unused', async () => {
+  const stream = await connectSilently({ rewrite: (url) => url.replace('video-height=480', 'video-height=079') });
+  expect(await stream.closed).toBe(1000);
+  expect(stream.exceptions).toEqual(['ValidationException']);
+  expect(await statusOf(stream.sessionId)).toBe('CREATED');
+});
+
+it('ends a stream whose frames the face engine fails on with InternalServerException, fails its session, and goes on', async () => {
+  // A server whose engine pool gives a face task 1 ms: every frame's analysis fails, as it would if a face worker failed.
+  const failing = await startLivenessStack({ dataDir: `${directory.path}/failing`, s3Endpoint: s3.endpoint, faceTaskTimeoutMs: 1 });
+  try {
+    const sessionId = (await failing.rekognition.send(new CreateFaceLivenessSessionCommand({}))).SessionId!;
+    const source: VideoSource = { kind: 'webm', webm: await selfieClip(20), durationMs: 2000 };
+    const result = await runLivenessSession({ endpoint: failing.streamingEndpoint, ca: failing.ca, region: REGION, source, sessionId });
+    expect(result.exceptions).toEqual([{ exception: 'InternalServerException', message: 'Internal server error' }]);
+    const after = await failing.rekognition.send(new GetFaceLivenessSessionResultsCommand({ SessionId: sessionId }));
+    expect(after.Status).toBe('FAILED');
+    expect(failing.printed()).toContain('"event":"liveness-internal-error"');
+  } finally {
+    await failing.stop();
+  }
+}, 60_000);
 
 it('leaves no ffmpeg running after streams that stop midway or send bytes that are not a video, and fails their sessions', async () => {
   const webm = await selfieClip(20);
