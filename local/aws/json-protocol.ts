@@ -111,8 +111,8 @@ function parseJsonObject(request: IncomingMessage, body: Buffer): Record<string,
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
-  } catch (error) {
-    throw new AwsError('SerializationException', `Malformed JSON request body: ${(error as Error).message}`);
+  } catch {
+    throw new AwsError('SerializationException', 'Malformed JSON request body.');
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new AwsError('SerializationException', 'The request body must be a JSON object.');

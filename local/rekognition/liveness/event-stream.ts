@@ -222,8 +222,8 @@ export function decodeServerMessage(frame: Uint8Array): DecodedServerMessage {
 function decodeMessage(bytes: Uint8Array, what: string): Message {
   try {
     return codec.decode(bytes);
-  } catch (error) {
-    throw new MalformedFrameError(`${what} is not an event-stream message: ${(error as Error).message}`);
+  } catch {
+    throw new MalformedFrameError(`${what} is not an event-stream message`);
   }
 }
 

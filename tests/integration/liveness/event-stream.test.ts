@@ -198,6 +198,10 @@ describe('client frames', () => {
   ])('refuse %s', (_name, frame) => {
     expect(() => decodeClientFrame(frame)).toThrow(MalformedFrameError);
   });
+
+  it("refuse bytes that are not a message in words of their own, not the codec's", () => {
+    expect(() => decodeClientFrame(new Uint8Array([1, 2, 3, 4, 5]))).toThrow(/^frame is not an event-stream message$/);
+  });
 });
 
 describe('the presigned query', () => {
