@@ -191,6 +191,7 @@ export function decodeClientFrame(frame: Uint8Array): DecodedClientFrame {
     if (!isObject(inner) || typeof inner.ChallengeId !== 'string') {
       throw new MalformedFrameError('client challenge without a ChallengeId');
     }
+    checkClientChallenge(inner);
     return { kind: 'event', event: { ClientSessionInformationEvent: { Challenge: { [types[0]]: inner as unknown as ClientChallenge } } } };
   }
   throw new MalformedFrameError(`unknown :event-type ${eventType ?? '(missing)'}`);
@@ -253,6 +254,37 @@ function parseVideoEvent(body: Record<string, unknown>): { VideoChunk: Uint8Arra
     throw new MalformedFrameError('VideoEvent.VideoChunk is not base64');
   }
   return { VideoChunk: new Uint8Array(Buffer.from(VideoChunk, 'base64')), TimestampMillis };
+}
+
+/**
+ * The members of a client challenge that scoring reads, where present, of the shape it reads them in: a face's
+ * BoundingBox, a colour's RGB, SequenceNumber and start time. Which members are missing is scoring's to judge.
+ */
+function checkClientChallenge(challenge: Record<string, unknown>): void {
+  const { InitialFace, TargetFace, ColorDisplayed } = challenge;
+  if (InitialFace !== undefined) checkBox(InitialFace, 'InitialFace');
+  if (TargetFace !== undefined) checkBox(TargetFace, 'TargetFace');
+  if (ColorDisplayed === undefined) return;
+  if (!isObject(ColorDisplayed)) throw new MalformedFrameError('ColorDisplayed is not an object');
+  const { CurrentColor, SequenceNumber, CurrentColorStartTimestamp } = ColorDisplayed;
+  if (!isObject(CurrentColor) || !Array.isArray(CurrentColor.RGB) || !CurrentColor.RGB.every((value) => typeof value === 'number')) {
+    throw new MalformedFrameError('ColorDisplayed.CurrentColor has no RGB list of numbers');
+  }
+  if (typeof SequenceNumber !== 'number' || !Number.isInteger(SequenceNumber) || SequenceNumber < 0) {
+    throw new MalformedFrameError('ColorDisplayed.SequenceNumber is not a count');
+  }
+  if (typeof CurrentColorStartTimestamp !== 'number' || !Number.isFinite(CurrentColorStartTimestamp)) {
+    throw new MalformedFrameError('ColorDisplayed.CurrentColorStartTimestamp is not a number');
+  }
+}
+
+/** `face`'s BoundingBox: Width, Height, Left and Top, each a number. */
+function checkBox(face: unknown, name: string): void {
+  const box = isObject(face) ? face.BoundingBox : undefined;
+  const sides = ['Width', 'Height', 'Left', 'Top'] as const;
+  if (!isObject(box) || !sides.every((side) => typeof box[side] === 'number' && Number.isFinite(box[side]))) {
+    throw new MalformedFrameError(`${name}.BoundingBox is not Width, Height, Left and Top numbers`);
+  }
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -195,6 +195,32 @@ describe('client frames', () => {
         signature,
       ),
     ],
+    [
+      'an InitialFace without a BoundingBox',
+      signed({
+        ClientSessionInformationEvent: {
+          Challenge: { FaceMovementChallenge: { ChallengeId: 'c1', InitialFace: { InitialFaceDetectedTimestamp: 2 } } },
+        },
+      } as unknown as ClientEvent),
+    ],
+    [
+      'a TargetFace whose BoundingBox is not numbers',
+      signed({
+        ClientSessionInformationEvent: {
+          Challenge: { FaceMovementChallenge: { ChallengeId: 'c1', TargetFace: { BoundingBox: { Width: '0.4' } } } },
+        },
+      } as unknown as ClientEvent),
+    ],
+    [
+      'a ColorDisplayed without a CurrentColor',
+      signed({
+        ClientSessionInformationEvent: {
+          Challenge: {
+            FaceMovementAndLightChallenge: { ChallengeId: 'c1', ColorDisplayed: { SequenceNumber: 0, CurrentColorStartTimestamp: 3 } },
+          },
+        },
+      } as unknown as ClientEvent),
+    ],
   ])('refuse %s', (_name, frame) => {
     expect(() => decodeClientFrame(frame)).toThrow(MalformedFrameError);
   });
