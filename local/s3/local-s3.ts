@@ -20,7 +20,7 @@ import { corsResponseHeaders, preflightHeaders, type CorsRule } from './cors';
 import { buildMultipart, multipartBoundary, parseMultipart } from './multipart';
 import { verifyPostPolicy } from './post-policy';
 import { authenticateS3Request, readS3Body } from './request-auth';
-import { S3Error, s3ErrorXml } from './s3-error';
+import { invalidUri, S3Error, s3ErrorXml } from './s3-error';
 import { checkPostKey, checkStorePaths } from './store-path';
 
 export interface LocalBucket {
@@ -270,9 +270,6 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     },
   };
 }
-
-/** S3's refusal of a request target it cannot read as a path, or of a malformed escape in it. */
-const invalidUri = () => new S3Error('InvalidURI', "Couldn't parse the specified URI.", 400);
 
 /** The path's first segment, decoded; a malformed escape is S3's InvalidURI, not a failure of the gate. */
 function decodeBucketName(pathname: string): string {

@@ -17,6 +17,9 @@ export class S3Error extends AwsError {
   }
 }
 
+/** S3's refusal of a request target it cannot read as a path, or of a malformed escape in it. */
+export const invalidUri = (): S3Error => new S3Error('InvalidURI', "Couldn't parse the specified URI.", 400);
+
 const XML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
 
 function escapeXml(text: string): string {

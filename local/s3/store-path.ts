@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
-import { S3Error } from './s3-error';
+import { invalidUri, S3Error } from './s3-error';
 
 // A DeleteObjects body is read with the XML parser s3rver reads it with, so the keys checked are the keys it deletes.
 const s3rverRequire = createRequire(createRequire(import.meta.url).resolve('s3rver'));
@@ -36,7 +36,7 @@ function checkPath(req: IncomingMessage): void {
   try {
     path = decodeURIComponent((req.url ?? '/').split('?')[0]?.slice(1) ?? '');
   } catch {
-    throw new S3Error('InvalidURI', "Couldn't parse the specified URI.", 400);
+    throw invalidUri();
   }
   if (path !== '' && !staysInPlace(path)) throw invalidKey();
 }
