@@ -602,11 +602,12 @@ export async function holdCheck(
     }),
     requestOptions(),
   );
-  return {
-    sk,
-    held: await countFailures(store, sub, nowMs - windowSeconds * 1000, { checks: true }),
-    heldToday: await countFailures(store, sub, nowMs - FAILURE_RETENTION_SECONDS * 1000, { checks: true }),
-  };
+  // Both counts at once: they are on verify's path, within Cognito's 5 s.
+  const [held, heldToday] = await Promise.all([
+    countFailures(store, sub, nowMs - windowSeconds * 1000, { checks: true }),
+    countFailures(store, sub, nowMs - FAILURE_RETENTION_SECONDS * 1000, { checks: true }),
+  ]);
+  return { sk, held, heldToday };
 }
 
 export async function releaseCheck(store: Store, sub: string, sk: string): Promise<void> {
